@@ -1,0 +1,22 @@
+/**
+ * What a command may touch of the outside world. Commands receive it instead of reaching for `process`, so the whole
+ * CLI runs in-process in tests (see `runCli`).
+ */
+export interface CliIO {
+  readonly stdout: { write(chunk: string): unknown; readonly isTTY?: boolean };
+  readonly stderr: { write(chunk: string): unknown; readonly isTTY?: boolean };
+  readonly stdin?: NodeJS.ReadableStream;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+}
+
+export interface CliContext extends CliIO {
+  /** Set by a command that finishes without throwing but wants a non-zero exit (e.g. validation errors, plan changes). */
+  exitCode: number;
+  /** `--debug`: print stack traces of internal errors. */
+  debug: boolean;
+}
+
+export function processIO(): CliIO {
+  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd() };
+}

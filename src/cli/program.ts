@@ -1,0 +1,58 @@
+import { Command, CommanderError, Option } from "commander";
+import { formatDiagnostic, isTalformError, ExitCode } from "../diagnostics/index.js";
+import { TALFORM_VERSION } from "../version.js";
+import { COMMANDS } from "./commands/index.js";
+import type { CliContext, CliIO } from "./context.js";
+
+/** Builds the commander program with every subcommand registered against `ctx`. */
+export async function buildProgram(ctx: CliContext): Promise<Command> {
+  const program = new Command("talform")
+    .description("Run Talos Linux clusters from one declarative talconfig.yaml.")
+    .version(TALFORM_VERSION, "-v, --version", "print the talform version")
+    .addOption(new Option("--debug", "print stack traces for internal errors"))
+    .showHelpAfterError("(run with --help for usage)")
+    .configureOutput({
+      writeOut: (s) => ctx.stdout.write(s),
+      writeErr: (s) => ctx.stderr.write(s),
+    })
+    .exitOverride();
+  program.hook("preAction", (thisCommand) => {
+    ctx.debug = Boolean(thisCommand.opts<{ debug?: boolean }>().debug);
+  });
+  for (const load of COMMANDS) (await load())(program, ctx);
+  // Every subcommand inherits output routing and exit override so tests can run the CLI in-process.
+  for (const cmd of program.commands) {
+    cmd.configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) }).exitOverride();
+    cmd.showHelpAfterError("(run with --help for usage)");
+  }
+  return program;
+}
+
+/**
+ * Runs the CLI with `argv` (without node and script) and returns the exit code. Never throws: user errors are
+ * printed as diagnostics, internal errors as one line (with a stack trace under --debug).
+ */
+export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
+  const ctx: CliContext = { ...io, exitCode: ExitCode.ok, debug: argv.includes("--debug") };
+  try {
+    const program = await buildProgram(ctx);
+    await program.parseAsync([...argv], { from: "user" });
+    return ctx.exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end with a CommanderError carrying exit code 0.
+      if (e.exitCode === 0) return ExitCode.ok;
+      return ExitCode.usage;
+    }
+    if (isTalformError(e)) {
+      for (const d of e.diagnostics) ctx.stderr.write(`${formatDiagnostic(d)}\n`);
+      if (ctx.debug && e.stack) ctx.stderr.write(`${e.stack}\n`);
+      return e.exitCode;
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    ctx.stderr.write(`internal error: ${message}\n`);
+    if (ctx.debug && e instanceof Error && e.stack) ctx.stderr.write(`${e.stack}\n`);
+    else ctx.stderr.write("(this is a bug in talform; run again with --debug for details and report it)\n");
+    return ExitCode.internal;
+  }
+}

@@ -1,0 +1,41 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { compareTalosVersions, contractFor, parseTalosVersion, SUPPORTED_TALOS_MINORS } from "./index.js";
+
+test("parseTalosVersion accepts v-prefixed and bare versions, with pre-release", () => {
+  const table: [string, ReturnType<typeof parseTalosVersion>][] = [
+    ["v1.13.9", { major: 1, minor: 13, patch: 9, pre: "" }],
+    ["1.12", { major: 1, minor: 12, patch: 0, pre: "" }],
+    ["v1.14.0-rc.1", { major: 1, minor: 14, patch: 0, pre: "rc.1" }],
+    ["latest", undefined],
+    ["v1", undefined],
+  ];
+  for (const [input, want] of table) assert.deepEqual(parseTalosVersion(input), want, input);
+});
+
+test("compareTalosVersions orders pre-releases before releases", () => {
+  const v = (s: string) => parseTalosVersion(s)!;
+  assert.ok(compareTalosVersions(v("v1.14.0-rc.1"), v("v1.14.0")) < 0);
+  assert.ok(compareTalosVersions(v("v1.13.9"), v("v1.14.0-rc.1")) < 0);
+  assert.equal(compareTalosVersions(v("v1.12.3"), v("1.12.3")), 0);
+});
+
+test("contract predicates flip at the documented minors", () => {
+  const table: [string, (c: NonNullable<ReturnType<typeof contractFor>>) => boolean, string[]][] = [
+    ["multidocNetworkConfigSupported", (c) => c.multidocNetworkConfigSupported(), ["v1.12", "v1.13", "v1.14"]],
+    ["multidocKubernetesConfigSupported", (c) => c.multidocKubernetesConfigSupported(), ["v1.14"]],
+    ["lifecycleUpgradeApi", (c) => c.lifecycleUpgradeApi(), ["v1.13", "v1.14"]],
+    ["addExcludeFromExternalLoadBalancer", (c) => c.addExcludeFromExternalLoadBalancer(), SUPPORTED_TALOS_MINORS as string[]],
+  ];
+  for (const [name, pred, trueFor] of table) {
+    for (const minor of SUPPORTED_TALOS_MINORS) {
+      assert.equal(pred(contractFor(minor)!), trueFor.includes(minor), `${name} @ ${minor}`);
+    }
+  }
+});
+
+test("every supported minor has a facts row and older ones do not", () => {
+  for (const minor of SUPPORTED_TALOS_MINORS) assert.ok(contractFor(minor)?.supported, minor);
+  assert.equal(contractFor("v1.9.5")?.supported, false);
+  assert.equal(contractFor("v1.15.0")?.supported, false);
+});

@@ -1,0 +1,125 @@
+import { TALOS_MINORS, type TalosMinorFacts } from "./versions.js";
+
+/**
+ * A Talos version contract, as in Talos's `pkg/machinery/config/contract.go`: major.minor only, patch ignored.
+ * Every version-dependent behaviour of talform is a named predicate on this object.
+ */
+export interface TalosVersion {
+  readonly major: number;
+  readonly minor: number;
+  readonly patch: number;
+  /** Pre-release suffix without the dash (`rc.1`), or "" for a release. */
+  readonly pre: string;
+}
+
+const VERSION_RE = /^v?(\d+)\.(\d+)(?:\.(\d+))?(?:-([0-9A-Za-z.-]+))?$/;
+
+export function parseTalosVersion(text: string): TalosVersion | undefined {
+  const m = VERSION_RE.exec(text.trim());
+  if (!m) return undefined;
+  return { major: Number(m[1]), minor: Number(m[2]), patch: m[3] === undefined ? 0 : Number(m[3]), pre: m[4] ?? "" };
+}
+
+export function formatTalosVersion(v: TalosVersion): string {
+  return `v${v.major}.${v.minor}.${v.patch}${v.pre ? `-${v.pre}` : ""}`;
+}
+
+/** Compares two versions by major, minor, patch; a pre-release sorts before its release. */
+export function compareTalosVersions(a: TalosVersion, b: TalosVersion): number {
+  if (a.major !== b.major) return a.major - b.major;
+  if (a.minor !== b.minor) return a.minor - b.minor;
+  if (a.patch !== b.patch) return a.patch - b.patch;
+  if (a.pre === b.pre) return 0;
+  if (a.pre === "") return 1;
+  if (b.pre === "") return -1;
+  return a.pre < b.pre ? -1 : 1;
+}
+
+export class TalosContract {
+  readonly major: number;
+  readonly minor: number;
+
+  private constructor(major: number, minor: number) {
+    this.major = major;
+    this.minor = minor;
+  }
+
+  /** `contractFor("v1.12.3")` → the 1.12 contract; undefined if the text is not a version. */
+  static parse(version: string): TalosContract | undefined {
+    const v = parseTalosVersion(version);
+    return v ? new TalosContract(v.major, v.minor) : undefined;
+  }
+
+  static of(major: number, minor: number): TalosContract {
+    return new TalosContract(major, minor);
+  }
+
+  get name(): string {
+    return `v${this.major}.${this.minor}`;
+  }
+
+  /** Strictly greater than `major.minor`, like Talos's `contract.Greater`. */
+  greater(major: number, minor: number): boolean {
+    return this.major > major || (this.major === major && this.minor > minor);
+  }
+
+  /** The facts row for this minor, when talform supports it. */
+  get facts(): TalosMinorFacts | undefined {
+    return TALOS_MINORS.find((m) => m.minor === this.name);
+  }
+
+  get supported(): boolean {
+    return this.facts !== undefined;
+  }
+
+  // --- named predicates (mirroring Talos's contract.go; add new ones here, never compare versions elsewhere) ---
+
+  /** Talos adds `node.kubernetes.io/exclude-from-external-load-balancers` to control planes itself (> 1.7). */
+  addExcludeFromExternalLoadBalancer(): boolean {
+    return this.greater(1, 7);
+  }
+
+  /** Network, hostname and registry settings are separate documents (> 1.11). */
+  multidocNetworkConfigSupported(): boolean {
+    return this.greater(1, 11);
+  }
+
+  /** `machine.install.grubUseUKICmdline: true`; extraKernelArgs no longer copied into machine.install (> 1.11). */
+  grubUseUKICmdlineDefault(): boolean {
+    return this.greater(1, 11);
+  }
+
+  /** Kubernetes settings are separate `Kube*` documents; install settings are `UnattendedInstallConfig` (> 1.13). */
+  multidocKubernetesConfigSupported(): boolean {
+    return this.greater(1, 13);
+  }
+
+  /** `KernelModuleConfig` documents instead of `machine.kernel.modules` (> 1.13). */
+  multidocKernelModuleConfigSupported(): boolean {
+    return this.greater(1, 13);
+  }
+
+  /** The Lifecycle/Image API is used for upgrades instead of MachineService.Upgrade (> 1.12). */
+  lifecycleUpgradeApi(): boolean {
+    return this.greater(1, 12);
+  }
+
+  /** apply-config in AUTO mode never reboots the node (> 1.13). */
+  applyNeverReboots(): boolean {
+    return this.greater(1, 13);
+  }
+
+  /** The new cluster id in a secrets bundle is standard base64 (> 1.13) rather than URL-safe base64. */
+  clusterIdStdBase64(): boolean {
+    return this.greater(1, 13);
+  }
+
+  /** The service-account key of new bundles is RSA-4096 (> 1.6) rather than ECDSA P-256. */
+  useRSAServiceAccountKey(): boolean {
+    return this.greater(1, 6);
+  }
+}
+
+export function contractFor(version: string): TalosContract | undefined {
+  return TalosContract.parse(version);
+}
