@@ -39,3 +39,29 @@ test("every supported minor has a facts row and older ones do not", () => {
   assert.equal(contractFor("v1.9.5")?.supported, false);
   assert.equal(contractFor("v1.15.0")?.supported, false);
 });
+
+test("machine-config generation predicates flip at the minors Talos's generator uses", () => {
+  const upTo11 = ["v1.10", "v1.11"];
+  const from12 = ["v1.12", "v1.13", "v1.14"];
+  const from13 = ["v1.13", "v1.14"];
+  const only14 = ["v1.14"];
+  const table: [string, (c: NonNullable<ReturnType<typeof contractFor>>) => boolean, string[]][] = [
+    ["stableHostnameInV1Alpha1", (c) => c.stableHostnameInV1Alpha1(), upTo11],
+    ["hideRBACAndKeyUsage", (c) => c.hideRBACAndKeyUsage(), from12],
+    ["hideDisablePSP", (c) => c.hideDisablePSP(), from12],
+    ["populateClusterSANsFromEndpoint", (c) => c.populateClusterSANsFromEndpoint(), upTo11],
+    ["kubeSpanMultidocConfig", (c) => c.kubeSpanMultidocConfig(), from13],
+    ["hostDNSMultidocConfig", (c) => c.hostDNSMultidocConfig(), only14],
+    ["discoveryServiceMultidocConfig", (c) => c.discoveryServiceMultidocConfig(), only14],
+    ["discoveryIdentityMultidocConfig", (c) => c.discoveryIdentityMultidocConfig(), only14],
+    ["unattendedInstallConfig", (c) => c.unattendedInstallConfig(), only14],
+    ["filesystemTrimEnabledByDefault", (c) => c.filesystemTrimEnabledByDefault(), only14],
+    ["workloadIsolationEnabledByDefault", (c) => c.workloadIsolationEnabledByDefault(), only14],
+    ["multidocSysctlConfigSupported", (c) => c.multidocSysctlConfigSupported(), only14],
+  ];
+  for (const [name, pred, trueFor] of table) {
+    for (const minor of SUPPORTED_TALOS_MINORS) {
+      assert.equal(pred(contractFor(minor)!), trueFor.includes(minor), `${name} @ ${minor}`);
+    }
+  }
+});

@@ -118,6 +118,68 @@ export class TalosContract {
   useRSAServiceAccountKey(): boolean {
     return this.greater(1, 6);
   }
+
+  // --- machine-config generation (Talos `generate` package switches; 1.10–1.14 differ only in these) ---
+
+  /** `machine.features.stableHostname: true` in v1alpha1, only until HostnameConfig documents exist (1.2–1.11). */
+  stableHostnameInV1Alpha1(): boolean {
+    return this.greater(1, 1) && !this.multidocNetworkConfigSupported();
+  }
+
+  /** Talos locks RBAC, apid ExtKeyUsage checks and disabled PSP, so gen config stops emitting them (> 1.11). */
+  hideRBACAndKeyUsage(): boolean {
+    return this.greater(1, 11);
+  }
+
+  /** `cluster.apiServer.disablePodSecurityPolicy` is no longer emitted (> 1.11). */
+  hideDisablePSP(): boolean {
+    return this.greater(1, 11);
+  }
+
+  /** The control-plane endpoint host is put first into `cluster.apiServer.certSANs` (≤ 1.11). */
+  populateClusterSANsFromEndpoint(): boolean {
+    return !this.greater(1, 11);
+  }
+
+  /** No empty `machine.network: {}`; KubeSpan is a `KubeSpanConfig` document (> 1.12). */
+  kubeSpanMultidocConfig(): boolean {
+    return this.greater(1, 12);
+  }
+
+  /** Host DNS settings live in a `ResolverConfig` document (> 1.13). */
+  hostDNSMultidocConfig(): boolean {
+    return this.greater(1, 13);
+  }
+
+  /** The discovery service is a `DiscoveryServiceConfig` document (> 1.13). */
+  discoveryServiceMultidocConfig(): boolean {
+    return this.greater(1, 13);
+  }
+
+  /** Cluster id/secret live in a `DiscoveryIdentityConfig` document (> 1.13). */
+  discoveryIdentityMultidocConfig(): boolean {
+    return this.greater(1, 13);
+  }
+
+  /** Install settings are an `UnattendedInstallConfig` document instead of `machine.install` (> 1.13). */
+  unattendedInstallConfig(): boolean {
+    return this.greater(1, 13);
+  }
+
+  /** gen config emits `VolumeConfig EPHEMERAL {mount.secure}` and `FilesystemTrimConfig` (> 1.13). */
+  filesystemTrimEnabledByDefault(): boolean {
+    return this.greater(1, 13);
+  }
+
+  /** gen config emits `SecurityProfileConfig {workloadIsolation: true}` (> 1.13). */
+  workloadIsolationEnabledByDefault(): boolean {
+    return this.greater(1, 13);
+  }
+
+  /** Sysctls are a `SysctlConfig` document instead of `machine.sysctls` (> 1.13). */
+  multidocSysctlConfigSupported(): boolean {
+    return this.greater(1, 13);
+  }
 }
 
 export function contractFor(version: string): TalosContract | undefined {

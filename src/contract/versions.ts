@@ -21,7 +21,7 @@ export const TALOS_MINORS: readonly TalosMinorFacts[] = [
   { minor: "v1.11", latestPatch: "v1.11.6", kubernetes: { min: "1.29", max: "1.34" }, defaultKubernetesVersion: "1.34.1" },
   { minor: "v1.12", latestPatch: "v1.12.11", kubernetes: { min: "1.30", max: "1.35" }, defaultKubernetesVersion: "1.35.4" },
   { minor: "v1.13", latestPatch: "v1.13.9", kubernetes: { min: "1.31", max: "1.36" }, defaultKubernetesVersion: "1.36.3" },
-  { minor: "v1.14", latestPatch: "v1.14.0", kubernetes: { min: "1.32", max: "1.37" }, defaultKubernetesVersion: "1.37.0" },
+  { minor: "v1.14", latestPatch: "v1.14.1", kubernetes: { min: "1.32", max: "1.37" }, defaultKubernetesVersion: "1.37.0" },
 ];
 
 /** talhelper v3.1.16's default `talosVersion` when talconfig.yaml sets none. */

@@ -1,0 +1,102 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { encodeDocuments, formatScalar } from "./encode.js";
+import { goKeyLess, goMap, struct } from "./node.js";
+
+test("formatScalar quotes exactly what go-yaml quotes", () => {
+  const table: [string | number | boolean | null, string][] = [
+    ["plain", "plain"],
+    ["", '""'],
+    ["true", '"true"'],
+    ["yes", '"yes"'],
+    ["Off", '"Off"'],
+    ["null", '"null"'],
+    ["~", '"~"'],
+    ["1.28", '"1.28"'],
+    ["0755", '"0755"'],
+    ["0x1F", '"0x1F"'],
+    ["1e3", '"1e3"'],
+    ["1:20", '"1:20"'],
+    ["2001-12-14", '"2001-12-14"'],
+    ["v1.28.0", "v1.28.0"],
+    ["168h0m0s", "168h0m0s"],
+    ["*", "'*'"],
+    ["- x", "'- x'"],
+    ["a: b", "'a: b'"],
+    ["a #b", "'a #b'"],
+    ["a#b", "a#b"],
+    ["it's", "it's"],
+    ["'q", "'''q'"],
+    [" lead", "' lead'"],
+    ["trail ", "'trail '"],
+    ['disk.dev_path == "/dev/vda"', 'disk.dev_path == "/dev/vda"'],
+    ["tab\there", '"tab\\there"'],
+    ["node.kubernetes.io/exclude-from-external-load-balancers", "node.kubernetes.io/exclude-from-external-load-balancers"],
+    [7445, "7445"],
+    [false, "false"],
+    [null, "null"],
+  ];
+  for (const [input, want] of table) assert.equal(formatScalar(input), want, JSON.stringify(input));
+});
+
+test("go-yaml key order: other characters before letters, digit runs numerically", () => {
+  const sorted = ["b10", "a", "audit-version", "b2", "audit", "_x", "A"].sort((x, y) => (goKeyLess(x, y) ? -1 : goKeyLess(y, x) ? 1 : 0));
+  assert.deepEqual(sorted, ["_x", "A", "a", "audit", "audit-version", "b2", "b10"]);
+});
+
+test("block layout: 4-space maps, sequences under keys, sequence-item maps and literals", () => {
+  const docs = [
+    struct([
+      ["version", "v1alpha1"],
+      ["machine", struct([["certSANs", []], ["network", new Map()], ["list", ["a", "b"]]])],
+      [
+        "items",
+        [
+          struct([
+            ["name", "x"],
+            ["configuration", goMap({ nested: goMap({ deep: 1 }), seq: ["s"] })],
+          ]),
+        ],
+      ],
+      ["pem", "line1\nline2\n"],
+      ["pems", ["one\n"]],
+      ["noTrailing", "a\nb"],
+    ]),
+    struct([["apiVersion", "v1alpha1"], ["kind", "HostnameConfig"], ["auto", "stable"]]),
+  ];
+  const want = [
+    "version: v1alpha1",
+    "machine:",
+    "    certSANs: []",
+    "    network: {}",
+    "    list:",
+    "        - a",
+    "        - b",
+    "items:",
+    "    - name: x",
+    "      configuration:",
+    "        nested:",
+    "            deep: 1",
+    "        seq:",
+    "            - s",
+    "pem: |",
+    "    line1",
+    "    line2",
+    "pems:",
+    "    - |",
+    "      one",
+    "noTrailing: |-",
+    "    a",
+    "    b",
+    "---",
+    "apiVersion: v1alpha1",
+    "kind: HostnameConfig",
+    "auto: stable",
+    "",
+  ].join("\n");
+  assert.equal(encodeDocuments(docs), want);
+});
+
+test("multi-line strings with trailing spaces fall back to double quotes", () => {
+  assert.equal(encodeDocuments([struct([["k", "a \nb"]])]), 'k: "a \\nb"\n');
+});

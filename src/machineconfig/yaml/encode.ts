@@ -1,0 +1,203 @@
+import { isYamlMap, type YamlMap, type YamlNode } from "./node.js";
+
+/*
+ * A YAML emitter that writes byte-for-byte what Talos writes (go.yaml.in/yaml/v4 with 4-space indentation, comments
+ * disabled). Hand-written because generic YAML libraries differ in exactly the details the goldens pin down:
+ * eemeli/yaml indents sequences and sequence-item mappings differently, quotes with different rules (e.g. it leaves
+ * `"yes"`/`"on"` plain, which go-yaml quotes as YAML 1.1 booleans) and folds long lines. The rules below are
+ * go-yaml's observable behaviour, verified against Talos's stability goldens (conformance/machineconfig-goldens).
+ *
+ * Indentation (go-yaml's "regular" indents, best_indent = 4):
+ *  - a nested block mapping or sequence under a key whose column is `c` starts at the next multiple of 4 above `c`
+ *    (so a sequence-item mapping at column d+2 nests at 4·⌊(d+6)/4⌋);
+ *  - a node that is a sequence item starts right after its `- ` (column d+2);
+ *  - literal block content follows the same two rules.
+ */
+
+const BEST_INDENT = 4;
+const nextIndent = (column: number): number => BEST_INDENT * Math.floor((column + BEST_INDENT) / BEST_INDENT);
+
+/** Encodes documents as Talos does: each document a block mapping, joined by `---` lines. */
+export function encodeDocuments(docs: readonly YamlMap[]): string {
+  return docs.map((d) => encodeDocument(d)).join("---\n");
+}
+
+export function encodeDocument(doc: YamlMap): string {
+  if (doc.size === 0) return "{}\n";
+  const out: string[] = [];
+  writeMapping(out, doc, 0, false);
+  return out.join("");
+}
+
+function isEmptyCollection(v: YamlNode): boolean {
+  return (isYamlMap(v) && v.size === 0) || (Array.isArray(v) && v.length === 0);
+}
+
+/** Writes a non-empty mapping whose keys sit at `column`. `inline`: the first key continues the current line. */
+function writeMapping(out: string[], map: YamlMap, column: number, inline: boolean): void {
+  let first = true;
+  for (const [key, value] of map) {
+    if (!(first && inline)) out.push(" ".repeat(column));
+    first = false;
+    out.push(formatScalar(key), ":");
+    writeValueAfterKey(out, value, column);
+  }
+}
+
+function writeValueAfterKey(out: string[], value: YamlNode, keyColumn: number): void {
+  if (isEmptyCollection(value)) {
+    out.push(isYamlMap(value) ? " {}\n" : " []\n");
+  } else if (isYamlMap(value)) {
+    out.push("\n");
+    writeMapping(out, value, nextIndent(keyColumn), false);
+  } else if (Array.isArray(value)) {
+    out.push("\n");
+    writeSequence(out, value, nextIndent(keyColumn), false);
+  } else if (typeof value === "string" && literalAllowed(value)) {
+    writeLiteral(out, value, nextIndent(keyColumn));
+  } else {
+    out.push(" ", formatScalar(value as string | number | boolean | null), "\n");
+  }
+}
+
+/** Writes a non-empty sequence whose `-` indicators sit at `column`. */
+function writeSequence(out: string[], items: readonly YamlNode[], column: number, inline: boolean): void {
+  let first = true;
+  for (const item of items) {
+    if (!(first && inline)) out.push(" ".repeat(column));
+    first = false;
+    out.push("-");
+    if (isEmptyCollection(item)) {
+      out.push(isYamlMap(item) ? " {}\n" : " []\n");
+    } else if (isYamlMap(item)) {
+      out.push(" ");
+      writeMapping(out, item, column + 2, true);
+    } else if (Array.isArray(item)) {
+      out.push(" ");
+      writeSequence(out, item, column + 2, true);
+    } else if (typeof item === "string" && literalAllowed(item)) {
+      writeLiteral(out, item, column + 2);
+    } else {
+      out.push(" ", formatScalar(item as string | number | boolean | null), "\n");
+    }
+  }
+}
+
+/** `|` keeps exactly one trailing newline, `|-` none, `|+` several (YAML chomping indicators). */
+function writeLiteral(out: string[], text: string, column: number): void {
+  const trailing = /\n*$/.exec(text)![0].length;
+  out.push(" |", trailing === 0 ? "-" : trailing === 1 ? "" : "+", "\n");
+  const body = trailing === 0 ? text : text.slice(0, text.length - 1);
+  for (const line of body.split("\n")) {
+    out.push(line === "" ? "\n" : `${" ".repeat(column)}${line}\n`);
+  }
+}
+
+// --- scalar analysis (libyaml's yaml_emitter_analyze_scalar, block context) ---
+
+// Printable per YAML 1.1 as libyaml checks it; go-yaml emits unicode unescaped.
+const NON_PRINTABLE = /[^\t\n\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]|\ufeff/u;
+
+interface ScalarAnalysis {
+  readonly plain: boolean;
+  readonly singleQuoted: boolean;
+  readonly block: boolean;
+}
+
+function analyze(s: string): ScalarAnalysis {
+  if (s === "") return { plain: false, singleQuoted: true, block: false };
+  const special = NON_PRINTABLE.test(s);
+  let indicators = s.startsWith("---") || s.startsWith("...");
+  const lineBreaks = s.includes("\n");
+  const blankAt = (i: number): boolean => i >= s.length || s[i] === " " || s[i] === "\t" || s[i] === "\n";
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (i === 0) {
+      if ("#,[]{}&*!|>'\"%@`".includes(c)) indicators = true;
+      else if ((c === "?" || c === ":" || c === "-") && blankAt(1)) indicators = true;
+    } else if (c === ":" && blankAt(i + 1)) {
+      indicators = true;
+    } else if (c === "#" && (s[i - 1] === " " || s[i - 1] === "\t" || s[i - 1] === "\n")) {
+      indicators = true;
+    }
+  }
+  const leadingSpace = s[0] === " ";
+  const leadingBreak = s[0] === "\n";
+  const trailingSpace = s.endsWith(" ");
+  const trailingBreak = s.endsWith("\n");
+  const spaceBreak = / \n/.test(s);
+  const breakSpace = /\n /.test(s);
+  const tabs = s.includes("\t");
+  let plain = !(indicators || lineBreaks || leadingSpace || leadingBreak || trailingSpace || trailingBreak || special || tabs);
+  if (breakSpace) plain = false;
+  const singleQuoted = !(spaceBreak || special || tabs || (leadingSpace && lineBreaks));
+  const block = !(spaceBreak || special || trailingSpace || leadingSpace || leadingBreak);
+  return { plain, singleQuoted, block };
+}
+
+/** go-yaml writes strings containing a newline as literal blocks when the emitter allows it. */
+function literalAllowed(s: string): boolean {
+  return s.includes("\n") && analyze(s).block;
+}
+
+// Strings go-yaml must quote because a plain scalar would read back as another type (YAML 1.1 + 1.2 resolution).
+const RESOLVES_TO_NON_STRING: readonly RegExp[] = [
+  /^(?:~|null|Null|NULL)$/,
+  /^(?:true|True|TRUE|false|False|FALSE)$/,
+  /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/, // YAML 1.1 booleans (isOldBool)
+  /^[-+]?(?:\.inf|\.Inf|\.INF)$/,
+  /^(?:\.nan|\.NaN|\.NAN)$/,
+  /^<<$/,
+  /^[-+]?(?:0b[01_]+|0o?[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*)$/, // ints (underscores allowed, base prefixes)
+  /^[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?$/, // floats
+  /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/, // YAML 1.1 base-60 floats
+  /^\d{4}-\d{1,2}-\d{1,2}(?:(?:[Tt]|[ \t]+)\d{1,2}:\d{1,2}:\d{1,2}(?:\.\d*)?(?:[ \t]*(?:Z|[-+]\d{1,2}(?::?\d{2})?))?)?$/, // timestamps
+];
+
+export function formatScalar(v: string | number | boolean | null): string {
+  if (v === null) return "null";
+  if (typeof v === "boolean") return v ? "true" : "false";
+  if (typeof v === "number") {
+    if (!Number.isFinite(v)) return Number.isNaN(v) ? ".nan" : v > 0 ? ".inf" : "-.inf";
+    return String(v);
+  }
+  const a = analyze(v);
+  const typed = v === "" || RESOLVES_TO_NON_STRING.some((re) => re.test(v));
+  if (!typed && a.plain) return v;
+  if (!typed && a.singleQuoted && !v.includes("\n")) return `'${v.replaceAll("'", "''")}'`;
+  return doubleQuoted(v);
+}
+
+function doubleQuoted(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    switch (ch) {
+      case '"':
+        out += '\\"';
+        break;
+      case "\\":
+        out += "\\\\";
+        break;
+      case "\n":
+        out += "\\n";
+        break;
+      case "\t":
+        out += "\\t";
+        break;
+      case "\r":
+        out += "\\r";
+        break;
+      case "\0":
+        out += "\\0";
+        break;
+      default:
+        if (NON_PRINTABLE.test(ch)) {
+          out += cp <= 0xff ? `\\x${cp.toString(16).toUpperCase().padStart(2, "0")}` : cp <= 0xffff ? `\\u${cp.toString(16).toUpperCase().padStart(4, "0")}` : `\\U${cp.toString(16).toUpperCase().padStart(8, "0")}`;
+        } else {
+          out += ch;
+        }
+    }
+  }
+  return `${out}"`;
+}
