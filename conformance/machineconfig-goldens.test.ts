@@ -6,6 +6,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { TalosContract } from "../src/contract/index.js";
 import { generateMachineConfig, type MachineType } from "../src/machineconfig/generate.js";
+import { applyConfigPatches, parseConfigPatch } from "../src/machineconfig/patch/index.js";
 import { encodeDocuments } from "../src/machineconfig/yaml/encode.js";
 import { parseSecretsBundle } from "../src/secrets/bundle.js";
 
@@ -41,6 +42,38 @@ for (const minor of MINORS) {
         kubernetesVersion: "1.28.0",
       });
       assert.equal(encodeDocuments(docs), stability(`v1.${minor}`, `base-${machineType}.yaml`));
+    });
+  }
+}
+
+// "overrides": Talos's stability test adds these generate options, then applies patch.yaml (1.14+) or
+// patch-pre14.yaml (older contracts) as a strategic-merge patch.
+for (const minor of MINORS) {
+  for (const machineType of TYPES) {
+    test(`v1.${minor} overrides-${machineType}.yaml`, () => {
+      const contract = TalosContract.of(1, minor);
+      const docs = generateMachineConfig({
+        bundle,
+        contract,
+        machineType,
+        clusterName: "base",
+        endpoint: "https://base:6443",
+        kubernetesVersion: "1.28.0",
+        installDisk: "/dev/vda",
+        options: {
+          additionalSubjectAltNames: ["foo", "bar"],
+          allowSchedulingOnControlPlanes: true,
+          dnsDomain: "example.com",
+          installExtraKernelArgs: ["foo=bar", "bar=baz"],
+          localAPIServerPort: 5443,
+          sysctls: { foo: "bar" },
+          customCNIUrl: "https://example.com/cni.yaml",
+          registryMirrors: { "ghcr.io": ["https://ghcr.io.my-mirror.com"] },
+        },
+      });
+      const patchFile = contract.multidocKubernetesConfigSupported() ? "patch.yaml" : "patch-pre14.yaml";
+      const patched = applyConfigPatches(docs, [parseConfigPatch(stability(patchFile), patchFile)]);
+      assert.equal(encodeDocuments(patched), stability(`v1.${minor}`, `overrides-${machineType}.yaml`));
     });
   }
 }

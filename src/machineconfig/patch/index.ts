@@ -1,0 +1,47 @@
+import { TalformError } from "../../diagnostics/index.js";
+import { canonicalize } from "../schema/canonical.js";
+import { documentShape } from "../schema/shape.js";
+import { isYamlMap, type YamlMap } from "../yaml/node.js";
+import { parseYamlDocuments } from "../yaml/parse.js";
+import { applyJsonPatch, toJsonPatch, type JsonPatchOperation } from "./json6902.js";
+import { applyStrategicPatch, documentKind } from "./strategic.js";
+
+export { applyStrategicPatch, documentId, documentKind } from "./strategic.js";
+export { applyJsonPatch, toJsonPatch, type JsonPatchOperation } from "./json6902.js";
+
+export type ConfigPatch = { readonly type: "strategic"; readonly documents: readonly YamlMap[] } | { readonly type: "json6902"; readonly operations: readonly JsonPatchOperation[] };
+
+/**
+ * Reads one patch file the way `talosctl --config-patch` does: YAML documents of maps are a strategic-merge patch,
+ * a list (YAML or JSON) is an RFC 6902 JSON patch, and an empty file is an empty JSON patch.
+ */
+export function parseConfigPatch(text: string, source = "patch"): ConfigPatch {
+  const { documents, errors } = parseYamlDocuments(text);
+  if (errors.length > 0) throw new TalformError(`${source}: ${errors[0]}`, { code: "config-patch" });
+  if (documents.length === 0) return { type: "json6902", operations: [] };
+  if (documents.length === 1 && Array.isArray(documents[0])) return { type: "json6902", operations: toJsonPatch(documents[0]) };
+  if (!documents.every(isYamlMap)) throw new TalformError(`${source}: not a strategic-merge patch (documents must be maps) nor a JSON patch (a list of operations)`, { code: "config-patch" });
+  return { type: "strategic", documents: documents as YamlMap[] };
+}
+
+/** Applies patches in order, as Talos's `configpatcher.Apply` does. */
+export function applyConfigPatches(config: readonly YamlMap[], patches: readonly ConfigPatch[]): YamlMap[] {
+  let docs = [...config];
+  for (const patch of patches) {
+    if (patch.type === "strategic") {
+      docs = applyStrategicPatch(docs, patch.documents);
+      continue;
+    }
+    if (docs.length !== 1) {
+      throw new TalformError("JSON6902 patches are not supported for multi-document machine configuration", {
+        code: "config-patch",
+        hint: "rewrite the JSON patch as a strategic-merge patch (a YAML document with the fields to set, `$patch: delete` to remove)",
+      });
+    }
+    const patched = applyJsonPatch(docs[0]!, patch.operations);
+    if (!isYamlMap(patched)) throw new TalformError("JSON patch: the result is not a config document", { code: "config-patch" });
+    const shape = documentShape(documentKind(patched));
+    docs = [shape ? (canonicalize(patched, shape) as YamlMap) : patched];
+  }
+  return docs;
+}

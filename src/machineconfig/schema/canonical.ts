@@ -1,0 +1,85 @@
+import { goMap, isYamlMap, type YamlMap, type YamlNode } from "../yaml/node.js";
+import type { Shape } from "./shape.js";
+
+/**
+ * Re-shapes a document the way Talos's decode → encode round trip does: struct fields in Go field order, omitempty
+ * fields dropped when zero, non-omitempty fields present (with Go zero values), Go maps and unstructured maps sorted.
+ * Keys the type does not know are kept at the end in their original order (the strict decoder reports them).
+ */
+export function canonicalize(node: YamlNode | undefined, shape: Shape): YamlNode {
+  switch (shape.k) {
+    case "ptr":
+      return node === null || node === undefined ? null : canonicalize(node, shape.elem);
+    case "struct": {
+      const src = isYamlMap(node) ? node : new Map<string, YamlNode>();
+      const out: YamlMap = new Map();
+      const known = new Set<string>();
+      for (const f of shape.fields) {
+        known.add(f.name);
+        const fs = f.shape();
+        const v = src.get(f.name);
+        if (v === undefined) {
+          if (!f.omitempty) out.set(f.name, zeroOf(fs));
+          continue;
+        }
+        const c = canonicalize(v, fs);
+        if (f.omitempty && isZero(c, fs)) continue;
+        out.set(f.name, c);
+      }
+      for (const [k, v] of src) if (!known.has(k)) out.set(k, v);
+      return out;
+    }
+    case "list":
+      return Array.isArray(node) ? (node as readonly YamlNode[]).map((item) => canonicalize(item, shape.elem)) : [];
+    case "map":
+      return isYamlMap(node) ? goMap(new Map([...node].map(([k, v]) => [k, canonicalize(v, shape.elem)]))) : new Map();
+    case "scalar":
+      return node === null || node === undefined ? zeroOf(shape) : node;
+    case "unstructured":
+      return node === null || node === undefined ? new Map() : sortDeep(node);
+    case "opaque":
+      return node === undefined ? null : node;
+  }
+}
+
+function sortDeep(node: YamlNode): YamlNode {
+  if (isYamlMap(node)) return goMap(new Map([...node].map(([k, v]) => [k, sortDeep(v)])));
+  if (Array.isArray(node)) return (node as readonly YamlNode[]).map(sortDeep);
+  return node;
+}
+
+export function zeroOf(shape: Shape): YamlNode {
+  switch (shape.k) {
+    case "scalar":
+      return shape.go === "string" ? "" : shape.go === "bool" ? false : 0;
+    case "list":
+      return [];
+    case "map":
+    case "unstructured":
+      return new Map();
+    case "struct":
+      return canonicalize(new Map(), shape);
+    case "ptr":
+    case "opaque":
+      return null;
+  }
+}
+
+/** go-yaml's omitempty test. */
+export function isZero(node: YamlNode, shape: Shape): boolean {
+  switch (shape.k) {
+    case "ptr":
+      return node === null;
+    case "scalar":
+      return node === null || node === "" || node === 0 || node === false;
+    case "list":
+      return !Array.isArray(node) || node.length === 0;
+    case "map":
+    case "unstructured":
+      return node === null || (isYamlMap(node) && node.size === 0);
+    case "struct":
+      return isYamlMap(node) ? shape.fields.every((f) => !node.has(f.name) || isZero(node.get(f.name)!, f.shape())) && [...node.keys()].every((k) => shape.fields.some((f) => f.name === k)) : node === null;
+    case "opaque":
+      return node === null || node === "" || (isYamlMap(node) && node.size === 0) || (Array.isArray(node) && node.length === 0);
+  }
+}

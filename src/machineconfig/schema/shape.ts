@@ -1,0 +1,97 @@
+import { GO_TYPES, KIND_TYPES } from "./go-types.generated.js";
+
+/**
+ * The YAML shape of a Talos config document, resolved from the Go type table (`go-types.generated.ts`). Talos decodes
+ * every document into Go structs and encodes it back, so after a patch the output key order is the struct field
+ * order, Go maps are sorted, non-omitempty fields appear with zero values — this module tells the patcher which.
+ */
+export type Shape =
+  | { readonly k: "struct"; readonly type: string; readonly fields: readonly FieldShape[] }
+  | { readonly k: "ptr"; readonly elem: Shape }
+  | { readonly k: "list"; readonly type: string; readonly elem: Shape }
+  | { readonly k: "map"; readonly elem: Shape }
+  | { readonly k: "scalar"; readonly go: "string" | "bool" | "int" | "float" }
+  /** `map[string]any` / `meta.Unstructured`: any YAML, maps sorted. */
+  | { readonly k: "unstructured" }
+  /** A type with its own YAML marshaller or from outside the config types: passed through as written. */
+  | { readonly k: "opaque"; readonly type: string };
+
+export interface FieldShape {
+  readonly name: string;
+  readonly shape: () => Shape;
+  readonly omitempty: boolean;
+  /** `merge:"replace"`: a patch replaces the list/map instead of appending. */
+  readonly replace: boolean;
+}
+
+const cache = new Map<string, Shape>();
+
+const SCALARS: Record<string, "string" | "bool" | "int" | "float"> = {
+  string: "string",
+  bool: "bool",
+  int: "int",
+  int8: "int",
+  int16: "int",
+  int32: "int",
+  int64: "int",
+  uint: "int",
+  uint8: "int",
+  uint16: "int",
+  uint32: "int",
+  uint64: "int",
+  float32: "float",
+  float64: "float",
+};
+
+export function shapeOf(goType: string): Shape {
+  const hit = cache.get(goType);
+  if (hit) return hit;
+  const shape = resolve(goType);
+  cache.set(goType, shape);
+  return shape;
+}
+
+function resolve(t: string): Shape {
+  if (t.startsWith("*")) return { k: "ptr", elem: shapeOf(t.slice(1)) };
+  if (t === "[]byte") return { k: "opaque", type: t };
+  if (t.startsWith("[]")) return { k: "list", type: t, elem: shapeOf(t.slice(2)) };
+  const m = /^map\[\w+\](.+)$/.exec(t);
+  if (m) return m[1] === "any" || m[1]!.startsWith("interface") ? { k: "unstructured" } : { k: "map", elem: shapeOf(m[1]!) };
+  const scalar = SCALARS[t];
+  if (scalar) return { k: "scalar", go: scalar };
+  if (t === "any" || t.startsWith("interface")) return { k: "unstructured" };
+  if (t === "meta.Unstructured") return { k: "unstructured" };
+  const def = GO_TYPES[t];
+  if (!def || def.c) return { k: "opaque", type: t };
+  if (def.t !== undefined) {
+    const inner = shapeOf(def.t);
+    return inner.k === "list" ? { ...inner, type: t } : inner;
+  }
+  const fields: FieldShape[] = [];
+  for (const [name, type, flags] of def.s ?? []) {
+    if (flags.includes("i")) {
+      const inner = shapeOf(type);
+      if (inner.k === "struct") fields.push(...inner.fields);
+      else return inner; // an inline map makes the whole struct a map
+      continue;
+    }
+    fields.push({ name, shape: () => shapeOf(type), omitempty: flags.includes("o"), replace: flags.includes("r") });
+  }
+  return { k: "struct", type: t, fields };
+}
+
+/** The shape of a whole document of `kind` ("v1alpha1" for the legacy document), or undefined for unknown kinds. */
+export function documentShape(kind: string): Shape | undefined {
+  const t = KIND_TYPES[kind];
+  return t ? shapeOf(t) : undefined;
+}
+
+/** Lists whose items Talos merges by a key (custom `Merge` implementations) instead of appending. */
+export const MERGE_BY_KEY: Readonly<Record<string, readonly string[]>> = {
+  "v1alpha1.NetworkDeviceList": ["interface", "deviceSelector"],
+  "v1alpha1.VlanList": ["vlanId"],
+  "v1alpha1.AdmissionPluginConfigList": ["name"],
+  "extensions.ConfigFileList": ["mountPath"],
+};
+
+export const ALL_KINDS: readonly string[] = Object.keys(KIND_TYPES);
