@@ -72,7 +72,7 @@ for (const minor of MINORS) {
         },
       });
       const patchFile = contract.multidocKubernetesConfigSupported() ? "patch.yaml" : "patch-pre14.yaml";
-      const patched = applyConfigPatches(docs, [parseConfigPatch(stability(patchFile), patchFile)]);
+      const patched = applyConfigPatches(docs, [parseConfigPatch(stability(patchFile), patchFile)], { machinery: contract });
       assert.equal(encodeDocuments(patched), stability(`v1.${minor}`, `overrides-${machineType}.yaml`));
     });
   }

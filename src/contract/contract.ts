@@ -180,6 +180,11 @@ export class TalosContract {
   multidocSysctlConfigSupported(): boolean {
     return this.greater(1, 13);
   }
+
+  /** Talos's encoder omits an empty `cluster.controlPlane` (≥ 1.14 machinery); older ones write `controlPlane: null`. */
+  clusterControlPlaneOmitEmpty(): boolean {
+    return this.greater(1, 13);
+  }
 }
 
 export function contractFor(version: string): TalosContract | undefined {

@@ -1,12 +1,12 @@
 import { TalformError } from "../../diagnostics/index.js";
 import { canonicalize } from "../schema/canonical.js";
-import { documentShape } from "../schema/shape.js";
+import { documentShape, shapeVariantFor } from "../schema/shape.js";
 import { isYamlMap, type YamlMap } from "../yaml/node.js";
 import { parseYamlDocuments } from "../yaml/parse.js";
 import { applyJsonPatch, toJsonPatch, type JsonPatchOperation } from "./json6902.js";
-import { applyStrategicPatch, documentKind } from "./strategic.js";
+import { applyStrategicPatch, documentKind, type PatchOptions } from "./strategic.js";
 
-export { applyStrategicPatch, documentId, documentKind } from "./strategic.js";
+export { applyStrategicPatch, documentId, documentKind, type PatchOptions } from "./strategic.js";
 export { applyJsonPatch, toJsonPatch, type JsonPatchOperation } from "./json6902.js";
 
 export type ConfigPatch = { readonly type: "strategic"; readonly documents: readonly YamlMap[] } | { readonly type: "json6902"; readonly operations: readonly JsonPatchOperation[] };
@@ -25,11 +25,11 @@ export function parseConfigPatch(text: string, source = "patch"): ConfigPatch {
 }
 
 /** Applies patches in order, as Talos's `configpatcher.Apply` does. */
-export function applyConfigPatches(config: readonly YamlMap[], patches: readonly ConfigPatch[]): YamlMap[] {
+export function applyConfigPatches(config: readonly YamlMap[], patches: readonly ConfigPatch[], options: PatchOptions = {}): YamlMap[] {
   let docs = [...config];
   for (const patch of patches) {
     if (patch.type === "strategic") {
-      docs = applyStrategicPatch(docs, patch.documents);
+      docs = applyStrategicPatch(docs, patch.documents, options);
       continue;
     }
     if (docs.length !== 1) {
@@ -40,7 +40,7 @@ export function applyConfigPatches(config: readonly YamlMap[], patches: readonly
     }
     const patched = applyJsonPatch(docs[0]!, patch.operations);
     if (!isYamlMap(patched)) throw new TalformError("JSON patch: the result is not a config document", { code: "config-patch" });
-    const shape = documentShape(documentKind(patched));
+    const shape = documentShape(documentKind(patched), shapeVariantFor(options.machinery));
     docs = [shape ? (canonicalize(patched, shape) as YamlMap) : patched];
   }
   return docs;

@@ -1,6 +1,7 @@
+import type { TalosContract } from "../../contract/index.js";
 import { TalformError } from "../../diagnostics/index.js";
 import { canonicalize } from "../schema/canonical.js";
-import { documentShape, MERGE_BY_KEY, type Shape } from "../schema/shape.js";
+import { documentShape, MERGE_BY_KEY, shapeVariantFor, type Shape } from "../schema/shape.js";
 import { cloneNode, isYamlMap, type YamlMap, type YamlNode } from "../yaml/node.js";
 
 /**
@@ -35,8 +36,14 @@ function patchError(message: string, hint?: string): TalformError {
   return new TalformError(`config patch: ${message}`, { code: "config-patch", ...(hint ? { hint } : {}) });
 }
 
+export interface PatchOptions {
+  /** The Talos version whose machinery decodes and re-encodes the result (default: the newest talform knows). */
+  readonly machinery?: TalosContract;
+}
+
 /** Applies strategic-merge patch documents to config documents; returns new documents (inputs are not modified). */
-export function applyStrategicPatch(config: readonly YamlMap[], patch: readonly YamlMap[]): YamlMap[] {
+export function applyStrategicPatch(config: readonly YamlMap[], patch: readonly YamlMap[], options: PatchOptions = {}): YamlMap[] {
+  const variant = shapeVariantFor(options.machinery);
   const seen = new Set<string>();
   for (const p of patch) {
     const id = documentId(p);
@@ -47,13 +54,13 @@ export function applyStrategicPatch(config: readonly YamlMap[], patch: readonly 
   for (const p of patch) {
     const id = documentId(p);
     const index = docs.findIndex((d) => documentId(d) === id);
-    if (isDeleteMarker(p) && p.get(DELETE) === "delete" && [...p.keys()].every((k) => ["apiVersion", "kind", "name", DELETE].includes(k))) {
+    if (p.get(DELETE) === "delete" && [...p.keys()].every((k) => ["apiVersion", "kind", "name", "version", DELETE].includes(k))) {
       if (id === "v1alpha1") throw patchError("can't delete the root of the legacy document");
       // Talos 1.14 skips deletes of absent documents (≤ 1.13 appended the selector, which then failed to decode).
       if (index >= 0) docs = docs.filter((_, i) => i !== index);
       continue;
     }
-    const shape = documentShape(documentKind(p)) ?? { k: "unstructured" as const };
+    const shape = documentShape(documentKind(p), variant) ?? { k: "unstructured" as const };
     if (index < 0) {
       docs.push(stripDeletes(p, [id]) as YamlMap);
       continue;
@@ -63,7 +70,7 @@ export function applyStrategicPatch(config: readonly YamlMap[], patch: readonly 
     docs[index] = merge(left, stripDeletes(p, [id]), shape) as YamlMap;
   }
   return docs.map((d) => {
-    const shape = documentShape(documentKind(d));
+    const shape = documentShape(documentKind(d), variant);
     return shape ? (canonicalize(d, shape) as YamlMap) : d;
   });
 }
@@ -176,5 +183,23 @@ function merge(left: YamlNode | undefined, right: YamlNode, shape: Shape, replac
   }
   // Scalars: Go's merge never lets a zero value ("" or 0) override; booleans always do.
   if (right === "" || right === 0) return left;
+  // URLs are Go structs: merged field by field, so a patch without a path keeps the config's path.
+  if (s.k === "opaque" && URL_TYPES.has(s.type) && typeof left === "string" && typeof right === "string") return mergeUrl(left, right);
   return right;
+}
+
+const URL_TYPES = new Set(["v1alpha1.Endpoint", "meta.URL"]);
+const URL_PARTS = /^(?:([a-zA-Z][a-zA-Z0-9+.-]*):)?(?:\/\/([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?$/;
+
+function mergeUrl(left: string, right: string): string {
+  const l = URL_PARTS.exec(left);
+  const r = URL_PARTS.exec(right);
+  if (!l || !r) return right;
+  const part = (i: number): string | undefined => r[i] || l[i];
+  const scheme = part(1);
+  const host = part(2);
+  const path = part(3) ?? "";
+  const query = part(4);
+  const fragment = part(5);
+  return `${scheme ? `${scheme}:` : ""}${host !== undefined ? `//${host}` : ""}${path}${query ? `?${query}` : ""}${fragment ? `#${fragment}` : ""}`;
 }

@@ -29,8 +29,11 @@ export function canonicalize(node: YamlNode | undefined, shape: Shape): YamlNode
       for (const [k, v] of src) if (!known.has(k)) out.set(k, v);
       return out;
     }
-    case "list":
-      return Array.isArray(node) ? (node as readonly YamlNode[]).map((item) => canonicalize(item, shape.elem)) : [];
+    case "list": {
+      if (!Array.isArray(node)) return [];
+      const items = (node as readonly YamlNode[]).map((item) => canonicalize(item, shape.elem));
+      return shape.type === "v1alpha1.ClusterInlineManifests" ? items.map(trimManifestContents) : items;
+    }
     case "map":
       return isYamlMap(node) ? goMap(new Map([...node].map(([k, v]) => [k, canonicalize(v, shape.elem)]))) : new Map();
     case "scalar":
@@ -82,4 +85,12 @@ export function isZero(node: YamlNode, shape: Shape): boolean {
     case "opaque":
       return node === null || node === "" || (isYamlMap(node) && node.size === 0) || (Array.isArray(node) && node.length === 0);
   }
+}
+
+/** Talos's decoder strips leading whitespace other than spaces from inline manifest contents. */
+function trimManifestContents(item: YamlNode): YamlNode {
+  if (!isYamlMap(item)) return item;
+  const contents = item.get("contents");
+  if (typeof contents !== "string") return item;
+  return new Map([...item].map(([k, v]) => [k, k === "contents" ? contents.replace(/^[\t\n\v\f\r]+/, "") : v]));
 }

@@ -1,3 +1,4 @@
+import type { TalosContract } from "../../contract/index.js";
 import { GO_TYPES, KIND_TYPES } from "./go-types.generated.js";
 
 /**
@@ -24,7 +25,21 @@ export interface FieldShape {
   readonly replace: boolean;
 }
 
-const cache = new Map<string, Shape>();
+/**
+ * The type table is read from the newest machinery; encodings that older machinery wrote differently are listed
+ * here, each behind a contract predicate (the shape follows the Talos version that encodes the document).
+ */
+export interface ShapeVariant {
+  /** `cluster.controlPlane` is omitempty (Talos ≥ 1.14); older machinery writes `controlPlane: null`. */
+  readonly clusterControlPlaneOmitEmpty: boolean;
+}
+
+export function shapeVariantFor(contract: TalosContract | undefined): ShapeVariant {
+  return { clusterControlPlaneOmitEmpty: contract ? contract.clusterControlPlaneOmitEmpty() : true };
+}
+
+const NEWEST: ShapeVariant = { clusterControlPlaneOmitEmpty: true };
+const caches = new Map<string, Map<string, Shape>>();
 
 const SCALARS: Record<string, "string" | "bool" | "int" | "float"> = {
   string: "string",
@@ -43,20 +58,23 @@ const SCALARS: Record<string, "string" | "bool" | "int" | "float"> = {
   float64: "float",
 };
 
-export function shapeOf(goType: string): Shape {
+export function shapeOf(goType: string, variant: ShapeVariant = NEWEST): Shape {
+  const key = JSON.stringify(variant);
+  let cache = caches.get(key);
+  if (!cache) caches.set(key, (cache = new Map()));
   const hit = cache.get(goType);
   if (hit) return hit;
-  const shape = resolve(goType);
+  const shape = resolve(goType, variant);
   cache.set(goType, shape);
   return shape;
 }
 
-function resolve(t: string): Shape {
-  if (t.startsWith("*")) return { k: "ptr", elem: shapeOf(t.slice(1)) };
+function resolve(t: string, v: ShapeVariant): Shape {
+  if (t.startsWith("*")) return { k: "ptr", elem: shapeOf(t.slice(1), v) };
   if (t === "[]byte") return { k: "opaque", type: t };
-  if (t.startsWith("[]")) return { k: "list", type: t, elem: shapeOf(t.slice(2)) };
+  if (t.startsWith("[]")) return { k: "list", type: t, elem: shapeOf(t.slice(2), v) };
   const m = /^map\[\w+\](.+)$/.exec(t);
-  if (m) return m[1] === "any" || m[1]!.startsWith("interface") ? { k: "unstructured" } : { k: "map", elem: shapeOf(m[1]!) };
+  if (m) return m[1] === "any" || m[1]!.startsWith("interface") ? { k: "unstructured" } : { k: "map", elem: shapeOf(m[1]!, v) };
   const scalar = SCALARS[t];
   if (scalar) return { k: "scalar", go: scalar };
   if (t === "any" || t.startsWith("interface")) return { k: "unstructured" };
@@ -64,26 +82,28 @@ function resolve(t: string): Shape {
   const def = GO_TYPES[t];
   if (!def || def.c) return { k: "opaque", type: t };
   if (def.t !== undefined) {
-    const inner = shapeOf(def.t);
+    const inner = shapeOf(def.t, v);
     return inner.k === "list" ? { ...inner, type: t } : inner;
   }
   const fields: FieldShape[] = [];
   for (const [name, type, flags] of def.s ?? []) {
     if (flags.includes("i")) {
-      const inner = shapeOf(type);
+      const inner = shapeOf(type, v);
       if (inner.k === "struct") fields.push(...inner.fields);
       else return inner; // an inline map makes the whole struct a map
       continue;
     }
-    fields.push({ name, shape: () => shapeOf(type), omitempty: flags.includes("o"), replace: flags.includes("r") });
+    let omitempty = flags.includes("o");
+    if (t === "v1alpha1.ClusterConfig" && name === "controlPlane") omitempty = v.clusterControlPlaneOmitEmpty;
+    fields.push({ name, shape: () => shapeOf(type, v), omitempty, replace: flags.includes("r") });
   }
   return { k: "struct", type: t, fields };
 }
 
 /** The shape of a whole document of `kind` ("v1alpha1" for the legacy document), or undefined for unknown kinds. */
-export function documentShape(kind: string): Shape | undefined {
+export function documentShape(kind: string, variant: ShapeVariant = NEWEST): Shape | undefined {
   const t = KIND_TYPES[kind];
-  return t ? shapeOf(t) : undefined;
+  return t ? shapeOf(t, variant) : undefined;
 }
 
 /** Lists whose items Talos merges by a key (custom `Merge` implementations) instead of appending. */

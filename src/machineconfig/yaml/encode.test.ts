@@ -8,15 +8,28 @@ test("formatScalar quotes exactly what go-yaml quotes", () => {
     ["plain", "plain"],
     ["", '""'],
     ["true", '"true"'],
-    ["yes", '"yes"'],
-    ["Off", '"Off"'],
+    ["yes", "'yes'"],
+    ["Off", "'Off'"],
+    ["y", "'y'"],
+    ["<<", "'<<'"],
     ["null", '"null"'],
     ["~", '"~"'],
     ["1.28", '"1.28"'],
     ["0755", '"0755"'],
     ["0x1F", '"0x1F"'],
     ["1e3", '"1e3"'],
-    ["1:20", '"1:20"'],
+    ["1:20", "'1:20'"],
+    ["+1", '"+1"'],
+    ["1.", '"1."'],
+    ["inf", "inf"],
+    ["NaN", "NaN"],
+    ["a:b", "a:b"],
+    ["?x", "?x"],
+    ["-x", "-x"],
+    ["-1", '"-1"'],
+    ["---", "'---'"],
+    ["#x", "'#x'"],
+    ["\u0007", '"\\a"'],
     ["2001-12-14", '"2001-12-14"'],
     ["v1.28.0", "v1.28.0"],
     ["168h0m0s", "168h0m0s"],
@@ -97,6 +110,10 @@ test("block layout: 4-space maps, sequences under keys, sequence-item maps and l
   assert.equal(encodeDocuments(docs), want);
 });
 
-test("multi-line strings with trailing spaces fall back to double quotes", () => {
+test("multi-line strings: trailing spaces force double quotes, leading spaces an indentation indicator", () => {
   assert.equal(encodeDocuments([struct([["k", "a \nb"]])]), 'k: "a \\nb"\n');
+  assert.equal(encodeDocuments([struct([["k", [" lead\n"]]])]), "k:\n    - |4\n       lead\n");
+  assert.equal(encodeDocuments([struct([["k", "\nx\n"]])]), "k: |\n\n    x\n");
+  assert.equal(encodeDocuments([struct([["k", "x\n\n"]])]), "k: |+\n    x\n\n");
+  assert.equal(encodeDocuments([struct([["k", "tab\tx\ny\n"]])]), "k: |\n    tab\tx\n    y\n");
 });

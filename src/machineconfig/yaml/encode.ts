@@ -83,10 +83,13 @@ function writeSequence(out: string[], items: readonly YamlNode[], column: number
   }
 }
 
-/** `|` keeps exactly one trailing newline, `|-` none, `|+` several (YAML chomping indicators). */
+/**
+ * `|` keeps exactly one trailing newline, `|-` none, `|+` several (YAML chomping indicators). Text starting with a
+ * space needs an indentation indicator; like libyaml, go-yaml always writes its best indent (4) there.
+ */
 function writeLiteral(out: string[], text: string, column: number): void {
   const trailing = /\n*$/.exec(text)![0].length;
-  out.push(" |", trailing === 0 ? "-" : trailing === 1 ? "" : "+", "\n");
+  out.push(" |", text.startsWith(" ") ? String(BEST_INDENT) : "", trailing === 0 ? "-" : trailing === 1 ? "" : "+", "\n");
   const body = trailing === 0 ? text : text.slice(0, text.length - 1);
   for (const line of body.split("\n")) {
     out.push(line === "" ? "\n" : `${" ".repeat(column)}${line}\n`);
@@ -130,8 +133,8 @@ function analyze(s: string): ScalarAnalysis {
   const tabs = s.includes("\t");
   let plain = !(indicators || lineBreaks || leadingSpace || leadingBreak || trailingSpace || trailingBreak || special || tabs);
   if (breakSpace) plain = false;
-  const singleQuoted = !(spaceBreak || special || tabs || (leadingSpace && lineBreaks));
-  const block = !(spaceBreak || special || trailingSpace || leadingSpace || leadingBreak);
+  const singleQuoted = !(spaceBreak || breakSpace || special || tabs);
+  const block = !(spaceBreak || special || trailingSpace);
   return { plain, singleQuoted, block };
 }
 
@@ -140,18 +143,23 @@ function literalAllowed(s: string): boolean {
   return s.includes("\n") && analyze(s).block;
 }
 
-// Strings go-yaml must quote because a plain scalar would read back as another type (YAML 1.1 + 1.2 resolution).
+// Strings that would read back as another type: go-yaml writes them double-quoted.
 const RESOLVES_TO_NON_STRING: readonly RegExp[] = [
   /^(?:~|null|Null|NULL)$/,
   /^(?:true|True|TRUE|false|False|FALSE)$/,
-  /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/, // YAML 1.1 booleans (isOldBool)
   /^[-+]?(?:\.inf|\.Inf|\.INF)$/,
   /^(?:\.nan|\.NaN|\.NAN)$/,
-  /^<<$/,
   /^[-+]?(?:0b[01_]+|0o?[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*)$/, // ints (underscores allowed, base prefixes)
   /^[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?$/, // floats
-  /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/, // YAML 1.1 base-60 floats
   /^\d{4}-\d{1,2}-\d{1,2}(?:(?:[Tt]|[ \t]+)\d{1,2}:\d{1,2}:\d{1,2}(?:\.\d*)?(?:[ \t]*(?:Z|[-+]\d{1,2}(?::?\d{2})?))?)?$/, // timestamps
+];
+
+// Strings that are plain-safe in YAML 1.2 but not for YAML 1.1 readers (booleans, base-60, merge key): go-yaml
+// refuses the plain style for them, so the emitter falls back to single quotes.
+const YAML11_AMBIGUOUS: readonly RegExp[] = [
+  /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/,
+  /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/,
+  /^<<$/,
 ];
 
 export function formatScalar(v: string | number | boolean | null): string {
@@ -163,7 +171,8 @@ export function formatScalar(v: string | number | boolean | null): string {
   }
   const a = analyze(v);
   const typed = v === "" || RESOLVES_TO_NON_STRING.some((re) => re.test(v));
-  if (!typed && a.plain) return v;
+  const plainRefused = YAML11_AMBIGUOUS.some((re) => re.test(v));
+  if (!typed && !plainRefused && a.plain) return v;
   if (!typed && a.singleQuoted && !v.includes("\n")) return `'${v.replaceAll("'", "''")}'`;
   return doubleQuoted(v);
 }
@@ -190,6 +199,30 @@ function doubleQuoted(s: string): string {
         break;
       case "\0":
         out += "\\0";
+        break;
+      case "\x07":
+        out += "\\a";
+        break;
+      case "\b":
+        out += "\\b";
+        break;
+      case "\v":
+        out += "\\v";
+        break;
+      case "\f":
+        out += "\\f";
+        break;
+      case "\x1b":
+        out += "\\e";
+        break;
+      case "\x85":
+        out += "\\N";
+        break;
+      case "\u2028":
+        out += "\\L";
+        break;
+      case "\u2029":
+        out += "\\P";
         break;
       default:
         if (NON_PRINTABLE.test(ch)) {

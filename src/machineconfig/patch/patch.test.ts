@@ -1,0 +1,76 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { contractFor } from "../../contract/index.js";
+import { encodeDocuments } from "../yaml/encode.js";
+import type { YamlMap } from "../yaml/node.js";
+import { parseYamlDocuments } from "../yaml/parse.js";
+import { applyConfigPatches, parseConfigPatch } from "./index.js";
+
+const docs = (text: string) => parseYamlDocuments(text).documents as YamlMap[];
+const apply = (config: string, ...patches: string[]) => encodeDocuments(applyConfigPatches(docs(config), patches.map((p) => parseConfigPatch(p))));
+
+const BASE = `version: v1alpha1
+machine:
+    type: worker
+    token: t
+    certSANs:
+        - a
+    nodeLabels:
+        zone: a
+cluster:
+    network:
+        podSubnets:
+            - 10.244.0.0/16
+---
+apiVersion: v1alpha1
+kind: HostnameConfig
+auto: stable
+`;
+
+test("lists append, replace-tagged lists are replaced, maps merge, output in Go field order", () => {
+  const out = apply(BASE, "machine:\n  nodeLabels: {rack: r1}\n  certSANs: [b]\n  kubelet: {extraArgs: {v: '2'}, image: img}\ncluster:\n  network:\n    podSubnets: [10.0.0.0/8]\n");
+  assert.match(out, /certSANs:\n {8}- a\n {8}- b\n/);
+  assert.match(out, /kubelet:\n {8}image: img\n {8}extraArgs:\n {12}v: "2"\n/);
+  assert.match(out, /nodeLabels:\n {8}rack: r1\n {8}zone: a\n/);
+  assert.match(out, /podSubnets:\n {12}- 10.0.0.0\/8\n {8}serviceSubnets: \[\]\n/);
+});
+
+test("zero values never override, booleans always do", () => {
+  const out = apply("version: v1alpha1\nmachine:\n  type: worker\n  token: keep\n  features: {rbac: true}\n", "machine:\n  token: ''\n  features: {rbac: false}\n");
+  assert.match(out, /token: keep\n/);
+  assert.match(out, /rbac: false\n/);
+});
+
+test("documents: matched by kind and name, appended otherwise, deleted with $patch: delete", () => {
+  const out = apply(
+    BASE,
+    "apiVersion: v1alpha1\nkind: HostnameConfig\n$patch: delete\n---\napiVersion: v1alpha1\nkind: LinkConfig\nname: eth0\nmtu: 9000\nup: true\n",
+  );
+  assert.ok(!out.includes("HostnameConfig"));
+  assert.match(out, /kind: LinkConfig\nname: eth0\nup: true\nmtu: 9000\n$/);
+});
+
+test("$patch: delete removes keys and selected list items before the rest of the patch merges", () => {
+  const config = "version: v1alpha1\nmachine:\n  type: worker\n  token: t\n  network:\n    interfaces:\n      - interface: eth0\n        dhcp: true\n      - interface: eth1\n        mtu: 1500\n";
+  const out = apply(config, "machine:\n  network:\n    interfaces:\n      - interface: eth0\n        $patch: delete\n      - interface: eth1\n        mtu: 9000\n      - interface: eth0\n        dhcp: false\n");
+  assert.match(out, /interfaces:\n {12}- interface: eth1\n {14}mtu: 9000\n {12}- interface: eth0\n {14}dhcp: false\n/);
+  assert.throws(() => apply(config, "machine:\n  network:\n    hostname:\n      $patch: delete\n"), /lookup failed/);
+  assert.throws(() => apply(config, "version: v1alpha1\n$patch: delete\n"), /root of the legacy document/);
+});
+
+test("JSON6902: applies to single-document configs, refused on multi-document ones with the fix in the hint", () => {
+  const single = "version: v1alpha1\nmachine:\n  type: worker\n  token: t\n";
+  assert.match(apply(single, '[{"op": "add", "path": "/machine/sysctls", "value": {"a.b": "1"}}]'), /sysctls:\n {8}a.b: "1"\n/);
+  assert.throws(
+    () => applyConfigPatches(docs(BASE), [parseConfigPatch("- op: remove\n  path: /machine/nodeLabels\n")]),
+    (e: Error & { hint?: string; diagnostics?: { hint?: string }[] }) => /multi-document/.test(e.message),
+  );
+  assert.equal(parseConfigPatch("").type, "json6902");
+});
+
+test("machinery version decides Talos's encoding of an empty cluster.controlPlane", () => {
+  const config = docs("version: v1alpha1\nmachine: {type: worker, token: t}\ncluster: {token: x}\n");
+  const patch = [parseConfigPatch("machine: {certSANs: [a]}\n")];
+  assert.match(encodeDocuments(applyConfigPatches(config, patch, { machinery: contractFor("v1.13")! })), /controlPlane: null/);
+  assert.doesNotMatch(encodeDocuments(applyConfigPatches(config, patch, { machinery: contractFor("v1.14")! })), /controlPlane/);
+});
