@@ -5,3 +5,14 @@ export { applyConfigPatches, applyJsonPatch, applyStrategicPatch, documentId, do
 export { parseYamlDocuments, type ParsedDocuments } from "./yaml/parse.js";
 export { canonicalize } from "./schema/canonical.js";
 export { documentShape, type Shape } from "./schema/shape.js";
+export {
+  ADMIN_CERT_RENEW_BEFORE_MS,
+  DEFAULT_ADMIN_CERT_TTL_MS,
+  encodeTalosconfig,
+  generateTalosconfig,
+  parseTalosconfig,
+  type GenerateTalosconfigInput,
+  type GeneratedTalosconfig,
+  type Talosconfig,
+  type TalosconfigContext,
+} from "./talosconfig.js";
