@@ -6,6 +6,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { TalosContract } from "../src/contract/index.js";
 import { generateMachineConfig, type MachineType } from "../src/machineconfig/generate.js";
+import { decodeMachineConfig } from "../src/machineconfig/decode.js";
 import { applyConfigPatches, parseConfigPatch } from "../src/machineconfig/patch/index.js";
 import { encodeDocuments } from "../src/machineconfig/yaml/encode.js";
 import { parseSecretsBundle } from "../src/secrets/bundle.js";
@@ -77,3 +78,22 @@ for (const minor of MINORS) {
     });
   }
 }
+
+// The strict decoder accepts every golden for its own version and rejects newer configs on older Talos.
+for (const minor of MINORS) {
+  test(`decodeMachineConfig accepts the v1.${minor} goldens`, () => {
+    for (const f of ["base-controlplane", "base-worker", "overrides-controlplane", "overrides-worker"]) {
+      const { errors, documents } = decodeMachineConfig(stability(`v1.${minor}`, `${f}.yaml`), TalosContract.of(1, minor), f);
+      assert.deepEqual(errors, [], `${f}`);
+      assert.ok(documents.length >= 1);
+    }
+  });
+}
+
+test("decodeMachineConfig rejects a 1.12 config for Talos 1.11 and a 1.14 config for Talos 1.13", () => {
+  const e11 = decodeMachineConfig(stability("v1.12", "base-worker.yaml"), TalosContract.of(1, 11)).errors.map((e) => e.message);
+  assert.ok(e11.some((m) => m.includes('unknown document kind "HostnameConfig"')), e11.join("\n"));
+  assert.ok(e11.some((m) => m.includes('"machine.install.grubUseUKICmdline" is not supported by Talos v1.11')), e11.join("\n"));
+  const e13 = decodeMachineConfig(stability("v1.14", "base-controlplane.yaml"), TalosContract.of(1, 13)).errors.map((e) => e.message);
+  assert.ok(e13.some((m) => m.includes('unknown document kind "KubeletConfig"')), e13.join("\n"));
+});

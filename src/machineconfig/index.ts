@@ -16,3 +16,4 @@ export {
   type Talosconfig,
   type TalosconfigContext,
 } from "./talosconfig.js";
+export { decodeMachineConfig, type DecodedMachineConfig } from "./decode.js";

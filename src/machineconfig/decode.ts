@@ -1,0 +1,165 @@
+import type { TalosContract } from "../contract/index.js";
+import type { Diagnostic } from "../diagnostics/index.js";
+import { documentId, documentKind } from "./patch/strategic.js";
+import { documentShape, type Shape } from "./schema/shape.js";
+import { VERSION_DELTAS } from "./schema/version-deltas.generated.js";
+import { isYamlMap, type YamlMap, type YamlNode } from "./yaml/node.js";
+import { parseYamlDocuments, type YamlPosition } from "./yaml/parse.js";
+
+/**
+ * A strict machine-config decoder, rejecting what Talos's `configloader` rejects for the target version:
+ *  - YAML syntax errors, duplicate keys, aliases;
+ *  - documents that are not mappings, documents without `kind` that are not the legacy v1alpha1 document,
+ *    `apiVersion`/`version` other than v1alpha1;
+ *  - document kinds the target Talos minor does not register (e.g. `HostnameConfig` for 1.11);
+ *  - unknown fields at any depth of a known document type, and fields the target minor does not have yet
+ *    (e.g. `machine.install.grubUseUKICmdline` for 1.11) — Talos decodes with KnownFields(true);
+ *  - structural type mismatches (a mapping where a list or scalar belongs, a non-boolean for a boolean field, a
+ *    non-integer for an integer field);
+ *  - duplicate documents (same apiVersion/kind/name), more than one v1alpha1 document, and link/VIP/volume kinds
+ *    sharing a name (Talos's ConflictsWithKinds).
+ * It does NOT run Talos's semantic validation (`Validate(mode)`: required fields, CIDR/URL syntax, role rules …).
+ * Type checks inside types with their own YAML decoding (URLs, durations, CIDRs, PEM blocks) are not performed.
+ */
+export interface DecodedMachineConfig {
+  readonly documents: YamlMap[];
+  readonly errors: Diagnostic[];
+}
+
+const CONFLICTING_KINDS: readonly (readonly string[])[] = [
+  ["LinkConfig", "BondConfig", "BridgeConfig", "VLANConfig", "DummyLinkConfig", "VRFConfig", "WireguardConfig", "VethConfig"],
+  ["Layer2VIPConfig", "HCloudVIPConfig"],
+  ["UserVolumeConfig", "ExistingVolumeConfig"],
+];
+
+const LEGACY_KEYS = ["version", "debug", "persist", "machine", "cluster"];
+
+/** The first minor (in `VERSION_DELTAS` order) that has `predicate`, for "needs Talos ≥ …" hints. */
+function firstMinorWith(predicate: (delta: (typeof VERSION_DELTAS)[string]) => boolean): string | undefined {
+  return Object.entries(VERSION_DELTAS).find(([, d]) => predicate(d))?.[0];
+}
+
+export function decodeMachineConfig(text: string, contract: TalosContract, file = "machine config"): DecodedMachineConfig {
+  const errors: Diagnostic[] = [];
+  const parsed = parseYamlDocuments(text);
+  const source = (p: YamlPosition | undefined) => (p ? { source: { file, line: p.line, col: p.col } } : {});
+  parsed.errors.forEach((message, i) => errors.push({ severity: "error", code: "config-decode", message: `${file}: ${message}`, ...source(parsed.errorPositions[i]) }));
+
+  const delta = VERSION_DELTAS[contract.name];
+  if (!delta) {
+    errors.push({ severity: "error", code: "config-decode", message: `Talos ${contract.name} is not supported by talform's decoder`, hint: `use one of ${Object.keys(VERSION_DELTAS).join(", ")}` });
+    return { documents: [], errors };
+  }
+  const kinds = new Set(delta.kinds);
+  const absent = new Set(delta.absent);
+
+  const documents: YamlMap[] = [];
+  const ids = new Map<string, number>();
+  const namesByGroup = new Map<string, string>();
+  parsed.documents.forEach((doc, index) => {
+    const at = (path: readonly (string | number)[]) => source(parsed.positionOf(index, path));
+    const err = (message: string, path: readonly (string | number)[], hint?: string) =>
+      errors.push({ severity: "error", code: "config-decode", message, ...(hint ? { hint } : {}), ...(path.length > 0 ? { path: `document ${index + 1}: ${path.join(".")}` } : { path: `document ${index + 1}` }), ...at(path) });
+    if (!isYamlMap(doc)) {
+      err(`document ${index + 1} is not a mapping`, []);
+      return;
+    }
+    const hasKind = doc.has("kind");
+    if (!hasKind && !LEGACY_KEYS.some((k) => doc.has(k))) {
+      err("document has no kind", [], "add apiVersion: v1alpha1 and kind: <DocumentKind>");
+      return;
+    }
+    if (hasKind && doc.get("apiVersion") !== "v1alpha1") {
+      err(`${String(doc.get("kind"))}: apiVersion must be v1alpha1`, ["apiVersion"]);
+    }
+    if (!hasKind && doc.get("version") !== "v1alpha1") {
+      err('the legacy config document needs "version: v1alpha1"', ["version"]);
+    }
+    const kind = documentKind(doc);
+    if (!kinds.has(kind)) {
+      const since = firstMinorWith((d) => d.kinds.includes(kind));
+      err(
+        `unknown document kind "${kind}" for Talos ${contract.name}`,
+        ["kind"],
+        since ? `${kind} needs Talos ${since} or newer; generate for that version or drop the document` : "check the kind's spelling",
+      );
+      return;
+    }
+    const id = documentId(doc);
+    if (ids.has(id)) err(`duplicate document ${kind === "v1alpha1" ? "v1alpha1 (legacy config)" : id} is not allowed`, [], `merge it with document ${ids.get(id)! + 1}`);
+    else ids.set(id, index);
+    const name = doc.get("name");
+    const group = CONFLICTING_KINDS.findIndex((g) => g.includes(kind));
+    if (group >= 0 && typeof name === "string") {
+      const key = `${group}/${name}`;
+      const other = namesByGroup.get(key);
+      if (other && other !== kind) err(`${kind} "${name}" conflicts with ${other} "${name}"`, ["name"], "each link/VIP/volume name may be configured by one kind only");
+      else namesByGroup.set(key, kind);
+    }
+    const shape = documentShape(kind);
+    if (shape) checkNode(doc, shape, [], { absent, contract, err });
+    documents.push(doc);
+  });
+  return { documents, errors };
+}
+
+interface CheckContext {
+  readonly absent: ReadonlySet<string>;
+  readonly contract: TalosContract;
+  readonly err: (message: string, path: readonly (string | number)[], hint?: string) => void;
+}
+
+const describe = (v: YamlNode): string => (v === null ? "null" : isYamlMap(v) ? "a mapping" : Array.isArray(v) ? "a list" : typeof v === "string" ? "a string" : typeof v === "number" ? "a number" : "a boolean");
+const META_FIELDS = new Set(["apiVersion", "kind"]);
+
+function checkNode(node: YamlNode, shape: Shape, path: (string | number)[], ctx: CheckContext): void {
+  if (node === null) return; // null decodes to the zero value
+  switch (shape.k) {
+    case "ptr":
+      checkNode(node, shape.elem, path, ctx);
+      return;
+    case "struct": {
+      if (!isYamlMap(node)) {
+        ctx.err(`${path.join(".") || "document"}: expected a mapping, got ${describe(node)}`, path);
+        return;
+      }
+      for (const [key, value] of node) {
+        const field = shape.fields.find((f) => f.name === key);
+        if (!field) {
+          if (path.length === 0 && META_FIELDS.has(key)) continue;
+          ctx.err(`unknown field "${[...path, key].join(".")}"`, [...path, key], "remove it or check its spelling against the Talos configuration reference");
+          continue;
+        }
+        if (ctx.absent.has(`${shape.type}.${key}`)) {
+          const since = firstMinorWith((d) => !d.absent.includes(`${shape.type}.${key}`));
+          ctx.err(`field "${[...path, key].join(".")}" is not supported by Talos ${ctx.contract.name}`, [...path, key], since ? `it needs Talos ${since} or newer` : undefined);
+          continue;
+        }
+        checkNode(value, field.shape(), [...path, key], ctx);
+      }
+      return;
+    }
+    case "list":
+      if (!Array.isArray(node)) {
+        ctx.err(`${path.join(".")}: expected a list, got ${describe(node)}`, path);
+        return;
+      }
+      (node as readonly YamlNode[]).forEach((item, i) => checkNode(item, shape.elem, [...path, i], ctx));
+      return;
+    case "map":
+      if (!isYamlMap(node)) {
+        ctx.err(`${path.join(".")}: expected a mapping, got ${describe(node)}`, path);
+        return;
+      }
+      for (const [k, v] of node) checkNode(v, shape.elem, [...path, k], ctx);
+      return;
+    case "scalar":
+      if (isYamlMap(node) || Array.isArray(node)) ctx.err(`${path.join(".")}: expected a ${shape.go === "string" ? "string" : shape.go === "bool" ? "boolean" : "number"}, got ${describe(node)}`, path);
+      else if (shape.go === "bool" && typeof node !== "boolean") ctx.err(`${path.join(".")}: expected true or false, got ${JSON.stringify(node)}`, path);
+      else if (shape.go === "int" && !(typeof node === "number" && Number.isInteger(node))) ctx.err(`${path.join(".")}: expected an integer, got ${JSON.stringify(node)}`, path);
+      return;
+    case "unstructured":
+    case "opaque":
+      return;
+  }
+}
