@@ -117,3 +117,22 @@ test("multi-line strings: trailing spaces force double quotes, leading spaces an
   assert.equal(encodeDocuments([struct([["k", "x\n\n"]])]), "k: |+\n    x\n\n");
   assert.equal(encodeDocuments([struct([["k", "tab\tx\ny\n"]])]), "k: |\n    tab\tx\n    y\n");
 });
+
+test("keys with line breaks become explicit ? / : pairs, as go-yaml writes them", () => {
+  assert.equal(encodeDocuments([goMap({ "a\nb": 1 })]), "? |-\n    a\n    b\n: 1\n");
+  assert.equal(encodeDocuments([goMap({ "x\r": goMap({ c: 1 }) })]), '? "x\\r"\n:   c: 1\n');
+  assert.equal(encodeDocuments([goMap({ k: goMap({ "x\ny\n": ["a"] }) })]), "k:\n    ? |\n        x\n        y\n    :   - a\n");
+});
+
+test("astral characters, whitespace-only and number-like strings", () => {
+  const table: [string, string][] = [
+    ["😀", '"\\U0001F600"'],
+    ["-_0", '"-_0"'],
+    ["1_000", '"1_000"'],
+    ["089", '"089"'],
+    ["\n", '"\\n"'],
+    [" \n", '" \\n"'],
+    ["\t\n", '"\\t\\n"'],
+  ];
+  for (const [input, want] of table) assert.equal(encodeDocuments([struct([["k", input]])]), `k: ${want}\n`, JSON.stringify(input));
+});

@@ -39,10 +39,31 @@ function writeMapping(out: string[], map: YamlMap, column: number, inline: boole
   for (const [key, value] of map) {
     if (!(first && inline)) out.push(" ".repeat(column));
     first = false;
-    out.push(formatScalar(key), ":");
+    if (isSimpleKey(key)) {
+      out.push(formatScalar(key), ":");
+    } else {
+      // libyaml writes multi-line or very long keys as explicit `? key` / `: value` pairs.
+      out.push("?");
+      if (literalAllowed(key)) writeLiteral(out, key, nextIndent(column));
+      else out.push(" ", formatScalar(key), "\n");
+      out.push(" ".repeat(column), ":");
+      const child = nextIndent(column);
+      if (isYamlMap(value) && value.size > 0) {
+        out.push(" ".repeat(child - column - 1));
+        writeMapping(out, value, child, true);
+        continue;
+      }
+      if (Array.isArray(value) && value.length > 0) {
+        out.push(" ".repeat(child - column - 1));
+        writeSequence(out, value, child, true);
+        continue;
+      }
+    }
     writeValueAfterKey(out, value, column);
   }
 }
+
+const isSimpleKey = (key: string): boolean => key.length <= 128 && !/[\n\r\x85\u2028\u2029]/.test(key);
 
 function writeValueAfterKey(out: string[], value: YamlNode, keyColumn: number): void {
   if (isEmptyCollection(value)) {
@@ -99,7 +120,7 @@ function writeLiteral(out: string[], text: string, column: number): void {
 // --- scalar analysis (libyaml's yaml_emitter_analyze_scalar, block context) ---
 
 // Printable per YAML 1.1 as libyaml checks it; go-yaml emits unicode unescaped.
-const NON_PRINTABLE = /[^\t\n\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]|\ufeff/u;
+const NON_PRINTABLE = /[^\t\n\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd]|\ufeff/u;
 
 interface ScalarAnalysis {
   readonly plain: boolean;
@@ -138,9 +159,9 @@ function analyze(s: string): ScalarAnalysis {
   return { plain, singleQuoted, block };
 }
 
-/** go-yaml writes strings containing a newline as literal blocks when the emitter allows it. */
+/** go-yaml writes strings containing a newline as literal blocks when the emitter allows it and the text is not all whitespace. */
 function literalAllowed(s: string): boolean {
-  return s.includes("\n") && analyze(s).block;
+  return s.includes("\n") && /[^\s\x85]/.test(s) && analyze(s).block;
 }
 
 // Strings that would read back as another type: go-yaml writes them double-quoted.
@@ -149,10 +170,18 @@ const RESOLVES_TO_NON_STRING: readonly RegExp[] = [
   /^(?:true|True|TRUE|false|False|FALSE)$/,
   /^[-+]?(?:\.inf|\.Inf|\.INF)$/,
   /^(?:\.nan|\.NaN|\.NAN)$/,
-  /^[-+]?(?:0b[01_]+|0o?[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*)$/, // ints (underscores allowed, base prefixes)
-  /^[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?$/, // floats
   /^\d{4}-\d{1,2}-\d{1,2}(?:(?:[Tt]|[ \t]+)\d{1,2}:\d{1,2}:\d{1,2}(?:\.\d*)?(?:[ \t]*(?:Z|[-+]\d{1,2}(?::?\d{2})?))?)?$/, // timestamps
 ];
+
+/**
+ * go-yaml's number resolution: for text starting with a digit, sign or dot it drops every `_` and tries Go's
+ * `ParseInt(s, 0, 64)` (0b/0o/0x prefixes, leading-zero octal) and its YAML float pattern.
+ */
+function resolvesToNumber(s: string): boolean {
+  if (!/^[-+.0-9]/.test(s)) return false;
+  const p = s.replaceAll("_", "");
+  return /^[-+]?(?:0[bB][01]+|0[oO]?[0-7]*|0[xX][0-9a-fA-F]+|[1-9][0-9]*)$/.test(p) || /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/.test(p);
+}
 
 // Strings that are plain-safe in YAML 1.2 but not for YAML 1.1 readers (booleans, base-60, merge key): go-yaml
 // refuses the plain style for them, so the emitter falls back to single quotes.
@@ -170,7 +199,7 @@ export function formatScalar(v: string | number | boolean | null): string {
     return String(v);
   }
   const a = analyze(v);
-  const typed = v === "" || RESOLVES_TO_NON_STRING.some((re) => re.test(v));
+  const typed = v === "" || resolvesToNumber(v) || RESOLVES_TO_NON_STRING.some((re) => re.test(v));
   const plainRefused = YAML11_AMBIGUOUS.some((re) => re.test(v));
   if (!typed && !plainRefused && a.plain) return v;
   if (!typed && a.singleQuoted && !v.includes("\n")) return `'${v.replaceAll("'", "''")}'`;
