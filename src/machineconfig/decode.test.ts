@@ -58,9 +58,10 @@ test("unknown and too-new fields, unknown kinds, duplicates and conflicts are er
 });
 
 test("type mismatches and malformed documents", () => {
-  const e = messages("version: v1alpha1\nmachine:\n  certSANs: foo\n  features: {rbac: 'yes'}\n  kubelet: {nodeIP: []}\n---\nfoo: bar\n---\napiVersion: v1\nkind: HostnameConfig\n", "v1.13");
+  const e = messages("version: v1alpha1\nmachine:\n  certSANs: foo\n  features: {rbac: maybe, stableHostname: yes}\n  kubelet: {nodeIP: []}\n---\nfoo: bar\n---\napiVersion: v1\nkind: HostnameConfig\n", "v1.13");
   assert.ok(e.includes("machine.certSANs: expected a list, got a string"), e.join("\n"));
-  assert.ok(e.includes('machine.features.rbac: expected true or false, got "yes"'), e.join("\n"));
+  assert.ok(e.includes('machine.features.rbac: expected true or false, got "maybe"'), e.join("\n"));
+  assert.ok(!e.some((m) => m.includes("stableHostname")), e.join("\n"));
   assert.ok(e.includes("machine.kubelet.nodeIP: expected a mapping, got a list"), e.join("\n"));
   assert.ok(e.includes("document has no kind"), e.join("\n"));
   assert.ok(e.includes("HostnameConfig: apiVersion must be v1alpha1"), e.join("\n"));

@@ -111,6 +111,8 @@ interface CheckContext {
 
 const describe = (v: YamlNode): string => (v === null ? "null" : isYamlMap(v) ? "a mapping" : Array.isArray(v) ? "a list" : typeof v === "string" ? "a string" : typeof v === "number" ? "a number" : "a boolean");
 const META_FIELDS = new Set(["apiVersion", "kind"]);
+// go-yaml accepts YAML 1.1 booleans for Go bool fields (talform also accepts them quoted — Talos would not).
+const YAML11_BOOL = /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/;
 
 function checkNode(node: YamlNode, shape: Shape, path: (string | number)[], ctx: CheckContext): void {
   if (node === null) return; // null decodes to the zero value
@@ -155,7 +157,7 @@ function checkNode(node: YamlNode, shape: Shape, path: (string | number)[], ctx:
       return;
     case "scalar":
       if (isYamlMap(node) || Array.isArray(node)) ctx.err(`${path.join(".")}: expected a ${shape.go === "string" ? "string" : shape.go === "bool" ? "boolean" : "number"}, got ${describe(node)}`, path);
-      else if (shape.go === "bool" && typeof node !== "boolean") ctx.err(`${path.join(".")}: expected true or false, got ${JSON.stringify(node)}`, path);
+      else if (shape.go === "bool" && typeof node !== "boolean" && !(typeof node === "string" && YAML11_BOOL.test(node))) ctx.err(`${path.join(".")}: expected true or false, got ${JSON.stringify(node)}`, path);
       else if (shape.go === "int" && !(typeof node === "number" && Number.isInteger(node))) ctx.err(`${path.join(".")}: expected an integer, got ${JSON.stringify(node)}`, path);
       return;
     case "unstructured":

@@ -37,7 +37,11 @@ export function canonicalize(node: YamlNode | undefined, shape: Shape): YamlNode
     case "map":
       return isYamlMap(node) ? goMap(new Map([...node].map(([k, v]) => [k, canonicalize(v, shape.elem)]))) : new Map();
     case "scalar":
-      return node === null || node === undefined ? zeroOf(shape) : node;
+      if (node === null || node === undefined) return zeroOf(shape);
+      // go-yaml decodes YAML 1.1 booleans (yes/on/…) into bool fields; they re-encode as true/false.
+      if (shape.go === "bool" && typeof node === "string" && /^(?:y|Y|yes|Yes|YES|on|On|ON)$/.test(node)) return true;
+      if (shape.go === "bool" && typeof node === "string" && /^(?:n|N|no|No|NO|off|Off|OFF)$/.test(node)) return false;
+      return node;
     case "unstructured":
       return node === null || node === undefined ? new Map() : sortDeep(node);
     case "opaque":

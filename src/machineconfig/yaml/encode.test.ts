@@ -136,3 +136,23 @@ test("astral characters, whitespace-only and number-like strings", () => {
   ];
   for (const [input, want] of table) assert.equal(encodeDocuments([struct([["k", input]])]), `k: ${want}\n`, JSON.stringify(input));
 });
+
+test("plain scalars resolve as go-yaml resolves them", async () => {
+  const { resolvePlain } = await import("./parse.js");
+  const table: [string, unknown][] = [
+    ["0644", 420],
+    ["0o644", 420],
+    ["1_000", 1000],
+    ["0x1F", 31],
+    ["0b11", 3],
+    ["1e3", 1000],
+    [".5", 0.5],
+    ["yes", "yes"],
+    ["True", true],
+    ["~", null],
+    ["1e400", "1e400"],
+    ["v1.2", "v1.2"],
+    ["10.0.0.1", "10.0.0.1"],
+  ];
+  for (const [src, want] of table) assert.equal(resolvePlain(src), want, src);
+});

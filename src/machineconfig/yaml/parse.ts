@@ -16,6 +16,32 @@ export interface ParsedDocuments {
   readonly positionOf: (doc: number, path: readonly (string | number)[]) => YamlPosition | undefined;
 }
 
+/**
+ * go-yaml's resolution of plain (unquoted) scalars, which differs from YAML 1.2 core: `0644` is octal (420),
+ * underscores are dropped from numbers, `yes`/`on` stay strings (typed boolean fields accept them, see the decoder),
+ * numbers out of float range stay strings. Timestamps stay strings (Go would make them time.Time).
+ */
+export function resolvePlain(src: string): YamlNode {
+  if (src === "" || /^(?:~|null|Null|NULL)$/.test(src)) return null;
+  if (/^(?:true|True|TRUE)$/.test(src)) return true;
+  if (/^(?:false|False|FALSE)$/.test(src)) return false;
+  if (/^[-+]?(?:\.inf|\.Inf|\.INF)$/.test(src)) return src.startsWith("-") ? -Infinity : Infinity;
+  if (/^(?:\.nan|\.NaN|\.NAN)$/.test(src)) return NaN;
+  if (!/^[-+.0-9]/.test(src)) return src;
+  const p = src.replaceAll("_", "");
+  const int = /^([-+]?)(?:0[bB]([01]+)|0[oO]([0-7]+)|0[xX]([0-9a-fA-F]+)|0([0-7]*)|([1-9][0-9]*))$/.exec(p);
+  if (int) {
+    const [, sign, bin, oct, hex, legacyOct, dec] = int;
+    const value = bin !== undefined ? parseInt(bin, 2) : oct !== undefined ? parseInt(oct, 8) : hex !== undefined ? parseInt(hex, 16) : legacyOct !== undefined ? (legacyOct === "" ? 0 : parseInt(legacyOct, 8)) : Number(dec);
+    return sign === "-" ? -value : value;
+  }
+  if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/.test(p)) {
+    const f = Number(p);
+    return Number.isFinite(f) ? f : src;
+  }
+  return src;
+}
+
 /** Parses (multi-document) YAML into ordered data; empty documents are skipped, like Talos's decoder does. */
 export function parseYamlDocuments(text: string): ParsedDocuments {
   const lineCounter = new LineCounter();
@@ -72,6 +98,7 @@ function toNode(n: YNode | null, errors: string[], errorPositions: (YamlPosition
     });
   }
   if (isScalar(n)) {
+    if (n.type === "PLAIN" && typeof n.source === "string") return resolvePlain(n.source);
     const v = n.value;
     if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") return v;
     return String(v);
