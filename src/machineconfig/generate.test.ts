@@ -153,3 +153,35 @@ test("non-https endpoints are rejected like talosctl does", () => {
     /must use https/,
   );
 });
+
+test("generated documents already have Talos's shape (field order, omitempty) for every contract and option", async () => {
+  const { canonicalize } = await import("./schema/canonical.js");
+  const { documentShape } = await import("./schema/shape.js");
+  const optionSets = [
+    {},
+    { additionalSubjectAltNames: ["a"], allowSchedulingOnControlPlanes: true, dnsDomain: "x.local", installExtraKernelArgs: ["k=v"], localAPIServerPort: 7443 },
+    { sysctls: { "net.ipv4.ip_forward": "1" }, customCNIUrl: "https://cni/x.yaml", registryMirrors: { "docker.io": ["https://m1", "https://m2"], "ghcr.io": ["https://m3"] } },
+    { discoveryEnabled: false, kubePrismPort: 0 },
+  ];
+  for (const minor of SUPPORTED_TALOS_MINORS) {
+    for (const machineType of ["controlplane", "worker"] as const) {
+      for (const options of optionSets) {
+        const docs = gen(minor, machineType, options);
+        const text = encodeDocuments(docs);
+        const again = encodeDocuments(docs.map((d) => canonicalize(d, documentShape(kinds([d])[0]!, { clusterControlPlaneOmitEmpty: contractFor(minor)!.clusterControlPlaneOmitEmpty() })!) as YamlMap));
+        assert.equal(again, text, `${minor} ${machineType} ${JSON.stringify(options)}`);
+      }
+    }
+  }
+});
+
+test("renderMachineConfig: per-node settings as a strategic patch (hostname on 1.13 via the HostnameConfig document)", async () => {
+  const { renderMachineConfig } = await import("./render.js");
+  const { parseConfigPatch } = await import("./patch/index.js");
+  const { decodeMachineConfig } = await import("./decode.js");
+  const patch = parseConfigPatch("apiVersion: v1alpha1\nkind: HostnameConfig\nauto: off\nhostname: cp-1\n---\nmachine:\n  nodeLabels:\n    topology.kubernetes.io/zone: a\n");
+  const { text } = renderMachineConfig({ bundle, contract: contractFor("v1.13")!, machineType: "controlplane", clusterName: "demo", endpoint: "https://10.0.0.10:6443", kubernetesVersion: "1.33.1", installDisk: "/dev/sda", patches: [patch] });
+  assert.match(text, /kind: HostnameConfig\nauto: 'off'\nhostname: cp-1\n$/);
+  assert.match(text, /nodeLabels:\n {8}node\.kubernetes\.io\/exclude-from-external-load-balancers: ""\n {8}topology\.kubernetes\.io\/zone: a\n/);
+  assert.deepEqual(decodeMachineConfig(text, contractFor("v1.13")!).errors, []);
+});

@@ -1,4 +1,5 @@
 export { generateMachineConfig, type GenerateMachineConfigInput, type GenerateOptions, type MachineType } from "./generate.js";
+export { renderMachineConfig, type RenderMachineConfigInput } from "./render.js";
 export { encodeDocument, encodeDocuments, formatScalar } from "./yaml/encode.js";
 export { cloneNode, goMap, isYamlMap, struct, type YamlMap, type YamlNode, type YamlScalar } from "./yaml/node.js";
 export { applyConfigPatches, applyJsonPatch, applyStrategicPatch, documentId, documentKind, parseConfigPatch, toJsonPatch, type ConfigPatch, type JsonPatchOperation } from "./patch/index.js";
