@@ -45,3 +45,21 @@ export function applyConfigPatches(config: readonly YamlMap[], patches: readonly
   }
   return docs;
 }
+
+/**
+ * `talosctl --config-patch` argument forms: `@file` or a bare file name (no whitespace, not starting with `[`/`{`)
+ * is read with `readFile`; anything else is the patch text itself. Consecutive JSON patches are concatenated.
+ * (talhelper's sops decryption and env substitution happen in `readFile`, supplied by the caller.)
+ */
+export function loadConfigPatches(specs: readonly string[], readFile: (path: string) => string): ConfigPatch[] {
+  const out: ConfigPatch[] = [];
+  for (const spec of specs) {
+    const isFile = spec.startsWith("@") || (!/\s/.test(spec) && !spec.startsWith("[") && !spec.startsWith("{") && spec !== "");
+    const path = spec.startsWith("@") ? spec.slice(1) : spec;
+    const patch = parseConfigPatch(isFile ? readFile(path) : spec, isFile ? path : "inline patch");
+    const last = out[out.length - 1];
+    if (patch.type === "json6902" && last?.type === "json6902") out[out.length - 1] = { type: "json6902", operations: [...last.operations, ...patch.operations] };
+    else out.push(patch);
+  }
+  return out;
+}

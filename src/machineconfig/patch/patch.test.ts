@@ -74,3 +74,20 @@ test("machinery version decides Talos's encoding of an empty cluster.controlPlan
   assert.match(encodeDocuments(applyConfigPatches(config, patch, { machinery: contractFor("v1.13")! })), /controlPlane: null/);
   assert.doesNotMatch(encodeDocuments(applyConfigPatches(config, patch, { machinery: contractFor("v1.14")! })), /controlPlane/);
 });
+
+test("loadConfigPatches: @file, bare file names and inline text; consecutive JSON patches concatenate", async () => {
+  const { loadConfigPatches } = await import("./index.js");
+  const files: Record<string, string> = {
+    "a.yaml": "machine:\n  certSANs: [x]\n",
+    "j1.yaml": "- op: add\n  path: /machine/env\n  value: {}\n",
+    "j2.json": '[{"op": "add", "path": "/machine/env/A", "value": "1"}]',
+  };
+  const read = (p: string) => {
+    const text = files[p];
+    if (text === undefined) throw new Error(`no such file ${p}`);
+    return text;
+  };
+  const patches = loadConfigPatches(["@a.yaml", "j1.yaml", "@j2.json", '[{"op": "remove", "path": "/machine/env/A"}]', "machine:\n  certSANs: [y]\n"], read);
+  assert.deepEqual(patches.map((p) => p.type), ["strategic", "json6902", "strategic"]);
+  assert.equal(patches[1]!.type === "json6902" ? patches[1]!.operations.length : 0, 3);
+});
