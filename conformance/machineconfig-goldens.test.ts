@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { TalosContract } from "../src/contract/index.js";
 import { generateMachineConfig, type MachineType } from "../src/machineconfig/generate.js";
 import { decodeMachineConfig } from "../src/machineconfig/decode.js";
+import { validateMachineConfig } from "../src/machineconfig/validate.js";
 import { applyConfigPatches, parseConfigPatch } from "../src/machineconfig/patch/index.js";
 import { encodeDocuments } from "../src/machineconfig/yaml/encode.js";
 import { parseSecretsBundle } from "../src/secrets/bundle.js";
@@ -96,4 +97,14 @@ test("decodeMachineConfig rejects a 1.12 config for Talos 1.11 and a 1.14 config
   assert.ok(e11.some((m) => m.includes('"machine.install.grubUseUKICmdline" is not supported by Talos v1.11')), e11.join("\n"));
   const e13 = decodeMachineConfig(stability("v1.14", "base-controlplane.yaml"), TalosContract.of(1, 13)).errors.map((e) => e.message);
   assert.ok(e13.some((m) => m.includes('unknown document kind "KubeletConfig"')), e13.join("\n"));
+});
+
+test("validateMachineConfig: every golden is valid in cloud mode (Talos's goldens are not validated for metal)", () => {
+  for (const minor of MINORS) {
+    for (const f of ["base-controlplane", "base-worker", "overrides-controlplane", "overrides-worker"]) {
+      const { documents } = decodeMachineConfig(stability(`v1.${minor}`, `${f}.yaml`), TalosContract.of(1, minor));
+      const errors = validateMachineConfig(documents, TalosContract.of(1, minor), { mode: "cloud" }).filter((d) => d.severity === "error");
+      assert.deepEqual(errors, [], `v1.${minor} ${f}`);
+    }
+  }
 });

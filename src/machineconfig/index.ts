@@ -18,3 +18,4 @@ export {
   type TalosconfigContext,
 } from "./talosconfig.js";
 export { decodeMachineConfig, type DecodedMachineConfig } from "./decode.js";
+export { validateMachineConfig, type ValidateOptions, type ValidationMode } from "./validate.js";
