@@ -59,6 +59,7 @@ test("machine-config generation predicates flip at the minors Talos's generator 
     ["workloadIsolationEnabledByDefault", (c) => c.workloadIsolationEnabledByDefault(), only14],
     ["multidocSysctlConfigSupported", (c) => c.multidocSysctlConfigSupported(), only14],
     ["clusterControlPlaneOmitEmpty", (c) => c.clusterControlPlaneOmitEmpty(), only14],
+    ["patchRepeatedDocumentsAllowed", (c) => c.patchRepeatedDocumentsAllowed(), only14],
   ];
   for (const [name, pred, trueFor] of table) {
     for (const minor of SUPPORTED_TALOS_MINORS) {

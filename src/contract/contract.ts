@@ -185,6 +185,11 @@ export class TalosContract {
   clusterControlPlaneOmitEmpty(): boolean {
     return this.greater(1, 13);
   }
+
+  /** One patch may contain the same document twice (applied in order) — ≥ 1.14 machinery; older ones reject it. */
+  patchRepeatedDocumentsAllowed(): boolean {
+    return this.greater(1, 13);
+  }
 }
 
 export function contractFor(version: string): TalosContract | undefined {

@@ -91,3 +91,23 @@ test("loadConfigPatches: @file, bare file names and inline text; consecutive JSO
   assert.deepEqual(patches.map((p) => p.type), ["strategic", "json6902", "strategic"]);
   assert.equal(patches[1]!.type === "json6902" ? patches[1]!.operations.length : 0, 3);
 });
+
+test("the same document twice in one patch: rejected by ≤ 1.13 machinery, applied in order by 1.14", () => {
+  const patch = [parseConfigPatch("machine:\n  certSANs: [a]\n---\nmachine:\n  certSANs: [b]\n")];
+  const config = docs("version: v1alpha1\nmachine: {type: worker, token: t}\n");
+  assert.throws(() => applyConfigPatches(config, patch, { machinery: contractFor("v1.13")! }), /appears twice in one patch/);
+  assert.match(encodeDocuments(applyConfigPatches(config, patch, { machinery: contractFor("v1.14")! })), /certSANs:\n {8}- a\n {8}- b\n/);
+});
+
+test("JSON6902 operations: add (index and -), remove, replace, move, copy, test", async () => {
+  const { applyJsonPatch, toJsonPatch } = await import("./json6902.js");
+  const [doc] = docs("a: [1, 2]\nb: {c: x}\n");
+  const ops = toJsonPatch(
+    parseYamlDocuments(
+      "- {op: add, path: /a/0, value: 0}\n- {op: add, path: /a/-, value: 3}\n- {op: replace, path: /b/c, value: y}\n- {op: copy, from: /b, path: /d}\n- {op: move, from: /a/3, path: /e}\n- {op: remove, path: /b}\n- {op: test, path: /d/c, value: y}\n",
+    ).documents[0]!,
+  );
+  assert.equal(encodeDocuments([applyJsonPatch(doc!, ops) as YamlMap]), "a:\n    - 0\n    - 1\n    - 2\nd:\n    c: 'y'\ne: 3\n");
+  assert.throws(() => applyJsonPatch(doc!, toJsonPatch(parseYamlDocuments("- {op: test, path: /b/c, value: z}\n").documents[0]!)), /test \/b\/c failed/);
+  assert.throws(() => applyJsonPatch(doc!, toJsonPatch(parseYamlDocuments("- {op: remove, path: /nope}\n").documents[0]!)), /does not exist/);
+});

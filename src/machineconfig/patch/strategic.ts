@@ -44,11 +44,13 @@ export interface PatchOptions {
 /** Applies strategic-merge patch documents to config documents; returns new documents (inputs are not modified). */
 export function applyStrategicPatch(config: readonly YamlMap[], patch: readonly YamlMap[], options: PatchOptions = {}): YamlMap[] {
   const variant = shapeVariantFor(options.machinery);
-  const seen = new Set<string>();
-  for (const p of patch) {
-    const id = documentId(p);
-    if (seen.has(id)) throw patchError(`document ${id} appears twice in one patch`, "split it into two patches");
-    seen.add(id);
+  if (options.machinery && !options.machinery.patchRepeatedDocumentsAllowed()) {
+    const seen = new Set<string>();
+    for (const p of patch) {
+      const id = documentId(p);
+      if (seen.has(id)) throw patchError(`document ${id} appears twice in one patch`, "split it into two patches");
+      seen.add(id);
+    }
   }
   let docs = config.map((d) => cloneNode(d));
   for (const p of patch) {
