@@ -1,0 +1,69 @@
+import YAML from "yaml";
+
+/**
+ * Env files (`talenv.yaml`, `-e file`): `KEY=value` or `KEY: value` lines, as talhelper reads them with godotenv.
+ * `---` document markers are dropped (talhelper issue #220). Hand-written: dotenv packages reject the `KEY: value`
+ * form talhelper users rely on.
+ */
+
+export interface EnvLine {
+  readonly key: string;
+  readonly value: string;
+  /** 1-based line of the definition. */
+  readonly line: number;
+}
+
+export interface EnvParseProblem {
+  readonly line: number;
+  readonly message: string;
+}
+
+export function parseEnvFile(text: string): { entries: EnvLine[]; problems: EnvParseProblem[] } {
+  const entries: EnvLine[] = [];
+  const problems: EnvParseProblem[] = [];
+  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+  for (let n = 0; n < lines.length; n++) {
+    const raw = lines[n]!;
+    const trimmed = raw.trim();
+    if (trimmed === "" || trimmed.startsWith("#") || trimmed === "---" || trimmed === "...") continue;
+    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*(?:=|:(?=\s|$))\s*(.*)$/.exec(trimmed);
+    if (!m) {
+      problems.push({ line: n + 1, message: `cannot read line ${n + 1}: expected KEY=value or KEY: value` });
+      continue;
+    }
+    entries.push({ key: m[1]!, value: parseValue(m[2]!), line: n + 1 });
+  }
+  return { entries, problems };
+}
+
+function parseValue(text: string): string {
+  if (text.startsWith("'")) {
+    const end = text.indexOf("'", 1);
+    return end < 0 ? text.slice(1) : text.slice(1, end);
+  }
+  if (text.startsWith('"')) {
+    let out = "";
+    for (let i = 1; i < text.length; i++) {
+      const c = text[i]!;
+      if (c === "\\" && i + 1 < text.length) {
+        const e = text[++i]!;
+        out += e === "n" ? "\n" : e === "t" ? "\t" : e === "r" ? "\r" : e;
+      } else if (c === '"') break;
+      else out += c;
+    }
+    return out;
+  }
+  const hash = text.search(/\s#/);
+  return (hash < 0 ? text : text.slice(0, hash)).trim();
+}
+
+/** SOPS metadata detection for env files when no decryptor is available: a top-level `sops` map or `sops_*=` lines. */
+export function looksSopsEncrypted(text: string): boolean {
+  if (/^sops_(mac|version|lastmodified)=/m.test(text)) return true;
+  try {
+    const doc = YAML.parse(text, { maxAliasCount: 10, uniqueKeys: false, logLevel: "silent" }) as unknown;
+    return typeof doc === "object" && doc !== null && !Array.isArray(doc) && "sops" in doc && typeof (doc as { sops: unknown }).sops === "object";
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * talconfig.yaml: the strict model, loading (env files, substitution, group merge) and the policy rules.
+ */
+export { loadTalconfig, normalizeTalosVersion, fileRef, CODES as TALCONFIG_CODES, DEFAULT_ENV_FILES } from "./loader.js";
+export type { LoadedTalconfig, LoadTalconfigOptions, PatchRef, ResolvedNode, SopsDecryptor, SourceMap } from "./types.js";
+export {
+  talconfigSchema,
+  nodeSchema,
+  nodeConfigsSchema,
+  schematicSchema,
+  talconfigJsonSchema,
+  DEPRECATED_KEYS,
+  type Talconfig,
+  type TalconfigNode,
+  type NodeConfigs,
+  type Schematic,
+  type NetworkInterface,
+} from "./schema.js";
+export { mergeGroupIntoNode, type MergeOrigin, type MergedNodeConfigs } from "./merge.js";
+export { substituteEnv, type SubstitutionProblem, type SubstitutionResult } from "./envsubst.js";
+export { parseEnvFile } from "./env-files.js";
+export { formatPath } from "./yaml-source.js";

@@ -1,0 +1,78 @@
+import YAML, { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Document, type Node } from "yaml";
+import type { SourcePosition } from "../diagnostics/index.js";
+
+export type DocPath = readonly (string | number)[];
+
+/** `["nodes", 2, "addresses", 0]` → `nodes[2].addresses[0]`. */
+export function formatPath(path: DocPath): string {
+  let out = "";
+  for (const seg of path) {
+    if (typeof seg === "number") out += `[${seg}]`;
+    else out += out === "" ? seg : `.${seg}`;
+  }
+  return out;
+}
+
+/**
+ * A parsed YAML file that still knows where every node came from. Lookups never throw: a path that does not exist
+ * resolves to its deepest existing ancestor, so every finding has a position.
+ */
+export class YamlSource {
+  readonly file: string;
+  readonly text: string;
+  readonly doc: Document;
+  private readonly lines: LineCounter;
+
+  constructor(file: string, text: string) {
+    this.file = file;
+    this.text = text;
+    this.lines = new LineCounter();
+    this.doc = YAML.parseDocument(text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
+  }
+
+  positionAt(offset: number): SourcePosition {
+    const { line, col } = this.lines.linePos(Math.max(0, Math.min(offset, this.text.length)));
+    return { file: this.file, line, col };
+  }
+
+  /** The node at `path` (aliases followed), or undefined. */
+  nodeAt(path: DocPath): Node | undefined {
+    let node: unknown = this.doc.contents;
+    for (const seg of path) {
+      node = this.deref(node);
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+        node = pair?.value ?? undefined;
+      } else if (isSeq(node) && typeof seg === "number") {
+        node = node.items[seg];
+      } else return undefined;
+      if (node === undefined || node === null) return undefined;
+    }
+    return this.deref(node) as Node | undefined;
+  }
+
+  /** The key node of `path`'s last segment in its parent map (for unknown-key findings). */
+  keyAt(path: DocPath): Node | undefined {
+    if (path.length === 0) return undefined;
+    const parent = this.deref(this.nodeAt(path.slice(0, -1)));
+    if (!isMap(parent)) return undefined;
+    const pair = parent.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(path[path.length - 1]));
+    return (pair?.key as Node | undefined) ?? undefined;
+  }
+
+  /** Position of the value at `path`, else of its key, else of the nearest existing ancestor; finally 1:1. */
+  positionOf(path: DocPath, preferKey = false): SourcePosition {
+    for (let n = path.length; n >= 0; n--) {
+      const p = path.slice(0, n);
+      const node = preferKey && n === path.length ? (this.keyAt(p) ?? this.nodeAt(p)) : (this.nodeAt(p) ?? this.keyAt(p));
+      if (node?.range) return this.positionAt(node.range[0]);
+    }
+    return { file: this.file, line: 1, col: 1 };
+  }
+
+  private deref(node: unknown): unknown {
+    let n = node;
+    for (let hops = 0; isAlias(n) && hops < 100; hops++) n = n.resolve(this.doc);
+    return n;
+  }
+}
