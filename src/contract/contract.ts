@@ -118,6 +118,14 @@ export class TalosContract {
   useRSAServiceAccountKey(): boolean {
     return this.greater(1, 6);
   }
+
+  /**
+   * NVIDIA GPUs are wired through CDI with the gpu-operator (> 1.12): no `nvidia` default runtime, no
+   * `net.core.bpf_jit_harden` sysctl, no device plugin (Talos 1.13 release note "NVIDIA GPU Support").
+   */
+  nvidiaGpuViaCdi(): boolean {
+    return this.greater(1, 12);
+  }
 }
 
 export function contractFor(version: string): TalosContract | undefined {

@@ -20,3 +20,20 @@ export { mergeGroupIntoNode, type MergeOrigin, type MergedNodeConfigs } from "./
 export { substituteEnv, type SubstitutionProblem, type SubstitutionResult } from "./envsubst.js";
 export { parseEnvFile } from "./env-files.js";
 export { formatPath } from "./yaml-source.js";
+export {
+  validateTalconfig,
+  POLICY_RULES,
+  BUILTIN_EXTENSIONS,
+  BUNDLE_SECRET_PATHS,
+  sopsEncryptsPath,
+  loadTalformSettings,
+  TALFORM_SETTINGS_FILE,
+  nodeFacts,
+  type NodeFacts,
+  type PolicyContext,
+  type PolicyRule,
+  type SopsCreationRuleView,
+  type TalformSettings,
+} from "./policy/index.js";
+export { runValidate, nodeFileAccess, type ValidateOptions } from "./validate-run.js";
+export { buildReport, renderReportText, renderReportJson, type ValidateReport } from "./report.js";

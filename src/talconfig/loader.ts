@@ -61,7 +61,9 @@ export async function loadTalconfig(options: LoadTalconfigOptions): Promise<Load
   }
   if (src.doc.errors.length > 0) return empty(envFiles);
 
-  if (options.substitute ?? true) substituteDocument(src, env, diagnostics);
+  // Scalars whose substitution failed: their schema errors would only repeat the substitution error.
+  const failed = new Set<unknown>();
+  if (options.substitute ?? true) substituteDocument(src, env, diagnostics, failed);
 
   let data: unknown;
   try {
@@ -81,7 +83,7 @@ export async function loadTalconfig(options: LoadTalconfigOptions): Promise<Load
     return empty(envFiles);
   }
 
-  const parsed = parseWithSchema(data, src, diagnostics);
+  const parsed = parseWithSchema(data, src, diagnostics, failed);
   if (parsed === undefined) {
     reportDeprecated(data, src, diagnostics);
     return finish(empty(envFiles), src);
@@ -97,7 +99,7 @@ function finish(loaded: LoadedTalconfig, src: YamlSource): LoadedTalconfig {
   return { ...loaded, diagnostics: sortDiagnostics(loaded.diagnostics), sourceMap: { positionOf: (p) => src.positionOf(p) } };
 }
 
-async function readText(file: string, readFile: (p: string) => Promise<string>, diagnostics: Diagnostic[], required: boolean): Promise<string | undefined> {
+async function readText(file: string, readFile: (p: string) => Promise<string>, diagnostics: Diagnostic[], required: boolean, optionalEmpty = false): Promise<string | undefined> {
   const at: SourcePosition = { file, line: 1, col: 1 };
   let text: string;
   try {
@@ -123,7 +125,7 @@ async function readText(file: string, readFile: (p: string) => Promise<string>, 
     diagnostics.push({ severity: "error", code: CODES.unreadableFile, message: `${file} is not UTF-8 text (binary content)`, hint: "point talform at the YAML file", source: at });
     return undefined;
   }
-  if (required && text.trim() === "") {
+  if (required && !optionalEmpty && text.trim() === "") {
     diagnostics.push({ severity: "error", code: CODES.invalidValue, message: `${file} is empty`, hint: "add clusterName, endpoint, kubernetesVersion and nodes", source: at });
     return undefined;
   }
@@ -141,7 +143,7 @@ async function loadEnvFiles(
   const files = explicit ? options.envFiles! : DEFAULT_ENV_FILES.map((f) => resolve(dir, f));
   const read: string[] = [];
   for (const file of files) {
-    let text = await readText(file, readFile, diagnostics, explicit);
+    let text = await readText(file, readFile, diagnostics, explicit, true);
     if (text === undefined) continue;
     read.push(file);
     const encrypted = options.decryptor ? options.decryptor.isEncrypted(text) : looksSopsEncrypted(text);
@@ -173,11 +175,12 @@ async function loadEnvFiles(
 }
 
 /** Substitutes every string scalar in place. Plain scalars are re-typed after substitution, as talhelper (which substitutes bytes) would. */
-function substituteDocument(src: YamlSource, env: Map<string, string>, diagnostics: Diagnostic[]): void {
+function substituteDocument(src: YamlSource, env: Map<string, string>, diagnostics: Diagnostic[], failed: Set<unknown>): void {
   visit(src.doc, {
     Scalar(_key, node: Scalar) {
       if (typeof node.value !== "string" || !node.value.includes("$")) return;
       const { value, problems } = substituteEnv(node.value, env);
+      if (problems.length > 0) failed.add(node);
       for (const p of problems) {
         const start = node.range?.[0] ?? 0;
         const end = node.range?.[1] ?? start;
@@ -207,7 +210,7 @@ function retypePlain(value: string): unknown {
   return value;
 }
 
-function parseWithSchema(data: unknown, src: YamlSource, diagnostics: Diagnostic[]): Talconfig | undefined {
+function parseWithSchema(data: unknown, src: YamlSource, diagnostics: Diagnostic[], failed: Set<unknown>): Talconfig | undefined {
   let result = talconfigSchema.safeParse(data);
   // talhelper decodes with yaml.v3 into Go strings, so `talosVersion: 1.13` or `ipAddress: 10` are strings there.
   // Give string fields the scalar's source text when YAML typed it as a number or bool, then re-check.
@@ -223,7 +226,10 @@ function parseWithSchema(data: unknown, src: YamlSource, diagnostics: Diagnostic
     if (patched) result = talconfigSchema.safeParse(data);
   }
   if (result.success) return result.data;
-  for (const issue of result.error.issues) diagnostics.push(...issueToDiagnostics(issue, src, data));
+  for (const issue of result.error.issues) {
+    if (failed.has(src.nodeAt(issue.path as DocPath))) continue;
+    diagnostics.push(...issueToDiagnostics(issue, src, data));
+  }
   return undefined;
 }
 
