@@ -9,6 +9,7 @@ export {
   nodeConfigsSchema,
   schematicSchema,
   talconfigJsonSchema,
+  talconfigJsonSchemaText,
   DEPRECATED_KEYS,
   type Talconfig,
   type TalconfigNode,

@@ -27,7 +27,7 @@ const deviceSelector = z
     driver: str.optional(),
     physical: z.boolean().optional(),
   })
-  .meta({ description: "Selects a link by its hardware properties (Talos NetworkDeviceSelector)." });
+  .meta({ id: "NetworkDeviceSelector", description: "Selects a link by its hardware properties (Talos NetworkDeviceSelector)." });
 
 const route = z.strictObject({
   network: z.string().refine((s) => s === "" || isCidr(s), { message: "must be a CIDR, e.g. 0.0.0.0/0" }).optional(),
@@ -35,20 +35,20 @@ const route = z.strictObject({
   source: ipAddress.optional(),
   metric: z.number().int().optional(),
   mtu: z.number().int().optional(),
-});
+}).meta({ id: "Route" });
 
 const dhcpOptions = z.strictObject({
   routeMetric: z.number().int().optional(),
   ipv4: z.boolean().optional(),
   ipv6: z.boolean().optional(),
   duidv6: str.optional(),
-});
+}).meta({ id: "DHCPOptions" });
 
 const vip = z.strictObject({
   ip: ipAddress.optional(),
   equinixMetal: z.strictObject({ apiToken: str.optional() }).optional(),
   hcloud: z.strictObject({ apiToken: str.optional() }).optional(),
-});
+}).meta({ id: "DeviceVIPConfig" });
 
 const bond = z.strictObject({
   interfaces: strList.optional(),
@@ -79,13 +79,13 @@ const bond = z.strictObject({
   adActorSysPrio: z.number().int().optional(),
   adUserPortKey: z.number().int().optional(),
   peerNotifyDelay: z.number().int().optional(),
-});
+}).meta({ id: "Bond" });
 
 const bridge = z.strictObject({
   interfaces: strList.optional(),
   stp: z.strictObject({ enabled: z.boolean().optional() }).optional(),
   vlan: z.strictObject({ vlanFiltering: z.boolean().optional() }).optional(),
-});
+}).meta({ id: "Bridge" });
 
 const vlan = z.strictObject({
   addresses: z.array(ipOrCidr).optional(),
@@ -96,7 +96,7 @@ const vlan = z.strictObject({
   mtu: z.number().int().optional(),
   vip: vip.optional(),
   dhcpOptions: dhcpOptions.optional(),
-});
+}).meta({ id: "Vlan" });
 
 const wireguard = z.strictObject({
   privateKey: str.optional(),
@@ -112,7 +112,7 @@ const wireguard = z.strictObject({
       }),
     )
     .optional(),
-});
+}).meta({ id: "DeviceWireguardConfig" });
 
 export const networkInterfaceSchema = z
   .strictObject({
@@ -133,7 +133,7 @@ export const networkInterfaceSchema = z
     wireguard: wireguard.optional(),
     vip: vip.optional(),
   })
-  .meta({ description: "A Talos v1alpha1 network device (machine.network.interfaces[])." });
+  .meta({ id: "NetworkInterface", description: "A Talos v1alpha1 network device (machine.network.interfaces[])." });
 
 const overlay = z.strictObject({
   image: str.optional(),
@@ -154,7 +154,7 @@ export const schematicSchema = z
     overlay: overlay.optional(),
     customization: customization.optional(),
   })
-  .meta({ description: "An Image Factory schematic (system extensions, kernel args, overlay)." });
+  .meta({ id: "Schematic", description: "An Image Factory schematic (system extensions, kernel args, overlay)." });
 
 const machineSpec = z.strictObject({
   mode: str.optional(),
@@ -163,7 +163,7 @@ const machineSpec = z.strictObject({
   useUKI: z.boolean().optional(),
   bootMethod: z.enum(["iso", "disk-image", "pxe"]).optional(),
   imageSuffix: str.optional(),
-});
+}).meta({ id: "MachineSpec" });
 
 const installDiskSelector = z.strictObject({
   size: intOrString.optional(),
@@ -175,7 +175,7 @@ const installDiskSelector = z.strictObject({
   wwid: str.optional(),
   type: str.optional(),
   busPath: str.optional(),
-});
+}).meta({ id: "InstallDiskSelector" });
 
 const ingressFirewall = z.strictObject({
   defaultAction: z.enum(["accept", "block"]).optional(),
@@ -190,7 +190,7 @@ const ingressFirewall = z.strictObject({
       }),
     )
     .optional(),
-});
+}).meta({ id: "IngressFirewall" });
 
 const machineFile = z.strictObject({
   content: str.optional(),
@@ -198,7 +198,7 @@ const machineFile = z.strictObject({
   path: str.optional(),
   op: z.enum(["create", "append", "overwrite"]).optional(),
   skipEnvsubst: z.boolean().optional(),
-});
+}).meta({ id: "MachineFile" });
 
 const encryption = z.strictObject({
   provider: intOrString.optional(),
@@ -223,14 +223,14 @@ const encryption = z.strictObject({
   keySize: z.number().int().optional(),
   blockSize: z.number().int().optional(),
   options: strList.optional(),
-});
+}).meta({ id: "EncryptionSpec" });
 
 const provisioning = z.strictObject({
   diskSelector: z.strictObject({ match: str.optional() }).optional(),
   grow: z.boolean().optional(),
   minSize: intOrString.optional(),
   maxSize: intOrString.optional(),
-});
+}).meta({ id: "ProvisioningSpec" });
 
 // Kubernetes label syntax; values with `{{ }}` are templates rendered later, checked after rendering (as talhelper).
 const labelKey = z.string().refine(isLabelKey, { message: "must be a Kubernetes label key ([prefix/]name, name ≤ 63 of [A-Za-z0-9-_.])" });
@@ -292,7 +292,7 @@ export const nodeConfigsShape = {
   filenameTmpl: str.optional(),
 };
 
-export const nodeConfigsSchema = z.strictObject(nodeConfigsShape).meta({ description: "Defaults for every node of a role." });
+export const nodeConfigsSchema = z.strictObject(nodeConfigsShape).meta({ id: "NodeConfigs", description: "Defaults for every node of a role." });
 
 export const nodeSchema = z
   .strictObject({
@@ -309,7 +309,7 @@ export const nodeSchema = z
     overrideMachineCertSANs: z.boolean().optional(),
     ...nodeConfigsShape,
   })
-  .meta({ description: "One Talos node." });
+  .meta({ id: "Node", description: "One Talos node." });
 
 const imageFactory = z.strictObject({
   registryURL: str.optional(),
@@ -317,7 +317,7 @@ const imageFactory = z.strictObject({
   protocol: str.optional(),
   installerURLTmpl: str.optional(),
   ISOURLTmpl: str.optional(),
-});
+}).meta({ id: "ImageFactory" });
 
 export const talconfigSchema = z
   .strictObject({
@@ -366,4 +366,9 @@ export const DEPRECATED_KEYS: Readonly<Record<string, string>> = {
 export function talconfigJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(talconfigSchema, { target: "draft-2020-12", unrepresentable: "any", io: "input" }) as Record<string, unknown>;
   return { $id: "https://github.com/talform/talform/schema/talconfig.schema.json", ...schema };
+}
+
+/** The JSON Schema as the committed `schema/talconfig.schema.json` holds it (2-space JSON, trailing newline). */
+export function talconfigJsonSchemaText(): string {
+  return `${JSON.stringify(talconfigJsonSchema(), null, 2)}\n`;
 }

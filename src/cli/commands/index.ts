@@ -10,4 +10,5 @@ export type CommandDefiner = (program: Command, ctx: CliContext) => void;
 
 export const COMMANDS: readonly (() => Promise<CommandDefiner>)[] = [
   async () => (await import("./validate.js")).defineValidate,
+  async () => (await import("./schema.js")).defineSchema,
 ];
