@@ -53,20 +53,22 @@ test("bad values: IPs, CIDRs, hostnames, enums, versions; all at once, in docume
   const l = await load(text);
   assert.equal(l.config, undefined);
   assert.deepEqual(brief(l), [
+    "3:20 TF1004 kubernetesVersion",
     "4:11 TF1004 endpoint",
     "5:18 TF1004 clusterPodNets[0]",
     "15:15 TF1004 nodes[1].hostname",
     "21:21 TF1004 nodes[1].networkInterfaces[0].addresses[0]",
   ]);
+  // kubernetesVersion "v1.35" is a string the schema accepts; the version check still runs.
   const v = await load(BASE_TALCONFIG.replace("kubernetesVersion: v1.35.0", "kubernetesVersion: v1.35"));
   assert.deepEqual(brief(v), ["3:1 TF1004 kubernetesVersion"].map((s) => s.replace("3:1", "3:20")));
 });
 
 test("required keys and installDisk", async () => {
   const l = await load(BASE_TALCONFIG.replace("endpoint: https://10.0.0.10:6443\n", "").replace("    installDisk: /dev/sda\n", ""));
-  assert.deepEqual(brief(l), ["1:1 TF1005 endpoint"]);
+  assert.deepEqual(brief(l), ["1:1 TF1005 endpoint", "5:5 TF1005 nodes[0].installDisk"]);
   const m = await load(BASE_TALCONFIG.replace("    installDisk: /dev/sda\n", ""));
-  assert.deepEqual(brief(m), ["6:5 TF1005 nodes[0]"]);
+  assert.deepEqual(brief(m), ["6:5 TF1005 nodes[0].installDisk"]);
 });
 
 test("duplicate hostnames and IPs", async () => {

@@ -84,15 +84,12 @@ export async function loadTalconfig(options: LoadTalconfigOptions): Promise<Load
   }
 
   const parsed = parseWithSchema(data, src, diagnostics, failed);
-  if (parsed === undefined) {
-    reportDeprecated(data, src, diagnostics);
-    return finish(empty(envFiles), src);
-  }
-  reportDeprecated(parsed, src, diagnostics);
-  checkModel(parsed, src, diagnostics);
-  await checkFileRefs(parsed, src, dir, readFile, diagnostics);
+  reportDeprecated(parsed ?? data, src, diagnostics);
+  checkModel(parsed ?? data, src, diagnostics);
+  await checkFileRefs(parsed ?? data, src, dir, readFile, diagnostics);
+  if (parsed === undefined) return finish({ ...empty(envFiles), raw: data }, src);
   const nodes = resolveNodes(parsed, src, dir);
-  return finish({ path: file, dir, config: parsed, nodes, diagnostics, envFiles }, src);
+  return finish({ path: file, dir, config: parsed, raw: data, nodes, diagnostics, envFiles }, src);
 }
 
 function finish(loaded: LoadedTalconfig, src: YamlSource): LoadedTalconfig {
@@ -317,30 +314,45 @@ function reportDeprecated(data: unknown, src: YamlSource, diagnostics: Diagnosti
   }
 }
 
-function checkModel(config: Talconfig, src: YamlSource, diagnostics: Diagnostic[]): void {
+// Model checks beyond the schema. They read the raw data defensively so they also run when the schema found
+// errors elsewhere (all findings at once).
+type Loose = Record<string, unknown>;
+const obj = (v: unknown): Loose | undefined => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Loose) : undefined);
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const text = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+
+function checkModel(data: unknown, src: YamlSource, diagnostics: Diagnostic[]): void {
+  const config = obj(data) ?? {};
   const err = (path: DocPath, code: string, message: string, hint: string) => {
     const node = nodeNameFor(path, config);
     diagnostics.push({ severity: "error", code, message, hint, path: formatPath(path), source: src.positionOf(path), ...(node ? { node } : {}) });
   };
-  if (config.talosVersion !== undefined && !isSemVer(config.talosVersion)) {
-    err(["talosVersion"], CODES.invalidValue, `talosVersion "${config.talosVersion}" is not a version`, `write a Talos release like ${DEFAULT_TALOS_VERSION}`);
+  const talosVersion = text(config.talosVersion);
+  if (talosVersion !== undefined && !isSemVer(talosVersion)) {
+    err(["talosVersion"], CODES.invalidValue, `talosVersion "${talosVersion}" is not a version`, `write a Talos release like ${DEFAULT_TALOS_VERSION}`);
   }
-  if (!isSemVer(config.kubernetesVersion)) {
-    err(["kubernetesVersion"], CODES.invalidValue, `kubernetesVersion "${config.kubernetesVersion}" is not a version`, "write a Kubernetes release like v1.35.0");
+  const kubernetesVersion = text(config.kubernetesVersion);
+  if (kubernetesVersion !== undefined && !isSemVer(kubernetesVersion)) {
+    err(["kubernetesVersion"], CODES.invalidValue, `kubernetesVersion "${kubernetesVersion}" is not a version`, "write a Kubernetes release like v1.35.0");
   }
   const hostnames = new Map<string, number>();
   const ips = new Map<string, number>();
-  config.nodes.forEach((n, i) => {
+  list(config.nodes).forEach((raw, i) => {
+    const n = obj(raw);
+    if (!n) return;
     if (n.installDisk === undefined && n.installDiskSelector === undefined) {
-      err(["nodes", i], CODES.missingKey, "installDisk or installDiskSelector is required", "add installDisk: /dev/sda (or an installDiskSelector)");
+      err(["nodes", i, "installDisk"], CODES.missingKey, "installDisk or installDiskSelector is required", "add installDisk: /dev/sda (or an installDiskSelector)");
     }
     if (n.installDisk !== undefined && n.installDiskSelector !== undefined) {
       err(["nodes", i, "installDiskSelector"], CODES.invalidValue, "installDisk and installDiskSelector are both set", "keep one of them");
     }
-    const prev = hostnames.get(n.hostname);
-    if (prev !== undefined && !n.ignoreHostname) err(["nodes", i, "hostname"], CODES.duplicateNode, `hostname "${n.hostname}" is also used by nodes[${prev}]`, "give every node its own hostname");
-    else hostnames.set(n.hostname, i);
-    for (const ip of splitIpAddresses(n.ipAddress)) {
+    const hostname = text(n.hostname);
+    if (hostname !== undefined) {
+      const prev = hostnames.get(hostname);
+      if (prev !== undefined && n.ignoreHostname !== true) err(["nodes", i, "hostname"], CODES.duplicateNode, `hostname "${hostname}" is also used by nodes[${prev}]`, "give every node its own hostname");
+      else hostnames.set(hostname, i);
+    }
+    for (const ip of splitIpAddresses(text(n.ipAddress) ?? "")) {
       const p = ips.get(ip);
       if (p !== undefined) err(["nodes", i, "ipAddress"], CODES.duplicateNode, `ipAddress ${ip} is also used by nodes[${p}]`, "give every node its own address");
       else ips.set(ip, i);
@@ -349,22 +361,24 @@ function checkModel(config: Talconfig, src: YamlSource, diagnostics: Diagnostic[
 }
 
 /** `@file` references (patches, machineFiles, inlineManifests, extraManifests) must point at files that exist. */
-async function checkFileRefs(config: Talconfig, src: YamlSource, dir: string, readFile: (p: string) => Promise<string>, diagnostics: Diagnostic[]): Promise<void> {
+async function checkFileRefs(data: unknown, src: YamlSource, dir: string, readFile: (p: string) => Promise<string>, diagnostics: Diagnostic[]): Promise<void> {
+  const config = obj(data) ?? {};
   const refs: { path: DocPath; file: string }[] = [];
-  const add = (path: DocPath, text: string | undefined, implicitAt = false) => {
-    if (text === undefined) return;
-    const f = fileRef(text, implicitAt);
+  const add = (path: DocPath, value: unknown, implicitAt = false) => {
+    if (typeof value !== "string") return;
+    const f = fileRef(value, implicitAt);
     if (f) refs.push({ path, file: f });
   };
-  config.patches?.forEach((p, i) => add(["patches", i], p));
-  config.inlineManifests?.forEach((m, i) => add(["inlineManifests", i, "contents"], m.contents));
-  const groups: [DocPath, Talconfig["worker"]][] = [[["controlPlane"], config.controlPlane], [["worker"], config.worker]];
-  config.nodes.forEach((n, i) => groups.push([["nodes", i], n]));
-  for (const [base, g] of groups) {
+  list(config.patches).forEach((p, i) => add(["patches", i], p));
+  list(config.inlineManifests).forEach((m, i) => add(["inlineManifests", i, "contents"], obj(m)?.contents));
+  const groups: [DocPath, unknown][] = [[["controlPlane"], config.controlPlane], [["worker"], config.worker]];
+  list(config.nodes).forEach((n, i) => groups.push([["nodes", i], n]));
+  for (const [base, raw] of groups) {
+    const g = obj(raw);
     if (!g) continue;
-    g.patches?.forEach((p, i) => add([...base, "patches", i], p));
-    g.machineFiles?.forEach((f, i) => add([...base, "machineFiles", i, "content"], f.content));
-    g.extraManifests?.forEach((m, i) => add([...base, "extraManifests", i], m, true));
+    list(g.patches).forEach((p, i) => add([...base, "patches", i], p));
+    list(g.machineFiles).forEach((f, i) => add([...base, "machineFiles", i, "content"], obj(f)?.content));
+    list(g.extraManifests).forEach((m, i) => add([...base, "extraManifests", i], m, true));
   }
   for (const r of refs) {
     const abs = resolve(dir, r.file);

@@ -77,6 +77,8 @@ export interface LoadedTalconfig {
   readonly dir: string;
   /** The parsed, substituted top level; undefined when the file is not a valid talconfig (see diagnostics). */
   readonly config: Talconfig | undefined;
+  /** The YAML as plain data after substitution, before the schema (for checks that still run on an invalid file). */
+  readonly raw?: unknown;
   /** Resolved nodes (empty when `config` is undefined). */
   readonly nodes: readonly ResolvedNode[];
   /** Every finding of loading, in document order. Errors mean `config` must not be used for generation. */

@@ -9,12 +9,15 @@ export { loadTalformSettings, TALFORM_SETTINGS_FILE, type TalformSettings } from
 export { nodeFacts, type NodeFacts } from "./node-facts.js";
 export type { PolicyContext, PolicyRule, SopsCreationRuleView } from "./types.js";
 
-/** Runs every enabled policy rule over a loaded talconfig; nothing to check when the model itself did not load. */
+/**
+ * Runs every enabled policy rule over a loaded talconfig. When the file failed the schema, only the rules that can
+ * read the raw data run (so a talconfig with a typo still gets its extension names checked).
+ */
 export function validateTalconfig(loaded: LoadedTalconfig, ctx: PolicyContext): Diagnostic[] {
-  if (!loaded.config) return [];
   const out: Diagnostic[] = [];
   for (const rule of POLICY_RULES) {
     if (ctx.disabledRules.has(rule.code)) continue;
+    if (!loaded.config && !(rule.runsOnInvalid && loaded.raw !== undefined)) continue;
     out.push(...rule.check(loaded, ctx));
   }
   return sortDiagnostics(out);

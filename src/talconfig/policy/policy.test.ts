@@ -213,7 +213,12 @@ test("disabled rules do not run; .talform.yaml policy.disable is validated", asy
   assert.deepEqual(loadTalformSettings("/repo", read({})).diagnostics, []);
 });
 
-test("a talconfig that did not load runs no rules", async () => {
-  const loaded = await loadTalconfig({ path: T, readFile: memFiles({ [T]: BASE_TALCONFIG.replace("clusterName: lab", "clusterName: [x]") }) });
-  assert.deepEqual(validateTalconfig(loaded, { talconfigDir: "/repo", files: { exists: () => false, read: () => undefined }, disabledRules: new Set() }), []);
+test("a talconfig that failed the schema runs only the rules that read raw data", async () => {
+  const text = BASE_TALCONFIG.replace("clusterName: lab", "clusterName: [x]") + "worker:\n  schematic: {customization: {systemExtensions: {officialExtensions: [siderolabs/nope]}}}\n";
+  const loaded = await loadTalconfig({ path: T, readFile: memFiles({ [T]: text }) });
+  assert.equal(loaded.config, undefined);
+  const ds = validateTalconfig(loaded, { talconfigDir: "/repo", files: { exists: () => false, read: () => undefined }, disabledRules: new Set() });
+  assert.deepEqual(codes(ds), ["extension-name"]);
+  const yamlBroken = await loadTalconfig({ path: T, readFile: memFiles({ [T]: "a: [" }) });
+  assert.deepEqual(validateTalconfig(yamlBroken, { talconfigDir: "/repo", files: { exists: () => false, read: () => undefined }, disabledRules: new Set() }), []);
 });

@@ -281,21 +281,26 @@ const extensionName: PolicyRule = {
   code: "extension-name",
   severity: "warning",
   summary: "System extension names are official Image Factory extensions (siderolabs/<name>).",
+  runsOnInvalid: true,
   check(loaded, ctx) {
     const known = ctx.knownExtensions ?? BUILTIN_EXTENSIONS;
     const out: Diagnostic[] = [];
-    const config = loaded.config;
+    type Raw = Record<string, unknown>;
+    const obj = (v: unknown): Raw | undefined => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Raw) : undefined);
+    const config = obj(loaded.config ?? loaded.raw);
     if (!config) return out;
-    const containers: [DocPath, { schematic?: unknown; imageSchematic?: unknown } | undefined, string | undefined][] = [
-      [["controlPlane"], config.controlPlane, undefined],
-      [["worker"], config.worker, undefined],
-      ...config.nodes.map((n, i): [DocPath, typeof n, string] => [["nodes", i], n, n.hostname]),
+    const nodes = Array.isArray(config.nodes) ? config.nodes : [];
+    const containers: [DocPath, Raw | undefined][] = [
+      [["controlPlane"], obj(config.controlPlane)],
+      [["worker"], obj(config.worker)],
+      ...nodes.map((n, i): [DocPath, Raw | undefined] => [["nodes", i], obj(n)]),
     ];
-    for (const [base, c, node] of containers) {
+    for (const [base, c] of containers) {
+      const node = base[0] === "nodes" && typeof c?.hostname === "string" ? c.hostname : undefined;
       for (const key of ["schematic", "imageSchematic"] as const) {
-        const s = c?.[key] as { customization?: { systemExtensions?: { officialExtensions?: string[] } } } | undefined;
-        (s?.customization?.systemExtensions?.officialExtensions ?? []).forEach((ext, j) => {
-          if (known.has(ext)) return;
+        const exts = obj(obj(obj(c?.[key])?.customization)?.systemExtensions)?.officialExtensions;
+        (Array.isArray(exts) ? exts : []).forEach((ext: unknown, j) => {
+          if (typeof ext !== "string" || known.has(ext)) return;
           const p: DocPath = [...base, key, "customization", "systemExtensions", "officialExtensions", j];
           const official = ext.startsWith("siderolabs/");
           out.push({

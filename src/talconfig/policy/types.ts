@@ -33,5 +33,7 @@ export interface PolicyRule {
   readonly severity: Severity;
   /** One line: what the rule wants. */
   readonly summary: string;
+  /** The rule reads `loaded.raw` defensively, so it also runs when the file failed the schema. */
+  readonly runsOnInvalid?: boolean;
   check(loaded: LoadedTalconfig, ctx: PolicyContext): Diagnostic[];
 }
