@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { loadTalconfig } from "./loader.js";
+import { loadTalconfig, substituteFileText } from "./loader.js";
 import type { SopsDecryptor } from "./types.js";
 import { BASE_TALCONFIG, memFiles } from "./testdata/memfs.js";
 
@@ -76,6 +76,13 @@ test("duplicate hostnames and IPs", async () => {
   assert.deepEqual(brief(l), ["14:15 TF1007 nodes[1].hostname", "15:16 TF1007 nodes[1].ipAddress"]);
 });
 
+test("YAML merge keys work as in talhelper (yaml.v3)", async () => {
+  const text = BASE_TALCONFIG.replace("  - hostname: w1\n", "  - &w\n    hostname: w1\n") + "  - <<: *w\n    hostname: w2\n    ipAddress: 10.0.0.22\n";
+  const l = await load(text);
+  assert.deepEqual(l.diagnostics, []);
+  assert.deepEqual(l.nodes.map((n) => [n.hostname, n.installDisk, n.controlPlane]), [["cp1", "/dev/sda", true], ["w1", "/dev/sda", false], ["w2", "/dev/sda", false]]);
+});
+
 test("comma-separated ipAddress is split, the raw text kept", async () => {
   const l = await load(BASE_TALCONFIG.replace("ipAddress: 10.0.0.21", 'ipAddress: "10.0.0.21, 10.0.0.22"'));
   assert.deepEqual(l.nodes[1]!.ipAddresses, ["10.0.0.21", "10.0.0.22"]);
@@ -105,6 +112,11 @@ test("YAML problems: syntax, duplicate keys, tabs, alias bombs, empty/binary/mis
     assert.ok(l.diagnostics.length > 0 && l.diagnostics.every((d) => d.source && d.source.line >= 1), JSON.stringify(text));
     assert.equal(l.diagnostics[0]!.code, code, JSON.stringify(text));
   }
+  const huge = await load(`clusterName: x\n${"# padding\n".repeat(500_000)}`);
+  assert.deepEqual(brief(huge), ["1:1 TF1012 "]);
+  assert.match(huge.diagnostics[0]!.message, /too large/);
+  const multi = await load(`${BASE_TALCONFIG}---\nclusterName: other\n`);
+  assert.equal(multi.diagnostics[0]?.code, "TF1001");
   const missing = await loadTalconfig({ path: "/nope/talconfig.yaml", readFile: memFiles({}) });
   assert.deepEqual(brief(missing), ["1:1 TF1012 "]);
   assert.match(missing.diagnostics[0]!.message, /file not found/);
@@ -173,4 +185,12 @@ test("patches are ordered group, node, global with @file resolved against the ta
   assert.deepEqual(l.nodes[1]!.patches.map((p) => p.scope), ["global"]);
   const missing = await load(text, { "/repo/node.yaml": "" });
   assert.deepEqual(brief(missing), ["25:11 TF1013 patches[0]"]);
+});
+
+test("substituteFileText: same env as the talconfig, comment lines untouched, problems located in the file", async () => {
+  const l = await load(BASE_TALCONFIG.replace("clusterName: lab", "clusterName: ${NAME:=lab}"), {}, { env: { DNS: "1.1.1.1" } });
+  assert.equal(l.env.get("NAME"), "lab");
+  const r = substituteFileText("# ${NOT_SUBSTITUTED}\nmachine:\n  network: {nameservers: [$DNS]}\n  x: ${MISSING}\n", "/repo/p.yaml", l.env);
+  assert.equal(r.text, "# ${NOT_SUBSTITUTED}\nmachine:\n  network: {nameservers: [1.1.1.1]}\n  x: \n");
+  assert.deepEqual(r.diagnostics.map((d) => [d.code, d.source?.file, d.source?.line, d.source?.col]), [["TF1010", "/repo/p.yaml", 4, 6]]);
 });

@@ -40,12 +40,12 @@ export async function loadTalconfig(options: LoadTalconfigOptions): Promise<Load
   const dir = dirname(resolve(options.path));
   const file = options.path;
   const diagnostics: Diagnostic[] = [];
-  const empty = (envFiles: string[] = []): LoadedTalconfig => ({ path: file, dir, config: undefined, nodes: [], diagnostics: sortDiagnostics(diagnostics), envFiles });
+  const env = new Map<string, string>();
+  const empty = (envFiles: string[] = []): LoadedTalconfig => ({ path: file, dir, config: undefined, nodes: [], diagnostics: sortDiagnostics(diagnostics), env, envFiles });
 
   const text = await readText(file, readFile, diagnostics, true);
   if (text === undefined) return empty();
 
-  const env = new Map<string, string>();
   for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) env.set(k, v);
   const envFiles = await loadEnvFiles(options, dir, readFile, env, diagnostics);
 
@@ -89,7 +89,7 @@ export async function loadTalconfig(options: LoadTalconfigOptions): Promise<Load
   await checkFileRefs(parsed ?? data, src, dir, readFile, diagnostics);
   if (parsed === undefined) return finish({ ...empty(envFiles), raw: data }, src);
   const nodes = resolveNodes(parsed, src, dir);
-  return finish({ path: file, dir, config: parsed, raw: data, nodes, diagnostics, envFiles }, src);
+  return finish({ path: file, dir, config: parsed, raw: data, nodes, diagnostics, env, envFiles }, src);
 }
 
 function finish(loaded: LoadedTalconfig, src: YamlSource): LoadedTalconfig {
@@ -448,4 +448,30 @@ function resolveNodes(config: Talconfig, src: YamlSource, dir: string): Resolved
 /** talhelper adds a missing `v` prefix. */
 export function normalizeTalosVersion(v: string): string {
   return v.startsWith("v") ? v : `v${v}`;
+}
+
+/**
+ * Substitutes `${VAR}` references in a file talconfig.yaml points at (a patch file after templating, or `@file`
+ * content of machineFiles/inlineManifests without `skipEnvsubst`), with the env of the talconfig. talhelper strips
+ * YAML comments first; talform leaves whole-line `#` comments untouched instead (so it also works for non-YAML files).
+ */
+export function substituteFileText(text: string, file: string, env: ReadonlyMap<string, string>): { text: string; diagnostics: Diagnostic[] } {
+  const vars = new Map(env);
+  const diagnostics: Diagnostic[] = [];
+  const lines = text.split("\n");
+  const out = lines.map((line, i) => {
+    if (/^\s*#/.test(line) || !line.includes("$")) return line;
+    const { value, problems } = substituteEnv(line, vars);
+    for (const p of problems) {
+      diagnostics.push({
+        severity: "error",
+        code: CODES.envUnset,
+        message: p.variable ? `${p.message} (used as ${p.reference})` : p.message,
+        hint: p.variable ? `set ${p.variable} in the environment or a talenv.yaml, or write $$ for a literal $` : "close the ${...} reference",
+        source: { file, line: i + 1, col: p.offset + 1 },
+      });
+    }
+    return value;
+  });
+  return { text: out.join("\n"), diagnostics };
 }

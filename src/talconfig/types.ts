@@ -84,6 +84,12 @@ export interface LoadedTalconfig {
   /** Every finding of loading, in document order. Errors mean `config` must not be used for generation. */
   readonly diagnostics: readonly Diagnostic[];
   readonly sourceMap?: SourceMap;
+  /**
+   * The variables substitution used (injected env + env files, including decrypted talenv.sops.yaml values and
+   * `${VAR:=def}` assignments). Hand it to `substituteFileText` for patch files so they see the same values. It may
+   * hold secrets: keep it in memory.
+   */
+  readonly env: ReadonlyMap<string, string>;
   /** The env files that were read, in order. */
   readonly envFiles: readonly string[];
 }

@@ -27,7 +27,8 @@ export class YamlSource {
     this.file = file;
     this.text = text;
     this.lines = new LineCounter();
-    this.doc = YAML.parseDocument(text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
+    // `merge: true`: talhelper's yaml.v3 honours `<<: *anchor` merge keys, so talconfigs in the wild use them.
+    this.doc = YAML.parseDocument(text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false, merge: true });
   }
 
   positionAt(offset: number): SourcePosition {

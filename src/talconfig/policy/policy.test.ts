@@ -160,6 +160,8 @@ test("talos-version and kubernetes-version", async () => {
   const ds = await run(SEED.replace("talosVersion: v1.13.9", "talosVersion: v1.9.5").replace("kubernetesVersion: v1.35.0", "kubernetesVersion: v1.32.0"), {}, { disabledRules: new Set(["gpu-runtime"]) });
   assert.deepEqual(codes(ds), ["talos-version"]);
   assert.match(ds[0]!.message, /v1\.10, v1\.11, v1\.12, v1\.13, v1\.14/);
+  const newer = await run(SEED.replace("talosVersion: v1.13.9", "talosVersion: v1.13.12"));
+  assert.deepEqual(newer.map((d) => [d.code, d.severity]), [["talos-version", "warning"]]);
   const k = await run(SEED.replace("kubernetesVersion: v1.35.0", "kubernetesVersion: 1.30.2"));
   assert.deepEqual(codes(k), ["kubernetes-version"]);
   assert.match(k[0]!.message, /1\.31 to 1\.36/);

@@ -1,7 +1,7 @@
 import YAML from "yaml";
 import { join } from "node:path";
 import type { Diagnostic, Severity, SourcePosition } from "../../diagnostics/index.js";
-import { contractFor, SUPPORTED_TALOS_MINORS, TALOS_MINORS } from "../../contract/index.js";
+import { compareTalosVersions, contractFor, parseTalosVersion, SUPPORTED_TALOS_MINORS, TALOS_MINORS } from "../../contract/index.js";
 import { addressOf, isIpAddress } from "../formats.js";
 import type { LoadedTalconfig, ResolvedNode } from "../types.js";
 import type { DocPath } from "../yaml-source.js";
@@ -248,8 +248,17 @@ const talosVersionRule: PolicyRule = {
     const v = loaded.nodes[0]?.talosVersion;
     if (v === undefined) return [];
     const c = contractFor(v);
-    if (!c || c.supported) return [];
-    return [topLevel(this, loaded, "talosVersion", `Talos ${v} is not supported; talform supports ${SUPPORTED_TALOS_MINORS.join(", ")}`, `set talosVersion to a supported release, e.g. ${TALOS_MINORS[TALOS_MINORS.length - 2]!.latestPatch}`)];
+    if (!c) return [];
+    if (!c.supported) {
+      return [topLevel(this, loaded, "talosVersion", `Talos ${v} is not supported; talform supports ${SUPPORTED_TALOS_MINORS.join(", ")}`, `set talosVersion to a supported release, e.g. ${TALOS_MINORS[TALOS_MINORS.length - 2]!.latestPatch}`)];
+    }
+    // A patch newer than talform knows of is allowed (Talos releases faster than talform), with a warning.
+    const latest = parseTalosVersion(c.facts!.latestPatch)!;
+    const given = parseTalosVersion(v)!;
+    if (compareTalosVersions(given, latest) > 0) {
+      return [{ ...topLevel(this, loaded, "talosVersion", `Talos ${v} is newer than the latest ${c.name} release talform knows (${c.facts!.latestPatch}); it is assumed to behave like ${c.name}`, "update talform, or pin talosVersion to a release it knows"), severity: "warning" }];
+    }
+    return [];
   },
 };
 
