@@ -1,4 +1,12 @@
+import { resolve } from "node:path";
 import YAML from "yaml";
+import type { Diagnostic } from "../diagnostics/index.js";
+import { CODES } from "./codes.js";
+import { readText } from "./read-text.js";
+import type { LoadTalconfigOptions } from "./types.js";
+
+/** talhelper's default env files, looked up beside talconfig.yaml. */
+export const DEFAULT_ENV_FILES = ["talenv.yaml", "talenv.sops.yaml", "talenv.yml", "talenv.sops.yml"];
 
 /**
  * Env files (`talenv.yaml`, `-e file`): `KEY=value` or `KEY: value` lines, as talhelper reads them with godotenv.
@@ -66,4 +74,47 @@ export function looksSopsEncrypted(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Reads the env files into `env` (later files override earlier ones and the injected env); returns the files read. */
+export async function loadEnvFiles(
+  options: LoadTalconfigOptions,
+  dir: string,
+  readFile: (p: string) => Promise<string>,
+  env: Map<string, string>,
+  diagnostics: Diagnostic[],
+): Promise<string[]> {
+  const explicit = options.envFiles !== undefined;
+  const files = explicit ? options.envFiles! : DEFAULT_ENV_FILES.map((f) => resolve(dir, f));
+  const read: string[] = [];
+  for (const file of files) {
+    let text = await readText(file, readFile, diagnostics, explicit, true);
+    if (text === undefined) continue;
+    read.push(file);
+    const encrypted = options.decryptor ? options.decryptor.isEncrypted(text) : looksSopsEncrypted(text);
+    if (encrypted) {
+      if (!options.decryptor) {
+        diagnostics.push({
+          severity: "error",
+          code: CODES.envFile,
+          message: `env file ${file} is SOPS-encrypted and this build has no SOPS support`,
+          hint: "SOPS support is required to read it: use a talform build with SOPS, or pass a decrypted env file with -e",
+          source: { file, line: 1, col: 1 },
+        });
+        continue;
+      }
+      try {
+        text = await options.decryptor.decrypt(text, file);
+      } catch (e) {
+        diagnostics.push({ severity: "error", code: CODES.envFile, message: `cannot decrypt env file ${file}: ${(e as Error).message}`, hint: "check that your SOPS key (e.g. SOPS_AGE_KEY_FILE) can decrypt it", source: { file, line: 1, col: 1 } });
+        continue;
+      }
+      // Decrypted YAML still carries no `sops:` map in practice; drop it if a decryptor left it in.
+      text = text.replace(/^sops:\n(?:[ \t].*\n?)*/m, "");
+    }
+    const { entries, problems } = parseEnvFile(text);
+    for (const p of problems) diagnostics.push({ severity: "error", code: CODES.envFile, message: p.message, hint: "write one KEY=value or KEY: value per line", source: { file, line: p.line, col: 1 } });
+    for (const e of entries) env.set(e.key, e.value);
+  }
+  return read;
 }

@@ -365,7 +365,7 @@ export const DEPRECATED_KEYS: Readonly<Record<string, string>> = {
 /** The JSON Schema (draft 2020-12) of talconfig.yaml. */
 export function talconfigJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(talconfigSchema, { target: "draft-2020-12", unrepresentable: "any", io: "input" }) as Record<string, unknown>;
-  return { $id: "https://github.com/talform/talform/schema/talconfig.schema.json", ...schema };
+  return schema;
 }
 
 /** The JSON Schema as the committed `schema/talconfig.schema.json` holds it (2-space JSON, trailing newline). */
