@@ -80,3 +80,15 @@ test("validate: a missing or binary file is a located error, never a stack trace
     assert.match(dirAsFile.stdout, /is a directory/);
   });
 });
+
+test("validate: warnings alone exit 0; node groups follow talconfig order; --disable and .talform.yaml silence rules", async () => {
+  const two = CLEAN.replace("    nameservers: [1.1.1.1]\n", "") + "  - hostname: w1\n    ipAddress: 10.0.0.21\n    installDisk: /dev/sda\n    networkInterfaces: [{interface: eth0, addresses: [10.0.0.21/24]}]\n";
+  await inTemp({ "talconfig.yaml": two }, async (dir) => {
+    const r = await runCliCaptured(["validate"], { cwd: dir, env: { CP_IP: "10.0.0.11" } });
+    assert.equal(r.code, 0, r.stdout);
+    assert.ok(r.stdout.indexOf("node cp1:") < r.stdout.indexOf("node w1:"), r.stdout);
+    assert.match(r.stdout, /is valid \(2 nodes\), 2 warnings\n$/);
+    const quiet = await runCliCaptured(["validate", "--disable", "nameservers"], { cwd: dir, env: { CP_IP: "10.0.0.11" } });
+    assert.equal(quiet.stdout, "talconfig.yaml is valid (2 nodes)\n");
+  });
+});
