@@ -60,6 +60,7 @@ test("bad values: IPs, CIDRs, hostnames, enums, versions; all at once, in docume
     "21:21 TF1004 nodes[1].networkInterfaces[0].addresses[0]",
   ]);
   // kubernetesVersion "v1.35" is a string the schema accepts; the version check still runs.
+  assert.equal(l.diagnostics.find((d) => d.path === "nodes[1].hostname")?.hint, "use lowercase letters, digits and dashes, e.g. worker-1");
   const v = await load(BASE_TALCONFIG.replace("kubernetesVersion: v1.35.0", "kubernetesVersion: v1.35"));
   assert.deepEqual(brief(v), ["3:1 TF1004 kubernetesVersion"].map((s) => s.replace("3:1", "3:20")));
 });

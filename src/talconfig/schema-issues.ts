@@ -88,11 +88,18 @@ function issueToDiagnostics(issue: z.core.$ZodIssue, src: YamlSource, data: unkn
     const key = path[path.length - 1];
     return [{ ...base, code: CODES.missingKey, message: `${String(key)} is required`, hint: `add ${formatPath(path)}`, path: formatPath(path), source: src.positionOf(path) }];
   }
+  let hint = `fix ${formatPath(path) || "the document"}`;
   let message: string;
+  if (issue.code === "invalid_type") hint = `change ${formatPath(path) || "the document"} to ${issue.expected === "object" ? "a map (key: value lines)" : issue.expected === "array" ? "a list (- item lines or [a, b])" : `a ${issue.expected}`}`;
+  if (issue.code === "invalid_value") hint = `use one of: ${issue.values.map((v) => String(v)).join(", ")}`;
   if (issue.code === "invalid_type") message = `expected ${issue.expected === "object" ? "a map" : issue.expected === "array" ? "a list" : issue.expected}, got ${describe(actual)}`;
   else if (issue.code === "invalid_value") message = `${describe(actual)} is not allowed; expected one of: ${issue.values.map((v) => String(v)).join(", ")}`;
   else if (issue.code === "invalid_union") message = `${describe(actual)} is not a valid value here`;
-  else if (issue.code === "custom") message = `${describe(actual)} ${issue.message}`;
+  else if (issue.code === "custom") {
+    message = `${describe(actual)} ${issue.message}`;
+    const h = (issue.params as { hint?: unknown } | undefined)?.hint;
+    if (typeof h === "string") hint = h;
+  }
   else message = issue.message;
-  return [{ ...base, code: CODES.invalidValue, message, hint: `fix ${formatPath(path) || "the document"}`, path: formatPath(path), source: src.positionOf(path) }];
+  return [{ ...base, code: CODES.invalidValue, message, hint, path: formatPath(path), source: src.positionOf(path) }];
 }

@@ -14,9 +14,9 @@ const str = z.string();
 const strList = z.array(z.string());
 const intOrString = z.union([z.number().int(), z.string()]);
 
-const ipAddress = z.string().refine(isIpAddress, { message: "must be an IP address" });
-const cidr = z.string().refine(isCidr, { message: "must be a CIDR (address/prefix), e.g. 10.244.0.0/16" });
-const ipOrCidr = z.string().refine(isIpOrCidr, { message: "must be an IP address with an optional /prefix" });
+const ipAddress = z.string().refine(isIpAddress, { message: "must be an IP address", params: { hint: "write an address like 10.0.0.1 (no /prefix here)" } });
+const cidr = z.string().refine(isCidr, { message: "must be a CIDR (address/prefix), e.g. 10.244.0.0/16", params: { hint: "write a network like 10.244.0.0/16 (IPv4 prefix ≤ 32, IPv6 ≤ 128)" } });
+const ipOrCidr = z.string().refine(isIpOrCidr, { message: "must be an IP address with an optional /prefix", params: { hint: "write an address like 10.0.0.11/24" } });
 
 const deviceSelector = z
   .strictObject({
@@ -30,7 +30,7 @@ const deviceSelector = z
   .meta({ id: "NetworkDeviceSelector", description: "Selects a link by its hardware properties (Talos NetworkDeviceSelector)." });
 
 const route = z.strictObject({
-  network: z.string().refine((s) => s === "" || isCidr(s), { message: "must be a CIDR, e.g. 0.0.0.0/0" }).optional(),
+  network: z.string().refine((s) => s === "" || isCidr(s), { message: "must be a CIDR, e.g. 0.0.0.0/0", params: { hint: "write the destination network; 0.0.0.0/0 for the default route" } }).optional(),
   gateway: ipAddress.optional(),
   source: ipAddress.optional(),
   metric: z.number().int().optional(),
@@ -233,9 +233,9 @@ const provisioning = z.strictObject({
 }).meta({ id: "ProvisioningSpec" });
 
 // Kubernetes label syntax; values with `{{ }}` are templates rendered later, checked after rendering (as talhelper).
-const labelKey = z.string().refine(isLabelKey, { message: "must be a Kubernetes label key ([prefix/]name, name ≤ 63 of [A-Za-z0-9-_.])" });
-const labelValue = z.string().refine((v) => isTemplated(v) || isLabelValue(v), { message: "must be a Kubernetes label value (≤ 63 of [A-Za-z0-9-_.])" });
-const taintValue = z.string().refine(isTaintValue, { message: "must be value:Effect with Effect NoSchedule, PreferNoSchedule or NoExecute" });
+const labelKey = z.string().refine(isLabelKey, { message: "must be a Kubernetes label key ([prefix/]name, name ≤ 63 of [A-Za-z0-9-_.])", params: { hint: "use letters, digits, -, _ and . (e.g. topology.kubernetes.io/zone)" } });
+const labelValue = z.string().refine((v) => isTemplated(v) || isLabelValue(v), { message: "must be a Kubernetes label value (≤ 63 of [A-Za-z0-9-_.])", params: { hint: "shorten the value and use letters, digits, -, _ and . only" } });
+const taintValue = z.string().refine(isTaintValue, { message: "must be value:Effect with Effect NoSchedule, PreferNoSchedule or NoExecute", params: { hint: "write e.g. gpu:NoSchedule (the effect is case-sensitive)" } });
 
 /** Keys valid in `nodes[]`, `controlPlane` and `worker` (talhelper `NodeConfigs`). */
 export const nodeConfigsShape = {
@@ -261,7 +261,7 @@ export const nodeConfigsShape = {
   patches: strList.optional(),
   talosImageURL: z
     .string()
-    .refine((s) => !s.includes("@") && !(s.split("/").pop() ?? "").includes(":"), { message: "must be an image name without a tag or digest" })
+    .refine((s) => !s.includes("@") && !(s.split("/").pop() ?? "").includes(":"), { message: "must be an image name without a tag or digest", params: { hint: "drop the :tag / @digest; talform appends :<talosVersion>" } })
     .optional(),
   noSchematicValidate: z.boolean().optional(),
   schematic: schematicSchema.optional(),
@@ -296,9 +296,10 @@ export const nodeConfigsSchema = z.strictObject(nodeConfigsShape).meta({ id: "No
 
 export const nodeSchema = z
   .strictObject({
-    hostname: z.string().refine(isHostname, { message: "must be a lowercase RFC 1123 hostname (letters, digits, '-', '.')" }),
+    hostname: z.string().refine(isHostname, { message: "must be a lowercase RFC 1123 hostname (letters, digits, '-', '.')", params: { hint: "use lowercase letters, digits and dashes, e.g. worker-1" } }),
     ipAddress: z.string().refine((s) => splitIpAddresses(s).length > 0 && splitIpAddresses(s).every((p) => isIpAddress(p) || isDomain(p)), {
       message: "must be an IP address or domain name, or a comma-separated list of them",
+      params: { hint: "write the address talosctl reaches the node at, e.g. 10.0.0.11" },
     }),
     controlPlane: z.boolean().optional(),
     installDisk: str.optional(),
@@ -324,8 +325,8 @@ export const talconfigSchema = z
     clusterName: z.string().min(1, { message: "must not be empty" }),
     talosVersion: str.optional(),
     kubernetesVersion: str,
-    endpoint: z.string().refine(isEndpointUrl, { message: "must be a URL like https://192.168.1.10:6443" }),
-    domain: z.string().refine(isDomain, { message: "must be a DNS domain, e.g. cluster.local" }).optional(),
+    endpoint: z.string().refine(isEndpointUrl, { message: "must be a URL like https://192.168.1.10:6443", params: { hint: "write the Kubernetes API URL with scheme and port, e.g. https://192.168.1.10:6443" } }),
+    domain: z.string().refine(isDomain, { message: "must be a DNS domain, e.g. cluster.local", params: { hint: "write a domain like cluster.local" } }).optional(),
     allowSchedulingOnMasters: z.boolean().optional().meta({ description: "Deprecated alias of allowSchedulingOnControlPlanes.", deprecated: true }),
     allowSchedulingOnControlPlanes: z.boolean().optional(),
     additionalMachineCertSans: strList.optional().meta({ description: "Deprecated: use certSANs on nodes.", deprecated: true }),
