@@ -195,3 +195,18 @@ test("substituteFileText: same env as the talconfig, comment lines untouched, pr
   assert.equal(r.text, "# ${NOT_SUBSTITUTED}\nmachine:\n  network: {nameservers: [1.1.1.1]}\n  x: \n");
   assert.deepEqual(r.diagnostics.map((d) => [d.code, d.source?.file, d.source?.line, d.source?.col]), [["TF1010", "/repo/p.yaml", 4, 6]]);
 });
+
+test("substitution also reaches map keys and flow collections (as talhelper's byte-level substitution)", async () => {
+  const text = BASE_TALCONFIG.replace("    installDisk: /dev/sda\n    networkInterfaces", "    installDisk: /dev/sda\n    nodeLabels: {${LABEL}: \"${VALUE}\"}\n    networkInterfaces");
+  const l = await load(text, {}, { env: { LABEL: "zone", VALUE: "a" } });
+  assert.deepEqual(l.diagnostics, []);
+  assert.deepEqual(l.nodes[0]!.nodeLabels, { zone: "a" });
+  const flow = await load(BASE_TALCONFIG.replace("addresses: [10.0.0.11/24]", "addresses: [${IP}/24, \"${IP2:-10.0.0.12}/24\"]"), {}, { env: { IP: "10.0.0.11" } });
+  assert.deepEqual(flow.diagnostics, []);
+  assert.deepEqual(flow.nodes[0]!.networkInterfaces?.[0]?.addresses, ["10.0.0.11/24", "10.0.0.12/24"]);
+  const raw = await load(BASE_TALCONFIG.replace("addresses: [10.0.0.11/24]", "addresses: [${IP}/24]"), {}, { substitute: false });
+  assert.deepEqual(raw.diagnostics.map((d) => [d.code, d.path, d.source?.line, d.source?.col]), [["TF1004", "nodes[0].networkInterfaces[0].addresses[0]", 12, 21]]);
+  assert.match(raw.diagnostics[0]!.message, /"\$\{IP\}\/24"/);
+  const missing = await load(BASE_TALCONFIG.replace("addresses: [10.0.0.11/24]", "addresses: [10.0.0.11/24, ${NOPE}]"));
+  assert.deepEqual(brief(missing), ["12:35 TF1010 "]);
+});

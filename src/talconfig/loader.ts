@@ -7,7 +7,7 @@ import { checkFileRefs, checkModel, reportDeprecated } from "./model-checks.js";
 import { readText } from "./read-text.js";
 import { resolveNodes } from "./resolve-nodes.js";
 import { parseWithSchema } from "./schema-issues.js";
-import { substituteDocument } from "./substitute-yaml.js";
+import { substituteDocument, unmaskDocument } from "./substitute-yaml.js";
 import type { LoadedTalconfig, LoadTalconfigOptions } from "./types.js";
 import { YamlSource } from "./yaml-source.js";
 
@@ -55,6 +55,7 @@ export async function loadTalconfig(options: LoadTalconfigOptions): Promise<Load
 
   // Scalars whose substitution failed: their schema errors would only repeat the substitution error.
   const failed = new Set<unknown>();
+  unmaskDocument(src);
   if (options.substitute ?? true) substituteDocument(src, env, diagnostics, failed);
 
   let data: unknown;

@@ -4,6 +4,15 @@ import { CODES } from "./codes.js";
 import { substituteEnv } from "./envsubst.js";
 import type { YamlSource } from "./yaml-source.js";
 
+/** Restores the `${...}` references masked for parsing (see YamlSource), whether or not substitution runs. */
+export function unmaskDocument(src: YamlSource): void {
+  visit(src.doc, {
+    Scalar(_key, node: Scalar) {
+      if (typeof node.value === "string") node.value = src.unmask(node.value);
+    },
+  });
+}
+
 /** Substitutes every string scalar in place. Plain scalars are re-typed after substitution, as talhelper (which substitutes bytes) would. */
 export function substituteDocument(src: YamlSource, env: Map<string, string>, diagnostics: Diagnostic[], failed: Set<unknown>): void {
   visit(src.doc, {

@@ -23,12 +23,20 @@ export class YamlSource {
   readonly doc: Document;
   private readonly lines: LineCounter;
 
+  private readonly masks: string[] = [];
+
   constructor(file: string, text: string) {
     this.file = file;
     this.text = text;
     this.lines = new LineCounter();
     // `merge: true`: talhelper's yaml.v3 honours `<<: *anchor` merge keys, so talconfigs in the wild use them.
-    this.doc = YAML.parseDocument(text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false, merge: true });
+    this.doc = YAML.parseDocument(maskReferences(text, this.masks), { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false, merge: true });
+  }
+
+  /** Puts the `${...}` references that were masked for parsing back into a scalar's text. */
+  unmask(value: string): string {
+    if (this.masks.length === 0) return value;
+    return value.replace(MASK_RE, (m) => this.masks[m.charCodeAt(0) - MASK_BASE] ?? m);
   }
 
   positionAt(offset: number): SourcePosition {
@@ -76,4 +84,41 @@ export class YamlSource {
     for (let hops = 0; isAlias(n) && hops < 100; hops++) n = n.resolve(this.doc);
     return n;
   }
+}
+
+// talhelper substitutes bytes before parsing, so `nameservers: [${DNS1}, ${DNS2}]` works there although `{`, `}` and
+// `,` are YAML flow indicators. To parse such files and still keep exact positions, each single-line `${...}` is
+// replaced before parsing by private-use characters of the same length, and put back into the scalars afterwards.
+const MASK_BASE = 0xe000;
+const MASK_FILL = "\uf8ff";
+const MASK_LIMIT = 0xf8fe - MASK_BASE;
+const MASK_RE = /[\ue000-\uf8fe]\uf8ff*/g;
+
+function maskReferences(text: string, masks: string[]): string {
+  if (!text.includes("${") || /[\ue000-\uf8ff]/.test(text)) return text;
+  let out = "";
+  let i = 0;
+  while (i < text.length) {
+    const start = text.indexOf("${", i);
+    if (start < 0 || masks.length >= MASK_LIMIT) break;
+    let depth = 0;
+    let end = -1;
+    for (let k = start + 1; k < text.length && text[k] !== "\n"; k++) {
+      if (text[k] === "{") depth++;
+      else if (text[k] === "}" && --depth === 0) {
+        end = k;
+        break;
+      }
+    }
+    if (end < 0) {
+      out += text.slice(i, start + 2);
+      i = start + 2;
+      continue;
+    }
+    const ref = text.slice(start, end + 1);
+    out += text.slice(i, start) + String.fromCharCode(MASK_BASE + masks.length) + MASK_FILL.repeat(ref.length - 1);
+    masks.push(ref);
+    i = end + 1;
+  }
+  return out + text.slice(i);
 }
