@@ -1,4 +1,4 @@
-import type { DocPath } from "../yaml-source.js";
+import { formatPath, type DocPath } from "../yaml-source.js";
 import { BUILTIN_EXTENSIONS } from "./extensions.js";
 import type { Diagnostic } from "../../diagnostics/index.js";
 import type { PolicyRule } from "./types.js";
@@ -36,7 +36,7 @@ export const extensionName: PolicyRule = {
             code: this.code,
             message: official ? `"${ext}" is not a known official extension` : `"${ext}" does not look like an official extension (they are named siderolabs/<name>)`,
             hint: ctx.knownExtensions ? "check the name against the Image Factory's extension list for this Talos version" : "check the name against https://github.com/siderolabs/extensions (talform's built-in list is short; disable this rule for custom extensions)",
-            path: p.map((s) => (typeof s === "number" ? `[${s}]` : `.${s}`)).join("").replace(/^\./, ""),
+            path: formatPath(p),
             source: loaded.sourceMap?.positionOf(p) ?? { file: loaded.path, line: 1, col: 1 },
             ...(node ? { node } : {}),
           });

@@ -1,6 +1,6 @@
 import type { Diagnostic, Severity, SourcePosition } from "../../diagnostics/index.js";
 import type { LoadedTalconfig, ResolvedNode } from "../types.js";
-import type { DocPath } from "../yaml-source.js";
+import { formatPath, type DocPath } from "../yaml-source.js";
 import { nodeFacts, type NodeFacts } from "./node-facts.js";
 import type { PolicyContext } from "./types.js";
 
@@ -14,8 +14,7 @@ export function where(loaded: LoadedTalconfig, node: ResolvedNode, key?: NodeKey
     if (origin === "group") p = [node.controlPlane ? "controlPlane" : "worker", key];
     else if (origin === "node" || key === "hostname" || key === "ipAddress") p = ["nodes", node.index, key];
   }
-  const path = p.map((s) => (typeof s === "number" ? `[${s}]` : `.${s}`)).join("").replace(/^\./, "");
-  return { path, source: loaded.sourceMap?.positionOf(p) ?? node.source };
+  return { path: formatPath(p), source: loaded.sourceMap?.positionOf(p) ?? node.source };
 }
 
 export function finding(rule: { code: string; severity: Severity }, loaded: LoadedTalconfig, node: ResolvedNode | undefined, key: NodeKey | "hostname" | "ipAddress" | undefined, message: string, hint: string): Diagnostic {
@@ -28,10 +27,13 @@ export function topLevel(rule: { code: string; severity: Severity }, loaded: Loa
   return { severity: rule.severity, code: rule.code, message, hint, path: key, source };
 }
 
-// Memoised per validate run (rules ask for the same node's facts several times).
-export const factsCache = new WeakMap<ResolvedNode, NodeFacts>();
+// Memoised per context and node: several rules ask for the same node's facts in one validate run.
+const factsCache = new WeakMap<PolicyContext, WeakMap<ResolvedNode, NodeFacts>>();
+
 export function facts(node: ResolvedNode, ctx: PolicyContext): NodeFacts {
-  let f = factsCache.get(node);
-  if (!f) factsCache.set(node, (f = nodeFacts(node, ctx)));
+  let perCtx = factsCache.get(ctx);
+  if (!perCtx) factsCache.set(ctx, (perCtx = new WeakMap()));
+  let f = perCtx.get(node);
+  if (!f) perCtx.set(node, (f = nodeFacts(node, ctx)));
   return f;
 }
