@@ -1,11 +1,10 @@
+/** Control planes: the load-balancer exclusion label and no NVIDIA anything. */
 import { defaultRuntimeOf, CRI_CUSTOMIZATION_PATH } from "./node-facts.js";
 import { gpuExtensions, NVIDIA_MODULES } from "./gpu-rules.js";
 import type { Diagnostic } from "../../diagnostics/index.js";
 import { contractFor } from "../../contract/index.js";
 import { facts, finding } from "./locate.js";
 import type { PolicyRule } from "./types.js";
-
-/** Control planes: the load-balancer exclusion label and no NVIDIA anything. */
 
 const EXCLUDE_LB_LABEL = "node.kubernetes.io/exclude-from-external-load-balancers";
 

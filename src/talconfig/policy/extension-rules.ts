@@ -1,9 +1,8 @@
+/** System extension names. */
 import { formatPath, type DocPath } from "../yaml-source.js";
 import { BUILTIN_EXTENSIONS } from "./extensions.js";
 import type { Diagnostic } from "../../diagnostics/index.js";
 import type { PolicyRule } from "./types.js";
-
-/** System extension names. */
 
 export const extensionName: PolicyRule = {
   code: "extension-name",

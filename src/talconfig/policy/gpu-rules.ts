@@ -1,11 +1,10 @@
+/** NVIDIA GPU workers: extensions, driver flavour, kernel modules and the runtime setup per Talos version (talos-config.md §7). */
 import { defaultRuntimeOf, CRI_CUSTOMIZATION_PATH } from "./node-facts.js";
 import type { Diagnostic } from "../../diagnostics/index.js";
 import { contractFor } from "../../contract/index.js";
 import type { LoadedTalconfig } from "../types.js";
 import { facts, finding } from "./locate.js";
 import type { PolicyContext, PolicyRule } from "./types.js";
-
-/** NVIDIA GPU workers: extensions, driver flavour, kernel modules and the runtime setup per Talos version (talos-config.md §7). */
 
 export const NVIDIA_MODULES = ["nvidia", "nvidia_uvm", "nvidia_drm", "nvidia_modeset"];
 

@@ -1,9 +1,8 @@
+/** The seed network: static addresses only, explicit nameservers and time servers. */
 import { addressOf, isIpAddress } from "../formats.js";
 import type { Diagnostic } from "../../diagnostics/index.js";
 import { facts, finding } from "./locate.js";
 import type { PolicyRule } from "./types.js";
-
-/** The seed network: static addresses only, explicit nameservers and time servers. */
 
 export const staticAddressing: PolicyRule = {
   code: "static-addressing",

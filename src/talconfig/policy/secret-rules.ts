@@ -1,11 +1,9 @@
+/** The secrets bundle beside talconfig.yaml: SOPS-encrypted, with a .sops.yaml rule that encrypts every secret key. */
 import YAML from "yaml";
 import { join } from "node:path";
-import type { SourcePosition } from "../../diagnostics/index.js";
 import { sopsRuleFromFile } from "./sops-rules.js";
-import type { Diagnostic } from "../../diagnostics/index.js";
+import type { Diagnostic, SourcePosition } from "../../diagnostics/index.js";
 import type { PolicyContext, PolicyRule } from "./types.js";
-
-/** The secrets bundle beside talconfig.yaml: SOPS-encrypted, with a .sops.yaml rule that encrypts every secret key. */
 
 const SECRET_FILE_RE = /^talsecret.*\.(ya?ml|json)$/;
 const PROBED_SECRET_FILES = ["talsecret.yaml", "talsecret.sops.yaml", "talsecret.yml", "talsecret.sops.yml"];
@@ -29,7 +27,7 @@ export const secretsEncrypted: PolicyRule = {
   code: "secrets-encrypted",
   severity: "error",
   summary: "talsecret* files beside talconfig.yaml are SOPS-encrypted.",
-  check(loaded, ctx) {
+  check(_loaded, ctx) {
     const out: Diagnostic[] = [];
     for (const name of secretFiles(ctx)) {
       const file = join(ctx.talconfigDir, name);
@@ -37,7 +35,6 @@ export const secretsEncrypted: PolicyRule = {
       if (text === undefined || isSopsEncryptedYaml(text)) continue;
       out.push({ severity: this.severity, code: this.code, message: `${name} holds cluster secrets in plain text`, hint: `encrypt it before committing: sops --encrypt --in-place ${name}`, source: { file, line: 1, col: 1 } });
     }
-    void loaded;
     return out;
   },
 };
@@ -75,7 +72,7 @@ export const sopsCreationRule: PolicyRule = {
   code: "sops-creation-rule",
   severity: "error",
   summary: ".sops.yaml has a creation rule for each talsecret* file, and its encrypted_regex covers every secret key of the bundle.",
-  check(loaded, ctx) {
+  check(_loaded, ctx) {
     const out: Diagnostic[] = [];
     for (const name of secretFiles(ctx)) {
       const file = join(ctx.talconfigDir, name);
@@ -96,7 +93,6 @@ export const sopsCreationRule: PolicyRule = {
         out.push({ severity: this.severity, code: this.code, message: `the .sops.yaml rule for ${name} leaves secrets unencrypted: ${uncovered.join(", ")}`, hint: "drop encrypted_regex for talsecret files, or use one that matches the bundle's keys, e.g. ^(secret|bootstraptoken|secretboxencryptionsecret|aescbcencryptionsecret|token|key|crt)$", source: at });
       }
     }
-    void loaded;
     return out;
   },
 };

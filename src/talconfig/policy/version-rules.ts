@@ -1,8 +1,7 @@
+/** Talos and Kubernetes versions talform supports (the TALOS_MINORS table in src/contract). */
 import { compareTalosVersions, contractFor, parseTalosVersion, SUPPORTED_TALOS_MINORS, TALOS_MINORS } from "../../contract/index.js";
 import { topLevel } from "./locate.js";
 import type { PolicyRule } from "./types.js";
-
-/** Talos and Kubernetes versions talform supports (the TALOS_MINORS table in src/contract). */
 
 export const talosVersionRule: PolicyRule = {
   code: "talos-version",
