@@ -4,8 +4,8 @@ import type { PolicyContext } from "./types.js";
 
 /**
  * What a node's machine config will say about the things the rules check, gathered from the talconfig keys and from
- * its patches (inline or `@file`, strategic-merge or multi-document). JSON6902 patches and templates are not
- * interpreted; a patch that cannot be read contributes nothing (genconfig reports it).
+ * its patches (inline or `@file`; strategic-merge, multi-document, or the add/replace operations of JSON6902).
+ * Templates are not rendered; a patch that cannot be read contributes nothing (genconfig reports it).
  */
 export interface NodeFacts {
   readonly kernelModules: ReadonlySet<string>;
@@ -40,12 +40,49 @@ export function patchDocuments(node: ResolvedNode, ctx: PolicyContext): unknown[
         if (d.errors.length > 0) continue;
         const js = d.toJS({ maxAliasCount: 100 }) as unknown;
         if (isObj(js) && !("sops" in js)) docs.push(js);
+        else if (Array.isArray(js)) docs.push(json6902AsObject(js));
       }
     } catch {
       // unreadable patch: genconfig reports it
     }
   }
   return docs;
+}
+
+/**
+ * The `add`/`replace` operations of a JSON6902 patch as the object they write (the Talos docs give the NVIDIA default
+ * runtime as `op: add, path: /machine/files`). Removals and tests are ignored: the rules only look for settings.
+ */
+export function json6902AsObject(ops: unknown[]): Obj {
+  const root: Obj = {};
+  for (const op of ops) {
+    if (!isObj(op) || (op.op !== "add" && op.op !== "replace") || typeof op.path !== "string") continue;
+    const segs = op.path.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+    if (segs.length === 0) continue;
+    let cur: Obj = root;
+    for (let i = 0; i < segs.length - 1; i++) {
+      const next = segs[i + 1]!;
+      const key = segs[i]!;
+      if (next === "-" || /^\d+$/.test(next)) {
+        const list = Array.isArray(cur[key]) ? (cur[key] as unknown[]) : (cur[key] = []);
+        if (i + 1 === segs.length - 1) {
+          list.push(op.value);
+          cur = {};
+          break;
+        }
+        const item: Obj = {};
+        list.push(item);
+        cur = item;
+        i++;
+        continue;
+      }
+      if (!isObj(cur[key])) cur[key] = {};
+      cur = cur[key] as Obj;
+    }
+    const last = segs[segs.length - 1]!;
+    if (last !== "-" && !/^\d+$/.test(last)) cur[last] = op.value;
+  }
+  return root;
 }
 
 export function nodeFacts(node: ResolvedNode, ctx: PolicyContext): NodeFacts {

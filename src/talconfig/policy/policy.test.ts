@@ -4,6 +4,7 @@ import { dirname } from "node:path";
 import { loadTalconfig } from "../loader.js";
 import { BASE_TALCONFIG, memFiles } from "../testdata/memfs.js";
 import { loadTalformSettings, POLICY_RULES, sopsEncryptsPath, validateTalconfig, type PolicyContext } from "./index.js";
+import { json6902AsObject } from "./node-facts.js";
 
 const T = "/repo/talconfig.yaml";
 
@@ -115,6 +116,24 @@ test("gpu-runtime: Talos 1.12 needs the nvidia default runtime and bpf_jit_harde
   const ds = await run(v113Patched, { "/repo/gpu.yaml": LEGACY_GPU_PATCH });
   assert.deepEqual(codes(ds), ["gpu-runtime@gpu1", "gpu-runtime@gpu1"]);
   assert.ok(ds.every((d) => d.severity === "warning"));
+});
+
+test("gpu-runtime understands the JSON6902 form of the docs' default-runtime patch", async () => {
+  const json = `- op: add
+  path: /machine/files
+  value:
+    - content: |
+        [plugins."io.containerd.cri.v1.runtime".containerd]
+          default_runtime_name = "nvidia"
+      path: /etc/cri/conf.d/20-customization.part
+      op: create
+- op: add
+  path: /machine/sysctls
+  value: {net.core.bpf_jit_harden: "1"}
+`;
+  const v112 = SEED.replace("talosVersion: v1.13.9", "talosVersion: v1.12.11").replace("  - hostname: gpu1\n", "  - hostname: gpu1\n    patches: ['@gpu.yaml']\n");
+  assert.deepEqual(codes(await run(v112, { "/repo/gpu.yaml": json })), []);
+  assert.deepEqual(json6902AsObject([{ op: "add", path: "/machine/kernel/modules/-", value: { name: "nvidia" } }, { op: "remove", path: "/x" }]), { machine: { kernel: { modules: [{ name: "nvidia" }] } } });
 });
 
 test("controlplane-no-nvidia fires for NVIDIA extensions, modules or runtime on a control plane", async () => {
