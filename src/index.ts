@@ -1,9 +1,11 @@
 /**
- * talform as a library. Each pipeline stage has one public door (its folder's index.ts), re-exported here.
+ * talform as a library. Each pipeline stage has one public door (its folder's index.ts), re-exported here as a
+ * namespace so stage vocabularies (`ValidateOptions`, …) never collide.
  */
 export * from "./diagnostics/index.js";
 export * from "./contract/index.js";
 export { writeFileAtomic } from "./util/atomic-write.js";
 export { runCli } from "./cli/program.js";
 export { TALFORM_VERSION } from "./version.js";
-export * from "./machineconfig/index.js";
+export * as talconfig from "./talconfig/index.js";
+export * as machineconfig from "./machineconfig/index.js";

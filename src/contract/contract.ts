@@ -190,6 +190,13 @@ export class TalosContract {
   patchRepeatedDocumentsAllowed(): boolean {
     return this.greater(1, 13);
   }
+  /**
+   * NVIDIA GPUs are wired through CDI with the gpu-operator (> 1.12): no `nvidia` default runtime, no
+   * `net.core.bpf_jit_harden` sysctl, no device plugin (Talos 1.13 release note "NVIDIA GPU Support").
+   */
+  nvidiaGpuViaCdi(): boolean {
+    return this.greater(1, 12);
+  }
 }
 
 export function contractFor(version: string): TalosContract | undefined {

@@ -1,0 +1,48 @@
+/** Talos and Kubernetes versions talform supports (the TALOS_MINORS table in src/contract). */
+import { compareTalosVersions, contractFor, parseTalosVersion, SUPPORTED_TALOS_MINORS, TALOS_MINORS } from "../../contract/index.js";
+import { topLevel } from "./locate.js";
+import type { PolicyRule } from "./types.js";
+
+export const talosVersionRule: PolicyRule = {
+  code: "talos-version",
+  severity: "error",
+  summary: `talosVersion is a Talos release talform supports (${SUPPORTED_TALOS_MINORS.join(", ")}).`,
+  check(loaded) {
+    const v = loaded.nodes[0]?.talosVersion;
+    if (v === undefined) return [];
+    const c = contractFor(v);
+    if (!c) return [];
+    if (!c.supported) {
+      return [topLevel(this, loaded, "talosVersion", `Talos ${v} is not supported; talform supports ${SUPPORTED_TALOS_MINORS.join(", ")}`, `set talosVersion to a supported release, e.g. ${TALOS_MINORS[TALOS_MINORS.length - 2]!.latestPatch}`)];
+    }
+    // A patch newer than talform knows of is allowed (Talos releases faster than talform), with a warning.
+    const latest = parseTalosVersion(c.facts!.latestPatch)!;
+    const given = parseTalosVersion(v)!;
+    if (compareTalosVersions(given, latest) > 0) {
+      return [{ ...topLevel(this, loaded, "talosVersion", `Talos ${v} is newer than the latest ${c.name} release talform knows (${c.facts!.latestPatch}); it is assumed to behave like ${c.name}`, "update talform, or pin talosVersion to a release it knows"), severity: "warning" }];
+    }
+    return [];
+  },
+};
+
+function minorOf(v: string): [number, number] | undefined {
+  const m = /^v?(\d+)\.(\d+)/.exec(v);
+  return m ? [Number(m[1]), Number(m[2])] : undefined;
+}
+const cmp = (a: [number, number], b: [number, number]) => a[0] - b[0] || a[1] - b[1];
+
+export const kubernetesVersionRule: PolicyRule = {
+  code: "kubernetes-version",
+  severity: "error",
+  summary: "kubernetesVersion is within the range the Talos version supports.",
+  check(loaded) {
+    const n = loaded.nodes[0];
+    const facts = n ? contractFor(n.talosVersion)?.facts : undefined;
+    const k = n ? minorOf(n.kubernetesVersion) : undefined;
+    if (!n || !facts || !k) return [];
+    const min = minorOf(facts.kubernetes.min)!;
+    const max = minorOf(facts.kubernetes.max)!;
+    if (cmp(k, min) >= 0 && cmp(k, max) <= 0) return [];
+    return [topLevel(this, loaded, "kubernetesVersion", `Kubernetes ${n.kubernetesVersion} is not supported by Talos ${facts.minor} (supported: ${facts.kubernetes.min} to ${facts.kubernetes.max})`, `set kubernetesVersion between ${facts.kubernetes.min} and ${facts.kubernetes.max}, e.g. ${facts.defaultKubernetesVersion}`)];
+  },
+};
