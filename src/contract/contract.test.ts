@@ -39,3 +39,9 @@ test("every supported minor has a facts row and older ones do not", () => {
   assert.equal(contractFor("v1.9.5")?.supported, false);
   assert.equal(contractFor("v1.15.0")?.supported, false);
 });
+
+test("unifiedMaintenanceApi flips at 1.13", () => {
+  for (const minor of SUPPORTED_TALOS_MINORS) {
+    assert.equal(contractFor(minor)!.unifiedMaintenanceApi(), ["v1.13", "v1.14"].includes(minor), minor);
+  }
+});

@@ -118,6 +118,11 @@ export class TalosContract {
   useRSAServiceAccountKey(): boolean {
     return this.greater(1, 6);
   }
+
+  /** Maintenance mode is served by apid itself, with reader access to the read-only API (> 1.12; commit b7d70cf62). */
+  unifiedMaintenanceApi(): boolean {
+    return this.greater(1, 12);
+  }
 }
 
 export function contractFor(version: string): TalosContract | undefined {

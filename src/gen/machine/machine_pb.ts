@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file machine/machine.proto.
  */
 export const file_machine_machine: GenFile = /*@__PURE__*/
-  fileDesc("ChVtYWNoaW5lL21hY2hpbmUucHJvdG8SB21hY2hpbmUi6AEKGUFwcGx5Q29uZmlndXJhdGlvblJlcXVlc3QSDAoEZGF0YRgBIAEoDBI1CgRtb2RlGAQgASgOMicubWFjaGluZS5BcHBseUNvbmZpZ3VyYXRpb25SZXF1ZXN0Lk1vZGUSDwoHZHJ5X3J1bhgFIAEoCBIzChB0cnlfbW9kZV90aW1lb3V0GAYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIkAKBE1vZGUSCgoGUkVCT09UEAASCAoEQVVUTxABEg0KCU5PX1JFQk9PVBACEgoKBlNUQUdFRBADEgcKA1RSWRAEIpcBChJBcHBseUNvbmZpZ3VyYXRpb24SIgoIbWV0YWRhdGEYASABKAsyEC5jb21tb24uTWV0YWRhdGESEAoId2FybmluZ3MYAiADKAkSNQoEbW9kZRgDIAEoDjInLm1hY2hpbmUuQXBwbHlDb25maWd1cmF0aW9uUmVxdWVzdC5Nb2RlEhQKDG1vZGVfZGV0YWlscxgEIAEoCSJLChpBcHBseUNvbmZpZ3VyYXRpb25SZXNwb25zZRItCghtZXNzYWdlcxgBIAMoCzIbLm1hY2hpbmUuQXBwbHlDb25maWd1cmF0aW9uImoKDVJlYm9vdFJlcXVlc3QSKQoEbW9kZRgBIAEoDjIbLm1hY2hpbmUuUmVib290UmVxdWVzdC5Nb2RlIi4KBE1vZGUSCwoHREVGQVVMVBAAEg4KClBPV0VSQ1lDTEUQARIJCgVGT1JDRRACIj4KBlJlYm9vdBIiCghtZXRhZGF0YRgBIAEoCzIQLmNvbW1vbi5NZXRhZGF0YRIQCghhY3Rvcl9pZBgCIAEoCSIzCg5SZWJvb3RSZXNwb25zZRIhCghtZXNzYWdlcxgBIAMoCzIPLm1hY2hpbmUuUmVib290IkkKEEJvb3RzdHJhcFJlcXVlc3QSFAoMcmVjb3Zlcl9ldGNkGAEgASgIEh8KF3JlY292ZXJfc2tpcF9oYXNoX2NoZWNrGAIgASgIIi8KCUJvb3RzdHJhcBIiCghtZXRhZGF0YRgBIAEoCzIQLmNvbW1vbi5NZXRhZGF0YSI5ChFCb290c3RyYXBSZXNwb25zZRIkCghtZXNzYWdlcxgBIAMoCzISLm1hY2hpbmUuQm9vdHN0cmFwIpcBCg1TZXF1ZW5jZUV2ZW50EhAKCHNlcXVlbmNlGAEgASgJEi0KBmFjdGlvbhgCIAEoDjIdLm1hY2hpbmUuU2VxdWVuY2VFdmVudC5BY3Rpb24SHAoFZXJyb3IYAyABKAsyDS5jb21tb24uRXJyb3IiJwoGQWN0aW9uEggKBE5PT1AQABIJCgVTVEFSVBABEggKBFNUT1AQAiJmCgpQaGFzZUV2ZW50Eg0KBXBoYXNlGAEgASgJEioKBmFjdGlvbhgCIAEoDjIaLm1hY2hpbmUuUGhhc2VFdmVudC5BY3Rpb24iHQoGQWN0aW9uEgkKBVNUQVJUEAASCAoEU1RPUBABImMKCVRhc2tFdmVudBIMCgR0YXNrGAEgASgJEikKBmFjdGlvbhgCIAEoDjIZLm1hY2hpbmUuVGFza0V2ZW50LkFjdGlvbiIdCgZBY3Rpb24SCQoFU1RBUlQQABIICgRTVE9QEAEimAIKEVNlcnZpY2VTdGF0ZUV2ZW50Eg8KB3NlcnZpY2UYASABKAkSMQoGYWN0aW9uGAIgASgOMiEubWFjaGluZS5TZXJ2aWNlU3RhdGVFdmVudC5BY3Rpb24SDwoHbWVzc2FnZRgDIAEoCRImCgZoZWFsdGgYBCABKAsyFi5tYWNoaW5lLlNlcnZpY2VIZWFsdGgihQEKBkFjdGlvbhIPCgtJTklUSUFMSVpFRBAAEg0KCVBSRVBBUklORxABEgsKB1dBSVRJTkcQAhILCgdSVU5OSU5HEAMSDAoIU1RPUFBJTkcQBBIMCghGSU5JU0hFRBAFEgoKBkZBSUxFRBAGEgsKB1NLSVBQRUQQBxIMCghTVEFSVElORxAIIsYDChJNYWNoaW5lU3RhdHVzRXZlbnQSNwoFc3RhZ2UYASABKA4yKC5tYWNoaW5lLk1hY2hpbmVTdGF0dXNFdmVudC5NYWNoaW5lU3RhZ2USOQoGc3RhdHVzGAIgASgLMikubWFjaGluZS5NYWNoaW5lU3RhdHVzRXZlbnQuTWFjaGluZVN0YXR1cxqiAQoNTWFjaGluZVN0YXR1cxINCgVyZWFkeRgBIAEoCBJSChB1bm1ldF9jb25kaXRpb25zGAIgAygLMjgubWFjaGluZS5NYWNoaW5lU3RhdHVzRXZlbnQuTWFjaGluZVN0YXR1cy5Vbm1ldENvbmRpdGlvbhouCg5Vbm1ldENvbmRpdGlvbhIMCgRuYW1lGAEgASgJEg4KBnJlYXNvbhgCIAEoCSKWAQoMTWFjaGluZVN0YWdlEgsKB1VOS05PV04QABILCgdCT09USU5HEAESDgoKSU5TVEFMTElORxACEg8KC01BSU5URU5BTkNFEAMSCwoHUlVOTklORxAEEg0KCVJFQk9PVElORxAFEhEKDVNIVVRUSU5HX0RPV04QBhINCglSRVNFVFRJTkcQBxINCglVUEdSQURJTkcQCCJiCg1FdmVudHNSZXF1ZXN0EhMKC3RhaWxfZXZlbnRzGAEgASgFEg8KB3RhaWxfaWQYAiABKAkSFAoMdGFpbF9zZWNvbmRzGAMgASgFEhUKDXdpdGhfYWN0b3JfaWQYBCABKAkibQoFRXZlbnQSIgoIbWV0YWRhdGEYASABKAsyEC5jb21tb24uTWV0YWRhdGESIgoEZGF0YRgCIAEoCzIULmdvb2dsZS5wcm90b2J1Zi5BbnkSCgoCaWQYAyABKAkSEAoIYWN0b3JfaWQYBCABKAkiswEKDlVwZ3JhZGVSZXF1ZXN0Eg0KBWltYWdlGAEgASgJEhAKCHByZXNlcnZlGAIgASgIEg0KBXN0YWdlGAMgASgIEg0KBWZvcmNlGAQgASgIEjcKC3JlYm9vdF9tb2RlGAUgASgOMiIubWFjaGluZS5VcGdyYWRlUmVxdWVzdC5SZWJvb3RNb2RlIikKClJlYm9vdE1vZGUSCwoHREVGQVVMVBAAEg4KClBPV0VSQ1lDTEUQASJMCgdVcGdyYWRlEiIKCG1ldGFkYXRhGAEgASgLMhAuY29tbW9uLk1ldGFkYXRhEgsKA2FjaxgCIAEoCRIQCghhY3Rvcl9pZBgDIAEoCSI1Cg9VcGdyYWRlUmVzcG9uc2USIgoIbWVzc2FnZXMYASADKAsyEC5tYWNoaW5lLlVwZ3JhZGUiWQoLU2VydmljZUxpc3QSIgoIbWV0YWRhdGEYASABKAsyEC5jb21tb24uTWV0YWRhdGESJgoIc2VydmljZXMYAiADKAsyFC5tYWNoaW5lLlNlcnZpY2VJbmZvIj0KE1NlcnZpY2VMaXN0UmVzcG9uc2USJgoIbWVzc2FnZXMYASADKAsyFC5tYWNoaW5lLlNlcnZpY2VMaXN0IngKC1NlcnZpY2VJbmZvEgoKAmlkGAEgASgJEg0KBXN0YXRlGAIgASgJEiYKBmV2ZW50cxgDIAEoCzIWLm1hY2hpbmUuU2VydmljZUV2ZW50cxImCgZoZWFsdGgYBCABKAsyFi5tYWNoaW5lLlNlcnZpY2VIZWFsdGgiNgoNU2VydmljZUV2ZW50cxIlCgZldmVudHMYASADKAsyFS5tYWNoaW5lLlNlcnZpY2VFdmVudCJSCgxTZXJ2aWNlRXZlbnQSCwoDbXNnGAEgASgJEg0KBXN0YXRlGAIgASgJEiYKAnRzGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ4Cg1TZXJ2aWNlSGVhbHRoEg8KB3Vua25vd24YASABKAgSDwoHaGVhbHRoeRgCIAEoCBIUCgxsYXN0X21lc3NhZ2UYAyABKAkSLwoLbGFzdF9jaGFuZ2UYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIiMKFVNlcnZpY2VSZXN0YXJ0UmVxdWVzdBIKCgJpZBgBIAEoCSJCCg5TZXJ2aWNlUmVzdGFydBIiCghtZXRhZGF0YRgBIAEoCzIQLmNvbW1vbi5NZXRhZGF0YRIMCgRyZXNwGAIgASgJIkMKFlNlcnZpY2VSZXN0YXJ0UmVzcG9uc2USKQoIbWVzc2FnZXMYASADKAsyFy5tYWNoaW5lLlNlcnZpY2VSZXN0YXJ0InkKC0xvZ3NSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRIKCgJpZBgCIAEoCRInCgZkcml2ZXIYAyABKA4yFy5jb21tb24uQ29udGFpbmVyRHJpdmVyEg4KBmZvbGxvdxgEIAEoCBISCgp0YWlsX2xpbmVzGAUgASgFIhsKC1JlYWRSZXF1ZXN0EgwKBHBhdGgYASABKAkiLAoMRG1lc2dSZXF1ZXN0Eg4KBmZvbGxvdxgBIAEoCBIMCgR0YWlsGAIgASgIIjcKEEhvc3RuYW1lUmVzcG9uc2USIwoIbWVzc2FnZXMYASADKAsyES5tYWNoaW5lLkhvc3RuYW1lIkAKCEhvc3RuYW1lEiIKCG1ldGFkYXRhGAEgASgLMhAuY29tbW9uLk1ldGFkYXRhEhAKCGhvc3RuYW1lGAIgASgJIqYBCgdWZXJzaW9uEiIKCG1ldGFkYXRhGAEgASgLMhAuY29tbW9uLk1ldGFkYXRhEiUKB3ZlcnNpb24YAiABKAsyFC5tYWNoaW5lLlZlcnNpb25JbmZvEicKCHBsYXRmb3JtGAMgASgLMhUubWFjaGluZS5QbGF0Zm9ybUluZm8SJwoIZmVhdHVyZXMYBCABKAsyFS5tYWNoaW5lLkZlYXR1cmVzSW5mbyI1Cg9WZXJzaW9uUmVzcG9uc2USIgoIbWVzc2FnZXMYASADKAsyEC5tYWNoaW5lLlZlcnNpb24iZAoLVmVyc2lvbkluZm8SCwoDdGFnGAEgASgJEgsKA3NoYRgCIAEoCRINCgVidWlsdBgDIAEoCRISCgpnb192ZXJzaW9uGAQgASgJEgoKAm9zGAUgASgJEgwKBGFyY2gYBiABKAkiKgoMUGxhdGZvcm1JbmZvEgwKBG5hbWUYASABKAkSDAoEbW9kZRgCIAEoCSIcCgxGZWF0dXJlc0luZm8SDAoEcmJhYxgBIAEoCCIsChVFdGNkTWVtYmVyTGlzdFJlcXVlc3QSEwoLcXVlcnlfbG9jYWwYASABKAgiZgoKRXRjZE1lbWJlchIKCgJpZBgCIAEoBBIQCghob3N0bmFtZRgDIAEoCRIRCglwZWVyX3VybHMYBCADKAkSEwoLY2xpZW50X3VybHMYBSADKAkSEgoKaXNfbGVhcm5lchgGIAEoCCJvCgtFdGNkTWVtYmVycxIiCghtZXRhZGF0YRgBIAEoCzIQLmNvbW1vbi5NZXRhZGF0YRIWCg5sZWdhY3lfbWVtYmVycxgCIAMoCRIkCgdtZW1iZXJzGAMgAygLMhMubWFjaGluZS5FdGNkTWVtYmVyIkAKFkV0Y2RNZW1iZXJMaXN0UmVzcG9uc2USJgoIbWVzc2FnZXMYASADKAsyFC5tYWNoaW5lLkV0Y2RNZW1iZXJzIhUKE0V0Y2RTbmFwc2hvdFJlcXVlc3QiOwoSRXRjZFN0YXR1c1Jlc3BvbnNlEiUKCG1lc3NhZ2VzGAEgAygLMhMubWFjaGluZS5FdGNkU3RhdHVzImIKCkV0Y2RTdGF0dXMSIgoIbWV0YWRhdGEYASABKAsyEC5jb21tb24uTWV0YWRhdGESMAoNbWVtYmVyX3N0YXR1cxgCIAEoCzIZLm1hY2hpbmUuRXRjZE1lbWJlclN0YXR1cyL4AQoQRXRjZE1lbWJlclN0YXR1cxIXCg9zdG9yYWdlX3ZlcnNpb24YCyABKAkSEQoJbWVtYmVyX2lkGAogASgEEhgKEHByb3RvY29sX3ZlcnNpb24YASABKAkSDwoHZGJfc2l6ZRgCIAEoAxIWCg5kYl9zaXplX2luX3VzZRgDIAEoAxIOCgZsZWFkZXIYBCABKAQSEgoKcmFmdF9pbmRleBgFIAEoBBIRCglyYWZ0X3Rlcm0YBiABKAQSGgoScmFmdF9hcHBsaWVkX2luZGV4GAcgASgEEg4KBmVycm9ycxgIIAMoCRISCgppc19sZWFybmVyGAkgASgIMooICg5NYWNoaW5lU2VydmljZRJdChJBcHBseUNvbmZpZ3VyYXRpb24SIi5tYWNoaW5lLkFwcGx5Q29uZmlndXJhdGlvblJlcXVlc3QaIy5tYWNoaW5lLkFwcGx5Q29uZmlndXJhdGlvblJlc3BvbnNlEkIKCUJvb3RzdHJhcBIZLm1hY2hpbmUuQm9vdHN0cmFwUmVxdWVzdBoaLm1hY2hpbmUuQm9vdHN0cmFwUmVzcG9uc2USLgoFRG1lc2cSFS5tYWNoaW5lLkRtZXNnUmVxdWVzdBoMLmNvbW1vbi5EYXRhMAESMgoGRXZlbnRzEhYubWFjaGluZS5FdmVudHNSZXF1ZXN0Gg4ubWFjaGluZS5FdmVudDABElEKDkV0Y2RNZW1iZXJMaXN0Eh4ubWFjaGluZS5FdGNkTWVtYmVyTGlzdFJlcXVlc3QaHy5tYWNoaW5lLkV0Y2RNZW1iZXJMaXN0UmVzcG9uc2USPAoMRXRjZFNuYXBzaG90EhwubWFjaGluZS5FdGNkU25hcHNob3RSZXF1ZXN0GgwuY29tbW9uLkRhdGEwARJBCgpFdGNkU3RhdHVzEhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5GhsubWFjaGluZS5FdGNkU3RhdHVzUmVzcG9uc2USPQoISG9zdG5hbWUSFi5nb29nbGUucHJvdG9idWYuRW1wdHkaGS5tYWNoaW5lLkhvc3RuYW1lUmVzcG9uc2USNAoKS3ViZWNvbmZpZxIWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eRoMLmNvbW1vbi5EYXRhMAESLAoETG9ncxIULm1hY2hpbmUuTG9nc1JlcXVlc3QaDC5jb21tb24uRGF0YTABEiwKBFJlYWQSFC5tYWNoaW5lLlJlYWRSZXF1ZXN0GgwuY29tbW9uLkRhdGEwARI5CgZSZWJvb3QSFi5tYWNoaW5lLlJlYm9vdFJlcXVlc3QaFy5tYWNoaW5lLlJlYm9vdFJlc3BvbnNlEkMKC1NlcnZpY2VMaXN0EhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5GhwubWFjaGluZS5TZXJ2aWNlTGlzdFJlc3BvbnNlElEKDlNlcnZpY2VSZXN0YXJ0Eh4ubWFjaGluZS5TZXJ2aWNlUmVzdGFydFJlcXVlc3QaHy5tYWNoaW5lLlNlcnZpY2VSZXN0YXJ0UmVzcG9uc2USPAoHVXBncmFkZRIXLm1hY2hpbmUuVXBncmFkZVJlcXVlc3QaGC5tYWNoaW5lLlVwZ3JhZGVSZXNwb25zZRI7CgdWZXJzaW9uEhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5GhgubWFjaGluZS5WZXJzaW9uUmVzcG9uc2ViBnByb3RvMw", [file_common_common, file_google_protobuf_any, file_google_protobuf_duration, file_google_protobuf_empty, file_google_protobuf_timestamp]);
+  fileDesc("ChVtYWNoaW5lL21hY2hpbmUucHJvdG8SB21hY2hpbmUi6AEKGUFwcGx5Q29uZmlndXJhdGlvblJlcXVlc3QSDAoEZGF0YRgBIAEoDBI1CgRtb2RlGAQgASgOMicubWFjaGluZS5BcHBseUNvbmZpZ3VyYXRpb25SZXF1ZXN0Lk1vZGUSDwoHZHJ5X3J1bhgFIAEoCBIzChB0cnlfbW9kZV90aW1lb3V0GAYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIkAKBE1vZGUSCgoGUkVCT09UEAASCAoEQVVUTxABEg0KCU5PX1JFQk9PVBACEgoKBlNUQUdFRBADEgcKA1RSWRAEIpcBChJBcHBseUNvbmZpZ3VyYXRpb24SIgoIbWV0YWRhdGEYASABKAsyEC5jb21tb24uTWV0YWRhdGESEAoId2FybmluZ3MYAiADKAkSNQoEbW9kZRgDIAEoDjInLm1hY2hpbmUuQXBwbHlDb25maWd1cmF0aW9uUmVxdWVzdC5Nb2RlEhQKDG1vZGVfZGV0YWlscxgEIAEoCSJLChpBcHBseUNvbmZpZ3VyYXRpb25SZXNwb25zZRItCghtZXNzYWdlcxgBIAMoCzIbLm1hY2hpbmUuQXBwbHlDb25maWd1cmF0aW9uImoKDVJlYm9vdFJlcXVlc3QSKQoEbW9kZRgBIAEoDjIbLm1hY2hpbmUuUmVib290UmVxdWVzdC5Nb2RlIi4KBE1vZGUSCwoHREVGQVVMVBAAEg4KClBPV0VSQ1lDTEUQARIJCgVGT1JDRRACIj4KBlJlYm9vdBIiCghtZXRhZGF0YRgBIAEoCzIQLmNvbW1vbi5NZXRhZGF0YRIQCghhY3Rvcl9pZBgCIAEoCSIzCg5SZWJvb3RSZXNwb25zZRIhCghtZXNzYWdlcxgBIAMoCzIPLm1hY2hpbmUuUmVib290IkkKEEJvb3RzdHJhcFJlcXVlc3QSFAoMcmVjb3Zlcl9ldGNkGAEgASgIEh8KF3JlY292ZXJfc2tpcF9oYXNoX2NoZWNrGAIgASgIIi8KCUJvb3RzdHJhcBIiCghtZXRhZGF0YRgBIAEoCzIQLmNvbW1vbi5NZXRhZGF0YSI5ChFCb290c3RyYXBSZXNwb25zZRIkCghtZXNzYWdlcxgBIAMoCzISLm1hY2hpbmUuQm9vdHN0cmFwIpcBCg1TZXF1ZW5jZUV2ZW50EhAKCHNlcXVlbmNlGAEgASgJEi0KBmFjdGlvbhgCIAEoDjIdLm1hY2hpbmUuU2VxdWVuY2VFdmVudC5BY3Rpb24SHAoFZXJyb3IYAyABKAsyDS5jb21tb24uRXJyb3IiJwoGQWN0aW9uEggKBE5PT1AQABIJCgVTVEFSVBABEggKBFNUT1AQAiJmCgpQaGFzZUV2ZW50Eg0KBXBoYXNlGAEgASgJEioKBmFjdGlvbhgCIAEoDjIaLm1hY2hpbmUuUGhhc2VFdmVudC5BY3Rpb24iHQoGQWN0aW9uEgkKBVNUQVJUEAASCAoEU1RPUBABImMKCVRhc2tFdmVudBIMCgR0YXNrGAEgASgJEikKBmFjdGlvbhgCIAEoDjIZLm1hY2hpbmUuVGFza0V2ZW50LkFjdGlvbiIdCgZBY3Rpb24SCQoFU1RBUlQQABIICgRTVE9QEAEimAIKEVNlcnZpY2VTdGF0ZUV2ZW50Eg8KB3NlcnZpY2UYASABKAkSMQoGYWN0aW9uGAIgASgOMiEubWFjaGluZS5TZXJ2aWNlU3RhdGVFdmVudC5BY3Rpb24SDwoHbWVzc2FnZRgDIAEoCRImCgZoZWFsdGgYBCABKAsyFi5tYWNoaW5lLlNlcnZpY2VIZWFsdGgihQEKBkFjdGlvbhIPCgtJTklUSUFMSVpFRBAAEg0KCVBSRVBBUklORxABEgsKB1dBSVRJTkcQAhILCgdSVU5OSU5HEAMSDAoIU1RPUFBJTkcQBBIMCghGSU5JU0hFRBAFEgoKBkZBSUxFRBAGEgsKB1NLSVBQRUQQBxIMCghTVEFSVElORxAIIjMKDEFkZHJlc3NFdmVudBIQCghob3N0bmFtZRgBIAEoCRIRCglhZGRyZXNzZXMYAiADKAkixgMKEk1hY2hpbmVTdGF0dXNFdmVudBI3CgVzdGFnZRgBIAEoDjIoLm1hY2hpbmUuTWFjaGluZVN0YXR1c0V2ZW50Lk1hY2hpbmVTdGFnZRI5CgZzdGF0dXMYAiABKAsyKS5tYWNoaW5lLk1hY2hpbmVTdGF0dXNFdmVudC5NYWNoaW5lU3RhdHVzGqIBCg1NYWNoaW5lU3RhdHVzEg0KBXJlYWR5GAEgASgIElIKEHVubWV0X2NvbmRpdGlvbnMYAiADKAsyOC5tYWNoaW5lLk1hY2hpbmVTdGF0dXNFdmVudC5NYWNoaW5lU3RhdHVzLlVubWV0Q29uZGl0aW9uGi4KDlVubWV0Q29uZGl0aW9uEgwKBG5hbWUYASABKAkSDgoGcmVhc29uGAIgASgJIpYBCgxNYWNoaW5lU3RhZ2USCwoHVU5LTk9XThAAEgsKB0JPT1RJTkcQARIOCgpJTlNUQUxMSU5HEAISDwoLTUFJTlRFTkFOQ0UQAxILCgdSVU5OSU5HEAQSDQoJUkVCT09USU5HEAUSEQoNU0hVVFRJTkdfRE9XThAGEg0KCVJFU0VUVElORxAHEg0KCVVQR1JBRElORxAIImIKDUV2ZW50c1JlcXVlc3QSEwoLdGFpbF9ldmVudHMYASABKAUSDwoHdGFpbF9pZBgCIAEoCRIUCgx0YWlsX3NlY29uZHMYAyABKAUSFQoNd2l0aF9hY3Rvcl9pZBgEIAEoCSJtCgVFdmVudBIiCghtZXRhZGF0YRgBIAEoCzIQLmNvbW1vbi5NZXRhZGF0YRIiCgRkYXRhGAIgASgLMhQuZ29vZ2xlLnByb3RvYnVmLkFueRIKCgJpZBgDIAEoCRIQCghhY3Rvcl9pZBgEIAEoCSKzAQoOVXBncmFkZVJlcXVlc3QSDQoFaW1hZ2UYASABKAkSEAoIcHJlc2VydmUYAiABKAgSDQoFc3RhZ2UYAyABKAgSDQoFZm9yY2UYBCABKAgSNwoLcmVib290X21vZGUYBSABKA4yIi5tYWNoaW5lLlVwZ3JhZGVSZXF1ZXN0LlJlYm9vdE1vZGUiKQoKUmVib290TW9kZRILCgdERUZBVUxUEAASDgoKUE9XRVJDWUNMRRABIkwKB1VwZ3JhZGUSIgoIbWV0YWRhdGEYASABKAsyEC5jb21tb24uTWV0YWRhdGESCwoDYWNrGAIgASgJEhAKCGFjdG9yX2lkGAMgASgJIjUKD1VwZ3JhZGVSZXNwb25zZRIiCghtZXNzYWdlcxgBIAMoCzIQLm1hY2hpbmUuVXBncmFkZSJZCgtTZXJ2aWNlTGlzdBIiCghtZXRhZGF0YRgBIAEoCzIQLmNvbW1vbi5NZXRhZGF0YRImCghzZXJ2aWNlcxgCIAMoCzIULm1hY2hpbmUuU2VydmljZUluZm8iPQoTU2VydmljZUxpc3RSZXNwb25zZRImCghtZXNzYWdlcxgBIAMoCzIULm1hY2hpbmUuU2VydmljZUxpc3QieAoLU2VydmljZUluZm8SCgoCaWQYASABKAkSDQoFc3RhdGUYAiABKAkSJgoGZXZlbnRzGAMgASgLMhYubWFjaGluZS5TZXJ2aWNlRXZlbnRzEiYKBmhlYWx0aBgEIAEoCzIWLm1hY2hpbmUuU2VydmljZUhlYWx0aCI2Cg1TZXJ2aWNlRXZlbnRzEiUKBmV2ZW50cxgBIAMoCzIVLm1hY2hpbmUuU2VydmljZUV2ZW50IlIKDFNlcnZpY2VFdmVudBILCgNtc2cYASABKAkSDQoFc3RhdGUYAiABKAkSJgoCdHMYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIngKDVNlcnZpY2VIZWFsdGgSDwoHdW5rbm93bhgBIAEoCBIPCgdoZWFsdGh5GAIgASgIEhQKDGxhc3RfbWVzc2FnZRgDIAEoCRIvCgtsYXN0X2NoYW5nZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiIwoVU2VydmljZVJlc3RhcnRSZXF1ZXN0EgoKAmlkGAEgASgJIkIKDlNlcnZpY2VSZXN0YXJ0EiIKCG1ldGFkYXRhGAEgASgLMhAuY29tbW9uLk1ldGFkYXRhEgwKBHJlc3AYAiABKAkiQwoWU2VydmljZVJlc3RhcnRSZXNwb25zZRIpCghtZXNzYWdlcxgBIAMoCzIXLm1hY2hpbmUuU2VydmljZVJlc3RhcnQieQoLTG9nc1JlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEgoKAmlkGAIgASgJEicKBmRyaXZlchgDIAEoDjIXLmNvbW1vbi5Db250YWluZXJEcml2ZXISDgoGZm9sbG93GAQgASgIEhIKCnRhaWxfbGluZXMYBSABKAUiGwoLUmVhZFJlcXVlc3QSDAoEcGF0aBgBIAEoCSIsCgxEbWVzZ1JlcXVlc3QSDgoGZm9sbG93GAEgASgIEgwKBHRhaWwYAiABKAgiNwoQSG9zdG5hbWVSZXNwb25zZRIjCghtZXNzYWdlcxgBIAMoCzIRLm1hY2hpbmUuSG9zdG5hbWUiQAoISG9zdG5hbWUSIgoIbWV0YWRhdGEYASABKAsyEC5jb21tb24uTWV0YWRhdGESEAoIaG9zdG5hbWUYAiABKAkipgEKB1ZlcnNpb24SIgoIbWV0YWRhdGEYASABKAsyEC5jb21tb24uTWV0YWRhdGESJQoHdmVyc2lvbhgCIAEoCzIULm1hY2hpbmUuVmVyc2lvbkluZm8SJwoIcGxhdGZvcm0YAyABKAsyFS5tYWNoaW5lLlBsYXRmb3JtSW5mbxInCghmZWF0dXJlcxgEIAEoCzIVLm1hY2hpbmUuRmVhdHVyZXNJbmZvIjUKD1ZlcnNpb25SZXNwb25zZRIiCghtZXNzYWdlcxgBIAMoCzIQLm1hY2hpbmUuVmVyc2lvbiJkCgtWZXJzaW9uSW5mbxILCgN0YWcYASABKAkSCwoDc2hhGAIgASgJEg0KBWJ1aWx0GAMgASgJEhIKCmdvX3ZlcnNpb24YBCABKAkSCgoCb3MYBSABKAkSDAoEYXJjaBgGIAEoCSIqCgxQbGF0Zm9ybUluZm8SDAoEbmFtZRgBIAEoCRIMCgRtb2RlGAIgASgJIhwKDEZlYXR1cmVzSW5mbxIMCgRyYmFjGAEgASgIIiwKFUV0Y2RNZW1iZXJMaXN0UmVxdWVzdBITCgtxdWVyeV9sb2NhbBgBIAEoCCJmCgpFdGNkTWVtYmVyEgoKAmlkGAIgASgEEhAKCGhvc3RuYW1lGAMgASgJEhEKCXBlZXJfdXJscxgEIAMoCRITCgtjbGllbnRfdXJscxgFIAMoCRISCgppc19sZWFybmVyGAYgASgIIm8KC0V0Y2RNZW1iZXJzEiIKCG1ldGFkYXRhGAEgASgLMhAuY29tbW9uLk1ldGFkYXRhEhYKDmxlZ2FjeV9tZW1iZXJzGAIgAygJEiQKB21lbWJlcnMYAyADKAsyEy5tYWNoaW5lLkV0Y2RNZW1iZXIiQAoWRXRjZE1lbWJlckxpc3RSZXNwb25zZRImCghtZXNzYWdlcxgBIAMoCzIULm1hY2hpbmUuRXRjZE1lbWJlcnMiFQoTRXRjZFNuYXBzaG90UmVxdWVzdCI7ChJFdGNkU3RhdHVzUmVzcG9uc2USJQoIbWVzc2FnZXMYASADKAsyEy5tYWNoaW5lLkV0Y2RTdGF0dXMiYgoKRXRjZFN0YXR1cxIiCghtZXRhZGF0YRgBIAEoCzIQLmNvbW1vbi5NZXRhZGF0YRIwCg1tZW1iZXJfc3RhdHVzGAIgASgLMhkubWFjaGluZS5FdGNkTWVtYmVyU3RhdHVzIvgBChBFdGNkTWVtYmVyU3RhdHVzEhcKD3N0b3JhZ2VfdmVyc2lvbhgLIAEoCRIRCgltZW1iZXJfaWQYCiABKAQSGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoCRIPCgdkYl9zaXplGAIgASgDEhYKDmRiX3NpemVfaW5fdXNlGAMgASgDEg4KBmxlYWRlchgEIAEoBBISCgpyYWZ0X2luZGV4GAUgASgEEhEKCXJhZnRfdGVybRgGIAEoBBIaChJyYWZ0X2FwcGxpZWRfaW5kZXgYByABKAQSDgoGZXJyb3JzGAggAygJEhIKCmlzX2xlYXJuZXIYCSABKAgyiggKDk1hY2hpbmVTZXJ2aWNlEl0KEkFwcGx5Q29uZmlndXJhdGlvbhIiLm1hY2hpbmUuQXBwbHlDb25maWd1cmF0aW9uUmVxdWVzdBojLm1hY2hpbmUuQXBwbHlDb25maWd1cmF0aW9uUmVzcG9uc2USQgoJQm9vdHN0cmFwEhkubWFjaGluZS5Cb290c3RyYXBSZXF1ZXN0GhoubWFjaGluZS5Cb290c3RyYXBSZXNwb25zZRIuCgVEbWVzZxIVLm1hY2hpbmUuRG1lc2dSZXF1ZXN0GgwuY29tbW9uLkRhdGEwARIyCgZFdmVudHMSFi5tYWNoaW5lLkV2ZW50c1JlcXVlc3QaDi5tYWNoaW5lLkV2ZW50MAESUQoORXRjZE1lbWJlckxpc3QSHi5tYWNoaW5lLkV0Y2RNZW1iZXJMaXN0UmVxdWVzdBofLm1hY2hpbmUuRXRjZE1lbWJlckxpc3RSZXNwb25zZRI8CgxFdGNkU25hcHNob3QSHC5tYWNoaW5lLkV0Y2RTbmFwc2hvdFJlcXVlc3QaDC5jb21tb24uRGF0YTABEkEKCkV0Y2RTdGF0dXMSFi5nb29nbGUucHJvdG9idWYuRW1wdHkaGy5tYWNoaW5lLkV0Y2RTdGF0dXNSZXNwb25zZRI9CghIb3N0bmFtZRIWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eRoZLm1hY2hpbmUuSG9zdG5hbWVSZXNwb25zZRI0CgpLdWJlY29uZmlnEhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5GgwuY29tbW9uLkRhdGEwARIsCgRMb2dzEhQubWFjaGluZS5Mb2dzUmVxdWVzdBoMLmNvbW1vbi5EYXRhMAESLAoEUmVhZBIULm1hY2hpbmUuUmVhZFJlcXVlc3QaDC5jb21tb24uRGF0YTABEjkKBlJlYm9vdBIWLm1hY2hpbmUuUmVib290UmVxdWVzdBoXLm1hY2hpbmUuUmVib290UmVzcG9uc2USQwoLU2VydmljZUxpc3QSFi5nb29nbGUucHJvdG9idWYuRW1wdHkaHC5tYWNoaW5lLlNlcnZpY2VMaXN0UmVzcG9uc2USUQoOU2VydmljZVJlc3RhcnQSHi5tYWNoaW5lLlNlcnZpY2VSZXN0YXJ0UmVxdWVzdBofLm1hY2hpbmUuU2VydmljZVJlc3RhcnRSZXNwb25zZRI8CgdVcGdyYWRlEhcubWFjaGluZS5VcGdyYWRlUmVxdWVzdBoYLm1hY2hpbmUuVXBncmFkZVJlc3BvbnNlEjsKB1ZlcnNpb24SFi5nb29nbGUucHJvdG9idWYuRW1wdHkaGC5tYWNoaW5lLlZlcnNpb25SZXNwb25zZWIGcHJvdG8z", [file_common_common, file_google_protobuf_any, file_google_protobuf_duration, file_google_protobuf_empty, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message machine.ApplyConfigurationRequest
@@ -501,6 +501,28 @@ export const ServiceStateEvent_ActionSchema: GenEnum<ServiceStateEvent_Action> =
   enumDesc(file_machine_machine, 12, 0);
 
 /**
+ * @generated from message machine.AddressEvent
+ */
+export type AddressEvent = Message<"machine.AddressEvent"> & {
+  /**
+   * @generated from field: string hostname = 1;
+   */
+  hostname: string;
+
+  /**
+   * @generated from field: repeated string addresses = 2;
+   */
+  addresses: string[];
+};
+
+/**
+ * Describes the message machine.AddressEvent.
+ * Use `create(AddressEventSchema)` to create a new message.
+ */
+export const AddressEventSchema: GenMessage<AddressEvent> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 13);
+
+/**
  * @generated from message machine.MachineStatusEvent
  */
 export type MachineStatusEvent = Message<"machine.MachineStatusEvent"> & {
@@ -520,7 +542,7 @@ export type MachineStatusEvent = Message<"machine.MachineStatusEvent"> & {
  * Use `create(MachineStatusEventSchema)` to create a new message.
  */
 export const MachineStatusEventSchema: GenMessage<MachineStatusEvent> = /*@__PURE__*/
-  messageDesc(file_machine_machine, 13);
+  messageDesc(file_machine_machine, 14);
 
 /**
  * @generated from message machine.MachineStatusEvent.MachineStatus
@@ -542,7 +564,7 @@ export type MachineStatusEvent_MachineStatus = Message<"machine.MachineStatusEve
  * Use `create(MachineStatusEvent_MachineStatusSchema)` to create a new message.
  */
 export const MachineStatusEvent_MachineStatusSchema: GenMessage<MachineStatusEvent_MachineStatus> = /*@__PURE__*/
-  messageDesc(file_machine_machine, 13, 0);
+  messageDesc(file_machine_machine, 14, 0);
 
 /**
  * @generated from message machine.MachineStatusEvent.MachineStatus.UnmetCondition
@@ -564,7 +586,7 @@ export type MachineStatusEvent_MachineStatus_UnmetCondition = Message<"machine.M
  * Use `create(MachineStatusEvent_MachineStatus_UnmetConditionSchema)` to create a new message.
  */
 export const MachineStatusEvent_MachineStatus_UnmetConditionSchema: GenMessage<MachineStatusEvent_MachineStatus_UnmetCondition> = /*@__PURE__*/
-  messageDesc(file_machine_machine, 13, 0, 0);
+  messageDesc(file_machine_machine, 14, 0, 0);
 
 /**
  * @generated from enum machine.MachineStatusEvent.MachineStage
@@ -620,7 +642,7 @@ export enum MachineStatusEvent_MachineStage {
  * Describes the enum machine.MachineStatusEvent.MachineStage.
  */
 export const MachineStatusEvent_MachineStageSchema: GenEnum<MachineStatusEvent_MachineStage> = /*@__PURE__*/
-  enumDesc(file_machine_machine, 13, 0);
+  enumDesc(file_machine_machine, 14, 0);
 
 /**
  * @generated from message machine.EventsRequest
@@ -652,7 +674,7 @@ export type EventsRequest = Message<"machine.EventsRequest"> & {
  * Use `create(EventsRequestSchema)` to create a new message.
  */
 export const EventsRequestSchema: GenMessage<EventsRequest> = /*@__PURE__*/
-  messageDesc(file_machine_machine, 14);
+  messageDesc(file_machine_machine, 15);
 
 /**
  * @generated from message machine.Event
@@ -684,7 +706,7 @@ export type Event = Message<"machine.Event"> & {
  * Use `create(EventSchema)` to create a new message.
  */
 export const EventSchema: GenMessage<Event> = /*@__PURE__*/
-  messageDesc(file_machine_machine, 15);
+  messageDesc(file_machine_machine, 16);
 
 /**
  * @generated from message machine.UpgradeRequest
@@ -721,7 +743,7 @@ export type UpgradeRequest = Message<"machine.UpgradeRequest"> & {
  * Use `create(UpgradeRequestSchema)` to create a new message.
  */
 export const UpgradeRequestSchema: GenMessage<UpgradeRequest> = /*@__PURE__*/
-  messageDesc(file_machine_machine, 16);
+  messageDesc(file_machine_machine, 17);
 
 /**
  * @generated from enum machine.UpgradeRequest.RebootMode
@@ -742,7 +764,7 @@ export enum UpgradeRequest_RebootMode {
  * Describes the enum machine.UpgradeRequest.RebootMode.
  */
 export const UpgradeRequest_RebootModeSchema: GenEnum<UpgradeRequest_RebootMode> = /*@__PURE__*/
-  enumDesc(file_machine_machine, 16, 0);
+  enumDesc(file_machine_machine, 17, 0);
 
 /**
  * @generated from message machine.Upgrade
@@ -769,7 +791,7 @@ export type Upgrade = Message<"machine.Upgrade"> & {
  * Use `create(UpgradeSchema)` to create a new message.
  */
 export const UpgradeSchema: GenMessage<Upgrade> = /*@__PURE__*/
-  messageDesc(file_machine_machine, 17);
+  messageDesc(file_machine_machine, 18);
 
 /**
  * @generated from message machine.UpgradeResponse
@@ -786,7 +808,7 @@ export type UpgradeResponse = Message<"machine.UpgradeResponse"> & {
  * Use `create(UpgradeResponseSchema)` to create a new message.
  */
 export const UpgradeResponseSchema: GenMessage<UpgradeResponse> = /*@__PURE__*/
-  messageDesc(file_machine_machine, 18);
+  messageDesc(file_machine_machine, 19);
 
 /**
  * @generated from message machine.ServiceList
@@ -808,7 +830,7 @@ export type ServiceList = Message<"machine.ServiceList"> & {
  * Use `create(ServiceListSchema)` to create a new message.
  */
 export const ServiceListSchema: GenMessage<ServiceList> = /*@__PURE__*/
-  messageDesc(file_machine_machine, 19);
+  messageDesc(file_machine_machine, 20);
 
 /**
  * @generated from message machine.ServiceListResponse
@@ -825,7 +847,7 @@ export type ServiceListResponse = Message<"machine.ServiceListResponse"> & {
  * Use `create(ServiceListResponseSchema)` to create a new message.
  */
 export const ServiceListResponseSchema: GenMessage<ServiceListResponse> = /*@__PURE__*/
-  messageDesc(file_machine_machine, 20);
+  messageDesc(file_machine_machine, 21);
 
 /**
  * @generated from message machine.ServiceInfo
@@ -857,7 +879,7 @@ export type ServiceInfo = Message<"machine.ServiceInfo"> & {
  * Use `create(ServiceInfoSchema)` to create a new message.
  */
 export const ServiceInfoSchema: GenMessage<ServiceInfo> = /*@__PURE__*/
-  messageDesc(file_machine_machine, 21);
+  messageDesc(file_machine_machine, 22);
 
 /**
  * @generated from message machine.ServiceEvents
@@ -874,7 +896,7 @@ export type ServiceEvents = Message<"machine.ServiceEvents"> & {
  * Use `create(ServiceEventsSchema)` to create a new message.
  */
 export const ServiceEventsSchema: GenMessage<ServiceEvents> = /*@__PURE__*/
-  messageDesc(file_machine_machine, 22);
+  messageDesc(file_machine_machine, 23);
 
 /**
  * @generated from message machine.ServiceEvent
@@ -901,7 +923,7 @@ export type ServiceEvent = Message<"machine.ServiceEvent"> & {
  * Use `create(ServiceEventSchema)` to create a new message.
  */
 export const ServiceEventSchema: GenMessage<ServiceEvent> = /*@__PURE__*/
-  messageDesc(file_machine_machine, 23);
+  messageDesc(file_machine_machine, 24);
 
 /**
  * @generated from message machine.ServiceHealth
@@ -933,7 +955,7 @@ export type ServiceHealth = Message<"machine.ServiceHealth"> & {
  * Use `create(ServiceHealthSchema)` to create a new message.
  */
 export const ServiceHealthSchema: GenMessage<ServiceHealth> = /*@__PURE__*/
-  messageDesc(file_machine_machine, 24);
+  messageDesc(file_machine_machine, 25);
 
 /**
  * @generated from message machine.ServiceRestartRequest
@@ -950,7 +972,7 @@ export type ServiceRestartRequest = Message<"machine.ServiceRestartRequest"> & {
  * Use `create(ServiceRestartRequestSchema)` to create a new message.
  */
 export const ServiceRestartRequestSchema: GenMessage<ServiceRestartRequest> = /*@__PURE__*/
-  messageDesc(file_machine_machine, 25);
+  messageDesc(file_machine_machine, 26);
 
 /**
  * @generated from message machine.ServiceRestart
@@ -972,7 +994,7 @@ export type ServiceRestart = Message<"machine.ServiceRestart"> & {
  * Use `create(ServiceRestartSchema)` to create a new message.
  */
 export const ServiceRestartSchema: GenMessage<ServiceRestart> = /*@__PURE__*/
-  messageDesc(file_machine_machine, 26);
+  messageDesc(file_machine_machine, 27);
 
 /**
  * @generated from message machine.ServiceRestartResponse
@@ -989,7 +1011,7 @@ export type ServiceRestartResponse = Message<"machine.ServiceRestartResponse"> &
  * Use `create(ServiceRestartResponseSchema)` to create a new message.
  */
 export const ServiceRestartResponseSchema: GenMessage<ServiceRestartResponse> = /*@__PURE__*/
-  messageDesc(file_machine_machine, 27);
+  messageDesc(file_machine_machine, 28);
 
 /**
  * @generated from message machine.LogsRequest
@@ -1026,7 +1048,7 @@ export type LogsRequest = Message<"machine.LogsRequest"> & {
  * Use `create(LogsRequestSchema)` to create a new message.
  */
 export const LogsRequestSchema: GenMessage<LogsRequest> = /*@__PURE__*/
-  messageDesc(file_machine_machine, 28);
+  messageDesc(file_machine_machine, 29);
 
 /**
  * @generated from message machine.ReadRequest
@@ -1043,7 +1065,7 @@ export type ReadRequest = Message<"machine.ReadRequest"> & {
  * Use `create(ReadRequestSchema)` to create a new message.
  */
 export const ReadRequestSchema: GenMessage<ReadRequest> = /*@__PURE__*/
-  messageDesc(file_machine_machine, 29);
+  messageDesc(file_machine_machine, 30);
 
 /**
  * @generated from message machine.DmesgRequest
@@ -1065,7 +1087,7 @@ export type DmesgRequest = Message<"machine.DmesgRequest"> & {
  * Use `create(DmesgRequestSchema)` to create a new message.
  */
 export const DmesgRequestSchema: GenMessage<DmesgRequest> = /*@__PURE__*/
-  messageDesc(file_machine_machine, 30);
+  messageDesc(file_machine_machine, 31);
 
 /**
  * @generated from message machine.HostnameResponse
@@ -1082,7 +1104,7 @@ export type HostnameResponse = Message<"machine.HostnameResponse"> & {
  * Use `create(HostnameResponseSchema)` to create a new message.
  */
 export const HostnameResponseSchema: GenMessage<HostnameResponse> = /*@__PURE__*/
-  messageDesc(file_machine_machine, 31);
+  messageDesc(file_machine_machine, 32);
 
 /**
  * @generated from message machine.Hostname
@@ -1104,7 +1126,7 @@ export type Hostname = Message<"machine.Hostname"> & {
  * Use `create(HostnameSchema)` to create a new message.
  */
 export const HostnameSchema: GenMessage<Hostname> = /*@__PURE__*/
-  messageDesc(file_machine_machine, 32);
+  messageDesc(file_machine_machine, 33);
 
 /**
  * @generated from message machine.Version
@@ -1136,7 +1158,7 @@ export type Version = Message<"machine.Version"> & {
  * Use `create(VersionSchema)` to create a new message.
  */
 export const VersionSchema: GenMessage<Version> = /*@__PURE__*/
-  messageDesc(file_machine_machine, 33);
+  messageDesc(file_machine_machine, 34);
 
 /**
  * @generated from message machine.VersionResponse
@@ -1153,7 +1175,7 @@ export type VersionResponse = Message<"machine.VersionResponse"> & {
  * Use `create(VersionResponseSchema)` to create a new message.
  */
 export const VersionResponseSchema: GenMessage<VersionResponse> = /*@__PURE__*/
-  messageDesc(file_machine_machine, 34);
+  messageDesc(file_machine_machine, 35);
 
 /**
  * @generated from message machine.VersionInfo
@@ -1195,7 +1217,7 @@ export type VersionInfo = Message<"machine.VersionInfo"> & {
  * Use `create(VersionInfoSchema)` to create a new message.
  */
 export const VersionInfoSchema: GenMessage<VersionInfo> = /*@__PURE__*/
-  messageDesc(file_machine_machine, 35);
+  messageDesc(file_machine_machine, 36);
 
 /**
  * @generated from message machine.PlatformInfo
@@ -1217,7 +1239,7 @@ export type PlatformInfo = Message<"machine.PlatformInfo"> & {
  * Use `create(PlatformInfoSchema)` to create a new message.
  */
 export const PlatformInfoSchema: GenMessage<PlatformInfo> = /*@__PURE__*/
-  messageDesc(file_machine_machine, 36);
+  messageDesc(file_machine_machine, 37);
 
 /**
  * @generated from message machine.FeaturesInfo
@@ -1234,7 +1256,7 @@ export type FeaturesInfo = Message<"machine.FeaturesInfo"> & {
  * Use `create(FeaturesInfoSchema)` to create a new message.
  */
 export const FeaturesInfoSchema: GenMessage<FeaturesInfo> = /*@__PURE__*/
-  messageDesc(file_machine_machine, 37);
+  messageDesc(file_machine_machine, 38);
 
 /**
  * @generated from message machine.EtcdMemberListRequest
@@ -1251,7 +1273,7 @@ export type EtcdMemberListRequest = Message<"machine.EtcdMemberListRequest"> & {
  * Use `create(EtcdMemberListRequestSchema)` to create a new message.
  */
 export const EtcdMemberListRequestSchema: GenMessage<EtcdMemberListRequest> = /*@__PURE__*/
-  messageDesc(file_machine_machine, 38);
+  messageDesc(file_machine_machine, 39);
 
 /**
  * @generated from message machine.EtcdMember
@@ -1288,7 +1310,7 @@ export type EtcdMember = Message<"machine.EtcdMember"> & {
  * Use `create(EtcdMemberSchema)` to create a new message.
  */
 export const EtcdMemberSchema: GenMessage<EtcdMember> = /*@__PURE__*/
-  messageDesc(file_machine_machine, 39);
+  messageDesc(file_machine_machine, 40);
 
 /**
  * @generated from message machine.EtcdMembers
@@ -1315,7 +1337,7 @@ export type EtcdMembers = Message<"machine.EtcdMembers"> & {
  * Use `create(EtcdMembersSchema)` to create a new message.
  */
 export const EtcdMembersSchema: GenMessage<EtcdMembers> = /*@__PURE__*/
-  messageDesc(file_machine_machine, 40);
+  messageDesc(file_machine_machine, 41);
 
 /**
  * @generated from message machine.EtcdMemberListResponse
@@ -1332,7 +1354,7 @@ export type EtcdMemberListResponse = Message<"machine.EtcdMemberListResponse"> &
  * Use `create(EtcdMemberListResponseSchema)` to create a new message.
  */
 export const EtcdMemberListResponseSchema: GenMessage<EtcdMemberListResponse> = /*@__PURE__*/
-  messageDesc(file_machine_machine, 41);
+  messageDesc(file_machine_machine, 42);
 
 /**
  * @generated from message machine.EtcdSnapshotRequest
@@ -1345,7 +1367,7 @@ export type EtcdSnapshotRequest = Message<"machine.EtcdSnapshotRequest"> & {
  * Use `create(EtcdSnapshotRequestSchema)` to create a new message.
  */
 export const EtcdSnapshotRequestSchema: GenMessage<EtcdSnapshotRequest> = /*@__PURE__*/
-  messageDesc(file_machine_machine, 42);
+  messageDesc(file_machine_machine, 43);
 
 /**
  * @generated from message machine.EtcdStatusResponse
@@ -1362,7 +1384,7 @@ export type EtcdStatusResponse = Message<"machine.EtcdStatusResponse"> & {
  * Use `create(EtcdStatusResponseSchema)` to create a new message.
  */
 export const EtcdStatusResponseSchema: GenMessage<EtcdStatusResponse> = /*@__PURE__*/
-  messageDesc(file_machine_machine, 43);
+  messageDesc(file_machine_machine, 44);
 
 /**
  * @generated from message machine.EtcdStatus
@@ -1384,7 +1406,7 @@ export type EtcdStatus = Message<"machine.EtcdStatus"> & {
  * Use `create(EtcdStatusSchema)` to create a new message.
  */
 export const EtcdStatusSchema: GenMessage<EtcdStatus> = /*@__PURE__*/
-  messageDesc(file_machine_machine, 44);
+  messageDesc(file_machine_machine, 45);
 
 /**
  * @generated from message machine.EtcdMemberStatus
@@ -1451,7 +1473,7 @@ export type EtcdMemberStatus = Message<"machine.EtcdMemberStatus"> & {
  * Use `create(EtcdMemberStatusSchema)` to create a new message.
  */
 export const EtcdMemberStatusSchema: GenMessage<EtcdMemberStatus> = /*@__PURE__*/
-  messageDesc(file_machine_machine, 45);
+  messageDesc(file_machine_machine, 46);
 
 /**
  * @generated from service machine.MachineService
