@@ -297,6 +297,58 @@ export class TalosClient {
     }, nodes);
   }
 
+  async bootId(node: string): Promise<string> {
+    return Buffer.from(await this.read(node, "/proc/sys/kernel/random/boot_id")).toString("utf8").trim();
+  }
+
+  /**
+   * Waits until the node has rebooted (its boot id differs from `previousBootId`, like talosctl's post-check) and its
+   * MachineStatus is `running`/ready; returns the Talos version it came back with.
+   */
+  async waitForReboot(node: string, previousBootId: string, opts: { timeoutMs?: number; pollMs?: number } = {}): Promise<{ bootId: string; version: string }> {
+    const deadline = Date.now() + (opts.timeoutMs ?? 30 * 60_000);
+    const sleep = this.options.sleep ?? defaultSleep;
+    let last = "no answer yet";
+    for (;;) {
+      try {
+        const bootId = await this.bootId(node);
+        if (bootId === previousBootId) last = "the node has not rebooted yet";
+        else {
+          const status = await this.getResource(node, "runtime", "MachineStatuses.runtime.talos.dev", "machine");
+          const spec = status.spec as { stage?: string; status?: { ready?: boolean } } | undefined;
+          if (spec?.stage === "running" && spec.status?.ready) {
+            const [v] = await this.version([node]);
+            if (v?.value) return { bootId, version: v.value.version?.tag ?? "" };
+            last = v?.error?.message ?? "version unknown";
+          } else last = `stage ${spec?.stage ?? "unknown"}`;
+        }
+      } catch (e) {
+        last = toError(e).message;
+      }
+      if (Date.now() >= deadline) throw new Error(`timed out waiting for the node to reboot and become ready (last: ${last})`);
+      await sleep(opts.pollMs ?? 500);
+    }
+  }
+
+  /**
+   * `upgrade --wait`: per node, remember the boot id, upgrade, wait for the reboot, and check the node runs the
+   * image's version — a node that came back on the old version rolled back (A/B) and is reported as failed.
+   */
+  upgradeAndWait(image: string, opts: { stage?: boolean; force?: boolean; timeoutMs?: number; pollMs?: number } = {}, nodes?: readonly string[]): Promise<NodeResult<UpgradeResult & { version: string }>[]> {
+    return this.fanOut(async (n) => {
+      const before = await this.bootId(n);
+      const [r] = await this.upgrade(image, opts, [n]);
+      if (r!.error) throw r!.error.error;
+      if (opts.stage && r!.value!.api === "lifecycle") return { ...r!.value!, version: "" };
+      const after = await this.waitForReboot(n, before, opts);
+      const expected = installerVersion(image);
+      if (expected && after.version !== expected) {
+        throw new Error(`upgrade to ${expected} failed: the node rebooted but runs ${after.version} (rolled back to the previous boot entry)`);
+      }
+      return { ...r!.value!, version: after.version };
+    }, nodes);
+  }
+
   etcdMembers(nodes?: readonly string[]): Promise<NodeResult<EtcdMembers>[]> {
     return this.fanOut(async (n) => first(await this.call(n, (c, o) => c.machine.etcdMemberList({ queryLocal: false }, o)), n), nodes);
   }
@@ -350,6 +402,11 @@ export class TalosClient {
       }
     }
   }
+}
+
+/** The Talos version in an installer image tag (`…installer…:v1.13.9`), when it has one. */
+export function installerVersion(image: string): string | undefined {
+  return /:(v\d+\.\d+\.\d+[^@/]*)(?:@.*)?$/.exec(image)?.[1];
 }
 
 export interface Clients {
