@@ -308,7 +308,7 @@ export class TalosClient {
   async waitForReboot(node: string, previousBootId: string, opts: { timeoutMs?: number; pollMs?: number } = {}): Promise<{ bootId: string; version: string }> {
     const deadline = Date.now() + (opts.timeoutMs ?? 30 * 60_000);
     const sleep = this.options.sleep ?? defaultSleep;
-    let last = "no answer yet";
+    let last: string;
     for (;;) {
       try {
         const bootId = await this.bootId(node);
