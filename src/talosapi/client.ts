@@ -241,18 +241,18 @@ export class TalosClient {
     return concat(await collect(mapData(node, this.stream(node, (c, o) => c.machine.read({ path }, o), { timeoutMs: this.options.timeoutMs ?? 30_000 }))));
   }
 
+  /** Applies `data` (or, per node, `data(node)`) to each node. */
   applyConfiguration(
-    data: Uint8Array,
+    data: Uint8Array | ((node: string) => Uint8Array),
     opts: { mode: ApplyConfigurationRequest_Mode; dryRun?: boolean; tryTimeoutMs?: number },
     nodes?: readonly string[],
   ): Promise<NodeResult<ApplyConfiguration>[]> {
     const req = {
-      data,
       mode: opts.mode,
       dryRun: opts.dryRun ?? false,
       ...(opts.tryTimeoutMs !== undefined ? { tryModeTimeout: { seconds: BigInt(Math.floor(opts.tryTimeoutMs / 1000)), nanos: (opts.tryTimeoutMs % 1000) * 1e6 } } : {}),
     };
-    return this.fanOut(async (n) => first(await this.call(n, (c, o) => c.machine.applyConfiguration(req, o)), n), nodes);
+    return this.fanOut(async (n) => first(await this.call(n, (c, o) => c.machine.applyConfiguration({ ...req, data: typeof data === "function" ? data(n) : data }, o)), n), nodes);
   }
 
   reboot(mode: RebootRequest_Mode = RebootRequest_Mode.DEFAULT, nodes?: readonly string[]): Promise<NodeResult<string>[]> {
