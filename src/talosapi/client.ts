@@ -382,6 +382,21 @@ export class TalosClient {
 
   // --- COSI ----------------------------------------------------------------------------------------------------
 
+  /**
+   * Resolves a short name (`members`, `extensions`, `MachineStatus`) to a resource type and its default namespace via
+   * the node's `ResourceDefinitions.meta.cosi.dev`, like talosctl's `ResolveResourceKind`.
+   */
+  async resolveResourceType(node: string, name: string): Promise<{ type: string; defaultNamespace: string }> {
+    const defs = await this.listResources(node, "meta", "ResourceDefinitions.meta.cosi.dev");
+    const wanted = name.toLowerCase();
+    for (const d of defs) {
+      const spec = d.spec as { type?: string; defaultNamespace?: string; allAliases?: string[]; aliases?: string[] } | undefined;
+      const names = [d.id, spec?.type ?? "", ...(spec?.allAliases ?? []), ...(spec?.aliases ?? [])].map((x) => x.toLowerCase());
+      if (names.includes(wanted)) return { type: spec?.type ?? d.id, defaultNamespace: spec?.defaultNamespace ?? "" };
+    }
+    throw new Error(`resource type "${name}" is not known to ${node} (known: ${defs.map((d) => d.id).join(", ")})`);
+  }
+
   async getResource(node: string, namespace: string, type: string, id: string): Promise<ResourceView> {
     const r = await this.call(node, (c, o) => c.state.get({ namespace, type, id }, o));
     return resourceView(r.resource);

@@ -8,4 +8,16 @@ import type { CliContext } from "../context.js";
  */
 export type CommandDefiner = (program: Command, ctx: CliContext) => void;
 
-export const COMMANDS: readonly (() => Promise<CommandDefiner>)[] = [];
+export const COMMANDS: readonly (() => Promise<CommandDefiner>)[] = [
+  async () => (await import("./version.js")).defineVersion,
+  async () => (await import("./services.js")).defineServices,
+  async () => (await import("./logs.js")).defineLogs,
+  async () => (await import("./dmesg.js")).defineDmesg,
+  async () => (await import("./get.js")).defineGet,
+  async () => (await import("./apply-config.js")).defineApplyConfig,
+  async () => (await import("./upgrade.js")).defineUpgrade,
+  async () => (await import("./reboot.js")).defineReboot,
+  async () => (await import("./bootstrap.js")).defineBootstrap,
+  async () => (await import("./kubeconfig.js")).defineKubeconfig,
+  async () => (await import("./sim.js")).defineSim,
+];
