@@ -6,7 +6,8 @@ import { create } from "@bufbuild/protobuf";
 import { EtcdMemberSchema, EtcdMemberStatusSchema, ServiceInfoSchema, type EtcdMember, type EtcdMemberStatus, type ServiceInfo } from "../gen/machine/machine_pb.js";
 import { createSelfSignedCertificate, generateKeyPair, issueCertificate, type CertificateAndKey } from "../pki/index.js";
 import { toNodeKeyPem } from "../talosapi/pem.js";
-import { TALOS_API_PORT } from "../talosapi/transport.js";
+import { X509Certificate } from "node:crypto";
+import { spkiFingerprint, TALOS_API_PORT } from "../talosapi/transport.js";
 import { SimNode, type NodeHost } from "./node.js";
 import { seededRandom, type Random } from "./random.js";
 import { createHandler } from "./server.js";
@@ -26,6 +27,8 @@ export interface Fleet {
   node(name: string): SimNode;
   /** Injects a fault (see `FAULT_NAMES`) into one node. */
   fault(node: string, fault: string): void;
+  /** The SPKI fingerprint of a node's maintenance-mode certificate (what Talos prints for `--cert-fingerprint`). */
+  maintenanceFingerprint(node: string): string;
   /** Stops every listener and timer; nothing keeps listening afterwards. */
   stop(): Promise<void>;
 }
@@ -417,6 +420,11 @@ export async function startFleet(specInput: FleetSpec, options: FleetOptions = {
       return n;
     },
     fault: (node, fault) => cluster.fault(node, fault),
+    maintenanceFingerprint(name) {
+      const n = cluster.lookup(name);
+      if (!n) throw new Error(`unknown node "${name}"`);
+      return spkiFingerprint(new X509Certificate(cluster.maintenanceCertificate(n)).raw);
+    },
     stop: () => cluster.stop(),
   };
 }
