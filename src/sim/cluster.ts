@@ -7,7 +7,8 @@ import { EtcdMemberSchema, EtcdMemberStatusSchema, ServiceInfoSchema, type EtcdM
 import { createSelfSignedCertificate, generateKeyPair, issueCertificate, type CertificateAndKey } from "../pki/index.js";
 import { toNodeKeyPem } from "../talosapi/pem.js";
 import { X509Certificate } from "node:crypto";
-import { spkiFingerprint, TALOS_API_PORT } from "../talosapi/transport.js";
+import { isLoopbackHost, spkiFingerprint, TALOS_API_PORT } from "../talosapi/transport.js";
+import { SimKubeApi } from "./kube.js";
 import { SimNode, type NodeHost } from "./node.js";
 import { seededRandom, type Random } from "./random.js";
 import { createHandler } from "./server.js";
@@ -51,6 +52,8 @@ export class SimCluster implements NodeHost {
   etcdBootstrapped = false;
   private readonly etcdMembers_ = new Map<string, bigint>();
   private readonly unavailable = new Set<SimNode>();
+  readonly kube: SimKubeApi;
+  private kubeStarting: Promise<void> | undefined;
 
   constructor(
     readonly spec: FleetSpec,
@@ -59,6 +62,26 @@ export class SimCluster implements NodeHost {
     this.random = seededRandom(options.seed ?? 1);
     this.timeScale = options.timeScale ?? 1;
     this.schematics = spec.schematics ?? {};
+    this.kube = new SimKubeApi(this, spec.osCA);
+  }
+
+  /** The simulated kube-apiserver comes up with the cluster (at bootstrap), on the loopback cluster endpoint. */
+  private startKube(node: SimNode): void {
+    const endpoint = this.spec.kubernetesEndpoint ?? node.config?.controlPlaneEndpoint;
+    if (!endpoint || this.kubeStarting) return;
+    let url: URL;
+    try {
+      url = new URL(endpoint);
+    } catch {
+      node.log("kubelet", `kube-apiserver is not simulated: invalid endpoint ${endpoint}`);
+      return;
+    }
+    const host = url.hostname.replace(/^\[|\]$/g, "");
+    if (!isLoopbackHost(host)) {
+      node.log("kubelet", `kube-apiserver is not simulated: ${endpoint} is not a loopback address`);
+      return;
+    }
+    this.kubeStarting = this.kube.start(host, Number(url.port || 6443)).catch((e: Error) => node.log("kubelet", `kube-apiserver failed to listen on ${endpoint}: ${e.message}`));
   }
 
   now(): Date {
@@ -243,6 +266,7 @@ export class SimCluster implements NodeHost {
     if (!node.controlPlane) throw new ConnectError("bootstrap is only available on control plane nodes", Code.FailedPrecondition);
     if (this.etcdBootstrapped) throw new ConnectError("etcd data directory is not empty", Code.AlreadyExists);
     this.etcdBootstrapped = true;
+    this.startKube(node);
     for (const n of [node, ...this.nodes.filter((x) => x !== node && x.stage === "running")]) this.onRunning(n);
     node.log("etcd", "bootstrapped a new etcd cluster");
   }
@@ -327,6 +351,7 @@ export class SimCluster implements NodeHost {
 
   async kubeconfigArchive(node: SimNode): Promise<Uint8Array> {
     if (!node.config) throw new ConnectError("no machine configuration", Code.FailedPrecondition);
+    await this.kubeStarting;
     const server = this.spec.kubernetesEndpoint ?? node.config.controlPlaneEndpoint ?? `https://${node.address}:6443`;
     const now = new Date();
     const client = await issueCertificate(this.spec.osCA, generateKeyPair("ed25519"), {
@@ -393,7 +418,9 @@ export class SimCluster implements NodeHost {
     this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    await this.kubeStarting;
     await Promise.all([...this.listeners.keys()].map((n) => this.stopListener(n)));
+    await this.kube.stop();
   }
 }
 

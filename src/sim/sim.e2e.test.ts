@@ -135,3 +135,49 @@ test("COSI get/list/watch with yaml specs", async () => {
   }
   assert.deepEqual(seen, ["created"]);
 });
+
+test("the Kubeconfig RPC hands out a working (minimal) Kubernetes API: nodes, cordon, pods, eviction", async () => {
+  const { parse } = await import("yaml");
+  const https = await import("node:https");
+  const kc = parse(await admin.kubeconfig(CP1)) as {
+    clusters: { cluster: { server: string; "certificate-authority-data": string } }[];
+    users: { user: { "client-certificate-data": string; "client-key-data": string } }[];
+  };
+  const server = new URL(kc.clusters[0]!.cluster.server);
+  assert.equal(server.hostname, CP1);
+  const b = (s: string) => Buffer.from(s, "base64").toString();
+  const call = (method: string, path: string, body?: unknown) =>
+    new Promise<{ code: number; json: Record<string, unknown> }>((resolve, reject) => {
+      const req = https.request(
+        {
+          host: server.hostname,
+          port: Number(server.port),
+          method,
+          path,
+          ca: b(kc.clusters[0]!.cluster["certificate-authority-data"]),
+          cert: b(kc.users[0]!.user["client-certificate-data"]),
+          key: b(kc.users[0]!.user["client-key-data"]),
+          headers: { "content-type": "application/merge-patch+json" },
+        },
+        (res) => {
+          let text = "";
+          res.on("data", (d: Buffer) => (text += d.toString()));
+          res.on("end", () => resolve({ code: res.statusCode ?? 0, json: JSON.parse(text) as Record<string, unknown> }));
+        },
+      );
+      req.on("error", reject);
+      req.end(body === undefined ? undefined : JSON.stringify(body));
+    });
+  const nodes = await call("GET", "/api/v1/nodes");
+  assert.deepEqual((nodes.json["items"] as { metadata: { name: string } }[]).map((n) => n.metadata.name), ["cp1", "cp2", "w1"]);
+  const cordoned = await call("PATCH", "/api/v1/nodes/w1", { spec: { unschedulable: true } });
+  assert.equal((cordoned.json["spec"] as { unschedulable: boolean }).unschedulable, true);
+  const pods = await call("GET", "/api/v1/pods?fieldSelector=spec.nodeName%3Dw1");
+  const items = pods.json["items"] as { metadata: { name: string; namespace: string; ownerReferences: { kind: string }[] } }[];
+  const app = items.find((p) => p.metadata.ownerReferences[0]?.kind === "ReplicaSet")!;
+  assert.ok(app, "a workload pod runs on the worker");
+  assert.equal((await call("POST", `/api/v1/namespaces/${app.metadata.namespace}/pods/${app.metadata.name}/eviction`, { apiVersion: "policy/v1", kind: "Eviction" })).code, 201);
+  assert.equal((await call("GET", `/api/v1/namespaces/${app.metadata.namespace}/pods/${app.metadata.name}`)).code, 404);
+  const uncordoned = await call("PATCH", "/api/v1/nodes/w1", { spec: { unschedulable: null } });
+  assert.equal((uncordoned.json["spec"] as { unschedulable?: boolean }).unschedulable, undefined);
+});
