@@ -14,6 +14,7 @@ import { GRPC_MAX_MESSAGE_BYTES } from "../talosapi/transport.js";
 import type { SimNode } from "./node.js";
 import { listResources, type SimResource } from "./resources.js";
 import type { SimCluster } from "./cluster.js";
+import { withOneToMany } from "./one-to-many.js";
 
 export type Role = "os:admin" | "os:operator" | "os:reader" | "os:etcd:backup" | "os:impersonator";
 const ADMIN: Role[] = ["os:admin"];
@@ -82,9 +83,6 @@ export function createHandler(cluster: SimCluster, self: SimNode, mode: "mainten
       }
     } else if (!(METHOD_ROLES[path] ?? ADMIN).some((r) => roles.includes(r))) {
       throw new ConnectError("not authorized", Code.PermissionDenied);
-    }
-    if (ctx.requestHeader.get("nodes")) {
-      throw new ConnectError("one-to-many proxying (`nodes` metadata) is not simulated; send one call per node with `node`", Code.Unimplemented);
     }
     const target = ctx.requestHeader.get("node");
     if (!target || target === self.address || target === self.hostname) return self;
@@ -288,9 +286,9 @@ export function createHandler(cluster: SimCluster, self: SimNode, mode: "mainten
     readMaxBytes: GRPC_MAX_MESSAGE_BYTES,
     contextValues: (req) => createContextValues().set(kRoles, rolesOf(req.socket as TLSSocket, mode)),
     routes: (router: ConnectRouter) => {
-      router.service(MachineService, machine);
-      router.service(ClusterService, clusterSvc);
-      router.service(State, state);
+      router.service(MachineService, withOneToMany(MachineService, machine));
+      router.service(ClusterService, withOneToMany(ClusterService, clusterSvc));
+      router.service(State, withOneToMany(State, state));
       router.service(ImageService, image);
       router.service(LifecycleService, lifecycle);
     },

@@ -181,3 +181,36 @@ test("the Kubeconfig RPC hands out a working (minimal) Kubernetes API: nodes, co
   const uncordoned = await call("PATCH", "/api/v1/nodes/w1", { spec: { unschedulable: null } });
   assert.equal((uncordoned.json["spec"] as { unschedulable?: boolean }).unschedulable, undefined);
 });
+
+test("apid's one-to-many `nodes` proxying: hostnames injected, failures become messages, COSI refused", async () => {
+  const { createClient } = await import("@connectrpc/connect");
+  const { openTransport } = await import("../talosapi/transport.js");
+  const { MachineService } = await import("../gen/machine/machine_pb.js");
+  const { State } = await import("../gen/v1alpha1/state_pb.js");
+  const cert = await makeClientCert(ca, ["os:admin"]);
+  const t = await openTransport({ endpoint: CP1, credentials: { kind: "mtls", ca: ca.crt, crt: cert.crt, key: cert.key }, env });
+  try {
+    const machine = createClient(MachineService, t.transport);
+    const headers = { nodes: `${CP2}, ${W1}, 127.0.21.99` };
+    const v = await machine.version({}, { headers });
+    assert.deepEqual(
+      v.messages.map((m) => [m.metadata?.hostname, m.version?.tag ?? "", m.metadata?.error ? "error" : "ok"]),
+      [
+        [CP2, "v1.12.6", "ok"],
+        [W1, "v1.14.0", "ok"],
+        ["127.0.21.99", "", "error"],
+      ],
+    );
+    const etcd = await machine.etcdMemberList({}, { headers: { nodes: `${CP1},${W1}` } });
+    assert.equal(etcd.messages[0]!.members.length, 2);
+    assert.match(etcd.messages[1]!.metadata!.error, /only available on control plane nodes/);
+    assert.equal(etcd.messages[1]!.metadata!.status?.code, 12);
+    const hosts = new Set<string>();
+    for await (const d of machine.logs({ namespace: "system", id: "kubelet", tailLines: -1 }, { headers: { nodes: `${CP1},${W1}` } })) hosts.add(d.metadata!.hostname);
+    assert.deepEqual([...hosts].sort(), [CP1, W1]);
+    const state = createClient(State, t.transport);
+    await assert.rejects(state.get({ namespace: "runtime", type: "MachineStatuses.runtime.talos.dev", id: "machine" }, { headers: { nodes: CP2 } }), /one-2-many proxying is not supported for COSI/);
+  } finally {
+    t.close();
+  }
+});
