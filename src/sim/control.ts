@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, rm } from "node:fs/promises";
 import { createConnection, createServer, type Server } from "node:net";
 import { join } from "node:path";
-import { parse as parseYaml, stringify } from "yaml";
+import { parse as parseYaml } from "yaml";
 import { renderTalosconfig } from "../talosapi/talosconfig.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { startFleet, type Fleet, type FleetOptions } from "./cluster.js";
@@ -29,21 +29,12 @@ export type ControlResponse = { ok: true; nodes?: NodeStatus[] } | { ok: false; 
 export const socketPath = (stateDir: string) => join(stateDir, "sim.sock");
 
 /**
- * Reads a fleet spec file (JSON or YAML). `osCA` may be omitted: a CA is then generated once and kept in the state
- * dir (0600), so `sim up` works without a secrets bundle (the lead wires the talconfig + SOPS path separately).
+ * Reads a fleet spec file (JSON or YAML). `osCA` may be omitted: a throwaway CA is then generated in memory for this
+ * run (never written to disk; the talosconfig written by `runSimulator` is the only credential on disk, 0600).
  */
-export async function loadSpecFile(path: string, stateDir: string): Promise<FleetSpec> {
+export async function loadSpecFile(path: string): Promise<FleetSpec> {
   const raw = parseYaml(await readFile(path, "utf8")) as Record<string, unknown>;
-  if (raw && typeof raw === "object" && raw["osCA"] === undefined) {
-    const caFile = join(stateDir, "os-ca.yaml");
-    let ca: { crt: string; key: string };
-    if (existsSync(caFile)) ca = parseYaml(await readFile(caFile, "utf8")) as { crt: string; key: string };
-    else {
-      ca = await makeOsCA();
-      await writeFileAtomic(caFile, stringify({ crt: ca.crt, key: ca.key }), { mode: 0o600 });
-    }
-    raw["osCA"] = ca;
-  }
+  if (raw && typeof raw === "object" && raw["osCA"] === undefined) raw["osCA"] = await makeOsCA();
   return validateFleetSpec(raw);
 }
 

@@ -18,8 +18,8 @@ export const defineSim: CommandDefiner = (program, ctx) => {
     sim
       .command("up")
       .description("start one simulated node per spec node on its 127.x address, port 50000, in maintenance mode")
-      .requiredOption("--spec <file>", "fleet spec (YAML/JSON): clusterName, nodes[{hostname,address,controlPlane,talosVersion,schematicId?}], schematics?, osCA?")
-      .option("--state-dir <dir>", `where the control socket, talosconfig and generated CA live (default ${DEFAULT_STATE_DIR})`)
+      .requiredOption("--spec <file>", "fleet spec (YAML/JSON): clusterName, nodes[{hostname,address,controlPlane,talosVersion,schematicId?}], schematics?, osCA? (PEM; a throwaway CA is generated when absent)")
+      .option("--state-dir <dir>", `where the control socket, log and admin talosconfig live (default ${DEFAULT_STATE_DIR})`)
       .option("--time-scale <factor>", "multiply every simulated duration (1 = a reboot takes ~2 s)", (v) => Number(v), 1)
       .option("--seed <n>", "seed for boot ids, actor ids and etcd member ids", (v) => Number.parseInt(v, 10), 1)
       .option("--detach", "run in the background and return once the nodes listen")
@@ -27,7 +27,7 @@ export const defineSim: CommandDefiner = (program, ctx) => {
         const dir = stateDir(o);
         if (o.detach) return detach(ctx, dir);
         const { loadSpecFile, runSimulator } = await import("../../sim/control.js");
-        const spec = await loadSpecFile(resolve(ctx.cwd, o.spec), dir).catch((e: Error) => {
+        const spec = await loadSpecFile(resolve(ctx.cwd, o.spec)).catch((e: Error) => {
           throw new TalformError(`${o.spec}: ${e.message}`, { code: "sim-spec" });
         });
         const running = await runSimulator(spec, { stateDir: dir, timeScale: o.timeScale, seed: o.seed }).catch((e: Error) => {
