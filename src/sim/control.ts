@@ -7,7 +7,7 @@ import { renderTalosconfig } from "../talosapi/talosconfig.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { startFleet, type Fleet, type FleetOptions } from "./cluster.js";
 import { validateFleetSpec, type FleetSpec } from "./spec.js";
-import { makeClientCert, makeOsCA } from "./testing.js";
+import { makeClientCert, makeOsCA } from "./certs.js";
 
 /**
  * A running simulator owned by one process, controlled through a unix socket in its state directory so that

@@ -349,9 +349,10 @@ export class SimNode {
         break;
       default:
         // A later non-try apply confirms the configuration (cancels a pending try rollback).
+        // On 1.14 (AUTO never reboots) parts that need a reboot take effect at the next boot; the node holds the new
+        // config either way.
         this.tryRollback = undefined;
-        this.config = needsReboot ? this.config : cfg;
-        if (needsReboot) this.stagedConfig = cfg;
+        this.config = cfg;
     }
     this.log("machined", `applied configuration (mode ${modeName(chosen)})`);
     return { mode: chosen, modeDetails: details, warnings: [] };
