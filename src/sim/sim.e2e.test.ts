@@ -214,3 +214,21 @@ test("apid's one-to-many `nodes` proxying: hostnames injected, failures become m
     t.close();
   }
 });
+
+test("ServiceRestart, and logs --follow streams the restart as it happens", async () => {
+  const ac = new AbortController();
+  const lines: string[] = [];
+  const following = (async () => {
+    for await (const chunk of admin.logs(W1, "kubelet", { follow: true, tail: 0, signal: ac.signal })) {
+      lines.push(Buffer.from(chunk).toString());
+      if (lines.join("").includes("restarted by API")) ac.abort();
+    }
+  })();
+  await new Promise((r) => setTimeout(r, 50));
+  const [r] = await admin.serviceRestart("kubelet", [W1]);
+  assert.equal(r!.value, 'Service "kubelet" restarted');
+  await following;
+  assert.match(lines.join(""), /kubelet\[\d+\]: service kubelet restarted by API/);
+  const [missing] = await admin.serviceRestart("nope", [W1]);
+  assert.equal(missing!.error?.code, Code.NotFound);
+});

@@ -122,3 +122,19 @@ test("drop-extension hides one extension from ExtensionStatus and /proc/modules"
   assert.throws(() => fleet.fault(CP1, "explode"), /unknown fault "explode"/);
   assert.throws(() => fleet.fault(CP1, "slow-reboot=x"), /needs a number of seconds/);
 });
+
+test("an unavailable endpoint is retried with backoff on the next endpoint", async () => {
+  const client = new TalosClient({ endpoints: [CP2, CP1], nodes: [W1], credentials, env, retryAttempts: 3, retryBaseMs: 10 });
+  const probe = new TalosClient({ endpoints: [CP2], nodes: [CP2], credentials, env, retryAttempts: 1 });
+  try {
+    fleet.fault(CP2, "unavailable=100"); // 1 s
+    await waitUntil("CP2 down", async () => (await probe.version())[0]!.error !== undefined, 1000);
+    const [r] = await client.version();
+    assert.equal(r!.error, undefined, String(r!.error));
+    assert.equal(r!.value!.version?.tag, fleet.node(W1).talosVersion);
+  } finally {
+    client.close();
+    probe.close();
+    fleet.fault(CP2, "clear");
+  }
+});
