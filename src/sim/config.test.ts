@@ -47,3 +47,19 @@ test("single-file tar.gz round trip (the Kubeconfig RPC's archive)", () => {
   assert.deepEqual(extractFileFromTarGz("kubeconfig", archive), data);
   assert.throws(() => extractFileFromTarGz("other", archive), /not found/);
 });
+
+test("fleetSpecFromTalconfig maps talconfig nodes onto simulated nodes", async () => {
+  const { fleetSpecFromTalconfig } = await import("./from-talconfig.js");
+  const { validateFleetSpec } = await import("./spec.js");
+  const osCA = { crt: "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n", key: "-----BEGIN ED25519 PRIVATE KEY-----\nx\n-----END ED25519 PRIVATE KEY-----\n" };
+  const spec = fleetSpecFromTalconfig(
+    { clusterName: "home", talosVersion: "v1.12.6", endpoint: "https://127.0.40.1:6443", nodes: [{ hostname: "cp1", ipAddress: "127.0.40.1, 127.0.41.1", controlPlane: true }, { hostname: "w1", ipAddress: "127.0.40.2", talosVersion: "v1.13.9" }] },
+    osCA,
+  );
+  assert.deepEqual(validateFleetSpec(spec).nodes, [
+    { hostname: "cp1", address: "127.0.40.1", controlPlane: true, talosVersion: "v1.12.6" },
+    { hostname: "w1", address: "127.0.40.2", controlPlane: false, talosVersion: "v1.13.9" },
+  ]);
+  assert.equal(spec.kubernetesEndpoint, "https://127.0.40.1:6443");
+  assert.throws(() => validateFleetSpec(fleetSpecFromTalconfig({ clusterName: "lan", nodes: [{ hostname: "a", ipAddress: "192.168.1.5" }] }, osCA)), /not a loopback address/);
+});
