@@ -210,6 +210,9 @@ export class SimNode {
    * staged config and a pending upgrade — or rolling the upgrade back (A/B) under `rollback-on-upgrade`.
    */
   reboot(sequence: "reboot" | "upgrade", actorId: string): void {
+    if (this.stage === "rebooting" || this.stage === "upgrading" || this.stage === "down") {
+      throw new ConnectError(`a ${this.stage === "upgrading" ? "upgrade" : "reboot"} sequence is already running`, Code.FailedPrecondition);
+    }
     this.emit(SequenceEventSchema, { sequence, action: SequenceEvent_Action.START }, actorId);
     this.emit(PhaseEventSchema, { phase: "stopEverything", action: 0 }, actorId);
     this.emit(TaskEventSchema, { task: "stopAllServices", action: 0 }, actorId);

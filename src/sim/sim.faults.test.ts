@@ -138,3 +138,14 @@ test("an unavailable endpoint is retried with backoff on the next endpoint", asy
     fleet.fault(CP2, "clear");
   }
 });
+
+test("a second reboot while one is running is refused", async () => {
+  fleet.fault(W1, "slow-reboot=50");
+  const before = await admin.bootId(W1);
+  const [first] = await admin.reboot(undefined, [W1]);
+  assert.equal(first!.error, undefined);
+  // Over the API the window is the (scaled) service stop time; the node itself must refuse in every stage until up.
+  assert.throws(() => fleet.node(W1).reboot("reboot", ""), /reboot sequence is already running/);
+  await admin.waitForReboot(W1, before, { pollMs: 10, timeoutMs: 5000 });
+  fleet.fault(W1, "clear");
+});
