@@ -6,5 +6,5 @@ export * from "./contract/index.js";
 export { writeFileAtomic } from "./util/atomic-write.js";
 export { runCli } from "./cli/program.js";
 export { TALFORM_VERSION } from "./version.js";
-export { TalosClient, NodeError, type NodeResult, type TalosClientOptions } from "./talosapi/index.js";
+export { TalosClient, NodeError, ApplyMode, RebootMode, type NodeResult, type TalosClientOptions } from "./talosapi/index.js";
 export { startFleet, type Fleet, type FleetOptions, type FleetSpec, type SimNodeSpec } from "./sim/index.js";

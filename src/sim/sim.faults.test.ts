@@ -80,7 +80,7 @@ test("reboot-hang keeps the node down until cleared; slow-reboot makes the reboo
 });
 
 test("unavailable=SECONDS: calls to that node fail with UNAVAILABLE, then it answers again", async () => {
-  fleet.fault(CP2, "unavailable=30"); // 300 ms
+  fleet.fault(CP2, "unavailable=100"); // 1 s
   const direct = new TalosClient({ endpoints: [CP2], nodes: [CP2], credentials, env, retryAttempts: 1 });
   try {
     await waitUntil("listener closed", async () => (await direct.version())[0]!.error !== undefined, 1000);
