@@ -7,4 +7,4 @@ export { writeFileAtomic } from "./util/atomic-write.js";
 export { runCli } from "./cli/program.js";
 export { TALFORM_VERSION } from "./version.js";
 export { TalosClient, NodeError, ApplyMode, RebootMode, type NodeResult, type TalosClientOptions } from "./talosapi/index.js";
-export { startFleet, type Fleet, type FleetOptions, type FleetSpec, type SimNodeSpec } from "./sim/index.js";
+export { startFleet, fleetSpecFromTalconfig, type Fleet, type FleetOptions, type FleetSpec, type SimNodeSpec, type TalconfigLike } from "./sim/index.js";
