@@ -3,11 +3,12 @@
 //   schematic-edge-vectors.json (go-yaml v4 columns: quoting, literal blocks, overlay options),
 //   talhelper-fixtures/schematic-id-vectors.json (talhelper tests, docs, live-factory IDs) and its installer URL vectors.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { parse } from "yaml";
-import { canonicalSchematicYaml, parseSchematic, schematicId } from "../src/factory/index.js";
+import { isMap, parse, parseDocument } from "yaml";
+import { canonicalSchematicYaml, imageUrl, installerImageUrl, parseSchematic, schematicFromYamlNode, schematicId, type FactoryNodeInput, type MachineSpec } from "../src/factory/index.js";
 
 // Resolved from the repository root (this file lives in <root>/conformance/); the lead may swap this for
 // conformance/support/oracles.ts `referencePath` when merging.
@@ -79,4 +80,74 @@ describe("talhelper schematic-id-vectors.json", { skip: !available && "../shared
       assert.equal(schematicId(s), v.id);
     });
   });
+
+  // The schematics named in the URL vectors, as talhelper's schematic_test.go builds them.
+  const named: Record<string, string> = {
+    empty: "{}",
+    "drbd+zfs": "customization:\n  systemExtensions:\n    officialExtensions: [siderolabs/drbd, siderolabs/zfs]\n",
+    "kernel args hihi,hehe": "customization:\n  extraKernelArgs: [hihi, hehe]\n",
+    "tailscale + net.ifnames=0": "customization:\n  extraKernelArgs: [net.ifnames=0]\n  systemExtensions:\n    officialExtensions: [siderolabs/tailscale]\n",
+  };
+  data?.installer_url_vectors_from_pkg_talos_schematic_test_go.forEach((v, i) => {
+    it(`installer url #${i}: ${v.expected.slice(0, 40)}`, () => {
+      const registryURL = v.registryURL.startsWith("(") ? undefined : v.registryURL;
+      const node: FactoryNodeInput = {
+        hostname: "n",
+        talosVersion: v.version,
+        schematic: parseSchematic(named[v.schematic] ?? "{}"),
+        machineSpec: { mode: v.mode ?? "metal", secureboot: v.secureboot ?? false },
+      };
+      const settings = { ...(registryURL === undefined ? {} : { registryURL }), ...(v.installerURLTmpl ? { installerURLTmpl: v.installerURLTmpl } : {}) };
+      assert.equal(installerImageUrl(node, settings), v.expected);
+    });
+  });
+});
+
+/**
+ * talhelper's example/talconfig.yaml: per-node genurl output. Expected lines come from gencommand-genurl-DERIVED.md
+ * (derived from talhelper's code, not golden); when talhelper v3.1.16 is installed in .cache/bin, its real
+ * `--offline-mode` output is compared too.
+ */
+describe("talhelper example: genurl installer/image", { skip: !available && "../shared/reference is not available" }, () => {
+  const exampleDir = ref("talhelper-fixtures", "example");
+  const nodes: FactoryNodeInput[] = [];
+  if (available) {
+    const doc = parseDocument(readFileSync(`${exampleDir}/talconfig.yaml`, "utf8"));
+    const talosVersion = String(doc.get("talosVersion"));
+    const nodeSeq = doc.get("nodes") as { items: unknown[] };
+    for (const n of nodeSeq.items) {
+      if (!isMap(n)) continue;
+      const cp = n.get("controlPlane") === true;
+      const group = doc.get(cp ? "controlPlane" : "worker");
+      const pick = (key: string): unknown => n.get(key, true) ?? (isMap(group) ? group.get(key, true) : undefined);
+      const spec = pick("machineSpec");
+      nodes.push({
+        hostname: String(n.get("hostname")),
+        talosVersion,
+        schematic: schematicFromYamlNode(pick("schematic")),
+        ...(spec ? { machineSpec: (spec as { toJSON(): MachineSpec }).toJSON() } : {}),
+      });
+    }
+  }
+  const derived = available ? readFileSync(ref("talhelper-fixtures", "gencommand-genurl-DERIVED.md"), "utf8") : "";
+  const section = (title: string): string[] => {
+    const start = derived.indexOf(`## ${title}`);
+    const body = derived.slice(derived.indexOf("\n", start) + 1);
+    return body.slice(0, body.indexOf("\n\n")).split("\n");
+  };
+  const ours = (kind: "installer" | "image"): string[] =>
+    nodes.map((n) => `${n.hostname}: ${kind === "installer" ? installerImageUrl(n) : imageUrl(n)}`);
+
+  it("installer URLs equal the derived talhelper output", () => assert.deepEqual(ours("installer"), section("talhelper genurl installer")));
+  it("image URLs equal the derived talhelper output", () => assert.deepEqual(ours("image"), section("talhelper genurl image")));
+
+  const talhelper = `${repoRoot}.cache/bin/talhelper`;
+  for (const kind of ["installer", "image"] as const) {
+    it(`installer/image URLs equal real talhelper genurl ${kind} --offline-mode`, { skip: !existsSync(talhelper) && "talhelper v3.1.16 not installed in .cache/bin" }, () => {
+      const key = readFileSync(`${exampleDir}/key.txt`, "utf8").match(/AGE-SECRET-KEY-[0-9A-Z]+/)![0];
+      const r = spawnSync(talhelper, ["genurl", kind, "--offline-mode"], { cwd: exampleDir, env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", SOPS_AGE_KEY: key }, encoding: "utf8" });
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(r.stdout.trimEnd().split("\n"), ours(kind));
+    });
+  }
 });

@@ -1,1 +1,3 @@
 export * from "./schematic.js";
+export * from "./urls.js";
+export { executeGoTemplate, TemplateError, type TemplateData, type TemplateValue } from "./go-template.js";
