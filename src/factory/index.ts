@@ -1,3 +1,4 @@
 export * from "./schematic.js";
 export * from "./urls.js";
 export { executeGoTemplate, TemplateError, type TemplateData, type TemplateValue } from "./go-template.js";
+export { EXTENSION_CATALOGUE, officialExtensions, type CatalogueEntry } from "./extensions.js";
