@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { isMap, parse, parseDocument } from "yaml";
-import { canonicalSchematicYaml, imageUrl, installerImageUrl, parseSchematic, schematicFromYamlNode, schematicId, type FactoryNodeInput, type MachineSpec } from "../src/factory/index.js";
+import { canonicalSchematicYaml, generateCommands, imageUrl, installerImageUrl, parseSchematic, schematicFromYamlNode, schematicId, type FactoryNodeInput, type GencommandKind, type GencommandNode, type MachineSpec } from "../src/factory/index.js";
 
 // Resolved from the repository root (this file lives in <root>/conformance/); the lead may swap this for
 // conformance/support/oracles.ts `referencePath` when merging.
@@ -111,9 +111,12 @@ describe("talhelper schematic-id-vectors.json", { skip: !available && "../shared
 describe("talhelper example: genurl installer/image", { skip: !available && "../shared/reference is not available" }, () => {
   const exampleDir = ref("talhelper-fixtures", "example");
   const nodes: FactoryNodeInput[] = [];
+  const gencommandNodes: Omit<GencommandNode, "installerUrl">[] = [];
+  let kubernetesVersion = "";
   if (available) {
     const doc = parseDocument(readFileSync(`${exampleDir}/talconfig.yaml`, "utf8"));
     const talosVersion = String(doc.get("talosVersion"));
+    kubernetesVersion = String(doc.get("kubernetesVersion"));
     const nodeSeq = doc.get("nodes") as { items: unknown[] };
     for (const n of nodeSeq.items) {
       if (!isMap(n)) continue;
@@ -121,6 +124,7 @@ describe("talhelper example: genurl installer/image", { skip: !available && "../
       const group = doc.get(cp ? "controlPlane" : "worker");
       const pick = (key: string): unknown => n.get(key, true) ?? (isMap(group) ? group.get(key, true) : undefined);
       const spec = pick("machineSpec");
+      gencommandNodes.push({ hostname: String(n.get("hostname")), ipAddress: String(n.get("ipAddress")), controlPlane: cp, filename: `${String(doc.get("clusterName"))}-${String(n.get("hostname"))}.yaml` });
       nodes.push({
         hostname: String(n.get("hostname")),
         talosVersion,
@@ -132,6 +136,7 @@ describe("talhelper example: genurl installer/image", { skip: !available && "../
   const derived = available ? readFileSync(ref("talhelper-fixtures", "gencommand-genurl-DERIVED.md"), "utf8") : "";
   const section = (title: string): string[] => {
     const start = derived.indexOf(`## ${title}`);
+    assert.ok(start >= 0, `section ${title} in gencommand-genurl-DERIVED.md`);
     const body = derived.slice(derived.indexOf("\n", start) + 1);
     return body.slice(0, body.indexOf("\n\n")).split("\n");
   };
@@ -148,6 +153,24 @@ describe("talhelper example: genurl installer/image", { skip: !available && "../
       const r = spawnSync(talhelper, ["genurl", kind, "--offline-mode"], { cwd: exampleDir, env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", SOPS_AGE_KEY: key }, encoding: "utf8" });
       assert.equal(r.status, 0, r.stderr);
       assert.deepEqual(r.stdout.trimEnd().split("\n"), ours(kind));
+    });
+  }
+
+  const gencommandCases: [title: string, kind: GencommandKind, extraFlags: string[]][] = [
+    ["talhelper gencommand apply\n", "apply", []],
+    ["talhelper gencommand apply --extra-flags=--insecure", "apply", ["--insecure"]],
+    ["talhelper gencommand bootstrap", "bootstrap", []],
+    ["talhelper gencommand kubeconfig", "kubeconfig", []],
+    ["talhelper gencommand upgrade-k8s", "upgrade-k8s", []],
+    ["talhelper gencommand health", "health", []],
+    ["talhelper gencommand reset", "reset", []],
+    ["talhelper gencommand upgrade [", "upgrade", []],
+  ];
+  for (const [title, kind, extraFlags] of gencommandCases) {
+    it(`gencommand ${kind} ${extraFlags.join(" ")} equals the derived talhelper output`, () => {
+      const withUrls = gencommandNodes.map((g, i) => ({ ...g, installerUrl: installerImageUrl(nodes[i]!) }));
+      const got = generateCommands(kind, { clusterName: "home-cluster", nodes: withUrls, outDir: "./clusterconfig", kubernetesVersion, extraFlags });
+      assert.deepEqual(got, section(title.replace(/\n$/, "")));
     });
   }
 });
