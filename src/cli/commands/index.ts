@@ -8,4 +8,6 @@ import type { CliContext } from "../context.js";
  */
 export type CommandDefiner = (program: Command, ctx: CliContext) => void;
 
-export const COMMANDS: readonly (() => Promise<CommandDefiner>)[] = [];
+export const COMMANDS: readonly (() => Promise<CommandDefiner>)[] = [
+  async () => (await import("./schematic.js")).defineSchematic,
+];
