@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { isMap, parse, parseDocument } from "yaml";
-import { canonicalSchematicYaml, generateCommands, imageUrl, installerImageUrl, parseSchematic, schematicFromYamlNode, schematicId, type FactoryNodeInput, type GencommandKind, type GencommandNode, type MachineSpec } from "../src/factory/index.js";
+import { canonicalSchematicYaml, generateCommands, genurlForNodes, genurlFromFlags, imageUrl, installerImageUrl, parseSchematic, schematicFromYamlNode, schematicId, type FactoryNodeInput, type GencommandKind, type GencommandNode, type GenurlNode, type MachineSpec } from "../src/factory/index.js";
 
 // Resolved from the repository root (this file lives in <root>/conformance/); the lead may swap this for
 // conformance/support/oracles.ts `referencePath` when merging.
@@ -110,7 +110,7 @@ describe("talhelper schematic-id-vectors.json", { skip: !available && "../shared
  */
 describe("talhelper example: genurl installer/image", { skip: !available && "../shared/reference is not available" }, () => {
   const exampleDir = ref("talhelper-fixtures", "example");
-  const nodes: FactoryNodeInput[] = [];
+  const nodes: GenurlNode[] = [];
   const gencommandNodes: Omit<GencommandNode, "installerUrl">[] = [];
   let kubernetesVersion = "";
   if (available) {
@@ -127,6 +127,7 @@ describe("talhelper example: genurl installer/image", { skip: !available && "../
       gencommandNodes.push({ hostname: String(n.get("hostname")), ipAddress: String(n.get("ipAddress")), controlPlane: cp, filename: `${String(doc.get("clusterName"))}-${String(n.get("hostname"))}.yaml` });
       nodes.push({
         hostname: String(n.get("hostname")),
+        ipAddress: String(n.get("ipAddress")),
         talosVersion,
         schematic: schematicFromYamlNode(pick("schematic")),
         ...(spec ? { machineSpec: (spec as { toJSON(): MachineSpec }).toJSON() } : {}),
@@ -137,11 +138,33 @@ describe("talhelper example: genurl installer/image", { skip: !available && "../
   const section = (title: string): string[] => {
     const start = derived.indexOf(`## ${title}`);
     assert.ok(start >= 0, `section ${title} in gencommand-genurl-DERIVED.md`);
-    const body = derived.slice(derived.indexOf("\n", start) + 1);
+    const body = derived.slice(derived.indexOf("\n", start) + 1) + "\n\n";
     return body.slice(0, body.indexOf("\n\n")).split("\n");
   };
-  const ours = (kind: "installer" | "image"): string[] =>
-    nodes.map((n) => `${n.hostname}: ${kind === "installer" ? installerImageUrl(n) : imageUrl(n)}`);
+  const ours = (kind: "installer" | "image"): string[] => genurlForNodes(kind, nodes).trimEnd().split("\n");
+
+  it("per-node URL functions agree with the genurl output", () => {
+    assert.deepEqual(nodes.map((n) => `${n.hostname}: ${installerImageUrl(n)}`), ours("installer"));
+    assert.deepEqual(nodes.map((n) => `${n.hostname}: ${imageUrl(n)}`), ours("image"));
+  });
+
+  it("flags-only genurl (no talconfig) equals the derived talhelper output", () => {
+    const lines = section("No talconfig.yaml present").slice(0).filter((l) => l.includes("->"));
+    assert.ok(lines.length >= 6);
+    for (const l of lines) {
+      const [left, right] = l.split("->") as [string, string];
+      const args = left.trim().split(/\s+/).slice(2);
+      const kind = args[0] as "installer" | "image";
+      const spec: { secureboot?: boolean; useUKI?: boolean; bootMethod?: string } = {};
+      for (let i = 1; i < args.length; i++) {
+        if (args[i] === "--secure-boot") spec.secureboot = true;
+        else if (args[i] === "--use-uki") spec.useUKI = true;
+        else if (args[i] === "--boot-method") spec.bootMethod = args[++i]!;
+        else assert.fail(`unexpected flag ${args[i]}`);
+      }
+      assert.equal(genurlFromFlags(kind, { machineSpec: spec }), `${right.trim().split(/\s+/)[0]}\n`, l);
+    }
+  });
 
   it("installer URLs equal the derived talhelper output", () => assert.deepEqual(ours("installer"), section("talhelper genurl installer")));
   it("image URLs equal the derived talhelper output", () => assert.deepEqual(ours("image"), section("talhelper genurl image")));

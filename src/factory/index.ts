@@ -4,3 +4,4 @@ export { executeGoTemplate, TemplateError, type TemplateData, type TemplateValue
 export { EXTENSION_CATALOGUE, officialExtensions, type CatalogueEntry } from "./extensions.js";
 export { GENCOMMAND_KINDS, generateCommands, nodeIpAddresses, renderCommands, type GencommandInput, type GencommandKind, type GencommandNode } from "./gencommand.js";
 export { fetchSchematicIdOnline, type FetchLike, type OnlineSchematicId } from "./online.js";
+export { genurlForNodes, genurlFromFlags, schematicFromFlags, type GenurlFlags, type GenurlKind, type GenurlNode, type GenurlOptions } from "./genurl.js";
