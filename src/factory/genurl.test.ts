@@ -22,6 +22,10 @@ describe("genurlForNodes", () => {
   it("a selected node (by any of its IPs or hostname) prints the bare URL", () => {
     for (const n of ["gpu0", "10.0.0.21"]) assert.equal(genurlForNodes("image", nodes, {}, { node: n }), `https://factory.talos.dev/image/${G}/v1.13.9/metal-amd64-secureboot.iso\n`);
   });
+  it("installer -n matches the whole ipAddress string only (talhelper quirk)", () => {
+    assert.throws(() => genurlForNodes("installer", nodes, {}, { node: "10.0.0.21" }), TalformError);
+    assert.equal(genurlForNodes("installer", nodes, {}, { node: "10.0.0.20, 10.0.0.21" }), `factory.talos.dev/metal-installer-secureboot/${G}:v1.13.9\n`);
+  });
   it("a single-node cluster prints the bare URL", () => {
     assert.equal(genurlForNodes("installer", [nodes[0]!]), `factory.talos.dev/metal-installer/${E}:v1.13.9\n`);
   });

@@ -28,7 +28,10 @@ export interface GenurlOptions {
  * a talconfig, talhelper takes mode/arch/secureboot/suffix from each node's machineSpec, not from flags.
  */
 export function genurlForNodes(kind: GenurlKind, nodes: readonly GenurlNode[], settings: ImageFactorySettings = {}, opts: GenurlOptions = {}): string {
-  const selected = opts.node ? nodes.filter((n) => n.hostname === opts.node || nodeIpAddresses(n.ipAddress).includes(opts.node!)) : nodes;
+  // talhelper quirk: `genurl image -n` matches any of a node's addresses, `genurl installer -n` only the whole
+  // `ipAddress` string (or the hostname).
+  const matchesIp = (n: GenurlNode): boolean => (kind === "image" ? nodeIpAddresses(n.ipAddress).includes(opts.node!) : n.ipAddress === opts.node);
+  const selected = opts.node ? nodes.filter((n) => n.hostname === opts.node || matchesIp(n)) : nodes;
   // talhelper stops at the first match when a node is selected.
   const printed = opts.node ? selected.slice(0, 1) : selected;
   if (printed.length === 0) {
