@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -47,6 +50,36 @@ describe("talform schematic", () => {
       });
       assert.equal(code, 0);
       assert.equal(stdout, "376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba\n");
+    }
+  });
+  it("id --online POSTs to the configured factory (a loopback fake) and checks the ID", async () => {
+    const bodies: string[] = [];
+    let lie = false;
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c.toString("utf8")));
+      req.on("end", () => {
+        bodies.push(`${req.method} ${req.url} ${body}`);
+        const id = lie ? "0".repeat(64) : createHash("sha256").update(body).digest("hex");
+        res.writeHead(201, { "content-type": "application/json" }).end(JSON.stringify({ id }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const dir = await mkdtemp(join(tmpdir(), "talform-schematic-"));
+      await writeFile(join(dir, "s.yaml"), "customization: {}\n");
+      const argv = ["schematic", "id", "s.yaml", "--online", "--protocol", "http", "--registry-url", `127.0.0.1:${port}`];
+      const ok = await runCliCaptured(argv, { cwd: dir });
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.equal(ok.stdout, "376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba\n");
+      assert.deepEqual(bodies, ["POST /schematics customization: {}\n"]);
+      lie = true;
+      const bad = await runCliCaptured(argv, { cwd: dir });
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /returned schematic ID 0{64}, but talform computed 3765/);
+    } finally {
+      server.close();
     }
   });
 });
