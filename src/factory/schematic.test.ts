@@ -57,6 +57,11 @@ describe("canonicalSchematicYaml / schematicId", () => {
       'overlay: {image: i, name: nm, options: {b10: 1, b9: 2, "x": 1.0, big: 1000000.0, small: 0.00001, neg: -7, s: "yes", e: [], m: {}, z: null, "1": t, list: [{k: v, a: [1]}]}}',
       'overlay:\n    image: i\n    name: nm\n    options:\n        "1": t\n        b9: 2\n        b10: 1\n        big: 1e+06\n        e: []\n        list:\n            - a:\n                - 1\n              k: v\n        m: {}\n        neg: -7\n        s: \'yes\'\n        small: 1e-05\n        x: 1\n        z: null\ncustomization: {}\n',
     ],
+    [
+      "literal blocks inside a sequence item and with a leading newline (no indentation hint, as current go-yaml)",
+      'customization: {extraKernelArgs: ["a\\nb"], meta: [{key: 9, value: "\\nx\\n"}]}',
+      "customization:\n    extraKernelArgs:\n        - |-\n          a\n          b\n    meta:\n        - key: 9\n          value: |\n\n            x\n",
+    ],
     ["owner comes first", "owner: bob\ncustomization: {extraKernelArgs: [x]}", "owner: bob\ncustomization:\n    extraKernelArgs:\n        - x\n"],
   ];
   for (const [name, input, canonical] of table) {
