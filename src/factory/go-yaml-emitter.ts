@@ -255,7 +255,13 @@ function literalHeader(value: string): string {
   return h;
 }
 
+/** go-yaml writes invalid UTF-8 as `!!binary`; a lone surrogate is the JavaScript equivalent. Not reproduced. */
+function assertValidUtf16(value: string): void {
+  if (/\p{Surrogate}/u.test(value)) throw new UnsupportedYamlError("strings with unpaired UTF-16 surrogates (invalid UTF-8) are not supported");
+}
+
 function literalBody(value: string, indent: number): string[] {
+  assertValidUtf16(value);
   if ([...value].some((c) => c === "\u2028" || c === "\u2029")) {
     throw new UnsupportedYamlError("multi-line strings containing U+2028/U+2029 are not supported");
   }
@@ -267,6 +273,7 @@ function literalBody(value: string, indent: number): string[] {
 
 /** Renders a single-line scalar (plain, single- or double-quoted) for the given context. */
 export function inlineScalar(value: string, simpleKey = false): string {
+  assertValidUtf16(value);
   const style = scalarStyle(value, simpleKey);
   switch (style) {
     case "plain":

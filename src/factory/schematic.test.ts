@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { describe, it } from "node:test";
 import { TalformError } from "../diagnostics/index.js";
 import { inlineScalar, resolvesToNonString } from "./go-yaml-emitter.js";
-import { canonicalSchematicYaml, EMPTY_SCHEMATIC_ID, goFloatText, goKeyLess, parseSchematic, schematicId, type Schematic } from "./schematic.js";
+import { canonicalSchematicYaml, EMPTY_SCHEMATIC_ID, goFloatText, goKeyLess, parseSchematic, schematicFromValue, schematicId, type Schematic } from "./schematic.js";
 
 const sha = (s: string): string => createHash("sha256").update(s).digest("hex");
 
@@ -79,6 +79,15 @@ describe("canonicalSchematicYaml / schematicId", () => {
     assert.equal(schematicId(withExts), "98442b5bb4e8d050f30978ce3e6ec22e7bf534d57cafcd51313235128057e612");
   });
 
+  it("schematicFromValue decodes plain values strictly", () => {
+    assert.equal(schematicId(schematicFromValue({ customization: { extraKernelArgs: ["net.ifnames=0"] } })), "6905bc709e5947573a4ec2d11723b58882936d3d0e15c708f7d78f0c689684a5");
+    assert.deepEqual(schematicFromValue({ customization: { extraKernelArgs: ["null", "yes"] } }).customization?.extraKernelArgs, ["null", "yes"]);
+    assert.deepEqual(schematicFromValue(undefined), {});
+    assert.throws(() => schematicFromValue({ customization: { extension: [] } }), TalformError);
+  });
+  it("unpaired surrogates are refused, not mis-hashed", () => {
+    assert.throws(() => canonicalSchematicYaml({ customization: { extraKernelArgs: ["\ud800"] } }), TalformError);
+  });
   it("scalars decode into string fields by their text", () => {
     const s = parseSchematic("customization:\n  extraKernelArgs: [1.0, true, ~, 0x1F]\n");
     assert.deepEqual(s.customization?.extraKernelArgs, ["1.0", "true", "", "0x1F"]);

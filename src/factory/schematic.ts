@@ -212,6 +212,15 @@ export function parseSchematic(text: string, file = "schematic"): Schematic {
 }
 
 /**
+ * Decodes a schematic from a plain JavaScript value (e.g. `toJS()` of a talconfig's `schematic`), with the same
+ * strictness. Prefer `schematicFromYamlNode`: a plain value has lost the source text (`1.0` became `1`).
+ */
+export function schematicFromValue(value: unknown, file = "schematic"): Schematic {
+  if (value === undefined || value === null) return {};
+  return parseSchematic(JSON.stringify(value), file);
+}
+
+/**
  * Decodes a schematic from a node of an already parsed `yaml` document (e.g. `nodes[].schematic` in a talconfig), so
  * scalars keep their source text (`1.0` stays `1.0`).
  */
