@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { isMap, parse, parseDocument } from "yaml";
-import { canonicalSchematicYaml, generateCommands, genurlForNodes, genurlFromFlags, imageUrl, installerImageUrl, parseSchematic, schematicFromYamlNode, schematicId, type FactoryNodeInput, type GencommandKind, type GencommandNode, type GenurlNode, type MachineSpec } from "../src/factory/index.js";
+import { canonicalSchematicYaml, generateCommands, officialExtensions, genurlForNodes, genurlFromFlags, imageUrl, installerImageUrl, parseSchematic, schematicFromYamlNode, schematicId, type FactoryNodeInput, type GencommandKind, type GencommandNode, type GenurlNode, type MachineSpec } from "../src/factory/index.js";
 
 // Resolved from the repository root (this file lives in <root>/conformance/); the lead may swap this for
 // conformance/support/oracles.ts `referencePath` when merging.
@@ -35,6 +35,16 @@ describe("schematic-vectors.yaml", { skip: !available && "../shared/reference is
       assert.equal(canonicalSchematicYaml(s), v.canonical);
       assert.equal(schematicId(s), v.id);
     });
+  });
+});
+
+describe("extension catalogue covers the hash-verified vectors", { skip: !available && "../shared/reference is not available" }, () => {
+  it("every extension named in schematic-vectors.yaml is in the catalogue", () => {
+    const vectors = (parse(readFileSync(ref("schematic-vectors.yaml"), "utf8")) as { vectors: Vector[] }).vectors;
+    const known = officialExtensions();
+    const names = vectors.flatMap((v) => parseSchematic(v.canonical).customization?.systemExtensions?.officialExtensions ?? []);
+    assert.ok(names.length > 10);
+    assert.deepEqual(names.filter((n) => !known.has(n)), []);
   });
 });
 
