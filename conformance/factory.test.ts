@@ -4,6 +4,9 @@
 //   talhelper-fixtures/schematic-id-vectors.json (talhelper tests, docs, live-factory IDs) and its installer URL vectors.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import fc from "fast-check";
 import { existsSync, readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -206,4 +209,60 @@ describe("talhelper example: genurl installer/image", { skip: !available && "../
       assert.deepEqual(got, section(title.replace(/\n$/, "")));
     });
   }
+});
+
+/**
+ * Differential test against a real go-yaml v4 marshaller: talhelper v3.1.16 (`genurl installer --offline-mode
+ * --customization-file`) computes the ID with image-factory v1.4.0's `Schematic.ID()` (go.yaml.in/yaml/v4 rc.5).
+ * Runs when the talhelper binary is in .cache/bin (see docs/factory.md).
+ */
+describe("schematic IDs equal talhelper's offline IDs (go-yaml v4 oracle)", () => {
+  const talhelper = `${repoRoot}.cache/bin/talhelper`;
+  const skip = !existsSync(talhelper) && "talhelper v3.1.16 not installed in .cache/bin";
+  // YAML text both parsers read the same way: JSON syntax with every non-ASCII character escaped.
+  const toYamlText = (v: unknown): string =>
+    JSON.stringify(v).replace(/[^ -~]/gu, (c) => {
+      const cp = c.codePointAt(0)!;
+      return cp > 0xffff ? `\\U${cp.toString(16).padStart(8, "0")}` : `\\u${cp.toString(16).padStart(4, "0")}`;
+    });
+  const dir = skip ? "" : mkdtempSync(`${tmpdir()}/talform-oracle-`);
+  const oracleId = (text: string): string => {
+    const file = `${dir}/s.yaml`;
+    writeFileSync(file, text);
+    const r = spawnSync(talhelper, ["genurl", "installer", "--offline-mode", "-c", `${dir}/none.yaml`, "--customization-file", file], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    return /\/([0-9a-f]{64}):/.exec(r.stdout)![1]!;
+  };
+  const text = fc.string({ unit: "binary", maxLength: 12 }).filter((x) => !/[\u2028\u2029]/.test(x) && !/\p{Surrogate}/u.test(x));
+  const tricky = fc.constantFrom("yes", "on", "1:20", "<<", "1", "0x1f", "017", "08", "1e3", ".5", "-0", "~", "null", "", " x", "x ", "a: b", "#c", "- x", "-", "?", "2024-01-01", "2023-02-29", "a\nb", "\nx\n", "x\n\n", " x\ny", "x \ny", "\t", "a\tb\nc", "😀", "\ufeff", "\u0085");
+  const str = fc.oneof(text, tricky);
+  const scalar = fc.oneof(str, fc.integer({ min: -5, max: 2_000_000 }), fc.boolean(), fc.constant(null), fc.constantFrom(1.5, 1e6 + 0.5, 2.5e-7));
+  const options = fc.dictionary(str, fc.oneof(scalar, fc.array(scalar, { maxLength: 3 }), fc.dictionary(str, scalar, { maxKeys: 3 })), { maxKeys: 4 });
+  const schematic = fc.record(
+    {
+      overlay: fc.record({ image: str, name: str, options }),
+      customization: fc.record(
+        {
+          extraKernelArgs: fc.array(str, { maxLength: 5 }),
+          meta: fc.array(fc.record({ key: fc.integer({ min: 0, max: 255 }), value: str }), { maxLength: 3 }),
+          systemExtensions: fc.record({ officialExtensions: fc.array(str, { maxLength: 3 }) }),
+          embeddedMachineConfiguration: str,
+          secureboot: fc.record({ enrollKeys: str, includeWellKnownCertificates: fc.boolean() }),
+          diskImage: fc.record({ sectorSize: fc.constantFrom(0, 512, 4096) }),
+        },
+        { requiredKeys: [] },
+      ),
+    },
+    { requiredKeys: ["customization"] },
+  );
+
+  it("random schematics with tricky strings and overlay options", { skip }, () => {
+    fc.assert(
+      fc.property(schematic, (s) => {
+        const yamlText = toYamlText(s);
+        assert.equal(schematicId(parseSchematic(yamlText)), oracleId(yamlText), yamlText);
+      }),
+      { numRuns: 150 },
+    );
+  });
 });

@@ -293,11 +293,12 @@ export function inlineScalar(value: string, simpleKey = false): string {
 /** go-yaml's indentation for the value of a mapping whose keys sit at column `indent`: the next multiple of 4. */
 const childIndent = (indent: number): number => BEST_INDENT * Math.floor((indent + BEST_INDENT) / BEST_INDENT);
 
-function renderKey(key: string): string {
-  if (Buffer.byteLength(key) > SIMPLE_KEY_MAX) {
-    throw new UnsupportedYamlError(`map key longer than ${SIMPLE_KEY_MAX} bytes is not supported: ${key.slice(0, 40)}…`);
-  }
-  return inlineScalar(key, true);
+/**
+ * libyaml writes a key in the simple `key: value` form unless it spans lines or is longer than 128 bytes; then it
+ * uses the complex form `? key` / `: value`.
+ */
+function needsComplexKey(key: string): boolean {
+  return Buffer.byteLength(key) > SIMPLE_KEY_MAX || [...key].some(isBreak);
 }
 
 /**
@@ -348,7 +349,18 @@ function emitValue(lines: string[], prefix: string, node: YamlNode, valueIndent:
 function emitMapping(lines: string[], entries: readonly (readonly [string, YamlNode])[], indent: number, inlinePrefix: string): void {
   entries.forEach(([key, value], i) => {
     const lead = i === 0 && inlinePrefix !== "" ? inlinePrefix : " ".repeat(indent);
-    emitValue(lines, `${lead}${renderKey(key)}:`, value, childIndent(indent), false);
+    if (!needsComplexKey(key)) {
+      emitValue(lines, `${lead}${inlineScalar(key, true)}:`, value, childIndent(indent), false);
+      return;
+    }
+    // Complex key: `? <key>` then `: <value>`; a block value continues on the `:` line, padded to its indentation.
+    emitValue(lines, `${lead}?`, { kind: "str", value: key }, childIndent(indent), false);
+    const colon = `${" ".repeat(indent)}:`;
+    if ((value.kind === "map" && value.entries.length > 0) || (value.kind === "seq" && value.items.length > 0)) {
+      emitValue(lines, colon.padEnd(childIndent(indent) - 1), value, childIndent(indent), true);
+    } else {
+      emitValue(lines, colon, value, childIndent(indent), false);
+    }
   });
 }
 

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { Alias, isMap, isScalar, isSeq, parseAllDocuments, type Node as YamlAstNode, type Scalar } from "yaml";
 import { TalformError } from "../diagnostics/index.js";
 import { emitDocument, map, raw, resolvesToNonString, seq, str, UnsupportedYamlError, type YamlNode } from "./go-yaml-emitter.js";
+import { GO_DIGIT_RANGES, GO_LETTER_RANGES } from "./go-unicode-tables.js";
 
 /**
  * An Image Factory schematic (github.com/siderolabs/image-factory `pkg/schematic`). Field order here is the order
@@ -314,12 +315,25 @@ export function goFloatText(f: number): string {
   return String(f);
 }
 
-/** go-yaml's map key order: natural ("file2" < "file10"), letters after other characters unless after a digit. */
+/** Binary search in inclusive [start, end, start, end, …] ranges. */
+function inRanges(ranges: readonly number[], cp: number): boolean {
+  let lo = 0;
+  let hi = ranges.length / 2 - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (cp < ranges[2 * mid]!) hi = mid - 1;
+    else if (cp > ranges[2 * mid + 1]!) lo = mid + 1;
+    else return true;
+  }
+  return false;
+}
+
+/** go-yaml's map key order (with Go's Unicode tables, see go-unicode-tables.ts): natural ("file2" < "file10"), letters after other characters unless after a digit. */
 export function goKeyLess(a: string, b: string): boolean {
   const ar = [...a];
   const br = [...b];
-  const isDigit = (c: string): boolean => /^\p{Nd}$/u.test(c);
-  const isLetter = (c: string): boolean => /^\p{L}$/u.test(c);
+  const isDigit = (c: string): boolean => inRanges(GO_DIGIT_RANGES, c.codePointAt(0)!);
+  const isLetter = (c: string): boolean => inRanges(GO_LETTER_RANGES, c.codePointAt(0)!);
   let digits = false;
   for (let i = 0; i < ar.length && i < br.length; i++) {
     const ac = ar[i]!;
