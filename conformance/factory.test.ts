@@ -202,6 +202,27 @@ describe("talhelper example: genurl installer/image", { skip: !available && "../
     ["talhelper gencommand reset", "reset", []],
     ["talhelper gencommand upgrade [", "upgrade", []],
   ];
+  for (const [, kind, extraFlags] of gencommandCases) {
+    for (const node of ["", "kmaster1", "192.168.200.13"]) {
+      it(`gencommand ${kind} ${extraFlags.join(" ")} -n "${node}" equals real talhelper`, { skip: !existsSync(talhelper) && "talhelper v3.1.16 not installed in .cache/bin" }, () => {
+        const key = readFileSync(`${exampleDir}/key.txt`, "utf8").match(/AGE-SECRET-KEY-[0-9A-Z]+/)![0];
+        const args = ["gencommand", kind, ...(kind === "upgrade" ? ["--offline-mode"] : []), ...extraFlags.map((f) => `--extra-flags=${f}`), ...(node ? ["-n", node] : [])];
+        const r = spawnSync(talhelper, args, { cwd: exampleDir, env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", SOPS_AGE_KEY: key }, encoding: "utf8" });
+        const withUrls = gencommandNodes.map((g, i) => ({ ...g, installerUrl: installerImageUrl(nodes[i]!) }));
+        let ours: string;
+        try {
+          ours = generateCommands(kind, { clusterName: "home-cluster", nodes: withUrls, outDir: "./clusterconfig", kubernetesVersion, extraFlags }, node).map((l) => `${l}\n`).join("");
+        } catch (e) {
+          // talhelper fails too (log.Fatalf → exit 1) and names the same problem.
+          assert.notEqual(r.status, 0, r.stdout);
+          assert.ok(r.stderr.includes((e as Error).message), `${r.stderr} vs ${(e as Error).message}`);
+          return;
+        }
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout, ours);
+      });
+    }
+  }
   for (const [title, kind, extraFlags] of gencommandCases) {
     it(`gencommand ${kind} ${extraFlags.join(" ")} equals the derived talhelper output`, () => {
       const withUrls = gencommandNodes.map((g, i) => ({ ...g, installerUrl: installerImageUrl(nodes[i]!) }));
