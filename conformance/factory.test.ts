@@ -192,6 +192,34 @@ describe("talhelper example: genurl installer/image", { skip: !available && "../
     });
   }
 
+  for (const [kind, node] of [["installer", "kmaster1"], ["image", "192.168.200.13"], ["installer", "192.168.200.13"]] as const) {
+    it(`genurl ${kind} -n ${node} equals real talhelper`, { skip: !existsSync(talhelper) && "talhelper v3.1.16 not installed in .cache/bin" }, () => {
+      const key = readFileSync(`${exampleDir}/key.txt`, "utf8").match(/AGE-SECRET-KEY-[0-9A-Z]+/)![0];
+      const r = spawnSync(talhelper, ["genurl", kind, "--offline-mode", "-n", node], { cwd: exampleDir, env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", SOPS_AGE_KEY: key }, encoding: "utf8" });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, genurlForNodes(kind, nodes, {}, { node }));
+    });
+  }
+
+  const flagCases: { args: string[]; flags: Parameters<typeof genurlFromFlags>[1] }[] = [
+    { args: ["installer"], flags: {} },
+    { args: ["installer", "-e", "siderolabs/iscsi-tools", "-e", "siderolabs/amd-ucode", "-k", "net.ifnames=0", "--secure-boot", "-m", "aws"], flags: { extensions: ["siderolabs/iscsi-tools", "siderolabs/amd-ucode"], kernelArgs: ["net.ifnames=0"], machineSpec: { secureboot: true, mode: "aws" } } },
+    { args: ["installer", "-r", "factory.lan:8080"], flags: { registryURL: "factory.lan:8080" } },
+    { args: ["image", "-r", "factory.lan:8080", "-a", "arm64"], flags: { registryURL: "factory.lan:8080", machineSpec: { arch: "arm64", bootMethod: "iso" } } },
+    { args: ["image", "--boot-method", "disk-image"], flags: { machineSpec: { bootMethod: "disk-image" } } },
+    { args: ["image", "--boot-method", "disk-image", "--suffix", "raw.xz"], flags: { machineSpec: { bootMethod: "disk-image", imageSuffix: "raw.xz" } } },
+    { args: ["image", "--boot-method", "pxe", "--secure-boot"], flags: { machineSpec: { bootMethod: "pxe", secureboot: true } } },
+    { args: ["image", "--secure-boot", "--use-uki", "-m", "nocloud"], flags: { machineSpec: { secureboot: true, useUKI: true, mode: "nocloud", bootMethod: "iso" } } },
+  ];
+  for (const { args, flags } of flagCases) {
+    it(`flags-only genurl ${args.join(" ")} equals real talhelper`, { skip: !existsSync(talhelper) && "talhelper v3.1.16 not installed in .cache/bin" }, () => {
+      const dir = mkdtempSync(`${tmpdir()}/talform-genurl-`);
+      const r = spawnSync(talhelper, ["genurl", ...args, "--offline-mode", "-v", "v1.12.3"], { cwd: dir, encoding: "utf8" });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, genurlFromFlags(args[0] as "installer" | "image", { ...flags, version: "v1.12.3" }));
+    });
+  }
+
   const gencommandCases: [title: string, kind: GencommandKind, extraFlags: string[]][] = [
     ["talhelper gencommand apply\n", "apply", []],
     ["talhelper gencommand apply --extra-flags=--insecure", "apply", ["--insecure"]],
