@@ -46,6 +46,9 @@ describe("genurlFromFlags", () => {
     const id = schematicId(parseSchematic("customization: {extraKernelArgs: [net.ifnames=0], systemExtensions: {officialExtensions: [siderolabs/tailscale]}}"));
     assert.equal(genurlFromFlags("installer", { extensions: ["siderolabs/tailscale"], kernelArgs: ["net.ifnames=0"], version: "v1.12.0" }), `factory.talos.dev/metal-installer/${id}:v1.12.0\n`);
   });
+  it("--customization-file replaces -e/-k", () => {
+    assert.equal(genurlFromFlags("installer", { schematic: gpu, extensions: ["siderolabs/zfs"] }), `factory.talos.dev/metal-installer/${G}:v1.13.9\n`);
+  });
   it("the registry flag applies to installers only (as in talhelper)", () => {
     assert.equal(genurlFromFlags("installer", { registryURL: "factory.lan" }), `factory.lan/metal-installer/${E}:v1.13.9\n`);
     assert.equal(genurlFromFlags("image", { registryURL: "factory.lan" }), `https://factory.talos.dev/image/${E}/v1.13.9/metal-amd64.iso\n`);

@@ -59,6 +59,8 @@ export interface GenurlFlags {
   readonly version?: string;
   readonly machineSpec?: MachineSpec;
   readonly schematicId?: string;
+  /** `--customization-file`: a schematic read from a file replaces the one built from `-e` / `-k`. */
+  readonly schematic?: Schematic;
 }
 
 export function schematicFromFlags(flags: Pick<GenurlFlags, "extensions" | "kernelArgs">): Schematic {
@@ -74,7 +76,7 @@ export function genurlFromFlags(kind: GenurlKind, flags: GenurlFlags): string {
   const node: FactoryNodeInput = {
     hostname: "",
     talosVersion: flags.version || DEFAULT_TALOS_VERSION,
-    schematic: schematicFromFlags(flags),
+    schematic: flags.schematic ?? schematicFromFlags(flags),
     ...(flags.machineSpec ? { machineSpec: flags.machineSpec } : {}),
   };
   const opts = { specDefaults: "flags" as const, ...(flags.schematicId ? { schematicId: flags.schematicId } : {}) };
