@@ -315,3 +315,37 @@ describe("schematic IDs equal talhelper's offline IDs (go-yaml v4 oracle)", () =
     );
   });
 });
+
+describe("imageFactory templates (Go text/template + sprig) equal real talhelper", () => {
+  const talhelper = `${repoRoot}.cache/bin/talhelper`;
+  const skip = !existsSync(talhelper) && "talhelper v3.1.16 not installed in .cache/bin";
+  const imageFactory = {
+    registryURL: "  factory.lan:8080 ",
+    protocol: "http",
+    installerURLTmpl:
+      '{{ trim .RegistryURL }}/{{- if .Secureboot -}} sb {{- else -}} {{ .Mode | upper }} {{- end }}/{{ .ID }}:{{ or (hasPrefix "v" .Version) (print "v" .Version) }}/{{ replace "." "_" .Version }}/{{ default "x" "" }}/{{ not .Secureboot }}{{ print 1 2 "a" 3 }}',
+    ISOURLTmpl:
+      '{{.Protocol}}://{{ trimSuffix " " (trimPrefix "  " .RegistryURL) }}/{{.BootMethod}}/{{.Arch}}{{.Suffix}}/{{ if and .Secureboot .UseUKI }}uki{{ else if .Secureboot }}sb{{ else }}plain{{ end }}/{{ eq .Mode "metal" }}/{{ lower "ABC" | upper }}',
+  };
+  const nodes: GenurlNode[] = [
+    { hostname: "a", ipAddress: "10.0.0.2", talosVersion: "v1.12.3" },
+    { hostname: "b", ipAddress: "10.0.0.3", talosVersion: "v1.12.3", machineSpec: { secureboot: true, useUKI: true, mode: "nocloud", arch: "arm64", bootMethod: "disk-image" } },
+  ];
+  for (const kind of ["installer", "image"] as const) {
+    it(`genurl ${kind}`, { skip }, () => {
+      const dir = mkdtempSync(`${tmpdir()}/talform-tmpl-`);
+      const talconfig = {
+        clusterName: "t",
+        talosVersion: "v1.12.3",
+        kubernetesVersion: "v1.34.1",
+        endpoint: "https://10.0.0.1:6443",
+        imageFactory,
+        nodes: nodes.map((n, i) => ({ hostname: n.hostname, ipAddress: n.ipAddress, controlPlane: i === 0, installDisk: "/dev/sda", ...(n.machineSpec ? { machineSpec: n.machineSpec } : {}) })),
+      };
+      writeFileSync(`${dir}/talconfig.yaml`, JSON.stringify(talconfig));
+      const r = spawnSync(talhelper, ["genurl", kind, "--offline-mode"], { cwd: dir, encoding: "utf8" });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, genurlForNodes(kind, nodes, imageFactory));
+    });
+  }
+});
