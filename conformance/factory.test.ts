@@ -4,11 +4,11 @@
 //   talhelper-fixtures/schematic-id-vectors.json (talhelper tests, docs, live-factory IDs) and its installer URL vectors.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import fc from "fast-check";
 import { existsSync, readFileSync } from "node:fs";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { isMap, parse, parseDocument } from "yaml";
 import { canonicalSchematicYaml, generateCommands, officialExtensions, genurlForNodes, genurlFromFlags, imageUrl, installerImageUrl, parseSchematic, schematicFromYamlNode, schematicId, type FactoryNodeInput, type GencommandKind, type GencommandNode, type GenurlNode, type MachineSpec } from "../src/factory/index.js";
@@ -215,6 +215,7 @@ describe("talhelper example: genurl installer/image", { skip: !available && "../
     it(`flags-only genurl ${args.join(" ")} equals real talhelper`, { skip: !existsSync(talhelper) && "talhelper v3.1.16 not installed in .cache/bin" }, () => {
       const dir = mkdtempSync(`${tmpdir()}/talform-genurl-`);
       const r = spawnSync(talhelper, ["genurl", ...args, "--offline-mode", "-v", "v1.12.3"], { cwd: dir, encoding: "utf8" });
+      rmSync(dir, { recursive: true, force: true });
       assert.equal(r.status, 0, r.stderr);
       assert.equal(r.stdout, genurlFromFlags(args[0] as "installer" | "image", { ...flags, version: "v1.12.3" }));
     });
@@ -275,6 +276,9 @@ describe("schematic IDs equal talhelper's offline IDs (go-yaml v4 oracle)", () =
       return cp > 0xffff ? `\\U${cp.toString(16).padStart(8, "0")}` : `\\u${cp.toString(16).padStart(4, "0")}`;
     });
   const dir = skip ? "" : mkdtempSync(`${tmpdir()}/talform-oracle-`);
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
   const oracleId = (text: string): string => {
     const file = `${dir}/s.yaml`;
     writeFileSync(file, text);
@@ -344,6 +348,7 @@ describe("imageFactory templates (Go text/template + sprig) equal real talhelper
       };
       writeFileSync(`${dir}/talconfig.yaml`, JSON.stringify(talconfig));
       const r = spawnSync(talhelper, ["genurl", kind, "--offline-mode"], { cwd: dir, encoding: "utf8" });
+      rmSync(dir, { recursive: true, force: true });
       assert.equal(r.status, 0, r.stderr);
       assert.equal(r.stdout, genurlForNodes(kind, nodes, imageFactory));
     });
