@@ -11,3 +11,4 @@ export * as talconfig from "./talconfig/index.js";
 export * as machineconfig from "./machineconfig/index.js";
 export * as talosapi from "./talosapi/index.js";
 export * as sim from "./sim/index.js";
+export * as factory from "./factory/index.js";

@@ -22,4 +22,5 @@ export const COMMANDS: readonly (() => Promise<CommandDefiner>)[] = [
   async () => (await import("./bootstrap.js")).defineBootstrap,
   async () => (await import("./kubeconfig.js")).defineKubeconfig,
   async () => (await import("./sim.js")).defineSim,
+  async () => (await import("./schematic.js")).defineSchematic,
 ];
