@@ -2,8 +2,9 @@ module talform.dev/conformance/oracle
 
 go 1.26.6
 
-// Mirrors the replace directive of machinery's own go.mod (replace directives of a dependency are ignored by
-// consumers, so a module that imports machinery must repeat it).
+// talos-oracle: Talos machinery v1.13.9 is the newest release whose whole dependency graph this machine's Go module
+// proxy serves (v1.14.1 needs cosi-project/runtime v1.16.3, a jsimonetti/rtnetlink pseudo-version and
+// siderolabs/ethtool v0.6.0-sidero, all answered 403). See docs/conformance.md.
 
 require (
 	github.com/siderolabs/crypto v0.6.5
@@ -57,4 +58,6 @@ require (
 	gopkg.in/yaml.v2 v2.4.0 // indirect
 )
 
+// Mirrors the replace directive in machinery v1.13.9's own go.mod: replace directives of a dependency are ignored by
+// consumers, so a module that imports machinery must repeat it to get the forked ethtool with the APIs it needs.
 replace github.com/mdlayher/ethtool => github.com/siderolabs/ethtool v0.4.0-sidero
