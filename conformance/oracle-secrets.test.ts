@@ -99,7 +99,7 @@ test("secrets-check rejects unknown keys, swapped keys, bad tokens and missing s
       { name: "unknown nested key", bundle: mutate((b) => (b.secrets!.bootstrapToken = "x")), error: /field bootstrapToken not found/ },
       {
         name: "etcd key from another bundle",
-        bundle: mutate((b) => ((b.certs!.etcd as Record<string, string>).key = (other.certs!.etcd as Record<string, string>).key)),
+        bundle: mutate((b) => ((b.certs!.etcd as Record<string, string>).key = (other.certs!.etcd as Record<string, string>).key!)),
         error: /certs\.etcd: the private key does not belong to the certificate/,
       },
       { name: "bad bootstrap token", bundle: mutate((b) => (b.secrets!.bootstraptoken = "ABCDEF.0123456789abcdef")), error: /secrets\.bootstraptoken is not/ },
