@@ -216,3 +216,19 @@ test("gen: refuses a contract newer than its machinery and unknown input keys (e
     assert.match(res2.stderr, /dnsDomian/);
   });
 });
+
+// machinery v1.13.9's own configpatcher tests (apply_test.go): the same patch sequences must give its expected files.
+const PATCHER_FIXTURES = [
+  { dir: "apply", patches: ["strategic1.yaml", "jsonpatch1.yaml", "jsonpatch2.yaml", "strategic2.yaml", "strategic3.yaml"] },
+  { dir: "multidoc", patches: ["strategic1.yaml", "strategic2.yaml"] },
+  { dir: "auditpolicy", patches: ["patch1.yaml"] },
+];
+
+for (const f of PATCHER_FIXTURES) {
+  test(`patch reproduces machinery's configpatcher fixture "${f.dir}" byte for byte`, async () => {
+    const fixture = (name: string) => referencePath("talos-golden", "v1.13.9-configpatcher_testdata", f.dir, name);
+    const res = await runOracle("talos-oracle", ["patch", "--base", fixture("config.yaml"), "--patch", ...f.patches.map(fixture)]);
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.stdout, await readFile(fixture("expected.yaml"), "utf8"));
+  });
+}
