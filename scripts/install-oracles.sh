@@ -26,7 +26,8 @@ export GOFLAGS="-buildvcs=false -trimpath"
 
 started=$SECONDS
 
-hash_files() { cat "$@" | sha256sum | cut -d' ' -f1; }
+if command -v sha256sum >/dev/null 2>&1; then sha256() { sha256sum; }; else sha256() { shasum -a 256; }; fi
+hash_files() { cat "$@" | sha256 | cut -d' ' -f1; }
 
 # install NAME STAMP COMMAND...: runs COMMAND (which must write "$OUT") unless BIN_DIR/NAME exists with the same
 # stamp, then moves the result into place, so an interrupted build never leaves a half-written binary behind.
