@@ -36,8 +36,8 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// stringList is a repeatable flag (--patch a --patch b), which also swallows following non-flag arguments so that
-// "--patch a b" works the way the documented usage reads.
+// stringList is a repeatable flag (--patch a --patch b). runPatch also treats positional arguments as patch files,
+// so "--patch a b" works the way the documented usage reads.
 type stringList []string
 
 func (s *stringList) String() string { return "" }
