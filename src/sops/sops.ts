@@ -164,7 +164,12 @@ export async function openSopsText(text: string, options: DecryptOptions): Promi
       const plainText = Buffer.from(bytes).toString(parsed.type === "bytes" ? "latin1" : "utf8");
       stash.set(stashKey(aad, parsed.type, plainText), value);
       mac.add(bytes);
-      leaf.scalar.value = typedValue(parsed.type, plainText);
+      try {
+        leaf.scalar.value = typedValue(parsed.type, plainText);
+      } catch (e) {
+        if (e instanceof SopsTreeError) fail(path, `${where}: ${e.message} (its type tag was changed)`, "restore the file from version control");
+        throw e;
+      }
       leaf.scalar.type = undefined;
       delete (leaf.scalar as { format?: string }).format;
     }

@@ -189,8 +189,8 @@ function jsonValue(node: unknown, depth: number): string {
 export function emitJson(doc: Document, metadata: Record<string, unknown> | undefined): string {
   const root = rootOf(doc).clone() as YAMLMap;
   if (metadata) root.items.push(new Pair(new Scalar("sops"), doc.createNode(metadata)));
-  // sops's JSON store writes tab indentation and no final newline.
-  return jsonValue(root, 0);
+  // sops's JSON store writes tab indentation (3.13 adds a final newline).
+  return `${jsonValue(root, 0)}\n`;
 }
 
 /** sops writes `lastmodified` quoted; plain would be read back as a timestamp by YAML 1.1 readers. */
@@ -208,7 +208,8 @@ export function emitYaml(documents: readonly Document[], metadata: Record<string
       // yaml.v3 (sops) writes 4-space indentation with sequences indented under their key, and never folds lines.
       const text = doc.toString({ indent: 4, indentSeq: true, lineWidth: 0, minContentWidth: 0 });
       if (metadata) rootOf(doc).items.pop();
-      return text;
+      // The separator is written below, once, whether or not the source spelled out `---`.
+      return text.replace(/^---(\n| )/, "");
     })
     .join("---\n");
 }

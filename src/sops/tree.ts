@@ -116,8 +116,11 @@ export function leafPlaintext(value: unknown, format: SopsFormat): { type: SopsV
   throw new SopsTreeError(`unsupported value ${String(value)}`);
 }
 
-/** The YAML value a decrypted plaintext becomes. */
+/** The YAML value a decrypted plaintext becomes; throws SopsTreeError when the text does not fit the type. */
 export function typedValue(type: SopsValueType, text: string): unknown {
+  const valid =
+    type === "int" ? /^[-+]?\d+$/.test(text) : type === "float" ? /^(?:[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]Inf|NaN)$/.test(text) : type === "bool" ? /^(?:True|False|true|false)$/.test(text) : true;
+  if (!valid) throw new SopsTreeError(`decrypted value is not a valid ${type}`);
   switch (type) {
     case "int":
       // bigint keeps the int/float distinction when the tree is re-encrypted.
