@@ -39,3 +39,13 @@ test("every supported minor has a facts row and older ones do not", () => {
   assert.equal(contractFor("v1.9.5")?.supported, false);
   assert.equal(contractFor("v1.15.0")?.supported, false);
 });
+
+test("secrets predicates: secretbox from 1.3, RSA service-account key from 1.7, std-base64 cluster id from 1.14", () => {
+  const c = (v: string) => contractFor(v)!;
+  assert.equal(c("v1.2").secretboxEncryptionSupported(), false);
+  assert.equal(c("v1.3").secretboxEncryptionSupported(), true);
+  assert.equal(c("v1.6").useRSAServiceAccountKey(), false);
+  assert.equal(c("v1.7").useRSAServiceAccountKey(), true);
+  assert.equal(c("v1.13").clusterIdStdBase64(), false);
+  assert.equal(c("v1.14").clusterIdStdBase64(), true);
+});

@@ -118,6 +118,11 @@ export class TalosContract {
   useRSAServiceAccountKey(): boolean {
     return this.greater(1, 6);
   }
+
+  /** New bundles carry `secretboxencryptionsecret` (> 1.2) rather than `aescbcencryptionsecret`. */
+  secretboxEncryptionSupported(): boolean {
+    return this.greater(1, 2);
+  }
 }
 
 export function contractFor(version: string): TalosContract | undefined {

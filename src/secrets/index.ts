@@ -1,0 +1,4 @@
+export { parseSecretsBundle, type CertAndKeyPem, type SecretsBundle } from "./bundle.js";
+export { CA_VALIDITY_MS, generateSecretsBundle, generateToken, type GenerateOptions } from "./generate.js";
+export { serializeSecretsBundle, type SerializeOptions } from "./serialize.js";
+export { validateSecretsBundle, type ValidateOptions } from "./validate.js";
