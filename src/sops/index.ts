@@ -1,5 +1,5 @@
-import { readFile } from "node:fs/promises";
 import { loadAgeIdentities } from "./age.js";
+import { readOptionalFile } from "./read.js";
 import { decryptSopsText, isSopsEncrypted } from "./sops.js";
 
 export { loadAgeIdentities, recipientOf, type ReadOptionalFile } from "./age.js";
@@ -8,15 +8,8 @@ export { decryptSopsText, encryptSopsText, isSopsEncrypted, openSopsText, type D
 export { formatForPath, type SopsFormat } from "./stores.js";
 export type { SopsMetadata } from "./metadata.js";
 
-/** Reads a file, or undefined when it does not exist. */
-export async function readOptionalFile(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw e;
-  }
-}
+export { readOptionalFile } from "./read.js";
+export { backupEncrypted, fileExists, requireCreationRule, ruleFromMetadata } from "./files.js";
 
 /**
  * A decryptor bound to an environment (for loaders that only need "decrypt this if it is sops"). Identities are

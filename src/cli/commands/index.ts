@@ -8,4 +8,7 @@ import type { CliContext } from "../context.js";
  */
 export type CommandDefiner = (program: Command, ctx: CliContext) => void;
 
-export const COMMANDS: readonly (() => Promise<CommandDefiner>)[] = [];
+export const COMMANDS: readonly (() => Promise<CommandDefiner>)[] = [
+  async () => (await import("./gensecret.js")).defineGensecret,
+  async () => (await import("./sops.js")).defineSops,
+];
