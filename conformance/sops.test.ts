@@ -85,7 +85,7 @@ const r2 = await identityToRecipient(id2);
 const SAMPLES: Record<SopsFormat, { name: string; text: string }> = {
   yaml: { name: "s.yaml", text: "# top\nhello: world\nnum: 7\nflt: 3.5\nflag: true\nempty: \"\"\nlist:\n    - a\n    - 2\nnested:\n    # inner\n    deep: value\n    multi: |\n        line1\n        line2\nkeep_unencrypted: plain\n---\nsecond: doc\n" },
   json: { name: "s.json", text: '{\n\t"a": "b",\n\t"n": 7,\n\t"f": 1.5,\n\t"t": true,\n\t"nested": {\n\t\t"x": [\n\t\t\t1,\n\t\t\t"y"\n\t\t]\n\t}\n}\n' },
-  dotenv: { name: "s.env", text: "FOO=bar\nMULTI=line1\\nline2\n" },
+  dotenv: { name: "s.env", text: "# a comment\nFOO=bar\nMULTI=line1\\nline2\n" },
 };
 const RULES: Record<string, SopsRule> = {
   "one recipient": { ageRecipients: [r1] },
@@ -143,4 +143,36 @@ test("creation_rules: talform picks the same rule as sops for files below and ou
     const sopsRecipient = /recipient: (age1\w+)/.exec(r.stdout)![1];
     assert.deepEqual(creationRuleFor(parsed, file)?.ageRecipients, [sopsRecipient], rel);
   }
+});
+
+test("re-encrypting sops's example keeps its key stanzas and every unchanged ciphertext; sops decrypts the result", { skip: sopsMissing }, async () => {
+  const file = referencePath("sops-vectors", "sops-0b07dfbc5", "example.yaml");
+  const original = readFileSync(file, "utf8");
+  const opened = await openSopsText(original, { path: file, identities: [keyOf(SOPS_KEY)] });
+  const edited = opened.plaintext.replace("myapp1: t00m4nys3cr3tzupdated", "myapp1: changed");
+  const reenc = await encryptSopsText(edited, { path: file, rule: ruleFromMetadata(opened.metadata), previous: opened });
+  const encLines = (t: string) => t.split("\n").filter((l) => /ENC\[|^\s+[A-Za-z0-9+/=]{40,}$/.test(l) && !/myapp1|mac:/.test(l));
+  assert.deepEqual(encLines(reenc), encLines(original));
+  const line = (t: string, k: string) => t.split("\n").find((l) => l.trimStart().startsWith(`${k}:`));
+  assert.notEqual(line(reenc, "myapp1"), line(original, "myapp1"));
+  const dir = await mkdtemp(join(tmpdir(), "talform-sops-conf-"));
+  await writeFile(join(dir, "example.yaml"), reenc);
+  const r = runOracle("sops", ["decrypt", join(dir, "example.yaml")], { env: { SOPS_AGE_KEY: keyOf(SOPS_KEY), GNUPGHOME: dir } });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(parseYaml(r.stdout), parseYaml(edited));
+});
+
+test("a file sops 3.13 wrote, re-encrypted by talform unchanged, differs only in the mac line", { skip: sopsMissing }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), "talform-sops-conf-"));
+  const text = "# top\nhello: world\nnum: 7\nflt: 3.5\nlist:\n    - a\n    - b: c\n      d: e\nnested:\n    # inner\n    deep: value\n    multi: |\n        line1\n        line2\nkeep_unencrypted: plain\n";
+  const plainFile = join(dir, "s.yaml");
+  await writeFile(plainFile, text);
+  const enc = runOracle("sops", ["encrypt", "--age", `${r1},${r2}`, plainFile]);
+  assert.equal(enc.code, 0, enc.stderr);
+  const opened = await openSopsText(enc.stdout, { path: "s.yaml", identities: [id1] });
+  const again = await encryptSopsText(opened.plaintext, { path: "s.yaml", rule: ruleFromMetadata(opened.metadata), previous: opened, now: () => new Date(opened.metadata.lastModified) });
+  const a = enc.stdout.split("\n");
+  const b = again.split("\n");
+  assert.equal(b.length, a.length);
+  assert.deepEqual(a.flatMap((l, i) => (l === b[i] ? [] : [l.replace(/:.*/, "")])), ["    mac"]);
 });

@@ -6,3 +6,5 @@ export * from "./contract/index.js";
 export { writeFileAtomic } from "./util/atomic-write.js";
 export { runCli } from "./cli/program.js";
 export { TALFORM_VERSION } from "./version.js";
+export * from "./secrets/index.js";
+export * as sops from "./sops/index.js";

@@ -158,3 +158,13 @@ test("the untampered fixture decrypts (so the tamper cases test the tamper, not 
   assert.equal(await decryptSopsText(fixture, { path: "t.yaml", identities: [id1] }), "password: correct horse battery staple\nother: 12345\n");
   assert.ok(parseEncryptedValue(passwordEnc));
 });
+
+test("createSopsDecryptor reads identities from the env map it is given", async () => {
+  const { createSopsDecryptor } = await import("./index.js");
+  const enc = await encryptSopsText("k: v\n", { path: "e.yaml", recipients: [r2] });
+  const dec = createSopsDecryptor({ SOPS_AGE_KEY: id2 });
+  assert.equal(dec.isEncrypted(enc), true);
+  assert.equal(dec.isEncrypted("k: v\n"), false);
+  assert.equal(await dec.decrypt(enc, "e.yaml"), "k: v\n");
+  await assert.rejects(createSopsDecryptor({}).decrypt(enc, "e.yaml"), /e\.yaml: cannot decrypt/);
+});

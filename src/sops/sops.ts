@@ -38,7 +38,10 @@ export interface SopsRule extends EncryptionSelection {
 export interface EncryptOptions {
   readonly path: string;
   readonly format?: SopsFormat;
-  readonly rule: SopsRule;
+  /** Keys and selectors (usually from `creationRuleFor`). */
+  readonly rule?: SopsRule;
+  /** Shorthand for `rule: { ageRecipients }` when there is no rule. */
+  readonly recipients?: readonly string[];
   /** Re-encrypting an opened file: keeps its data key, key stanzas and unchanged ciphertexts. */
   readonly previous?: OpenedSopsFile;
   readonly now?: () => Date;
@@ -172,6 +175,8 @@ export async function openSopsText(text: string, options: DecryptOptions): Promi
       }
       leaf.scalar.type = undefined;
       delete (leaf.scalar as { format?: string }).format;
+      // An integral float is written as `1234568000.0` so it reads back as a float (and keeps its ciphertext).
+      leaf.scalar.minFractionDigits = parsed.type === "float" ? 1 : 0;
     }
     for (const site of walked.comments) {
       const current = site.get();
@@ -239,7 +244,8 @@ function selectionOf(rule: EncryptionSelection): EncryptionSelection {
 
 /** Encrypts a plaintext YAML/JSON/dotenv text into a sops file. */
 export async function encryptSopsText(plaintext: string, options: EncryptOptions): Promise<string> {
-  const { path, rule, previous } = options;
+  const { path, previous } = options;
+  const rule: SopsRule = options.rule ?? { ageRecipients: options.recipients ?? [] };
   const random = options.randomBytes ?? defaultRandom;
   const now = options.now ?? (() => new Date());
   const format = options.format ?? formatForPath(path);

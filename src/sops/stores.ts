@@ -1,4 +1,4 @@
-import { Document, isMap, isScalar, isSeq, Pair, parseAllDocuments, parseDocument, Scalar, YAMLMap, type Node as YamlNode } from "yaml";
+import { Document, isMap, isScalar, isSeq, Pair, parseAllDocuments, parseDocument, Scalar, stringify, YAMLMap } from "yaml";
 
 /** The three text stores talform reads and writes (sops also has INI and binary; talform has no use for them). */
 export type SopsFormat = "yaml" | "json" | "dotenv";
@@ -193,23 +193,65 @@ export function emitJson(doc: Document, metadata: Record<string, unknown> | unde
   return `${jsonValue(root, 0)}\n`;
 }
 
-/** sops writes `lastmodified` quoted; plain would be read back as a timestamp by YAML 1.1 readers. */
-function metadataNode(doc: Document, metadata: Record<string, unknown>): YamlNode {
-  const node = doc.createNode(metadata) as YAMLMap;
-  const lm = node.get("lastmodified", true);
-  if (isScalar(lm)) lm.type = Scalar.QUOTE_DOUBLE;
-  return node;
+/** A YAML scalar on one line, quoted only when the yaml library says it must be. */
+function inlineScalar(v: unknown): string {
+  if (v === null || v === undefined) return "null";
+  if (typeof v !== "string") return String(v);
+  return stringify(v, { lineWidth: 0 }).trimEnd();
+}
+
+/**
+ * The `sops:` block laid out exactly as yaml.v3 (sops) writes it with indent 4: a mapping that is a list item
+ * nests its children 4 columns from the dash, not from its keys. Hand-written because the yaml library indents
+ * block scalars in list items differently, which would re-indent every `enc` block whenever talform rewrites a
+ * file sops wrote.
+ */
+function metadataYaml(value: Record<string, unknown>): string {
+  const lines: string[] = [];
+  const emitMap = (map: Record<string, unknown>, keyCol: number, level: number, firstPrefix?: string): void => {
+    Object.entries(map).forEach(([key, v], i) => {
+      const head = i === 0 && firstPrefix !== undefined ? firstPrefix : " ".repeat(keyCol);
+      if (Array.isArray(v)) {
+        if (v.length === 0) {
+          lines.push(`${head}${key}: []`);
+          return;
+        }
+        lines.push(`${head}${key}:`);
+        emitList(v, level + 4);
+      } else if (typeof v === "object" && v !== null) {
+        lines.push(`${head}${key}:`);
+        emitMap(v as Record<string, unknown>, level + 4, level + 4);
+      } else if (typeof v === "string" && v.includes("\n")) {
+        lines.push(`${head}${key}: ${v.endsWith("\n") ? "|" : "|-"}`);
+        for (const l of v.replace(/\n$/, "").split("\n")) lines.push(l === "" ? "" : `${" ".repeat(level + 4)}${l}`);
+      } else {
+        lines.push(`${head}${key}: ${key === "lastmodified" ? JSON.stringify(v) : inlineScalar(v)}`);
+      }
+    });
+  };
+  const emitList = (items: readonly unknown[], dashCol: number): void => {
+    for (const item of items) {
+      if (typeof item === "object" && item !== null && !Array.isArray(item) && Object.keys(item).length > 0) {
+        emitMap(item as Record<string, unknown>, dashCol + 2, dashCol, `${" ".repeat(dashCol)}- `);
+      } else {
+        lines.push(`${" ".repeat(dashCol)}- ${inlineScalar(item)}`);
+      }
+    }
+  };
+  lines.push("sops:");
+  emitMap(value, 4, 4);
+  return lines.map((l) => `${l}\n`).join("");
 }
 
 export function emitYaml(documents: readonly Document[], metadata: Record<string, unknown> | undefined): string {
   return documents
     .map((doc) => {
-      if (metadata) rootOf(doc).items.push(new Pair(new Scalar("sops"), metadataNode(doc, metadata)));
       // yaml.v3 (sops) writes 4-space indentation with sequences indented under their key, and never folds lines.
-      const text = doc.toString({ indent: 4, indentSeq: true, lineWidth: 0, minContentWidth: 0 });
-      if (metadata) rootOf(doc).items.pop();
+      const empty = rootOf(doc).items.length === 0 && !doc.commentBefore && !doc.comment && !rootOf(doc).comment;
+      let text = empty && metadata ? "" : doc.toString({ indent: 4, indentSeq: true, lineWidth: 0, minContentWidth: 0 });
       // The separator is written below, once, whether or not the source spelled out `---`.
-      return text.replace(/^---(\n| )/, "");
+      text = text.replace(/^---(\n| )/, "");
+      return metadata ? `${text}${metadataYaml(metadata)}` : text;
     })
     .join("---\n");
 }
