@@ -88,7 +88,10 @@ test("Shamir: any threshold-sized subset rebuilds the secret; fewer shares do no
   const secret = new Uint8Array(randomBytes(32));
   const shares = shamirSplit(secret, 3, 2, (n) => new Uint8Array(randomBytes(n)));
   for (const pair of [[0, 1], [1, 2], [0, 2]]) assert.deepEqual(shamirCombine(pair.map((i) => shares[i]!)), secret);
-  assert.notDeepEqual(shamirCombine([shares[0]!, new Uint8Array(shares[1]!.length).fill(1)]), secret);
+  const damaged = Uint8Array.from(shares[1]!);
+  damaged[0] = damaged[0]! ^ 0xff;
+  assert.notDeepEqual(shamirCombine([shares[0]!, damaged]), secret);
+  assert.throws(() => shamirCombine([shares[0]!, shares[0]!]), /duplicate/);
 });
 
 const FLOATS: [number, string][] = [[3.14, "3.14"], [1234568000, "1234568000"], [1e21, "1000000000000000000000"], [1.5e-7, "0.00000015"], [-2.5e22, "-25000000000000000000000"], [Infinity, "+Inf"]];
