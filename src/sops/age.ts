@@ -30,7 +30,14 @@ export async function loadAgeIdentities(env: Readonly<Record<string, string | un
     const text = await readFile(`${configDir}/sops/age/keys.txt`);
     if (text !== undefined) found.push(...keysIn(text));
   }
-  return [...new Set(found.filter((k) => k.startsWith("AGE-SECRET-KEY-")))];
+  const identities = [...new Set(found.filter((k) => k.startsWith("AGE-SECRET-KEY-")))];
+  if (identities.length === 0 && env.SOPS_AGE_KEY_CMD) {
+    throw new TalformError("SOPS_AGE_KEY_CMD is set, but talform does not run key commands", {
+      code: "sops-identity",
+      hint: 'export SOPS_AGE_KEY="$(<your command>)" instead',
+    });
+  }
+  return identities;
 }
 
 /** Public recipient of an identity (for messages and for matching identities to `age:` entries). */

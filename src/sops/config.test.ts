@@ -105,3 +105,13 @@ const SELECT: [string[], Parameters<typeof shouldEncrypt>[1], boolean][] = [
   [[], { encryptedSuffix: "_enc" }, false],
 ];
 for (const [path, sel, want] of SELECT) test(`shouldEncrypt ${path.join(".")} ${JSON.stringify(sel)}`, () => assert.equal(shouldEncrypt(path, sel), want));
+
+test("a matching rule with PGP keys or comment regexes is an error, other rules still work", () => {
+  const cfg = parseSopsConfig("creation_rules:\n  - path_regex: pgp\\.yaml$\n    pgp: ABCDEF\n    age: age1x\n  - age: age1y\n", "/r/.sops.yaml");
+  assert.throws(() => creationRuleFor(cfg, "/r/pgp.yaml"), /uses pgp, which talform does not support/);
+  assert.deepEqual(creationRuleFor(cfg, "/r/other.yaml")?.ageRecipients, ["age1y"]);
+});
+
+test("SOPS_AGE_KEY_CMD alone is refused with a workaround", async () => {
+  await assert.rejects(loadAgeIdentities({ SOPS_AGE_KEY_CMD: "pass age" }, async () => undefined), /SOPS_AGE_KEY_CMD/);
+});
