@@ -73,3 +73,16 @@ test("sops edit: a failing editor leaves the file unchanged", async () => {
   assert.equal(run.code, 1);
   assert.equal(await readFile(join(dir, "s.sops.yaml"), "utf8"), before);
 });
+
+test("sops edit: an edit that breaks the YAML is discarded with a clear message", async () => {
+  const dir = await project();
+  await writeFile(join(dir, "s.sops.yaml"), "a: one\n");
+  await runCliCaptured(["sops", "encrypt", "-i", "s.sops.yaml"], { cwd: dir });
+  const before = await readFile(join(dir, "s.sops.yaml"), "utf8");
+  const editor = join(dir, "break.mjs");
+  await writeFile(editor, `import { writeFileSync } from "node:fs"; writeFileSync(process.argv[2], "a: [unclosed\\n");`);
+  const run = await runCliCaptured(["sops", "edit", "s.sops.yaml"], { cwd: dir, env: { SOPS_AGE_KEY: identity, EDITOR: `node ${editor}` } });
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /your edit was discarded and s\.sops\.yaml is unchanged/);
+  assert.equal(await readFile(join(dir, "s.sops.yaml"), "utf8"), before);
+});

@@ -69,7 +69,14 @@ export const defineSops: CommandDefiner = (program, ctx) => {
           ctx.stderr.write(`${file}: no changes\n`);
           return;
         }
-        const out = await sops.encryptSopsText(edited, { path, format: opened.format, rule: sops.ruleFromMetadata(opened.metadata), previous: opened });
+        let out: string;
+        try {
+          out = await sops.encryptSopsText(edited, { path, format: opened.format, rule: sops.ruleFromMetadata(opened.metadata), previous: opened });
+        } catch (e) {
+          // The plaintext is not kept anywhere, so say plainly that the edit is gone.
+          if (e instanceof TalformError) throw new TalformError(`${e.message}; your edit was discarded and ${file} is unchanged`, { code: "sops-edit", hint: "run `talform sops edit` again and fix the syntax" });
+          throw e;
+        }
         await writeFileAtomic(path, out, { mode: 0o600 });
       } finally {
         await rm(dir, { recursive: true, force: true });
