@@ -7,45 +7,16 @@ import { generateIdentity, identityToRecipient } from "age-encryption";
 import { runCliCaptured } from "../test-support.js";
 import { decryptSopsText, isSopsEncrypted } from "../../sops/index.js";
 import { parseSecretsBundle, validateSecretsBundle } from "../../secrets/index.js";
+import { watchForLeaks } from "../../secrets/test-support/leaks.js";
 
 const identity = await generateIdentity();
 const recipient = await identityToRecipient(identity);
 const env = { SOPS_AGE_KEY: identity };
 
-/** Plaintext key material patterns: PEM, base64 of "-----BEGIN", Talos tokens. */
-const LEAKS = [/PRIVATE KEY/, /LS0tLS1CRUdJTi/, /[0-9a-z]{6}\.[0-9a-z]{16}/];
-
-async function leaksIn(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const name of await readdir(dir)) {
-    const path = join(dir, name);
-    let text: string;
-    try {
-      if ((await stat(path)).isDirectory()) continue;
-      text = await readFile(path, "utf8");
-    } catch {
-      continue; // a temp file renamed away between readdir and read
-    }
-    for (const re of LEAKS) if (re.test(text)) found.push(`${name} matches ${re}`);
-  }
-  return found;
-}
-
-/** Runs the CLI while scanning the folder continuously, so plaintext that exists only mid-run is caught too. */
+/** Runs the action while scanning the folder for plaintext key material. */
 async function runWatching(dir: string, argv: string[]): Promise<{ code: number; stderr: string; leaks: string[] }> {
-  const leaks = new Set<string>();
-  let done = false;
-  const watcher = (async () => {
-    while (!done) {
-      for (const l of await leaksIn(dir)) leaks.add(l);
-      await new Promise((r) => setImmediate(r));
-    }
-  })();
-  const run = await runCliCaptured(argv, { cwd: dir, env });
-  done = true;
-  await watcher;
-  for (const l of await leaksIn(dir)) leaks.add(l);
-  return { code: run.code, stderr: run.stderr, leaks: [...leaks] };
+  const { result, leaks } = await watchForLeaks(dir, () => runCliCaptured(argv, { cwd: dir, env }));
+  return { code: result.code, stderr: result.stderr, leaks };
 }
 
 async function project(withRule = true): Promise<string> {
@@ -87,38 +58,3 @@ test("gensecret -o fails without a matching .sops.yaml rule, says how to add one
   }
 });
 
-test("gensecret refuses to overwrite without --force; --force keeps an encrypted backup", async () => {
-  const dir = await project();
-  assert.equal((await runCliCaptured(["gensecret", "-o", "talsecret.sops.yaml"], { cwd: dir, env })).code, 0);
-  const first = await readFile(join(dir, "talsecret.sops.yaml"), "utf8");
-
-  const refused = await runWatching(dir, ["gensecret", "-o", "talsecret.sops.yaml"]);
-  assert.equal(refused.code, 1);
-  assert.match(refused.stderr, /already exists.*\n.*--force/s);
-  assert.equal(await readFile(join(dir, "talsecret.sops.yaml"), "utf8"), first);
-
-  const forced = await runWatching(dir, ["gensecret", "-o", "talsecret.sops.yaml", "--force"]);
-  assert.equal(forced.code, 0, forced.stderr);
-  assert.deepEqual(forced.leaks, []);
-  const names = await readdir(dir);
-  const backup = names.find((n) => /^talsecret\.sops\.backup-\d{8}T\d{6}Z\.yaml$/.test(n));
-  assert.ok(backup, names.join(","));
-  assert.equal(await readFile(join(dir, backup), "utf8"), first);
-  assert.notEqual(await readFile(join(dir, "talsecret.sops.yaml"), "utf8"), first);
-});
-
-test("--force over a plaintext bundle encrypts the backup; --plaintext writes plaintext only when asked", async () => {
-  const dir = await project();
-  const plain = await runCliCaptured(["gensecret", "-o", "talsecret.sops.yaml", "--plaintext"], { cwd: dir, env });
-  assert.equal(plain.code, 0, plain.stderr);
-  const path = join(dir, "talsecret.sops.yaml");
-  assert.equal((await stat(path)).mode & 0o777, 0o600);
-  const original = await readFile(path, "utf8");
-  assert.match(original, /LS0tLS1CRUdJTi/);
-
-  const forced = await runCliCaptured(["gensecret", "-o", "talsecret.sops.yaml", "--force"], { cwd: dir, env });
-  assert.equal(forced.code, 0, forced.stderr);
-  assert.deepEqual(await leaksIn(dir), []);
-  const backup = (await readdir(dir)).find((n) => n.includes(".backup-"))!;
-  assert.equal(await decryptSopsText(await readFile(join(dir, backup), "utf8"), { path: backup, identities: [identity] }), original);
-});

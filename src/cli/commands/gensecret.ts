@@ -19,9 +19,7 @@ export const defineGensecret: CommandDefiner = (program, ctx) => {
     .action(async (opts: GensecretOptions) => {
       const { TalformError, ExitCode } = await import("../../diagnostics/index.js");
       const { contractFor, DEFAULT_TALOS_VERSION } = await import("../../contract/index.js");
-      const { generateSecretsBundle, serializeSecretsBundle } = await import("../../secrets/index.js");
-      const sops = await import("../../sops/index.js");
-      const { writeFileAtomic } = await import("../../util/atomic-write.js");
+      const { generateSecretsBundle, serializeSecretsBundle, writeSecretsFile } = await import("../../secrets/index.js");
 
       const version = opts.talosVersion ?? DEFAULT_TALOS_VERSION;
       const contract = contractFor(version);
@@ -35,34 +33,13 @@ export const defineGensecret: CommandDefiner = (program, ctx) => {
         return;
       }
 
-      // Every check that can fail happens before any secret exists, so a failed run leaves nothing behind.
       const target = resolve(ctx.cwd, opts.output);
-      const exists = await sops.fileExists(target);
-      if (exists && !opts.force) {
-        throw new TalformError(`${opts.output} already exists; refusing to overwrite a secrets bundle`, {
-          code: "secrets-exists",
-          hint: "a new bundle means a new cluster PKI; pass --force to replace it (an encrypted backup is kept)",
-        });
-      }
-      let rule: Awaited<ReturnType<typeof sops.requireCreationRule>> | undefined;
-      try {
-        rule = await sops.requireCreationRule(target);
-      } catch (e) {
-        if (!opts.plaintext) throw e;
-      }
-      if (exists) {
-        const backup = await sops.backupEncrypted(target, rule, new Date());
-        ctx.stderr.write(`kept the previous bundle as ${backup}\n`);
-      }
-      const text = serializeSecretsBundle(await generateSecretsBundle(contract));
-      if (opts.plaintext) {
-        await writeFileAtomic(target, text, { mode: 0o600 });
+      const result = await writeSecretsFile({ target, displayName: opts.output, contract, force: opts.force, plaintext: opts.plaintext });
+      if (result.backup) ctx.stderr.write(`kept the previous bundle as ${result.backup}\n`);
+      if (result.encrypted) {
+        ctx.stderr.write(`wrote ${opts.output} (Talos ${contract.name}), sops-encrypted for ${result.recipients} age recipient${result.recipients === 1 ? "" : "s"}\n`);
+      } else {
         ctx.stderr.write(`wrote ${opts.output} UNENCRYPTED (Talos ${contract.name}); encrypt it before committing it\n`);
-        return;
       }
-      const encrypted = await sops.encryptSopsText(text, { path: target, format: "yaml", rule: rule! });
-      await writeFileAtomic(target, encrypted, { mode: 0o600 });
-      const recipients = (rule!.keyGroups.length > 1 ? rule!.keyGroups.flat() : rule!.ageRecipients).length;
-      ctx.stderr.write(`wrote ${opts.output} (Talos ${contract.name}), sops-encrypted for ${recipients} age recipient${recipients === 1 ? "" : "s"}\n`);
     });
 };
