@@ -1,8 +1,22 @@
 import { Decrypter, Encrypter, armor, identityToRecipient } from "age-encryption";
 import { TalformError } from "../diagnostics/index.js";
 
-/** Reads a file's text, or undefined when it does not exist. Injected so the library never touches the real home. */
+/**
+ * Reads a file's text, or undefined when it does not exist (a reader that throws ENOENT, like `fs.readFile`, works
+ * too). Injected so the library never touches the real home directory by itself.
+ */
 export type ReadOptionalFile = (path: string) => Promise<string | undefined>;
+
+/** Calls `read`, mapping a thrown ENOENT/ENOTDIR to undefined. */
+export async function readIfExists(read: ReadOptionalFile, path: string): Promise<string | undefined> {
+  try {
+    return await read(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw e;
+  }
+}
 
 function keysIn(text: string): string[] {
   return text
@@ -21,13 +35,13 @@ export async function loadAgeIdentities(env: Readonly<Record<string, string | un
   const found: string[] = [];
   if (env.SOPS_AGE_KEY) found.push(...keysIn(env.SOPS_AGE_KEY));
   if (env.SOPS_AGE_KEY_FILE) {
-    const text = await readFile(env.SOPS_AGE_KEY_FILE);
+    const text = await readIfExists(readFile, env.SOPS_AGE_KEY_FILE);
     if (text === undefined) throw new TalformError(`SOPS_AGE_KEY_FILE points to ${env.SOPS_AGE_KEY_FILE}, which does not exist`, { code: "sops-identity", hint: "fix SOPS_AGE_KEY_FILE or unset it" });
     found.push(...keysIn(text));
   }
   const configDir = env.XDG_CONFIG_HOME || (env.HOME ? `${env.HOME}/.config` : undefined);
   if (configDir) {
-    const text = await readFile(`${configDir}/sops/age/keys.txt`);
+    const text = await readIfExists(readFile, `${configDir}/sops/age/keys.txt`);
     if (text !== undefined) found.push(...keysIn(text));
   }
   const identities = [...new Set(found.filter((k) => k.startsWith("AGE-SECRET-KEY-")))];

@@ -115,3 +115,12 @@ test("a matching rule with PGP keys or comment regexes is an error, other rules 
 test("SOPS_AGE_KEY_CMD alone is refused with a workaround", async () => {
   await assert.rejects(loadAgeIdentities({ SOPS_AGE_KEY_CMD: "pass age" }, async () => undefined), /SOPS_AGE_KEY_CMD/);
 });
+
+test("readers that throw ENOENT (like fs.readFile) are accepted", async () => {
+  const throwing = async (p: string) => {
+    if (p === "/k.txt") return "AGE-SECRET-KEY-1T\n";
+    throw Object.assign(new Error(`ENOENT: ${p}`), { code: "ENOENT" });
+  };
+  assert.deepEqual(await loadAgeIdentities({ SOPS_AGE_KEY_FILE: "/k.txt", HOME: "/nohome" }, throwing), ["AGE-SECRET-KEY-1T"]);
+  assert.equal(await findSopsConfig("/a/b", { readFile: throwing }), undefined);
+});

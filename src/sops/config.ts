@@ -1,6 +1,7 @@
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { parse } from "yaml";
 import { TalformError } from "../diagnostics/index.js";
+import { readIfExists } from "./age.js";
 import { goRegExp } from "./tree.js";
 import type { SopsRule } from "./sops.js";
 
@@ -90,7 +91,7 @@ export async function findSopsConfig(startDir: string, fs: SopsConfigFs): Promis
   let dir = resolve(startDir);
   for (let i = 0; i < 100; i++) {
     const candidate = join(dir, ".sops.yaml");
-    const text = await fs.readFile(candidate);
+    const text = await readIfExists((p) => fs.readFile(p), candidate);
     if (text !== undefined) return parseSopsConfig(text, candidate);
     const parent = dirname(dir);
     if (parent === dir) return undefined;
