@@ -124,3 +124,8 @@ test("readers that throw ENOENT (like fs.readFile) are accepted", async () => {
   assert.deepEqual(await loadAgeIdentities({ SOPS_AGE_KEY_FILE: "/k.txt", HOME: "/nohome" }, throwing), ["AGE-SECRET-KEY-1T"]);
   assert.equal(await findSopsConfig("/a/b", { readFile: throwing }), undefined);
 });
+
+test("a .sops.yaml at the filesystem root matches paths relative to /", () => {
+  const cfg = parseSopsConfig("creation_rules:\n  - path_regex: ^srv/\n    age: age1root\n", "/.sops.yaml");
+  assert.deepEqual(creationRuleFor(cfg, "/srv/x.yaml")?.ageRecipients, ["age1root"]);
+});

@@ -107,7 +107,8 @@ export async function findSopsConfig(startDir: string, fs: SopsConfigFs): Promis
 export function creationRuleFor(config: SopsConfig, filePath: string /* absolute; relative paths resolve against the process cwd */): MatchedCreationRule | undefined {
   const abs = isAbsolute(filePath) ? filePath : resolve(filePath);
   const configDir = dirname(config.path);
-  const relative = abs.startsWith(`${configDir}/`) ? abs.slice(configDir.length + 1) : abs;
+  const prefix = configDir.endsWith("/") ? configDir : `${configDir}/`;
+  const relative = abs.startsWith(prefix) ? abs.slice(prefix.length) : abs;
   for (const rule of config.creationRules) {
     if (rule.pathRegex !== undefined && !goRegExp(rule.pathRegex).test(relative)) continue;
     if (rule.unsupported) {
