@@ -72,3 +72,16 @@ test("--force over a plaintext bundle encrypts the backup; --plaintext writes pl
   const backup = (await readdir(dir)).find((n) => n.includes(".backup-"))!;
   assert.equal(await decryptSopsText(await readFile(join(dir, backup), "utf8"), { path: backup, identities: [identity] }), original);
 });
+
+test("two --force runs in the same second keep both backups", async () => {
+  const dir = await project();
+  const now = () => new Date("2026-05-06T07:08:09Z");
+  const opts = { target: join(dir, "talsecret.sops.yaml"), displayName: "talsecret.sops.yaml", contract, generate, now };
+  await writeSecretsFile(opts);
+  const first = await readFile(join(dir, "talsecret.sops.yaml"), "utf8");
+  await writeSecretsFile({ ...opts, force: true });
+  const second = await readFile(join(dir, "talsecret.sops.yaml"), "utf8");
+  await writeSecretsFile({ ...opts, force: true });
+  assert.equal(await readFile(join(dir, "talsecret.sops.backup-20260506T070809Z.yaml"), "utf8"), first);
+  assert.equal(await readFile(join(dir, "talsecret.sops.backup-20260506T070809Z-1.yaml"), "utf8"), second);
+});

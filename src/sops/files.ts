@@ -1,3 +1,4 @@
+import { constants } from "node:fs";
 import { copyFile, readFile, stat } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
 import { TalformError } from "../diagnostics/index.js";
@@ -56,10 +57,12 @@ function stamp(d: Date): string {
  */
 export async function backupEncrypted(absPath: string, rule: SopsRule | undefined, now: Date): Promise<string> {
   const ext = extname(absPath);
-  const backup = join(dirname(absPath), `${basename(absPath, ext)}.backup-${stamp(now)}${ext}`);
+  // Two --force runs within one second must not overwrite the first backup (it may be the only copy of the original).
+  let backup = join(dirname(absPath), `${basename(absPath, ext)}.backup-${stamp(now)}${ext}`);
+  for (let n = 1; await fileExists(backup); n++) backup = join(dirname(absPath), `${basename(absPath, ext)}.backup-${stamp(now)}-${n}${ext}`);
   const text = await readFile(absPath, "utf8");
   if (isSopsEncrypted(text)) {
-    await copyFile(absPath, backup);
+    await copyFile(absPath, backup, constants.COPYFILE_EXCL);
     return backup;
   }
   if (!rule) {
