@@ -40,7 +40,7 @@ export function commandTree(cmd: Command, parentPath: readonly string[] = []): C
       flags: o.flags,
       takesValue: o.required || o.optional,
       description: firstLine(o.description),
-      ...(dv === undefined || typeof dv === "boolean" ? {} : { defaultValue: o.defaultValueDescription ?? JSON.stringify(dv) }),
+      ...(defaultText(dv, o.defaultValueDescription) === undefined ? {} : { defaultValue: defaultText(dv, o.defaultValueDescription)! }),
     };
   });
   const subcommands = help
@@ -68,6 +68,14 @@ export function flattenCommands(root: CommandSpec): CommandSpec[] {
 // to completions and the reference (every `--help` already documents itself).
 function isImplicitHelp(parent: Command, c: Command): boolean {
   return !parent.commands.includes(c);
+}
+
+/** How a default reads in docs: booleans and empty lists are what "no option" means anyway, so they are left out. */
+function defaultText(value: unknown, description: string | undefined): string | undefined {
+  if (description !== undefined) return description;
+  if (value === undefined || typeof value === "boolean") return undefined;
+  if (Array.isArray(value)) return value.length === 0 ? undefined : value.join(", ");
+  return typeof value === "string" ? value : JSON.stringify(value);
 }
 
 function firstLine(s: string): string {
