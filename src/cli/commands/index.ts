@@ -9,6 +9,7 @@ import type { CliContext } from "../context.js";
 export type CommandDefiner = (program: Command, ctx: CliContext) => void;
 
 export const COMMANDS: readonly (() => Promise<CommandDefiner>)[] = [
+  async () => (await import("./demo.js")).defineDemo,
   async () => (await import("./validate.js")).defineValidate,
   async () => (await import("./schema.js")).defineSchema,
   async () => (await import("./version.js")).defineVersion,

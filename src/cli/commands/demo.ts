@@ -1,0 +1,20 @@
+import { resolve } from "node:path";
+import type { CommandDefiner } from "./index.js";
+
+export const defineDemo: CommandDefiner = (program, ctx) => {
+  program
+    .command("demo")
+    .description("run the whole workflow (secrets, configs, install, bootstrap, upgrade, doctor) against a simulated homelab in a temp folder")
+    .option("--keep <dir>", "write the cluster folder here and keep it (with the demo's throwaway age key) instead of a temp folder")
+    .option("--nodes <counts>", "how many nodes of each kind", "cp=3,gpu=1,worker=2")
+    .option("--time-scale <factor>", "multiply every simulated duration (1 = a reboot takes ~2 s)", (v) => Number(v), 1)
+    .action(async (opts: { keep?: string; nodes: string; timeScale: number }) => {
+      const { runDemo, parseNodeCounts } = await import("../../demo/index.js");
+      await runDemo({
+        counts: parseNodeCounts(opts.nodes),
+        timeScale: opts.timeScale,
+        write: (s) => ctx.stdout.write(s),
+        ...(opts.keep ? { keepDir: resolve(ctx.cwd, opts.keep) } : {}),
+      });
+    });
+};

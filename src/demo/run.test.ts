@@ -1,0 +1,38 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { connect } from "node:net";
+import { existsSync } from "node:fs";
+import { runDemo } from "./run.js";
+import { runCliCaptured } from "../cli/test-support.js";
+
+const SUBNET = "127.77.201";
+
+/** Resolves true when something accepts a TCP connection on address:port. */
+function listening(address: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host: address, port });
+    s.once("connect", () => (s.destroy(), resolve(true)));
+    s.once("error", () => resolve(false));
+  });
+}
+
+test("the demo runs end to end on a fast clock, narrates each step and leaves nothing running", async () => {
+  let out = "";
+  const result = await runDemo({ counts: { cp: 1, gpu: 1, worker: 1 }, timeScale: 0.01, subnet: SUBNET, write: (s) => (out += s) });
+  assert.match(out, /^talform demo: the seed's homelab \(1 control plane, 1 NVIDIA GPU worker, 1 Longhorn worker\)/);
+  assert.match(out, /\$ talform validate\n {4}talconfig\.yaml is valid \(3 nodes\)/);
+  assert.match(out, /by hand: {2}talhelper gensecret > talsecret\.sops\.yaml/);
+  assert.match(out, /talsecret\.sops\.yaml is SOPS-encrypted/);
+  assert.match(out, new RegExp(`${SUBNET.replaceAll(".", "\\.")}\\.21 +v1\\.13\\.9`));
+  assert.match(out, /gpu1's schematic is now [0-9a-f]{12}… \(4 extensions\)/);
+  assert.match(out, /nothing is listening/);
+  assert.equal(result.kept, false);
+  assert.equal(existsSync(result.dir), false, "the temp folder is removed");
+  for (const node of result.nodes) assert.equal(await listening(node.address, 50000), false, `${node.address}:50000 still listens`);
+});
+
+test("talform demo --nodes rejects a bad count with a usage error before doing anything", async () => {
+  const r = await runCliCaptured(["demo", "--nodes", "cp=0"]);
+  assert.equal(r.code, 64);
+  assert.match(r.stderr, /at least one control plane/);
+});

@@ -1,0 +1,215 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { generateIdentity, identityToRecipient } from "age-encryption";
+import { DEFAULT_TALOS_VERSION, TALOS_MINORS, parseTalosVersion } from "../contract/index.js";
+import { TalformError } from "../diagnostics/index.js";
+import { writeFileAtomic } from "../util/atomic-write.js";
+import { runCli } from "../cli/program.js";
+import type { Fleet } from "../sim/index.js";
+import type * as Factory from "../factory/index.js";
+import { DEFAULT_DEMO_SUBNET, DEFAULT_NODE_COUNTS, addExtensionToNode, demoNodes, homelabTalconfig, sopsConfig, type DemoNode, type NodeCounts } from "./homelab.js";
+
+export interface DemoOptions {
+  readonly counts?: NodeCounts;
+  /** Keep the cluster folder here (created if missing) instead of a temp folder that is removed at the end. */
+  readonly keepDir?: string;
+  /** Multiplies every simulated duration (1 = real-ish timings: a reboot takes ~2 s). */
+  readonly timeScale?: number;
+  /** First three octets of the loopback /24 the nodes listen on. */
+  readonly subnet?: string;
+  /** Where the narration goes. */
+  readonly write: (text: string) => void;
+  /** Clock for the step timings (injected in tests). */
+  readonly now?: () => number;
+}
+
+export interface DemoResult {
+  readonly dir: string;
+  readonly kept: boolean;
+  readonly nodes: readonly DemoNode[];
+  readonly steps: number;
+}
+
+/** The extension the demo adds to the GPU worker: an image change, so the node needs `upgrade`, not `apply-config`. */
+export const ADDED_EXTENSION = "siderolabs/qemu-guest-agent";
+
+interface Ctx {
+  readonly dir: string;
+  readonly nodes: readonly DemoNode[];
+  readonly env: Record<string, string>;
+  readonly write: (text: string) => void;
+  readonly timeScale: number;
+  fleet?: Fleet;
+  /** Image Factory schematics the simulated nodes can pull (id → extensions); grows when the talconfig changes. */
+  readonly schematics: Record<string, readonly string[]>;
+}
+
+/**
+ * `talform demo`: the seed operator's workflow, end to end, against simulated Talos nodes on loopback addresses.
+ * Every step runs the real talform command in-process (the same code a user runs), shows what the operator would
+ * have typed by hand, and stops at the first failure. The simulated fleet is always stopped before returning.
+ */
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const now = options.now ?? (() => performance.now());
+  const started = now();
+  const counts = options.counts ?? DEFAULT_NODE_COUNTS;
+  const nodes = demoNodes(counts, options.subnet ?? DEFAULT_DEMO_SUBNET);
+  const root = options.keepDir ?? (await mkdtemp(join(tmpdir(), "talform-demo-")));
+  const dir = join(root, "iac", "talos");
+  await mkdir(join(dir, "clusterconfig"), { recursive: true });
+
+  const identity = await generateIdentity();
+  const ctx: Ctx = {
+    dir,
+    nodes,
+    write: options.write,
+    timeScale: options.timeScale ?? 1,
+    schematics: {},
+    // The commands see only this environment: the age identity lives here (never on disk unless --keep), HOME points
+    // into the demo folder so no talosconfig or age key of yours is read, and the loopback guard is on.
+    env: { SOPS_AGE_KEY: identity, HOME: root, XDG_CONFIG_HOME: join(root, ".config"), TALFORM_LOOPBACK_ONLY: "1" },
+  };
+  const w = options.write;
+  const kinds = `${counts.cp} control plane${counts.cp === 1 ? "" : "s"}, ${counts.gpu} NVIDIA GPU worker${counts.gpu === 1 ? "" : "s"}, ${counts.worker} Longhorn worker${counts.worker === 1 ? "" : "s"}`;
+  w(`talform demo: the seed's homelab (${kinds}) on simulated Talos nodes\n`);
+  w(`cluster folder: ${dir}\n`);
+
+  const steps = demoSteps(identity, options.keepDir !== undefined);
+  let n = 0;
+  try {
+    for (const step of steps) {
+      n++;
+      const t0 = now();
+      w(`\n[${n}/${steps.length}] ${step.title}\n`);
+      for (const line of step.byHand) w(`  by hand:  ${line}\n`);
+      await step.run(ctx);
+      w(`  (${((now() - t0) / 1000).toFixed(1)} s)\n`);
+    }
+  } finally {
+    if (ctx.fleet) await ctx.fleet.stop();
+    if (options.keepDir === undefined) await rm(root, { recursive: true, force: true });
+  }
+  w(`\ndone in ${((now() - started) / 1000).toFixed(1)} s; the simulated nodes are stopped, nothing is listening.\n`);
+  if (options.keepDir !== undefined) {
+    w(`the cluster folder is kept: ${dir}\n  its age identity (for this throwaway cluster only) is ${join(root, "age.key")}:\n`);
+    w(`  cd ${dir} && SOPS_AGE_KEY_FILE=${join(root, "age.key")} talform sops decrypt talsecret.sops.yaml\n`);
+  }
+  return { dir, kept: options.keepDir !== undefined, nodes, steps: steps.length };
+}
+
+interface Step {
+  readonly title: string;
+  readonly byHand: readonly string[];
+  run(ctx: Ctx): Promise<void>;
+}
+
+function demoSteps(identity: string, keep: boolean): Step[] {
+  return [
+    {
+      title: "Write the cluster definition",
+      byHand: ["write iac/talos/talconfig.yaml, run age-keygen, put the recipient into .sops.yaml"],
+      async run(ctx) {
+        const recipient = await identityToRecipient(identity);
+        const k8s = TALOS_MINORS.find((m) => m.minor === `v${parseTalosVersion(DEFAULT_TALOS_VERSION)!.major}.${parseTalosVersion(DEFAULT_TALOS_VERSION)!.minor}`)!.defaultKubernetesVersion;
+        await writeFile(join(ctx.dir, "talconfig.yaml"), homelabTalconfig(ctx.nodes, { talosVersion: DEFAULT_TALOS_VERSION, kubernetesVersion: `v${k8s}` }));
+        await writeFile(join(ctx.dir, ".sops.yaml"), sopsConfig(recipient));
+        await writeFile(join(ctx.dir, "clusterconfig", ".gitignore"), "*\n!.gitignore\n");
+        if (keep) await writeFileAtomic(join(ctx.dir, "..", "..", "age.key"), `# talform demo: throwaway age identity\n${identity}\n`, { mode: 0o600 });
+        ctx.write(`  talform:  wrote talconfig.yaml (${ctx.nodes.length} nodes on ${ctx.nodes[0]!.address.replace(/\.\d+$/, ".x")}, Talos ${DEFAULT_TALOS_VERSION}, Kubernetes v${k8s}),\n`);
+        ctx.write(`            .sops.yaml for a fresh age recipient ${recipient.slice(0, 16)}… (its identity stays in memory${keep ? " and age.key" : ""})\n`);
+        for (const node of ctx.nodes) ctx.write(`            ${node.hostname.padEnd(8)} ${node.address.padEnd(13)} ${node.kind}\n`);
+      },
+    },
+    {
+      title: "Validate talconfig.yaml",
+      byHand: ["(nothing: talhelper ignores unknown keys and has no policy checks)"],
+      async run(ctx) {
+        await talform(ctx, ["validate"]);
+      },
+    },
+    {
+      title: "Generate the cluster secrets, encrypted",
+      byHand: ["talhelper gensecret > talsecret.sops.yaml && sops -e -i talsecret.sops.yaml   (plaintext on disk in between)"],
+      async run(ctx) {
+        await talform(ctx, ["gensecret", "-o", "talsecret.sops.yaml"]);
+        const text = await readFile(join(ctx.dir, "talsecret.sops.yaml"), "utf8");
+        if (!/^sops:/m.test(text)) throw new Error("talsecret.sops.yaml is not SOPS-encrypted");
+        ctx.write(`  on disk:  talsecret.sops.yaml is SOPS-encrypted (${text.split("ENC[AES256_GCM").length - 1} encrypted values, mode 0600)\n`);
+      },
+    },
+    {
+      title: "Boot the machines (simulated) into maintenance mode",
+      byHand: ["talhelper genurl image, download the ISO, boot each machine from it"],
+      async run(ctx) {
+        const [{ startFleet }, { loadTalconfig }, { createSopsDecryptor }, { parseSecretsBundle }, factory] = await Promise.all([
+          import("../sim/index.js"),
+          import("../talconfig/index.js"),
+          import("../sops/index.js"),
+          import("../secrets/index.js"),
+          import("../factory/index.js"),
+        ]);
+        const loaded = await loadTalconfig({ path: join(ctx.dir, "talconfig.yaml"), env: ctx.env });
+        if (!loaded.config) throw new Error("talconfig.yaml did not load");
+        // The simulated nodes trust the cluster's OS CA, so the talosconfig genconfig writes can talk to them.
+        const secretsPath = join(ctx.dir, "talsecret.sops.yaml");
+        const bundle = parseSecretsBundle(await createSopsDecryptor(ctx.env).decrypt(await readFile(secretsPath, "utf8"), secretsPath));
+        // The simulated Image Factory knows the schematics of the talconfig (as the real one does once registered).
+        for (const node of loaded.nodes) registerSchematic(ctx, factory, node.schematic);
+        ctx.fleet = await startFleet(
+          {
+            clusterName: loaded.config.clusterName,
+            osCA: bundle.certs.os,
+            schematics: ctx.schematics,
+            kubernetesEndpoint: loaded.config.endpoint,
+            nodes: loaded.nodes.map((node) => ({ hostname: node.hostname, address: node.ipAddresses[0]!, controlPlane: node.controlPlane, talosVersion: node.talosVersion })),
+          },
+          { timeScale: ctx.timeScale },
+        );
+        ctx.write(`  talform:  ${ctx.fleet.nodes.length} simulated Talos nodes serve the Talos API on ${ctx.nodes.map((n) => n.address).join(", ")} port 50000\n`);
+        await talform(ctx, ["version", "--insecure", "-n", ctx.nodes.map((n) => n.address).join(",")]);
+      },
+    },
+    {
+      title: `Add ${ADDED_EXTENSION} to the GPU worker in talconfig.yaml`,
+      byHand: ["edit talconfig.yaml; know that an extension change needs `talosctl upgrade`, not `apply-config`"],
+      async run(ctx) {
+        const gpu = ctx.nodes.find((n) => n.kind === "gpu");
+        if (!gpu) {
+          ctx.write("  (skipped: this demo cluster has no GPU worker)\n");
+          return;
+        }
+        const path = join(ctx.dir, "talconfig.yaml");
+        await writeFile(path, addExtensionToNode(await readFile(path, "utf8"), gpu.hostname, ADDED_EXTENSION));
+        const factory = await import("../factory/index.js");
+        const { loadTalconfig } = await import("../talconfig/index.js");
+        const loaded = await loadTalconfig({ path, env: ctx.env });
+        const node = loaded.nodes.find((n) => n.hostname === gpu.hostname)!;
+        const id = registerSchematic(ctx, factory, node.schematic);
+        ctx.write(`  talform:  ${gpu.hostname}'s schematic is now ${id.slice(0, 12)}… (${(node.schematic?.customization?.systemExtensions?.officialExtensions ?? []).length} extensions)\n`);
+        await talform(ctx, ["validate"]);
+      },
+    },
+  ];
+}
+
+/** Computes a schematic's ID offline and makes it pullable from the simulated Image Factory. */
+function registerSchematic(ctx: Ctx, factory: typeof Factory, schematic: unknown): string {
+  const parsed = factory.schematicFromValue(schematic ?? {});
+  const id = factory.schematicId(parsed);
+  ctx.schematics[id] = [...(parsed.customization?.systemExtensions?.officialExtensions ?? [])];
+  return id;
+}
+
+/** Runs one talform command in the cluster folder, shows it and its output, and fails the demo when it fails. */
+async function talform(ctx: Ctx, argv: readonly string[], expectCodes: readonly number[] = [0]): Promise<string> {
+  let out = "";
+  const sink = { write: (s: string) => ((out += s), true) };
+  ctx.write(`  $ talform ${argv.join(" ")}\n`);
+  const code = await runCli(argv, { stdout: sink, stderr: sink, env: ctx.env, cwd: ctx.dir });
+  for (const line of out.trimEnd().split("\n")) if (line !== "") ctx.write(`    ${line}\n`);
+  if (!expectCodes.includes(code)) {
+    throw new TalformError(`demo step failed: talform ${argv.join(" ")} exited ${code}`, { code: "demo", hint: "the output above says why; rerun with --keep DIR to inspect the cluster folder" });
+  }
+  return out;
+}
