@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { connect } from "node:net";
+import { connect, createServer } from "node:net";
 import { existsSync } from "node:fs";
 import { runDemo } from "./run.js";
 import { runCliCaptured } from "../cli/test-support.js";
@@ -35,4 +35,21 @@ test("talform demo --nodes rejects a bad count with a usage error before doing a
   const r = await runCliCaptured(["demo", "--nodes", "cp=0"]);
   assert.equal(r.code, 64);
   assert.match(r.stderr, /at least one control plane/);
+});
+
+test("a failing step fails the demo, and the fleet and the temp folder are still cleaned up", async () => {
+  const subnet = "127.77.202";
+  // Something else already listens where the second node wants to: the simulated fleet cannot start.
+  const squatter = createServer().listen(50000, `${subnet}.12`);
+  await new Promise((r) => squatter.once("listening", r));
+  let out = "";
+  try {
+    await assert.rejects(runDemo({ counts: { cp: 2, gpu: 0, worker: 0 }, timeScale: 0.01, subnet, write: (s) => (out += s) }), /EADDRINUSE|in use|listen/i);
+  } finally {
+    await new Promise((r) => squatter.close(r));
+  }
+  const folder = /cluster folder: (.*)\n/.exec(out)![1]!;
+  assert.equal(existsSync(folder), false, "the temp folder is removed");
+  assert.equal(await listening(`${subnet}.11`, 50000), false);
+  assert.equal(await listening(`${subnet}.12`, 50000), false);
 });
