@@ -99,6 +99,44 @@ test("talform completion prints each shell's script for the real CLI; bash parse
   assert.equal(bad.code, 64);
 });
 
+function has(shell: string): boolean {
+  return spawnSync(shell, ["-c", "exit 0"]).status === 0;
+}
+
+// zsh and fish are not on every CI machine; where they are, the scripts are parsed and driven by the real shells.
+test("zsh and fish (when installed): the scripts parse and complete like bash", { skip: !has("zsh") && !has("fish") ? "neither zsh nor fish is installed (structural checks above still run)" : false }, async () => {
+  const tree = commandTree(toyProgram());
+  const dir = await mkdtemp(join(tmpdir(), "talform-completion-"));
+  try {
+    if (has("zsh")) {
+      const file = join(dir, "c.zsh");
+      await writeFile(file, completionScript("zsh", tree));
+      assert.equal(spawnSync("zsh", ["-n", file]).status, 0);
+      // Stubs print what the completion system would be offered.
+      const stubs = `compdef() { :; }; _describe() { local -a arr; arr=("\${(@P)4}"); print -l -- "\${arr[@]%%:*}"; }; _files() { print FILES; }; compadd() { shift; print -l -- "$@"; }`;
+      const zsh = (words: string[]) =>
+        execFileSync("zsh", ["-c", `${stubs}; source ${file}; words=(${words.map((w) => `'${w}'`).join(" ")}); CURRENT=${words.length}; _talform`], { encoding: "utf8" }).split("\n").filter((l) => l !== "").sort();
+      assert.deepEqual(zsh(["talform", "sim", ""]), ["down", "up"]);
+      assert.deepEqual(zsh(["talform", "sim", "up", "--"]), ["--detach", "--help", "--spec", "-h"]);
+      assert.deepEqual(zsh(["talform", "sim", "up", "--spec", ""]), ["FILES"]);
+      assert.deepEqual(zsh(["talform", "--debug", "logs", ""]), ["FILES"]);
+    }
+    if (has("fish")) {
+      const file = join(dir, "c.fish");
+      await writeFile(file, completionScript("fish", tree));
+      assert.equal(spawnSync("fish", ["-n", file]).status, 0);
+      const fish = (line: string) =>
+        execFileSync("fish", ["-c", `source ${file}; complete -C ${JSON.stringify(line)}`], { encoding: "utf8", cwd: dir }).split("\n").filter((l) => l !== "").map((l) => l.split("\t")[0]).sort();
+      assert.deepEqual(fish("talform sim "), ["down", "up"]);
+      assert.deepEqual(fish("talform --debug sim u"), ["up"]);
+      assert.deepEqual(fish("talform sim up --s"), ["--spec"]);
+      assert.deepEqual(fish("talform logs -n x c.f"), ["c.fish"]);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 function count(s: string, re: RegExp): number {
   return s.match(re)?.length ?? 0;
 }
