@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { connect, createServer } from "node:net";
 import { existsSync } from "node:fs";
-import { runDemo } from "./run.js";
+import { excerpt, runDemo } from "./run.js";
 import { runCliCaptured } from "../cli/test-support.js";
 
 const SUBNET = "127.77.201";
@@ -24,7 +24,7 @@ test("the demo runs end to end on a fast clock, narrates each step and leaves no
   assert.match(out, /by hand: {2}talhelper gensecret > talsecret\.sops\.yaml/);
   assert.match(out, /talsecret\.sops\.yaml is SOPS-encrypted/);
   assert.match(out, new RegExp(`${SUBNET.replaceAll(".", "\\.")}\\.21 +v1\\.13\\.9`));
-  assert.match(out, /gpu1's schematic is now [0-9a-f]{12}… \(4 extensions\)/);
+  assert.match(out, /gpu1's schematic is now [0-9a-f]{12}… \(siderolabs\/amd-ucode, .*, siderolabs\/qemu-guest-agent\)/);
   assert.match(out, /nothing is listening/);
   assert.equal(result.kept, false);
   assert.equal(existsSync(result.dir), false, "the temp folder is removed");
@@ -52,4 +52,15 @@ test("a failing step fails the demo, and the fleet and the temp folder are still
   assert.equal(existsSync(folder), false, "the temp folder is removed");
   assert.equal(await listening(`${subnet}.11`, 50000), false);
   assert.equal(await listening(`${subnet}.12`, 50000), false);
+});
+
+test("command output in the narration: long lines and long outputs are cut, empty lines dropped", () => {
+  assert.deepEqual(excerpt("a\n\nb\n"), ["a", "b"]);
+  const long = excerpt("x".repeat(500));
+  assert.equal(long.length, 1);
+  assert.equal(long[0]!.length, 160);
+  assert.ok(long[0]!.endsWith("…"));
+  const many = excerpt(Array.from({ length: 100 }, (_, i) => `line ${i}`).join("\n"));
+  assert.equal(many.length, 40);
+  assert.equal(many.at(-1), "… (61 more lines)");
 });

@@ -154,15 +154,25 @@ function demoSteps(identity: string, keep: boolean): Step[] {
         // The simulated nodes trust the cluster's OS CA, so the talosconfig genconfig writes can talk to them.
         const secretsPath = join(ctx.dir, "talsecret.sops.yaml");
         const bundle = parseSecretsBundle(await createSopsDecryptor(ctx.env).decrypt(await readFile(secretsPath, "utf8"), secretsPath));
-        // The simulated Image Factory knows the schematics of the talconfig (as the real one does once registered).
-        for (const node of loaded.nodes) registerSchematic(ctx, factory, node.schematic);
+        // The simulated Image Factory serves the schematics of talconfig.yaml and of the edit this demo makes later
+        // (the real factory serves any schematic once it has been registered with it).
+        const bootSchematic = new Map(loaded.nodes.map((node) => [node.hostname, registerSchematic(ctx, factory, node.schematic)]));
+        const gpu = ctx.nodes.find((n) => n.kind === "gpu");
+        if (gpu) {
+          const path = join(ctx.dir, "talconfig.yaml");
+          const edited = addExtensionToNode(await readFile(path, "utf8"), gpu.hostname, ADDED_EXTENSION);
+          const future = await loadTalconfig({ path, env: ctx.env, readFile: (p) => (p === path ? Promise.resolve(edited) : readFile(p, "utf8")) });
+          registerSchematic(ctx, factory, future.nodes.find((n) => n.hostname === gpu.hostname)?.schematic);
+        }
         ctx.fleet = await startFleet(
           {
             clusterName: loaded.config.clusterName,
             osCA: bundle.certs.os,
             schematics: ctx.schematics,
             kubernetesEndpoint: loaded.config.endpoint,
-            nodes: loaded.nodes.map((node) => ({ hostname: node.hostname, address: node.ipAddresses[0]!, controlPlane: node.controlPlane, talosVersion: node.talosVersion })),
+            // Each machine boots the Image Factory ISO of its own schematic (`talform genurl image`), so it runs its
+            // extensions from the first boot, as a real one would.
+            nodes: loaded.nodes.map((node) => ({ hostname: node.hostname, address: node.ipAddresses[0]!, controlPlane: node.controlPlane, talosVersion: node.talosVersion, schematicId: bootSchematic.get(node.hostname)! })),
           },
           { timeScale: ctx.timeScale },
         );
@@ -172,7 +182,7 @@ function demoSteps(identity: string, keep: boolean): Step[] {
     },
     {
       title: `Add ${ADDED_EXTENSION} to the GPU worker in talconfig.yaml`,
-      byHand: ["edit talconfig.yaml; know that an extension change needs `talosctl upgrade`, not `apply-config`"],
+      byHand: ["edit talconfig.yaml"],
       async run(ctx) {
         const gpu = ctx.nodes.find((n) => n.kind === "gpu");
         if (!gpu) {
@@ -185,8 +195,9 @@ function demoSteps(identity: string, keep: boolean): Step[] {
         const { loadTalconfig } = await import("../talconfig/index.js");
         const loaded = await loadTalconfig({ path, env: ctx.env });
         const node = loaded.nodes.find((n) => n.hostname === gpu.hostname)!;
-        const id = registerSchematic(ctx, factory, node.schematic);
-        ctx.write(`  talform:  ${gpu.hostname}'s schematic is now ${id.slice(0, 12)}… (${(node.schematic?.customization?.systemExtensions?.officialExtensions ?? []).length} extensions)\n`);
+        const extensions = node.schematic?.customization?.systemExtensions?.officialExtensions ?? [];
+        const id = factory.schematicId(factory.schematicFromValue(node.schematic ?? {}));
+        ctx.write(`  talform:  ${gpu.hostname}'s schematic is now ${id.slice(0, 12)}… (${extensions.join(", ")})\n`);
         await talform(ctx, ["validate"]);
       },
     },
@@ -201,14 +212,25 @@ function registerSchematic(ctx: Ctx, factory: typeof Factory, schematic: unknown
   return id;
 }
 
+const MAX_LINES = 40;
+const MAX_WIDTH = 160;
+
+/** A command's output as the narration shows it: long lines (full config documents in a plan) and long outputs cut. */
+export function excerpt(output: string): string[] {
+  const lines = output.trimEnd().split("\n").filter((l) => l !== "").map((l) => (l.length > MAX_WIDTH ? `${l.slice(0, MAX_WIDTH - 1)}…` : l));
+  return lines.length > MAX_LINES ? [...lines.slice(0, MAX_LINES - 1), `… (${lines.length - MAX_LINES + 1} more lines)`] : lines;
+}
+
 /** Runs one talform command in the cluster folder, shows it and its output, and fails the demo when it fails. */
-async function talform(ctx: Ctx, argv: readonly string[], expectCodes: readonly number[] = [0]): Promise<string> {
+async function talform(ctx: Ctx, argv: readonly string[], options: { expectCodes?: readonly number[]; quiet?: boolean } = {}): Promise<string> {
+  const expectCodes = options.expectCodes ?? [0];
   let out = "";
   const sink = { write: (s: string) => ((out += s), true) };
   ctx.write(`  $ talform ${argv.join(" ")}\n`);
   const code = await runCli(argv, { stdout: sink, stderr: sink, env: ctx.env, cwd: ctx.dir });
-  for (const line of out.trimEnd().split("\n")) if (line !== "") ctx.write(`    ${line}\n`);
-  if (!expectCodes.includes(code)) {
+  const failed = !expectCodes.includes(code);
+  if (!options.quiet || failed) for (const line of excerpt(out)) ctx.write(`    ${line}\n`);
+  if (failed) {
     throw new TalformError(`demo step failed: talform ${argv.join(" ")} exited ${code}`, { code: "demo", hint: "the output above says why; rerun with --keep DIR to inspect the cluster folder" });
   }
   return out;
