@@ -9,3 +9,6 @@ export { runCli } from "./cli/program.js";
 export { TALFORM_VERSION } from "./version.js";
 export * as talconfig from "./talconfig/index.js";
 export * as machineconfig from "./machineconfig/index.js";
+export * as talosapi from "./talosapi/index.js";
+export * as sim from "./sim/index.js";
+export * as factory from "./factory/index.js";

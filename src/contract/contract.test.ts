@@ -68,3 +68,9 @@ test("machine-config generation predicates flip at the minors Talos's generator 
     }
   }
 });
+
+test("unifiedMaintenanceApi flips at 1.13", () => {
+  for (const minor of SUPPORTED_TALOS_MINORS) {
+    assert.equal(contractFor(minor)!.unifiedMaintenanceApi(), ["v1.13", "v1.14"].includes(minor), minor);
+  }
+});

@@ -190,11 +190,17 @@ export class TalosContract {
   patchRepeatedDocumentsAllowed(): boolean {
     return this.greater(1, 13);
   }
+
   /**
    * NVIDIA GPUs are wired through CDI with the gpu-operator (> 1.12): no `nvidia` default runtime, no
    * `net.core.bpf_jit_harden` sysctl, no device plugin (Talos 1.13 release note "NVIDIA GPU Support").
    */
   nvidiaGpuViaCdi(): boolean {
+    return this.greater(1, 12);
+  }
+
+  /** Maintenance mode is served by apid itself, with reader access to the read-only API (> 1.12; commit b7d70cf62). */
+  unifiedMaintenanceApi(): boolean {
     return this.greater(1, 12);
   }
 }

@@ -11,4 +11,16 @@ export type CommandDefiner = (program: Command, ctx: CliContext) => void;
 export const COMMANDS: readonly (() => Promise<CommandDefiner>)[] = [
   async () => (await import("./validate.js")).defineValidate,
   async () => (await import("./schema.js")).defineSchema,
+  async () => (await import("./version.js")).defineVersion,
+  async () => (await import("./services.js")).defineServices,
+  async () => (await import("./logs.js")).defineLogs,
+  async () => (await import("./dmesg.js")).defineDmesg,
+  async () => (await import("./get.js")).defineGet,
+  async () => (await import("./apply-config.js")).defineApplyConfig,
+  async () => (await import("./upgrade.js")).defineUpgrade,
+  async () => (await import("./reboot.js")).defineReboot,
+  async () => (await import("./bootstrap.js")).defineBootstrap,
+  async () => (await import("./kubeconfig.js")).defineKubeconfig,
+  async () => (await import("./sim.js")).defineSim,
+  async () => (await import("./schematic.js")).defineSchematic,
 ];

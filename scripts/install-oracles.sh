@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Installs the conformance suite's reference implementations ("oracles") into a git-ignored cache:
+#   talos-oracle  our Go program on Talos machinery (conformance/oracle), go build
+#   sops          getsops/sops, go install at a pinned version
+#   talhelper     budimanjojo/talhelper, built from the pinned module conformance/oracle/tools/talhelper
+# Idempotent: a tool is rebuilt only when its stamp (version, go.sum hash, Go version) changed.
+# Fails (non-zero) when Go or a module cannot be had — the conformance suite never runs without its oracles.
+# Override the destination with TALFORM_ORACLE_BIN_DIR (the test helpers read the same variable).
+set -euo pipefail
+
+SOPS_VERSION=v3.13.3
+TALHELPER_VERSION=v3.1.16
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BIN_DIR=${TALFORM_ORACLE_BIN_DIR:-$ROOT/.cache/bin}
+mkdir -p "$BIN_DIR"
+
+die() { echo "install-oracles: $*" >&2; exit 1; }
+
+command -v go >/dev/null 2>&1 || die "Go is not installed (need Go >= 1.26, https://go.dev/dl/); the conformance suite cannot run without it"
+GO_VERSION=$(go env GOVERSION)
+
+# -buildvcs=false: the oracle sits inside this repository (possibly a git worktree); its VCS state is irrelevant.
+export GOFLAGS="-buildvcs=false -trimpath"
+
+started=$SECONDS
+
+if command -v sha256sum >/dev/null 2>&1; then sha256() { sha256sum; }; else sha256() { shasum -a 256; }; fi
+hash_files() { cat "$@" | sha256 | cut -d' ' -f1; }
+
+# install NAME STAMP COMMAND...: runs COMMAND (which must write "$OUT") unless BIN_DIR/NAME exists with the same
+# stamp, then moves the result into place, so an interrupted build never leaves a half-written binary behind.
+install() {
+  local name=$1 stamp=$2
+  shift 2
+  local bin=$BIN_DIR/$name stampfile=$BIN_DIR/.$name.stamp
+  if [ -x "$bin" ] && [ -f "$stampfile" ] && [ "$(cat "$stampfile")" = "$stamp" ]; then
+    echo "  $name: up to date ($stamp)"
+    return
+  fi
+  local t0=$SECONDS tmp
+  tmp=$(mktemp -d "$BIN_DIR/.build-$name.XXXXXX")
+  echo "  $name: building ($stamp)…"
+  if ! OUT=$tmp/$name "$@"; then
+    rm -rf "$tmp"
+    die "building $name failed (see the go output above); check network access to the Go module proxy ($(go env GOPROXY))"
+  fi
+  mv -f "$tmp/$name" "$bin"
+  rm -rf "$tmp"
+  echo "$stamp" >"$stampfile"
+  echo "  $name: installed in $((SECONDS - t0))s -> $bin"
+}
+
+build_oracle() {
+  (cd "$ROOT/conformance/oracle" && go build -o "$OUT" .)
+}
+
+build_sops() {
+  # go install writes into GOBIN; the module proxy serves the tagged release with its go.sum checked by sumdb.
+  GOBIN=$(dirname "$OUT") go install "github.com/getsops/sops/v3/cmd/sops@$SOPS_VERSION"
+}
+
+build_talhelper() {
+  # `go install talhelper@version` asks the proxy for @v/list (deprecation check), which this proxy refuses, so we
+  # build it as a tool of a pinned module of ours. The ldflag is what talhelper's release build sets for --version.
+  (cd "$ROOT/conformance/oracle/tools/talhelper" &&
+    go build -ldflags "-X github.com/budimanjojo/talhelper/v3/cmd.version=$TALHELPER_VERSION" \
+      -o "$OUT" github.com/budimanjojo/talhelper/v3)
+}
+
+ORACLE_SRC=$(cd conformance/oracle && find . -path ./tools -prune -o \( -name '*.go' -o -name go.mod -o -name go.sum \) -print | LC_ALL=C sort)
+ORACLE_STAMP="talos-oracle $(cd conformance/oracle && hash_files $ORACLE_SRC) $GO_VERSION"
+TALHELPER_STAMP="talhelper $TALHELPER_VERSION $(hash_files conformance/oracle/tools/talhelper/go.mod conformance/oracle/tools/talhelper/go.sum) $GO_VERSION"
+
+echo "install-oracles: $GO_VERSION, into $BIN_DIR"
+install talos-oracle "$ORACLE_STAMP" build_oracle
+install sops "sops $SOPS_VERSION $GO_VERSION" build_sops
+install talhelper "$TALHELPER_STAMP" build_talhelper
+echo "install-oracles: done in $((SECONDS - started))s"

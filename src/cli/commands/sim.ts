@@ -1,0 +1,130 @@
+import { spawn } from "node:child_process";
+import { existsSync, openSync } from "node:fs";
+import { resolve, join } from "node:path";
+import type { Command } from "commander";
+import { TalformError } from "../../diagnostics/index.js";
+import type { CliContext } from "../context.js";
+import type { NodeStatus } from "../../sim/control.js";
+import type { CommandDefiner } from "./index.js";
+
+const DEFAULT_STATE_DIR = ".talform-sim";
+
+export const defineSim: CommandDefiner = (program, ctx) => {
+  const sim = program.command("sim").description("simulated Talos nodes on loopback addresses (for demos and tests)");
+  const stateDir = (o: { stateDir?: string }) => resolve(ctx.cwd, o.stateDir ?? DEFAULT_STATE_DIR);
+  const subs: Command[] = [];
+
+  subs.push(
+    sim
+      .command("up")
+      .description("start one simulated node per spec node on its 127.x address, port 50000, in maintenance mode")
+      .requiredOption("--spec <file>", "fleet spec (YAML/JSON): clusterName, nodes[{hostname,address,controlPlane,talosVersion,schematicId?}], schematics?, osCA? (PEM; a throwaway CA is generated when absent)")
+      .option("--state-dir <dir>", `where the control socket, log and admin talosconfig live (default ${DEFAULT_STATE_DIR})`)
+      .option("--time-scale <factor>", "multiply every simulated duration (1 = a reboot takes ~2 s)", (v) => Number(v), 1)
+      .option("--seed <n>", "seed for boot ids, actor ids and etcd member ids", (v) => Number.parseInt(v, 10), 1)
+      .option("--detach", "run in the background and return once the nodes listen")
+      .action(async (o: { spec: string; stateDir?: string; timeScale: number; seed: number; detach?: boolean }) => {
+        const dir = stateDir(o);
+        if (o.detach) return detach(ctx, dir);
+        const { loadSpecFile, runSimulator } = await import("../../sim/control.js");
+        const spec = await loadSpecFile(resolve(ctx.cwd, o.spec)).catch((e: Error) => {
+          throw new TalformError(`${o.spec}: ${e.message}`, { code: "sim-spec" });
+        });
+        const running = await runSimulator(spec, { stateDir: dir, timeScale: o.timeScale, seed: o.seed }).catch((e: Error) => {
+          throw new TalformError(e.message, { code: "sim" });
+        });
+        ctx.stdout.write(
+          `simulated nodes in maintenance mode:\n${running.fleet.nodes.map((n) => `  ${n.spec.hostname}  ${n.address}:${n.spec.port ?? 50000}  ${n.talosVersion}  ${n.spec.controlPlane ? "controlplane" : "worker"}`).join("\n")}\n` +
+            `talosconfig: ${running.talosconfigPath}\nready\n`,
+        );
+        const onSignal = () => void running.stop();
+        process.once("SIGINT", onSignal);
+        process.once("SIGTERM", onSignal);
+        await running.done;
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      }),
+  );
+
+  subs.push(
+    sim
+      .command("down")
+      .description("stop the simulator of a state dir; nothing keeps listening afterwards")
+      .option("--state-dir <dir>", `state dir (default ${DEFAULT_STATE_DIR})`)
+      .action(async (o: { stateDir?: string }) => {
+        const { sendControl, socketPath } = await import("../../sim/control.js");
+        const dir = stateDir(o);
+        await control(() => sendControl(dir, { cmd: "stop" }));
+        for (let i = 0; i < 100 && existsSync(socketPath(dir)); i++) await new Promise((r) => setTimeout(r, 50));
+        ctx.stdout.write("simulator stopped\n");
+      }),
+  );
+
+  subs.push(
+    sim
+      .command("status")
+      .description("show each simulated node's stage, version and extensions")
+      .option("--state-dir <dir>", `state dir (default ${DEFAULT_STATE_DIR})`)
+      .option("--json", "print JSON")
+      .action(async (o: { stateDir?: string; json?: boolean }) => {
+        const { sendControl } = await import("../../sim/control.js");
+        const r = await control(() => sendControl(stateDir(o), { cmd: "status" }));
+        printStatus(ctx, r.nodes ?? [], o.json ?? false);
+      }),
+  );
+
+  subs.push(
+    sim
+      .command("fault")
+      .description("inject a fault: reboot-hang, slow-reboot=SECONDS, rollback-on-upgrade, apply-reject, unavailable=SECONDS, etcd-unhealthy, drop-extension=NAME, clear")
+      .argument("<node>", "hostname or address")
+      .argument("<fault>", "the fault")
+      .option("--state-dir <dir>", `state dir (default ${DEFAULT_STATE_DIR})`)
+      .action(async (node: string, fault: string, o: { stateDir?: string }) => {
+        const { sendControl } = await import("../../sim/control.js");
+        await control(() => sendControl(stateDir(o), { cmd: "fault", node, fault }));
+        ctx.stdout.write(`fault ${fault} injected into ${node}\n`);
+      }),
+  );
+
+  for (const c of [sim, ...subs]) c.configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) }).exitOverride();
+};
+
+async function control<T extends { ok: boolean }>(fn: () => Promise<T>): Promise<T & { nodes?: NodeStatus[] }> {
+  const r = await fn().catch((e: Error) => {
+    throw new TalformError(e.message, { code: "sim", hint: "start one with `talform sim up --spec FILE`" });
+  });
+  if (!r.ok) throw new TalformError((r as unknown as { error: string }).error, { code: "sim" });
+  return r as T & { nodes?: NodeStatus[] };
+}
+
+function printStatus(ctx: CliContext, nodes: readonly NodeStatus[], json: boolean): void {
+  if (json) {
+    ctx.stdout.write(JSON.stringify(nodes, null, 2) + "\n");
+    return;
+  }
+  const rows = [["HOSTNAME", "ADDRESS", "ROLE", "VERSION", "STAGE", "EXTENSIONS"], ...nodes.map((n) => [n.hostname, n.address, n.controlPlane ? "controlplane" : "worker", n.version, n.stage, n.extensions.join(",") || "-"])];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  ctx.stdout.write(rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("   ")).join("\n") + "\n");
+}
+
+/** Re-runs this CLI as a detached child (same node flags, e.g. tsx) and waits for its "ready" line in the log. */
+async function detach(ctx: CliContext, dir: string): Promise<void> {
+  const { mkdirSync, readFileSync } = await import("node:fs");
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const logPath = join(dir, "sim.log");
+  const log = openSync(logPath, "w", 0o600);
+  const args = process.argv.slice(2).filter((a) => a !== "--detach");
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...args], { cwd: ctx.cwd, detached: true, stdio: ["ignore", log, log], env: { ...process.env, ...ctx.env } });
+  child.unref();
+  for (let i = 0; i < 600; i++) {
+    const text = existsSync(logPath) ? readFileSync(logPath, "utf8") : "";
+    if (/^ready$/m.test(text)) {
+      ctx.stdout.write(text.replace(/^ready\n?/m, "") + `running in the background (pid ${child.pid}); stop with \`talform sim down\`\n`);
+      return;
+    }
+    if (child.exitCode !== null || /^error/m.test(text)) throw new TalformError(`the simulator failed to start:\n${text}`, { code: "sim" });
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new TalformError(`the simulator did not become ready; see ${logPath}`, { code: "sim" });
+}

@@ -1,0 +1,457 @@
+import * as http2 from "node:http2";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { stringify } from "yaml";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { create } from "@bufbuild/protobuf";
+import { EtcdMemberSchema, EtcdMemberStatusSchema, ServiceInfoSchema, type EtcdMember, type EtcdMemberStatus, type ServiceInfo } from "../gen/machine/machine_pb.js";
+import { createSelfSignedCertificate, generateKeyPair, issueCertificate, type CertificateAndKey } from "../pki/index.js";
+import { toNodeKeyPem } from "../talosapi/pem.js";
+import { X509Certificate } from "node:crypto";
+import { isLoopbackHost, spkiFingerprint, TALOS_API_PORT } from "../talosapi/transport.js";
+import { SimKubeApi } from "./kube.js";
+import { SimNode, type NodeHost } from "./node.js";
+import { seededRandom, type Random } from "./random.js";
+import { createHandler } from "./server.js";
+import { validateFleetSpec, type FleetSpec } from "./spec.js";
+import { tarGzSingleFile } from "../talosapi/targz.js";
+
+export interface FleetOptions {
+  /** Multiplies every simulated duration (1 = a reboot takes ~2 s; tests use ~0.01). */
+  readonly timeScale?: number;
+  /** Seed for boot ids, actor ids and etcd member ids (default 1). */
+  readonly seed?: number;
+}
+
+export interface Fleet {
+  readonly nodes: readonly SimNode[];
+  /** A node by hostname or address. */
+  node(name: string): SimNode;
+  /** Injects a fault (see `FAULT_NAMES`) into one node. */
+  fault(node: string, fault: string): void;
+  /** The SPKI fingerprint of a node's maintenance-mode certificate (what Talos prints for `--cert-fingerprint`). */
+  maintenanceFingerprint(node: string): string;
+  /** Stops every listener and timer; nothing keeps listening afterwards. */
+  stop(): Promise<void>;
+}
+
+interface Listener {
+  server: http2.Http2SecureServer;
+  sessions: Set<http2.ServerHttp2Session>;
+}
+
+/** The fleet's shared state: etcd, timers, listeners, and the cluster-wide answers nodes give. */
+export class SimCluster implements NodeHost {
+  readonly nodes: SimNode[] = [];
+  readonly random: Random;
+  readonly timeScale: number;
+  readonly schematics: Readonly<Record<string, readonly string[]>>;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly listeners = new Map<SimNode, Listener>();
+  private readonly serverCerts = new Map<SimNode, { normal: CertificateAndKey; maintenance: CertificateAndKey }>();
+  private stopped = false;
+  etcdBootstrapped = false;
+  private readonly etcdMembers_ = new Map<string, bigint>();
+  private readonly unavailable = new Set<SimNode>();
+  readonly kube: SimKubeApi;
+  private kubeStarting: Promise<void> | undefined;
+
+  constructor(
+    readonly spec: FleetSpec,
+    options: FleetOptions,
+  ) {
+    this.random = seededRandom(options.seed ?? 1);
+    this.timeScale = options.timeScale ?? 1;
+    this.schematics = spec.schematics ?? {};
+    this.kube = new SimKubeApi(this, spec.osCA);
+  }
+
+  /** The simulated kube-apiserver comes up with the cluster (at bootstrap), on the loopback cluster endpoint. */
+  private startKube(node: SimNode): void {
+    const endpoint = this.spec.kubernetesEndpoint ?? node.config?.controlPlaneEndpoint;
+    if (!endpoint || this.kubeStarting) return;
+    let url: URL;
+    try {
+      url = new URL(endpoint);
+    } catch {
+      node.log("kubelet", `kube-apiserver is not simulated: invalid endpoint ${endpoint}`);
+      return;
+    }
+    const host = url.hostname.replace(/^\[|\]$/g, "");
+    if (!isLoopbackHost(host)) {
+      node.log("kubelet", `kube-apiserver is not simulated: ${endpoint} is not a loopback address`);
+      return;
+    }
+    this.kubeStarting = this.kube.start(host, Number(url.port || 6443)).catch((e: Error) => node.log("kubelet", `kube-apiserver failed to listen on ${endpoint}: ${e.message}`));
+  }
+
+  now(): Date {
+    return new Date();
+  }
+
+  after(ms: number, fn: () => void): void {
+    if (this.stopped) return;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      if (!this.stopped) fn();
+    }, ms * this.timeScale);
+    this.timers.add(t);
+  }
+
+  lookup(name: string): SimNode | undefined {
+    return this.nodes.find((n) => n.address === name || n.hostname === name || n.spec.hostname === name);
+  }
+
+  // --- listeners ------------------------------------------------------------------------------------------------
+
+  async prepareCerts(node: SimNode): Promise<void> {
+    const now = new Date();
+    const notAfter = new Date(now.getTime() + 24 * 3600 * 1000);
+    const normal = await issueCertificate(this.spec.osCA, generateKeyPair("ed25519"), {
+      notBefore: new Date(now.getTime() - 60_000),
+      notAfter,
+      keyUsages: ["digitalSignature"],
+      extKeyUsages: ["serverAuth"],
+      ipAddresses: [node.address],
+      dnsNames: [node.spec.hostname, "localhost"],
+    });
+    // Maintenance mode serves a certificate from a per-boot CA the client cannot know (it may pin the fingerprint).
+    const maintenance = await createSelfSignedCertificate(generateKeyPair("ed25519"), {
+      notBefore: new Date(now.getTime() - 60_000),
+      notAfter,
+      keyUsages: ["digitalSignature"],
+      extKeyUsages: ["serverAuth"],
+      ipAddresses: [node.address],
+      dnsNames: [node.spec.hostname],
+    });
+    this.serverCerts.set(node, { normal, maintenance });
+  }
+
+  maintenanceCertificate(node: SimNode): string {
+    return this.serverCerts.get(node)!.maintenance.crt;
+  }
+
+  async startListener(node: SimNode, mode: "maintenance" | "normal"): Promise<void> {
+    if (this.stopped || this.listeners.has(node)) return;
+    const certs = this.serverCerts.get(node)!;
+    const cert = mode === "normal" ? certs.normal : certs.maintenance;
+    const server = http2.createSecureServer(
+      {
+        cert: cert.crt,
+        key: toNodeKeyPem(cert.key),
+        minVersion: "TLSv1.2",
+        ALPNProtocols: ["h2"],
+        ...(mode === "normal" ? { ca: this.spec.osCA.crt, requestCert: true, rejectUnauthorized: true } : { requestCert: false }),
+      },
+      createHandler(this, node, mode),
+    );
+    const listener: Listener = { server, sessions: new Set() };
+    server.on("session", (s) => {
+      listener.sessions.add(s);
+      s.on("close", () => listener.sessions.delete(s));
+    });
+    this.listeners.set(node, listener);
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(node.spec.port ?? TALOS_API_PORT, node.address, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    }).catch((e: Error) => {
+      this.listeners.delete(node);
+      throw new Error(`node ${node.spec.hostname}: cannot listen on ${node.address}:${node.spec.port ?? TALOS_API_PORT}: ${e.message}`);
+    });
+  }
+
+  async stopListener(node: SimNode): Promise<void> {
+    const l = this.listeners.get(node);
+    if (!l) return;
+    this.listeners.delete(node);
+    const closed = new Promise<void>((r) => l.server.close(() => r()));
+    for (const s of l.sessions) s.destroy();
+    await closed;
+  }
+
+  onRunning(node: SimNode): void {
+    if (node.controlPlane && this.etcdBootstrapped && !this.etcdMembers_.has(node.hostname)) {
+      this.etcdMembers_.set(node.hostname, this.random.u64());
+      node.log("etcd", `member ${node.hostname} joined the cluster`);
+    }
+  }
+
+  // --- faults ---------------------------------------------------------------------------------------------------
+
+  fault(name: string, fault: string): void {
+    const node = this.lookup(name);
+    if (!node) throw new Error(`unknown node "${name}" (known: ${this.nodes.map((n) => `${n.spec.hostname} (${n.address})`).join(", ")})`);
+    const [kind, arg] = fault.split("=", 2) as [string, string | undefined];
+    const seconds = () => {
+      const s = Number(arg);
+      if (arg === undefined || !Number.isFinite(s) || s < 0) throw new Error(`fault ${kind} needs a number of seconds, e.g. ${kind}=10`);
+      return s;
+    };
+    switch (kind) {
+      case "reboot-hang":
+        node.faults.rebootHang = true;
+        break;
+      case "slow-reboot":
+        node.faults.slowRebootSeconds = seconds();
+        break;
+      case "rollback-on-upgrade":
+        node.faults.rollbackOnUpgrade = true;
+        break;
+      case "apply-reject":
+        node.faults.applyReject = true;
+        break;
+      case "etcd-unhealthy":
+        node.faults.etcdUnhealthy = true;
+        node.log("etcd", "health check failed: context deadline exceeded");
+        break;
+      case "drop-extension":
+        if (!arg) throw new Error("fault drop-extension needs an extension name, e.g. drop-extension=siderolabs/iscsi-tools");
+        node.faults.dropExtensions.add(arg);
+        break;
+      case "unavailable": {
+        const s = seconds();
+        const mode = node.inMaintenance ? "maintenance" : "normal";
+        this.unavailable.add(node);
+        void this.stopListener(node).then(() =>
+          this.after(s * 1000, () => {
+            this.unavailable.delete(node);
+            if (node.up) void this.startListener(node, mode);
+          }),
+        );
+        break;
+      }
+      case "clear":
+        node.clearFaults();
+        break;
+      default:
+        throw new Error(`unknown fault "${fault}"; known: reboot-hang, slow-reboot=SECONDS, rollback-on-upgrade, apply-reject, unavailable=SECONDS, etcd-unhealthy, drop-extension=NAME, clear`);
+    }
+  }
+
+  // --- services, etcd, files ------------------------------------------------------------------------------------
+
+  etcdHealthy(node: SimNode): boolean {
+    return this.etcdMembers_.has(node.hostname) && node.stage === "running" && !node.faults.etcdUnhealthy && !this.unavailable.has(node);
+  }
+
+  services(node: SimNode): ServiceInfo[] {
+    const ts = timestampFromDate(this.now());
+    return node.serviceIds().map((id) => {
+      let state = "Running";
+      let healthy = true;
+      let message = "Health check successful";
+      if (id === "etcd") {
+        if (!this.etcdBootstrapped) {
+          state = "Preparing";
+          healthy = false;
+          message = "Waiting for etcd to be bootstrapped (talform bootstrap)";
+        } else if (!this.etcdHealthy(node)) {
+          healthy = false;
+          message = "context deadline exceeded";
+        }
+      }
+      return create(ServiceInfoSchema, {
+        id,
+        state,
+        events: { events: [{ msg: message, state, ts }] },
+        health: { unknown: false, healthy, lastMessage: message, lastChange: ts },
+      });
+    });
+  }
+
+  bootstrap(node: SimNode): void {
+    if (node.inMaintenance || node.stage !== "running") throw new ConnectError("bootstrap is not available yet: the node is not running", Code.FailedPrecondition);
+    if (!node.controlPlane) throw new ConnectError("bootstrap is only available on control plane nodes", Code.FailedPrecondition);
+    if (this.etcdBootstrapped) throw new ConnectError("etcd data directory is not empty", Code.AlreadyExists);
+    this.etcdBootstrapped = true;
+    this.startKube(node);
+    for (const n of [node, ...this.nodes.filter((x) => x !== node && x.stage === "running")]) this.onRunning(n);
+    node.log("etcd", "bootstrapped a new etcd cluster");
+  }
+
+  private requireEtcdRunning(node: SimNode): void {
+    if (!this.etcdBootstrapped || !this.etcdMembers_.has(node.hostname)) throw new ConnectError("etcd is not running on this node (bootstrap the cluster first)", Code.FailedPrecondition);
+    if (!this.etcdHealthy(node)) throw new ConnectError("etcdserver: request timed out (etcd on this node is unhealthy)", Code.Unavailable);
+  }
+
+  private quorum(): boolean {
+    const healthy = this.nodes.filter((n) => this.etcdHealthy(n)).length;
+    return healthy > this.etcdMembers_.size / 2;
+  }
+
+  etcdMembers(node: SimNode): EtcdMember[] {
+    this.requireEtcdRunning(node);
+    if (!this.quorum()) throw new ConnectError("etcdserver: no leader (etcd has lost quorum)", Code.Unavailable);
+    return [...this.etcdMembers_].map(([hostname, id]) => {
+      const n = this.lookup(hostname);
+      const ip = n?.address ?? hostname;
+      return create(EtcdMemberSchema, { id, hostname, peerUrls: [`https://${ip}:2380`], clientUrls: [`https://${ip}:2379`], isLearner: false });
+    });
+  }
+
+  etcdStatus(node: SimNode): EtcdMemberStatus {
+    this.requireEtcdRunning(node);
+    const leader = [...this.etcdMembers_].find(([h]) => this.etcdHealthy(this.lookup(h)!))?.[1] ?? 0n;
+    return create(EtcdMemberStatusSchema, {
+      memberId: this.etcdMembers_.get(node.hostname)!,
+      protocolVersion: "3.5.0",
+      storageVersion: "3.5.0",
+      dbSize: 4n * 1024n * 1024n,
+      dbSizeInUse: 2n * 1024n * 1024n,
+      leader,
+      raftIndex: BigInt(node.revision),
+      raftTerm: 2n,
+      raftAppliedIndex: BigInt(node.revision),
+      errors: [],
+      isLearner: false,
+    });
+  }
+
+  etcdSnapshot(node: SimNode): Uint8Array {
+    this.requireEtcdRunning(node);
+    const members = [...this.etcdMembers_.keys()].join(",");
+    return new Uint8Array(Buffer.from(`talform-sim etcd snapshot\ncluster=${this.spec.clusterName}\nmembers=${members}\n`));
+  }
+
+  /** Talos checks the etcd cluster before upgrading a control plane (`ValidateForUpgrade`); `--force` skips it. */
+  requireEtcdQuorumWithout(node: SimNode): void {
+    if (!this.etcdBootstrapped) return;
+    for (const [hostname] of this.etcdMembers_) {
+      const n = this.lookup(hostname);
+      if (!n || !this.etcdHealthy(n)) throw new ConnectError(`etcd member ${hostname} is not healthy; all members must be healthy to upgrade ${node.hostname} (use --force to skip)`, Code.FailedPrecondition);
+    }
+  }
+
+  readFile(node: SimNode, path: string): string | undefined {
+    switch (path) {
+      case "/proc/sys/kernel/random/boot_id":
+        return `${node.bootId}\n`;
+      case "/proc/modules": {
+        const base = ["overlay", "br_netfilter", "nf_conntrack"];
+        const fromExt = node.visibleExtensions().map((e) => (e.split("/").pop() ?? e).replace(/-kernel-modules.*$|-tools$|-driver.*$/, "").replace(/-/g, "_"));
+        return [...base, ...fromExt].map((m, i) => `${m} ${16384 + i * 4096} 0 - Live 0x0000000000000000`).join("\n") + "\n";
+      }
+      case "/etc/os-release":
+        return `NAME="Talos"\nID=talos\nVERSION_ID=${node.talosVersion}\nPRETTY_NAME="Talos (${node.talosVersion})"\n`;
+      default:
+        return undefined;
+    }
+  }
+
+  /** Logs of the Kubernetes containers this node runs (static pods on control planes, kube-proxy everywhere). */
+  kubernetesContainerLog(node: SimNode, id: string): string[] | undefined {
+    if (node.inMaintenance) return undefined;
+    const pods = [...(node.controlPlane ? ["kube-apiserver", "kube-controller-manager", "kube-scheduler"] : []), "kube-proxy"].map((p) => `kube-system/${p}-${node.hostname}`);
+    const pod = pods.find((p) => p === id || p.split("/")[1] === id || id.startsWith(`${p}:`));
+    if (!pod) return undefined;
+    return [`${this.now().toISOString()} ${pod} started (boot ${node.bootId})`];
+  }
+
+  async kubeconfigArchive(node: SimNode): Promise<Uint8Array> {
+    if (!node.config) throw new ConnectError("no machine configuration", Code.FailedPrecondition);
+    await this.kubeStarting;
+    const server = this.spec.kubernetesEndpoint ?? node.config.controlPlaneEndpoint ?? `https://${node.address}:6443`;
+    const now = new Date();
+    const client = await issueCertificate(this.spec.osCA, generateKeyPair("ed25519"), {
+      organizations: ["system:masters"],
+      commonName: "admin",
+      notBefore: new Date(now.getTime() - 60_000),
+      notAfter: new Date(now.getTime() + 365 * 24 * 3600 * 1000),
+      keyUsages: ["digitalSignature"],
+      extKeyUsages: ["clientAuth"],
+    });
+    const b64 = (s: string) => Buffer.from(s).toString("base64");
+    const name = this.spec.clusterName;
+    const kubeconfig = stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [{ name, cluster: { server, "certificate-authority-data": b64(this.spec.osCA.crt) } }],
+      users: [{ name: `admin@${name}`, user: { "client-certificate-data": b64(client.crt), "client-key-data": b64(toNodeKeyPem(client.key)) } }],
+      contexts: [{ name: `admin@${name}`, context: { cluster: name, namespace: "default", user: `admin@${name}` } }],
+      "current-context": `admin@${name}`,
+    });
+    return tarGzSingleFile("kubeconfig", Buffer.from(kubeconfig), now);
+  }
+
+  resourceVersion(node: SimNode): number {
+    return node.revision;
+  }
+
+  // --- health ---------------------------------------------------------------------------------------------------
+
+  /** `ClusterService.HealthCheck`: the node runs the checks and streams `waiting for …` lines (talos-api.md §3.1). */
+  async *healthCheck(_from: SimNode, cpNames: readonly string[], workerNames: readonly string[], waitMs: number, signal: AbortSignal): AsyncGenerator<string> {
+    const resolve = (names: readonly string[]) =>
+      names.map((n) => {
+        const node = this.lookup(n);
+        if (!node) throw new ConnectError(`unknown node ${n}`, Code.InvalidArgument);
+        return node;
+      });
+    const cps = cpNames.length > 0 ? resolve(cpNames) : this.nodes.filter((n) => n.controlPlane);
+    const workers = workerNames.length > 0 ? resolve(workerNames) : this.nodes.filter((n) => !n.controlPlane);
+    const all = [...cps, ...workers];
+    yield `discovered nodes: ${JSON.stringify(all.map((n) => n.address))}`;
+    const checks: [string, () => string | undefined][] = [
+      ["etcd to be healthy", () => cps.filter((n) => !this.etcdHealthy(n)).map((n) => `${n.address}: service "etcd" not healthy`)[0]],
+      ["etcd members to be consistent across nodes", () => (this.etcdMembers_.size === cps.length ? undefined : `expected ${cps.length} etcd members, found ${this.etcdMembers_.size}`)],
+      ["etcd members to be control plane nodes", () => [...this.etcdMembers_.keys()].find((h) => !cps.some((n) => n.hostname === h))?.concat(" is not a control plane node")],
+      ["apid to be ready", () => all.filter((n) => !n.up || this.unavailable.has(n)).map((n) => `${n.address}: rpc error: code = Unavailable`)[0]],
+      ["kubelet to be healthy", () => cps.filter((n) => n.stage !== "running").map((n) => `${n.address}: service "kubelet" not running`)[0]],
+      ["all nodes to finish boot sequence", () => all.filter((n) => n.stage !== "running").map((n) => `${n.address}: stage ${n.stage}`)[0]],
+    ];
+    const deadline = Date.now() + waitMs;
+    for (const [name, check] of checks) {
+      let err = check();
+      if (err !== undefined) yield `waiting for ${name}: ${err}`;
+      while (err !== undefined) {
+        if (Date.now() >= deadline || signal.aborted) throw new ConnectError(`${name}: ${err}`, Code.DeadlineExceeded);
+        await new Promise((r) => setTimeout(r, Math.min(Math.max(5, 500 * this.timeScale), Math.max(1, deadline - Date.now()))));
+        err = check();
+      }
+      yield `waiting for ${name}: OK`;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    await this.kubeStarting;
+    await Promise.all([...this.listeners.keys()].map((n) => this.stopListener(n)));
+    await this.kube.stop();
+  }
+}
+
+/** Starts one simulated Talos node per spec node, each in maintenance mode on its loopback address. */
+export async function startFleet(specInput: FleetSpec, options: FleetOptions = {}): Promise<Fleet> {
+  const spec = validateFleetSpec(specInput);
+  const cluster = new SimCluster(spec, options);
+  for (const n of spec.nodes) cluster.nodes.push(new SimNode(n, cluster, cluster.random));
+  try {
+    for (const node of cluster.nodes) {
+      await cluster.prepareCerts(node);
+      await cluster.startListener(node, "maintenance");
+      node.enterMaintenance();
+    }
+  } catch (e) {
+    await cluster.stop();
+    throw e;
+  }
+  return {
+    nodes: cluster.nodes,
+    node(name) {
+      const n = cluster.lookup(name);
+      if (!n) throw new Error(`unknown node "${name}"`);
+      return n;
+    },
+    fault: (node, fault) => cluster.fault(node, fault),
+    maintenanceFingerprint(name) {
+      const n = cluster.lookup(name);
+      if (!n) throw new Error(`unknown node "${name}"`);
+      return spkiFingerprint(new X509Certificate(cluster.maintenanceCertificate(n)).raw);
+    },
+    stop: () => cluster.stop(),
+  };
+}

@@ -1,0 +1,5 @@
+export { startFleet, type Fleet, type FleetOptions } from "./cluster.js";
+export { validateFleetSpec, parseFleetSpec, type FleetSpec, type SimNodeSpec } from "./spec.js";
+export { FAULT_NAMES, type SimNode } from "./node.js";
+export { runSimulator, loadSpecFile, sendControl, type RunningSimulator, type NodeStatus } from "./control.js";
+export { fleetSpecFromTalconfig, type TalconfigLike } from "./from-talconfig.js";
