@@ -154,3 +154,13 @@ test("talform genconfig CLI: writes files; --dry-run; bad mode is a usage error"
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /not a mode/);
 });
+
+test("talform validate says when clusterconfig is stale", async () => {
+  const dir = await project();
+  assert.equal((await runCliCaptured(["genconfig"], { cwd: dir })).code, 0);
+  const fresh = await runCliCaptured(["validate"], { cwd: dir });
+  assert.doesNotMatch(fresh.stdout, /clusterconfig-stale/);
+  await writeFile(join(dir, "w1.yaml"), "machine:\n  env:\n    A: changed\n");
+  const stale = await runCliCaptured(["validate"], { cwd: dir });
+  assert.match(stale.stdout, /warning\[clusterconfig-stale\]: clusterconfig is stale — run genconfig \(w1\.yaml changed\)/);
+});

@@ -1,0 +1,101 @@
+// talform genconfig vs the real talhelper v3.1.16 genconfig, on talhelper's own example (SOPS-encrypted env and
+// secrets, @file patches, group patches, templates, multi-document extras), per Talos minor 1.10–1.13. The node
+// configs must be semantically identical (every document, every field); the only normalization is FileMode
+// (`0o644` vs `420`, the same value) — see docs/compat-talhelper.md. Both outputs must pass Talos's validation.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { chmod, cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { isDeepStrictEqual } from "node:util";
+import { parseAllDocuments } from "yaml";
+import { runGenconfig } from "../src/genconfig/index.js";
+import type { SopsDecryptor } from "../src/talconfig/index.js";
+import { referencePath, runOracle, runOracleJson } from "./support/oracles.js";
+
+interface ValidateReport {
+  files: { file: string; ok: boolean; errors: string[]; warnings: string[] }[];
+}
+
+async function makeWritable(dir: string): Promise<void> {
+  await chmod(dir, 0o700);
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) await makeWritable(path);
+    else await chmod(path, 0o600);
+  }
+}
+
+/** A decryptor on the sops oracle (talform's own SOPS module is wired in the CLI). */
+function sopsOracleDecryptor(dir: string): SopsDecryptor {
+  return {
+    isEncrypted: (text) => /^sops:\s*$/m.test(text) || /"sops"\s*:/.test(text) || /^sops_\w+=/m.test(text),
+    decrypt: async (_text, path) => {
+      const r = await runOracle("sops", ["-d", path], { cwd: dir, env: { SOPS_AGE_KEY_FILE: join(dir, "key.txt"), SOPS_AGE_KEY: undefined } });
+      if (r.code !== 0) throw new Error(`sops -d ${path}: ${r.stderr}`);
+      return r.stdout;
+    },
+  };
+}
+
+/** Documents keyed by kind/name, FileMode written as 0o… read as its number. */
+function documents(text: string): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  for (const d of parseAllDocuments(text)) {
+    const js = d.toJS() as Record<string, unknown> | null;
+    if (!js) continue;
+    const files = (js.machine as { files?: { permissions?: unknown }[] } | undefined)?.files;
+    for (const f of files ?? []) if (typeof f.permissions === "string" && /^0o[0-7]+$/.test(f.permissions)) f.permissions = parseInt(f.permissions.slice(2), 8);
+    out.set(js.kind ? `${String(js.kind)}/${String(js.name ?? "")}` : "v1alpha1", js);
+  }
+  return out;
+}
+
+function differences(a: unknown, b: unknown, path: string, out: string[]): void {
+  if (isDeepStrictEqual(a, b)) return;
+  if (a && b && typeof a === "object" && typeof b === "object" && !Array.isArray(a) && !Array.isArray(b)) {
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) differences((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`, out);
+    return;
+  }
+  out.push(`${path}: talhelper ${JSON.stringify(a)} ≠ talform ${JSON.stringify(b)}`);
+}
+
+const VERSIONS: [string, string][] = [
+  ["v1.10.9", "v1.33.6"],
+  ["v1.11.6", "v1.34.1"],
+  ["v1.12.0", "v1.35.0"],
+  ["v1.13.9", "v1.36.3"],
+];
+
+for (const [talos, k8s] of VERSIONS) {
+  test(`talhelper example, Talos ${talos}: talform's node configs equal talhelper's and pass Talos validation (metal)`, async () => {
+    const dir = await mkdtemp(join(tmpdir(), "talform-conformance-genconfig-"));
+    try {
+      await cp(referencePath("talhelper-fixtures", "example"), dir, { recursive: true });
+      await makeWritable(dir);
+      const cfgPath = join(dir, "talconfig.yaml");
+      const cfg = (await readFile(cfgPath, "utf8")).replace(/^talosVersion: .*$/m, `talosVersion: ${talos}`).replace(/^kubernetesVersion: .*$/m, `kubernetesVersion: ${k8s}`);
+      await writeFile(cfgPath, cfg);
+      const env = { SOPS_AGE_KEY_FILE: "key.txt", SOPS_AGE_KEY: undefined };
+      const gen = await runOracle("talhelper", ["genconfig", "--offline-mode", "-o", "theirs"], { cwd: dir, env });
+      assert.equal(gen.code, 0, gen.stderr + gen.stdout);
+
+      const ours = await runGenconfig({ configPath: cfgPath, outDir: "ours", cwd: dir, env: {}, decryptor: sopsOracleDecryptor(dir) });
+      assert.equal(ours.generated.configs.length, 2);
+      for (const c of ours.generated.configs) {
+        const theirs = documents(await readFile(join(dir, "theirs", c.name), "utf8"));
+        const mine = documents(c.text);
+        const diffs: string[] = [];
+        for (const id of new Set([...theirs.keys(), ...mine.keys()])) differences(theirs.get(id), mine.get(id), id, diffs);
+        assert.deepEqual(diffs, [], c.name);
+        assert.deepEqual([...mine.keys()], [...theirs.keys()], `${c.name}: document order`);
+      }
+
+      const files = ours.generated.configs.map((c) => join(dir, "ours", c.name));
+      const { report } = await runOracleJson<ValidateReport>(["validate", "--mode", "metal", ...files]);
+      for (const f of report.files) assert.deepEqual(f.errors, [], f.file);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+}
