@@ -1,0 +1,189 @@
+// Every config talform's genconfig renders passes Talos's own strict validation in metal mode (the talos-oracle on
+// machinery v1.13.9, for Talos 1.10–1.13; Talos 1.14 configs are checked with talform's strict v1.14 decoder and
+// validation until the oracle moves to v1.14 machinery — see docs/conformance.md): a synthetic matrix of the seed's
+// node types × Talos versions, the examples/ homelab, and the talhelper multidocs fixtures as nodes.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { contractFor } from "../src/contract/index.js";
+import { runGenconfig } from "../src/genconfig/index.js";
+import { decodeMachineConfig, validateMachineConfig, parseYamlDocuments, type YamlMap } from "../src/machineconfig/index.js";
+import { encodeTestBundle, makeTestBundle } from "../src/machineconfig/test-support.js";
+import { runValidate, type SopsDecryptor } from "../src/talconfig/index.js";
+import { referencePath, repoRoot, runOracle, runOracleJson } from "./support/oracles.js";
+
+interface ValidateReport {
+  files: { file: string; ok: boolean; errors: string[]; warnings: string[] }[];
+}
+
+const bundleText = encodeTestBundle(await makeTestBundle());
+
+const NODE_TYPES = `
+  - hostname: cp-1
+    ipAddress: 192.168.10.11
+    controlPlane: true
+    installDisk: /dev/sda
+    certSANs: [cp-1.home.arpa]
+    nameservers: [1.1.1.1, 1.0.0.1]
+    kernelModules: [{name: br_netfilter, parameters: [nf_conntrack_max=131072]}]
+    nodeLabels: {topology.kubernetes.io/zone: rack-a, installer: '{{ .MachineConfig.MachineType }}'}
+    nodeAnnotations: {owner: homelab}
+    machineFiles:
+      - {content: "hello\\n", permissions: 0o644, path: /var/etc/hello.txt, op: create}
+    networkInterfaces:
+      - interface: eth0
+        addresses: [192.168.10.11/24]
+        routes: [{network: 0.0.0.0/0, gateway: 192.168.10.1}]
+        vip: {ip: 192.168.10.10}
+  - hostname: gpu-1
+    ipAddress: 192.168.10.21
+    installDiskSelector: {model: "Samsung*"}
+    presets: [nvidia-gpu]
+    nodeTaints: {nvidia.com/gpu: "true:NoSchedule"}
+    schematic:
+      customization:
+        extraKernelArgs: [net.ifnames=0]
+        systemExtensions: {officialExtensions: [siderolabs/nonfree-kmod-nvidia-production, siderolabs/nvidia-container-toolkit-production]}
+    networkInterfaces:
+      - deviceSelector: {hardwareAddr: "a8:a1:59:*"}
+        addresses: [192.168.10.21/24]
+        routes: [{network: 0.0.0.0/0, gateway: 192.168.10.1}]
+  - hostname: storage-1
+    ipAddress: 192.168.10.31
+    installDisk: /dev/nvme0n1
+    presets: [longhorn]
+    userVolumes:
+      - name: longhorn
+        provisioning: {diskSelector: {match: disk.transport == "nvme" && !system_disk}, minSize: 100GiB}
+        filesystem: {type: xfs}
+    volumes:
+      - name: EPHEMERAL
+        provisioning: {maxSize: 200GiB}
+    ingressFirewall:
+      defaultAction: block
+      rules:
+        - name: kubelet-ingress
+          portSelector: {ports: [10250], protocol: tcp}
+          ingress: [{subnet: 192.168.10.0/24, except: 192.168.10.1/32}]
+    extensionServices:
+      - name: nut-client
+        configFiles: [{content: "MONITOR ups@nas 1 monuser secret secondary", mountPath: /usr/local/etc/nut/upsmon.conf}]
+        environment: [UPS_NAME=ups]
+    networkInterfaces:
+      - interface: eth0
+        dhcp: true
+  - hostname: net-1
+    ipAddress: 192.168.10.41
+    installDisk: /dev/sda
+    disableSearchDomain: true
+    nameservers: [192.168.10.1]
+    networkInterfaces:
+      - interface: bond0
+        bond: {mode: 802.3ad, lacpRate: fast, xmitHashPolicy: layer3+4, miimon: 100, deviceSelectors: [{hardwareAddr: "00:50:56:*"}, {driver: mlx5_core}]}
+        addresses: [192.168.10.41/24]
+        routes: [{network: 0.0.0.0/0, gateway: 192.168.10.1}]
+        mtu: 9000
+        vlans:
+          - {vlanId: 20, addresses: [10.20.0.41/24]}
+          - {vlanId: 30, dhcp: true}
+      - interface: br0
+        bridge: {interfaces: [eth2], stp: {enabled: true}}
+        addresses: [10.30.0.41/24]
+      - interface: wg0
+        wireguard:
+          privateKey: 6NtibgkNWGSLp7ud6NgZr9k3kNhlQiaJCVW6vN+j9UY=
+          listenPort: 51820
+          peers:
+            - {publicKey: kyiu4YOZqX+7tY4fdiIRNDe2lSEvlun76EWtD/jP1hU=, endpoint: "192.168.1.3:51820", allowedIPs: [10.99.0.0/24], persistentKeepaliveInterval: 25s}
+        addresses: [10.99.0.41/24]
+  - hostname: dhcp-1
+    ipAddress: 192.168.10.51
+    installDisk: /dev/sda
+    ignoreHostname: true
+    networkInterfaces:
+      - deviceSelector: {busPath: "0000:02:00.0", physical: true}
+        dhcp: true
+        dhcpOptions: {ipv6: true, routeMetric: 1024}
+`;
+
+const VERSIONS: [string, string][] = [
+  ["v1.10.9", "v1.33.6"],
+  ["v1.11.6", "v1.34.1"],
+  ["v1.12.0", "v1.35.0"],
+  ["v1.13.9", "v1.36.3"],
+  ["v1.14.1", "v1.36.3"],
+];
+
+async function validateAll(files: readonly string[], talosVersion: string): Promise<void> {
+  const contract = contractFor(talosVersion)!;
+  if (contract.multidocKubernetesConfigSupported()) {
+    // v1.14: the oracle (machinery v1.13.9) does not register the v1.14 kinds; talform's own strict decoder does.
+    for (const f of files) {
+      const text = await readFile(f, "utf8");
+      assert.deepEqual(decodeMachineConfig(text, contract, f).errors.map((e) => e.message), [], f);
+      const docs = parseYamlDocuments(text).documents as YamlMap[];
+      assert.deepEqual(validateMachineConfig(docs, contract, { mode: "metal" }).filter((d) => d.severity === "error"), [], f);
+    }
+    return;
+  }
+  const { report } = await runOracleJson<ValidateReport>(["validate", "--mode", "metal", ...files]);
+  assert.equal(report.files.length, files.length);
+  for (const f of report.files) assert.deepEqual(f.errors, [], f.file);
+}
+
+for (const [talos, k8s] of VERSIONS) {
+  test(`synthetic node types × Talos ${talos}: genconfig output passes Talos validation (metal)`, async () => {
+    const dir = await mkdtemp(join(tmpdir(), "talform-conformance-matrix-"));
+    try {
+      await writeFile(join(dir, "talconfig.yaml"), `clusterName: matrix\ntalosVersion: ${talos}\nkubernetesVersion: ${k8s}\nendpoint: https://192.168.10.10:6443\nadditionalApiServerCertSans: [k8s.home.arpa]\nnodes:${NODE_TYPES}`);
+      await writeFile(join(dir, "talsecret.yaml"), bundleText, { mode: 0o600 });
+      const r = await runGenconfig({ configPath: join(dir, "talconfig.yaml"), outDir: "out", cwd: dir, env: {} });
+      assert.equal(r.generated.configs.length, 5);
+      await validateAll(r.generated.configs.map((c) => join(dir, "out", c.name)), talos);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+test("talhelper multidocs fixture inputs as nodes × Talos versions pass Talos validation (metal)", async () => {
+  const inputs = ["node1", "node2", "node3"].map((n) => parse(readFileSync(referencePath("talhelper-fixtures", "multidocs", `${n}_input.yaml`), "utf8")) as Record<string, unknown>);
+  for (const [talos, k8s] of VERSIONS) {
+    const dir = await mkdtemp(join(tmpdir(), "talform-conformance-multidocs-"));
+    try {
+      const nodes = inputs.map((input, i) => ({ hostname: `node${i + 1}`, ipAddress: `192.168.20.${i + 11}`, controlPlane: i === 0, installDisk: "/dev/sda", ...input }));
+      await writeFile(join(dir, "talconfig.yaml"), JSON.stringify({ clusterName: "multidocs", talosVersion: talos, kubernetesVersion: k8s, endpoint: "https://192.168.20.10:6443", nodes }));
+      await writeFile(join(dir, "talsecret.yaml"), bundleText, { mode: 0o600 });
+      const r = await runGenconfig({ configPath: join(dir, "talconfig.yaml"), outDir: "out", cwd: dir, env: {} });
+      await validateAll(r.generated.configs.map((c) => join(dir, "out", c.name)), talos);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+});
+
+test("examples/homelab: validates cleanly, decrypts with the public example key, renders configs Talos accepts", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "talform-conformance-example-"));
+  try {
+    await cp(join(repoRoot, "examples", "homelab", "iac", "talos"), dir, { recursive: true });
+    const validation = await runValidate({ path: join(dir, "talconfig.yaml"), env: {} });
+    assert.deepEqual(validation.diagnostics.filter((d) => d.severity === "error").map((d) => d.message), []);
+    const decryptor: SopsDecryptor = {
+      isEncrypted: (text) => /^sops:\s*$/m.test(text),
+      decrypt: async (_text, path) => {
+        const r = await runOracle("sops", ["-d", path], { cwd: dir, env: { SOPS_AGE_KEY_FILE: join(dir, "example-age-key.txt"), SOPS_AGE_KEY: undefined } });
+        if (r.code !== 0) throw new Error(r.stderr);
+        return r.stdout;
+      },
+    };
+    const r = await runGenconfig({ configPath: join(dir, "talconfig.yaml"), outDir: "clusterconfig", cwd: dir, env: {}, decryptor });
+    assert.deepEqual(r.generated.configs.map((c) => c.name), ["homelab-cp-1.yaml", "homelab-cp-2.yaml", "homelab-cp-3.yaml", "homelab-gpu-1.yaml", "homelab-worker-1.yaml", "homelab-worker-2.yaml"]);
+    await validateAll(r.generated.configs.map((c) => join(dir, "clusterconfig", c.name)), "v1.13.9");
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
