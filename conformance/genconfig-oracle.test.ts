@@ -13,8 +13,9 @@ import { contractFor } from "../src/contract/index.js";
 import { runGenconfig } from "../src/genconfig/index.js";
 import { decodeMachineConfig, validateMachineConfig, parseYamlDocuments, type YamlMap } from "../src/machineconfig/index.js";
 import { encodeTestBundle, makeTestBundle } from "../src/machineconfig/test-support.js";
-import { runValidate, type SopsDecryptor } from "../src/talconfig/index.js";
-import { referencePath, repoRoot, runOracle, runOracleJson } from "./support/oracles.js";
+import { runValidate } from "../src/talconfig/index.js";
+import { createSopsDecryptor } from "../src/sops/index.js";
+import { referencePath, repoRoot, runOracleJson } from "./support/oracles.js";
 
 interface ValidateReport {
   files: { file: string; ok: boolean; errors: string[]; warnings: string[] }[];
@@ -172,14 +173,7 @@ test("examples/homelab: validates cleanly, decrypts with the public example key,
     await cp(join(repoRoot, "examples", "homelab", "iac", "talos"), dir, { recursive: true });
     const validation = await runValidate({ path: join(dir, "talconfig.yaml"), env: {} });
     assert.deepEqual(validation.diagnostics.filter((d) => d.severity === "error").map((d) => d.message), []);
-    const decryptor: SopsDecryptor = {
-      isEncrypted: (text) => /^sops:\s*$/m.test(text),
-      decrypt: async (_text, path) => {
-        const r = await runOracle("sops", ["-d", path], { cwd: dir, env: { SOPS_AGE_KEY_FILE: join(dir, "example-age-key.txt"), SOPS_AGE_KEY: undefined } });
-        if (r.code !== 0) throw new Error(r.stderr);
-        return r.stdout;
-      },
-    };
+    const decryptor = createSopsDecryptor({ SOPS_AGE_KEY_FILE: join(dir, "example-age-key.txt") });
     const r = await runGenconfig({ configPath: join(dir, "talconfig.yaml"), outDir: "clusterconfig", cwd: dir, env: {}, decryptor });
     assert.deepEqual(r.generated.configs.map((c) => c.name), ["homelab-cp-1.yaml", "homelab-cp-2.yaml", "homelab-cp-3.yaml", "homelab-gpu-1.yaml", "homelab-worker-1.yaml", "homelab-worker-2.yaml"]);
     await validateAll(r.generated.configs.map((c) => join(dir, "clusterconfig", c.name)), "v1.13.9");

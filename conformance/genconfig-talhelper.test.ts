@@ -1,7 +1,8 @@
 // talform genconfig vs the real talhelper v3.1.16 genconfig, on talhelper's own example (SOPS-encrypted env and
 // secrets, @file patches, group patches, templates, multi-document extras), per Talos minor 1.10–1.13. The node
 // configs must be semantically identical (every document, every field); the only normalization is FileMode
-// (`0o644` vs `420`, the same value) — see docs/compat-talhelper.md. Both outputs must pass Talos's validation.
+// (`0o644` vs `420`, the same value) — see docs/compat-talhelper.md. talform decrypts with its own SOPS module; its
+// output must pass Talos's validation.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { chmod, cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -10,7 +11,7 @@ import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { parseAllDocuments } from "yaml";
 import { runGenconfig } from "../src/genconfig/index.js";
-import type { SopsDecryptor } from "../src/talconfig/index.js";
+import { createSopsDecryptor } from "../src/sops/index.js";
 import { referencePath, runOracle, runOracleJson } from "./support/oracles.js";
 
 interface ValidateReport {
@@ -24,18 +25,6 @@ async function makeWritable(dir: string): Promise<void> {
     if (entry.isDirectory()) await makeWritable(path);
     else await chmod(path, 0o600);
   }
-}
-
-/** A decryptor on the sops oracle (talform's own SOPS module is wired in the CLI). */
-function sopsOracleDecryptor(dir: string): SopsDecryptor {
-  return {
-    isEncrypted: (text) => /^sops:\s*$/m.test(text) || /"sops"\s*:/.test(text) || /^sops_\w+=/m.test(text),
-    decrypt: async (_text, path) => {
-      const r = await runOracle("sops", ["-d", path], { cwd: dir, env: { SOPS_AGE_KEY_FILE: join(dir, "key.txt"), SOPS_AGE_KEY: undefined } });
-      if (r.code !== 0) throw new Error(`sops -d ${path}: ${r.stderr}`);
-      return r.stdout;
-    },
-  };
 }
 
 /** Documents keyed by kind/name, FileMode written as 0o… read as its number. */
@@ -80,7 +69,7 @@ for (const [talos, k8s] of VERSIONS) {
       const gen = await runOracle("talhelper", ["genconfig", "--offline-mode", "-o", "theirs"], { cwd: dir, env });
       assert.equal(gen.code, 0, gen.stderr + gen.stdout);
 
-      const ours = await runGenconfig({ configPath: cfgPath, outDir: "ours", cwd: dir, env: {}, decryptor: sopsOracleDecryptor(dir) });
+      const ours = await runGenconfig({ configPath: cfgPath, outDir: "ours", cwd: dir, env: {}, decryptor: createSopsDecryptor({ SOPS_AGE_KEY_FILE: join(dir, "key.txt") }) });
       assert.equal(ours.generated.configs.length, 2);
       for (const c of ours.generated.configs) {
         const theirs = documents(await readFile(join(dir, "theirs", c.name), "utf8"));

@@ -34,7 +34,9 @@ export const defineGenconfig: CommandDefiner = (program, ctx) => {
         throw new TalformError(`--talos-mode "${opts.talosMode}" is not a mode`, { code: "usage", hint: "use metal, cloud or container" });
       }
       const { runGenconfig } = await import("../../genconfig/index.js");
+      const { createSopsDecryptor } = await import("../../sops/index.js");
       const result = await runGenconfig({
+        decryptor: createSopsDecryptor({ ...ctx.env }),
         configPath: resolve(ctx.cwd, opts.config),
         outDir: opts.outDir,
         cwd: ctx.cwd,
