@@ -324,3 +324,8 @@ nodes:
   assert.equal(byKind(neu.documents, "KubeInlineManifestConfig")[0]!.get("name"), "ns");
   assert.deepEqual(byKind(neu.documents, "KubeNetworkConfig")[0]!.get("podSubnets"), ["10.100.0.0/16"]);
 });
+
+test("extraManifests (deprecated) is an error, not silently dropped", async () => {
+  const loaded = await load(base("v1.12.0", `  - hostname: n1\n    ipAddress: 10.0.0.1\n    installDisk: /dev/sda\n    extraManifests: [m.yaml]\n`), { "m.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n" });
+  assert.throws(() => render(loaded), /extraManifests .* not supported/);
+});

@@ -109,6 +109,9 @@ export function clusterOptions(config: Talconfig, mode: TalosMode | undefined): 
  */
 export function renderNode(node: ResolvedNode, ctx: RenderContext): RenderedNode {
   const { contract: c, config } = ctx;
+  if (node.extraManifests && node.extraManifests.length > 0) {
+    throw nodeError(node, "extraManifests (deprecated in talhelper) is not supported by talform genconfig", "move the documents into patches (strategic merge) or cluster inlineManifests");
+  }
   const multiK8s = c.multidocKubernetesConfigSupported();
   const image = ctx.installImage(node);
   const unattended = c.unattendedInstallConfig();
