@@ -1,8 +1,8 @@
 // talform genconfig vs the real talhelper v3.1.16 genconfig, on talhelper's own example (SOPS-encrypted env and
 // secrets, @file patches, group patches, templates, multi-document extras), per Talos minor 1.10–1.13. The node
-// configs must be semantically identical (every document, every field); the only normalization is FileMode
-// (`0o644` vs `420`, the same value) — see docs/compat-talhelper.md. talform decrypts with its own SOPS module; its
-// output must pass Talos's validation.
+// configs must be semantically identical (every document, every field, the same document order; talhelper
+// re-indents with 2 spaces, so bytes differ — see docs/compat-talhelper.md). talform decrypts with its own SOPS
+// module; its output must pass Talos's validation.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { chmod, cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -11,6 +11,8 @@ import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { parseAllDocuments } from "yaml";
 import { runGenconfig } from "../src/genconfig/index.js";
+import { contractFor } from "../src/contract/index.js";
+import { applyStrategicPatch, encodeDocuments, parseYamlDocuments, type YamlMap } from "../src/machineconfig/index.js";
 import { createSopsDecryptor } from "../src/sops/index.js";
 import { referencePath, runOracle, runOracleJson } from "./support/oracles.js";
 
@@ -27,14 +29,12 @@ async function makeWritable(dir: string): Promise<void> {
   }
 }
 
-/** Documents keyed by kind/name, FileMode written as 0o… read as its number. */
+/** Documents keyed by kind/name. */
 function documents(text: string): Map<string, unknown> {
   const out = new Map<string, unknown>();
   for (const d of parseAllDocuments(text)) {
     const js = d.toJS() as Record<string, unknown> | null;
     if (!js) continue;
-    const files = (js.machine as { files?: { permissions?: unknown }[] } | undefined)?.files;
-    for (const f of files ?? []) if (typeof f.permissions === "string" && /^0o[0-7]+$/.test(f.permissions)) f.permissions = parseInt(f.permissions.slice(2), 8);
     out.set(js.kind ? `${String(js.kind)}/${String(js.name ?? "")}` : "v1alpha1", js);
   }
   return out;
@@ -78,6 +78,10 @@ for (const [talos, k8s] of VERSIONS) {
         for (const id of new Set([...theirs.keys(), ...mine.keys()])) differences(theirs.get(id), mine.get(id), id, diffs);
         assert.deepEqual(diffs, [], c.name);
         assert.deepEqual([...mine.keys()], [...theirs.keys()], `${c.name}: document order`);
+        // Key order too: talhelper's file re-encoded the way Talos encodes (4-space) is talform's file byte for byte.
+        const theirText = await readFile(join(dir, "theirs", c.name), "utf8");
+        const reencoded = encodeDocuments(applyStrategicPatch(parseYamlDocuments(theirText).documents as YamlMap[], [], { machinery: contractFor(talos)! }));
+        assert.equal(c.text, reencoded, `${c.name}: bytes after re-encoding talhelper's output`);
       }
 
       const files = ours.generated.configs.map((c) => join(dir, "ours", c.name));

@@ -329,3 +329,9 @@ test("extraManifests (deprecated) is an error, not silently dropped", async () =
   const loaded = await load(base("v1.12.0", `  - hostname: n1\n    ipAddress: 10.0.0.1\n    installDisk: /dev/sda\n    extraManifests: [m.yaml]\n`), { "m.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n" });
   assert.throws(() => render(loaded), /extraManifests .* not supported/);
 });
+
+test("machineFiles: permissions are written in octal as Talos writes them, @file content loaded", async () => {
+  const loaded = await load(base("v1.12.0", `  - hostname: n1\n    ipAddress: 10.0.0.1\n    installDisk: /dev/sda\n    machineFiles:\n      - {content: "@./f.env", permissions: 0o600, path: /var/etc/f.env, op: create}\n`), { "f.env": "A=1\n" });
+  const { text } = render(loaded);
+  assert.match(text, /\n {8}- content: \|\n {12}A=1\n {10}permissions: 0o600\n {10}path: \/var\/etc\/f\.env\n {10}op: create\n/);
+});
