@@ -15,6 +15,8 @@ import { contractFor } from "../src/contract/index.js";
 import { applyStrategicPatch, encodeDocuments, parseYamlDocuments, type YamlMap } from "../src/machineconfig/index.js";
 import { createSopsDecryptor } from "../src/sops/index.js";
 import { referencePath, runOracle, runOracleJson } from "./support/oracles.js";
+import { MATRIX_NODES_TALHELPER, MATRIX_VERSIONS } from "./support/genconfig-matrix.js";
+import { encodeTestBundle, makeTestBundle } from "../src/machineconfig/test-support.js";
 
 interface ValidateReport {
   files: { file: string; ok: boolean; errors: string[]; warnings: string[] }[];
@@ -49,6 +51,23 @@ function differences(a: unknown, b: unknown, path: string, out: string[]): void 
   out.push(`${path}: talhelper ${JSON.stringify(a)} ≠ talform ${JSON.stringify(b)}`);
 }
 
+
+/** Every node config equals talhelper's: same documents, fields and order; byte-equal after Talos re-encoding. */
+async function assertSameAsTalhelper(configs: readonly { name: string; text: string }[], theirDir: string, talos: string): Promise<void> {
+  for (const c of configs) {
+    const theirText = await readFile(join(theirDir, c.name), "utf8");
+    const theirs = documents(theirText);
+    const mine = documents(c.text);
+    const diffs: string[] = [];
+    for (const id of new Set([...theirs.keys(), ...mine.keys()])) differences(theirs.get(id), mine.get(id), id, diffs);
+    assert.deepEqual(diffs, [], c.name);
+    assert.deepEqual([...mine.keys()], [...theirs.keys()], `${c.name}: document order`);
+    // Key order too: talhelper's file re-encoded the way Talos encodes (4-space) is talform's file byte for byte.
+    const reencoded = encodeDocuments(applyStrategicPatch(parseYamlDocuments(theirText).documents as YamlMap[], [], { machinery: contractFor(talos)! }));
+    assert.equal(c.text, reencoded, `${c.name}: bytes after re-encoding talhelper's output`);
+  }
+}
+
 const VERSIONS: [string, string][] = [
   ["v1.10.9", "v1.33.6"],
   ["v1.11.6", "v1.34.1"],
@@ -71,22 +90,29 @@ for (const [talos, k8s] of VERSIONS) {
 
       const ours = await runGenconfig({ configPath: cfgPath, outDir: "ours", cwd: dir, env: {}, decryptor: createSopsDecryptor({ SOPS_AGE_KEY_FILE: join(dir, "key.txt") }) });
       assert.equal(ours.generated.configs.length, 2);
-      for (const c of ours.generated.configs) {
-        const theirs = documents(await readFile(join(dir, "theirs", c.name), "utf8"));
-        const mine = documents(c.text);
-        const diffs: string[] = [];
-        for (const id of new Set([...theirs.keys(), ...mine.keys()])) differences(theirs.get(id), mine.get(id), id, diffs);
-        assert.deepEqual(diffs, [], c.name);
-        assert.deepEqual([...mine.keys()], [...theirs.keys()], `${c.name}: document order`);
-        // Key order too: talhelper's file re-encoded the way Talos encodes (4-space) is talform's file byte for byte.
-        const theirText = await readFile(join(dir, "theirs", c.name), "utf8");
-        const reencoded = encodeDocuments(applyStrategicPatch(parseYamlDocuments(theirText).documents as YamlMap[], [], { machinery: contractFor(talos)! }));
-        assert.equal(c.text, reencoded, `${c.name}: bytes after re-encoding talhelper's output`);
-      }
+      await assertSameAsTalhelper(ours.generated.configs, join(dir, "theirs"), talos);
 
       const files = ours.generated.configs.map((c) => join(dir, "ours", c.name));
       const { report } = await runOracleJson<ValidateReport>(["validate", "--mode", "metal", ...files]);
       for (const f of report.files) assert.deepEqual(f.errors, [], f.file);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+for (const [talos, k8s] of MATRIX_VERSIONS.filter(([v]) => !contractFor(v)!.multidocKubernetesConfigSupported())) {
+  test(`synthetic node types (bond, VLAN, bridge, WireGuard, DHCP, selectors, firewall, volumes), Talos ${talos}: talform equals talhelper`, async () => {
+    const dir = await mkdtemp(join(tmpdir(), "talform-conformance-genconfig-matrix-"));
+    try {
+      const header = `clusterName: matrix\ntalosVersion: ${talos}\nkubernetesVersion: ${k8s}\nendpoint: https://192.168.10.10:6443\nadditionalApiServerCertSans: [k8s.home.arpa]\nnodes:`;
+      await writeFile(join(dir, "talconfig.yaml"), header + MATRIX_NODES_TALHELPER);
+      await writeFile(join(dir, "talsecret.yaml"), encodeTestBundle(await makeTestBundle()), { mode: 0o600 });
+      const gen = await runOracle("talhelper", ["genconfig", "--offline-mode", "-o", "theirs"], { cwd: dir });
+      assert.equal(gen.code, 0, gen.stderr + gen.stdout);
+      const ours = await runGenconfig({ configPath: join(dir, "talconfig.yaml"), outDir: "ours", cwd: dir, env: {} });
+      assert.equal(ours.generated.configs.length, 5);
+      await assertSameAsTalhelper(ours.generated.configs, join(dir, "theirs"), talos);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
