@@ -164,3 +164,22 @@ test("talform validate says when clusterconfig is stale", async () => {
   const stale = await runCliCaptured(["validate"], { cwd: dir });
   assert.match(stale.stdout, /warning\[clusterconfig-stale\]: clusterconfig is stale — run genconfig \(w1\.yaml changed\)/);
 });
+
+test("end to end: gensecret -o talsecret.sops.yaml (age) then genconfig decrypts it in memory", async () => {
+  const { generateIdentity, identityToRecipient } = await import("age-encryption");
+  const identity = await generateIdentity();
+  const recipient = await identityToRecipient(identity);
+  const dir = await project();
+  const { rm } = await import("node:fs/promises");
+  await rm(join(dir, "talsecret.yaml"));
+  await writeFile(join(dir, ".sops.yaml"), `creation_rules:\n  - path_regex: talsecret\\.sops\\.yaml$\n    age: ${recipient}\n`);
+  const env = { SOPS_AGE_KEY: identity };
+  const gen = await runCliCaptured(["gensecret", "-o", "talsecret.sops.yaml"], { cwd: dir, env });
+  assert.equal(gen.code, 0, gen.stderr);
+  assert.match(await readFile(join(dir, "talsecret.sops.yaml"), "utf8"), /ENC\[AES256_GCM/);
+  const r = await runCliCaptured(["genconfig"], { cwd: dir, env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /generated config for w1/);
+  const noKey = await runCliCaptured(["genconfig", "--dry-run"], { cwd: dir, env: {} });
+  assert.notEqual(noKey.code, 0);
+});
