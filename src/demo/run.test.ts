@@ -25,6 +25,13 @@ test("the demo runs end to end on a fast clock, narrates each step and leaves no
   assert.match(out, /talsecret\.sops\.yaml is SOPS-encrypted/);
   assert.match(out, new RegExp(`${SUBNET.replaceAll(".", "\\.")}\\.21 +v1\\.13\\.9`));
   assert.match(out, /gpu1's schematic is now [0-9a-f]{12}… \(siderolabs\/amd-ucode, .*, siderolabs\/qemu-guest-agent\)/);
+  assert.match(out, /\$ talform genconfig\n {4}generated config for cp1 in clusterconfig\/homelab-cp1\.yaml/);
+  assert.match(out, /waited: {3}every node is installed, rebooted and running/);
+  assert.match(out, /bootstrapped etcd on 127\.77\.201\.11/);
+  assert.match(out, /--- clusterconfig\/homelab-gpu1\.yaml \(node gpu1\)/);
+  assert.match(out, /no changes found on clusterconfig\/homelab-worker1\.yaml/);
+  assert.match(out, /\$ talform upgrade -n 127\.77\.201\.21 --image factory\.talos\.dev\/metal-installer\/[0-9a-f]{64}:v1\.13\.9 --wait/);
+  assert.match(out, /extensions on gpu1: .*siderolabs\/qemu-guest-agent/);
   assert.match(out, /nothing is listening/);
   assert.equal(result.kept, false);
   assert.equal(existsSync(result.dir), false, "the temp folder is removed");

@@ -57,7 +57,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const nodes = demoNodes(counts, options.subnet ?? DEFAULT_DEMO_SUBNET);
   const root = options.keepDir ?? (await mkdtemp(join(tmpdir(), "talform-demo-")));
   const dir = join(root, "iac", "talos");
-  await mkdir(join(dir, "clusterconfig"), { recursive: true });
+  await mkdir(dir, { recursive: true });
 
   const identity = await generateIdentity();
   const ctx: Ctx = {
@@ -114,7 +114,6 @@ function demoSteps(identity: string, keep: boolean): Step[] {
         const k8s = TALOS_MINORS.find((m) => m.minor === `v${parseTalosVersion(DEFAULT_TALOS_VERSION)!.major}.${parseTalosVersion(DEFAULT_TALOS_VERSION)!.minor}`)!.defaultKubernetesVersion;
         await writeFile(join(ctx.dir, "talconfig.yaml"), homelabTalconfig(ctx.nodes, { talosVersion: DEFAULT_TALOS_VERSION, kubernetesVersion: `v${k8s}` }));
         await writeFile(join(ctx.dir, ".sops.yaml"), sopsConfig(recipient));
-        await writeFile(join(ctx.dir, "clusterconfig", ".gitignore"), "*\n!.gitignore\n");
         if (keep) await writeFileAtomic(join(ctx.dir, "..", "..", "age.key"), `# talform demo: throwaway age identity\n${identity}\n`, { mode: 0o600 });
         ctx.write(`  talform:  wrote talconfig.yaml (${ctx.nodes.length} nodes on ${ctx.nodes[0]!.address.replace(/\.\d+$/, ".x")}, Talos ${DEFAULT_TALOS_VERSION}, Kubernetes v${k8s}),\n`);
         ctx.write(`            .sops.yaml for a fresh age recipient ${recipient.slice(0, 16)}… (its identity stays in memory${keep ? " and age.key" : ""})\n`);
@@ -136,6 +135,13 @@ function demoSteps(identity: string, keep: boolean): Step[] {
         const text = await readFile(join(ctx.dir, "talsecret.sops.yaml"), "utf8");
         if (!/^sops:/m.test(text)) throw new Error("talsecret.sops.yaml is not SOPS-encrypted");
         ctx.write(`  on disk:  talsecret.sops.yaml is SOPS-encrypted (${text.split("ENC[AES256_GCM").length - 1} encrypted values, mode 0600)\n`);
+      },
+    },
+    {
+      title: "Render every node's machine config and the talosconfig",
+      byHand: ["talhelper genconfig"],
+      async run(ctx) {
+        await talform(ctx, ["genconfig"]);
       },
     },
     {
@@ -181,8 +187,30 @@ function demoSteps(identity: string, keep: boolean): Step[] {
       },
     },
     {
+      title: "Install Talos on every node",
+      byHand: ["talosctl apply-config --insecure --nodes <ip> --file clusterconfig/<node>.yaml   (once per node)"],
+      async run(ctx) {
+        for (const node of ctx.nodes) await talform(ctx, ["apply-config", "--insecure", "-n", node.address, "--file", configFile(node)]);
+        // From here on every call uses mutual TLS with the talosconfig genconfig wrote (the cluster's OS CA).
+        await waitFor(ctx, "every node is installed, rebooted and running (mutual TLS from now on)", ["get", "machinestatus", "--json"], (r) => r.code === 0 && (r.stdout.match(/"ready":\s*true/g)?.length ?? 0) === ctx.nodes.length);
+        await talform(ctx, ["version"]);
+      },
+    },
+    {
+      title: "Bootstrap etcd on the first control plane",
+      byHand: ["talosctl bootstrap --nodes <first control plane>"],
+      async run(ctx) {
+        const cp1 = ctx.nodes.find((n) => n.kind === "controlplane")!;
+        await talform(ctx, ["bootstrap", "-n", cp1.address]);
+        const cps = ctx.nodes.filter((n) => n.kind === "controlplane").length;
+        const cpAddresses = ctx.nodes.filter((n) => n.kind === "controlplane").map((n) => n.address).join(",");
+        await waitFor(ctx, `etcd is healthy on ${cps} control plane${cps === 1 ? "" : "s"}`, ["services", "etcd", "-n", cpAddresses, "--json"], (r) => r.code === 0 && (r.stdout.match(/"health":\s*"OK"/g)?.length ?? 0) === cps);
+        await talform(ctx, ["services", "etcd", "-n", cpAddresses]);
+      },
+    },
+    {
       title: `Add ${ADDED_EXTENSION} to the GPU worker in talconfig.yaml`,
-      byHand: ["edit talconfig.yaml"],
+      byHand: ["edit talconfig.yaml; talhelper genconfig; know that an extension change needs `talosctl upgrade`, not `apply-config`"],
       async run(ctx) {
         const gpu = ctx.nodes.find((n) => n.kind === "gpu");
         if (!gpu) {
@@ -198,7 +226,29 @@ function demoSteps(identity: string, keep: boolean): Step[] {
         const extensions = node.schematic?.customization?.systemExtensions?.officialExtensions ?? [];
         const id = factory.schematicId(factory.schematicFromValue(node.schematic ?? {}));
         ctx.write(`  talform:  ${gpu.hostname}'s schematic is now ${id.slice(0, 12)}… (${extensions.join(", ")})\n`);
-        await talform(ctx, ["validate"]);
+        await talform(ctx, ["genconfig", "--dry-run"]);
+        await talform(ctx, ["genconfig"]);
+      },
+    },
+    {
+      title: "Upgrade the GPU worker to the new installer image",
+      byHand: ["talosctl apply-config --nodes <gpu ip> --file clusterconfig/homelab-gpu1.yaml --mode staged", 'talosctl upgrade --nodes <gpu ip> --image "$(talhelper genurl installer -c talconfig.yaml -n gpu1)"'],
+      async run(ctx) {
+        const gpu = ctx.nodes.find((n) => n.kind === "gpu");
+        if (!gpu) {
+          ctx.write("  (skipped: this demo cluster has no GPU worker)\n");
+          return;
+        }
+        const image = /metal-installer\/[0-9a-f]{64}:v[^\s]+/.exec(await readFile(join(ctx.dir, configFile(gpu)), "utf8"));
+        if (!image) throw new Error(`${configFile(gpu)} names no Image Factory installer`);
+        // The node's config must name the new installer too (or a reinstall would go back): staged, it takes effect
+        // with the upgrade's reboot, so the node reboots once.
+        await talform(ctx, ["apply-config", "-n", gpu.address, "--file", configFile(gpu), "--mode", "staged"]);
+        await talform(ctx, ["upgrade", "-n", gpu.address, "--image", `factory.talos.dev/${image[0]}`, "--wait"]);
+        const json = await talform(ctx, ["get", "extensions", "-n", gpu.address, "--json"], { quiet: true });
+        const names = (JSON.parse(json) as { spec?: { metadata?: { name?: string } } }[]).map((r) => r.spec?.metadata?.name ?? "?");
+        ctx.write(`    extensions on ${gpu.hostname}: ${names.join(", ")}\n`);
+        if (!names.includes(ADDED_EXTENSION)) throw new TalformError(`demo: ${ADDED_EXTENSION} is not running on ${gpu.hostname} after the upgrade`, { code: "demo" });
       },
     },
   ];
@@ -210,6 +260,23 @@ function registerSchematic(ctx: Ctx, factory: typeof Factory, schematic: unknown
   const id = factory.schematicId(parsed);
   ctx.schematics[id] = [...(parsed.customization?.systemExtensions?.officialExtensions ?? [])];
   return id;
+}
+
+function configFile(node: DemoNode): string {
+  return join("clusterconfig", `homelab-${node.hostname}.yaml`);
+}
+
+/** Reruns a talform command quietly until its result satisfies `done` (the simulated nodes take time to reboot). */
+async function waitFor(ctx: Ctx, what: string, argv: readonly string[], done: (r: { code: number; stdout: string }) => boolean): Promise<void> {
+  const deadline = Date.now() + Math.max(10_000, 60_000 * ctx.timeScale);
+  for (;;) {
+    let stdout = "";
+    const code = await runCli(argv, { stdout: { write: (s: string) => ((stdout += s), true) }, stderr: { write: () => true }, env: ctx.env, cwd: ctx.dir });
+    if (done({ code, stdout })) break;
+    if (Date.now() > deadline) throw new TalformError(`demo: timed out waiting until ${what} (talform ${argv.join(" ")})`, { code: "demo" });
+    await new Promise((r) => setTimeout(r, Math.max(20, 200 * ctx.timeScale)));
+  }
+  ctx.write(`  waited:   ${what}\n`);
 }
 
 const MAX_LINES = 40;
