@@ -203,6 +203,14 @@ export class TalosContract {
   unifiedMaintenanceApi(): boolean {
     return this.greater(1, 12);
   }
+
+  /**
+   * Talos no longer reboots for any config change (AUTO = NO_REBOOT), so the changes its docs list as needing a
+   * reboot (etcd, environment, kernel modules, encryption) get an explicit, drained `reboot` from talform (> 1.13).
+   */
+  explicitRebootForConfigChanges(): boolean {
+    return this.applyNeverReboots();
+  }
 }
 
 export function contractFor(version: string): TalosContract | undefined {

@@ -1,0 +1,208 @@
+import { TalosContract } from "../contract/index.js";
+import { configDigest, digestText, installerImageOf, imageTagVersion, kubeletVersionOf, kubernetesImagesOf, parseConfigDocuments, withImageTag, type ConfigDocuments } from "./config-documents.js";
+import { changedPaths, diffConfigs } from "./config-diff.js";
+import { rebootReasons } from "./reboot-impact.js";
+import type { DesiredCluster, DesiredNode, DiffEntry, NodePlan, ObservedCluster, ObservedNode, ObservedRevision, Plan, PlanAction, PlanProblem } from "./types.js";
+import { upgradePath } from "./upgrade-path.js";
+
+export interface AssemblePlanOptions {
+  readonly toolVersion: string;
+  /** ISO timestamp of planning (passed in: the core reads no clock). */
+  readonly now: string;
+  /** hostname → digest of the config talform last applied (from the rollout state), for drift. */
+  readonly lastApplied?: Readonly<Record<string, string>>;
+  readonly talconfig?: { readonly path: string; readonly digest: string };
+}
+
+/**
+ * The plan: per node, the ordered actions that take it from what it runs to what is desired, with the reasons.
+ * Pure: same inputs, same plan. Control planes come first (in desired order), then workers — the order apply
+ * executes them in.
+ */
+export function assemblePlan(desired: DesiredCluster, observed: ObservedCluster, options: AssemblePlanOptions): Plan {
+  const errors: PlanProblem[] = [];
+  const ordered = [...desired.nodes.filter((n) => n.controlPlane), ...desired.nodes.filter((n) => !n.controlPlane)];
+  const bootstrapNode = ordered.find((n) => n.controlPlane);
+  const nodes = ordered.map((d) => {
+    const o = observed.nodes.find((x) => x.hostname === d.hostname) ?? observed.nodes.find((x) => x.address === d.address);
+    const r = planNode(d, o, { bootstrap: !observed.etcdBootstrapped && d === bootstrapNode, lastApplied: options.lastApplied?.[d.hostname] });
+    errors.push(...r.errors);
+    return r.plan;
+  });
+  const changes = nodes.reduce((s, n) => s + n.actions.length, 0);
+  return {
+    formatVersion: 1,
+    tool: { name: "talform", version: options.toolVersion },
+    createdAt: options.now,
+    clusterName: desired.clusterName,
+    inputs: {
+      ...(options.talconfig ? { talconfig: options.talconfig.path, talconfigDigest: options.talconfig.digest } : {}),
+      desiredDigest: desiredDigest(desired),
+    },
+    etcdBootstrapped: observed.etcdBootstrapped,
+    nodes,
+    errors,
+    summary: { changes, nodesChanged: nodes.filter((n) => n.actions.length > 0).length },
+  };
+}
+
+/** A digest over everything desired (configs by their semantic digest), so apply can tell the inputs changed. */
+export function desiredDigest(desired: DesiredCluster): string {
+  return digestText(
+    JSON.stringify(desired.nodes.map((n) => [n.hostname, n.address, n.controlPlane, n.talosVersion, n.installImage, n.schematicId ?? "", [...n.extensions].sort(), n.kubernetesVersion, configDigest(n.configText)])),
+  );
+}
+
+export function observedRevision(o: ObservedNode | undefined): ObservedRevision {
+  if (!o) return { reachable: false, maintenance: false };
+  return {
+    reachable: o.reachable,
+    maintenance: o.maintenance,
+    ...(o.talosVersion ? { talosVersion: o.talosVersion } : {}),
+    ...(o.schematicId ? { schematicId: o.schematicId } : {}),
+    ...(o.extensions ? { extensions: [...o.extensions].sort() } : {}),
+    ...(o.configDigest ? { configDigest: o.configDigest } : {}),
+    ...(o.bootId ? { bootId: o.bootId } : {}),
+  };
+}
+
+interface NodeContext {
+  readonly bootstrap: boolean;
+  readonly lastApplied: string | undefined;
+}
+
+function planNode(d: DesiredNode, o: ObservedNode | undefined, ctx: NodeContext): { plan: NodePlan; errors: PlanProblem[] } {
+  const errors: PlanProblem[] = [];
+  const problem = (code: string, message: string, hint?: string) => errors.push({ node: d.hostname, code, message, ...(hint ? { hint } : {}) });
+  const actions: PlanAction[] = [];
+  let diff: DiffEntry[] = [];
+  const base = { hostname: d.hostname, address: d.address, controlPlane: d.controlPlane, observed: observedRevision(o) };
+  const done = (drift?: NodePlan["drift"]) => ({
+    plan: { ...base, actions, reboots: actions.some(reboots), diff, ...(drift ? { drift } : {}) },
+    errors,
+  });
+
+  let desiredDocs: ConfigDocuments;
+  try {
+    desiredDocs = parseConfigDocuments(d.configText);
+  } catch (e) {
+    problem("desired-config", `the rendered config of ${d.hostname} is not valid YAML: ${(e as Error).message}`);
+    return done();
+  }
+  checkDesiredImages(d, desiredDocs, problem);
+  const wantDigest = configDigest(d.configText);
+
+  if (!o || !o.reachable) {
+    problem("unreachable", `${d.hostname} (${d.address}) could not be observed: ${o?.error ?? "no answer"}`, "check that the node is powered on and reachable on port 50000, then plan again");
+    return done();
+  }
+  if (o.maintenance) {
+    actions.push({ type: "install", reason: "the node is in maintenance mode: apply its config (insecure) to install Talos", configDigest: wantDigest, talosVersion: d.talosVersion });
+    if (ctx.bootstrap) actions.push({ type: "bootstrap", reason: "no control plane runs etcd yet: bootstrap the cluster on the first control plane" });
+    diff = diffConfigs(new Map(), desiredDocs);
+    return done();
+  }
+  if (!o.talosVersion || o.configText === undefined) {
+    problem("observe", `${d.hostname}: its Talos version or running config could not be read`, "the talosconfig needs the os:admin role to read the machine config");
+    return done();
+  }
+
+  // 1. Installer identity: Talos version, schematic, extensions → upgrade (through every minor in between).
+  const extensionsDiffer = o.extensions !== undefined && !sameSet(o.extensions, d.extensions);
+  const schematicDiffers = o.schematicId !== undefined && d.schematicId !== undefined && o.schematicId !== d.schematicId;
+  if (o.talosVersion !== d.talosVersion || extensionsDiffer || schematicDiffers) {
+    const path = upgradePath(o.talosVersion, d.talosVersion);
+    if ("error" in path) problem("upgrade-path", `${d.hostname}: ${path.error}`);
+    else {
+      const hops = path.hops.length > 0 ? path.hops : [d.talosVersion];
+      let from = o.talosVersion;
+      for (const to of hops) {
+        const why = from !== to ? `Talos ${from} → ${to}${hops.length > 1 ? ` (hop ${hops.indexOf(to) + 1} of ${hops.length}: one minor at a time)` : ""}` : `the installed extensions differ (${describeSetChange(o.extensions ?? [], d.extensions)})`;
+        actions.push({ type: "upgrade", reason: why, from, to, image: imageFor(d.installImage, d.talosVersion, to), ...(d.schematicId ? { schematicId: d.schematicId } : {}), extensions: [...d.extensions].sort() });
+        from = to;
+      }
+    }
+  }
+
+  // 2. Config: a semantic diff; Kubernetes image changes are `upgrade-k8s`, everything else `apply-config`.
+  let observedDocs: ConfigDocuments;
+  try {
+    observedDocs = parseConfigDocuments(o.configText);
+  } catch (e) {
+    problem("observed-config", `${d.hostname}: the running config is not valid YAML: ${(e as Error).message}`);
+    return done();
+  }
+  diff = diffConfigs(observedDocs, desiredDocs);
+  const target = TalosContract.parse(d.talosVersion);
+  if (!target?.supported) problem("talos-version", `${d.hostname}: Talos ${d.talosVersion} is not supported by this talform`);
+  const imagePaths = new Set(Object.keys({ ...kubernetesImagesOf(observedDocs), ...kubernetesImagesOf(desiredDocs) }));
+  const k8sFrom = kubeletVersionOf(observedDocs) ?? o.kubernetesVersion;
+  const otherChanges = diff.filter((e) => !imagePaths.has(`${e.document}:${e.path}`));
+  const reasons = target ? rebootReasons(otherChanges, target) : [];
+  if (k8sFrom !== d.kubernetesVersion) {
+    if (reasons.length > 0) {
+      problem("mixed-k8s-reboot", `${d.hostname}: a Kubernetes upgrade (${k8sFrom ?? "unknown"} → ${d.kubernetesVersion}) and changes that need a reboot (${reasons.join(", ")}) are planned together`, "roll out one of them first (e.g. keep kubernetesVersion, apply, then bump it)");
+    }
+    const rest = otherChanges.length > 0 ? `; also applies ${otherChanges.length} other change(s): ${summarize(otherChanges)}` : "";
+    actions.push({ type: "upgrade-k8s", reason: `Kubernetes ${k8sFrom ?? "unknown"} → ${d.kubernetesVersion}: the config pins new component images${rest}`, from: k8sFrom ?? "unknown", to: d.kubernetesVersion, configDigest: wantDigest });
+  } else if (diff.length > 0) {
+    const onlyImages = otherChanges.length === 0;
+    if (onlyImages) {
+      problem("k8s-images", `${d.hostname}: the config changes Kubernetes component images without a kubernetesVersion change`, "set kubernetesVersion in talconfig.yaml instead of patching component images");
+    }
+    const mode = reasons.length > 0 && !target?.explicitRebootForConfigChanges() ? "reboot" : "no-reboot";
+    actions.push({
+      type: "apply-config",
+      reason: `${diff.length} change(s): ${summarize(diff)}${reasons.length > 0 ? ` — needs a reboot: ${reasons.join(", ")}` : ""}`,
+      mode,
+      rebootReasons: reasons,
+      configDigest: wantDigest,
+    });
+    if (reasons.length > 0 && target?.explicitRebootForConfigChanges()) {
+      actions.push({ type: "reboot", reason: `Talos ${d.talosVersion} applies without rebooting, but ${reasons.join(", ")} only take effect after one` });
+    }
+  }
+  if (ctx.bootstrap && d.controlPlane) actions.push({ type: "bootstrap", reason: "no control plane runs etcd yet: bootstrap the cluster on the first control plane" });
+
+  const drift = ctx.lastApplied && o.configDigest && ctx.lastApplied !== o.configDigest ? { lastAppliedDigest: ctx.lastApplied, observedDigest: o.configDigest } : undefined;
+  return done(drift);
+}
+
+/** The rendered config must pin exactly the desired installer and Kubernetes version: otherwise applying it would
+ * silently change what the node installs or runs (that is an upgrade, and needs its own action). */
+function checkDesiredImages(d: DesiredNode, docs: ConfigDocuments, problem: (code: string, message: string, hint?: string) => void): void {
+  const installer = installerImageOf(docs);
+  if (installer !== undefined && installer !== d.installImage) {
+    problem("installer-image", `${d.hostname}: the rendered config installs ${installer}, but the node's installer is ${d.installImage}`, "derive the installer from talosVersion and the schematic; do not patch machine.install.image");
+  }
+  for (const [where, image] of Object.entries(kubernetesImagesOf(docs))) {
+    if (imageTagVersion(image) !== d.kubernetesVersion) {
+      problem("k8s-image", `${d.hostname}: ${where} pins ${image}, but kubernetesVersion is ${d.kubernetesVersion}`, "set kubernetesVersion instead of patching component images");
+    }
+  }
+}
+
+function reboots(a: PlanAction): boolean {
+  return a.type === "install" || a.type === "upgrade" || a.type === "reboot" || (a.type === "apply-config" && a.mode === "reboot");
+}
+
+/** The installer for a hop: the desired image with the hop's version tag (same registry and schematic). */
+function imageFor(installImage: string, finalVersion: string, hop: string): string {
+  return hop === finalVersion ? installImage : withImageTag(installImage, hop);
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const x = new Set(a);
+  return x.size === new Set(b).size && b.every((e) => x.has(e));
+}
+
+function describeSetChange(from: readonly string[], to: readonly string[]): string {
+  const added = to.filter((e) => !from.includes(e));
+  const removed = from.filter((e) => !to.includes(e));
+  return [...added.map((e) => `+${e}`), ...removed.map((e) => `-${e}`)].join(", ") || "same set";
+}
+
+function summarize(diff: readonly DiffEntry[]): string {
+  const paths = changedPaths(diff);
+  return paths.length <= 3 ? paths.join(", ") : `${paths.slice(0, 3).join(", ")} and ${paths.length - 3} more`;
+}
