@@ -420,7 +420,9 @@ export class SimCluster implements NodeHost {
         return node;
       });
     const cps = cpNames.length > 0 ? resolve(cpNames) : this.nodes.filter((n) => n.controlPlane);
-    const workers = workerNames.length > 0 ? resolve(workerNames) : this.nodes.filter((n) => !n.controlPlane);
+    // Like Talos: explicit cluster info (control planes given) is used as is, an empty worker list means no workers;
+    // only a request without any nodes falls back to discovering the fleet.
+    const workers = workerNames.length > 0 || cpNames.length > 0 ? resolve(workerNames) : this.nodes.filter((n) => !n.controlPlane);
     const all = [...cps, ...workers];
     yield `discovered nodes: ${JSON.stringify(all.map((n) => n.address))}`;
     const checks: [string, () => string | undefined][] = [
