@@ -1,7 +1,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import type { NodeFixture } from "../plan/test-support.js";
-import { actionsByNode, startSimHarness, type SimHarness } from "./test-support.js";
+import { actionsByNode, startSimHarness, watchInvariants, type SimHarness } from "./test-support.js";
 
 // End-to-end on a simulated 3 control planes + 2 workers + 1 GPU worker (addresses 127.0.61.x, API 127.0.61.100).
 const GPU = "c".repeat(64);
@@ -39,18 +39,56 @@ async function converge(nodes: NodeFixture[], over = {}) {
   return { plan, desired };
 }
 
-const rebooted = () => h.events.filter((e) => e.type === "step-done" && /upgrade|reboot|install/.test(e.label)).map((e) => (e as { node: string }).node);
+/** Nodes in the order their first action started. */
+const actionOrder = () => [...new Set(h.events.flatMap((e) => (e.type === "step-start" && /\/\d+-/.test(e.step) ? [e.node] : [])))];
+const bootIds = () => Object.fromEntries(h.fleet.nodes.map((n) => [n.hostname, n.bootId]));
 
 test("fresh install from maintenance: every node installed, etcd bootstrapped once, re-plan empty", async () => {
   const { plan } = await converge(NODES);
   assert.deepEqual(actionsByNode(plan), { cp1: ["install", "bootstrap"], cp2: ["install"], cp3: ["install"], w1: ["install"], w2: ["install"], gpu1: ["install"] });
-  assert.deepEqual(h.fleet.etcd().members.sort(), ["cp1", "cp2", "cp3"]);
+  assert.deepEqual([...h.fleet.etcd().members].sort(), ["cp1", "cp2", "cp3"]);
 });
 
 test("a label change → apply-config on that node only, without a reboot", async () => {
   const boots = Object.fromEntries(h.fleet.nodes.map((n) => [n.hostname, n.bootId]));
-  const { plan } = await converge(NODES.map((n) => (n.hostname === "w1" ? { ...n, labels: { role: "db" } } : n)));
+  NODES[3] = { ...NODES[3]!, labels: { role: "db" } };
+  const { plan } = await converge(NODES);
   assert.deepEqual(actionsByNode(plan), { w1: ["apply-config"] });
   assert.deepEqual(Object.fromEntries(h.fleet.nodes.map((n) => [n.hostname, n.bootId])), boots, "no node rebooted");
   assert.match(h.fleet.node("w1").config!.text, /role: "?db"?/);
+});
+
+test("an extension added to the GPU worker → upgrade of that node only, extensions verified", async () => {
+  const boots = bootIds();
+  NODES[5] = { ...NODES[5]!, schematicId: GPU2, extensions: [NVIDIA, TOOLKIT] };
+  const { plan } = await converge(NODES);
+  // The upgrade installs the new schematic; the config then records the new installer image (applied live).
+  assert.deepEqual(actionsByNode(plan), { gpu1: ["upgrade", "apply-config"] });
+  const record = plan.nodes.find((n) => n.hostname === "gpu1")!.actions[1]!;
+  assert.equal(record.type === "apply-config" && record.mode, "no-reboot");
+  assert.deepEqual([...h.fleet.node("gpu1").extensions].sort(), [NVIDIA, TOOLKIT]);
+  const now = bootIds();
+  assert.deepEqual(Object.keys(now).filter((k) => now[k] !== boots[k]), ["gpu1"]);
+});
+
+test("a Talos minor bump → control planes one by one, then workers; quorum held at every step", async () => {
+  const inv = watchInvariants(h.fleet);
+  const { plan } = await converge(NODES, { talosVersion: "v1.13.9" });
+  inv.stop();
+  for (const n of plan.nodes) assert.deepEqual(n.actions.map((a) => a.type), ["upgrade", "apply-config"], n.hostname);
+  assert.deepEqual(actionOrder(), ["cp1", "cp2", "cp3", "w1", "w2", "gpu1"]);
+  assert.equal(inv.maxControlPlanesDown, 1);
+  assert.deepEqual(inv.quorumLost, []);
+  assert.ok(h.fleet.nodes.every((n) => n.talosVersion === "v1.13.9"));
+  assert.deepEqual([...h.fleet.node("gpu1").extensions].sort(), [NVIDIA, TOOLKIT]);
+});
+
+test("a Kubernetes bump → upgrade-k8s on every node without reboots; kubelets report the new version", async () => {
+  const boots = bootIds();
+  const { plan } = await converge(NODES, { talosVersion: "v1.13.9", kubernetesVersion: "1.36.3" });
+  assert.deepEqual(new Set(Object.values(actionsByNode(plan)).flat()), new Set(["upgrade-k8s"]));
+  assert.equal(Object.keys(actionsByNode(plan)).length, 6);
+  assert.deepEqual(bootIds(), boots);
+  const kube = (await h.access.kube())!;
+  assert.deepEqual([...new Set((await kube.nodes()).map((n) => n.kubeletVersion))], ["v1.36.3"]);
 });

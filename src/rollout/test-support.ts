@@ -6,14 +6,14 @@ import { makeClientCert } from "../sim/certs.js";
 import { startFleet, type Fleet } from "../sim/index.js";
 import type { RolloutEvent } from "./events.js";
 import { executePlan, type ExecuteOptions, type RolloutResult } from "./executor.js";
-import { memoryJournal, type JournalStore } from "./journal.js";
+import { memoryJournal, type JournalStore, type RolloutJournal } from "./journal.js";
 
 export const ENV = { TALFORM_LOOPBACK_ONLY: "1" };
 
 export interface SimHarness {
   readonly fleet: Fleet;
   readonly access: ClusterAccess;
-  readonly journal: JournalStore & { current: import("./journal.js").RolloutJournal };
+  readonly journal: JournalStore & { current: RolloutJournal };
   readonly events: RolloutEvent[];
   render(nodes: readonly NodeFixture[], over?: Partial<ClusterFixture>): Promise<DesiredCluster>;
   plan(desired: DesiredCluster): Promise<Plan>;
@@ -76,4 +76,15 @@ export async function startSimHarness(fixture: ClusterFixture, opts: { timeScale
 
 export function actionsByNode(plan: Plan): Record<string, string[]> {
   return Object.fromEntries(plan.nodes.filter((n) => n.actions.length > 0).map((n) => [n.hostname, n.actions.map((a) => a.type)]));
+}
+
+/** Records, at every simulated stage change, how many control planes are down and whether etcd has quorum. */
+export function watchInvariants(fleet: Fleet): { maxControlPlanesDown: number; quorumLost: string[]; stop: () => void } {
+  const state = { maxControlPlanesDown: 0, quorumLost: [] as string[], stop: () => {} };
+  state.stop = fleet.watch((e) => {
+    const down = fleet.nodes.filter((n) => n.controlPlane && n.config && n.stage !== "running").length;
+    state.maxControlPlanesDown = Math.max(state.maxControlPlanesDown, down);
+    if (!e.etcd.quorum) state.quorumLost.push(`${e.node.hostname} ${e.stage}: healthy ${e.etcd.healthy.join(",")} of ${e.etcd.members.join(",")}`);
+  });
+  return state;
 }
