@@ -196,6 +196,8 @@ class RolloutContext {
     public bootstrapped: boolean,
     readonly o: ExecuteOptions,
   ) {
+    // What the plan saw configured (a node mid-reboot when a run resumes still counts: the checks wait for it).
+    for (const n of plan.nodes) if (n.observed.reachable && !n.observed.maintenance) this.configured.add(n.hostname);
     for (const n of observed) if (n.reachable && !n.maintenance) this.configured.add(n.hostname);
     this.pollMs = o.pollMs ?? 1000;
     this.rebootTimeoutMs = o.rebootTimeoutMs ?? 30 * 60_000;
@@ -297,8 +299,10 @@ class RolloutContext {
         return;
       }
       case "upgrade": {
-        if (resumed && (await this.runsInstaller(node, a.to, a.extensions))) return;
-        const before = resumed && entry.bootIdBefore ? entry.bootIdBefore : await client.bootId(node.address);
+        // Resumed: the node may be mid-reboot from the interrupted attempt; once it runs, it either has the new
+        // version (done) or the upgrade is issued again.
+        if (resumed && (await this.settle(node), await this.runsInstaller(node, a.to, a.extensions))) return;
+        const before = await client.bootId(node.address);
         entry.bootIdBefore = before;
         await save();
         const [r] = await client.upgrade(a.image, {}, [node.address]);
@@ -309,7 +313,7 @@ class RolloutContext {
         return;
       }
       case "apply-config": {
-        if (resumed && (await this.runsConfig(node, a.configDigest))) return;
+        if (resumed && (await this.settle(node), await this.runsConfig(node, a.configDigest))) return;
         await this.guardImages(node, d, false);
         const before = a.mode === "reboot" ? await client.bootId(node.address) : undefined;
         if (before) {
@@ -323,9 +327,11 @@ class RolloutContext {
         return;
       }
       case "reboot": {
-        let before = entry.bootIdBefore;
-        if (resumed && before && (await client.bootId(node.address).catch(() => before)) !== before) return;
-        before ??= await client.bootId(node.address);
+        if (resumed && entry.bootIdBefore) {
+          await this.settle(node);
+          if ((await client.bootId(node.address)) !== entry.bootIdBefore) return;
+        }
+        const before = await client.bootId(node.address);
         entry.bootIdBefore = before;
         await save();
         const [r] = await client.reboot(undefined, [node.address]);
@@ -376,6 +382,11 @@ class RolloutContext {
 
   // --- checks -----------------------------------------------------------------------------------------------------
 
+  /** Waits until the node runs (after an interrupted reboot it may still be coming back). */
+  private settle(node: NodePlan): Promise<void> {
+    return this.until(`${node.hostname} to be running`, this.rebootTimeoutMs, async () => ((await this.running(node)) ? undefined : "not running yet"));
+  }
+
   private async running(node: NodePlan): Promise<boolean> {
     try {
       const s = await this.client(node).getResource(node.address, "runtime", "MachineStatuses.runtime.talos.dev", "machine");
@@ -420,7 +431,7 @@ class RolloutContext {
   private async verify(node: NodePlan): Promise<void> {
     const d = this.desired.get(node.hostname)!;
     const client = this.client(node);
-    await this.until(`${node.hostname} to be running`, this.rebootTimeoutMs, async () => ((await this.running(node)) ? undefined : "not running yet"));
+    await this.settle(node);
     const [v] = await client.version([node.address]);
     const version = v?.value?.version?.tag;
     if (version !== d.talosVersion) throw new Error(`the node runs Talos ${version ?? "unknown"}, expected ${d.talosVersion}`);
