@@ -211,6 +211,11 @@ export class TalosContract {
   explicitRebootForConfigChanges(): boolean {
     return this.applyNeverReboots();
   }
+
+  /** New bundles carry `secretboxencryptionsecret` (> 1.2) rather than `aescbcencryptionsecret`. */
+  secretboxEncryptionSupported(): boolean {
+    return this.greater(1, 2);
+  }
 }
 
 export function contractFor(version: string): TalosContract | undefined {
