@@ -10,3 +10,4 @@ export { rebootReasons } from "./reboot-impact.js";
 export { upgradePath } from "./upgrade-path.js";
 export { parsePlanJson, PLAN_FORMAT_VERSION, planJsonSchema } from "./plan-format.js";
 export { formatPlan } from "./format.js";
+export { desiredFromRendered } from "./desired-adapter.js";
