@@ -62,7 +62,17 @@ export async function runApplyCommand(ctx: CliContext, planFile: string | undefi
   let loaded: LoadedDesired;
   if (planFile) {
     const path = resolve(ctx.cwd, planFile);
-    plan = parsePlanJson(await readFile(path, "utf8").catch(() => Promise.reject(new TalformError(`${planFile} does not exist`, { code: "file-missing" }))), planFile);
+    let text: string;
+    try {
+      text = await readFile(path, "utf8");
+    } catch {
+      throw new TalformError(`${planFile} does not exist`, { code: "file-missing", hint: "save a plan with talform plan --out plan.json" });
+    }
+    try {
+      plan = parsePlanJson(text, planFile);
+    } catch (e) {
+      throw new TalformError((e as Error).message, { code: "plan-file", cause: e });
+    }
     loaded = await load(ctx, o.config ?? plan.inputs.talconfig, o.secrets);
   } else {
     loaded = await load(ctx, o.config, o.secrets);

@@ -80,6 +80,9 @@ test("a Talos minor bump → control planes one by one, then workers; quorum hel
   assert.equal(inv.maxControlPlanesDown, 1);
   assert.deepEqual(inv.quorumLost, []);
   assert.ok(h.fleet.nodes.every((n) => n.talosVersion === "v1.13.9"));
+  const drained = h.events.filter((e) => e.type === "step-done" && e.label === "cordon and drain").map((e) => (e as { node: string }).node);
+  assert.deepEqual(drained, ["cp1", "cp2", "cp3", "w1", "w2", "gpu1"]);
+  assert.ok((await (await h.access.kube())!.nodes()).every((n) => !n.unschedulable && n.ready), "a node stayed cordoned or NotReady");
   assert.deepEqual([...h.fleet.node("gpu1").extensions].sort(), [NVIDIA, TOOLKIT]);
 });
 

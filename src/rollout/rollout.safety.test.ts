@@ -114,6 +114,16 @@ test("a silent A/B rollback fails the upgrade; the other worker is not touched",
   assert.equal(versions()["w2"], "v1.13.9");
 });
 
+test("a failing gate stops the rollout after that node", async () => {
+  const desired = await h.render(labelled("g"), { talosVersion: "v1.13.9" });
+  const plan = await h.plan(desired);
+  const before = configs();
+  const r = await h.apply(plan, desired, { ...FAST, gate: async (n) => { if (n.hostname === "cp1") throw new Error("gate said no"); } });
+  assert.equal(r.failedNode, "cp1");
+  assert.match(r.error!, /gate said no/);
+  for (const n of ["cp2", "cp3", "w1", "w2"]) assert.equal(configs()[n], before[n], `${n} was touched`);
+});
+
 test("an unreachable node is a plan error, and apply refuses a plan with errors", async () => {
   const desired = await h.render(labelled("d"), { talosVersion: "v1.13.9" });
   h.fleet.fault("w2", "unavailable=400");
