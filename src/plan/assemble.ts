@@ -1,5 +1,5 @@
 import { TalosContract } from "../contract/index.js";
-import { configDigest, digestText, installerImageOf, imageTagVersion, kubeletVersionOf, kubernetesImagesOf, parseConfigDocuments, withImageTag, type ConfigDocuments } from "./config-documents.js";
+import { configDigest, digestText, documentsDigest, installerImageOf, imageTagVersion, kubeletVersionOf, kubernetesImagesOf, parseConfigDocuments, withImageTag, type ConfigDocuments } from "./config-documents.js";
 import { changedPaths, diffConfigs } from "./config-diff.js";
 import { rebootReasons } from "./reboot-impact.js";
 import type { DesiredCluster, DesiredNode, DiffEntry, NodePlan, ObservedCluster, ObservedNode, ObservedRevision, Plan, PlanAction, PlanProblem } from "./types.js";
@@ -23,9 +23,10 @@ export function assemblePlan(desired: DesiredCluster, observed: ObservedCluster,
   const errors: PlanProblem[] = [];
   const ordered = [...desired.nodes.filter((n) => n.controlPlane), ...desired.nodes.filter((n) => !n.controlPlane)];
   const bootstrapNode = ordered.find((n) => n.controlPlane);
+  const memo = parseMemo();
   const nodes = ordered.map((d) => {
     const o = observed.nodes.find((x) => x.hostname === d.hostname) ?? observed.nodes.find((x) => x.address === d.address);
-    const r = planNode(d, o, { bootstrap: !observed.etcdBootstrapped && d === bootstrapNode, lastApplied: options.lastApplied?.[d.hostname] });
+    const r = planNode(d, o, { bootstrap: !observed.etcdBootstrapped && d === bootstrapNode, lastApplied: options.lastApplied?.[d.hostname], memo });
     errors.push(...r.errors);
     return r.plan;
   });
@@ -37,7 +38,7 @@ export function assemblePlan(desired: DesiredCluster, observed: ObservedCluster,
     clusterName: desired.clusterName,
     inputs: {
       ...(options.talconfig ? { talconfig: options.talconfig.path, talconfigDigest: options.talconfig.digest } : {}),
-      desiredDigest: desiredDigest(desired),
+      desiredDigest: desiredDigest(desired, memo.digest),
     },
     etcdBootstrapped: observed.etcdBootstrapped,
     nodes,
@@ -47,10 +48,29 @@ export function assemblePlan(desired: DesiredCluster, observed: ObservedCluster,
 }
 
 /** A digest over everything desired (configs by their semantic digest), so apply can tell the inputs changed. */
-export function desiredDigest(desired: DesiredCluster): string {
+export function desiredDigest(desired: DesiredCluster, digestOf: (text: string) => string = configDigest): string {
   return digestText(
-    JSON.stringify(desired.nodes.map((n) => [n.hostname, n.address, n.controlPlane, n.talosVersion, n.installImage, n.schematicId ?? "", [...n.extensions].sort(), n.kubernetesVersion, configDigest(n.configText)])),
+    JSON.stringify(desired.nodes.map((n) => [n.hostname, n.address, n.controlPlane, n.talosVersion, n.installImage, n.schematicId ?? "", [...n.extensions].sort(), n.kubernetesVersion, digestOf(n.configText)])),
   );
+}
+
+/** Parses each config text once per plan (200 nodes' configs dominate planning time otherwise). */
+function parseMemo(): { docs: (text: string) => ConfigDocuments; digest: (text: string) => string } {
+  const docs = new Map<string, ConfigDocuments>();
+  const digests = new Map<string, string>();
+  const parse = (text: string) => {
+    let d = docs.get(text);
+    if (!d) docs.set(text, (d = parseConfigDocuments(text)));
+    return d;
+  };
+  return {
+    docs: parse,
+    digest: (text) => {
+      let d = digests.get(text);
+      if (!d) digests.set(text, (d = documentsDigest(parse(text))));
+      return d;
+    },
+  };
 }
 
 export function observedRevision(o: ObservedNode | undefined): ObservedRevision {
@@ -69,6 +89,7 @@ export function observedRevision(o: ObservedNode | undefined): ObservedRevision 
 interface NodeContext {
   readonly bootstrap: boolean;
   readonly lastApplied: string | undefined;
+  readonly memo: ReturnType<typeof parseMemo>;
 }
 
 function planNode(d: DesiredNode, o: ObservedNode | undefined, ctx: NodeContext): { plan: NodePlan; errors: PlanProblem[] } {
@@ -84,13 +105,13 @@ function planNode(d: DesiredNode, o: ObservedNode | undefined, ctx: NodeContext)
 
   let desiredDocs: ConfigDocuments;
   try {
-    desiredDocs = parseConfigDocuments(d.configText);
+    desiredDocs = ctx.memo.docs(d.configText);
   } catch (e) {
     problem("desired-config", `the rendered config of ${d.hostname} is not valid YAML: ${(e as Error).message}`);
     return done();
   }
   checkDesiredImages(d, desiredDocs, problem);
-  const wantDigest = configDigest(d.configText);
+  const wantDigest = ctx.memo.digest(d.configText);
 
   if (!o || !o.reachable) {
     problem("unreachable", `${d.hostname} (${d.address}) could not be observed: ${o?.error ?? "no answer"}`, "check that the node is powered on and reachable on port 50000, then plan again");
@@ -127,12 +148,13 @@ function planNode(d: DesiredNode, o: ObservedNode | undefined, ctx: NodeContext)
   // 2. Config: a semantic diff; Kubernetes image changes are `upgrade-k8s`, everything else `apply-config`.
   let observedDocs: ConfigDocuments;
   try {
-    observedDocs = parseConfigDocuments(o.configText);
+    // Same digest, same meaning: no need to parse and diff the running config.
+    observedDocs = o.configDigest === wantDigest ? desiredDocs : parseConfigDocuments(o.configText);
   } catch (e) {
     problem("observed-config", `${d.hostname}: the running config is not valid YAML: ${(e as Error).message}`);
     return done();
   }
-  diff = diffConfigs(observedDocs, desiredDocs);
+  diff = observedDocs === desiredDocs ? [] : diffConfigs(observedDocs, desiredDocs);
   const target = TalosContract.parse(d.talosVersion);
   if (!target?.supported) problem("talos-version", `${d.hostname}: Talos ${d.talosVersion} is not supported by this talform`);
   const imagePaths = new Set(Object.keys({ ...kubernetesImagesOf(observedDocs), ...kubernetesImagesOf(desiredDocs) }));

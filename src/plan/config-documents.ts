@@ -37,7 +37,10 @@ export function digestText(text: string): string {
  * Talos re-serialised still has the digest of the text talform applied.
  */
 export function configDigest(text: string): string {
-  const docs = parseConfigDocuments(text);
+  return documentsDigest(parseConfigDocuments(text));
+}
+
+export function documentsDigest(docs: ConfigDocuments): string {
   return digestText(JSON.stringify([...docs.keys()].sort().map((k) => [k, canonical(docs.get(k))])));
 }
 

@@ -1,7 +1,7 @@
 import { Code } from "@connectrpc/connect";
 import { toError } from "../talosapi/client.js";
 import type { ClusterAccess } from "./cluster-access.js";
-import { configDigest, kubeletVersionOf, parseConfigDocuments } from "./config-documents.js";
+import { documentsDigest, kubeletVersionOf, parseConfigDocuments } from "./config-documents.js";
 import type { ObservedCluster, ObservedNode } from "./types.js";
 
 export interface ObserveTarget {
@@ -29,7 +29,7 @@ export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (
  * Talos version, extensions/schematic, running config, boot id, etcd membership and health, Kubernetes readiness.
  */
 export async function observeCluster(targets: readonly ObserveTarget[], access: ClusterAccess, opts: { concurrency?: number } = {}): Promise<ObservedCluster> {
-  const nodes = await mapBounded(targets, opts.concurrency ?? 16, (t) => observeNode(t, access));
+  const nodes = await mapBounded(targets, opts.concurrency ?? 32, (t) => observeNode(t, access));
   const etcdBootstrapped = nodes.some((n) => n.etcd?.member);
   if (!etcdBootstrapped) return { nodes, etcdBootstrapped };
   let ready: Map<string, boolean> | undefined;
@@ -83,8 +83,9 @@ export async function observeNode(t: ObserveTarget, access: ClusterAccess): Prom
   let k8s: string | undefined;
   if (configText !== undefined) {
     try {
-      digest = configDigest(configText);
-      k8s = kubeletVersionOf(parseConfigDocuments(configText));
+      const docs = parseConfigDocuments(configText);
+      digest = documentsDigest(docs);
+      k8s = kubeletVersionOf(docs);
     } catch {
       digest = undefined;
     }
