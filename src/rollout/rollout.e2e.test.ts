@@ -27,12 +27,12 @@ after(async () => {
 });
 
 /** Plans, applies, checks the rollout succeeded, and that a re-plan finds nothing to do. */
-async function converge(nodes: NodeFixture[], over = {}) {
+async function converge(nodes: NodeFixture[], over = {}, applyOpts = {}) {
   const desired = await h.render(nodes, over);
   const plan = await h.plan(desired);
   assert.deepEqual(plan.errors, []);
   h.events.length = 0;
-  const r = await h.apply(plan, desired);
+  const r = await h.apply(plan, desired, applyOpts);
   assert.equal(r.ok, true, `${r.error ?? ""}\n${h.events.map((e) => JSON.stringify(e)).join("\n")}`);
   const again = await h.plan(desired);
   assert.deepEqual(actionsByNode(again), {}, "re-plan after apply is not empty");
@@ -88,7 +88,11 @@ test("a Talos minor bump → control planes one by one, then workers; quorum hel
 
 test("a Kubernetes bump → upgrade-k8s on every node without reboots; kubelets report the new version", async () => {
   const boots = bootIds();
-  const { plan } = await converge(NODES, { talosVersion: "v1.13.9", kubernetesVersion: "1.36.3" });
+  const { plan } = await converge(NODES, { talosVersion: "v1.13.9", kubernetesVersion: "1.36.3" }, { maxParallel: 3 });
+  // Control planes one at a time, then the three workers as one batch: all workers start before any finishes.
+  const order = h.events.flatMap((e) => (e.type === "step-start" || e.type === "rollout-done" || (e.type === "step-done" && e.step.endsWith("/verify")) ? [`${e.type}:${"node" in e ? e.node : ""}`] : []));
+  const firstWorkerDone = order.findIndex((x) => /^step-done:(w1|w2|gpu1)$/.test(x));
+  for (const w of ["w1", "w2", "gpu1"]) assert.ok(order.indexOf(`step-start:${w}`) < firstWorkerDone, `${w} did not start in the batch`);
   assert.deepEqual(new Set(Object.values(actionsByNode(plan)).flat()), new Set(["upgrade-k8s"]));
   assert.equal(Object.keys(actionsByNode(plan)).length, 6);
   assert.deepEqual(bootIds(), boots);
