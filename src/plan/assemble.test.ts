@@ -105,6 +105,23 @@ test("guards: patched component/installer images, cross-minor downgrades and unr
   assert.match(p.errors[0]!.message, /connection refused/);
 });
 
+test("Kubernetes guards: one minor at a time, no downgrades, within the Talos minor's supported window", async () => {
+  const d0 = await renderDesired({ ...base, kubernetesVersion: "1.34.2", nodes: NODES });
+  const table: [string, string][] = [
+    ["1.36.3", "w1:k8s-version"],
+    ["1.33.1", "w1:k8s-version"],
+  ];
+  for (const [to, code] of table) {
+    const d1 = await renderDesired({ ...base, kubernetesVersion: to, nodes: NODES });
+    const errs = plan(d1, observedFrom(d0)).errors.map((e) => `${e.node}:${e.code}`);
+    assert.ok(errs.includes(code), `${to}: ${errs.join(", ")}`);
+  }
+  const ok = await renderDesired({ ...base, kubernetesVersion: "1.35.4", nodes: NODES });
+  assert.deepEqual(plan(ok, observedFrom(d0)).errors, []);
+  const outside = await renderDesired({ ...base, kubernetesVersion: "1.30.2", nodes: NODES });
+  assert.match(plan(outside, observedFrom(outside)).errors[0]!.message, /not supported by Talos v1\.13 \(supported: 1\.31–1\.36\)/);
+});
+
 test("drift: a running config that is not what talform last applied is reported", async () => {
   const d0 = await renderDesired({ ...base, nodes: NODES });
   const o = observedFrom(d0);

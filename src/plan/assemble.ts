@@ -161,6 +161,8 @@ function planNode(d: DesiredNode, o: ObservedNode | undefined, ctx: NodeContext)
   const k8sFrom = kubeletVersionOf(observedDocs) ?? o.kubernetesVersion;
   const otherChanges = diff.filter((e) => !imagePaths.has(`${e.document}:${e.path}`));
   const reasons = target ? rebootReasons(otherChanges, target) : [];
+  const skew = kubernetesSkewProblem(k8sFrom, d.kubernetesVersion, target);
+  if (skew) problem("k8s-version", `${d.hostname}: ${skew.message}`, skew.hint);
   if (k8sFrom !== d.kubernetesVersion) {
     if (reasons.length > 0) {
       problem("mixed-k8s-reboot", `${d.hostname}: a Kubernetes upgrade (${k8sFrom ?? "unknown"} → ${d.kubernetesVersion}) and changes that need a reboot (${reasons.join(", ")}) are planned together`, "roll out one of them first (e.g. keep kubernetesVersion, apply, then bump it)");
@@ -202,6 +204,28 @@ function checkDesiredImages(d: DesiredNode, docs: ConfigDocuments, problem: (cod
       problem("k8s-image", `${d.hostname}: ${where} pins ${image}, but kubernetesVersion is ${d.kubernetesVersion}`, "set kubernetesVersion instead of patching component images");
     }
   }
+}
+
+/**
+ * Kubernetes moves one minor at a time (control planes first — apply's order), and every Talos minor supports only a
+ * window of Kubernetes minors (`TALOS_MINORS`).
+ */
+function kubernetesSkewProblem(from: string | undefined, to: string, talos: TalosContract | undefined): { message: string; hint: string } | undefined {
+  const minor = (v: string) => /^v?(\d+)\.(\d+)/.exec(v)?.slice(1).map(Number) as [number, number] | undefined;
+  const t = minor(to);
+  const range = talos?.facts?.kubernetes;
+  if (t && range) {
+    const [lo, hi] = [minor(range.min)!, minor(range.max)!];
+    if (t[0] !== lo[0] || t[1] < lo[1] || t[1] > hi[1]) {
+      return { message: `Kubernetes ${to} is not supported by Talos ${talos!.name} (supported: ${range.min}–${range.max})`, hint: `pick a kubernetesVersion between ${range.min} and ${range.max}` };
+    }
+  }
+  const f = from ? minor(from) : undefined;
+  if (f && t && f[0] === t[0] && t[1] - f[1] > 1) {
+    return { message: `Kubernetes ${from} → ${to} skips a minor version; Kubernetes upgrades one minor at a time`, hint: `set kubernetesVersion to the latest 1.${f[1] + 1}.x first, apply, then continue` };
+  }
+  if (f && t && f[0] === t[0] && t[1] < f[1]) return { message: `Kubernetes ${from} → ${to} is a downgrade, which Kubernetes does not support`, hint: `keep kubernetesVersion at ${from} or newer` };
+  return undefined;
 }
 
 function reboots(a: PlanAction): boolean {
