@@ -195,6 +195,10 @@ function planNode(d: DesiredNode, o: ObservedNode | undefined, ctx: NodeContext)
 /** The rendered config must pin exactly the desired installer and Kubernetes version: otherwise applying it would
  * silently change what the node installs or runs (that is an upgrade, and needs its own action). */
 function checkDesiredImages(d: DesiredNode, docs: ConfigDocuments, problem: (code: string, message: string, hint?: string) => void): void {
+  const tagged = imageTagVersion(d.installImage);
+  if (tagged !== undefined && `v${tagged}` !== d.talosVersion) {
+    problem("installer-version", `${d.hostname}: the installer ${d.installImage} is not Talos ${d.talosVersion}`, "derive the installer image from talosVersion");
+  }
   const installer = installerImageOf(docs);
   if (installer !== undefined && installer !== d.installImage) {
     problem("installer-image", `${d.hostname}: the rendered config installs ${installer}, but the node's installer is ${d.installImage}`, "derive the installer from talosVersion and the schematic; do not patch machine.install.image");

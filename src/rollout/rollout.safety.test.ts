@@ -124,6 +124,19 @@ test("a failing gate stops the rollout after that node", async () => {
   for (const n of ["cp2", "cp3", "w1", "w2"]) assert.equal(configs()[n], before[n], `${n} was touched`);
 });
 
+test("the apply-config guard refuses a config that would silently change the installer, even in a hand-edited plan", async () => {
+  const current = await h.render(labelled("g"), { talosVersion: "v1.13.9" });
+  // A desired state whose config installs v1.13.8 while it claims the node stays on v1.13.9.
+  const sneaky = { ...current, nodes: current.nodes.map((n) => (n.hostname === "w1" ? { ...n, configText: n.configText.replaceAll("installer:v1.13.9", "installer:v1.13.8"), installImage: n.installImage.replace("v1.13.9", "v1.13.8") } : n)) };
+  const plan = await h.plan(sneaky);
+  assert.deepEqual(plan.errors.map((e) => `${e.node}:${e.code}`), ["w1:installer-version"]);
+  const before = configs()["w1"];
+  const r = await h.apply({ ...plan, errors: [] }, sneaky, FAST);
+  assert.equal(r.failedNode, "w1");
+  assert.match(r.error!, /refusing to apply a config that installs .*v1\.13\.8 while the node runs v1\.13\.9: that is an upgrade/);
+  assert.equal(configs()["w1"], before);
+});
+
 test("an unreachable node is a plan error, and apply refuses a plan with errors", async () => {
   const desired = await h.render(labelled("d"), { talosVersion: "v1.13.9" });
   h.fleet.fault("w2", "unavailable=400");
