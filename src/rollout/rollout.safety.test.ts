@@ -183,3 +183,14 @@ test("killing apply at every step boundary and resuming reaches the same end sta
   assert.deepEqual(upgrades.sort(), ["cp1", "cp2", "cp3", "w1", "w2"], "a node rebooted more than once (an upgrade was redone)");
   assert.deepEqual(actionsByNode(await h.plan(desired)), {});
 });
+
+test("the etcd model the invariants rely on does report a lost quorum", () => {
+  assert.equal(h.fleet.etcd().quorum, true);
+  h.fleet.fault("cp2", "etcd-unhealthy");
+  assert.equal(h.fleet.etcd().quorum, true, "2 of 3 healthy is quorum");
+  h.fleet.fault("cp3", "etcd-unhealthy");
+  const lost = h.fleet.etcd();
+  h.fleet.fault("cp2", "clear");
+  h.fleet.fault("cp3", "clear");
+  assert.deepEqual({ quorum: lost.quorum, healthy: lost.healthy }, { quorum: false, healthy: ["cp1"] });
+});
