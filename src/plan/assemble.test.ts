@@ -122,6 +122,16 @@ test("Kubernetes guards: one minor at a time, no downgrades, within the Talos mi
   assert.match(plan(outside, observedFrom(outside)).errors[0]!.message, /not supported by Talos v1\.13 \(supported: 1\.31–1\.36\)/);
 });
 
+test("a pending staged config is replaced by an apply-config, and blocks an upgrade whose reboot would activate it", async () => {
+  const d0 = await renderDesired({ ...base, nodes: NODES });
+  const o = observedFrom(d0, { w2: { stagedConfigDigest: "sha256:feed" } });
+  const p = plan(d0, o);
+  assert.deepEqual(actions(p), { w2: ["apply-config"] });
+  assert.match(p.nodes.find((n) => n.hostname === "w2")!.actions[0]!.reason, /staged config waits/);
+  const d1 = await renderDesired({ ...base, talosVersion: "v1.14.1", kubernetesVersion: "1.36.3", nodes: NODES });
+  assert.deepEqual(plan(d1, o).errors.map((e) => `${e.node}:${e.code}`), ["w2:staged-config"]);
+});
+
 test("drift: a running config that is not what talform last applied is reported", async () => {
   const d0 = await renderDesired({ ...base, nodes: NODES });
   const o = observedFrom(d0);

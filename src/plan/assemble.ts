@@ -169,15 +169,16 @@ function planNode(d: DesiredNode, o: ObservedNode | undefined, ctx: NodeContext)
     }
     const rest = otherChanges.length > 0 ? `; also applies ${otherChanges.length} other change(s): ${summarize(otherChanges)}` : "";
     actions.push({ type: "upgrade-k8s", reason: `Kubernetes ${k8sFrom ?? "unknown"} → ${d.kubernetesVersion}: the config pins new component images${rest}`, from: k8sFrom ?? "unknown", to: d.kubernetesVersion, configDigest: wantDigest });
-  } else if (diff.length > 0) {
-    const onlyImages = otherChanges.length === 0;
+  } else if (diff.length > 0 || (o.stagedConfigDigest !== undefined && o.stagedConfigDigest !== wantDigest)) {
+    const onlyImages = diff.length > 0 && otherChanges.length === 0;
     if (onlyImages) {
       problem("k8s-images", `${d.hostname}: the config changes Kubernetes component images without a kubernetesVersion change`, "set kubernetesVersion in talconfig.yaml instead of patching component images");
     }
     const mode = reasons.length > 0 && !target?.explicitRebootForConfigChanges() ? "reboot" : "no-reboot";
+    const staged = o.stagedConfigDigest !== undefined && o.stagedConfigDigest !== wantDigest ? `a staged config waits for the next reboot; applying replaces it` : "";
     actions.push({
       type: "apply-config",
-      reason: `${diff.length} change(s): ${summarize(diff)}${reasons.length > 0 ? ` — needs a reboot: ${reasons.join(", ")}` : ""}`,
+      reason: [diff.length > 0 ? `${diff.length} change(s): ${summarize(diff)}${reasons.length > 0 ? ` — needs a reboot: ${reasons.join(", ")}` : ""}` : "", staged].filter(Boolean).join("; "),
       mode,
       rebootReasons: reasons,
       configDigest: wantDigest,
@@ -185,6 +186,9 @@ function planNode(d: DesiredNode, o: ObservedNode | undefined, ctx: NodeContext)
     if (reasons.length > 0 && target?.explicitRebootForConfigChanges()) {
       actions.push({ type: "reboot", reason: `Talos ${d.talosVersion} applies without rebooting, but ${reasons.join(", ")} only take effect after one` });
     }
+  }
+  if (o.stagedConfigDigest !== undefined && o.stagedConfigDigest !== wantDigest && actions.some((a) => a.type === "upgrade")) {
+    problem("staged-config", `${d.hostname}: a staged config waits for the next reboot, and the upgrade's reboot would activate it`, "apply the current configuration without the upgrade first (keep talosVersion), then upgrade");
   }
   if (ctx.bootstrap && d.controlPlane) actions.push({ type: "bootstrap", reason: "no control plane runs etcd yet: bootstrap the cluster on the first control plane" });
 

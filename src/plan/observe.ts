@@ -62,10 +62,12 @@ export async function observeNode(t: ObserveTarget, access: ClusterAccess): Prom
     }
   }
   const settle = async <T>(p: Promise<T>): Promise<T | undefined> => p.then((x) => x, () => undefined);
-  const [status, extensions, config, bootId, etcd] = await Promise.all([
+  const [status, extensions, config, persistent, bootId, etcd] = await Promise.all([
     settle(client.getResource(t.address, "runtime", "MachineStatuses.runtime.talos.dev", "machine")),
     settle(client.listResources(t.address, "runtime", "ExtensionStatuses.runtime.talos.dev")),
     settle(client.getResource(t.address, "config", "MachineConfigs.config.talos.dev", "v1alpha1")),
+    // The config saved to disk: ahead of the active one while a staged config waits for the next reboot.
+    settle(client.getResource(t.address, "config", "MachineConfigs.config.talos.dev", "persistent")),
     settle(client.bootId(t.address)),
     t.controlPlane ? observeEtcd(t.address, access) : Promise.resolve(undefined),
   ]);
@@ -90,10 +92,20 @@ export async function observeNode(t: ObserveTarget, access: ClusterAccess): Prom
       digest = undefined;
     }
   }
+  let staged: string | undefined;
+  if (typeof persistent?.spec === "string" && persistent.spec !== configText) {
+    try {
+      const d = documentsDigest(parseConfigDocuments(persistent.spec));
+      if (d !== digest) staged = d;
+    } catch {
+      staged = undefined;
+    }
+  }
   return {
     ...base,
     reachable: true,
     maintenance: false,
+    ...(staged ? { stagedConfigDigest: staged } : {}),
     ...(spec?.stage ? { stage: spec.stage, ready: spec.status?.ready === true } : {}),
     ...(v?.value?.version?.tag ? { talosVersion: v.value.version.tag } : {}),
     ...(schematicId ? { schematicId } : {}),

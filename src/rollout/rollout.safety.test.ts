@@ -184,6 +184,21 @@ test("killing apply at every step boundary and resuming reaches the same end sta
   assert.deepEqual(actionsByNode(await h.plan(desired)), {});
 });
 
+test("a config staged by hand is seen (persistent ≠ active) and replaced by apply, before any reboot could activate it", async () => {
+  const { ApplyMode } = await import("../talosapi/index.js");
+  const desired = await h.render(labelled("g"), { talosVersion: "v1.13.9" });
+  await converge(desired);
+  const w2 = h.access.secure("127.0.62.12");
+  const other = (await h.render(labelled("staged"), { talosVersion: "v1.13.9" })).nodes.find((n) => n.hostname === "w2")!.configText;
+  const [r] = await w2.applyConfiguration(Buffer.from(other), { mode: ApplyMode.STAGED }, ["127.0.62.12"]);
+  assert.equal(r?.error, undefined);
+  const plan = await h.plan(desired);
+  assert.deepEqual(actionsByNode(plan), { w2: ["apply-config"] });
+  assert.match(plan.nodes.find((n) => n.hostname === "w2")!.actions[0]!.reason, /staged config/);
+  await converge(desired);
+  assert.equal(h.fleet.node("w2").stagedConfig, undefined);
+});
+
 test("the etcd model the invariants rely on does report a lost quorum", () => {
   assert.equal(h.fleet.etcd().quorum, true);
   h.fleet.fault("cp2", "etcd-unhealthy");

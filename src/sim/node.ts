@@ -363,6 +363,8 @@ export class SimNode {
         // config either way.
         this.tryRollback = undefined;
         this.config = cfg;
+        // The applied config is also the one saved to disk: it replaces a staged config still waiting for a reboot.
+        this.stagedConfig = undefined;
     }
     this.log("machined", `applied configuration (mode ${modeName(chosen)})`);
     return { mode: chosen, modeDetails: details, warnings: [] };
