@@ -82,6 +82,7 @@ export function observedRevision(o: ObservedNode | undefined): ObservedRevision 
     ...(o.schematicId ? { schematicId: o.schematicId } : {}),
     ...(o.extensions ? { extensions: [...o.extensions].sort() } : {}),
     ...(o.configDigest ? { configDigest: o.configDigest } : {}),
+    ...(o.stagedConfigDigest ? { stagedConfigDigest: o.stagedConfigDigest } : {}),
     ...(o.bootId ? { bootId: o.bootId } : {}),
   };
 }

@@ -11,6 +11,7 @@ const revision = z.object({
   schematicId: z.string().optional(),
   extensions: z.array(z.string()).optional(),
   configDigest: z.string().optional(),
+  stagedConfigDigest: z.string().optional(),
   bootId: z.string().optional(),
 });
 

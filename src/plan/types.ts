@@ -104,6 +104,7 @@ export interface ObservedRevision {
   readonly schematicId?: string;
   readonly extensions?: readonly string[];
   readonly configDigest?: string;
+  readonly stagedConfigDigest?: string;
   readonly bootId?: string;
 }
 

@@ -172,7 +172,7 @@ function needsSnapshot(step: Step): boolean {
 }
 
 export function revisionDifference(planned: ObservedRevision, now: ObservedRevision): string | undefined {
-  const fields: (keyof ObservedRevision)[] = ["reachable", "maintenance", "talosVersion", "schematicId", "configDigest", "bootId"];
+  const fields: (keyof ObservedRevision)[] = ["reachable", "maintenance", "talosVersion", "schematicId", "configDigest", "stagedConfigDigest", "bootId"];
   for (const f of fields) {
     if (planned[f] !== now[f]) return `${f} was ${String(planned[f] ?? "unknown")} when planned, is ${String(now[f] ?? "unknown")} now`;
   }
