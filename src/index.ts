@@ -16,3 +16,4 @@ export * as secrets from "./secrets/index.js";
 export * as sops from "./sops/index.js";
 export * as plan from "./plan/index.js";
 export * as rollout from "./rollout/index.js";
+export * as genconfig from "./genconfig/index.js";

@@ -1,29 +1,13 @@
 import { readFile } from "node:fs/promises";
 import { isAbsolute, relative, resolve } from "node:path";
 import { TalformError } from "../diagnostics/index.js";
+import { runGenconfig } from "../genconfig/index.js";
 import { createSopsDecryptor } from "../sops/index.js";
 import { loadTalconfig } from "../talconfig/index.js";
 import { parseTalosconfig, selectContext } from "../talosapi/index.js";
 import { desiredFromRendered } from "./desired-adapter.js";
 import { digestText } from "./config-documents.js";
 import type { DesiredCluster } from "./types.js";
-
-/** The part of genconfig's public door this module uses: an in-memory (dry-run) render of every node. */
-interface GenconfigDoor {
-  runGenconfig(o: {
-    configPath: string;
-    outDir: string;
-    cwd: string;
-    env: Readonly<Record<string, string | undefined>>;
-    decryptor?: unknown;
-    secretsFile?: string;
-    dryRun: boolean;
-  }): Promise<{ generated: { configs: readonly { hostname?: string; text: string }[]; talosconfig: { text: string } } }>;
-}
-
-// genconfig (the per-node renderer) is developed in parallel; it is resolved at run time so this stage builds
-// without it, and `plan`/`apply` report clearly when a build lacks it.
-const GENCONFIG_MODULE = "../genconfig/index.js";
 
 export interface LoadedDesired {
   readonly desired: DesiredCluster;
@@ -41,17 +25,12 @@ export async function loadDesiredFromTalconfig(o: { configPath: string; cwd: str
   } catch {
     throw new TalformError(`${relative(o.cwd, configPath) || configPath} does not exist`, { code: "file-missing", hint: "pass -c <talconfig.yaml>" });
   }
-  let door: GenconfigDoor;
-  try {
-    door = (await import(GENCONFIG_MODULE)) as GenconfigDoor;
-  } catch {
-    throw new TalformError("this talform build has no genconfig stage, which plan/apply need to render the desired configs", { code: "not-supported" });
-  }
   const decryptor = createSopsDecryptor({ ...o.env });
   const loaded = await loadTalconfig({ path: configPath, env: o.env, decryptor });
   const errors = loaded.diagnostics.filter((d) => d.severity === "error");
   if (!loaded.config || errors.length > 0) throw new TalformError(`${relative(o.cwd, configPath)} has errors; run talform validate`, { code: "talconfig", diagnostics: errors });
-  const { generated } = await door.runGenconfig({
+  // genconfig's dry run renders every node (and an admin talosconfig) in memory; nothing is written.
+  const { generated } = await runGenconfig({
     configPath,
     outDir: o.outDir ?? "clusterconfig",
     cwd: o.cwd,
