@@ -121,7 +121,8 @@ function planNode(d: DesiredNode, o: ObservedNode | undefined, ctx: NodeContext)
   if (o.maintenance) {
     actions.push({ type: "install", reason: "the node is in maintenance mode: apply its config (insecure) to install Talos", configDigest: wantDigest, talosVersion: d.talosVersion });
     if (ctx.bootstrap) actions.push({ type: "bootstrap", reason: "no control plane runs etcd yet: bootstrap the cluster on the first control plane" });
-    diff = diffConfigs(new Map(), desiredDocs);
+    // A first install has nothing to compare with: list the documents, not their (long) contents.
+    diff = [...desiredDocs.keys()].sort().map((document) => ({ document, path: "", op: "add" as const }));
     return done();
   }
   if (!o.talosVersion || o.configText === undefined) {

@@ -10,7 +10,8 @@ export function formatPlan(plan: Plan): string {
   for (const n of plan.nodes) {
     if (n.drift) out.push(`! ${n.hostname}: drift — the running config (${short(n.drift.observedDigest)}) is not what talform last applied (${short(n.drift.lastAppliedDigest)}); someone changed it outside talform`);
     if (n.actions.length === 0) continue;
-    out.push(`${n.hostname}${n.reboots ? " (will be drained and rebooted)" : ""}:`);
+    const installs = n.actions.some((a) => a.type === "install");
+    out.push(`${n.hostname}${installs ? " (installs from maintenance mode)" : n.reboots ? " (will be drained and rebooted)" : ""}:`);
     n.actions.forEach((a, i) => out.push(`  ${i + 1}. ${actionLabel(a)}: ${a.reason}`));
     for (const d of n.diff.slice(0, 50)) out.push(`     ${diffLine(d)}`);
     if (n.diff.length > 50) out.push(`     … and ${n.diff.length - 50} more changes`);
@@ -36,7 +37,7 @@ export function actionLabel(a: PlanAction): string {
 function diffLine(d: DiffEntry): string {
   const where = d.path ? `${d.document} ${d.path}` : `${d.document} (document)`;
   const v = (x: unknown) => (typeof x === "string" ? x : JSON.stringify(x));
-  if (d.op === "add") return `+ ${where}: ${v(d.after)}`;
+  if (d.op === "add") return d.after === undefined ? `+ ${where}` : `+ ${where}: ${v(d.after)}`;
   if (d.op === "remove") return `- ${where}: ${v(d.before)}`;
   return `~ ${where}: ${v(d.before)} → ${v(d.after)}`;
 }
