@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { connect, createServer } from "node:net";
 import { existsSync } from "node:fs";
-import { excerpt, runDemo } from "./run.js";
+import { excerpt, planSummary, rolloutSteps, runDemo } from "./run.js";
 import { runCliCaptured } from "../cli/test-support.js";
 
 const SUBNET = "127.77.201";
@@ -26,12 +26,14 @@ test("the demo runs end to end on a fast clock, narrates each step and leaves no
   assert.match(out, new RegExp(`${SUBNET.replaceAll(".", "\\.")}\\.21 +v1\\.13\\.9`));
   assert.match(out, /gpu1's schematic is now [0-9a-f]{12}… \(siderolabs\/amd-ucode, .*, siderolabs\/qemu-guest-agent\)/);
   assert.match(out, /\$ talform genconfig\n {4}generated config for cp1 in clusterconfig\/homelab-cp1\.yaml/);
-  assert.match(out, /waited: {3}every node is installed, rebooted and running/);
-  assert.match(out, /bootstrapped etcd on 127\.77\.201\.11/);
-  assert.match(out, /--- clusterconfig\/homelab-gpu1\.yaml \(node gpu1\)/);
-  assert.match(out, /no changes found on clusterconfig\/homelab-worker1\.yaml/);
-  assert.match(out, /\$ talform upgrade -n 127\.77\.201\.21 --image factory\.talos\.dev\/metal-installer\/[0-9a-f]{64}:v1\.13\.9 --wait/);
-  assert.match(out, /extensions on gpu1: .*siderolabs\/qemu-guest-agent/);
+  assert.match(out, /\$ talform plan\n {4}NODE +ROLE +RUNS +ACTIONS\n {4}cp1 +controlplane +maintenance +install, bootstrap\n/);
+  assert.match(out, /\$ talform apply --yes --max-parallel 3\n {4}starting rollout: .* on 3 node\(s\)/);
+  assert.match(out, /cp1: bootstrap done/);
+  assert.match(out, /gpu1 +worker +v1\.13\.9 +upgrade v1\.13\.9 → v1\.13\.9/);
+  assert.match(out, /worker1 +worker +v1\.13\.9 +no changes/);
+  assert.match(out, /talform: {2}chose upgrade \+ apply-config for gpu1; the other 2 nodes stay as they are/);
+  assert.match(out, /gpu1: upgrade v1\.13\.9 → v1\.13\.9 done/);
+  assert.match(out, /No changes\. The cluster matches the configuration\./);
   assert.match(out, /nothing is listening/);
   assert.equal(result.kept, false);
   assert.equal(existsSync(result.dir), false, "the temp folder is removed");
@@ -70,4 +72,12 @@ test("command output in the narration: long lines and long outputs are cut, empt
   const many = excerpt(Array.from({ length: 100 }, (_, i) => `line ${i}`).join("\n"));
   assert.equal(many.length, 40);
   assert.equal(many.at(-1), "… (61 more lines)");
+});
+
+test("plan and apply output in the narration: the table and summary; the rollout steps without timestamps", () => {
+  const plan = ["NODE  ROLE  RUNS  ACTIONS", "cp1   controlplane   maintenance   install", "w1    worker   maintenance   install", "cp1 (installs):", "  1. install: …", "Plan: 2 action(s) on 2 node(s)."];
+  assert.deepEqual(planSummary(plan), [plan[0], plan[1], plan[2], plan[5]]);
+  assert.deepEqual(planSummary(["error: x"]), ["error: x"]);
+  const apply = [...plan, "2026-11-24T06:58:20.636Z starting rollout: 5 step(s)", "2026-11-24T06:58:20.637Z gpu1: upgrade …", "2026-11-24T06:58:23.790Z gpu1: upgrade done (3.1 s)"];
+  assert.deepEqual(rolloutSteps(apply), ["starting rollout: 5 step(s)", "gpu1: upgrade done (3.1 s)"]);
 });

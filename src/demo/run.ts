@@ -187,30 +187,23 @@ function demoSteps(identity: string, keep: boolean): Step[] {
       },
     },
     {
-      title: "Install Talos on every node",
-      byHand: ["talosctl apply-config --insecure --nodes <ip> --file clusterconfig/<node>.yaml   (once per node)"],
+      title: "Plan the first install",
+      byHand: ["decide per node: apply-config --insecure, wait for the install and reboot, then bootstrap etcd once"],
       async run(ctx) {
-        for (const node of ctx.nodes) await talform(ctx, ["apply-config", "--insecure", "-n", node.address, "--file", configFile(node)]);
-        // From here on every call uses mutual TLS with the talosconfig genconfig wrote (the cluster's OS CA).
-        await waitFor(ctx, "every node is installed, rebooted and running (mutual TLS from now on)", ["get", "machinestatus", "--json"], (r) => r.code === 0 && (r.stdout.match(/"ready":\s*true/g)?.length ?? 0) === ctx.nodes.length);
-        await talform(ctx, ["version"]);
+        await talform(ctx, ["plan"], { expectCodes: [2], show: planSummary });
       },
     },
     {
-      title: "Bootstrap etcd on the first control plane",
-      byHand: ["talosctl bootstrap --nodes <first control plane>"],
+      title: "Apply the plan: install every node, bootstrap etcd",
+      byHand: ["talosctl apply-config --insecure --nodes <ip> --file clusterconfig/<node>.yaml   (once per node)", "talosctl bootstrap --nodes <first control plane>"],
       async run(ctx) {
-        const cp1 = ctx.nodes.find((n) => n.kind === "controlplane")!;
-        await talform(ctx, ["bootstrap", "-n", cp1.address]);
-        const cps = ctx.nodes.filter((n) => n.kind === "controlplane").length;
-        const cpAddresses = ctx.nodes.filter((n) => n.kind === "controlplane").map((n) => n.address).join(",");
-        await waitFor(ctx, `etcd is healthy on ${cps} control plane${cps === 1 ? "" : "s"}`, ["services", "etcd", "-n", cpAddresses, "--json"], (r) => r.code === 0 && (r.stdout.match(/"health":\s*"OK"/g)?.length ?? 0) === cps);
-        await talform(ctx, ["services", "etcd", "-n", cpAddresses]);
+        // Control planes go one at a time whatever --max-parallel says (etcd quorum); workers may go together.
+        await talform(ctx, ["apply", "--yes", "--max-parallel", "3"], { show: rolloutSteps });
       },
     },
     {
       title: `Add ${ADDED_EXTENSION} to the GPU worker in talconfig.yaml`,
-      byHand: ["edit talconfig.yaml; talhelper genconfig; know that an extension change needs `talosctl upgrade`, not `apply-config`"],
+      byHand: ["edit talconfig.yaml; talhelper genconfig"],
       async run(ctx) {
         const gpu = ctx.nodes.find((n) => n.kind === "gpu");
         if (!gpu) {
@@ -226,29 +219,29 @@ function demoSteps(identity: string, keep: boolean): Step[] {
         const extensions = node.schematic?.customization?.systemExtensions?.officialExtensions ?? [];
         const id = factory.schematicId(factory.schematicFromValue(node.schematic ?? {}));
         ctx.write(`  talform:  ${gpu.hostname}'s schematic is now ${id.slice(0, 12)}… (${extensions.join(", ")})\n`);
-        await talform(ctx, ["genconfig", "--dry-run"]);
         await talform(ctx, ["genconfig"]);
       },
     },
     {
-      title: "Upgrade the GPU worker to the new installer image",
-      byHand: ["talosctl apply-config --nodes <gpu ip> --file clusterconfig/homelab-gpu1.yaml --mode staged", 'talosctl upgrade --nodes <gpu ip> --image "$(talhelper genurl installer -c talconfig.yaml -n gpu1)"'],
+      title: "Plan the change: the GPU worker needs an upgrade, nothing else changes",
+      byHand: ["know that an extension change needs `talosctl upgrade` (not apply-config), on that node only"],
       async run(ctx) {
+        await talform(ctx, ["plan"], { expectCodes: [2] });
+        const plan = JSON.parse(await talform(ctx, ["plan", "--json"], { expectCodes: [2], quiet: true })) as { nodes: { hostname: string; actions: { type: string }[] }[] };
+        const changed = plan.nodes.filter((n) => n.actions.length > 0);
         const gpu = ctx.nodes.find((n) => n.kind === "gpu");
-        if (!gpu) {
-          ctx.write("  (skipped: this demo cluster has no GPU worker)\n");
-          return;
+        if (gpu && (changed.length !== 1 || changed[0]!.hostname !== gpu.hostname || changed[0]!.actions[0]?.type !== "upgrade")) {
+          throw new TalformError(`demo: expected the plan to upgrade ${gpu.hostname} only, got ${changed.map((n) => `${n.hostname}: ${n.actions.map((a) => a.type).join(", ")}`).join("; ")}`, { code: "demo" });
         }
-        const image = /metal-installer\/[0-9a-f]{64}:v[^\s]+/.exec(await readFile(join(ctx.dir, configFile(gpu)), "utf8"));
-        if (!image) throw new Error(`${configFile(gpu)} names no Image Factory installer`);
-        // The node's config must name the new installer too (or a reinstall would go back): staged, it takes effect
-        // with the upgrade's reboot, so the node reboots once.
-        await talform(ctx, ["apply-config", "-n", gpu.address, "--file", configFile(gpu), "--mode", "staged"]);
-        await talform(ctx, ["upgrade", "-n", gpu.address, "--image", `factory.talos.dev/${image[0]}`, "--wait"]);
-        const json = await talform(ctx, ["get", "extensions", "-n", gpu.address, "--json"], { quiet: true });
-        const names = (JSON.parse(json) as { spec?: { metadata?: { name?: string } } }[]).map((r) => r.spec?.metadata?.name ?? "?");
-        ctx.write(`    extensions on ${gpu.hostname}: ${names.join(", ")}\n`);
-        if (!names.includes(ADDED_EXTENSION)) throw new TalformError(`demo: ${ADDED_EXTENSION} is not running on ${gpu.hostname} after the upgrade`, { code: "demo" });
+        for (const n of changed) ctx.write(`  talform:  chose ${n.actions.map((a) => a.type).join(" + ")} for ${n.hostname}; the other ${plan.nodes.length - changed.length} nodes stay as they are\n`);
+      },
+    },
+    {
+      title: "Apply it",
+      byHand: ['talosctl upgrade --nodes <gpu ip> --image "$(talhelper genurl installer -c talconfig.yaml -n gpu1)"'],
+      async run(ctx) {
+        await talform(ctx, ["apply", "--yes"], { show: rolloutSteps });
+        await talform(ctx, ["plan"], { show: planSummary });
       },
     },
   ];
@@ -262,21 +255,18 @@ function registerSchematic(ctx: Ctx, factory: typeof Factory, schematic: unknown
   return id;
 }
 
-function configFile(node: DemoNode): string {
-  return join("clusterconfig", `homelab-${node.hostname}.yaml`);
+/** A plan as the narration shows it: the per-node table and the summary, not every document of a first install. */
+export function planSummary(lines: string[]): string[] {
+  const table = lines.findIndex((l) => /^NODE\s+ROLE/.test(l));
+  const end = lines.findIndex((l, i) => i > table && !/^\S+\s+(controlplane|worker)\s/.test(l));
+  const summary = lines.filter((l) => /^(Plan: |No changes\.)/.test(l));
+  return table < 0 ? lines : [...lines.slice(table, end < 0 ? undefined : end), ...summary];
 }
 
-/** Reruns a talform command quietly until its result satisfies `done` (the simulated nodes take time to reboot). */
-async function waitFor(ctx: Ctx, what: string, argv: readonly string[], done: (r: { code: number; stdout: string }) => boolean): Promise<void> {
-  const deadline = Date.now() + Math.max(10_000, 60_000 * ctx.timeScale);
-  for (;;) {
-    let stdout = "";
-    const code = await runCli(argv, { stdout: { write: (s: string) => ((stdout += s), true) }, stderr: { write: () => true }, env: ctx.env, cwd: ctx.dir });
-    if (done({ code, stdout })) break;
-    if (Date.now() > deadline) throw new TalformError(`demo: timed out waiting until ${what} (talform ${argv.join(" ")})`, { code: "demo" });
-    await new Promise((r) => setTimeout(r, Math.max(20, 200 * ctx.timeScale)));
-  }
-  ctx.write(`  waited:   ${what}\n`);
+/** An apply as the narration shows it: the rollout's steps (the plan was shown just before), without timestamps. */
+export function rolloutSteps(lines: string[]): string[] {
+  const steps = lines.filter((l) => /^\d{4}-\d\d-\d\dT[\d:.]+Z /.test(l)).map((l) => l.replace(/^\S+ /, ""));
+  return steps.length > 0 ? steps.filter((l) => !l.endsWith(" …")) : lines;
 }
 
 const MAX_LINES = 40;
@@ -289,14 +279,15 @@ export function excerpt(output: string): string[] {
 }
 
 /** Runs one talform command in the cluster folder, shows it and its output, and fails the demo when it fails. */
-async function talform(ctx: Ctx, argv: readonly string[], options: { expectCodes?: readonly number[]; quiet?: boolean } = {}): Promise<string> {
+async function talform(ctx: Ctx, argv: readonly string[], options: { expectCodes?: readonly number[]; quiet?: boolean; show?: (lines: string[]) => string[] } = {}): Promise<string> {
   const expectCodes = options.expectCodes ?? [0];
   let out = "";
   const sink = { write: (s: string) => ((out += s), true) };
   ctx.write(`  $ talform ${argv.join(" ")}\n`);
   const code = await runCli(argv, { stdout: sink, stderr: sink, env: ctx.env, cwd: ctx.dir });
   const failed = !expectCodes.includes(code);
-  if (!options.quiet || failed) for (const line of excerpt(out)) ctx.write(`    ${line}\n`);
+  const shown = failed || !options.show ? out : options.show(out.split("\n")).join("\n");
+  if (!options.quiet || failed) for (const line of excerpt(shown)) ctx.write(`    ${line}\n`);
   if (failed) {
     throw new TalformError(`demo step failed: talform ${argv.join(" ")} exited ${code}`, { code: "demo", hint: "the output above says why; rerun with --keep DIR to inspect the cluster folder" });
   }
