@@ -23,4 +23,6 @@ export const COMMANDS: readonly (() => Promise<CommandDefiner>)[] = [
   async () => (await import("./kubeconfig.js")).defineKubeconfig,
   async () => (await import("./sim.js")).defineSim,
   async () => (await import("./schematic.js")).defineSchematic,
+  async () => (await import("./genurl.js")).defineGenurl,
+  async () => (await import("./gencommand.js")).defineGencommand,
 ];

@@ -1,0 +1,51 @@
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { TalformError } from "../../diagnostics/index.js";
+import type { LoadedTalconfig, SopsDecryptor } from "../../talconfig/index.js";
+import type { TalconfigFactoryView } from "../../factory/index.js";
+import type { CliContext } from "../context.js";
+
+/**
+ * Loading a talconfig for the commands that generate from it (genurl, gencommand, schematic show, sim up): env files,
+ * SOPS decryption, substitution, then the factory view. Shared so every command reads talconfig.yaml the same way.
+ */
+
+export interface TalconfigInputOptions {
+  readonly config: string;
+  /** Env files as given on the command line (relative to the cwd); empty = talhelper's defaults beside the talconfig. */
+  readonly envFile?: readonly string[];
+  readonly substitute?: boolean;
+}
+
+/** The SOPS decryptor for talenv.sops.yaml and secrets, bound to the command's environment (SOPS_AGE_KEY_FILE, …). */
+export async function sopsDecryptor(_ctx: CliContext): Promise<SopsDecryptor | undefined> {
+  return undefined;
+}
+
+/** Loads talconfig.yaml; throws a `TalformError` carrying the loader's errors when it has any. */
+export async function loadTalconfigForCommand(ctx: CliContext, opts: TalconfigInputOptions): Promise<LoadedTalconfig> {
+  const { loadTalconfig } = await import("../../talconfig/index.js");
+  const decryptor = await sopsDecryptor(ctx);
+  const loaded = await loadTalconfig({
+    path: resolve(ctx.cwd, opts.config),
+    env: ctx.env,
+    ...(opts.substitute === false ? { substitute: false } : {}),
+    ...(opts.envFile && opts.envFile.length > 0 ? { envFiles: opts.envFile.map((f) => resolve(ctx.cwd, f)) } : {}),
+    ...(decryptor ? { decryptor } : {}),
+  });
+  const errors = loaded.diagnostics.filter((d) => d.severity === "error");
+  if (errors.length > 0 || loaded.config === undefined) {
+    throw new TalformError(`${opts.config} is not valid`, {
+      diagnostics: errors.length > 0 ? errors : [{ severity: "error", code: "talconfig", message: `${opts.config} is not a valid talconfig`, hint: "run `talform validate` for details" }],
+    });
+  }
+  return loaded;
+}
+
+/** The talconfig's nodes and image factory settings as the factory functions take them. */
+export async function loadFactoryView(ctx: CliContext, opts: TalconfigInputOptions): Promise<{ loaded: LoadedTalconfig; view: TalconfigFactoryView }> {
+  const loaded = await loadTalconfigForCommand(ctx, opts);
+  const { factoryViewFromTalconfig, substitutedTalconfigText } = await import("../../factory/index.js");
+  const text = await readFile(loaded.path, "utf8");
+  return { loaded, view: factoryViewFromTalconfig(loaded, substitutedTalconfigText(loaded, text, opts.substitute !== false)) };
+}
