@@ -203,6 +203,11 @@ export class TalosContract {
   unifiedMaintenanceApi(): boolean {
     return this.greater(1, 12);
   }
+
+  /** New bundles carry `secretboxencryptionsecret` (> 1.2) rather than `aescbcencryptionsecret`. */
+  secretboxEncryptionSupported(): boolean {
+    return this.greater(1, 2);
+  }
 }
 
 export function contractFor(version: string): TalosContract | undefined {
