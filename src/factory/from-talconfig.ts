@@ -7,6 +7,7 @@ import type { GenurlNode } from "./genurl.js";
 import { executeGoTemplate, TemplateError } from "./go-template.js";
 import { schematicFromYamlNode, type Schematic } from "./schematic.js";
 import type { ImageFactorySettings, MachineSpec } from "./urls.js";
+import { schematicDiagnostics } from "./validate.js";
 
 /**
  * The bridge from a loaded talconfig (src/talconfig) to the factory's inputs: per node its merged schematics, machine
@@ -71,6 +72,13 @@ function mergedKeyPath(node: ResolvedNode, key: "schematic" | "imageSchematic"):
 
 const formatDocPath = (p: readonly (string | number)[]): string => p.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("");
 
+/** `nodes[1].schematic.customization.extraKernelArgs[0]` → `["nodes", 1, "schematic", …, 0]` (for the source map). */
+function parseDocPath(path: string): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) out.push(m[2] !== undefined ? Number(m[2]) : m[1]!);
+  return out;
+}
+
 /**
  * Decodes one schematic of the talconfig from its YAML node. A schematic the factory would reject becomes a located
  * `TalformError` (its message names the field).
@@ -118,6 +126,44 @@ export function factoryViewFromTalconfig(loaded: LoadedTalconfig, text: string):
     };
   });
   return { clusterName: config.clusterName, kubernetesVersion: config.kubernetesVersion.replace(/^v/, ""), settings: config.imageFactory ?? {}, nodes };
+}
+
+/**
+ * Findings about the schematics of a talconfig for `talform validate`: a schematic the factory would reject (an
+ * error: genurl and upgrades would fail) and `schematicDiagnostics` warnings, located in talconfig.yaml. A group
+ * schematic is checked once, not once per node. `unknown-extension` is left to the `extension-name` policy rule
+ * (which gets the same catalogue), so a name is reported once.
+ */
+export function talconfigSchematicDiagnostics(loaded: LoadedTalconfig, text: string): Diagnostic[] {
+  if (loaded.config === undefined) return [];
+  const doc = parseDocument(text, { uniqueKeys: false });
+  const registryURL = loaded.config.imageFactory?.registryURL;
+  const seen = new Set<string>();
+  const out: Diagnostic[] = [];
+  for (const n of loaded.nodes) {
+    for (const key of ["schematic", "imageSchematic"] as const) {
+      const path = mergedKeyPath(n, key);
+      if (!path) continue;
+      const where = formatDocPath(path);
+      if (seen.has(where)) continue;
+      seen.add(where);
+      const node = path[0] === "nodes" ? n.hostname : undefined;
+      let schematic: Schematic;
+      try {
+        schematic = decodeSchematic(doc, path, loaded);
+      } catch (e) {
+        if (!(e instanceof TalformError)) throw e;
+        out.push(...e.diagnostics.map((d): Diagnostic => ({ ...d, code: "schematic-invalid", ...(node ? { node } : {}) })));
+        continue;
+      }
+      for (const d of schematicDiagnostics(schematic, { talosVersion: n.talosVersion, ...(registryURL ? { registryURL } : {}), ...(node ? { node } : {}), path: where })) {
+        if (d.code === "unknown-extension") continue;
+        const source = d.path !== undefined ? loaded.sourceMap?.positionOf(parseDocPath(d.path)) : undefined;
+        out.push({ ...d, ...(source ? { source } : {}) });
+      }
+    }
+  }
+  return out;
 }
 
 /** `gencommand` input from the factory view; `installerUrls` by hostname (needed for `upgrade`). */

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { TalformError } from "../../diagnostics/index.js";
-import type { LoadedTalconfig, SopsDecryptor } from "../../talconfig/index.js";
+import type { LoadedTalconfig, SopsCreationRuleView, SopsDecryptor } from "../../talconfig/index.js";
 import type { TalconfigFactoryView } from "../../factory/index.js";
 import type { CliContext } from "../context.js";
 
@@ -18,20 +18,38 @@ export interface TalconfigInputOptions {
 }
 
 /** The SOPS decryptor for talenv.sops.yaml and secrets, bound to the command's environment (SOPS_AGE_KEY_FILE, …). */
-export async function sopsDecryptor(_ctx: CliContext): Promise<SopsDecryptor | undefined> {
-  return undefined;
+export async function sopsDecryptor(ctx: CliContext): Promise<SopsDecryptor> {
+  const { createSopsDecryptor } = await import("../../sops/index.js");
+  return createSopsDecryptor(ctx.env);
+}
+
+/**
+ * The `.sops.yaml` creation rule lookup for the secrets policy rules, with sops's own semantics (found by walking up
+ * from the talconfig's folder, RE2 path regexes). Undefined when there is no `.sops.yaml`: the policy reports that.
+ */
+export async function sopsCreationRuleLookup(talconfigDir: string): Promise<((path: string) => SopsCreationRuleView | null) | undefined> {
+  const { findSopsConfig, creationRuleFor } = await import("../../sops/index.js");
+  const config = await findSopsConfig(talconfigDir, { readFile: (p) => readFile(p, "utf8") }).catch(() => undefined);
+  if (!config) return undefined;
+  return (path) => {
+    try {
+      return creationRuleFor(config, path) ?? null;
+    } catch {
+      // A rule talform cannot encrypt with (pgp, kms, …) still matches; its selectors are what the policy checks.
+      return null;
+    }
+  };
 }
 
 /** Loads talconfig.yaml; throws a `TalformError` carrying the loader's errors when it has any. */
 export async function loadTalconfigForCommand(ctx: CliContext, opts: TalconfigInputOptions): Promise<LoadedTalconfig> {
   const { loadTalconfig } = await import("../../talconfig/index.js");
-  const decryptor = await sopsDecryptor(ctx);
   const loaded = await loadTalconfig({
     path: resolve(ctx.cwd, opts.config),
     env: ctx.env,
     ...(opts.substitute === false ? { substitute: false } : {}),
     ...(opts.envFile && opts.envFile.length > 0 ? { envFiles: opts.envFile.map((f) => resolve(ctx.cwd, f)) } : {}),
-    ...(decryptor ? { decryptor } : {}),
+    decryptor: await sopsDecryptor(ctx),
   });
   const errors = loaded.diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0 || loaded.config === undefined) {
