@@ -111,7 +111,7 @@ describe("talhelper schematic-id-vectors.json", () => {
 
 /**
  * talhelper's example/talconfig.yaml: per-node genurl output. Expected lines come from gencommand-genurl-DERIVED.md
- * (derived from talhelper's code, not golden); when talhelper v3.1.16 is installed in .cache/bin, its real
+ * (derived from talhelper's code, not golden); the real talhelper v3.1.16 oracle (required: see conformance/support/oracles.ts)
  * `--offline-mode` output is compared too.
  */
 describe("talhelper example: genurl installer/image", () => {
@@ -257,7 +257,7 @@ describe("talhelper example: genurl installer/image", () => {
 /**
  * Differential test against a real go-yaml v4 marshaller: talhelper v3.1.16 (`genurl installer --offline-mode
  * --customization-file`) computes the ID with image-factory v1.4.0's `Schematic.ID()` (go.yaml.in/yaml/v4 rc.5).
- * Runs when the talhelper binary is in .cache/bin (see docs/factory.md).
+ * The talhelper oracle is required (a missing binary fails this test; see docs/conformance.md).
  */
 describe("schematic IDs equal talhelper's offline IDs (go-yaml v4 oracle)", () => {
   const talhelper = oraclePath("talhelper");
