@@ -12,7 +12,7 @@ import { after, describe, it } from "node:test";
 import { isMap, parse, parseDocument } from "yaml";
 import { runCliCaptured } from "../src/cli/test-support.js";
 import { oraclePath, referencePath } from "./support/oracles.js";
-import { canonicalSchematicYaml, generateCommands, officialExtensions, genurlForNodes, genurlFromFlags, imageUrl, installerImageUrl, parseSchematic, schematicFromYamlNode, schematicId, type FactoryNodeInput, type GencommandKind, type GencommandNode, type GenurlNode, type MachineSpec } from "../src/factory/index.js";
+import { canonicalSchematicYaml, generateCommands, outputFilename, officialExtensions, genurlForNodes, genurlFromFlags, imageUrl, installerImageUrl, parseSchematic, schematicFromYamlNode, schematicId, type FactoryNodeInput, type GencommandKind, type GencommandNode, type GenurlNode, type MachineSpec } from "../src/factory/index.js";
 
 // The reference folder and the talhelper oracle are required: a missing one fails the suite, never skips it.
 const ref = (...parts: string[]): string => referencePath(...parts);
@@ -435,5 +435,26 @@ describe("talform genurl/gencommand CLI equals real talhelper on its example", (
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("talhelper outputfilename-vectors.yaml (filenameTmpl)", () => {
+  interface FilenameVector {
+    clusterName: string;
+    hostname: string;
+    ip?: string;
+    controlPlane?: boolean;
+    tmpl: string;
+    expected?: string;
+    expected_error?: boolean;
+  }
+  const vectors = parse(readFileSync(ref("talhelper-fixtures", "outputfilename-vectors.yaml"), "utf8")) as FilenameVector[];
+  it("has vectors", () => assert.ok(vectors.length >= 4));
+  vectors.forEach((v, i) => {
+    it(`#${i} ${v.tmpl}`, () => {
+      const data = { clusterName: v.clusterName, hostname: v.hostname, ipAddress: v.ip ?? "", controlPlane: v.controlPlane ?? false };
+      if (v.expected_error) assert.throws(() => outputFilename(v.tmpl, data), /filenameTmpl/);
+      else assert.equal(outputFilename(v.tmpl, data), v.expected);
+    });
   });
 });
