@@ -78,7 +78,7 @@ test("sim up -c without a secrets bundle says how to make one", async () => {
   assert.match(r.stderr, /talform gensecret -o talsecret\.sops\.yaml/);
 });
 
-test("sim up -c talconfig.yaml, then apply-config --insecure, version, services, logs kubelet", async () => {
+test("sim up -c talconfig.yaml, then apply-config --insecure, version, services, logs kubelet, upgrade to genurl's installer", async () => {
   up = run("sim", "up", "-c", "talconfig.yaml", "--time-scale", "0.01");
   await waitUntil("simulator socket", () => existsSync(socketPath(join(dir, ".talform-sim"))), 15_000);
 
@@ -111,6 +111,15 @@ test("sim up -c talconfig.yaml, then apply-config --insecure, version, services,
   r = await run("logs", "kubelet", ...tc(), "-n", CP);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /kubelet/);
+
+  // The seed's upgrade path: INSTALLER_URL=$(talform genurl installer -n w1) for a newer talosVersion, then upgrade.
+  await writeFile(join(dir, "next.yaml"), TALCONFIG.replace("talosVersion: v1.12.6", "talosVersion: v1.13.9"));
+  const url = await run("genurl", "installer", "-c", "next.yaml", "-n", "w1");
+  assert.equal(url.code, 0, url.stderr);
+  assert.match(url.stdout, /^factory\.talos\.dev\/metal-installer\/[0-9a-f]{64}:v1\.13\.9\n$/);
+  r = await run("upgrade", ...tc(), "-n", W1, "--image", url.stdout.trim(), "--wait", "--timeout", "30");
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match((await run("sim", "status")).stdout, /w1\s+127\.0\.77\.2\s+worker\s+v1\.13\.9\s+running\s+siderolabs\/iscsi-tools/);
 
   r = await run("sim", "down");
   assert.equal(r.code, 0, r.stderr);
