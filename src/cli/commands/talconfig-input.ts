@@ -30,13 +30,14 @@ export async function sopsDecryptor(ctx: CliContext): Promise<SopsDecryptor> {
 export async function sopsCreationRuleLookup(talconfigDir: string): Promise<((path: string) => SopsCreationRuleView | null) | undefined> {
   const { findSopsConfig, creationRuleFor } = await import("../../sops/index.js");
   const config = await findSopsConfig(talconfigDir, { readFile: (p) => readFile(p, "utf8") }).catch(() => undefined);
-  if (!config) return undefined;
+  // A rule with keys talform cannot use (pgp, kms, …) makes `creationRuleFor` throw; the policy's own reader of
+  // .sops.yaml only looks at the selectors, so let it handle such configs.
+  if (!config || config.creationRules.some((r) => r.unsupported)) return undefined;
   return (path) => {
     try {
       return creationRuleFor(config, path) ?? null;
     } catch {
-      // A rule talform cannot encrypt with (pgp, kms, …) still matches; its selectors are what the policy checks.
-      return null;
+      return null; // an invalid path_regex: sops cannot match it either
     }
   };
 }

@@ -141,3 +141,26 @@ test("validate: schematic findings of src/factory are folded in, located in talc
     assert.match(r.stdout, /talconfig\.yaml:14:7: error\[schematic-invalid\]: nodes\[0\]\.schematic: schematic customization\.bootloader/);
   });
 });
+
+test("validate: the sops-creation-rule check finds .sops.yaml above the talconfig, as sops does", async () => {
+  const { generateIdentity, identityToRecipient } = await import("age-encryption");
+  const { encryptSopsText } = await import("../../sops/index.js");
+  const recipient = await identityToRecipient(await generateIdentity());
+  const bundle = await encryptSopsText("cluster:\n  id: x\n  secret: y\n", { path: "talsecret.sops.yaml", recipients: [recipient] });
+  const clean = CLEAN.replace("${CP_IP}", "10.0.0.11");
+  await inTemp({}, async (root) => {
+    const { mkdir } = await import("node:fs/promises");
+    await mkdir(join(root, "cluster"));
+    await writeFile(join(root, "cluster", "talconfig.yaml"), clean);
+    await writeFile(join(root, "cluster", "talsecret.sops.yaml"), bundle);
+    // A rule for another path, then one for the cluster folder that only encrypts `secret` keys.
+    await writeFile(join(root, ".sops.yaml"), `creation_rules:\n  - path_regex: ^other/\n    age: ${recipient}\n  - path_regex: ^cluster/talsecret\n    encrypted_regex: ^secret$\n    age: ${recipient}\n`);
+    const r = await runCliCaptured(["validate", "--json"], { cwd: join(root, "cluster") });
+    const ds = (JSON.parse(r.stdout) as { diagnostics: { code: string; message: string }[] }).diagnostics.filter((d) => d.code === "sops-creation-rule");
+    assert.equal(ds.length, 1, r.stdout);
+    assert.match(ds[0]!.message, /leaves secrets unencrypted: .*trustdinfo\.token/);
+    await writeFile(join(root, ".sops.yaml"), `creation_rules:\n  - path_regex: ^cluster/talsecret\n    age: ${recipient}\n`);
+    const ok = await runCliCaptured(["validate"], { cwd: join(root, "cluster") });
+    assert.equal(ok.code, 0, ok.stdout);
+  });
+});
