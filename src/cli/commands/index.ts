@@ -25,6 +25,7 @@ export const COMMANDS: readonly (() => Promise<CommandDefiner>)[] = [
   async () => (await import("./schematic.js")).defineSchematic,
   async () => (await import("./genurl.js")).defineGenurl,
   async () => (await import("./gencommand.js")).defineGencommand,
+  async () => (await import("./genconfig.js")).defineGenconfig,
   async () => (await import("./gensecret.js")).defineGensecret,
   async () => (await import("./sops.js")).defineSops,
 ];
