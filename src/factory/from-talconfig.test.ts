@@ -17,3 +17,15 @@ test("outputFilename: talhelper's filenameTmpl fields and default", () => {
   assert.throws(() => outputFilename("{{.Invalid}}.yaml", node), /filenameTmpl of w1/);
   assert.throws(() => outputFilename("{{ .Hostname ", node), /filenameTmpl of w1/);
 });
+
+test("outputFilename names the file genconfig writes (gencommand apply's --file= must point at it)", async () => {
+  const { outputFileName } = await import("../genconfig/index.js");
+  const templates = [undefined, DEFAULT_FILENAME_TMPL, "{{.Role}}-{{.Hostname}}.yaml", "{{ .IPAddress }}.yaml", "{{ if eq .Role \"worker\" }}w{{ else }}cp{{ end }}-{{ .Hostname | upper }}.yaml"];
+  for (const controlPlane of [true, false]) {
+    for (const filenameTmpl of templates) {
+      const node = { index: 0, hostname: "n1", ipAddress: "10.0.0.2,10.0.0.3", role: controlPlane ? "controlplane" : "worker", controlPlane, ...(filenameTmpl ? { filenameTmpl } : {}) };
+      const theirs = outputFileName(node as unknown as Parameters<typeof outputFileName>[0], "lab");
+      assert.equal(outputFilename(filenameTmpl, { clusterName: "lab", hostname: "n1", ipAddress: node.ipAddress, controlPlane }), theirs, String(filenameTmpl));
+    }
+  }
+});
