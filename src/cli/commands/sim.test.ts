@@ -7,11 +7,11 @@ import { after, before, test } from "node:test";
 import { generateIdentity, identityToRecipient } from "age-encryption";
 import { parse as parseYaml } from "yaml";
 import { socketPath } from "../../sim/control.js";
-import { sampleMachineConfig, waitUntil } from "../../sim/testing.js";
+import { waitUntil } from "../../sim/testing.js";
 import { runCliCaptured, type CliRun } from "../test-support.js";
 
 // Addresses 127.0.77.x are reserved for this file. Issue 7's acceptance, typed as a new user would: a 3-node
-// talconfig with 127.x addresses and a SOPS-encrypted secrets bundle, `sim up -c`, then the node commands.
+// talconfig with 127.x addresses, `gensecret` and `genconfig`, `sim up -c`, then the node commands.
 const CP = "127.0.77.1";
 const W1 = "127.0.77.2";
 const W2 = "127.0.77.3";
@@ -42,7 +42,8 @@ let dir: string;
 let env: Record<string, string>;
 let up: Promise<CliRun> | undefined;
 const run = (...argv: string[]) => runCliCaptured(argv, { cwd: dir, env });
-const tc = () => ["--talosconfig", join(dir, ".talform-sim", "talosconfig")];
+// genconfig's talosconfig (admin cert from the cluster's OS CA) talks to the simulated nodes.
+const tc = () => ["--talosconfig", join(dir, "clusterconfig", "talosconfig")];
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), "talform-sim-up-"));
@@ -89,9 +90,11 @@ test("sim up -c talconfig.yaml, then apply-config --insecure, version, services,
   const talosconfig = parseYaml(await readFile(join(dir, ".talform-sim", "talosconfig"), "utf8")) as { contexts: Record<string, { ca: string }> };
   assert.equal(Object.values(talosconfig.contexts)[0]!.ca, osCrt);
 
-  for (const [address, hostname, type] of [[CP, "cp1", "controlplane"], [W1, "w1", "worker"], [W2, "w2", "worker"]] as const) {
-    await writeFile(join(dir, `${hostname}.yaml`), sampleMachineConfig({ type, hostname, endpoint: `https://${CP}:6443` }));
-    const r = await run("apply-config", "--insecure", "-n", address, "--file", `${hostname}.yaml`);
+  // The machine configs and the talosconfig come from `talform genconfig`, as a user makes them.
+  const gen = await run("genconfig");
+  assert.equal(gen.code, 0, gen.stderr);
+  for (const [address, hostname] of [[CP, "cp1"], [W1, "w1"], [W2, "w2"]] as const) {
+    const r = await run("apply-config", "--insecure", "-n", address, "--file", `clusterconfig/simlab-${hostname}.yaml`);
     assert.equal(r.code, 0, r.stderr);
   }
   await waitUntil("all three running", async () => ((await run("sim", "status")).stdout.match(/\brunning\b/g) ?? []).length === 3, 15_000);
