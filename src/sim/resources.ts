@@ -43,6 +43,9 @@ export function listResources(cluster: SimCluster, node: SimNode): SimResource[]
     out.push({ namespace: "meta", type: "ResourceDefinitions.meta.cosi.dev", id: d.type, version: 1, spec: { type: d.type, displayType: d.displayType, defaultNamespace: d.defaultNamespace, aliases: d.aliases, allAliases, sensitivity: d.type.startsWith("MachineConfigs") ? "sensitive" : "nonsensitive" } });
   }
   if (node.config) out.push({ namespace: "config", type: "MachineConfigs.config.talos.dev", id: "v1alpha1", version: v, spec: node.config.text });
+  // Like Talos: `persistent` is the config saved to disk — ahead of the active one while a staged config waits.
+  const persistent = node.stagedConfig ?? node.config;
+  if (persistent) out.push({ namespace: "config", type: "MachineConfigs.config.talos.dev", id: "persistent", version: v, spec: persistent.text });
   out.push({
     namespace: "runtime",
     type: "MachineStatuses.runtime.talos.dev",
