@@ -7,20 +7,15 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import fc from "fast-check";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { after, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { isMap, parse, parseDocument } from "yaml";
-import { canonicalSchematicYaml, generateCommands, officialExtensions, genurlForNodes, genurlFromFlags, imageUrl, installerImageUrl, parseSchematic, schematicFromYamlNode, schematicId, type FactoryNodeInput, type GencommandKind, type GencommandNode, type GenurlNode, type MachineSpec } from "../src/factory/index.js";
+import { runCliCaptured } from "../src/cli/test-support.js";
+import { oraclePath, referencePath } from "./support/oracles.js";
+import { canonicalSchematicYaml, generateCommands, outputFilename, officialExtensions, genurlForNodes, genurlFromFlags, imageUrl, installerImageUrl, parseSchematic, schematicFromYamlNode, schematicId, type FactoryNodeInput, type GencommandKind, type GencommandNode, type GenurlNode, type MachineSpec } from "../src/factory/index.js";
 
-// Resolved from the repository root (this file lives in <root>/conformance/); the lead may swap this for
-// conformance/support/oracles.ts `referencePath` when merging.
-// From a git worktree (/work/wt/<area>) the shared folder is one level further up, so look upwards.
-const repoRoot = fileURLToPath(new URL("../", import.meta.url));
-const referenceRoot =
-  [`${repoRoot}../shared/reference/`, `${repoRoot}../../shared/reference/`].find((p) => existsSync(p)) ?? `${repoRoot}../shared/reference/`;
-const ref = (...parts: string[]): string => `${referenceRoot}${parts.join("/")}`;
-const available = existsSync(ref("schematic-vectors.yaml"));
+// The reference folder and the talhelper oracle are required: a missing one fails the suite, never skips it.
+const ref = (...parts: string[]): string => referencePath(...parts);
 
 interface Vector {
   source: string;
@@ -29,8 +24,8 @@ interface Vector {
   id: string;
 }
 
-describe("schematic-vectors.yaml", { skip: !available && "../shared/reference is not available" }, () => {
-  const vectors = available ? (parse(readFileSync(ref("schematic-vectors.yaml"), "utf8")) as { vectors: Vector[] }).vectors : [];
+describe("schematic-vectors.yaml", () => {
+  const vectors = (parse(readFileSync(ref("schematic-vectors.yaml"), "utf8")) as { vectors: Vector[] }).vectors;
   it("has vectors", () => assert.ok(vectors.length >= 25));
   vectors.forEach((v, i) => {
     it(`#${i} ${v.source.slice(0, 90)}`, () => {
@@ -41,7 +36,7 @@ describe("schematic-vectors.yaml", { skip: !available && "../shared/reference is
   });
 });
 
-describe("extension catalogue covers the hash-verified vectors", { skip: !available && "../shared/reference is not available" }, () => {
+describe("extension catalogue covers the hash-verified vectors", () => {
   it("every extension named in schematic-vectors.yaml is in the catalogue", () => {
     const vectors = (parse(readFileSync(ref("schematic-vectors.yaml"), "utf8")) as { vectors: Vector[] }).vectors;
     const known = officialExtensions();
@@ -57,8 +52,8 @@ interface EdgeCase {
   id_v4: string;
 }
 
-describe("schematic-edge-vectors.json (go-yaml v4)", { skip: !available && "../shared/reference is not available" }, () => {
-  const cases = available ? (JSON.parse(readFileSync(ref("schematic-edge-vectors.json"), "utf8")) as { cases: EdgeCase[] }).cases : [];
+describe("schematic-edge-vectors.json (go-yaml v4)", () => {
+  const cases = (JSON.parse(readFileSync(ref("schematic-edge-vectors.json"), "utf8")) as { cases: EdgeCase[] }).cases;
   it("has cases", () => assert.ok(cases.length >= 7));
   cases.forEach((c, i) => {
     it(`edge case #${i}`, () => {
@@ -82,11 +77,9 @@ interface TalhelperVectors {
   }[];
 }
 
-describe("talhelper schematic-id-vectors.json", { skip: !available && "../shared/reference is not available" }, () => {
-  const data: TalhelperVectors | undefined = available
-    ? (JSON.parse(readFileSync(ref("talhelper-fixtures", "schematic-id-vectors.json"), "utf8")) as TalhelperVectors)
-    : undefined;
-  data?.vectors.forEach((v, i) => {
+describe("talhelper schematic-id-vectors.json", () => {
+  const data = JSON.parse(readFileSync(ref("talhelper-fixtures", "schematic-id-vectors.json"), "utf8")) as TalhelperVectors;
+  data.vectors.forEach((v, i) => {
     it(`id #${i} ${v.id.slice(0, 12)}`, () => {
       const s = parseSchematic(v.canonical_yaml);
       assert.equal(canonicalSchematicYaml(s), v.canonical_yaml);
@@ -101,7 +94,7 @@ describe("talhelper schematic-id-vectors.json", { skip: !available && "../shared
     "kernel args hihi,hehe": "customization:\n  extraKernelArgs: [hihi, hehe]\n",
     "tailscale + net.ifnames=0": "customization:\n  extraKernelArgs: [net.ifnames=0]\n  systemExtensions:\n    officialExtensions: [siderolabs/tailscale]\n",
   };
-  data?.installer_url_vectors_from_pkg_talos_schematic_test_go.forEach((v, i) => {
+  data.installer_url_vectors_from_pkg_talos_schematic_test_go.forEach((v, i) => {
     it(`installer url #${i}: ${v.expected.slice(0, 40)}`, () => {
       const registryURL = v.registryURL.startsWith("(") ? undefined : v.registryURL;
       const node: FactoryNodeInput = {
@@ -118,15 +111,15 @@ describe("talhelper schematic-id-vectors.json", { skip: !available && "../shared
 
 /**
  * talhelper's example/talconfig.yaml: per-node genurl output. Expected lines come from gencommand-genurl-DERIVED.md
- * (derived from talhelper's code, not golden); when talhelper v3.1.16 is installed in .cache/bin, its real
+ * (derived from talhelper's code, not golden); the real talhelper v3.1.16 oracle (required: see conformance/support/oracles.ts)
  * `--offline-mode` output is compared too.
  */
-describe("talhelper example: genurl installer/image", { skip: !available && "../shared/reference is not available" }, () => {
+describe("talhelper example: genurl installer/image", () => {
   const exampleDir = ref("talhelper-fixtures", "example");
   const nodes: GenurlNode[] = [];
   const gencommandNodes: Omit<GencommandNode, "installerUrl">[] = [];
   let kubernetesVersion = "";
-  if (available) {
+  {
     const doc = parseDocument(readFileSync(`${exampleDir}/talconfig.yaml`, "utf8"));
     const talosVersion = String(doc.get("talosVersion"));
     kubernetesVersion = String(doc.get("kubernetesVersion"));
@@ -147,7 +140,7 @@ describe("talhelper example: genurl installer/image", { skip: !available && "../
       });
     }
   }
-  const derived = available ? readFileSync(ref("talhelper-fixtures", "gencommand-genurl-DERIVED.md"), "utf8") : "";
+  const derived = readFileSync(ref("talhelper-fixtures", "gencommand-genurl-DERIVED.md"), "utf8");
   const section = (title: string): string[] => {
     const start = derived.indexOf(`## ${title}`);
     assert.ok(start >= 0, `section ${title} in gencommand-genurl-DERIVED.md`);
@@ -182,9 +175,9 @@ describe("talhelper example: genurl installer/image", { skip: !available && "../
   it("installer URLs equal the derived talhelper output", () => assert.deepEqual(ours("installer"), section("talhelper genurl installer")));
   it("image URLs equal the derived talhelper output", () => assert.deepEqual(ours("image"), section("talhelper genurl image")));
 
-  const talhelper = `${repoRoot}.cache/bin/talhelper`;
+  const talhelper = oraclePath("talhelper");
   for (const kind of ["installer", "image"] as const) {
-    it(`installer/image URLs equal real talhelper genurl ${kind} --offline-mode`, { skip: !existsSync(talhelper) && "talhelper v3.1.16 not installed in .cache/bin" }, () => {
+    it(`installer/image URLs equal real talhelper genurl ${kind} --offline-mode`, () => {
       const key = readFileSync(`${exampleDir}/key.txt`, "utf8").match(/AGE-SECRET-KEY-[0-9A-Z]+/)![0];
       const r = spawnSync(talhelper, ["genurl", kind, "--offline-mode"], { cwd: exampleDir, env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", SOPS_AGE_KEY: key }, encoding: "utf8" });
       assert.equal(r.status, 0, r.stderr);
@@ -193,7 +186,7 @@ describe("talhelper example: genurl installer/image", { skip: !available && "../
   }
 
   for (const [kind, node] of [["installer", "kmaster1"], ["image", "192.168.200.13"], ["installer", "192.168.200.13"]] as const) {
-    it(`genurl ${kind} -n ${node} equals real talhelper`, { skip: !existsSync(talhelper) && "talhelper v3.1.16 not installed in .cache/bin" }, () => {
+    it(`genurl ${kind} -n ${node} equals real talhelper`, () => {
       const key = readFileSync(`${exampleDir}/key.txt`, "utf8").match(/AGE-SECRET-KEY-[0-9A-Z]+/)![0];
       const r = spawnSync(talhelper, ["genurl", kind, "--offline-mode", "-n", node], { cwd: exampleDir, env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", SOPS_AGE_KEY: key }, encoding: "utf8" });
       assert.equal(r.status, 0, r.stderr);
@@ -212,7 +205,7 @@ describe("talhelper example: genurl installer/image", { skip: !available && "../
     { args: ["image", "--secure-boot", "--use-uki", "-m", "nocloud"], flags: { machineSpec: { secureboot: true, useUKI: true, mode: "nocloud", bootMethod: "iso" } } },
   ];
   for (const { args, flags } of flagCases) {
-    it(`flags-only genurl ${args.join(" ")} equals real talhelper`, { skip: !existsSync(talhelper) && "talhelper v3.1.16 not installed in .cache/bin" }, () => {
+    it(`flags-only genurl ${args.join(" ")} equals real talhelper`, () => {
       const dir = mkdtempSync(`${tmpdir()}/talform-genurl-`);
       const r = spawnSync(talhelper, ["genurl", ...args, "--offline-mode", "-v", "v1.12.3"], { cwd: dir, encoding: "utf8" });
       rmSync(dir, { recursive: true, force: true });
@@ -233,7 +226,7 @@ describe("talhelper example: genurl installer/image", { skip: !available && "../
   ];
   for (const [, kind, extraFlags] of gencommandCases) {
     for (const node of ["", "kmaster1", "192.168.200.13"]) {
-      it(`gencommand ${kind} ${extraFlags.join(" ")} -n "${node}" equals real talhelper`, { skip: !existsSync(talhelper) && "talhelper v3.1.16 not installed in .cache/bin" }, () => {
+      it(`gencommand ${kind} ${extraFlags.join(" ")} -n "${node}" equals real talhelper`, () => {
         const key = readFileSync(`${exampleDir}/key.txt`, "utf8").match(/AGE-SECRET-KEY-[0-9A-Z]+/)![0];
         const args = ["gencommand", kind, ...(kind === "upgrade" ? ["--offline-mode"] : []), ...extraFlags.map((f) => `--extra-flags=${f}`), ...(node ? ["-n", node] : [])];
         const r = spawnSync(talhelper, args, { cwd: exampleDir, env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", SOPS_AGE_KEY: key }, encoding: "utf8" });
@@ -264,21 +257,18 @@ describe("talhelper example: genurl installer/image", { skip: !available && "../
 /**
  * Differential test against a real go-yaml v4 marshaller: talhelper v3.1.16 (`genurl installer --offline-mode
  * --customization-file`) computes the ID with image-factory v1.4.0's `Schematic.ID()` (go.yaml.in/yaml/v4 rc.5).
- * Runs when the talhelper binary is in .cache/bin (see docs/factory.md).
+ * The talhelper oracle is required (a missing binary fails this test; see docs/conformance.md).
  */
 describe("schematic IDs equal talhelper's offline IDs (go-yaml v4 oracle)", () => {
-  const talhelper = `${repoRoot}.cache/bin/talhelper`;
-  const skip = !existsSync(talhelper) && "talhelper v3.1.16 not installed in .cache/bin";
+  const talhelper = oraclePath("talhelper");
   // YAML text both parsers read the same way: JSON syntax with every non-ASCII character escaped.
   const toYamlText = (v: unknown): string =>
     JSON.stringify(v).replace(/[^ -~]/gu, (c) => {
       const cp = c.codePointAt(0)!;
       return cp > 0xffff ? `\\U${cp.toString(16).padStart(8, "0")}` : `\\u${cp.toString(16).padStart(4, "0")}`;
     });
-  const dir = skip ? "" : mkdtempSync(`${tmpdir()}/talform-oracle-`);
-  after(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const dir = mkdtempSync(`${tmpdir()}/talform-oracle-`);
+  after(() => rmSync(dir, { recursive: true, force: true }));
   const oracleId = (text: string): string => {
     const file = `${dir}/s.yaml`;
     writeFileSync(file, text);
@@ -309,7 +299,7 @@ describe("schematic IDs equal talhelper's offline IDs (go-yaml v4 oracle)", () =
     { requiredKeys: ["customization"] },
   );
 
-  it("random schematics with tricky strings and overlay options", { skip }, () => {
+  it("random schematics with tricky strings and overlay options", () => {
     fc.assert(
       fc.property(schematic, (s) => {
         const yamlText = toYamlText(s);
@@ -321,8 +311,7 @@ describe("schematic IDs equal talhelper's offline IDs (go-yaml v4 oracle)", () =
 });
 
 describe("imageFactory templates (Go text/template + sprig) equal real talhelper", () => {
-  const talhelper = `${repoRoot}.cache/bin/talhelper`;
-  const skip = !existsSync(talhelper) && "talhelper v3.1.16 not installed in .cache/bin";
+  const talhelper = oraclePath("talhelper");
   const imageFactory = {
     registryURL: "  factory.lan:8080 ",
     protocol: "http",
@@ -336,7 +325,7 @@ describe("imageFactory templates (Go text/template + sprig) equal real talhelper
     { hostname: "b", ipAddress: "10.0.0.3", talosVersion: "v1.12.3", machineSpec: { secureboot: true, useUKI: true, mode: "nocloud", arch: "arm64", bootMethod: "disk-image" } },
   ];
   for (const kind of ["installer", "image"] as const) {
-    it(`genurl ${kind}`, { skip }, () => {
+    it(`genurl ${kind}`, async () => {
       const dir = mkdtempSync(`${tmpdir()}/talform-tmpl-`);
       const talconfig = {
         clusterName: "t",
@@ -353,4 +342,119 @@ describe("imageFactory templates (Go text/template + sprig) equal real talhelper
       assert.equal(r.stdout, genurlForNodes(kind, nodes, imageFactory));
     });
   }
+});
+
+/**
+ * The commands users type: `talform genurl` / `talform gencommand` on talhelper's example (its talenv.yaml is
+ * SOPS-encrypted and decrypts with its key.txt) print exactly what talhelper v3.1.16 prints, for every node.
+ */
+describe("talform genurl/gencommand CLI equals real talhelper on its example", () => {
+  const exampleDir = ref("talhelper-fixtures", "example");
+  const talhelper = oraclePath("talhelper");
+  const keyFile = ref("talhelper-fixtures", "example", "key.txt");
+  const key = readFileSync(keyFile, "utf8").match(/AGE-SECRET-KEY-[0-9A-Z]+/)![0];
+  const theirs = (args: string[], cwd = exampleDir) =>
+    spawnSync(talhelper, args, { cwd, env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", SOPS_AGE_KEY: key }, encoding: "utf8" });
+  const ours = (args: string[], cwd = exampleDir) => runCliCaptured(args, { cwd, env: { SOPS_AGE_KEY_FILE: keyFile } });
+  const nodeNames = ["kmaster1", "kworker1", "192.168.200.11", "192.168.200.13"];
+
+  for (const kind of ["installer", "image"] as const) {
+    for (const node of ["", ...nodeNames]) {
+      const args = ["genurl", kind, "--offline-mode", ...(node ? ["-n", node] : [])];
+      it(args.join(" "), async () => {
+        const want = theirs(args);
+        const got = await ours(args);
+        if (want.status !== 0) {
+          // talhelper's installer -n matches hostnames only through the whole ipAddress string; both must fail alike.
+          assert.notEqual(got.code, 0, got.stdout);
+          return;
+        }
+        assert.equal(got.code, 0, got.stderr);
+        assert.equal(got.stdout, want.stdout);
+      });
+    }
+  }
+
+  const kinds: GencommandKind[] = ["apply", "upgrade", "upgrade-k8s", "bootstrap", "kubeconfig", "reset", "health"];
+  for (const kind of kinds) {
+    for (const node of ["", ...nodeNames]) {
+      for (const extra of [[], ["--extra-flags=--insecure"], ["-o", "out/dir", "--extra-flags=--wait,--debug"]]) {
+        const args = ["gencommand", kind, ...(kind === "upgrade" ? ["--offline-mode"] : []), ...extra, ...(node ? ["-n", node] : [])];
+        it(args.join(" "), async () => {
+          const want = theirs(args);
+          const got = await ours(args);
+          if (want.status !== 0) {
+            assert.equal(got.code, 1, got.stdout);
+            const message = /error\[[^\]]*\]: (.*)/.exec(got.stderr)?.[1] ?? got.stderr;
+            assert.ok(want.stderr.includes(message), `talhelper: ${want.stderr}\ntalform: ${got.stderr}`);
+            return;
+          }
+          assert.equal(got.code, 0, got.stderr);
+          assert.equal(got.stdout, want.stdout);
+        });
+      }
+    }
+  }
+
+  const flagCases: string[][] = [
+    ["installer"],
+    ["installer", "-e", "siderolabs/iscsi-tools", "-e", "siderolabs/amd-ucode", "-k", "net.ifnames=0", "--secure-boot", "-m", "aws"],
+    ["installer", "-r", "factory.lan:8080"],
+    ["image", "-r", "factory.lan:8080", "-a", "arm64"],
+    ["image", "--boot-method", "disk-image", "--suffix", "raw.xz"],
+    ["image", "--boot-method", "pxe", "--secure-boot"],
+    ["image", "--secure-boot", "--use-uki", "-m", "nocloud"],
+  ];
+  for (const args of flagCases) {
+    it(`genurl ${args.join(" ")} without a talconfig`, async () => {
+      const dir = mkdtempSync(`${tmpdir()}/talform-genurl-cli-`);
+      try {
+        const want = theirs(["genurl", ...args, "--offline-mode", "-v", "v1.12.3"], dir);
+        // talhelper's -v is talform's own --version flag, so the Talos version is --talos-version here.
+        const got = await ours(["genurl", ...args, "--offline-mode", "--talos-version", "v1.12.3"], dir);
+        assert.equal(want.status, 0, want.stderr);
+        assert.equal(got.code, 0, got.stderr);
+        assert.equal(got.stdout, want.stdout);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  it("genurl installer --customization-file", async () => {
+    const dir = mkdtempSync(`${tmpdir()}/talform-genurl-cli-`);
+    try {
+      writeFileSync(`${dir}/s.yaml`, "customization:\n  extraKernelArgs: ['yes', 1.0]\n  meta:\n    - key: 12\n      value: '1:20'\noverlay:\n  name: rpi_generic\n  image: siderolabs/sbc-raspberrypi\n  options: {b10: 1, b9: x}\n");
+      const args = ["genurl", "installer", "--offline-mode", "-c", "none.yaml", "--customization-file", "s.yaml"];
+      // talhelper's default here is its LatestTalosVersion (v1.13.8), talform's its newest known release.
+      const want = theirs([...args, "-v", "v1.12.3"], dir);
+      const got = await ours([...args, "--talos-version", "v1.12.3"], dir);
+      assert.equal(want.status, 0, want.stderr);
+      assert.equal(got.code, 0, got.stderr);
+      assert.equal(got.stdout, want.stdout);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("talhelper outputfilename-vectors.yaml (filenameTmpl)", () => {
+  interface FilenameVector {
+    clusterName: string;
+    hostname: string;
+    ip?: string;
+    controlPlane?: boolean;
+    tmpl: string;
+    expected?: string;
+    expected_error?: boolean;
+  }
+  const vectors = parse(readFileSync(ref("talhelper-fixtures", "outputfilename-vectors.yaml"), "utf8")) as FilenameVector[];
+  it("has vectors", () => assert.ok(vectors.length >= 4));
+  vectors.forEach((v, i) => {
+    it(`#${i} ${v.tmpl}`, () => {
+      const data = { clusterName: v.clusterName, hostname: v.hostname, ipAddress: v.ip ?? "", controlPlane: v.controlPlane ?? false };
+      if (v.expected_error) assert.throws(() => outputFilename(v.tmpl, data), /filenameTmpl/);
+      else assert.equal(outputFilename(v.tmpl, data), v.expected);
+    });
+  });
 });

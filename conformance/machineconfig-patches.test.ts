@@ -1,9 +1,8 @@
 // Talos's own config-patcher fixtures (v1.13.9): strategic merge, JSON6902, `$patch: delete`, merge rules.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { applyConfigPatches, applyStrategicPatch, parseConfigPatch } from "../src/machineconfig/patch/index.js";
 import { canonicalize } from "../src/machineconfig/schema/canonical.js";
 import { documentShape, shapeVariantFor } from "../src/machineconfig/schema/shape.js";
@@ -12,19 +11,9 @@ import { encodeDocuments } from "../src/machineconfig/yaml/encode.js";
 import type { YamlMap } from "../src/machineconfig/yaml/node.js";
 import { parseYamlDocuments } from "../src/machineconfig/yaml/parse.js";
 import { documentKind } from "../src/machineconfig/patch/strategic.js";
+import { referencePath } from "./support/oracles.js";
 
-// Local resolver until conformance/support/oracles.ts (referencePath) lands; the lead unifies them.
-function findReferenceRoot(): string {
-  let dir = fileURLToPath(new URL("..", import.meta.url));
-  for (;;) {
-    const candidate = join(dir, "..", "shared", "reference");
-    if (existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error("../shared/reference not found above the repository root");
-    dir = parent;
-  }
-}
-const golden = join(findReferenceRoot(), "talos-golden");
+const golden = referencePath("talos-golden");
 const patcherDir = join(golden, "v1.13.9-configpatcher_testdata");
 const read = (...parts: string[]): string => readFileSync(join(patcherDir, ...parts), "utf8");
 

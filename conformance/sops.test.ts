@@ -1,7 +1,7 @@
 // Conformance of the native sops implementation: published sops/talhelper vectors, and the real sops binary both ways.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -66,7 +66,7 @@ for (const [enc, plain] of TALHELPER_PAIRS) {
   test(`talhelper fixture ${enc.split("/talhelper-fixtures/")[1]} decrypts with a verified MAC${plain ? " to its plaintext twin" : ""}`, async () => {
     const ids = await loadAgeIdentities({ SOPS_AGE_KEY_FILE: TH_KEY }, readOptionalFile);
     const out = await decryptSopsText(readFileSync(enc, "utf8"), { path: enc, identities: ids });
-    if (!plain || !existsSync(plain)) return;
+    if (!plain) return;
     const want = readFileSync(plain, "utf8");
     if (enc.endsWith(".env")) assert.equal(out.trim(), want.trim());
     else if (enc.endsWith(".json")) assert.deepEqual(JSON.parse(out), JSON.parse(want));

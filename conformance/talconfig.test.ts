@@ -4,16 +4,15 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import YAML from "yaml";
+import { runCliCaptured } from "../src/cli/test-support.js";
 import { loadTalconfig, mergeGroupIntoNode, nodeFileAccess, runValidate, substituteEnv, validateTalconfig, type NodeConfigs, type TalconfigNode } from "../src/talconfig/index.js";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-// The shared reference sits beside the repository; a git worktree one level deeper also finds it.
-const SHARED = [process.env.TALFORM_SHARED_DIR, join(ROOT, "../shared"), join(ROOT, "../../shared")].find((p): p is string => p !== undefined && existsSync(join(p, "reference")))!;
-const FIX = join(SHARED ?? "", "reference/talhelper-fixtures");
+import { referencePath } from "./support/oracles.js";
+
+const FIX = referencePath("talhelper-fixtures");
 
 test("config-loader: env files, substitution and group merge give talhelper's nodes", async () => {
   const dir = join(FIX, "config-loader");
@@ -59,9 +58,21 @@ test("validate vectors: the same fields are rejected", async () => {
   assert.deepEqual(mismatches, []);
 });
 
-test("example: loads and validates without errors (its encrypted talenv.yaml aside)", async () => {
+test("example: `talform validate` is clean; its SOPS-encrypted talenv.yaml decrypts with its key.txt", async () => {
   const dir = join(FIX, "example");
-  // The example's talenv.yaml is SOPS-encrypted; without SOPS in this branch the variable comes from the env.
+  const r = await runCliCaptured(["validate", "--json"], { cwd: dir, env: { SOPS_AGE_KEY_FILE: join(dir, "key.txt") } });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const report = JSON.parse(r.stdout) as { valid: boolean; errors: number; diagnostics: { severity: string; code: string }[] };
+  assert.equal(report.valid, true);
+  assert.deepEqual(report.diagnostics.filter((d) => d.severity === "error"), []);
+  // The substituted domain comes from the decrypted talenv.yaml: without the key it is an error.
+  const noKey = await runCliCaptured(["validate"], { cwd: dir, env: {} });
+  assert.equal(noKey.code, 1);
+  assert.match(noKey.stdout, /talenv\.yaml:1:1: error\[TF1011\]/);
+});
+
+test("example: loads and validates without errors from the library (variables from the env)", async () => {
+  const dir = join(FIX, "example");
   const { loaded, diagnostics } = await runValidate({ path: join(dir, "talconfig.yaml"), envFiles: [], env: { myDomainName: "home.arpa" } });
   assert.deepEqual(diagnostics.filter((d) => d.severity === "error"), []);
   assert.deepEqual(loaded.nodes.map((n) => [n.hostname, n.role, n.talosVersion]), [["kmaster1", "controlplane", "v1.12.0"], ["kworker1", "worker", "v1.12.0"]]);

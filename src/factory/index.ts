@@ -6,3 +6,4 @@ export { GENCOMMAND_KINDS, generateCommands, nodeIpAddresses, renderCommands, ty
 export { fetchSchematicIdOnline, type FetchLike, type OnlineSchematicId } from "./online.js";
 export { genurlForNodes, genurlFromFlags, schematicFromFlags, type GenurlFlags, type GenurlKind, type GenurlNode, type GenurlOptions } from "./genurl.js";
 export { schematicDiagnostics, type SchematicCheckContext } from "./validate.js";
+export { DEFAULT_FILENAME_TMPL, factoryViewFromTalconfig, gencommandInputFromView, outputFilename, substitutedTalconfigText, talconfigSchematicDiagnostics, type TalconfigFactoryNode, type TalconfigFactoryView } from "./from-talconfig.js";

@@ -13,6 +13,7 @@ export {
   generateTalosconfig,
   parseTalosconfig,
   type GenerateTalosconfigInput,
+  type ParseTalosconfigOptions,
   type GeneratedTalosconfig,
   type Talosconfig,
   type TalosconfigContext,

@@ -154,11 +154,19 @@ function pemField(ctx: YamlMap, field: string, where: string, source: string): s
   return text;
 }
 
+export interface ParseTalosconfigOptions {
+  /**
+   * A file without `context:` is an error by default. The API client reads such files too (talosctl does: the
+   * context then comes from `--context`), getting `context: ""`.
+   */
+  readonly requireContext?: boolean;
+}
+
 /**
  * Parses a talosconfig (as written by talosctl or talform). The deprecated `target` is folded into endpoints, as
- * talosctl does on read.
+ * talosctl does on read. This is talform's only talosconfig parser (the API client selects contexts on top of it).
  */
-export function parseTalosconfig(text: string, source = "talosconfig"): Talosconfig {
+export function parseTalosconfig(text: string, source = "talosconfig", options: ParseTalosconfigOptions = {}): Talosconfig {
   const { documents, errors } = parseYamlDocuments(text);
   if (errors.length > 0) throw err(errors[0]!, source);
   const root = documents[0];
@@ -187,6 +195,10 @@ export function parseTalosconfig(text: string, source = "talosconfig"): Taloscon
       ...(typeof cluster === "string" && cluster !== "" ? { cluster } : {}),
     });
   }
-  if (typeof context !== "string") throw err("context is missing", source);
+  if (context !== undefined && context !== null && typeof context !== "string") throw err("context must be a string", source);
+  if (typeof context !== "string") {
+    if (options.requireContext ?? true) throw err("context is missing", source);
+    return { context: "", contexts };
+  }
   return { context, contexts };
 }

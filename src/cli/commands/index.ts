@@ -24,6 +24,8 @@ export const COMMANDS: readonly (() => Promise<CommandDefiner>)[] = [
   async () => (await import("./kubeconfig.js")).defineKubeconfig,
   async () => (await import("./sim.js")).defineSim,
   async () => (await import("./schematic.js")).defineSchematic,
+  async () => (await import("./genurl.js")).defineGenurl,
+  async () => (await import("./gencommand.js")).defineGencommand,
   async () => (await import("./genconfig.js")).defineGenconfig,
   async () => (await import("./gensecret.js")).defineGensecret,
   async () => (await import("./sops.js")).defineSops,

@@ -63,6 +63,32 @@ export const defineSchematic: CommandDefiner = (program, ctx) => {
       ctx.stdout.write(lib.canonicalSchematicYaml(lib.parseSchematic(input.text, input.name)));
     });
 
+  cmd
+    .command("show")
+    .description("print a talconfig node's schematic in canonical form (its ID on stderr, or only the ID with --id)")
+    .requiredOption("-n, --node <node>", "hostname or IP address of the node")
+    .option("-c, --config <file>", "talconfig.yaml", "talconfig.yaml")
+    .option("-e, --env-file <file>", "env file for ${VAR} substitution (repeatable)", (v: string, prev: string[]) => [...prev, v], [])
+    .option("--image", "the schematic of the node's boot media (imageSchematic, else schematic)")
+    .option("--id", "print only the schematic ID")
+    .action(async (opts: { node: string; config: string; envFile: string[]; image?: boolean; id?: boolean }) => {
+      const lib = await import("../../factory/index.js");
+      const { loadFactoryView } = await import("./talconfig-input.js");
+      const { view } = await loadFactoryView(ctx, { config: opts.config, envFile: opts.envFile });
+      const node = view.nodes.find((n) => n.hostname === opts.node || n.ipAddress === opts.node || lib.nodeIpAddresses(n.ipAddress).includes(opts.node));
+      if (!node) {
+        throw new TalformError(`node ${opts.node} is not in ${opts.config}`, { code: "node-not-found", hint: `pass one of: ${view.nodes.map((n) => n.hostname).join(", ")}` });
+      }
+      const schematic = (opts.image ? node.imageSchematic ?? node.schematic : node.schematic) ?? {};
+      const id = lib.schematicId(schematic);
+      if (opts.id) {
+        ctx.stdout.write(`${id}\n`);
+        return;
+      }
+      ctx.stdout.write(lib.canonicalSchematicYaml(schematic));
+      ctx.stderr.write(`schematic ID ${id}\n`);
+    });
+
   for (const sub of cmd.commands) {
     sub.configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) }).exitOverride();
   }

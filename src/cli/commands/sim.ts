@@ -1,13 +1,18 @@
 import { spawn } from "node:child_process";
 import { existsSync, openSync } from "node:fs";
+import { isIP } from "node:net";
 import { resolve, join } from "node:path";
 import type { Command } from "commander";
 import { TalformError } from "../../diagnostics/index.js";
 import type { CliContext } from "../context.js";
 import type { NodeStatus } from "../../sim/control.js";
+import type { FleetSpec } from "../../sim/index.js";
+import type { SopsDecryptor } from "../../talconfig/index.js";
 import type { CommandDefiner } from "./index.js";
 
 const DEFAULT_STATE_DIR = ".talform-sim";
+/** Where talhelper users keep the secrets bundle, beside talconfig.yaml (first match wins). */
+const SECRET_FILES = ["talsecret.sops.yaml", "talsecret.yaml", "talsecret.sops.yml", "talsecret.yml"];
 
 export const defineSim: CommandDefiner = (program, ctx) => {
   const sim = program.command("sim").description("simulated Talos nodes on loopback addresses (for demos and tests)");
@@ -17,19 +22,24 @@ export const defineSim: CommandDefiner = (program, ctx) => {
   subs.push(
     sim
       .command("up")
-      .description("start one simulated node per spec node on its 127.x address, port 50000, in maintenance mode")
-      .requiredOption("--spec <file>", "fleet spec (YAML/JSON): clusterName, nodes[{hostname,address,controlPlane,talosVersion,schematicId?}], schematics?, osCA? (PEM; a throwaway CA is generated when absent)")
+      .description("start one simulated node per talconfig node on its 127.x address, port 50000, in maintenance mode")
+      .option("-c, --config <file>", "talconfig.yaml whose nodes to simulate (every ipAddress must be 127.x); the OS CA comes from the SOPS-encrypted secrets beside it", "talconfig.yaml")
+      .option("-e, --env-file <file>", "env file for ${VAR} substitution (repeatable; default talenv.yaml, talenv.sops.yaml, … beside the talconfig)", (v: string, p: string[]) => [...p, v], [])
+      .option("-s, --secret-file <file>", `secrets bundle (SOPS-encrypted; default the first of ${SECRET_FILES.join(", ")} beside the talconfig)`)
+      .option("--spec <file>", "instead of a talconfig: a fleet spec (YAML/JSON): clusterName, nodes[{hostname,address,controlPlane,talosVersion,schematicId?}], schematics?, osCA? (PEM; a throwaway CA is generated when absent)")
       .option("--state-dir <dir>", `where the control socket, log and admin talosconfig live (default ${DEFAULT_STATE_DIR})`)
       .option("--time-scale <factor>", "multiply every simulated duration (1 = a reboot takes ~2 s)", (v) => Number(v), 1)
       .option("--seed <n>", "seed for boot ids, actor ids and etcd member ids", (v) => Number.parseInt(v, 10), 1)
       .option("--detach", "run in the background and return once the nodes listen")
-      .action(async (o: { spec: string; stateDir?: string; timeScale: number; seed: number; detach?: boolean }) => {
+      .action(async (o: { config: string; envFile: string[]; secretFile?: string; spec?: string; stateDir?: string; timeScale: number; seed: number; detach?: boolean }) => {
         const dir = stateDir(o);
         if (o.detach) return detach(ctx, dir);
         const { loadSpecFile, runSimulator } = await import("../../sim/control.js");
-        const spec = await loadSpecFile(resolve(ctx.cwd, o.spec)).catch((e: Error) => {
-          throw new TalformError(`${o.spec}: ${e.message}`, { code: "sim-spec" });
-        });
+        const spec = o.spec
+          ? await loadSpecFile(resolve(ctx.cwd, o.spec)).catch((e: Error) => {
+              throw new TalformError(`${o.spec}: ${e.message}`, { code: "sim-spec" });
+            })
+          : await fleetSpecFromTalconfigFile(ctx, o);
         const running = await runSimulator(spec, { stateDir: dir, timeScale: o.timeScale, seed: o.seed }).catch((e: Error) => {
           throw new TalformError(e.message, { code: "sim" });
         });
@@ -92,7 +102,7 @@ export const defineSim: CommandDefiner = (program, ctx) => {
 
 async function control<T extends { ok: boolean }>(fn: () => Promise<T>): Promise<T & { nodes?: NodeStatus[] }> {
   const r = await fn().catch((e: Error) => {
-    throw new TalformError(e.message, { code: "sim", hint: "start one with `talform sim up --spec FILE`" });
+    throw new TalformError(e.message, { code: "sim", hint: "start one with `talform sim up -c talconfig.yaml`" });
   });
   if (!r.ok) throw new TalformError((r as unknown as { error: string }).error, { code: "sim" });
   return r as T & { nodes?: NodeStatus[] };
@@ -127,4 +137,57 @@ async function detach(ctx: CliContext, dir: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new TalformError(`the simulator did not become ready; see ${logPath}`, { code: "sim" });
+}
+
+/**
+ * The fleet of a talconfig: one simulated node per talconfig node on its (loopback) address, the cluster's OS CA from
+ * the SOPS-encrypted secrets bundle (decrypted in memory only), and each node's installer schematic with its
+ * extensions, so the nodes boot with them and an upgrade to another node's installer image resolves its schematic.
+ */
+async function fleetSpecFromTalconfigFile(ctx: CliContext, o: { config: string; envFile: string[]; secretFile?: string }): Promise<FleetSpec> {
+  const { loadFactoryView, sopsDecryptor } = await import("./talconfig-input.js");
+  const { view, loaded } = await loadFactoryView(ctx, { config: o.config, envFile: o.envFile });
+  const notLoopback = loaded.nodes.flatMap((n) => n.ipAddresses.filter((ip) => !(isIP(ip) === 4 && ip.startsWith("127."))).map((ip) => ({ n, ip })));
+  if (notLoopback.length > 0) {
+    throw new TalformError(`the simulator only listens on loopback addresses (127.0.0.0/8)`, {
+      diagnostics: notLoopback.map(({ n, ip }) => ({
+        severity: "error" as const,
+        code: "sim-not-loopback",
+        message: `ipAddress ${ip} is not a loopback address (127.0.0.0/8)`,
+        hint: "simulate with a copy of talconfig.yaml whose nodes use 127.x addresses, e.g. 127.0.10.1",
+        path: `nodes[${n.index}].ipAddress`,
+        source: loaded.sourceMap?.positionOf(["nodes", n.index, "ipAddress"]) ?? n.source,
+        node: n.hostname,
+      })),
+    });
+  }
+  const osCA = await clusterOsCA(ctx, loaded.dir, o.secretFile, await sopsDecryptor(ctx));
+  const { schematicId } = await import("../../factory/index.js");
+  const { fleetSpecFromTalconfig } = await import("../../sim/index.js");
+  const schematics: Record<string, string[]> = {};
+  const nodes = view.nodes.map((n) => {
+    const id = schematicId(n.schematic ?? {});
+    schematics[id] = [...(n.schematic?.customization?.systemExtensions?.officialExtensions ?? [])];
+    return { hostname: n.hostname, ipAddress: n.ipAddress, controlPlane: n.controlPlane, talosVersion: n.talosVersion, schematicId: id };
+  });
+  return fleetSpecFromTalconfig({ clusterName: view.clusterName, endpoint: loaded.config!.endpoint, nodes }, osCA, schematics);
+}
+
+/** The OS (Talos API) CA of the cluster from its secrets bundle; decrypted in memory, never written. */
+async function clusterOsCA(ctx: CliContext, dir: string, secretFile: string | undefined, decryptor: SopsDecryptor): Promise<{ crt: string; key: string }> {
+  const { readFile } = await import("node:fs/promises");
+  const candidates = secretFile ? [resolve(ctx.cwd, secretFile)] : SECRET_FILES.map((f) => join(dir, f));
+  const path = candidates.find((p) => existsSync(p));
+  if (!path) {
+    throw new TalformError(`no secrets bundle: looked for ${candidates.join(", ")}`, {
+      code: "sim-secrets",
+      hint: "create one with `talform gensecret -o talsecret.sops.yaml` (the simulated nodes' certificates are issued from its OS CA)",
+    });
+  }
+  const text = await readFile(path, "utf8");
+  let plain = text;
+  if (decryptor.isEncrypted(text)) plain = await decryptor.decrypt(text, path);
+  else ctx.stderr.write(`warning: ${path} is not SOPS-encrypted; encrypt it with \`talform sops encrypt\`\n`);
+  const { parseSecretsBundle } = await import("../../secrets/index.js");
+  return parseSecretsBundle(plain, path).certs.os;
 }

@@ -92,3 +92,75 @@ test("validate: warnings alone exit 0; node groups follow talconfig order; --dis
     assert.equal(quiet.stdout, "talconfig.yaml is valid (2 nodes)\n");
   });
 });
+
+test("validate: talenv.sops.yaml beside the talconfig decrypts with SOPS_AGE_KEY_FILE", async () => {
+  const { generateIdentity, identityToRecipient } = await import("age-encryption");
+  const { encryptSopsText } = await import("../../sops/index.js");
+  const identity = await generateIdentity();
+  const encrypted = await encryptSopsText("CP_IP: 10.0.0.11\n", { path: "talenv.sops.yaml", recipients: [await identityToRecipient(identity)] });
+  await inTemp({ "talconfig.yaml": CLEAN, "talenv.sops.yaml": encrypted, "key.txt": `${identity}\n` }, async (dir) => {
+    const ok = await runCliCaptured(["validate"], { cwd: dir, env: { SOPS_AGE_KEY_FILE: join(dir, "key.txt") } });
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    const noKey = await runCliCaptured(["validate"], { cwd: dir, env: {} });
+    assert.equal(noKey.code, 1);
+    assert.match(noKey.stdout, /talenv\.sops\.yaml:1:1: error\[TF1011\]/);
+  });
+});
+
+test("validate: extension names are checked against the Image Factory catalogue for the Talos version, once", async () => {
+  const withExtensions = (names: string) => `${CLEAN.replace("${CP_IP}", "10.0.0.11")}    schematic:\n      customization:\n        systemExtensions:\n          officialExtensions: [${names}]\n`;
+  // siderolabs/zfs is in the catalogue but not in the policy's short built-in list.
+  await inTemp({ "talconfig.yaml": withExtensions("siderolabs/zfs, siderolabs/intel-ucode") }, async (dir) => {
+    const r = await runCliCaptured(["validate", "--json"], { cwd: dir });
+    assert.equal(r.code, 0, r.stdout);
+    assert.deepEqual((JSON.parse(r.stdout) as { diagnostics: unknown[] }).diagnostics, []);
+  });
+  await inTemp({ "talconfig.yaml": withExtensions("siderolabs/zsf") }, async (dir) => {
+    const r = await runCliCaptured(["validate", "--json"], { cwd: dir });
+    const ds = (JSON.parse(r.stdout) as { diagnostics: { code: string }[] }).diagnostics;
+    assert.deepEqual(ds.map((d) => d.code), ["extension-name"]);
+  });
+});
+
+test("validate: schematic findings of src/factory are folded in, located in talconfig.yaml", async () => {
+  const text = `${CLEAN.replace("${CP_IP}", "10.0.0.11")}    schematic:\n      customization:\n        extraKernelArgs: [net.ifnames=0, "yes"]\n        systemExtensions:\n          officialExtensions: [siderolabs/zfs, siderolabs/zfs]\n`;
+  await inTemp({ "talconfig.yaml": text }, async (dir) => {
+    const r = await runCliCaptured(["validate", "--json"], { cwd: dir });
+    assert.equal(r.code, 0, r.stdout);
+    const ds = (JSON.parse(r.stdout) as { diagnostics: { code: string; path: string; node?: string; source?: { line: number } }[] }).diagnostics;
+    const dup = ds.find((d) => d.code === "duplicate-extension");
+    assert.ok(dup, r.stdout);
+    assert.equal(dup.path, "nodes[0].schematic.customization.systemExtensions.officialExtensions[1]");
+    assert.equal(dup.node, "cp1");
+    assert.equal(dup.source?.line, 17);
+    assert.ok(ds.some((d) => d.path === "nodes[0].schematic.customization.extraKernelArgs[1]"), r.stdout);
+  });
+  await inTemp({ "talconfig.yaml": `${CLEAN.replace("${CP_IP}", "10.0.0.11")}    schematic:\n      customization:\n        bootloader: lilo\n` }, async (dir) => {
+    const r = await runCliCaptured(["validate"], { cwd: dir });
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stdout, /talconfig\.yaml:14:7: error\[schematic-invalid\]: nodes\[0\]\.schematic: schematic customization\.bootloader/);
+  });
+});
+
+test("validate: the sops-creation-rule check finds .sops.yaml above the talconfig, as sops does", async () => {
+  const { generateIdentity, identityToRecipient } = await import("age-encryption");
+  const { encryptSopsText } = await import("../../sops/index.js");
+  const recipient = await identityToRecipient(await generateIdentity());
+  const bundle = await encryptSopsText("cluster:\n  id: x\n  secret: y\n", { path: "talsecret.sops.yaml", recipients: [recipient] });
+  const clean = CLEAN.replace("${CP_IP}", "10.0.0.11");
+  await inTemp({}, async (root) => {
+    const { mkdir } = await import("node:fs/promises");
+    await mkdir(join(root, "cluster"));
+    await writeFile(join(root, "cluster", "talconfig.yaml"), clean);
+    await writeFile(join(root, "cluster", "talsecret.sops.yaml"), bundle);
+    // A rule for another path, then one for the cluster folder that only encrypts `secret` keys.
+    await writeFile(join(root, ".sops.yaml"), `creation_rules:\n  - path_regex: ^other/\n    age: ${recipient}\n  - path_regex: ^cluster/talsecret\n    encrypted_regex: ^secret$\n    age: ${recipient}\n`);
+    const r = await runCliCaptured(["validate", "--json"], { cwd: join(root, "cluster") });
+    const ds = (JSON.parse(r.stdout) as { diagnostics: { code: string; message: string }[] }).diagnostics.filter((d) => d.code === "sops-creation-rule");
+    assert.equal(ds.length, 1, r.stdout);
+    assert.match(ds[0]!.message, /leaves secrets unencrypted: .*trustdinfo\.token/);
+    await writeFile(join(root, ".sops.yaml"), `creation_rules:\n  - path_regex: ^cluster/talsecret\n    age: ${recipient}\n`);
+    const ok = await runCliCaptured(["validate"], { cwd: join(root, "cluster") });
+    assert.equal(ok.code, 0, ok.stdout);
+  });
+});

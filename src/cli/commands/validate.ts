@@ -1,6 +1,11 @@
+import { readFile } from "node:fs/promises";
 import { relative, resolve } from "node:path";
-import { ExitCode } from "../../diagnostics/index.js";
+import { DEFAULT_TALOS_VERSION } from "../../contract/index.js";
+import { ExitCode, type Diagnostic } from "../../diagnostics/index.js";
+import type { LoadedTalconfig } from "../../talconfig/index.js";
+import type { CliContext } from "../context.js";
 import type { CommandDefiner } from "./index.js";
+import { sopsCreationRuleLookup, sopsDecryptor } from "./talconfig-input.js";
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -15,19 +20,13 @@ export const defineValidate: CommandDefiner = (program, ctx) => {
     .option("--json", "print the findings as JSON")
     .option("-o, --out-dir <dir>", "genconfig output folder checked for staleness", "./clusterconfig")
     .action(async (opts: { config: string; envFile: string[]; substitute: boolean; disable: string[]; json?: boolean; outDir: string }) => {
-      const { runValidate, buildReport, renderReportJson, renderReportText } = await import("../../talconfig/index.js");
       const path = resolve(ctx.cwd, opts.config);
-      const { loaded, diagnostics } = await runValidate({
-        path,
-        substitute: opts.substitute,
-        env: ctx.env,
-        disable: opts.disable,
-        ...(opts.envFile.length > 0 ? { envFiles: opts.envFile.map((f) => resolve(ctx.cwd, f)) } : {}),
-      });
+      const { diagnostics, loaded } = await validateWithFactory(ctx, path, opts);
       const display = (f: string) => {
         const rel = relative(ctx.cwd, f);
         return rel.startsWith("..") ? f : rel;
       };
+      const { buildReport, renderReportJson, renderReportText } = await import("../../talconfig/index.js");
       // Policy-like finding: clusterconfig rendered from other inputs than the current ones.
       const { clusterconfigStaleness } = await import("../../genconfig/index.js");
       const stale = loaded.config && !opts.disable.includes("clusterconfig-stale") ? await clusterconfigStaleness(loaded, resolve(ctx.cwd, opts.outDir)) : undefined;
@@ -49,3 +48,37 @@ export const defineValidate: CommandDefiner = (program, ctx) => {
       if (!report.valid) ctx.exitCode = ExitCode.userError;
     });
 };
+
+/**
+ * `runValidate` with what the other stages know: SOPS decryption (talenv.sops.yaml), sops's own creation-rule lookup,
+ * the Image Factory extension catalogue for the cluster's Talos version, and the schematic checks of src/factory.
+ */
+async function validateWithFactory(ctx: CliContext, path: string, opts: { envFile: string[]; substitute: boolean; disable: string[] }): Promise<{ loaded: LoadedTalconfig; diagnostics: Diagnostic[] }> {
+  const talconfig = await import("../../talconfig/index.js");
+  const factory = await import("../../factory/index.js");
+  const { sortDiagnostics } = await import("../../diagnostics/index.js");
+  const loaded = await talconfig.loadTalconfig({
+    path,
+    substitute: opts.substitute,
+    env: ctx.env,
+    decryptor: await sopsDecryptor(ctx),
+    ...(opts.envFile.length > 0 ? { envFiles: opts.envFile.map((f) => resolve(ctx.cwd, f)) } : {}),
+  });
+  const files = talconfig.nodeFileAccess();
+  const settings = talconfig.loadTalformSettings(loaded.dir, files.read);
+  const sopsCreationRuleFor = await sopsCreationRuleLookup(loaded.dir);
+  const talosVersion = loaded.nodes[0]?.talosVersion ?? DEFAULT_TALOS_VERSION;
+  const policy = talconfig.validateTalconfig(loaded, {
+    talconfigDir: loaded.dir,
+    files,
+    disabledRules: new Set([...settings.disabledRules, ...opts.disable]),
+    knownExtensions: factory.officialExtensions(talosVersion),
+    ...(sopsCreationRuleFor ? { sopsCreationRuleFor } : {}),
+  });
+  let schematics: Diagnostic[] = [];
+  if (loaded.config !== undefined) {
+    const text = await readFile(path, "utf8");
+    schematics = factory.talconfigSchematicDiagnostics(loaded, factory.substitutedTalconfigText(loaded, text, opts.substitute));
+  }
+  return { loaded, diagnostics: sortDiagnostics([...loaded.diagnostics, ...settings.diagnostics, ...policy, ...schematics]) };
+}
