@@ -146,8 +146,9 @@ function demoSteps(identity: string, keep: boolean): Step[] {
     },
     {
       title: "Boot the machines (simulated) into maintenance mode",
-      byHand: ["talhelper genurl image, download the ISO, boot each machine from it"],
+      byHand: ["talhelper genurl image, download each ISO, boot each machine from it"],
       async run(ctx) {
+        await talform(ctx, ["genurl", "image"]);
         const [{ startFleet }, { loadTalconfig }, { createSopsDecryptor }, { parseSecretsBundle }, factory] = await Promise.all([
           import("../sim/index.js"),
           import("../talconfig/index.js"),
