@@ -203,6 +203,11 @@ export class TalosContract {
   unifiedMaintenanceApi(): boolean {
     return this.greater(1, 12);
   }
+
+  /** Kernel modules are `KernelModuleConfig` documents instead of `.machine.kernel.modules` (> 1.13; kinds-by-version). */
+  kernelModuleMultidocConfig(): boolean {
+    return this.greater(1, 13);
+  }
 }
 
 export function contractFor(version: string): TalosContract | undefined {

@@ -1,0 +1,45 @@
+import type { Finding, ServiceView } from "../types.js";
+import { expectedFor, nodeLabel, reachable, type CheckContext } from "./context.js";
+
+/** Services whose logs doctor attaches (the ones the seed's guide reads first). */
+export const LOGGED_SERVICES = ["kubelet", "etcd", "containerd"] as const;
+export const LOG_LINES = 20;
+
+/** Failed, unhealthy or restarting (≥ 2 restarts in its event history). Finished one-shot services are fine. */
+export function serviceFailing(s: ServiceView): boolean {
+  if (s.state === "Finished" || s.state === "Skipped") return false;
+  return s.state !== "Running" || (!s.healthUnknown && !s.healthy) || s.restarts >= 2;
+}
+
+export function failingServices(ctx: CheckContext): Finding[] {
+  const out: Finding[] = [];
+  const etcdBootstrapped = ctx.observation.nodes.some((n) => n.services?.some((s) => s.id === "etcd" && s.state === "Running"));
+  for (const n of reachable(ctx)) {
+    const e = expectedFor(ctx, n);
+    for (const s of n.services ?? []) {
+      if (!serviceFailing(s)) continue;
+      const logs = n.logs?.[s.id] ?? [];
+      // etcd waiting on a cluster that was never bootstrapped is a step not taken, not a crash.
+      if (s.id === "etcd" && s.state === "Preparing" && !etcdBootstrapped) {
+        out.push({
+          code: "etcd-not-bootstrapped",
+          severity: "error",
+          node: n.node,
+          symptom: `${nodeLabel(n, e)}: etcd waits to be bootstrapped`,
+          evidence: [`ServiceList on ${n.node}: etcd ${s.state}: ${s.message}`],
+          fix: `talform bootstrap -n ${n.node}`,
+        });
+        continue;
+      }
+      out.push({
+        code: "service-failing",
+        severity: "error",
+        node: n.node,
+        symptom: `${nodeLabel(n, e)}: service ${s.id} is ${s.restarts >= 2 ? `restarting (${s.restarts} restarts)` : s.state === "Running" ? "unhealthy" : s.state.toLowerCase()}`,
+        evidence: [`ServiceList on ${n.node}: ${s.id} state ${s.state}, health ${s.healthUnknown ? "?" : s.healthy ? "OK" : "Fail"}: ${s.message}`, ...(logs.length > 0 ? [`last ${logs.length} lines of \`talform logs ${s.id} -n ${n.node}\`:`, ...logs.map((l) => `  ${l}`)] : [])],
+        fix: `read \`talform logs ${s.id} -n ${n.node}\` for the cause (usually the machine config: \`talform doctor\` config findings), fix it, then talform reboot -n ${n.node}`,
+      });
+    }
+  }
+  return out;
+}
