@@ -12,3 +12,5 @@ export * as machineconfig from "./machineconfig/index.js";
 export * as talosapi from "./talosapi/index.js";
 export * as sim from "./sim/index.js";
 export * as factory from "./factory/index.js";
+export * as secrets from "./secrets/index.js";
+export * as sops from "./sops/index.js";

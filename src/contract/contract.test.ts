@@ -75,3 +75,13 @@ test("unifiedMaintenanceApi flips at 1.13", () => {
     assert.equal(contractFor(minor)!.unifiedMaintenanceApi(), ["v1.13", "v1.14"].includes(minor), minor);
   }
 });
+
+test("secrets predicates: secretbox from 1.3, RSA service-account key from 1.7, std-base64 cluster id from 1.14", () => {
+  const c = (v: string) => contractFor(v)!;
+  assert.equal(c("v1.2").secretboxEncryptionSupported(), false);
+  assert.equal(c("v1.3").secretboxEncryptionSupported(), true);
+  assert.equal(c("v1.6").useRSAServiceAccountKey(), false);
+  assert.equal(c("v1.7").useRSAServiceAccountKey(), true);
+  assert.equal(c("v1.13").clusterIdStdBase64(), false);
+  assert.equal(c("v1.14").clusterIdStdBase64(), true);
+});

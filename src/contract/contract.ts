@@ -208,6 +208,11 @@ export class TalosContract {
   kernelModuleMultidocConfig(): boolean {
     return this.greater(1, 13);
   }
+
+  /** New bundles carry `secretboxencryptionsecret` (> 1.2) rather than `aescbcencryptionsecret`. */
+  secretboxEncryptionSupported(): boolean {
+    return this.greater(1, 2);
+  }
 }
 
 export function contractFor(version: string): TalosContract | undefined {

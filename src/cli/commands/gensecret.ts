@@ -1,0 +1,45 @@
+import { resolve } from "node:path";
+import type { CommandDefiner } from "./index.js";
+
+interface GensecretOptions {
+  talosVersion?: string;
+  output?: string;
+  force?: boolean;
+  plaintext?: boolean;
+}
+
+export const defineGensecret: CommandDefiner = (program, ctx) => {
+  program
+    .command("gensecret")
+    .description("generate a new Talos secrets bundle; with -o it is encrypted with the matching .sops.yaml rule before it touches disk")
+    .option("--talos-version <vX.Y>", "Talos version contract the bundle is made for (default: talform's default Talos version)")
+    .option("-o, --output <file>", "write to this file (sops-encrypted) instead of stdout")
+    .option("--force", "overwrite an existing file, keeping a timestamped encrypted backup next to it")
+    .option("--plaintext", "with -o: write the bundle unencrypted (not recommended)")
+    .action(async (opts: GensecretOptions) => {
+      const { TalformError, ExitCode } = await import("../../diagnostics/index.js");
+      const { contractFor, DEFAULT_TALOS_VERSION } = await import("../../contract/index.js");
+      const { generateSecretsBundle, serializeSecretsBundle, writeSecretsFile } = await import("../../secrets/index.js");
+
+      const version = opts.talosVersion ?? DEFAULT_TALOS_VERSION;
+      const contract = contractFor(version);
+      if (!contract) throw new TalformError(`--talos-version ${version} is not a Talos version`, { hint: "use the form v1.13 or v1.13.9", exitCode: ExitCode.usage });
+      if (!contract.supported) ctx.stderr.write(`warning: talform supports Talos v1.10–v1.14; generating a bundle for the ${contract.name} contract anyway\n`);
+      if (opts.plaintext && !opts.output) throw new TalformError("--plaintext needs -o FILE (stdout is always plaintext)", { exitCode: ExitCode.usage });
+
+      if (!opts.output) {
+        // talhelper prints the bundle with 2-space indentation for piping into `sops -e`.
+        ctx.stdout.write(serializeSecretsBundle(await generateSecretsBundle(contract), { indent: 2 }));
+        return;
+      }
+
+      const target = resolve(ctx.cwd, opts.output);
+      const result = await writeSecretsFile({ target, displayName: opts.output, contract, force: opts.force, plaintext: opts.plaintext });
+      if (result.backup) ctx.stderr.write(`kept the previous bundle as ${result.backup}\n`);
+      if (result.encrypted) {
+        ctx.stderr.write(`wrote ${opts.output} (Talos ${contract.name}), sops-encrypted for ${result.recipients} age recipient${result.recipients === 1 ? "" : "s"}\n`);
+      } else {
+        ctx.stderr.write(`wrote ${opts.output} UNENCRYPTED (Talos ${contract.name}); encrypt it before committing it\n`);
+      }
+    });
+};
