@@ -14,3 +14,4 @@ export * as sim from "./sim/index.js";
 export * as factory from "./factory/index.js";
 export * as secrets from "./secrets/index.js";
 export * as sops from "./sops/index.js";
+export * as doctor from "./doctor/index.js";

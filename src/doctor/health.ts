@@ -40,7 +40,7 @@ export function clientHealthChecks(obs: ClusterObservation, controlPlanes: reado
     const matches = (cp: NodeObservation) => etcd.members!.some((m) => m.peerUrls.some((u) => hostOf(u) === cp.node) || (cp.hostname !== undefined && m.hostname === cp.hostname));
     for (const cp of cps) if (!matches(cp)) memberProblems.push(`${cp.node}${cp.hostname ? ` (${cp.hostname})` : ""} is not an etcd member`);
     for (const m of etcd.members) {
-      if (!cps.some((cp) => m.peerUrls.some((u) => hostOf(u) === cp.node) || m.hostname === cp.hostname)) memberProblems.push(`etcd member ${m.hostname} is not a control-plane node`);
+      if (!m.peerUrls.some((u) => controlPlanes.includes(hostOf(u))) && !cps.some((cp) => m.hostname === cp.hostname)) memberProblems.push(`etcd member ${m.hostname} is not a control-plane node`);
     }
   }
   results.push({ name: "etcd members == control planes", ...summary(memberProblems) });

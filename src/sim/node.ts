@@ -379,6 +379,8 @@ export class SimNode {
         // config either way.
         this.tryRollback = undefined;
         this.config = cfg;
+        // The applied config is also the one persisted for the next boot: it replaces a staged one.
+        this.stagedConfig = undefined;
     }
     this.log("machined", `applied configuration (mode ${modeName(chosen)})`);
     return { mode: chosen, modeDetails: details, warnings: [] };

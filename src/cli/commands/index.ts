@@ -25,4 +25,6 @@ export const COMMANDS: readonly (() => Promise<CommandDefiner>)[] = [
   async () => (await import("./schematic.js")).defineSchematic,
   async () => (await import("./gensecret.js")).defineGensecret,
   async () => (await import("./sops.js")).defineSops,
+  async () => (await import("./health.js")).defineHealth,
+  async () => (await import("./doctor.js")).defineDoctor,
 ];

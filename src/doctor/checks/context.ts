@@ -12,6 +12,8 @@ export interface LocalState {
   readonly talosconfig?: { readonly path: string; readonly crt?: string; readonly ca?: string };
   /** The OS CA certificate of the local secrets bundle. */
   readonly secrets?: { readonly file: string; readonly osCaCrt: string };
+  /** Inputs doctor could not use (e.g. an encrypted secrets file without an age key), printed as notes. */
+  readonly notes?: readonly string[];
 }
 
 export interface CheckContext {

@@ -1,0 +1,36 @@
+import { addNodeOptions } from "../../talosapi/cli-options.js";
+import type { CommandDefiner } from "./index.js";
+
+export const defineDoctor: CommandDefiner = (program, ctx) => {
+  const cmd = program
+    .command("doctor")
+    .description("find what is wrong with the cluster and say how to fix it: config not applied, missing extensions/GPU, network, failing services, credentials, version skew (exit 1 on findings)")
+    .option("-c, --config <file>", "talconfig.yaml the cluster should match (default ./talconfig.yaml when present)")
+    .option("--secrets <file>", "secrets bundle to check against the cluster's OS CA (default talsecret.sops.yaml beside talconfig.yaml)");
+  addNodeOptions(cmd).action(async (opts: { config?: string; secrets?: string; nodes?: string[]; json?: boolean; talosconfig?: string; context?: string; endpoints?: string[] }) => {
+    const [{ cli }, doctor, support, { createSopsDecryptor }, { resolve }] = await Promise.all([
+      import("../../talosapi/index.js"),
+      import("../../doctor/index.js"),
+      import("../../doctor/cli-support.js"),
+      import("../../sops/index.js"),
+      import("node:path"),
+    ]);
+    const { target, talconfig } = await support.resolveTarget(ctx, opts);
+    const talosconfigPath = cli.resolveTalosconfigPath(ctx, opts.talosconfig);
+    const local = await doctor.gatherLocalState({
+      cwd: ctx.cwd,
+      expected: target?.expected ?? [],
+      ...(talconfig ? { talconfig } : {}),
+      ...(talosconfigPath ? { talosconfigPath } : {}),
+      ...(opts.context ? { talosconfigContext: opts.context } : {}),
+      ...(opts.secrets ? { secretsFile: resolve(ctx.cwd, opts.secrets) } : {}),
+      decryptor: createSopsDecryptor({ ...ctx.env }),
+    });
+    await cli.withClient(ctx, { ...opts, ...(target ? { nodes: [...target.nodes] } : {}) }, async (client) => {
+      const { findings } = await doctor.runDoctor(client, target ?? { nodes: client.nodes, expected: [] }, local, ctx.env, new Date());
+      if (opts.json) ctx.stdout.write(JSON.stringify({ findings, notes: local.notes ?? [] }, null, 2) + "\n");
+      else ctx.stdout.write(doctor.formatFindings(findings, local.notes));
+      if (findings.length > 0) ctx.exitCode = 1;
+    });
+  });
+};

@@ -1,0 +1,80 @@
+import type { TalosClient } from "../talosapi/client.js";
+import { toError } from "../talosapi/client.js";
+import { diagnose, type LocalState } from "./checks/index.js";
+import { collect } from "./collect.js";
+import { clientHealthChecks, type HealthCheckResult } from "./health.js";
+import type { ClusterObservation, ExpectedNode, Finding } from "./types.js";
+
+export interface Target {
+  readonly nodes: readonly string[];
+  /** Control-plane addresses when talconfig says; otherwise learnt from each node's machine config. */
+  readonly controlPlanes?: readonly string[];
+  readonly expected: readonly ExpectedNode[];
+}
+
+export interface DoctorResult {
+  readonly findings: readonly Finding[];
+  readonly observation: ClusterObservation;
+}
+
+export async function runDoctor(client: TalosClient, target: Target, local: LocalState, env: Readonly<Record<string, string | undefined>>, now: Date): Promise<DoctorResult> {
+  const observation = await collect(client, target.nodes, { logs: true, kubernetes: true, env, ...(target.controlPlanes ? { controlPlanes: target.controlPlanes } : {}) });
+  return { findings: diagnose({ observation, expected: target.expected, local, now }), observation };
+}
+
+export interface HealthResult {
+  readonly healthy: boolean;
+  /** The node-side `ClusterService.HealthCheck` stream: its lines and, when it failed, why. */
+  readonly nodeSide: { readonly node?: string; readonly lines: readonly string[]; readonly error?: string };
+  readonly checks: readonly HealthCheckResult[];
+}
+
+export interface HealthOptions {
+  readonly waitTimeoutMs: number;
+  readonly pollMs?: number;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Called with each node-side progress line as it arrives. */
+  readonly onLine?: (line: string) => void;
+}
+
+const controlPlanesOf = (obs: ClusterObservation, target: Target): string[] =>
+  [...(target.controlPlanes ?? obs.nodes.filter((n) => n.machineType === "controlplane" || n.machineType === "init").map((n) => n.node))];
+
+/**
+ * `talform health`: the node-side HealthCheck (the node runs Talos's own checks and streams progress) on one control
+ * plane, then the client-side checks, retried until they pass or the wait timeout is spent.
+ */
+export async function runHealth(client: TalosClient, target: Target, o: HealthOptions): Promise<HealthResult> {
+  const deadline = Date.now() + o.waitTimeoutMs;
+  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const opts = { kubernetes: true, env: o.env, ...(target.controlPlanes ? { controlPlanes: target.controlPlanes } : {}) };
+  let obs = await collect(client, target.nodes, opts);
+  const cps = controlPlanesOf(obs, target);
+  const via = cps.find((cp) => obs.nodes.some((n) => n.node === cp && !n.unreachable));
+  const lines: string[] = [];
+  let nodeSideError: string | undefined;
+  if (via) {
+    try {
+      const info = { controlPlaneNodes: cps, workerNodes: target.nodes.filter((n) => !cps.includes(n)) };
+      for await (const line of client.healthCheck(via, info, { waitTimeoutMs: Math.max(1000, deadline - Date.now()) })) {
+        lines.push(line);
+        o.onLine?.(line);
+      }
+    } catch (e) {
+      nodeSideError = toError(e).message;
+    }
+    obs = await collect(client, target.nodes, opts);
+  } else nodeSideError = "no reachable control-plane node to run the HealthCheck on";
+  let checks = clientHealthChecks(obs, cps);
+  while (checks.some((c) => !c.ok) && Date.now() < deadline) {
+    await sleep(Math.min(o.pollMs ?? 1000, Math.max(0, deadline - Date.now())));
+    obs = await collect(client, target.nodes, opts);
+    checks = clientHealthChecks(obs, cps);
+  }
+  return {
+    healthy: nodeSideError === undefined && checks.every((c) => c.ok),
+    nodeSide: { ...(via ? { node: via } : {}), lines, ...(nodeSideError !== undefined ? { error: nodeSideError } : {}) },
+    checks,
+  };
+}
