@@ -11,7 +11,7 @@ function documents(text: string): unknown[] {
 }
 
 /** Top-level paths whose values differ (`.machine.network`, `KernelModuleConfig nvidia`), for the evidence line. */
-export function configDifferences(a: string, b: string): string[] {
+export function configDifferences(a: string, b: string, names: readonly [string, string] = ["the rendered config", "the node's config"]): string[] {
   const da = documents(a);
   const db = documents(b);
   const key = (d: unknown) => {
@@ -26,7 +26,7 @@ export function configDifferences(a: string, b: string): string[] {
     const y = mb.get(k) as Record<string, unknown> | undefined;
     if (isDeepStrictEqual(x, y)) continue;
     if (k !== "v1alpha1" || !x || !y) {
-      out.push(x ? (y ? k : `${k} (only on the node)`) : `${k} (missing on the node)`);
+      out.push(x ? (y ? k : `${k} (only in ${names[0]})`) : `${k} (only in ${names[1]})`);
       continue;
     }
     for (const section of ["machine", "cluster"]) {
@@ -49,7 +49,7 @@ export function configNotApplied(ctx: CheckContext): Finding[] {
     const e = expectedFor(ctx, n);
     const label = nodeLabel(n, e);
     if (n.activeConfig && n.persistentConfig) {
-      const staged = configDifferences(n.activeConfig, n.persistentConfig);
+      const staged = configDifferences(n.activeConfig, n.persistentConfig, ["the running config", "the staged config"]);
       if (staged.length > 0) {
         out.push({
           code: "config-staged",
