@@ -4,6 +4,7 @@ import { stringify } from "yaml";
 import { makeClientCert, makeOsCA } from "../sim/testing.js";
 import { configDifferences, diagnose, serviceFailing, type CheckContext } from "./checks/index.js";
 import { parseDuration } from "./cli-support.js";
+import { configFromYamlSpec } from "./collect.js";
 import { machineConfigFacts } from "./config-facts.js";
 import { clientHealthChecks, formatHealth } from "./health.js";
 import { formatFindings } from "./report.js";
@@ -214,4 +215,23 @@ test("the text report shows symptom, evidence and fix per finding", () => {
   assert.match(text, /^ {6}fix: {6}make time\.cloudflare\.com/m);
   assert.match(text, /^note: secrets talsecret\.sops\.yaml not checked/m);
   assert.match(text, /doctor: 1 finding \(1 errors\)\n$/);
+});
+
+test("a MachineConfig yaml_spec is read as one YAML string (simulator) or as the config itself (multi-doc)", () => {
+  const text = config({ nodeLabels: { a: "1" } }, [{ apiVersion: "v1alpha1", kind: "KernelModuleConfig", name: "nvidia" }]);
+  assert.equal(configFromYamlSpec(stringify(text)), text);
+  assert.equal(configFromYamlSpec(text), text);
+  const single = config({});
+  assert.equal(configFromYamlSpec(single), single);
+});
+
+test("Kubernetes: the API failing while etcd runs, and a node that is not Ready", () => {
+  const cp = node({ node: "10.0.0.11", hostname: "cp1", machineType: "controlplane" });
+  const etcd = { members: [{ hostname: "cp1", peerUrls: ["https://10.0.0.11:2380"] }] };
+  const down = diagnose(ctx([cp], { observation: { nodes: [cp], etcd, kubernetes: { error: "connect ECONNREFUSED 10.0.0.11:6443" } } }));
+  assert.deepEqual(down.map((f) => [f.code, f.fix]), [["kubernetes-api", "read `talform logs -k kube-system/kube-apiserver-cp1 -n 10.0.0.11` for the cause"]]);
+  // Before bootstrap there is no API to ask: not a finding of its own.
+  assert.deepEqual(diagnose(ctx([cp], { observation: { nodes: [cp], kubernetes: { error: "ECONNREFUSED" } } })), []);
+  const notReady = diagnose(ctx([cp], { observation: { nodes: [cp], etcd, kubernetes: { nodes: [{ name: "cp1", ready: false, labels: {}, taints: [], kubeletVersion: "v1.33.0", internalIPs: [] }] } } }));
+  assert.deepEqual(notReady.map((f) => f.code), ["kubernetes-node-not-ready"]);
 });

@@ -1,4 +1,4 @@
-import { stringify } from "yaml";
+import { parseDocument } from "yaml";
 import type { TalosClient } from "../talosapi/client.js";
 import { toError } from "../talosapi/client.js";
 import { serviceFailing, LOG_LINES } from "./checks/index.js";
@@ -29,9 +29,23 @@ async function attempt<T>(errors: string[], what: string, fn: () => Promise<T>):
   }
 }
 
-function configText(spec: unknown): string | undefined {
-  if (spec === undefined || spec === null) return undefined;
-  return typeof spec === "string" ? spec : stringify(spec);
+/**
+ * The machine config text of a MachineConfig resource. Its `yaml_spec` is the config itself (several documents for a
+ * multi-doc config), which the generic resource view cannot parse as one value; the simulator serves it as one YAML
+ * string. Read the raw spec and accept both.
+ */
+async function machineConfigText(client: TalosClient, node: string, id: string): Promise<string | undefined> {
+  const r = await client.call(node, (c, o) => c.state.get({ namespace: "config", type: "MachineConfigs.config.talos.dev", id }, o));
+  const raw = r.resource?.spec?.yamlSpec;
+  return raw ? configFromYamlSpec(raw) : undefined;
+}
+
+/** A `yaml_spec` that is one YAML string holds the config as that string; otherwise it is the config text itself. */
+export function configFromYamlSpec(raw: string): string {
+  const doc = parseDocument(raw);
+  if (doc.errors.length > 0) return raw;
+  const one = doc.toJS() as unknown;
+  return typeof one === "string" ? one : raw;
 }
 
 /** Counts how often a service went from Running back to a waiting/failed state in its event history. */
@@ -49,8 +63,8 @@ async function observeNode(client: TalosClient, node: string, o: CollectOptions)
   const list = (ns: string, type: string) => attempt(errors, type, () => client.listResources(node, ns, type));
   const [hostname, active, persistent, status, extensions, time, addresses, routes, resolvers, services, modules] = await Promise.all([
     attempt(errors, "Hostname", async () => (await client.hostname([node]))[0]?.value),
-    cosi("config", "MachineConfigs.config.talos.dev", "v1alpha1"),
-    cosi("config", "MachineConfigs.config.talos.dev", "persistent"),
+    attempt(errors, "MachineConfig v1alpha1", () => machineConfigText(client, node, "v1alpha1")),
+    attempt(errors, "MachineConfig persistent", () => machineConfigText(client, node, "persistent")),
     cosi("runtime", "MachineStatuses.runtime.talos.dev", "machine"),
     list("runtime", "ExtensionStatuses.runtime.talos.dev"),
     cosi("runtime", "TimeStatuses.v1alpha1.talos.dev", "node"),
@@ -83,10 +97,10 @@ async function observeNode(client: TalosClient, node: string, o: CollectOptions)
       if (lines) logs[s.id] = lines;
     }
   }
-  const activeText = configText(active?.spec);
+  const activeText = active;
   const statusSpec = status?.spec as { stage?: string; status?: { ready?: boolean } } | undefined;
   const machineType = activeText ? /^\s*type:\s*(controlplane|worker|init)\s*$/m.exec(activeText)?.[1] : undefined;
-  const persistentText = configText(persistent?.spec);
+  const persistentText = persistent;
   return {
     node,
     talosVersion: v.value.version?.tag ?? "",

@@ -4,7 +4,7 @@ import type { CheckContext } from "./context.js";
 import { clientCertificate, secretsIdentity } from "./credentials.js";
 import { gpuSetup, missingExtensions } from "./extensions.js";
 import { network } from "./network.js";
-import { failingServices } from "./services.js";
+import { failingServices, kubernetesApi } from "./services.js";
 import { versionSkew } from "./versions.js";
 
 export type { CheckContext, LocalState } from "./context.js";
@@ -20,6 +20,7 @@ export const CHECKS: readonly { readonly name: string; readonly run: (ctx: Check
   { name: "GPU", run: gpuSetup },
   { name: "network and time", run: network },
   { name: "services", run: failingServices },
+  { name: "kubernetes", run: kubernetesApi },
   { name: "talosconfig certificate", run: clientCertificate },
   { name: "secrets identity", run: secretsIdentity },
   { name: "version skew", run: versionSkew },

@@ -43,3 +43,40 @@ export function failingServices(ctx: CheckContext): Finding[] {
   }
   return out;
 }
+
+/**
+ * The Kubernetes side of the seed's guide (`logs -k`, `logs kubelet`): the API does not answer although etcd runs,
+ * or a node is registered but not Ready.
+ */
+export function kubernetesApi(ctx: CheckContext): Finding[] {
+  const kube = ctx.observation.kubernetes;
+  if (!kube) return [];
+  const cp = reachable(ctx).find((n) => n.machineType === "controlplane" || n.machineType === "init");
+  if ("error" in kube) {
+    if (!ctx.observation.etcd?.members) return [];
+    return [
+      {
+        code: "kubernetes-api",
+        severity: "error",
+        ...(cp ? { node: cp.node } : {}),
+        symptom: "the Kubernetes API does not answer although etcd runs",
+        evidence: [`GET /api/v1/nodes: ${kube.error}`],
+        fix: cp ? `read \`talform logs -k kube-system/kube-apiserver-${cp.hostname ?? cp.node} -n ${cp.node}\` for the cause` : "read the kube-apiserver log with talform logs -k",
+      },
+    ];
+  }
+  const out: Finding[] = [];
+  for (const n of reachable(ctx)) {
+    const k = kube.nodes.find((x) => x.name === n.hostname || x.internalIPs.includes(n.node));
+    if (!k || k.ready) continue;
+    out.push({
+      code: "kubernetes-node-not-ready",
+      severity: "error",
+      node: n.node,
+      symptom: `${nodeLabel(n, expectedFor(ctx, n))}: Kubernetes node ${k.name} is not Ready`,
+      evidence: [`Node ${k.name}: condition Ready is not True`],
+      fix: `read \`talform logs kubelet -n ${n.node}\` for the cause`,
+    });
+  }
+  return out;
+}
