@@ -4,7 +4,7 @@ import { stringify } from "yaml";
 import { makeClientCert, makeOsCA } from "../sim/testing.js";
 import { configDifferences, diagnose, serviceFailing, type CheckContext } from "./checks/index.js";
 import { parseDuration } from "./cli-support.js";
-import { configFromYamlSpec } from "./collect.js";
+import { configFromYamlSpec, crashRestarts } from "./collect.js";
 import { machineConfigFacts } from "./config-facts.js";
 import { clientHealthChecks, formatHealth } from "./health.js";
 import { formatFindings } from "./report.js";
@@ -234,4 +234,11 @@ test("Kubernetes: the API failing while etcd runs, and a node that is not Ready"
   assert.deepEqual(diagnose(ctx([cp], { observation: { nodes: [cp], kubernetes: { error: "ECONNREFUSED" } } })), []);
   const notReady = diagnose(ctx([cp], { observation: { nodes: [cp], etcd, kubernetes: { nodes: [{ name: "cp1", ready: false, labels: {}, taints: [], kubeletVersion: "v1.33.0", internalIPs: [] }] } } }));
   assert.deepEqual(notReady.map((f) => f.code), ["kubernetes-node-not-ready"]);
+});
+
+test("crash restarts count Running → Waiting/Failed, not deliberate stops", () => {
+  const ev = (...states: string[]) => states.map((state) => ({ state }));
+  assert.equal(crashRestarts(ev("Waiting", "Preparing", "Running")), 0);
+  assert.equal(crashRestarts(ev("Running", "Stopping", "Finished", "Preparing", "Running")), 0);
+  assert.equal(crashRestarts(ev("Running", "Waiting", "Running", "Failed", "Running", "Waiting")), 3);
 });

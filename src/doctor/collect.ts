@@ -48,10 +48,14 @@ export function configFromYamlSpec(raw: string): string {
   return typeof one === "string" ? one : raw;
 }
 
-/** Counts how often a service went from Running back to a waiting/failed state in its event history. */
-function restarts(events: readonly { state: string }[]): number {
+/**
+ * How often a service crashed in its event history: Running followed by Waiting/Failed (Talos: "Error running …,
+ * restarting in 5s"). Deliberate stops (a config change restarting the kubelet) go through Stopping/Finished and do
+ * not count.
+ */
+export function crashRestarts(events: readonly { state: string }[]): number {
   let n = 0;
-  for (let i = 1; i < events.length; i++) if (events[i - 1]!.state === "Running" && events[i]!.state !== "Running" && events[i]!.state !== "Finished") n++;
+  for (let i = 1; i < events.length; i++) if (events[i - 1]!.state === "Running" && (events[i]!.state === "Waiting" || events[i]!.state === "Failed")) n++;
   return n;
 }
 
@@ -84,7 +88,7 @@ async function observeNode(client: TalosClient, node: string, o: CollectOptions)
     healthy: s.health?.healthy ?? false,
     healthUnknown: s.health?.unknown ?? true,
     message: s.health?.lastMessage ?? s.events?.events.at(-1)?.msg ?? "",
-    restarts: restarts(s.events?.events ?? []),
+    restarts: crashRestarts(s.events?.events ?? []),
   }));
   const logs: Record<string, string[]> = {};
   if (o.logs) {

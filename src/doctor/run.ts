@@ -38,8 +38,8 @@ export interface HealthOptions {
   readonly onLine?: (line: string) => void;
 }
 
-const controlPlanesOf = (obs: ClusterObservation, target: Target): string[] =>
-  [...(target.controlPlanes ?? obs.nodes.filter((n) => n.machineType === "controlplane" || n.machineType === "init").map((n) => n.node))];
+const controlPlanesOf = (obs: ClusterObservation | undefined, target: Target): string[] =>
+  [...(target.controlPlanes ?? (obs?.nodes ?? []).filter((n) => n.machineType === "controlplane" || n.machineType === "init").map((n) => n.node))];
 
 /**
  * `talform health`: the node-side HealthCheck (the node runs Talos's own checks and streams progress) on one control
@@ -49,23 +49,30 @@ export async function runHealth(client: TalosClient, target: Target, o: HealthOp
   const deadline = Date.now() + o.waitTimeoutMs;
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const opts = { kubernetes: true, env: o.env, ...(target.controlPlanes ? { controlPlanes: target.controlPlanes } : {}) };
-  let obs = await collect(client, target.nodes, opts);
+  // Roles come from talconfig when given; otherwise from the nodes' machine configs (one extra round of questions).
+  let obs: ClusterObservation | undefined = target.controlPlanes ? undefined : await collect(client, target.nodes, opts);
   const cps = controlPlanesOf(obs, target);
-  const via = cps.find((cp) => obs.nodes.some((n) => n.node === cp && !n.unreachable));
+  const candidates = obs ? cps.filter((cp) => obs!.nodes.some((n) => n.node === cp && !n.unreachable)) : cps;
   const lines: string[] = [];
-  let nodeSideError: string | undefined;
-  if (via) {
+  let via: string | undefined;
+  let nodeSideError: string | undefined = "no reachable control-plane node to run the HealthCheck on";
+  for (const cp of candidates) {
+    via = cp;
+    nodeSideError = undefined;
     try {
       const info = { controlPlaneNodes: cps, workerNodes: target.nodes.filter((n) => !cps.includes(n)) };
-      for await (const line of client.healthCheck(via, info, { waitTimeoutMs: Math.max(1000, deadline - Date.now()) })) {
+      for await (const line of client.healthCheck(cp, info, { waitTimeoutMs: Math.max(1000, deadline - Date.now()) })) {
         lines.push(line);
         o.onLine?.(line);
       }
+      break;
     } catch (e) {
       nodeSideError = toError(e).message;
+      // A control plane that is down cannot run the check; another one can. A check that failed is the answer.
+      if (lines.length > 0 || !/unavailable|ECONNREFUSED|connect|timed? ?out/i.test(nodeSideError)) break;
     }
-    obs = await collect(client, target.nodes, opts);
-  } else nodeSideError = "no reachable control-plane node to run the HealthCheck on";
+  }
+  obs = await collect(client, target.nodes, opts);
   let checks = clientHealthChecks(obs, cps);
   while (checks.some((c) => !c.ok) && Date.now() < deadline) {
     await sleep(Math.min(o.pollMs ?? 1000, Math.max(0, deadline - Date.now())));

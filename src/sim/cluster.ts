@@ -258,6 +258,11 @@ export class SimCluster implements NodeHost {
 
   // --- services, etcd, files ------------------------------------------------------------------------------------
 
+  /** Under the `unavailable` fault: its apid neither listens nor answers proxied requests. */
+  isUnavailable(node: SimNode): boolean {
+    return this.unavailable.has(node);
+  }
+
   etcdHealthy(node: SimNode): boolean {
     return this.etcdMembers_.has(node.hostname) && node.stage === "running" && !node.faults.etcdUnhealthy && !node.faults.failingServices.has("etcd") && !this.unavailable.has(node);
   }
