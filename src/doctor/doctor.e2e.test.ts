@@ -175,6 +175,20 @@ test("acceptance: doctor and health are clean via the CLI; drop-extension makes 
   });
 });
 
+test("health -n with only a worker and no talconfig finds the control planes through Members; --json", async () => {
+  const elsewhere = await mkdtemp(join(tmpdir(), "talform-doctor-cwd-"));
+  try {
+    const r = await runCliCaptured(["health", "--talosconfig", talosconfigPath, "-n", D2, "--json", "--wait-timeout", "3s"], { cwd: elsewhere, env });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const json = JSON.parse(r.stdout) as { healthy: boolean; nodeSide: { node: string }; checks: { name: string; ok: boolean }[] };
+    assert.equal(json.healthy, true);
+    assert.equal(json.nodeSide.node, D1);
+    assert.equal(json.checks.length, 7);
+  } finally {
+    await rm(elsewhere, { recursive: true, force: true });
+  }
+});
+
 test("config not applied: drift against the rendered file, and a staged config waiting for a reboot", async () => {
   const changed = renderConfig(expected[1]!, { nodeLabels: { role: "edge" } });
   await admin.applyConfiguration(Buffer.from(changed), { mode: ApplyMode.NO_REBOOT }, [D2]);

@@ -51,7 +51,17 @@ export async function runHealth(client: TalosClient, target: Target, o: HealthOp
   const opts = { kubernetes: true, env: o.env, ...(target.controlPlanes ? { controlPlanes: target.controlPlanes } : {}) };
   // Roles come from talconfig when given; otherwise from the nodes' machine configs (one extra round of questions).
   let obs: ClusterObservation | undefined = target.controlPlanes ? undefined : await collect(client, target.nodes, opts);
-  const cps = controlPlanesOf(obs, target);
+  let cps = controlPlanesOf(obs, target);
+  let nodes = target.nodes;
+  if (cps.length === 0 && obs) {
+    // Only workers named: find the control planes through cluster discovery (Members), as Talos's own check does.
+    cps = await discoverControlPlanes(client, obs);
+    if (cps.length > 0) {
+      nodes = [...new Set([...target.nodes, ...cps])];
+      obs = await collect(client, nodes, { ...opts, controlPlanes: cps });
+    }
+  }
+  const collectOpts = { ...opts, controlPlanes: cps };
   const candidates = obs ? cps.filter((cp) => obs!.nodes.some((n) => n.node === cp && !n.unreachable)) : cps;
   const lines: string[] = [];
   let via: string | undefined;
@@ -60,7 +70,7 @@ export async function runHealth(client: TalosClient, target: Target, o: HealthOp
     via = cp;
     nodeSideError = undefined;
     try {
-      const info = { controlPlaneNodes: cps, workerNodes: target.nodes.filter((n) => !cps.includes(n)) };
+      const info = { controlPlaneNodes: cps, workerNodes: nodes.filter((n) => !cps.includes(n)) };
       for await (const line of client.healthCheck(cp, info, { waitTimeoutMs: Math.max(1000, deadline - Date.now()) })) {
         lines.push(line);
         o.onLine?.(line);
@@ -72,11 +82,11 @@ export async function runHealth(client: TalosClient, target: Target, o: HealthOp
       if (lines.length > 0 || !/unavailable|ECONNREFUSED|connect|timed? ?out/i.test(nodeSideError)) break;
     }
   }
-  obs = await collect(client, target.nodes, opts);
+  obs = await collect(client, nodes, collectOpts);
   let checks = clientHealthChecks(obs, cps);
   while (checks.some((c) => !c.ok) && Date.now() < deadline) {
     await sleep(Math.min(o.pollMs ?? 1000, Math.max(0, deadline - Date.now())));
-    obs = await collect(client, target.nodes, opts);
+    obs = await collect(client, nodes, collectOpts);
     checks = clientHealthChecks(obs, cps);
   }
   return {
@@ -84,4 +94,20 @@ export async function runHealth(client: TalosClient, target: Target, o: HealthOp
     nodeSide: { ...(via ? { node: via } : {}), lines, ...(nodeSideError !== undefined ? { error: nodeSideError } : {}) },
     checks,
   };
+}
+
+/** Control-plane addresses from the `Members` resource (cluster discovery) of the first reachable node. */
+async function discoverControlPlanes(client: TalosClient, obs: ClusterObservation): Promise<string[]> {
+  const from = obs.nodes.find((n) => !n.unreachable);
+  if (!from) return [];
+  try {
+    const members = await client.listResources(from.node, "cluster", "Members.cluster.talos.dev");
+    return members
+      .map((m) => m.spec as { machineType?: string; addresses?: string[] } | undefined)
+      .filter((m) => m?.machineType === "controlplane" || m?.machineType === "init")
+      .map((m) => String(m!.addresses?.[0] ?? ""))
+      .filter(Boolean);
+  } catch {
+    return [];
+  }
 }
