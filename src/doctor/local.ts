@@ -4,7 +4,7 @@ import { join, relative, resolve } from "node:path";
 import { parseSecretsBundle } from "../secrets/index.js";
 import type { LoadedTalconfig, SopsDecryptor } from "../talconfig/index.js";
 import { parseTalosconfig, selectContext } from "../talosapi/talosconfig.js";
-import type { LocalState } from "./checks/index.js";
+import { configDifferences, type LocalState } from "./checks/index.js";
 import type { ExpectedNode } from "./types.js";
 
 /** talhelper's secrets file names, looked up beside talconfig.yaml. */
@@ -21,6 +21,12 @@ export interface GatherOptions {
   /** Explicit secrets file; default: the first of SECRETS_FILES beside talconfig.yaml. */
   readonly secretsFile?: string;
   readonly decryptor?: SopsDecryptor;
+  /**
+   * Renders a node's machine config from talconfig (genconfig's renderer). When given, drift is judged against this
+   * render and a `clusterconfig/` file that differs from it is stale; otherwise the file on disk is the reference and
+   * staleness is judged by modification times.
+   */
+  readonly renderNode?: (hostname: string) => Promise<string>;
 }
 
 const mtime = async (p: string): Promise<number | undefined> => (await stat(p).catch(() => undefined))?.mtimeMs;
@@ -39,8 +45,21 @@ export async function gatherLocalState(o: GatherOptions): Promise<LocalState> {
     for (const e of o.expected) {
       if (!e.configFile) continue;
       const path = resolve(t.dir, e.configFile);
-      if (!existsSync(path)) continue;
-      renderedConfigs.set(e.hostname, { text: await readFile(path, "utf8"), file: show(path) });
+      const onDisk = existsSync(path) ? await readFile(path, "utf8") : undefined;
+      if (o.renderNode) {
+        let text: string;
+        try {
+          text = await o.renderNode(e.hostname);
+        } catch (err) {
+          notes.push(`${e.hostname}: config not rendered: ${(err as Error).message}`);
+          continue;
+        }
+        renderedConfigs.set(e.hostname, { text, file: show(path) });
+        if (onDisk !== undefined && configDifferences(text, onDisk).length > 0) staleFiles.push({ file: show(path), newerInput: show(t.path) });
+        continue;
+      }
+      if (onDisk === undefined) continue;
+      renderedConfigs.set(e.hostname, { text: onDisk, file: show(path) });
       const node = t.nodes.find((n) => n.hostname === e.hostname);
       const inputs = [resolve(t.path), ...t.envFiles.map((f) => resolve(t.dir, f)), ...(node?.patches.flatMap((p) => (p.file ? [p.file] : [])) ?? [])];
       const out = (await mtime(path)) ?? 0;

@@ -72,7 +72,8 @@ export function configNotApplied(ctx: CheckContext): Finding[] {
         node: n.node,
         symptom: `${label}: the node's config differs from what talconfig renders (changes not applied)`,
         evidence: [`MachineConfig on ${n.node} vs ${rendered.file}: ${diff.join(", ")}`],
-        fix: `talform apply-config -n ${n.node} --file ${rendered.file}`,
+        // Applying a stale file would apply the old render: regenerate first.
+        fix: `${ctx.local.staleFiles?.some((s) => s.file === rendered.file) ? `talform genconfig${cFlag(ctx)} && ` : ""}talform apply-config -n ${n.node} --file ${rendered.file}`,
       });
     }
   }
