@@ -172,6 +172,10 @@ test("acceptance: doctor and health are clean via the CLI; drop-extension makes 
     const findings = (JSON.parse(json.stdout) as { findings: Finding[] }).findings;
     assert.deepEqual(codes(findings), [`extension-missing@${D2}`]);
     assert.ok(findings[0]!.evidence.some((e) => /ExtensionStatus on 127\.0\.90\.2: \(none\)/.test(e)));
+    // -n narrows to one node of the talconfig: d1 has nothing wrong.
+    const d1 = await runCliCaptured(["doctor", ...argv, "-n", "d1", "-o", "yaml"], { cwd: dir, env });
+    assert.equal(d1.code, 0, d1.stdout + d1.stderr);
+    assert.equal(d1.stdout, "findings: []\nnotes: []\n");
   });
 });
 

@@ -7,7 +7,7 @@ export const defineDoctor: CommandDefiner = (program, ctx) => {
     .description("find what is wrong with the cluster and say how to fix it: config not applied, missing extensions/GPU, network, failing services, credentials, version skew (exit 1 on findings)")
     .option("-c, --config <file>", "talconfig.yaml the cluster should match (default ./talconfig.yaml when present)")
     .option("--secrets <file>", "secrets bundle to check against the cluster's OS CA (default talsecret.sops.yaml beside talconfig.yaml)");
-  addNodeOptions(cmd).action(async (opts: { config?: string; secrets?: string; nodes?: string[]; json?: boolean; talosconfig?: string; context?: string; endpoints?: string[] }) => {
+  addNodeOptions(cmd).action(async (opts: { config?: string; secrets?: string; nodes?: string[]; json?: boolean; output?: "table" | "json" | "yaml"; talosconfig?: string; context?: string; endpoints?: string[] }) => {
     const [{ cli }, doctor, support, { createSopsDecryptor }, { resolve }] = await Promise.all([
       import("../../talosapi/index.js"),
       import("../../doctor/index.js"),
@@ -28,7 +28,10 @@ export const defineDoctor: CommandDefiner = (program, ctx) => {
     });
     await cli.withClient(ctx, { ...opts, ...(target ? { nodes: [...target.nodes] } : {}) }, async (client) => {
       const { findings } = await doctor.runDoctor(client, target ?? { nodes: client.nodes, expected: [] }, local, ctx.env, new Date());
-      if (opts.json) ctx.stdout.write(JSON.stringify({ findings, notes: local.notes ?? [] }, null, 2) + "\n");
+      const format = cli.outputFormat(opts);
+      const data = { findings, notes: local.notes ?? [] };
+      if (format === "json") ctx.stdout.write(JSON.stringify(data, null, 2) + "\n");
+      else if (format === "yaml") ctx.stdout.write((await import("yaml")).stringify(data));
       else ctx.stdout.write(doctor.formatFindings(findings, local.notes));
       if (findings.length > 0) ctx.exitCode = 1;
     });
