@@ -141,7 +141,8 @@ export async function collect(client: TalosClient, nodes: readonly string[], o: 
     const statuses = await client.etcdStatus(cps);
     etcd = {
       ...(members?.value ? { members: members.value.members.map((x) => ({ hostname: x.hostname, peerUrls: [...x.peerUrls] })) } : { error: members?.error?.message ?? "no answer" }),
-      status: Object.fromEntries(statuses.map((s) => [s.node, s.error?.message])),
+      // NodeError messages start with the node; the status map is keyed by it already.
+      status: Object.fromEntries(statuses.map((s) => [s.node, s.error?.message.replace(`${s.node}: `, "")])),
     };
     if (o.kubernetes) {
       try {

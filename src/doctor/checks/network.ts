@@ -55,13 +55,15 @@ export function network(ctx: CheckContext): Finding[] {
       }
     }
     if (n.timeSynced === false) {
-      const servers = facts?.timeServers.length ? facts.timeServers.join(", ") : "time.cloudflare.com (Talos default)";
+      const configured = facts?.timeServers ?? [];
+      const servers = configured.length > 0 ? configured.join(", ") : "time.cloudflare.com";
+      const shown = configured.length > 0 ? servers : `${servers} (Talos default)`;
       out.push({
         code: "time-not-synced",
         severity: "error",
         node: n.node,
-        symptom: `${label}: the clock is not synchronized with ${servers} (TLS and etcd break with a skewed clock)`,
-        evidence: [`TimeStatus on ${n.node}: synced false`, `time servers: ${servers}`],
+        symptom: `${label}: the clock is not synchronized with ${shown} (TLS and etcd break with a skewed clock)`,
+        evidence: [`TimeStatus on ${n.node}: synced false`, `time servers: ${shown}`],
         fix: `make ${servers} reachable over UDP 123 from the node or set other servers in a talconfig patch (machine.time.servers), then ${applyFix}`,
       });
     }
