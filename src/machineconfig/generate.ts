@@ -45,6 +45,15 @@ export interface GenerateOptions {
   readonly discoveryEnabled?: boolean;
   /** KubePrism port; 0 disables it. Default 7445. */
   readonly kubePrismPort?: number;
+  /**
+   * `Input.AdditionalMachineCertSANs` set on its own (talhelper's `additionalMachineCertSans`): `machine.certSANs`
+   * only. Default: `additionalSubjectAltNames`, as `WithAdditionalSubjectAltNames` sets both.
+   */
+  readonly additionalMachineCertSANs?: readonly string[];
+  /** `Input.PodNet` (default 10.244.0.0/16, or the IPv6 default for an IPv6 endpoint). */
+  readonly podSubnets?: readonly string[];
+  /** `Input.ServiceNet` (default 10.96.0.0/12, or the IPv6 default for an IPv6 endpoint). */
+  readonly serviceSubnets?: readonly string[];
 }
 
 const KUBELET_IMAGE = "ghcr.io/siderolabs/kubelet";
@@ -93,8 +102,8 @@ export function generateMachineConfig(input: GenerateMachineConfigInput): YamlMa
   const dnsDomain = o.dnsDomain ?? "cluster.local";
   // Talos picks IPv6 defaults only when the endpoint string itself is a bare IPv6 address (never a URL).
   const ipv6 = /^[0-9a-fA-F:]+$/.test(input.endpoint) && input.endpoint.includes(":");
-  const podNet = [ipv6 ? POD_SUBNET_V6 : POD_SUBNET_V4];
-  const serviceNet = [ipv6 ? SERVICE_SUBNET_V6 : SERVICE_SUBNET_V4];
+  const podNet = o.podSubnets && o.podSubnets.length > 0 ? [...o.podSubnets] : [ipv6 ? POD_SUBNET_V6 : POD_SUBNET_V4];
+  const serviceNet = o.serviceSubnets && o.serviceSubnets.length > 0 ? [...o.serviceSubnets] : [ipv6 ? SERVICE_SUBNET_V6 : SERVICE_SUBNET_V4];
   const discovery = o.discoveryEnabled ?? true;
   const kubePrismPort = o.kubePrismPort ?? DEFAULT_KUBEPRISM_PORT;
   const sans = o.additionalSubjectAltNames ?? [];
@@ -141,7 +150,7 @@ export function generateMachineConfig(input: GenerateMachineConfigInput): YamlMa
     ["type", machineType],
     ["token", bundle.trustdinfo.token],
     ["ca", osCA],
-    ["certSANs", [...sans]],
+    ["certSANs", [...(o.additionalMachineCertSANs ?? sans)]],
     ["kubelet", kubelet],
     ["network", c.kubeSpanMultidocConfig() ? undefined : new Map()],
     ["install", install],
@@ -289,8 +298,8 @@ function kubernetesDocuments(input: GenerateMachineConfigInput, o: GenerateOptio
     doc("KubeletConfig", [["image", `${KUBELET_IMAGE}:v${k8s}`], ["config", new Map()], ["defaultRuntimeSeccompProfileEnabled", true]]),
     doc("KubeNetworkConfig", [
       ["dnsDomain", o.dnsDomain ?? "cluster.local"],
-      ["podSubnets", [POD_SUBNET_V4]],
-      ["serviceSubnets", [SERVICE_SUBNET_V4]],
+      ["podSubnets", o.podSubnets && o.podSubnets.length > 0 ? [...o.podSubnets] : [POD_SUBNET_V4]],
+      ["serviceSubnets", o.serviceSubnets && o.serviceSubnets.length > 0 ? [...o.serviceSubnets] : [SERVICE_SUBNET_V4]],
     ]),
     cp
       ? doc("KubeAPIServerCAConfig", [["issuingCA", struct([["cert", bundle.certs.k8s.crt], ["key", bundle.certs.k8s.key]])]])

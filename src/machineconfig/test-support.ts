@@ -26,3 +26,25 @@ export async function makeTestBundle(): Promise<SecretsBundle> {
     certs: { etcd, k8s, k8saggregator, os, k8sserviceaccount: { key: privateKeyToTalosPem(generateKeyPair("ecdsa-p256").privateKey) } },
   };
 }
+
+/** The on-disk YAML of a bundle (`talosctl gen secrets` layout: base64 PEM), for tests that need a secrets file. */
+export function encodeTestBundle(b: SecretsBundle): string {
+  const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
+  const pair = (p: { crt: string; key: string }) => `\n        crt: ${b64(p.crt)}\n        key: ${b64(p.key)}`;
+  return `cluster:
+    id: ${b.cluster.id}
+    secret: ${b.cluster.secret}
+secrets:
+    bootstraptoken: ${b.secrets.bootstraptoken}
+    secretboxencryptionsecret: ${b.secrets.secretboxencryptionsecret ?? ""}
+trustdinfo:
+    token: ${b.trustdinfo.token}
+certs:
+    etcd:${pair(b.certs.etcd)}
+    k8s:${pair(b.certs.k8s)}
+    k8saggregator:${pair(b.certs.k8saggregator)}
+    k8sserviceaccount:
+        key: ${b64(b.certs.k8sserviceaccount.key)}
+    os:${pair(b.certs.os)}
+`;
+}

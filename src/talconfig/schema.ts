@@ -290,6 +290,10 @@ export const nodeConfigsShape = {
     )
     .optional(),
   filenameTmpl: str.optional(),
+  presets: z
+    .array(z.enum(["nvidia-gpu", "longhorn"]))
+    .optional()
+    .meta({ description: "talform only (talhelper ignores it): node-type settings rendered as ordinary patches — nvidia-gpu (kernel modules and runtime setup for the Talos version), longhorn (kubelet mount of /var/lib/longhorn and the iSCSI/NVMe modules)." }),
 };
 
 export const nodeConfigsSchema = z.strictObject(nodeConfigsShape).meta({ id: "NodeConfigs", description: "Defaults for every node of a role." });

@@ -1,4 +1,4 @@
-import { goMap, isYamlMap, type YamlMap, type YamlNode } from "../yaml/node.js";
+import { goMap, isYamlMap, RawScalar, type YamlMap, type YamlNode } from "../yaml/node.js";
 import type { Shape } from "./shape.js";
 
 /**
@@ -45,6 +45,8 @@ export function canonicalize(node: YamlNode | undefined, shape: Shape): YamlNode
     case "unstructured":
       return node === null || node === undefined ? new Map() : sortDeep(node);
     case "opaque":
+      // Talos writes file modes in octal (`FileMode.MarshalYAML`: `0o644`); a decoded number is re-encoded so.
+      if (shape.type === "v1alpha1.FileMode" && typeof node === "number" && Number.isInteger(node) && node >= 0) return new RawScalar(`0o${node.toString(8)}`);
       return node === undefined ? null : node;
   }
 }

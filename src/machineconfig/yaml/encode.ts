@@ -1,4 +1,4 @@
-import { isYamlMap, type YamlMap, type YamlNode } from "./node.js";
+import { isYamlMap, RawScalar, type YamlMap, type YamlNode, type YamlScalar } from "./node.js";
 
 /*
  * A YAML emitter that writes byte-for-byte what Talos writes (go.yaml.in/yaml/v4 with 4-space indentation, comments
@@ -77,7 +77,7 @@ function writeValueAfterKey(out: string[], value: YamlNode, keyColumn: number): 
   } else if (typeof value === "string" && literalAllowed(value)) {
     writeLiteral(out, value, nextIndent(keyColumn));
   } else {
-    out.push(" ", formatScalar(value as string | number | boolean | null), "\n");
+    out.push(" ", formatScalar(value as YamlScalar), "\n");
   }
 }
 
@@ -99,7 +99,7 @@ function writeSequence(out: string[], items: readonly YamlNode[], column: number
     } else if (typeof item === "string" && literalAllowed(item)) {
       writeLiteral(out, item, column + 2);
     } else {
-      out.push(" ", formatScalar(item as string | number | boolean | null), "\n");
+      out.push(" ", formatScalar(item as YamlScalar), "\n");
     }
   }
 }
@@ -191,7 +191,8 @@ const YAML11_AMBIGUOUS: readonly RegExp[] = [
   /^<<$/,
 ];
 
-export function formatScalar(v: string | number | boolean | null): string {
+export function formatScalar(v: YamlScalar): string {
+  if (v instanceof RawScalar) return v.text;
   if (v === null) return "null";
   if (typeof v === "boolean") return v ? "true" : "false";
   if (typeof v === "number") {

@@ -3,7 +3,18 @@
  * "natural" key order); both become a `YamlMap` here, whose insertion order IS the output order. Plain JS objects are
  * avoided as document bodies because they reorder integer-like keys.
  */
-export type YamlScalar = string | number | boolean | null;
+export type YamlScalar = string | number | boolean | null | RawScalar;
+
+/**
+ * A plain scalar written exactly as given: the output of Talos types with their own YAML marshaller that emit a
+ * tagged node go-yaml does not quote (FileMode's `!!int 0o644`).
+ */
+export class RawScalar {
+  constructor(readonly text: string) {}
+  toString(): string {
+    return this.text;
+  }
+}
 export type YamlNode = YamlScalar | readonly YamlNode[] | YamlMap;
 export type YamlMap = Map<string, YamlNode>;
 

@@ -97,6 +97,8 @@ export function nodeFacts(node: ResolvedNode, ctx: PolicyContext): NodeFacts {
   const nodeLabels: Record<string, string> = { ...(node.nodeLabels ?? {}) };
 
   for (const m of node.kernelModules ?? []) kernelModules.add(m.name);
+  // The talform-only `nvidia-gpu` preset loads these on every Talos version (src/genconfig/presets.ts).
+  if (node.presets?.includes("nvidia-gpu")) for (const m of ["nvidia", "nvidia_uvm", "nvidia_drm", "nvidia_modeset"]) kernelModules.add(m);
   for (const f of node.machineFiles ?? []) if (f.path) files.set(f.path, f.content ?? "");
   nameservers.push(...(node.nameservers ?? []));
   const addDevice = (d: unknown, from: string) => {

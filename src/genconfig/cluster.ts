@@ -1,0 +1,154 @@
+import { createHash } from "node:crypto";
+import { contractFor } from "../contract/index.js";
+import { TalformError, type Diagnostic } from "../diagnostics/index.js";
+import { installerImageUrl, type FactoryNodeInput } from "../factory/index.js";
+import { decodeMachineConfig, generateTalosconfig, parseTalosconfig, validateMachineConfig, type Talosconfig } from "../machineconfig/index.js";
+import type { PkiEnv } from "../pki/index.js";
+import type { SecretsBundle } from "../secrets/bundle.js";
+import type { LoadedTalconfig, ResolvedNode } from "../talconfig/index.js";
+import { executeTemplate, recordField } from "./go-template.js";
+import { renderNode, type TalosMode } from "./render-node.js";
+
+export const DEFAULT_FILENAME_TMPL = "{{ .ClusterName }}-{{ .Hostname }}.yaml";
+
+export interface GenerateClusterInput {
+  readonly loaded: LoadedTalconfig;
+  readonly bundle: SecretsBundle;
+  readonly mode?: TalosMode;
+  /** Decrypted text of a file talconfig refers to (`@file`); throws when missing. */
+  readonly readFile: (absPath: string) => string;
+  /** The installer image of a node; default: talhelper's offline Image Factory URL (or `talosImageURL:<version>`). */
+  readonly installImage?: (node: ResolvedNode) => string;
+  /** The current talosconfig text: its admin certificate is kept while valid for more than 30 days. */
+  readonly existingTalosconfig?: string;
+  readonly regenerateCert?: boolean;
+  readonly crtTtlMs?: number;
+  readonly pkiEnv?: PkiEnv;
+}
+
+export interface GeneratedFile {
+  /** File name inside the output folder. */
+  readonly name: string;
+  readonly text: string;
+  /** The node it belongs to (machine configs). */
+  readonly hostname?: string;
+}
+
+export interface GeneratedCluster {
+  readonly configs: readonly GeneratedFile[];
+  readonly talosconfig: GeneratedFile & { readonly certificateIssued: boolean };
+  /** Warnings of the validation of the rendered configs. */
+  readonly warnings: readonly Diagnostic[];
+}
+
+/** `filenameTmpl` (talhelper data: ClusterName, Hostname, IPAddress, Role). */
+export function outputFileName(node: ResolvedNode, clusterName: string): string {
+  const tmpl = node.filenameTmpl ?? DEFAULT_FILENAME_TMPL;
+  const data = { ClusterName: clusterName, Hostname: node.hostname, IPAddress: node.ipAddress, Role: node.role };
+  const name = executeTemplate(tmpl, data, recordField, `nodes[${node.index}].filenameTmpl`);
+  if (name === "" || name.includes("/") || name.includes("\\") || name === "." || name === ".." || name === "talosconfig" || name === ".gitignore") {
+    throw new TalformError(`node ${node.hostname}: filenameTmpl renders "${name}", which is not a file name in the output folder`, { code: "filename-template", hint: "render a plain file name like {{ .ClusterName }}-{{ .Hostname }}.yaml" });
+  }
+  return name;
+}
+
+/** talhelper's default installer: `talosImageURL:<version>`, else the Image Factory URL of the node's schematic (offline ID). */
+export function defaultInstallImage(loaded: LoadedTalconfig): (node: ResolvedNode) => string {
+  // The talconfig schema types overlay options as `unknown`; they are parsed YAML, which is what the factory hashes.
+  return (node) => installerImageUrl(node as unknown as FactoryNodeInput, loaded.config?.imageFactory ?? {});
+}
+
+/**
+ * Renders every node and the talosconfig in memory. All-or-nothing: every node is rendered and validated (strict
+ * per-version decode + Talos's validation for `mode`); if any fails, a TalformError lists every failure and nothing is
+ * returned to be written.
+ */
+export async function generateCluster(input: GenerateClusterInput): Promise<GeneratedCluster> {
+  const { loaded } = input;
+  const config = loaded.config;
+  if (!config || loaded.diagnostics.some((d) => d.severity === "error")) {
+    throw new TalformError("talconfig has errors; run `talform validate` and fix them first", { code: "genconfig", diagnostics: loaded.diagnostics.filter((d) => d.severity === "error") });
+  }
+  const mode = input.mode ?? "metal";
+  const installImage = input.installImage ?? defaultInstallImage(loaded);
+  const failures: Diagnostic[] = [];
+  const warnings: Diagnostic[] = [];
+  const configs: GeneratedFile[] = [];
+  const names = new Map<string, string>();
+  for (const node of loaded.nodes) {
+    try {
+      const contract = contractFor(node.talosVersion);
+      if (!contract) throw new TalformError(`Talos ${node.talosVersion} is not supported`, { code: "talos-version", hint: "use Talos v1.10 – v1.14" });
+      const name = outputFileName(node, config.clusterName);
+      const other = names.get(name);
+      if (other) throw new TalformError(`output file ${name} is also the file of node ${other}`, { code: "filename-template", hint: "make filenameTmpl include {{ .Hostname }}" });
+      names.set(name, node.hostname);
+      const rendered = renderNode(node, { config, bundle: input.bundle, contract, installImage, readFile: input.readFile, env: loaded.env, dir: loaded.dir, mode });
+      const decoded = decodeMachineConfig(rendered.text, contract, name);
+      const findings = [...decoded.errors, ...validateMachineConfig(rendered.documents, contract, { mode, file: name })];
+      for (const f of findings) (f.severity === "error" ? failures : warnings).push({ ...f, node: node.hostname });
+      configs.push({ name, text: rendered.text, hostname: node.hostname });
+    } catch (e) {
+      if (!(e instanceof TalformError)) throw e;
+      const ds = e.diagnostics.length > 0 ? e.diagnostics : [{ severity: "error" as const, code: "genconfig", message: e.message }];
+      for (const d of ds) failures.push({ ...d, node: node.hostname, message: d.message.startsWith(`node ${node.hostname}`) ? d.message : `node ${node.hostname}: ${d.message}` });
+    }
+  }
+  if (failures.length > 0) {
+    throw new TalformError(`genconfig failed for ${new Set(failures.map((f) => f.node)).size} node(s); nothing was written`, { code: "genconfig", diagnostics: failures });
+  }
+
+  let existing: Talosconfig | undefined;
+  if (input.existingTalosconfig !== undefined) {
+    try {
+      existing = parseTalosconfig(input.existingTalosconfig);
+    } catch {
+      existing = undefined; // an unreadable talosconfig is replaced
+    }
+  }
+  const endpoints = loaded.nodes.filter((n) => n.controlPlane).flatMap((n) => n.ipAddresses);
+  const tc = await generateTalosconfig(
+    {
+      bundle: input.bundle,
+      clusterName: config.clusterName,
+      endpoints,
+      nodes: loaded.nodes.flatMap((n) => n.ipAddresses),
+      ...(input.crtTtlMs !== undefined ? { ttlMs: input.crtTtlMs } : {}),
+      ...(existing ? { existing } : {}),
+      ...(input.regenerateCert ? { regenerate: true } : {}),
+    },
+    ...(input.pkiEnv ? [input.pkiEnv] : []),
+  );
+  return { configs, talosconfig: { name: "talosconfig", text: tc.text, certificateIssued: tc.certificateIssued }, warnings };
+}
+
+// ---- fingerprint -------------------------------------------------------------------------------------------------
+
+export const FINGERPRINT_FILE = ".talform-inputs.json";
+
+export interface InputFingerprint {
+  readonly talformVersion: string;
+  readonly mode: string;
+  /** sha256 of every input file's bytes, by path relative to the talconfig folder (secrets: the file as stored). */
+  readonly inputs: Readonly<Record<string, string>>;
+}
+
+export const sha256 = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex");
+
+export function encodeFingerprint(f: InputFingerprint): string {
+  const inputs = Object.fromEntries(Object.entries(f.inputs).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return `${JSON.stringify({ talformVersion: f.talformVersion, mode: f.mode, inputs }, null, 2)}\n`;
+}
+
+/** What changed between a recorded fingerprint and the current one (empty: clusterconfig is up to date). */
+export function fingerprintChanges(recorded: InputFingerprint, current: InputFingerprint): string[] {
+  const out: string[] = [];
+  if (recorded.talformVersion !== current.talformVersion) out.push(`talform ${recorded.talformVersion} → ${current.talformVersion}`);
+  if (recorded.mode !== current.mode) out.push(`mode ${recorded.mode} → ${current.mode}`);
+  for (const [path, digest] of Object.entries(current.inputs)) {
+    if (!(path in recorded.inputs)) out.push(`${path} is new`);
+    else if (recorded.inputs[path] !== digest) out.push(`${path} changed`);
+  }
+  for (const path of Object.keys(recorded.inputs)) if (!(path in current.inputs)) out.push(`${path} is gone`);
+  return out;
+}
