@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { TalformError } from "../diagnostics/index.js";
 import type { CliContext } from "../cli/context.js";
 import { createSopsDecryptor } from "../sops/index.js";
-import { loadTalconfig, type LoadedTalconfig } from "../talconfig/index.js";
+import { loadTalconfig, type LoadedTalconfig, type SopsDecryptor } from "../talconfig/index.js";
 import { expectedNodes } from "./expect.js";
 import type { Target } from "./run.js";
 
@@ -49,4 +49,38 @@ export async function resolveTarget(ctx: CliContext, o: TargetOptions): Promise<
     if (unknown.length > 0 && expected.length === 0) return { target: { nodes: o.nodes, expected: [] }, talconfig };
   }
   return { target: { nodes: expected.map((e) => e.address), controlPlanes: all.filter((e) => e.controlPlane).map((e) => e.address), expected }, talconfig };
+}
+
+/**
+ * genconfig's render of every node (dry run: nothing is written), keyed by hostname. Any failure (no secrets file,
+ * no age key, a patch error) becomes a note and doctor falls back to the files in clusterconfig/.
+ */
+export async function renderForDoctor(
+  ctx: CliContext,
+  talconfig: LoadedTalconfig,
+  decryptor: SopsDecryptor,
+  secretsFile?: string,
+): Promise<{ renderNode?: (hostname: string) => Promise<string>; note?: string }> {
+  const { runGenconfig } = await import("../genconfig/index.js");
+  try {
+    const result = await runGenconfig({
+      configPath: talconfig.path,
+      outDir: "clusterconfig",
+      cwd: talconfig.dir,
+      env: ctx.env,
+      decryptor,
+      dryRun: true,
+      ...(secretsFile ? { secretsFile: resolve(ctx.cwd, secretsFile) } : {}),
+    });
+    const byHost = new Map(result.generated.configs.filter((c) => c.hostname).map((c) => [c.hostname!, c.text]));
+    return {
+      renderNode: async (hostname) => {
+        const text = byHost.get(hostname);
+        if (text === undefined) throw new Error(`genconfig rendered no config for ${hostname}`);
+        return text;
+      },
+    };
+  } catch (e) {
+    return { note: `configs not rendered (${(e as Error).message}); comparing with the files in clusterconfig/ instead` };
+  }
 }

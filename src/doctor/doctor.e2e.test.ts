@@ -4,7 +4,8 @@ import { mkdir, mkdtemp, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { stringify } from "yaml";
+import { parseAllDocuments, type Document } from "yaml";
+import { runGenconfig } from "../genconfig/index.js";
 import { runCliCaptured } from "../cli/test-support.js";
 import { TalosContract } from "../contract/index.js";
 import { schematicFromValue, schematicId } from "../factory/index.js";
@@ -69,23 +70,14 @@ let bundle: SecretsBundle;
 let talosconfigPath: string;
 const configs: Record<string, string> = {};
 
-/** The machine config genconfig would render for a talconfig node (the subset the simulator and doctor read). */
+const rendered: Record<string, string> = {};
+
+/** genconfig's render of a node, with `.machine` fields overridden (for drift, staged configs, …). */
 function renderConfig(e: ExpectedNode, machine: Record<string, unknown> = {}): string {
-  const node = talconfig.nodes.find((n) => n.hostname === e.hostname)!;
-  return stringify({
-    version: "v1alpha1",
-    machine: {
-      type: e.controlPlane ? "controlplane" : "worker",
-      ca: { crt: Buffer.from(bundle.certs.os.crt).toString("base64"), key: "" },
-      install: { disk: "/dev/sda", image: e.installerImage },
-      network: { hostname: e.hostname, nameservers: e.nameservers, interfaces: node.networkInterfaces },
-      time: { servers: ["127.0.90.123"] },
-      ...(node.nodeLabels ? { nodeLabels: node.nodeLabels } : {}),
-      ...(node.kernelModules ? { kernel: { modules: node.kernelModules } } : {}),
-      ...machine,
-    },
-    cluster: { clusterName: "demo", controlPlane: { endpoint: `https://${D1}:6443` } },
-  });
+  const docs = parseAllDocuments(rendered[e.hostname]!) as Document[];
+  const v1 = docs.find((d) => d.get("kind") === undefined)!;
+  for (const [k, v] of Object.entries(machine)) v1.setIn(["machine", k], v1.createNode(v));
+  return docs.map((d) => d.toString()).join("---\n");
 }
 
 before(async () => {
@@ -104,6 +96,8 @@ before(async () => {
     schematics,
   );
   fleet = await startFleet(spec, { timeScale: 0.01, seed: 90 });
+  const generated = await runGenconfig({ configPath: join(dir, "talconfig.yaml"), outDir: "clusterconfig", cwd: dir, env: {}, dryRun: true });
+  for (const c of generated.generated.configs) rendered[c.hostname!] = c.text;
   await mkdir(join(dir, "clusterconfig"));
   for (const e of expected) {
     configs[e.address] = renderConfig(e);

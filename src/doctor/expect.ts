@@ -1,10 +1,20 @@
 import { installerImageUrl, schematicFromValue } from "../factory/index.js";
+import { outputFileName } from "../genconfig/index.js";
 import type { LoadedTalconfig, ResolvedNode } from "../talconfig/index.js";
 import type { ExpectedNode } from "./types.js";
 
 /** talhelper's default output name for a node's rendered config (`<clusterName>-<hostname>.yaml`). */
 export function configFileName(clusterName: string, hostname: string): string {
   return `${clusterName}-${hostname}.yaml`;
+}
+
+/** genconfig's name for the node's file (its `filenameTmpl`); talhelper's default when the template cannot render. */
+function fileName(n: ResolvedNode, clusterName: string): string {
+  try {
+    return outputFileName(n, clusterName);
+  } catch {
+    return configFileName(clusterName, n.hostname);
+  }
 }
 
 function staticAddresses(n: ResolvedNode): string[] {
@@ -36,7 +46,7 @@ export function expectedNodes(t: LoadedTalconfig, outDir = "clusterconfig"): Exp
       staticAddresses: staticAddresses(n),
       nameservers: n.nameservers ?? [],
       ...(installerImage ? { installerImage } : {}),
-      configFile: `${outDir}/${configFileName(config.clusterName, n.hostname)}`,
+      configFile: `${outDir}/${fileName(n, config.clusterName)}`,
     };
   });
 }

@@ -17,6 +17,10 @@ export const defineDoctor: CommandDefiner = (program, ctx) => {
     ]);
     const { target, talconfig } = await support.resolveTarget(ctx, opts);
     const talosconfigPath = cli.resolveTalosconfigPath(ctx, opts.talosconfig);
+    const decryptor = createSopsDecryptor({ ...ctx.env });
+    // Drift is judged against what genconfig renders now (in memory, written nowhere); without the secrets or an age
+    // key to render, the files in clusterconfig/ are the reference.
+    const render = talconfig ? await support.renderForDoctor(ctx, talconfig, decryptor, opts.secrets) : undefined;
     const local = await doctor.gatherLocalState({
       cwd: ctx.cwd,
       expected: target?.expected ?? [],
@@ -24,15 +28,17 @@ export const defineDoctor: CommandDefiner = (program, ctx) => {
       ...(talosconfigPath ? { talosconfigPath } : {}),
       ...(opts.context ? { talosconfigContext: opts.context } : {}),
       ...(opts.secrets ? { secretsFile: resolve(ctx.cwd, opts.secrets) } : {}),
-      decryptor: createSopsDecryptor({ ...ctx.env }),
+      decryptor,
+      ...(render?.renderNode ? { renderNode: render.renderNode } : {}),
     });
+    const notes = [...(render?.note ? [render.note] : []), ...(local.notes ?? [])];
     await cli.withClient(ctx, { ...opts, ...(target ? { nodes: [...target.nodes] } : {}) }, async (client) => {
       const { findings } = await doctor.runDoctor(client, target ?? { nodes: client.nodes, expected: [] }, local, ctx.env, new Date());
       const format = cli.outputFormat(opts);
-      const data = { findings, notes: local.notes ?? [] };
+      const data = { findings, notes };
       if (format === "json") ctx.stdout.write(JSON.stringify(data, null, 2) + "\n");
       else if (format === "yaml") ctx.stdout.write((await import("yaml")).stringify(data));
-      else ctx.stdout.write(doctor.formatFindings(findings, local.notes));
+      else ctx.stdout.write(doctor.formatFindings(findings, notes));
       if (findings.length > 0) ctx.exitCode = 1;
     });
   });
