@@ -209,6 +209,14 @@ export class TalosContract {
     return this.greater(1, 13);
   }
 
+  /**
+   * Talos no longer reboots for any config change (AUTO = NO_REBOOT), so the changes its docs list as needing a
+   * reboot (etcd, environment, kernel modules, encryption) get an explicit, drained `reboot` from talform (> 1.13).
+   */
+  explicitRebootForConfigChanges(): boolean {
+    return this.applyNeverReboots();
+  }
+
   /** New bundles carry `secretboxencryptionsecret` (> 1.2) rather than `aescbcencryptionsecret`. */
   secretboxEncryptionSupported(): boolean {
     return this.greater(1, 2);

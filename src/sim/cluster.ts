@@ -33,6 +33,20 @@ export interface Fleet {
   maintenanceFingerprint(node: string): string;
   /** Stops every listener and timer; nothing keeps listening afterwards. */
   stop(): Promise<void>;
+  /** The etcd model now: members, how many are healthy, and whether they have quorum. */
+  etcd(): EtcdModelState;
+  /**
+   * Calls `listener` after every node stage change (reboot start, down, booting, running, …) with the etcd model at
+   * that instant — how tests assert "quorum is never lost" at every step. Returns an unsubscribe function.
+   */
+  watch(listener: (e: { node: SimNode; stage: string; etcd: EtcdModelState }) => void): () => void;
+}
+
+export interface EtcdModelState {
+  readonly bootstrapped: boolean;
+  readonly members: readonly string[];
+  readonly healthy: readonly string[];
+  readonly quorum: boolean;
 }
 
 interface Listener {
@@ -55,6 +69,7 @@ export class SimCluster implements NodeHost {
   private readonly unavailable = new Set<SimNode>();
   readonly kube: SimKubeApi;
   private kubeStarting: Promise<void> | undefined;
+  readonly stageListeners = new Set<(e: { node: SimNode; stage: string; etcd: EtcdModelState }) => void>();
 
   constructor(
     readonly spec: FleetSpec,
@@ -170,6 +185,21 @@ export class SimCluster implements NodeHost {
     const closed = new Promise<void>((r) => l.server.close(() => r()));
     for (const s of l.sessions) s.destroy();
     await closed;
+  }
+
+  stageChanged(node: SimNode): void {
+    if (this.stageListeners.size === 0) return;
+    const e = { node, stage: node.stage, etcd: this.etcdModel() };
+    for (const l of this.stageListeners) l(e);
+  }
+
+  etcdModel(): EtcdModelState {
+    const members = [...this.etcdMembers_.keys()];
+    const healthy = members.filter((h) => {
+      const n = this.lookup(h);
+      return n !== undefined && this.etcdHealthy(n);
+    });
+    return { bootstrapped: this.etcdBootstrapped, members, healthy, quorum: !this.etcdBootstrapped || healthy.length > members.length / 2 };
   }
 
   onRunning(node: SimNode): void {
@@ -430,7 +460,9 @@ export class SimCluster implements NodeHost {
         return node;
       });
     const cps = cpNames.length > 0 ? resolve(cpNames) : this.nodes.filter((n) => n.controlPlane);
-    const workers = workerNames.length > 0 ? resolve(workerNames) : this.nodes.filter((n) => !n.controlPlane);
+    // Like Talos: explicit cluster info (control planes given) is used as is, an empty worker list means no workers;
+    // only a request without any nodes falls back to discovering the fleet.
+    const workers = workerNames.length > 0 || cpNames.length > 0 ? resolve(workerNames) : this.nodes.filter((n) => !n.controlPlane);
     const all = [...cps, ...workers];
     yield `discovered nodes: ${JSON.stringify(all.map((n) => n.address))}`;
     const checks: [string, () => string | undefined][] = [
@@ -493,5 +525,10 @@ export async function startFleet(specInput: FleetSpec, options: FleetOptions = {
       return spkiFingerprint(new X509Certificate(cluster.maintenanceCertificate(n)).raw);
     },
     stop: () => cluster.stop(),
+    etcd: () => cluster.etcdModel(),
+    watch(listener) {
+      cluster.stageListeners.add(listener);
+      return () => cluster.stageListeners.delete(listener);
+    },
   };
 }

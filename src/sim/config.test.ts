@@ -24,11 +24,11 @@ test("decodeMachineConfig reads the fields the simulator acts on and rejects unk
   for (const [text, re] of bad) assert.throws(() => decodeMachineConfig(text), re, text);
 });
 
-test("rebootReasons: install changes need a reboot, network and cluster changes do not", () => {
+test("rebootReasons: .persist changes need a reboot; network, cluster and install changes do not (CanApplyImmediate)", () => {
   const a = decodeMachineConfig(base);
   assert.deepEqual(rebootReasons(a, decodeMachineConfig(base.replace("hostname: w1", "hostname: w2"))), []);
   assert.deepEqual(rebootReasons(a, decodeMachineConfig(base.replace("clusterName: c", "clusterName: d"))), []);
-  assert.deepEqual(rebootReasons(a, decodeMachineConfig(base.replace("v1.13.9", "v1.13.8"))), [".machine.install"]);
+  assert.deepEqual(rebootReasons(a, decodeMachineConfig(base.replace("v1.13.9", "v1.13.8"))), []);
   assert.deepEqual(rebootReasons(a, decodeMachineConfig(base + "persist: true\n")), [".persist"]);
 });
 

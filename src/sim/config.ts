@@ -30,6 +30,11 @@ const KNOWN_KINDS = new Set([
   "EventSinkConfig", "SideroLinkConfig", "TrustedRootsConfig", "PCIDriverRebindConfig", "KernelModuleConfig",
   "UnattendedInstallConfig", "KubeletConfig", "KubeAPIServerConfig", "KubeControllerManagerConfig", "KubeSchedulerConfig",
   "KubeProxyConfig", "EtcdConfig", "ClusterConfig", "ImageCacheConfig", "OOMConfig", "EnvironmentConfig",
+  // Talos 1.14 (what `gen config` emits for the 1.14 contract)
+  "DiscoveryIdentityConfig", "DiscoveryServiceConfig", "FilesystemTrimConfig", "SecurityProfileConfig", "SysctlConfig",
+  "KubeAPIServerCAConfig", "KubeAdmissionControlConfig", "KubeAggregatorCAConfig", "KubeAuditPolicyConfig", "KubeAuthenticationConfig",
+  "KubeAuthorizerConfig", "KubeClusterConfig", "KubeCoreDNSConfig", "KubeEtcdEncryptionConfig", "KubeExternalManifestConfig",
+  "KubeFlannelCNIConfig", "KubeNetworkConfig", "KubeNodeConfig", "KubePrismConfig", "KubeServiceAccountConfig",
 ]);
 const MACHINE_TYPES = new Set(["controlplane", "worker", "init"]);
 
@@ -84,10 +89,23 @@ export function decodeMachineConfig(text: string): DecodedConfig {
 }
 
 /**
- * Sections Talos can change without a reboot (`CanApplyImmediate`: .debug, .cluster and these .machine keys);
- * anything else differing needs a reboot. Extra documents apply live.
+ * Sections Talos can change without a reboot (`CanApplyImmediate`: .debug, .cluster and these .machine keys —
+ * `.machine.install` among them, since install settings do nothing on an installed node); anything else differing
+ * needs a reboot. Extra documents apply live.
  */
-const LIVE_MACHINE_KEYS = new Set(["network", "kubelet", "time", "sysctls", "sysfs", "registries", "certSANs", "logging", "nodeLabels", "nodeAnnotations", "nodeTaints", "features", "kernel"]);
+const LIVE_MACHINE_KEYS = new Set([
+  "ca", "acceptedCAs", "install", "network", "kubelet", "time", "sysctls", "sysfs", "registries", "certSANs", "logging", "controlPlane", "pods",
+  "seccompProfiles", "nodeLabels", "nodeAnnotations", "nodeTaints", "features", "kernel",
+]);
+
+/** The Kubernetes version the kubelet image pins (`KubeletConfig.image` from 1.14, `.machine.kubelet.image` before). */
+export function kubeletVersion(cfg: DecodedConfig): string | undefined {
+  const fromDoc = cfg.documents.find((d) => d.kind === "KubeletConfig")?.body["image"];
+  const machine = isMap(cfg.v1alpha1["machine"]) ? cfg.v1alpha1["machine"] : {};
+  const kubelet = isMap(machine["kubelet"]) ? machine["kubelet"] : {};
+  const image = typeof fromDoc === "string" ? fromDoc : typeof kubelet["image"] === "string" ? kubelet["image"] : undefined;
+  return image ? /:(v\d+\.\d+\.\d+[^@]*)/.exec(image)?.[1] : undefined;
+}
 
 export function rebootReasons(from: DecodedConfig, to: DecodedConfig): string[] {
   const reasons: string[] = [];

@@ -1,4 +1,4 @@
-export { startFleet, type Fleet, type FleetOptions } from "./cluster.js";
+export { startFleet, type Fleet, type FleetOptions, type EtcdModelState } from "./cluster.js";
 export { validateFleetSpec, parseFleetSpec, type FleetSpec, type SimNodeSpec } from "./spec.js";
 export { FAULT_NAMES, type SimNode } from "./node.js";
 export { runSimulator, loadSpecFile, sendControl, type RunningSimulator, type NodeStatus } from "./control.js";

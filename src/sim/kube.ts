@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { generateKeyPair, issueCertificate, type CertificateAndKey } from "../pki/index.js";
 import { toNodeKeyPem } from "../talosapi/pem.js";
+import { kubeletVersion } from "./config.js";
 import type { SimNode } from "./node.js";
 import { configFacts } from "./config.js";
 import type { Random } from "./random.js";
@@ -123,7 +124,7 @@ export class SimKubeApi {
           { type: "InternalIP", address: n.address },
           { type: "Hostname", address: n.hostname },
         ],
-        nodeInfo: { osImage: `Talos (${n.talosVersion})`, kubeletVersion: facts?.kubeletVersion ?? "v1.33.0", bootID: n.bootId },
+        nodeInfo: { osImage: `Talos (${n.talosVersion})`, kubeletVersion: (n.config && kubeletVersion(n.config)) ?? "v1.33.0", bootID: n.bootId },
       },
     };
     return mergePatch(base, this.nodeOverrides.get(n.hostname) ?? {}) as Record<string, unknown>;

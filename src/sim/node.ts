@@ -56,12 +56,16 @@ export interface NodeHost {
   startListener(node: SimNode, mode: "maintenance" | "normal"): Promise<void>;
   stopListener(node: SimNode): Promise<void>;
   onRunning(node: SimNode): void;
+  /** Called after every stage change (tests assert cluster invariants, e.g. etcd quorum, at each one). */
+  stageChanged?(node: SimNode): void;
 }
 
 interface PendingUpgrade {
   readonly image: string;
   readonly version: string;
   readonly extensions: readonly string[];
+  /** The factory schematic of the image (undefined for a plain installer). */
+  readonly schematicId?: string;
 }
 
 /** Base durations in ms at time scale 1 (a reboot takes ~2 s). */
@@ -199,6 +203,7 @@ export class SimNode {
 
   private setStage(stage: NodeStage, machineStage: Stage, ready: boolean, actorId = ""): void {
     this.stage = stage;
+    this.host.stageChanged?.(this);
     this.emit(MachineStatusEventSchema, { stage: machineStage, status: { ready, unmetConditions: ready ? [] : [{ name: "services", reason: `stage ${stage}` }] } }, actorId);
   }
 
@@ -237,6 +242,7 @@ export class SimNode {
     this.host.after(DURATIONS.stopServices, () => {
       void this.host.stopListener(this).then(() => {
         this.stage = "down";
+        this.host.stageChanged?.(this);
         const comeBack = () => {
           this.hungReboot = undefined;
           if (this.stagedConfig) {
@@ -251,6 +257,7 @@ export class SimNode {
             else {
               this.talosVersion = upgrade.version;
               this.extensions = [...upgrade.extensions];
+              this.schematicId = upgrade.schematicId;
             }
           }
           this.boot("normal");
@@ -379,7 +386,7 @@ export class SimNode {
         // config either way.
         this.tryRollback = undefined;
         this.config = cfg;
-        // The applied config is also the one persisted for the next boot: it replaces a staged one.
+        // The applied config is also the one saved to disk: it replaces a staged config still waiting for a reboot.
         this.stagedConfig = undefined;
     }
     this.log("machined", `applied configuration (mode ${modeName(chosen)})`);
@@ -393,6 +400,7 @@ export class SimNode {
     this.host.after(DURATIONS.stopServices, () => {
       void this.host.stopListener(this).then(() => {
         this.stage = "installing";
+        this.host.stageChanged?.(this);
         this.host.after(DURATIONS.install, () => {
           this.boot("normal");
           void this.host.startListener(this, "normal").then(() => this.finishBoot(actor));
@@ -415,7 +423,7 @@ export class SimNode {
       if (!ext) throw new ConnectError(`failed to pull image "${image}": ${image}: not found (schematic ${schematic} is unknown to the image factory)`, Code.NotFound);
       extensions = ext;
     }
-    return { image, version: version!, extensions };
+    return { image, version: version!, extensions, ...(schematic ? { schematicId: schematic } : {}) };
   }
 }
 

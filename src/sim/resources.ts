@@ -43,11 +43,10 @@ export function listResources(cluster: SimCluster, node: SimNode): SimResource[]
     const allAliases = [...d.aliases, d.displayType.toLowerCase(), d.type.toLowerCase()];
     out.push({ namespace: "meta", type: "ResourceDefinitions.meta.cosi.dev", id: d.type, version: 1, spec: { type: d.type, displayType: d.displayType, defaultNamespace: d.defaultNamespace, aliases: d.aliases, allAliases, sensitivity: d.type.startsWith("MachineConfigs") ? "sensitive" : "nonsensitive" } });
   }
-  if (node.config) {
-    out.push({ namespace: "config", type: "MachineConfigs.config.talos.dev", id: "v1alpha1", version: v, spec: node.config.text });
-    // The config persisted on disk: a staged config waits here for the next reboot.
-    out.push({ namespace: "config", type: "MachineConfigs.config.talos.dev", id: "persistent", version: v, spec: (node.stagedConfig ?? node.config).text });
-  }
+  if (node.config) out.push({ namespace: "config", type: "MachineConfigs.config.talos.dev", id: "v1alpha1", version: v, spec: node.config.text });
+  // Like Talos: `persistent` is the config saved to disk — ahead of the active one while a staged config waits.
+  const persistent = node.stagedConfig ?? node.config;
+  if (persistent) out.push({ namespace: "config", type: "MachineConfigs.config.talos.dev", id: "persistent", version: v, spec: persistent.text });
   const facts = node.config ? configFacts(node.config) : undefined;
   out.push({
     namespace: "runtime",

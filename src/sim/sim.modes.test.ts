@@ -50,11 +50,11 @@ const one = async (p: Promise<NodeResult<ApplyConfiguration>[]>) => {
   const [r] = await p;
   return r!;
 };
-// An install-image change needs a reboot; a network change applies live.
-const rebootChange = (node: string) => cfg(node, "", "ghcr.io/siderolabs/installer:v1.13.8");
+// A change outside the live sections (`.persist`) needs a reboot; a network change applies live.
+const rebootChange = (node: string) => cfg(node, "persist: true");
 const liveChange = (node: string) => cfg(node).replace("  network:\n", "  network:\n    nameservers: [127.0.0.53]\n");
 
-test("AUTO: live changes never reboot; install changes reboot on 1.13 but not on 1.14", async () => {
+test("AUTO: live changes never reboot; reboot-needing changes reboot on 1.13 but not on 1.14", async () => {
   let r = await one(admin.applyConfiguration(Buffer.from(liveChange(N13)), { mode: ApplyMode.AUTO }, [N13]));
   assert.equal(r.value?.mode, ApplyMode.NO_REBOOT);
   assert.equal(r.value?.modeDetails, "Applied configuration without a reboot");
@@ -62,7 +62,7 @@ test("AUTO: live changes never reboot; install changes reboot on 1.13 but not on
   const boot13 = await admin.bootId(N13);
   r = await one(admin.applyConfiguration(Buffer.from(rebootChange(N13)), { mode: ApplyMode.AUTO }, [N13]));
   assert.equal(r.value?.mode, ApplyMode.REBOOT);
-  assert.match(r.value!.modeDetails, /^Applied configuration with a reboot: changed \.machine\.install/);
+  assert.match(r.value!.modeDetails, /^Applied configuration with a reboot: changed \.persist/);
   await admin.waitForReboot(N13, boot13, { pollMs: 10, timeoutMs: 5000 });
 
   const boot14 = await admin.bootId(N14);
@@ -72,7 +72,7 @@ test("AUTO: live changes never reboot; install changes reboot on 1.13 but not on
 });
 
 test("NO_REBOOT refuses changes that need a reboot; REBOOT mode is gone on 1.14", async () => {
-  let r = await one(admin.applyConfiguration(Buffer.from(cfg(N12, "", "ghcr.io/siderolabs/installer:v1.12.5")), { mode: ApplyMode.NO_REBOOT }, [N12]));
+  let r = await one(admin.applyConfiguration(Buffer.from(cfg(N12, "persist: true")), { mode: ApplyMode.NO_REBOOT }, [N12]));
   assert.equal(r.error?.code, Code.InvalidArgument);
   assert.match(r.error!.message, /requires a reboot/);
   r = await one(admin.applyConfiguration(Buffer.from(cfg(N14)), { mode: ApplyMode.REBOOT }, [N14]));
@@ -95,7 +95,7 @@ test("REBOOT applies and reboots; STAGED applies at the next reboot; dry run cha
   await admin.waitForReboot(N12, bootId, { pollMs: 10, timeoutMs: 5000 });
   assert.match(fleet.node(N12).config!.text, /v1\.12\.4/);
 
-  r = await one(admin.applyConfiguration(Buffer.from(cfg(N12)), { mode: ApplyMode.AUTO, dryRun: true }, [N12]));
+  r = await one(admin.applyConfiguration(Buffer.from(cfg(N12, "persist: true")), { mode: ApplyMode.AUTO, dryRun: true }, [N12]));
   assert.match(r.value!.modeDetails, /^Dry run summary:\nApplied configuration with a reboot.*\(skipped in dry-run\)\.\nConfig diff:/s);
   assert.match(fleet.node(N12).config!.text, /v1\.12\.4/);
 });

@@ -5,6 +5,8 @@ import { parse, stringify } from "yaml";
 import { generateIdentity, identityToRecipient } from "age-encryption";
 import { decryptSopsText, encryptSopsText } from "./index.js";
 
+const asJson = (v: unknown): unknown => JSON.parse(JSON.stringify(v)) as unknown;
+
 const identity = await generateIdentity();
 const recipient = await identityToRecipient(identity);
 
@@ -17,7 +19,9 @@ test("property: any JSON-like YAML document survives encrypt → decrypt", async
       const text = stringify(obj);
       const enc = await encryptSopsText(text, { path: "p.yaml", recipients: [recipient] });
       const dec = await decryptSopsText(enc, { path: "p.yaml", identities: [identity] });
-      assert.deepEqual(parse(dec), parse(text));
+      // `-0` is the integer 0 to sops (Go's YAML resolver), so it comes back as `0`; compare through JSON, where
+      // -0 and 0 are the same value.
+      assert.deepEqual(asJson(parse(dec)), asJson(parse(text)));
     }),
     { numRuns: 60 },
   );

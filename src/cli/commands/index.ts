@@ -26,6 +26,8 @@ export const COMMANDS: readonly (() => Promise<CommandDefiner>)[] = [
   async () => (await import("./genconfig.js")).defineGenconfig,
   async () => (await import("./gensecret.js")).defineGensecret,
   async () => (await import("./sops.js")).defineSops,
+  async () => (await import("./plan.js")).definePlan,
+  async () => (await import("./apply.js")).defineApply,
   async () => (await import("./health.js")).defineHealth,
   async () => (await import("./doctor.js")).defineDoctor,
 ];

@@ -1,0 +1,15 @@
+import type { CommandDefiner } from "./index.js";
+
+export const definePlan: CommandDefiner = (program, ctx) => {
+  program
+    .command("plan")
+    .description("compare what the nodes run with talconfig.yaml and show what apply would do (exit 0: no changes, 2: changes, 1: errors)")
+    .option("-c, --config <file>", "talconfig file", "talconfig.yaml")
+    .option("-s, --secrets <file>", "secrets bundle (default: talsecret.sops.yaml, talsecret.yaml, …)")
+    .option("--json", "print the plan as JSON (docs/plan-format.md)")
+    .option("--out <file>", "also save the plan as JSON, to apply exactly it later (talform apply <file>)")
+    .action(async (opts: { config: string; secrets?: string; json?: boolean; out?: string }) => {
+      const { runPlanCommand } = await import("../../rollout/cli.js");
+      await runPlanCommand(ctx, opts);
+    });
+};

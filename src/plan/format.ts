@@ -1,0 +1,47 @@
+import type { DiffEntry, Plan, PlanAction } from "./types.js";
+
+/** The human view of a plan: one table row per node, then each changing node's actions and redacted diff. */
+export function formatPlan(plan: Plan): string {
+  const rows = plan.nodes.map((n) => [n.hostname, n.controlPlane ? "controlplane" : "worker", n.observed.maintenance ? "maintenance" : (n.observed.talosVersion ?? "unreachable"), n.actions.length === 0 ? "no changes" : n.actions.map(actionLabel).join(", ")]);
+  const headers = ["NODE", "ROLE", "RUNS", "ACTIONS"];
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join("   ");
+  const out = [line(headers), ...rows.map(line), ""];
+  for (const n of plan.nodes) {
+    if (n.drift) out.push(`! ${n.hostname}: drift — the running config (${short(n.drift.observedDigest)}) is not what talform last applied (${short(n.drift.lastAppliedDigest)}); someone changed it outside talform`);
+    if (n.actions.length === 0) continue;
+    const installs = n.actions.some((a) => a.type === "install");
+    out.push(`${n.hostname}${installs ? " (installs from maintenance mode)" : n.reboots ? " (will be drained and rebooted)" : ""}:`);
+    n.actions.forEach((a, i) => out.push(`  ${i + 1}. ${actionLabel(a)}: ${a.reason}`));
+    for (const d of n.diff.slice(0, 50)) out.push(`     ${diffLine(d)}`);
+    if (n.diff.length > 50) out.push(`     … and ${n.diff.length - 50} more changes`);
+  }
+  for (const e of plan.errors) out.push(`error: ${e.node ? `${e.node}: ` : ""}${e.message}${e.hint ? `\n  hint: ${e.hint}` : ""}`);
+  out.push(plan.summary.changes === 0 ? "No changes. The cluster matches the configuration." : `Plan: ${plan.summary.changes} action(s) on ${plan.summary.nodesChanged} node(s).`);
+  return out.join("\n") + "\n";
+}
+
+export function actionLabel(a: PlanAction): string {
+  switch (a.type) {
+    case "upgrade":
+      return `upgrade ${a.from} → ${a.to}`;
+    case "upgrade-k8s":
+      return `upgrade-k8s ${a.from} → ${a.to}`;
+    case "apply-config":
+      return a.mode === "reboot" ? "apply-config (reboot)" : "apply-config";
+    default:
+      return a.type;
+  }
+}
+
+function diffLine(d: DiffEntry): string {
+  const where = d.path ? `${d.document} ${d.path}` : `${d.document} (document)`;
+  const v = (x: unknown) => (typeof x === "string" ? x : JSON.stringify(x));
+  if (d.op === "add") return d.after === undefined ? `+ ${where}` : `+ ${where}: ${v(d.after)}`;
+  if (d.op === "remove") return `- ${where}: ${v(d.before)}`;
+  return `~ ${where}: ${v(d.before)} → ${v(d.after)}`;
+}
+
+function short(digest: string): string {
+  return digest.replace(/^sha256:/, "").slice(0, 12);
+}

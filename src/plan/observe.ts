@@ -1,0 +1,129 @@
+import { Code } from "@connectrpc/connect";
+import { toError } from "../talosapi/client.js";
+import type { ClusterAccess } from "./cluster-access.js";
+import { documentsDigest, kubeletVersionOf, parseConfigDocuments } from "./config-documents.js";
+import type { ObservedCluster, ObservedNode } from "./types.js";
+
+export interface ObserveTarget {
+  readonly hostname: string;
+  readonly address: string;
+  readonly controlPlane: boolean;
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight, keeping the order of results. */
+export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return out;
+}
+
+/**
+ * Reads what every node runs, in parallel (at most `concurrency` nodes at once): reachability, maintenance mode,
+ * Talos version, extensions/schematic, running config, boot id, etcd membership and health, Kubernetes readiness.
+ */
+export async function observeCluster(targets: readonly ObserveTarget[], access: ClusterAccess, opts: { concurrency?: number } = {}): Promise<ObservedCluster> {
+  const nodes = await mapBounded(targets, opts.concurrency ?? 32, (t) => observeNode(t, access));
+  const etcdBootstrapped = nodes.some((n) => n.etcd?.member);
+  if (!etcdBootstrapped) return { nodes, etcdBootstrapped };
+  let ready: Map<string, boolean> | undefined;
+  try {
+    const kube = await access.kube();
+    if (kube) ready = new Map((await kube.nodes()).map((n) => [n.name, n.ready]));
+  } catch {
+    ready = undefined; // the Kubernetes API is down: readiness stays unknown, the plan does not depend on it
+  }
+  return { nodes: ready ? nodes.map((n) => (n.maintenance || !n.reachable ? n : { ...n, kubernetesReady: ready.get(n.hostname) ?? false })) : nodes, etcdBootstrapped };
+}
+
+export async function observeNode(t: ObserveTarget, access: ClusterAccess): Promise<ObservedNode> {
+  const base = { hostname: t.hostname, address: t.address };
+  const client = access.secure(t.address);
+  const [v] = await client.version([t.address]);
+  if (v?.error) {
+    // Not serving the cluster's mTLS API: a node in maintenance mode (self-signed certificate), or down.
+    const m = access.insecure(t.address);
+    try {
+      const status = await m.getResource(t.address, "runtime", "MachineStatuses.runtime.talos.dev", "machine");
+      const spec = status.spec as { stage?: string } | undefined;
+      if (spec?.stage === "maintenance") {
+        const [mv] = await m.version([t.address]);
+        return { ...base, reachable: true, maintenance: true, stage: "maintenance", ready: false, ...(mv?.value?.version?.tag ? { talosVersion: mv.value.version.tag } : {}) };
+      }
+      return { ...base, reachable: false, maintenance: false, error: `the node answers without the cluster's certificates (stage ${spec?.stage ?? "unknown"})` };
+    } catch (e) {
+      return { ...base, reachable: false, maintenance: false, error: `${v.error.error.message}; maintenance API: ${toError(e).message}` };
+    }
+  }
+  const settle = async <T>(p: Promise<T>): Promise<T | undefined> => p.then((x) => x, () => undefined);
+  const [status, extensions, config, persistent, bootId, etcd] = await Promise.all([
+    settle(client.getResource(t.address, "runtime", "MachineStatuses.runtime.talos.dev", "machine")),
+    settle(client.listResources(t.address, "runtime", "ExtensionStatuses.runtime.talos.dev")),
+    settle(client.getResource(t.address, "config", "MachineConfigs.config.talos.dev", "v1alpha1")),
+    // The config saved to disk: ahead of the active one while a staged config waits for the next reboot.
+    settle(client.getResource(t.address, "config", "MachineConfigs.config.talos.dev", "persistent")),
+    settle(client.bootId(t.address)),
+    t.controlPlane ? observeEtcd(t.address, access) : Promise.resolve(undefined),
+  ]);
+  const spec = status?.spec as { stage?: string; status?: { ready?: boolean } } | undefined;
+  const names: string[] = [];
+  let schematicId: string | undefined;
+  for (const e of extensions ?? []) {
+    const md = (e.spec as { metadata?: { name?: string; version?: string } } | undefined)?.metadata;
+    // Talos reports the image-factory schematic as a pseudo-extension named "schematic" whose version is the id.
+    if (md?.name === "schematic") schematicId = md.version;
+    else if (md?.name) names.push(md.name);
+  }
+  const configText = typeof config?.spec === "string" ? config.spec : undefined;
+  let digest: string | undefined;
+  let k8s: string | undefined;
+  if (configText !== undefined) {
+    try {
+      const docs = parseConfigDocuments(configText);
+      digest = documentsDigest(docs);
+      k8s = kubeletVersionOf(docs);
+    } catch {
+      digest = undefined;
+    }
+  }
+  let staged: string | undefined;
+  if (typeof persistent?.spec === "string" && persistent.spec !== configText) {
+    try {
+      const d = documentsDigest(parseConfigDocuments(persistent.spec));
+      if (d !== digest) staged = d;
+    } catch {
+      staged = undefined;
+    }
+  }
+  return {
+    ...base,
+    reachable: true,
+    maintenance: false,
+    ...(staged ? { stagedConfigDigest: staged } : {}),
+    ...(spec?.stage ? { stage: spec.stage, ready: spec.status?.ready === true } : {}),
+    ...(v?.value?.version?.tag ? { talosVersion: v.value.version.tag } : {}),
+    ...(schematicId ? { schematicId } : {}),
+    ...(extensions ? { extensions: names.sort() } : {}),
+    ...(configText !== undefined ? { configText } : {}),
+    ...(digest ? { configDigest: digest } : {}),
+    ...(bootId ? { bootId } : {}),
+    ...(etcd ? { etcd } : {}),
+    ...(k8s ? { kubernetesVersion: k8s } : {}),
+  };
+}
+
+async function observeEtcd(address: string, access: ClusterAccess): Promise<{ member: boolean; healthy: boolean; members: number }> {
+  const client = access.secure(address);
+  const [[members], [status]] = await Promise.all([client.etcdMembers([address]), client.etcdStatus([address])]);
+  const list = members?.value?.members ?? [];
+  // Before bootstrap Talos answers FailedPrecondition ("etcd is not running"); any other error is a member in trouble.
+  const notBootstrapped = (r: { error?: { code?: number } } | undefined) => r?.error?.code === Code.FailedPrecondition;
+  const member = status?.value !== undefined || list.length > 0 || !(notBootstrapped(status) && notBootstrapped(members));
+  return { member, healthy: status?.value !== undefined && (status.value.errors?.length ?? 0) === 0, members: list.length };
+}

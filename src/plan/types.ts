@@ -1,0 +1,143 @@
+/**
+ * The data a rollout is computed from and the plan it produces. Everything here is a plain value: desired state is
+ * rendered in memory (no files), observed state is read from the nodes, and the plan is a pure function of both.
+ */
+
+/** What one node should run: rendered machine config plus the installer identity it implies. */
+export interface DesiredNode {
+  readonly hostname: string;
+  readonly address: string;
+  readonly controlPlane: boolean;
+  /** `v1.13.9` */
+  readonly talosVersion: string;
+  /** The full installer image reference, e.g. `factory.talos.dev/metal-installer/<schematic>:v1.13.9`. */
+  readonly installImage: string;
+  readonly schematicId?: string;
+  /** System extensions the schematic installs (`siderolabs/nvidia-open-gpu-kernel-modules-lts`, …). */
+  readonly extensions: readonly string[];
+  /** Without the `v`: `1.36.3`. */
+  readonly kubernetesVersion: string;
+  /** The rendered machine configuration (multi-document YAML). Holds secrets: never written to a plan file. */
+  readonly configText: string;
+}
+
+export interface DesiredCluster {
+  readonly clusterName: string;
+  readonly nodes: readonly DesiredNode[];
+}
+
+/** What a node was seen running at planning time. `configText` stays in memory; plans keep only its digest. */
+export interface ObservedNode {
+  readonly hostname: string;
+  readonly address: string;
+  readonly reachable: boolean;
+  /** Why the node could not be observed (when unreachable). */
+  readonly error?: string;
+  readonly maintenance: boolean;
+  /** MachineStatus stage (`running`, `booting`, `maintenance`, …) and readiness. */
+  readonly stage?: string;
+  readonly ready?: boolean;
+  readonly talosVersion?: string;
+  /** The schematic Talos reports (ExtensionStatus `schematic`), when the node exposes one. */
+  readonly schematicId?: string;
+  readonly extensions?: readonly string[];
+  readonly configText?: string;
+  readonly configDigest?: string;
+  /** Digest of a staged configuration waiting for the next reboot, if the node exposes one. */
+  readonly stagedConfigDigest?: string;
+  readonly bootId?: string;
+  readonly etcd?: { readonly member: boolean; readonly healthy: boolean; readonly members: number };
+  /** Kubernetes Node `Ready` condition (undefined when the Kubernetes API could not be asked). */
+  readonly kubernetesReady?: boolean;
+  /** The kubelet version the running config pins (what `upgrade-k8s` moves). */
+  readonly kubernetesVersion?: string;
+}
+
+export interface ObservedCluster {
+  readonly nodes: readonly ObservedNode[];
+  /** Some control plane is an etcd member, i.e. `bootstrap` already ran. */
+  readonly etcdBootstrapped: boolean;
+}
+
+export const ACTION_TYPES = ["install", "bootstrap", "upgrade", "apply-config", "reboot", "upgrade-k8s"] as const;
+export type ActionType = (typeof ACTION_TYPES)[number];
+
+export type PlanAction =
+  | { readonly type: "install"; readonly reason: string; readonly configDigest: string; readonly talosVersion: string }
+  | { readonly type: "bootstrap"; readonly reason: string }
+  | {
+      readonly type: "upgrade";
+      readonly reason: string;
+      readonly from: string;
+      readonly to: string;
+      readonly image: string;
+      readonly schematicId?: string;
+      readonly extensions: readonly string[];
+    }
+  | {
+      readonly type: "apply-config";
+      readonly reason: string;
+      /** `no-reboot`: applied live; `reboot`: the node reboots itself to apply it (Talos ≤ 1.13). */
+      readonly mode: "no-reboot" | "reboot";
+      readonly rebootReasons: readonly string[];
+      readonly configDigest: string;
+    }
+  | { readonly type: "reboot"; readonly reason: string }
+  | { readonly type: "upgrade-k8s"; readonly reason: string; readonly from: string; readonly to: string; readonly configDigest: string };
+
+/** One changed leaf of one config document; secret values are replaced by `(sensitive)`. */
+export interface DiffEntry {
+  /** `v1alpha1` or `<Kind>` / `<Kind>/<name>` */
+  readonly document: string;
+  /** Dotted path inside the document, e.g. `machine.nodeLabels.role`. */
+  readonly path: string;
+  readonly op: "add" | "remove" | "change";
+  readonly before?: unknown;
+  readonly after?: unknown;
+}
+
+/** The node state a plan was computed against; a different revision at apply time makes the plan stale. */
+export interface ObservedRevision {
+  readonly reachable: boolean;
+  readonly maintenance: boolean;
+  readonly talosVersion?: string;
+  readonly schematicId?: string;
+  readonly extensions?: readonly string[];
+  readonly configDigest?: string;
+  readonly stagedConfigDigest?: string;
+  readonly bootId?: string;
+}
+
+export interface NodePlan {
+  readonly hostname: string;
+  readonly address: string;
+  readonly controlPlane: boolean;
+  readonly observed: ObservedRevision;
+  readonly actions: readonly PlanAction[];
+  /** Whether executing the actions reboots the node (it is then cordoned and drained first). */
+  readonly reboots: boolean;
+  readonly diff: readonly DiffEntry[];
+  /** The running config differs from what talform last applied: someone changed it outside talform. */
+  readonly drift?: { readonly lastAppliedDigest: string; readonly observedDigest: string };
+}
+
+export interface PlanProblem {
+  readonly node?: string;
+  readonly code: string;
+  readonly message: string;
+  readonly hint?: string;
+}
+
+export interface Plan {
+  readonly formatVersion: 1;
+  readonly tool: { readonly name: "talform"; readonly version: string };
+  readonly createdAt: string;
+  readonly clusterName: string;
+  /** Digests of the inputs: the talconfig file (when planned from one) and each node's rendered config. */
+  readonly inputs: { readonly talconfig?: string; readonly talconfigDigest?: string; readonly desiredDigest: string };
+  readonly etcdBootstrapped: boolean;
+  readonly nodes: readonly NodePlan[];
+  /** Errors that make the plan unappliable (an apply refuses a plan with errors). */
+  readonly errors: readonly PlanProblem[];
+  readonly summary: { readonly changes: number; readonly nodesChanged: number };
+}

@@ -1,0 +1,491 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { ApplyMode, type TalosClient } from "../talosapi/index.js";
+import { toError } from "../talosapi/client.js";
+import {
+  configDigest,
+  desiredDigest,
+  imageTagVersion,
+  installerImageOf,
+  kubeletVersionOf,
+  observeCluster,
+  observedRevision,
+  parseConfigDocuments,
+  type ClusterAccess,
+  type DesiredCluster,
+  type DesiredNode,
+  type KubeApi,
+  type NodePlan,
+  type ObservedNode,
+  type ObservedRevision,
+  type Plan,
+  type PlanAction,
+} from "../plan/index.js";
+import type { Reporter } from "./events.js";
+import type { JournalStore, RolloutJournal } from "./journal.js";
+import { stepsFor, type Step } from "./steps.js";
+
+export interface ExecuteOptions {
+  readonly access: ClusterAccess;
+  readonly journal: JournalStore;
+  readonly report: Reporter;
+  /** Continue the journal's unfinished run of this plan instead of starting a new one. */
+  readonly resume?: boolean;
+  /** Workers upgraded at once (control planes are always one at a time). Default 1. */
+  readonly maxParallel?: number;
+  /** Runs after each node; a rejection stops the rollout (e.g. `--gate CMD`). */
+  readonly gate?: (node: NodePlan) => Promise<void>;
+  /** Saves an etcd snapshot before the first control-plane change; returns where. Absent = no snapshot. */
+  readonly saveEtcdSnapshot?: (data: Uint8Array) => Promise<string>;
+  readonly pollMs?: number;
+  /** How long a node may take to reboot/install and come back (default 30 min). */
+  readonly rebootTimeoutMs?: number;
+  /** How long health, services, Ready and drains may take (default 10 min). */
+  readonly healthTimeoutMs?: number;
+  readonly now?: () => Date;
+  /** Test hook: called after a step is journaled as done (throwing simulates a crash at that step boundary). */
+  readonly afterStep?: (stepId: string) => void | Promise<void>;
+}
+
+export interface RolloutResult {
+  readonly ok: boolean;
+  readonly failedNode?: string;
+  readonly error?: string;
+  readonly etcdSnapshot?: string;
+}
+
+/** The plan no longer describes the cluster (or the inputs): apply refuses it and asks for a new plan. */
+export class StalePlanError extends Error {
+  constructor(readonly reasons: readonly string[]) {
+    super(`the plan is stale: ${reasons.join("; ")}`);
+    this.name = "StalePlanError";
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Executes exactly `plan`: control planes strictly one at a time with etcd quorum and HealthCheck before and after
+ * each, then workers in batches of `maxParallel`. Stops at the first failure; untouched nodes stay untouched.
+ */
+export async function executePlan(plan: Plan, desired: DesiredCluster, o: ExecuteOptions): Promise<RolloutResult> {
+  const started = Date.now();
+  const now = () => (o.now ?? (() => new Date()))().toISOString();
+  if (plan.errors.length > 0) throw new Error(`the plan has ${plan.errors.length} error(s) and cannot be applied: ${plan.errors.map((e) => e.message).join("; ")}`);
+  if (desiredDigest(desired) !== plan.inputs.desiredDigest) throw new StalePlanError(["the configuration (talconfig, secrets or rendered configs) changed since planning"]);
+
+  const journal = await o.journal.load();
+  if (o.resume) {
+    if (!journal.run || journal.run.planDigest !== plan.inputs.desiredDigest) throw new Error("there is no interrupted run of this plan to resume; run apply without --resume");
+    if (journal.run.finishedAt) throw new Error("the last run of this plan already finished; plan again");
+    delete journal.run.failed;
+  } else {
+    journal.run = { planDigest: plan.inputs.desiredDigest, startedAt: now(), steps: {} };
+  }
+  const run = journal.run;
+  const save = () => o.journal.save(journal);
+  await save();
+
+  const byHost = new Map(desired.nodes.map((n) => [n.hostname, n]));
+  const touched = (h: string) => Object.keys(run.steps).some((id) => id.startsWith(`${h}/`));
+  const observed = await observeCluster(plan.nodes.map((n) => ({ hostname: n.hostname, address: n.address, controlPlane: n.controlPlane })), o.access);
+  const stale: string[] = [];
+  for (const n of plan.nodes) {
+    if (touched(n.hostname)) continue; // changed by this run, before the interruption
+    const now = observedRevision(observed.nodes.find((x) => x.hostname === n.hostname));
+    const diff = revisionDifference(n.observed, now);
+    if (diff) stale.push(`${n.hostname}: ${diff}`);
+  }
+  if (stale.length > 0) throw new StalePlanError(stale);
+
+  const ctx = new RolloutContext(plan, byHost, observed.nodes, observed.etcdBootstrapped, o);
+  const cps = plan.nodes.filter((n) => n.controlPlane && n.actions.length > 0);
+  const workers = plan.nodes.filter((n) => !n.controlPlane && n.actions.length > 0);
+  const total = [...cps, ...workers].reduce((s, n) => s + stepsFor(n, { gate: !!o.gate }).length, 0);
+  o.report({ type: "rollout-start", nodes: [...cps, ...workers].map((n) => n.hostname), steps: total, resumed: !!o.resume });
+
+  const runNode = async (node: NodePlan): Promise<void> => {
+    for (const step of stepsFor(node, { gate: !!o.gate })) {
+      const rec = run.steps[step.id];
+      if (rec?.status === "done") {
+        o.report({ type: "step-skip", node: node.hostname, step: step.id, label: step.label, why: "done in a previous run" });
+        continue;
+      }
+      if (needsSnapshot(step) && o.saveEtcdSnapshot && !run.etcdSnapshot && ctx.bootstrapped) {
+        run.etcdSnapshot = await o.saveEtcdSnapshot(await ctx.snapshot());
+        o.report({ type: "info", message: `etcd snapshot saved to ${run.etcdSnapshot}` });
+        await save();
+      }
+      const t0 = Date.now();
+      o.report({ type: "step-start", node: node.hostname, step: step.id, label: step.label });
+      const resumed = rec?.status === "started" ? rec : undefined;
+      const entry = { status: "started" as const, at: now(), ...(resumed?.bootIdBefore ? { bootIdBefore: resumed.bootIdBefore } : {}) };
+      run.steps[step.id] = entry;
+      await save();
+      try {
+        await ctx.runStep(step, entry, resumed !== undefined, save);
+      } catch (e) {
+        const error = toError(e).message;
+        o.report({ type: "step-failed", node: node.hostname, step: step.id, label: step.label, error });
+        run.failed = { step: step.id, error };
+        await save();
+        throw new NodeFailure(node.hostname, error);
+      }
+      run.steps[step.id] = { status: "done", at: now() };
+      if (step.action && "configDigest" in step.action) journal.applied[node.hostname] = step.action.configDigest;
+      await save();
+      o.report({ type: "step-done", node: node.hostname, step: step.id, label: step.label, ms: Date.now() - t0 });
+      await o.afterStep?.(step.id);
+    }
+  };
+
+  try {
+    for (const cp of cps) await runNode(cp);
+    const batch = Math.max(1, o.maxParallel ?? 1);
+    for (let i = 0; i < workers.length; i += batch) {
+      const results = await Promise.allSettled(workers.slice(i, i + batch).map(runNode));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      if (failed) throw failed.reason;
+    }
+  } catch (e) {
+    if (!(e instanceof NodeFailure)) throw e;
+    o.report({ type: "rollout-done", ok: false, failedNode: e.node, ms: Date.now() - started });
+    return { ok: false, failedNode: e.node, error: e.message, ...(run.etcdSnapshot ? { etcdSnapshot: run.etcdSnapshot } : {}) };
+  }
+  run.finishedAt = now();
+  await save();
+  o.report({ type: "rollout-done", ok: true, ms: Date.now() - started });
+  return { ok: true, ...(run.etcdSnapshot ? { etcdSnapshot: run.etcdSnapshot } : {}) };
+}
+
+class NodeFailure extends Error {
+  constructor(
+    readonly node: string,
+    message: string,
+  ) {
+    super(`${node}: ${message}`);
+  }
+}
+
+/** A control-plane change that takes a member down or changes it: snapshot etcd first. */
+function needsSnapshot(step: Step): boolean {
+  return step.node.controlPlane && step.kind === "action" && step.action!.type !== "install" && step.action!.type !== "bootstrap";
+}
+
+export function revisionDifference(planned: ObservedRevision, now: ObservedRevision): string | undefined {
+  const fields: (keyof ObservedRevision)[] = ["reachable", "maintenance", "talosVersion", "schematicId", "configDigest", "stagedConfigDigest", "bootId"];
+  for (const f of fields) {
+    if (planned[f] !== now[f]) return `${f} was ${String(planned[f] ?? "unknown")} when planned, is ${String(now[f] ?? "unknown")} now`;
+  }
+  if ((planned.extensions ?? []).join(",") !== (now.extensions ?? []).join(",")) return `extensions were [${(planned.extensions ?? []).join(", ")}], are [${(now.extensions ?? []).join(", ")}] now`;
+  return undefined;
+}
+
+/** The state a rollout carries between steps and the step implementations. */
+class RolloutContext {
+  /** Nodes that run a configured Talos (not maintenance), by hostname: what health checks cover. */
+  private readonly configured = new Set<string>();
+  private kubeApi: KubeApi | undefined;
+  private readonly pollMs: number;
+  private readonly rebootTimeoutMs: number;
+  private readonly healthTimeoutMs: number;
+
+  constructor(
+    readonly plan: Plan,
+    readonly desired: ReadonlyMap<string, DesiredNode>,
+    observed: readonly ObservedNode[],
+    public bootstrapped: boolean,
+    readonly o: ExecuteOptions,
+  ) {
+    // What the plan saw configured (a node mid-reboot when a run resumes still counts: the checks wait for it).
+    for (const n of plan.nodes) if (n.observed.reachable && !n.observed.maintenance) this.configured.add(n.hostname);
+    for (const n of observed) if (n.reachable && !n.maintenance) this.configured.add(n.hostname);
+    this.pollMs = o.pollMs ?? 1000;
+    this.rebootTimeoutMs = o.rebootTimeoutMs ?? 30 * 60_000;
+    this.healthTimeoutMs = o.healthTimeoutMs ?? 10 * 60_000;
+  }
+
+  private client(node: NodePlan): TalosClient {
+    return this.o.access.secure(node.address);
+  }
+
+  private info(node: string, message: string): void {
+    this.o.report({ type: "info", node, message });
+  }
+
+  /** Polls `check` (a description of what is still wrong, or undefined when satisfied) until it passes or times out. */
+  private async until(what: string, timeoutMs: number, check: () => Promise<string | undefined>): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      let wrong: string | undefined;
+      try {
+        wrong = await check();
+      } catch (e) {
+        wrong = toError(e).message;
+      }
+      if (wrong === undefined) return;
+      if (Date.now() >= deadline) throw new Error(`timed out waiting for ${what} (last: ${wrong})`);
+      await sleep(this.pollMs);
+    }
+  }
+
+  private async kube(): Promise<KubeApi | undefined> {
+    if (!this.bootstrapped) return undefined;
+    this.kubeApi ??= await this.o.access.kube();
+    return this.kubeApi;
+  }
+
+  async snapshot(): Promise<Uint8Array> {
+    for (const n of this.plan.nodes.filter((x) => x.controlPlane && this.configured.has(x.hostname))) {
+      try {
+        return await this.client(n).etcdSnapshot(n.address);
+      } catch {
+        // try the next member
+      }
+    }
+    throw new Error("no control plane could take an etcd snapshot; pass --no-etcd-snapshot to proceed without one");
+  }
+
+  async runStep(step: Step, entry: { bootIdBefore?: string }, resumed: boolean, save: () => Promise<void>): Promise<void> {
+    const node = step.node;
+    switch (step.kind) {
+      case "pre-check":
+      case "post-check":
+        if (this.bootstrapped && this.configured.has(node.hostname)) await this.clusterHealthy(node);
+        return;
+      case "drain":
+        return this.drain(node);
+      case "uncordon": {
+        const kube = await this.kube();
+        if (kube) await kube.setUnschedulable(node.hostname, false);
+        return;
+      }
+      case "verify":
+        return this.verify(node);
+      case "gate":
+        return this.o.gate!(node);
+      case "action":
+        return this.runAction(node, step.action!, entry, resumed, save);
+    }
+  }
+
+  // --- actions ----------------------------------------------------------------------------------------------------
+
+  private async runAction(node: NodePlan, a: PlanAction, entry: { bootIdBefore?: string }, resumed: boolean, save: () => Promise<void>): Promise<void> {
+    const d = this.desired.get(node.hostname)!;
+    const client = this.client(node);
+    const config = new Uint8Array(Buffer.from(d.configText));
+    switch (a.type) {
+      case "install": {
+        if (!(resumed && (await this.runsConfig(node, a.configDigest)))) {
+          const [r] = await this.o.access.insecure(node.address).applyConfiguration(config, { mode: ApplyMode.AUTO }, [node.address]);
+          if (r?.error) throw new Error(`apply-config --insecure: ${r.error.error.message}`);
+        }
+        await this.until(`${node.hostname} to install and boot`, this.rebootTimeoutMs, async () => ((await this.running(node)) ? undefined : "not running with the cluster's certificates yet"));
+        this.configured.add(node.hostname);
+        return;
+      }
+      case "bootstrap": {
+        try {
+          await client.bootstrap(node.address);
+        } catch (e) {
+          // A resumed run may have bootstrapped already: etcd then says its data directory is not empty.
+          if (!(resumed && ConnectError.from(e).code === Code.AlreadyExists)) throw e;
+        }
+        this.bootstrapped = true;
+        await this.until(`etcd on ${node.hostname}`, this.healthTimeoutMs, async () => {
+          const [s] = await client.etcdStatus([node.address]);
+          return s?.error ? s.error.error.message : undefined;
+        });
+        return;
+      }
+      case "upgrade": {
+        // Resumed: the node may be mid-reboot from the interrupted attempt; once it runs, it either has the new
+        // version (done) or the upgrade is issued again.
+        if (resumed && (await this.settle(node), await this.runsInstaller(node, a.to, a.extensions))) return;
+        const before = await client.bootId(node.address);
+        entry.bootIdBefore = before;
+        await save();
+        const [r] = await client.upgrade(a.image, {}, [node.address]);
+        if (r?.error) throw new Error(`upgrade to ${a.image}: ${r.error.error.message}`);
+        const back = await client.waitForReboot(node.address, before, { timeoutMs: this.rebootTimeoutMs, pollMs: this.pollMs });
+        if (back.version !== a.to) throw new Error(`upgrade to ${a.to} failed: the node rebooted but runs ${back.version} (rolled back to the previous boot entry — check \`talform dmesg -n ${node.address}\`)`);
+        await this.verifyExtensions(node, a.extensions);
+        return;
+      }
+      case "apply-config": {
+        if (resumed && (await this.settle(node), await this.runsConfig(node, a.configDigest))) return;
+        await this.guardImages(node, d, false);
+        const before = a.mode === "reboot" ? await client.bootId(node.address) : undefined;
+        if (before) {
+          entry.bootIdBefore = before;
+          await save();
+        }
+        const [r] = await client.applyConfiguration(config, { mode: a.mode === "reboot" ? ApplyMode.REBOOT : ApplyMode.NO_REBOOT }, [node.address]);
+        if (r?.error) throw new Error(`apply-config: ${r.error.error.message}`);
+        if (before) await client.waitForReboot(node.address, before, { timeoutMs: this.rebootTimeoutMs, pollMs: this.pollMs });
+        await this.until(`${node.hostname} to run the new config`, this.healthTimeoutMs, async () => ((await this.runsConfig(node, a.configDigest)) ? undefined : "the running config differs"));
+        return;
+      }
+      case "reboot": {
+        if (resumed && entry.bootIdBefore) {
+          await this.settle(node);
+          if ((await client.bootId(node.address)) !== entry.bootIdBefore) return;
+        }
+        const before = await client.bootId(node.address);
+        entry.bootIdBefore = before;
+        await save();
+        const [r] = await client.reboot(undefined, [node.address]);
+        if (r?.error) throw new Error(`reboot: ${r.error.error.message}`);
+        await client.waitForReboot(node.address, before, { timeoutMs: this.rebootTimeoutMs, pollMs: this.pollMs });
+        return;
+      }
+      case "upgrade-k8s": {
+        if (!(resumed && (await this.runsConfig(node, a.configDigest)))) {
+          await this.guardImages(node, d, true);
+          const [r] = await client.applyConfiguration(config, { mode: ApplyMode.NO_REBOOT }, [node.address]);
+          if (r?.error) throw new Error(`apply-config (Kubernetes ${a.to}): ${r.error.error.message}`);
+        }
+        const kube = await this.kube();
+        if (kube) {
+          await this.until(`the kubelet on ${node.hostname} to report v${a.to}`, this.healthTimeoutMs, async () => {
+            const k = await kube.node(node.hostname);
+            return k?.kubeletVersion === `v${a.to}` ? undefined : `kubelet ${k?.kubeletVersion ?? "not registered"}`;
+          });
+        }
+        return;
+      }
+    }
+  }
+
+  /**
+   * The guard shared by apply and upgrade: an apply-config must not change what the node installs (its installer's
+   * Talos version) nor, unless it is the `upgrade-k8s` step, the Kubernetes version — that would be a silent upgrade
+   * or downgrade behind the plan's back.
+   */
+  private async guardImages(node: NodePlan, d: DesiredNode, k8sAllowed: boolean): Promise<void> {
+    const client = this.client(node);
+    const docs = parseConfigDocuments(d.configText);
+    const installer = installerImageOf(docs);
+    const [v] = await client.version([node.address]);
+    const running = v?.value?.version?.tag;
+    const wants = installer ? imageTagVersion(installer) : undefined;
+    if (running && wants && `v${wants}` !== running) {
+      throw new Error(`refusing to apply a config that installs ${installer} while the node runs ${running}: that is an upgrade (plan again)`);
+    }
+    if (!k8sAllowed) {
+      const current = await client.getResource(node.address, "config", "MachineConfigs.config.talos.dev", "v1alpha1");
+      const from = typeof current.spec === "string" ? kubeletVersionOf(parseConfigDocuments(current.spec)) : undefined;
+      const to = kubeletVersionOf(docs);
+      if (from && to && from !== to) throw new Error(`refusing to apply a config that moves Kubernetes ${from} → ${to} outside upgrade-k8s (plan again)`);
+    }
+  }
+
+  // --- checks -----------------------------------------------------------------------------------------------------
+
+  /** Waits until the node runs (after an interrupted reboot it may still be coming back). */
+  private settle(node: NodePlan): Promise<void> {
+    return this.until(`${node.hostname} to be running`, this.rebootTimeoutMs, async () => ((await this.running(node)) ? undefined : "not running yet"));
+  }
+
+  private async running(node: NodePlan): Promise<boolean> {
+    try {
+      const s = await this.client(node).getResource(node.address, "runtime", "MachineStatuses.runtime.talos.dev", "machine");
+      const spec = s.spec as { stage?: string; status?: { ready?: boolean } } | undefined;
+      return spec?.stage === "running" && spec.status?.ready === true;
+    } catch {
+      return false;
+    }
+  }
+
+  private async runsConfig(node: NodePlan, digest: string): Promise<boolean> {
+    try {
+      const r = await this.client(node).getResource(node.address, "config", "MachineConfigs.config.talos.dev", "v1alpha1");
+      return typeof r.spec === "string" && configDigest(r.spec) === digest;
+    } catch {
+      return false;
+    }
+  }
+
+  private async runsInstaller(node: NodePlan, version: string, extensions: readonly string[]): Promise<boolean> {
+    try {
+      const [v] = await this.client(node).version([node.address]);
+      if (v?.value?.version?.tag !== version) return false;
+      await this.verifyExtensions(node, extensions);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private async verifyExtensions(node: NodePlan, want: readonly string[]): Promise<void> {
+    const list = await this.client(node).listResources(node.address, "runtime", "ExtensionStatuses.runtime.talos.dev");
+    const names = list.map((e) => (e.spec as { metadata?: { name?: string } } | undefined)?.metadata?.name ?? "").filter((n) => n && n !== "schematic");
+    const missing = want.filter((e) => !names.includes(e));
+    const extra = names.filter((e) => !want.includes(e));
+    if (missing.length > 0 || extra.length > 0) {
+      throw new Error(`the node runs other extensions than planned (missing: ${missing.join(", ") || "none"}; unexpected: ${extra.join(", ") || "none"})`);
+    }
+  }
+
+  /** After a node's actions: the desired version, extensions and config really run, services are healthy, Ready. */
+  private async verify(node: NodePlan): Promise<void> {
+    const d = this.desired.get(node.hostname)!;
+    const client = this.client(node);
+    await this.settle(node);
+    const [v] = await client.version([node.address]);
+    const version = v?.value?.version?.tag;
+    if (version !== d.talosVersion) throw new Error(`the node runs Talos ${version ?? "unknown"}, expected ${d.talosVersion}`);
+    await this.verifyExtensions(node, d.extensions);
+    if (!(await this.runsConfig(node, configDigest(d.configText)))) throw new Error("the node does not run the planned config");
+    await this.until(`services on ${node.hostname} to be healthy`, this.healthTimeoutMs, async () => {
+      const [s] = await client.services([node.address]);
+      if (s?.error) return s.error.error.message;
+      const bad = s!.value!.filter((x) => !(x.health?.healthy ?? true) && !(x.id === "etcd" && !this.bootstrapped));
+      return bad.length > 0 ? `unhealthy: ${bad.map((x) => `${x.id} (${x.health?.lastMessage ?? x.state})`).join(", ")}` : undefined;
+    });
+    const kube = await this.kube();
+    if (kube) {
+      await this.until(`Kubernetes node ${node.hostname} to be Ready`, this.healthTimeoutMs, async () => {
+        const k = await kube.node(node.hostname);
+        return k?.ready ? undefined : k ? "NotReady" : "not registered";
+      });
+    }
+  }
+
+  private async drain(node: NodePlan): Promise<void> {
+    const kube = await this.kube();
+    if (!kube) {
+      this.info(node.hostname, "the Kubernetes API is not reachable: rebooting without a drain");
+      return;
+    }
+    if (!(await kube.node(node.hostname))) return;
+    await kube.setUnschedulable(node.hostname, true);
+    for (const p of await kube.evictablePods(node.hostname)) await kube.evict(p.namespace, p.name);
+    await this.until(`pods to leave ${node.hostname}`, this.healthTimeoutMs, async () => {
+      const left = await kube.evictablePods(node.hostname);
+      return left.length > 0 ? `${left.length} pod(s) left` : undefined;
+    });
+  }
+
+  /** etcd: every member healthy (quorum with room for one down); then Talos's own HealthCheck over the cluster. */
+  private async clusterHealthy(node: NodePlan): Promise<void> {
+    const cps = this.plan.nodes.filter((n) => n.controlPlane && this.configured.has(n.hostname));
+    const workers = this.plan.nodes.filter((n) => !n.controlPlane && this.configured.has(n.hostname));
+    await this.until("every etcd member to be healthy", this.healthTimeoutMs, async () => {
+      for (const cp of cps) {
+        const [s] = await this.client(cp).etcdStatus([cp.address]);
+        if (s?.error) return `${cp.hostname}: ${s.error.error.message}`;
+      }
+      return undefined;
+    });
+    const client = this.client(node);
+    const lines: string[] = [];
+    try {
+      for await (const line of client.healthCheck(node.address, { controlPlaneNodes: cps.map((n) => n.address), workerNodes: workers.map((n) => n.address) }, { waitTimeoutMs: this.healthTimeoutMs })) lines.push(line);
+    } catch (e) {
+      throw new Error(`cluster health check failed: ${toError(e).message}${lines.length > 0 ? ` (last: ${lines.at(-1)})` : ""}`, { cause: e });
+    }
+  }
+}
+
+export type { RolloutJournal };

@@ -1,0 +1,74 @@
+import { readFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { writeFileAtomic } from "../util/atomic-write.js";
+
+/**
+ * What talform remembers between runs, beside the talconfig (0600, written atomically after every step):
+ * the digest of the config it last applied to each node (for drift), and the current run — which plan it executes
+ * and which steps are done — so `apply --resume` continues after a crash or Ctrl-C without redoing finished work.
+ */
+export interface RolloutJournal {
+  readonly formatVersion: 1;
+  applied: Record<string, string>;
+  run?: JournalRun;
+}
+
+export interface JournalRun {
+  /** `desiredDigest` of the plan being executed: a resume must execute the same plan. */
+  readonly planDigest: string;
+  readonly startedAt: string;
+  steps: Record<string, JournalStep>;
+  etcdSnapshot?: string;
+  finishedAt?: string;
+  failed?: { step: string; error: string };
+}
+
+export interface JournalStep {
+  status: "started" | "done";
+  at: string;
+  /** The node's boot id when the step started (a reboot step is done once it differs). */
+  bootIdBefore?: string;
+}
+
+export const JOURNAL_FILE = ".talform-journal.json";
+
+export function journalPathFor(talconfigPath: string): string {
+  return join(dirname(talconfigPath), JOURNAL_FILE);
+}
+
+export interface JournalStore {
+  load(): Promise<RolloutJournal>;
+  save(j: RolloutJournal): Promise<void>;
+}
+
+export function fileJournal(path: string): JournalStore {
+  return {
+    async load() {
+      let text: string;
+      try {
+        text = await readFile(path, "utf8");
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") return { formatVersion: 1, applied: {} };
+        throw e;
+      }
+      const j = JSON.parse(text) as RolloutJournal;
+      if (j.formatVersion !== 1) throw new Error(`${path}: journal format ${String(j.formatVersion)} is not supported by this talform`);
+      return j;
+    },
+    async save(j) {
+      await writeFileAtomic(path, JSON.stringify(j, null, 2) + "\n", { mode: 0o600 });
+    },
+  };
+}
+
+/** An in-memory journal (tests, `--no-journal` uses). */
+export function memoryJournal(initial?: RolloutJournal): JournalStore & { current: RolloutJournal } {
+  const store = {
+    current: initial ?? ({ formatVersion: 1, applied: {} } as RolloutJournal),
+    load: async () => structuredClone(store.current),
+    save: async (j: RolloutJournal) => {
+      store.current = structuredClone(j);
+    },
+  };
+  return store;
+}

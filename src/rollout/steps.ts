@@ -1,0 +1,44 @@
+import type { NodePlan, PlanAction } from "../plan/index.js";
+
+/**
+ * A rollout is a list of small steps per node, each journaled. Checks are steps too, so a resumed run knows exactly
+ * where it stopped; every step is written so that running it again after a crash is safe.
+ */
+export type StepKind = "pre-check" | "drain" | "action" | "verify" | "uncordon" | "post-check" | "gate";
+
+export interface Step {
+  readonly id: string;
+  readonly node: NodePlan;
+  readonly kind: StepKind;
+  readonly action?: PlanAction;
+  readonly label: string;
+}
+
+export function stepsFor(node: NodePlan, opts: { gate: boolean }): Step[] {
+  if (node.actions.length === 0) return [];
+  const h = node.hostname;
+  const steps: Step[] = [];
+  const installs = node.actions.some((a) => a.type === "install");
+  const drained = node.reboots && !installs;
+  if (node.controlPlane) steps.push({ id: `${h}/pre-check`, node, kind: "pre-check", label: "etcd quorum and cluster health before" });
+  if (drained) steps.push({ id: `${h}/drain`, node, kind: "drain", label: "cordon and drain" });
+  node.actions.forEach((a, i) => steps.push({ id: `${h}/${i + 1}-${a.type}`, node, kind: "action", action: a, label: actionLabel(a) }));
+  steps.push({ id: `${h}/verify`, node, kind: "verify", label: "verify version, extensions, config, services, Ready" });
+  if (drained) steps.push({ id: `${h}/uncordon`, node, kind: "uncordon", label: "uncordon" });
+  if (node.controlPlane) steps.push({ id: `${h}/post-check`, node, kind: "post-check", label: "etcd quorum and cluster health after" });
+  if (opts.gate) steps.push({ id: `${h}/gate`, node, kind: "gate", label: "gate" });
+  return steps;
+}
+
+function actionLabel(a: PlanAction): string {
+  switch (a.type) {
+    case "upgrade":
+      return `upgrade ${a.from} → ${a.to}`;
+    case "upgrade-k8s":
+      return `upgrade-k8s ${a.from} → ${a.to}`;
+    case "apply-config":
+      return `apply-config (${a.mode})`;
+    default:
+      return a.type;
+  }
+}
