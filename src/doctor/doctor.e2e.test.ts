@@ -193,7 +193,7 @@ test("config not applied: drift against the rendered file, and a staged config w
   const drift = await doctor();
   assert.deepEqual(codes(drift), [`config-drift@${D2}`]);
   assert.match(drift[0]!.evidence[0]!, /\.machine\.nodeLabels/);
-  assert.equal(drift[0]!.fix, `talform apply-config -n ${D2} --file clusterconfig/demo-d2.yaml`);
+  assert.equal(drift[0]!.fix, `talform apply-config -n ${D2} --file clusterconfig/demo-d2.yaml (or the whole cluster, drained and etcd-safe: talform apply -c talconfig.yaml)`);
   await admin.applyConfiguration(Buffer.from(configs[D2]!), { mode: ApplyMode.NO_REBOOT }, [D2]);
 
   // A reboot-needing change staged: the node runs the old config, the persisted one waits.

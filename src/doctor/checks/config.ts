@@ -73,7 +73,7 @@ export function configNotApplied(ctx: CheckContext): Finding[] {
         symptom: `${label}: the node's config differs from what talconfig renders (changes not applied)`,
         evidence: [`MachineConfig on ${n.node} vs ${rendered.file}: ${diff.join(", ")}`],
         // Applying a stale file would apply the old render: regenerate first.
-        fix: `${ctx.local.staleFiles?.some((s) => s.file === rendered.file) ? `talform genconfig${cFlag(ctx)} && ` : ""}talform apply-config -n ${n.node} --file ${rendered.file}`,
+        fix: `${ctx.local.staleFiles?.some((s) => s.file === rendered.file) ? `talform genconfig${cFlag(ctx)} && ` : ""}talform apply-config -n ${n.node} --file ${rendered.file}${ctx.local.talconfigPath ? ` (or the whole cluster, drained and etcd-safe: talform apply${cFlag(ctx)})` : ""}`,
       });
     }
   }
