@@ -30,4 +30,6 @@ export const COMMANDS: readonly (() => Promise<CommandDefiner>)[] = [
   async () => (await import("./sops.js")).defineSops,
   async () => (await import("./plan.js")).definePlan,
   async () => (await import("./apply.js")).defineApply,
+  async () => (await import("./health.js")).defineHealth,
+  async () => (await import("./doctor.js")).defineDoctor,
 ];
