@@ -62,6 +62,7 @@ test("machine-config generation predicates flip at the minors Talos's generator 
     ["multidocSysctlConfigSupported", (c) => c.multidocSysctlConfigSupported(), only14],
     ["clusterControlPlaneOmitEmpty", (c) => c.clusterControlPlaneOmitEmpty(), only14],
     ["patchRepeatedDocumentsAllowed", (c) => c.patchRepeatedDocumentsAllowed(), only14],
+    ["kernelModuleMultidocConfig", (c) => c.kernelModuleMultidocConfig(), only14],
   ];
   for (const [name, pred, trueFor] of table) {
     for (const minor of SUPPORTED_TALOS_MINORS) {

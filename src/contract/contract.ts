@@ -204,6 +204,11 @@ export class TalosContract {
     return this.greater(1, 12);
   }
 
+  /** Kernel modules are `KernelModuleConfig` documents instead of `.machine.kernel.modules` (> 1.13; kinds-by-version). */
+  kernelModuleMultidocConfig(): boolean {
+    return this.greater(1, 13);
+  }
+
   /**
    * Talos no longer reboots for any config change (AUTO = NO_REBOOT), so the changes its docs list as needing a
    * reboot (etcd, environment, kernel modules, encryption) get an explicit, drained `reboot` from talform (> 1.13).

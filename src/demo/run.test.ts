@@ -34,6 +34,8 @@ test("the demo runs end to end on a fast clock, narrates each step and leaves no
   assert.match(out, /talform: {2}chose upgrade \+ apply-config for gpu1; the other 2 nodes stay as they are/);
   assert.match(out, /gpu1: upgrade v1\.13\.9 → v1\.13\.9 done/);
   assert.match(out, /No changes\. The cluster matches the configuration\./);
+  assert.match(out, /\$ talform health --wait-timeout 10s\n(.*\n)*? {4}cluster is healthy\n/);
+  assert.match(out, /\$ talform doctor\n {4}doctor: no problems found\n/);
   assert.match(out, /nothing is listening/);
   assert.equal(result.kept, false);
   assert.equal(existsSync(result.dir), false, "the temp folder is removed");

@@ -203,6 +203,13 @@ function demoSteps(identity: string, keep: boolean): Step[] {
       },
     },
     {
+      title: "Check the cluster's health",
+      byHand: ["talosctl health --nodes <control plane>; talosctl services --nodes <ip>   (per node)"],
+      async run(ctx) {
+        await talform(ctx, ["health", "--wait-timeout", `${Math.max(10, Math.ceil(60 * ctx.timeScale))}s`]);
+      },
+    },
+    {
       title: `Add ${ADDED_EXTENSION} to the GPU worker in talconfig.yaml`,
       byHand: ["edit talconfig.yaml; talhelper genconfig"],
       async run(ctx) {
@@ -243,6 +250,13 @@ function demoSteps(identity: string, keep: boolean): Step[] {
       async run(ctx) {
         await talform(ctx, ["apply", "--yes"], { show: rolloutSteps });
         await talform(ctx, ["plan"], { show: planSummary });
+      },
+    },
+    {
+      title: "Ask the doctor whether the cluster matches talconfig.yaml",
+      byHand: ["compare talosctl get extensions / services / addresses / resolvers of every node with talconfig.yaml by eye"],
+      async run(ctx) {
+        await talform(ctx, ["doctor"]);
       },
     },
   ];

@@ -9,7 +9,8 @@ import { toNodeKeyPem } from "../talosapi/pem.js";
 import { X509Certificate } from "node:crypto";
 import { isLoopbackHost, spkiFingerprint, TALOS_API_PORT } from "../talosapi/transport.js";
 import { SimKubeApi } from "./kube.js";
-import { SimNode, type NodeHost } from "./node.js";
+import { FAULT_NAMES, SimNode, type NodeHost } from "./node.js";
+import { configFacts } from "./config.js";
 import { seededRandom, type Random } from "./random.js";
 import { createHandler } from "./server.js";
 import { validateFleetSpec, type FleetSpec } from "./spec.js";
@@ -252,18 +253,48 @@ export class SimCluster implements NodeHost {
         );
         break;
       }
+      case "time-unsynced":
+        node.faults.timeUnsynced = true;
+        break;
+      case "service-fail": {
+        if (!arg) throw new Error("fault service-fail needs a service id, e.g. service-fail=kubelet");
+        node.faults.failingServices.add(arg);
+        for (let i = 1; i <= 25; i++) node.log(arg, `error: ${arg} exited (attempt ${i}): failed to start: simulated failure`);
+        break;
+      }
+      case "drop-address":
+        if (!arg) throw new Error("fault drop-address needs an address in CIDR form, e.g. drop-address=10.0.0.11/24");
+        node.faults.droppedAddresses.add(arg);
+        break;
+      case "no-default-route":
+        node.faults.noDefaultRoute = true;
+        break;
+      case "resolvers":
+        node.faults.resolvers = (arg ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+        break;
+      case "extension-version": {
+        const at = arg?.lastIndexOf("@") ?? -1;
+        if (!arg || at <= 0) throw new Error("fault extension-version needs NAME@VERSION, e.g. extension-version=siderolabs/nvidia-open-gpu-kernel-modules-production@570.172.08-v1.12.6");
+        node.faults.extensionVersions.set(arg.slice(0, at), arg.slice(at + 1));
+        break;
+      }
       case "clear":
         node.clearFaults();
         break;
       default:
-        throw new Error(`unknown fault "${fault}"; known: reboot-hang, slow-reboot=SECONDS, rollback-on-upgrade, apply-reject, unavailable=SECONDS, etcd-unhealthy, drop-extension=NAME, clear`);
+        throw new Error(`unknown fault "${fault}"; known: ${FAULT_NAMES.join(", ")}`);
     }
   }
 
   // --- services, etcd, files ------------------------------------------------------------------------------------
 
+  /** Under the `unavailable` fault: its apid neither listens nor answers proxied requests. */
+  isUnavailable(node: SimNode): boolean {
+    return this.unavailable.has(node);
+  }
+
   etcdHealthy(node: SimNode): boolean {
-    return this.etcdMembers_.has(node.hostname) && node.stage === "running" && !node.faults.etcdUnhealthy && !this.unavailable.has(node);
+    return this.etcdMembers_.has(node.hostname) && node.stage === "running" && !node.faults.etcdUnhealthy && !node.faults.failingServices.has("etcd") && !this.unavailable.has(node);
   }
 
   services(node: SimNode): ServiceInfo[] {
@@ -272,7 +303,13 @@ export class SimCluster implements NodeHost {
       let state = "Running";
       let healthy = true;
       let message = "Health check successful";
-      if (id === "etcd") {
+      const failing = node.faults.failingServices.has(id);
+      if (failing) {
+        // A crash-looping service, as Talos shows it: waiting for its restart, unhealthy, a trail of restarts.
+        state = "Waiting";
+        healthy = false;
+        message = `Error running ${id}: exit status 1, restarting in 5s`;
+      } else if (id === "etcd") {
         if (!this.etcdBootstrapped) {
           state = "Preparing";
           healthy = false;
@@ -285,7 +322,7 @@ export class SimCluster implements NodeHost {
       return create(ServiceInfoSchema, {
         id,
         state,
-        events: { events: [{ msg: message, state, ts }] },
+        events: { events: failing ? [1, 2, 3].flatMap(() => [{ msg: "Service started", state: "Running", ts }, { msg: message, state, ts }]) : [{ msg: message, state, ts }] },
         health: { unknown: false, healthy, lastMessage: message, lastChange: ts },
       });
     });
@@ -361,7 +398,10 @@ export class SimCluster implements NodeHost {
       case "/proc/modules": {
         const base = ["overlay", "br_netfilter", "nf_conntrack"];
         const fromExt = node.visibleExtensions().map((e) => (e.split("/").pop() ?? e).replace(/-kernel-modules.*$|-tools$|-driver.*$/, "").replace(/-/g, "_"));
-        return [...base, ...fromExt].map((m, i) => `${m} ${16384 + i * 4096} 0 - Live 0x0000000000000000`).join("\n") + "\n";
+        // Modules the config asks for load when something provides them: nvidia* only from an NVIDIA driver extension.
+        const nvidiaDriver = node.visibleExtensions().some((e) => /nvidia-open-gpu-kernel-modules|nonfree-kmod-nvidia/.test(e));
+        const configured = node.config ? configFacts(node.config).kernelModules.filter((m) => !m.startsWith("nvidia") || nvidiaDriver) : [];
+        return [...new Set([...base, ...fromExt, ...configured])].map((m, i) => `${m} ${16384 + i * 4096} 0 - Live 0x0000000000000000`).join("\n") + "\n";
       }
       case "/etc/os-release":
         return `NAME="Talos"\nID=talos\nVERSION_ID=${node.talosVersion}\nPRETTY_NAME="Talos (${node.talosVersion})"\n`;
@@ -430,7 +470,7 @@ export class SimCluster implements NodeHost {
       ["etcd members to be consistent across nodes", () => (this.etcdMembers_.size === cps.length ? undefined : `expected ${cps.length} etcd members, found ${this.etcdMembers_.size}`)],
       ["etcd members to be control plane nodes", () => [...this.etcdMembers_.keys()].find((h) => !cps.some((n) => n.hostname === h))?.concat(" is not a control plane node")],
       ["apid to be ready", () => all.filter((n) => !n.up || this.unavailable.has(n)).map((n) => `${n.address}: rpc error: code = Unavailable`)[0]],
-      ["kubelet to be healthy", () => cps.filter((n) => n.stage !== "running").map((n) => `${n.address}: service "kubelet" not running`)[0]],
+      ["kubelet to be healthy", () => cps.filter((n) => n.stage !== "running" || n.faults.failingServices.has("kubelet")).map((n) => `${n.address}: service "kubelet" not running`)[0]],
       ["all nodes to finish boot sequence", () => all.filter((n) => n.stage !== "running").map((n) => `${n.address}: stage ${n.stage}`)[0]],
     ];
     const deadline = Date.now() + waitMs;

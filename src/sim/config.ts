@@ -1,5 +1,6 @@
 import { parseAllDocuments } from "yaml";
 import { isDeepStrictEqual } from "node:util";
+import { machineConfigFacts, type MachineConfigFacts } from "../doctor/config-facts.js";
 
 /**
  * A minimal strict decoder of the machine configuration documents a simulated node accepts — only what the
@@ -120,4 +121,9 @@ export function rebootReasons(from: DecodedConfig, to: DecodedConfig): string[] 
     if (!isDeepStrictEqual(fm[k], tm[k])) reasons.push(`.machine.${k}`);
   }
   return reasons.sort();
+}
+
+/** The config facts the simulated node's observable state (addresses, resolvers, Kubernetes node, modules) derives from. */
+export function configFacts(cfg: DecodedConfig): MachineConfigFacts {
+  return machineConfigFacts(cfg.text);
 }

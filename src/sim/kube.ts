@@ -5,6 +5,7 @@ import { generateKeyPair, issueCertificate, type CertificateAndKey } from "../pk
 import { toNodeKeyPem } from "../talosapi/pem.js";
 import { kubeletVersion } from "./config.js";
 import type { SimNode } from "./node.js";
+import { configFacts } from "./config.js";
 import type { Random } from "./random.js";
 
 /**
@@ -102,15 +103,21 @@ export class SimKubeApi {
   }
 
   private nodeObject(n: SimNode): Record<string, unknown> {
+    // The kubelet registers with the config's node labels and taints (Talos reconciles them from the machine config).
+    const facts = n.config ? configFacts(n.config) : undefined;
+    const taints = Object.entries(facts?.nodeTaints ?? {}).map(([key, v]) => {
+      const [value, effect] = v.includes(":") ? [v.slice(0, v.lastIndexOf(":")), v.slice(v.lastIndexOf(":") + 1)] : ["", v];
+      return { key, ...(value ? { value } : {}), effect };
+    });
     const base = {
       apiVersion: "v1",
       kind: "Node",
       metadata: {
         name: n.hostname,
-        labels: { "kubernetes.io/hostname": n.hostname, "kubernetes.io/os": "linux", ...(n.controlPlane ? { "node-role.kubernetes.io/control-plane": "" } : {}) },
+        labels: { "kubernetes.io/hostname": n.hostname, "kubernetes.io/os": "linux", ...(n.controlPlane ? { "node-role.kubernetes.io/control-plane": "" } : {}), ...facts?.nodeLabels },
         annotations: {},
       },
-      spec: {},
+      spec: taints.length > 0 ? { taints } : {},
       status: {
         conditions: [{ type: "Ready", status: n.stage === "running" ? "True" : "Unknown", reason: n.stage === "running" ? "KubeletReady" : "NodeStatusUnknown" }],
         addresses: [

@@ -28,9 +28,23 @@ export interface Faults {
   applyReject: boolean;
   etcdUnhealthy: boolean;
   dropExtensions: Set<string>;
+  /** TimeStatus reports the clock as not synchronized. */
+  timeUnsynced: boolean;
+  /** Services that crash-loop (state Waiting, unhealthy, restart events, error logs). */
+  failingServices: Set<string>;
+  /** Static addresses (CIDR) missing from AddressStatus although configured. */
+  droppedAddresses: Set<string>;
+  noDefaultRoute: boolean;
+  /** Resolvers the node actually uses instead of the configured nameservers. */
+  resolvers?: string[];
+  /** extension name → the version ExtensionStatus reports (e.g. one built for another Talos release). */
+  extensionVersions: Map<string, string>;
 }
 
-export const FAULT_NAMES = ["reboot-hang", "slow-reboot=SECONDS", "rollback-on-upgrade", "apply-reject", "unavailable=SECONDS", "etcd-unhealthy", "drop-extension=NAME", "clear"];
+export const FAULT_NAMES = [
+  "reboot-hang", "slow-reboot=SECONDS", "rollback-on-upgrade", "apply-reject", "unavailable=SECONDS", "etcd-unhealthy", "drop-extension=NAME",
+  "time-unsynced", "service-fail=NAME", "drop-address=CIDR", "no-default-route", "resolvers=IP[,IP]", "extension-version=NAME@VERSION", "clear",
+];
 
 /** What a node needs from its fleet: timers scaled by the time scale, the cluster (etcd, peers) and its listener. */
 export interface NodeHost {
@@ -71,7 +85,10 @@ export class SimNode {
   /** Config to restore when a `try` apply is not confirmed in time. */
   private tryRollback: { config: DecodedConfig; timer: number } | undefined;
   private tryGeneration = 0;
-  readonly faults: Faults = { rebootHang: false, rollbackOnUpgrade: false, applyReject: false, etcdUnhealthy: false, dropExtensions: new Set() };
+  readonly faults: Faults = {
+    rebootHang: false, rollbackOnUpgrade: false, applyReject: false, etcdUnhealthy: false, dropExtensions: new Set(),
+    timeUnsynced: false, failingServices: new Set(), droppedAddresses: new Set(), noDefaultRoute: false, extensionVersions: new Map(),
+  };
   /** Bumped on every state change; COSI resource versions and watches use it. */
   revision = 1;
   private events: MachineEvent[] = [];
@@ -267,6 +284,12 @@ export class SimNode {
     this.faults.applyReject = false;
     this.faults.etcdUnhealthy = false;
     this.faults.dropExtensions.clear();
+    this.faults.timeUnsynced = false;
+    this.faults.failingServices.clear();
+    this.faults.droppedAddresses.clear();
+    this.faults.noDefaultRoute = false;
+    this.faults.resolvers = undefined;
+    this.faults.extensionVersions.clear();
     const hung = this.hungReboot;
     if (hung) this.host.after(DURATIONS.reboot, hung);
   }

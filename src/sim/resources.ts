@@ -1,5 +1,6 @@
 import type { SimCluster } from "./cluster.js";
 import type { SimNode } from "./node.js";
+import { configFacts } from "./config.js";
 
 /** A COSI resource as the simulator serves it; `spec` is rendered to `yaml_spec`. */
 export interface SimResource {
@@ -46,6 +47,7 @@ export function listResources(cluster: SimCluster, node: SimNode): SimResource[]
   // Like Talos: `persistent` is the config saved to disk — ahead of the active one while a staged config waits.
   const persistent = node.stagedConfig ?? node.config;
   if (persistent) out.push({ namespace: "config", type: "MachineConfigs.config.talos.dev", id: "persistent", version: v, spec: persistent.text });
+  const facts = node.config ? configFacts(node.config) : undefined;
   out.push({
     namespace: "runtime",
     type: "MachineStatuses.runtime.talos.dev",
@@ -54,20 +56,32 @@ export function listResources(cluster: SimCluster, node: SimNode): SimResource[]
     spec: { stage: STAGE_NAMES[node.stage] ?? node.stage, status: { ready: node.stage === "running", unmetConditions: node.stage === "running" ? [] : [{ name: "services", reason: `stage ${node.stage}` }] } },
   });
   node.visibleExtensions().forEach((name, i) =>
-    out.push({ namespace: "runtime", type: "ExtensionStatuses.runtime.talos.dev", id: String(i), version: v, spec: { image: `${name}.sqsh`, metadata: { name, version: node.talosVersion, author: "simulated", description: `${name} (simulated)`, compatibility: { talos: { version: `>= ${node.talosVersion}` } } } } }),
+    out.push({ namespace: "runtime", type: "ExtensionStatuses.runtime.talos.dev", id: String(i), version: v, spec: { image: `${name}.sqsh`, metadata: { name, version: node.faults.extensionVersions.get(name) ?? extensionVersion(name, node.talosVersion), author: "simulated", description: `${name} (simulated)`, compatibility: { talos: { version: `>= ${node.talosVersion}` } } } } }),
   );
   if (!node.inMaintenance) {
     for (const m of cluster.nodes.filter((n) => n.config)) {
       out.push({ namespace: "cluster", type: "Members.cluster.talos.dev", id: m.hostname, version: cluster.resourceVersion(m), spec: { nodeId: m.hostname, addresses: [m.address], hostname: m.hostname, machineType: m.controlPlane ? "controlplane" : "worker", operatingSystem: `Talos (${m.talosVersion})`, controlPlane: m.controlPlane ? { apiServerPort: 6443 } : null } });
     }
   }
-  out.push({ namespace: "runtime", type: "TimeStatuses.v1alpha1.talos.dev", id: "node", version: v, spec: { synced: true, epoch: 0, syncDisabled: false } });
-  out.push({ namespace: "network", type: "AddressStatuses.net.talos.dev", id: `eth0/${node.address}/8`, version: 1, spec: { address: `${node.address}/8`, local: node.address, family: "inet4", scope: "global", flags: "permanent", linkName: "eth0" } });
+  out.push({ namespace: "runtime", type: "TimeStatuses.v1alpha1.talos.dev", id: "node", version: v, spec: { synced: !node.faults.timeUnsynced, epoch: 0, syncDisabled: false } });
+  const addresses = [`${node.address}/8`, ...(facts?.addresses ?? [])].filter((a) => !node.faults.droppedAddresses.has(a));
+  for (const a of new Set(addresses)) {
+    const local = a.split("/")[0]!;
+    out.push({ namespace: "network", type: "AddressStatuses.net.talos.dev", id: `eth0/${a}`, version: 1, spec: { address: a, local, family: local.includes(":") ? "inet6" : "inet4", scope: "global", flags: "permanent", linkName: "eth0" } });
+  }
   out.push({ namespace: "network", type: "AddressStatuses.net.talos.dev", id: "lo/127.0.0.1/8", version: 1, spec: { address: "127.0.0.1/8", local: "127.0.0.1", family: "inet4", scope: "host", flags: "permanent", linkName: "lo" } });
-  out.push({ namespace: "network", type: "RouteStatuses.net.talos.dev", id: "inet4/127.0.0.1//1024", version: 1, spec: { family: "inet4", dst: "", src: "", gateway: "127.0.0.1", outLinkName: "eth0", table: "main", priority: 1024, scope: "global", type: "unicast", protocol: "static" } });
-  out.push({ namespace: "network", type: "ResolverStatuses.net.talos.dev", id: "resolvers", version: 1, spec: { dnsServers: ["127.0.0.53"], searchDomains: [] } });
+  if (!node.faults.noDefaultRoute) {
+    out.push({ namespace: "network", type: "RouteStatuses.net.talos.dev", id: "inet4/127.0.0.1//1024", version: 1, spec: { family: "inet4", dst: "", src: "", gateway: "127.0.0.1", outLinkName: "eth0", table: "main", priority: 1024, scope: "global", type: "unicast", protocol: "static" } });
+  }
+  const dnsServers = node.faults.resolvers ?? (facts && facts.nameservers.length > 0 ? [...facts.nameservers] : ["127.0.0.53"]);
+  out.push({ namespace: "network", type: "ResolverStatuses.net.talos.dev", id: "resolvers", version: 1, spec: { dnsServers, searchDomains: [] } });
   for (const s of cluster.services(node)) {
     out.push({ namespace: "runtime", type: "Services.v1alpha1.talos.dev", id: s.id, version: v, spec: { running: s.state === "Running", healthy: s.health?.healthy ?? false, unknown: s.health?.unknown ?? true } });
   }
   return out;
+}
+
+/** NVIDIA kernel-module extensions are versioned `<driver>-<talos release>` (NVIDIA GPU guide); others carry the release. */
+export function extensionVersion(name: string, talosVersion: string): string {
+  return /nvidia-open-gpu-kernel-modules|nonfree-kmod-nvidia/.test(name) ? `570.172.08-${talosVersion}` : talosVersion;
 }

@@ -90,7 +90,7 @@ export function createHandler(cluster: SimCluster, self: SimNode, mode: "mainten
     if (target.includes(",")) throw new ConnectError("node metadata must be a single value", Code.InvalidArgument);
     const node = cluster.lookup(target);
     if (!node) throw new ConnectError(`connection error: desc = "transport: Error while dialing: dial tcp ${target}:50000: connect: no route to host"`, Code.Unavailable);
-    if (!node.up || node.inMaintenance) throw new ConnectError(`connection error: desc = "transport: Error while dialing: dial tcp ${node.address}:50000: connect: connection refused"`, Code.Unavailable);
+    if (!node.up || node.inMaintenance || cluster.isUnavailable(node)) throw new ConnectError(`connection error: desc = "transport: Error while dialing: dial tcp ${node.address}:50000: connect: connection refused"`, Code.Unavailable);
     return node;
   };
   const requireControlPlane = (node: SimNode, what: string) => {

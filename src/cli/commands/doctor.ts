@@ -1,0 +1,45 @@
+import { addNodeOptions } from "../../talosapi/cli-options.js";
+import type { CommandDefiner } from "./index.js";
+
+export const defineDoctor: CommandDefiner = (program, ctx) => {
+  const cmd = program
+    .command("doctor")
+    .description("find what is wrong with the cluster and say how to fix it: config not applied, missing extensions/GPU, network, failing services, credentials, version skew (exit 1 on findings)")
+    .option("-c, --config <file>", "talconfig.yaml the cluster should match (default ./talconfig.yaml when present)")
+    .option("--secrets <file>", "secrets bundle to check against the cluster's OS CA (default talsecret.sops.yaml beside talconfig.yaml)");
+  addNodeOptions(cmd).action(async (opts: { config?: string; secrets?: string; nodes?: string[]; json?: boolean; output?: "table" | "json" | "yaml"; talosconfig?: string; context?: string; endpoints?: string[] }) => {
+    const [{ cli }, doctor, support, { createSopsDecryptor }, { resolve }] = await Promise.all([
+      import("../../talosapi/index.js"),
+      import("../../doctor/index.js"),
+      import("../../doctor/cli-support.js"),
+      import("../../sops/index.js"),
+      import("node:path"),
+    ]);
+    const { target, talconfig } = await support.resolveTarget(ctx, opts);
+    const talosconfigPath = cli.resolveTalosconfigPath(ctx, opts.talosconfig);
+    const decryptor = createSopsDecryptor({ ...ctx.env });
+    // Drift is judged against what genconfig renders now (in memory, written nowhere); without the secrets or an age
+    // key to render, the files in clusterconfig/ are the reference.
+    const render = talconfig ? await support.renderForDoctor(ctx, talconfig, decryptor, opts.secrets) : undefined;
+    const local = await doctor.gatherLocalState({
+      cwd: ctx.cwd,
+      expected: target?.expected ?? [],
+      ...(talconfig ? { talconfig } : {}),
+      ...(talosconfigPath ? { talosconfigPath } : {}),
+      ...(opts.context ? { talosconfigContext: opts.context } : {}),
+      ...(opts.secrets ? { secretsFile: resolve(ctx.cwd, opts.secrets) } : {}),
+      decryptor,
+      ...(render?.renderNode ? { renderNode: render.renderNode } : {}),
+    });
+    const notes = [...(render?.note ? [render.note] : []), ...(local.notes ?? [])];
+    await cli.withClient(ctx, { ...opts, ...(target ? { nodes: [...target.nodes] } : {}) }, async (client) => {
+      const { findings } = await doctor.runDoctor(client, target ?? { nodes: client.nodes, expected: [] }, local, ctx.env, new Date());
+      const format = cli.outputFormat(opts);
+      const data = { findings, notes };
+      if (format === "json") ctx.stdout.write(JSON.stringify(data, null, 2) + "\n");
+      else if (format === "yaml") ctx.stdout.write((await import("yaml")).stringify(data));
+      else ctx.stdout.write(doctor.formatFindings(findings, notes));
+      if (findings.length > 0) ctx.exitCode = 1;
+    });
+  });
+};

@@ -1,0 +1,86 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { TalformError } from "../diagnostics/index.js";
+import type { CliContext } from "../cli/context.js";
+import { createSopsDecryptor } from "../sops/index.js";
+import { loadTalconfig, type LoadedTalconfig, type SopsDecryptor } from "../talconfig/index.js";
+import { expectedNodes } from "./expect.js";
+import type { Target } from "./run.js";
+
+/** Go-style durations as talosctl takes them: `20m`, `90s`, `1m30s`, `500ms`, `0`. */
+export function parseDuration(text: string): number {
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  if (text.trim() === "0") return 0;
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  let total = 0;
+  let pos = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text)) !== null) {
+    total += Number(m[1]) * units[m[2]!]!;
+    pos = re.lastIndex;
+  }
+  if (pos === 0 || pos !== text.length) throw new TalformError(`invalid duration "${text}"`, { code: "usage", hint: "write e.g. 30s, 5m or 1m30s" });
+  return total;
+}
+
+export interface TargetOptions {
+  config?: string;
+  nodes?: string[];
+}
+
+/**
+ * Which nodes to look at: `-c talconfig.yaml` (or ./talconfig.yaml when present) gives every node with its role and
+ * expectations; `-n` narrows to those hostnames/addresses (or names nodes outright without a talconfig); with neither,
+ * the talosconfig context's nodes.
+ */
+export async function resolveTarget(ctx: CliContext, o: TargetOptions): Promise<{ target: Target | undefined; talconfig?: LoadedTalconfig }> {
+  const path = o.config ? resolve(ctx.cwd, o.config) : existsSync(resolve(ctx.cwd, "talconfig.yaml")) ? resolve(ctx.cwd, "talconfig.yaml") : undefined;
+  if (!path) return { target: o.nodes ? { nodes: o.nodes, expected: [] } : undefined };
+  const talconfig = await loadTalconfig({ path, env: ctx.env, decryptor: createSopsDecryptor({ ...ctx.env }) });
+  const errors = talconfig.diagnostics.filter((d) => d.severity === "error");
+  if (!talconfig.config || errors.length > 0) {
+    throw new TalformError(`${o.config ?? "talconfig.yaml"} has errors; doctor needs a valid talconfig`, { code: "talconfig", diagnostics: errors, hint: `run talform validate -c ${o.config ?? "talconfig.yaml"}` });
+  }
+  const all = expectedNodes(talconfig);
+  let expected = all;
+  if (o.nodes) {
+    const unknown = o.nodes.filter((n) => !expected.some((e) => e.hostname === n || e.address === n));
+    expected = expected.filter((e) => o.nodes!.includes(e.hostname) || o.nodes!.includes(e.address));
+    if (unknown.length > 0 && expected.length === 0) return { target: { nodes: o.nodes, expected: [] }, talconfig };
+  }
+  return { target: { nodes: expected.map((e) => e.address), controlPlanes: all.filter((e) => e.controlPlane).map((e) => e.address), expected }, talconfig };
+}
+
+/**
+ * genconfig's render of every node (dry run: nothing is written), keyed by hostname. Any failure (no secrets file,
+ * no age key, a patch error) becomes a note and doctor falls back to the files in clusterconfig/.
+ */
+export async function renderForDoctor(
+  ctx: CliContext,
+  talconfig: LoadedTalconfig,
+  decryptor: SopsDecryptor,
+  secretsFile?: string,
+): Promise<{ renderNode?: (hostname: string) => Promise<string>; note?: string }> {
+  const { runGenconfig } = await import("../genconfig/index.js");
+  try {
+    const result = await runGenconfig({
+      configPath: talconfig.path,
+      outDir: "clusterconfig",
+      cwd: talconfig.dir,
+      env: ctx.env,
+      decryptor,
+      dryRun: true,
+      ...(secretsFile ? { secretsFile: resolve(ctx.cwd, secretsFile) } : {}),
+    });
+    const byHost = new Map(result.generated.configs.filter((c) => c.hostname).map((c) => [c.hostname!, c.text]));
+    return {
+      renderNode: async (hostname) => {
+        const text = byHost.get(hostname);
+        if (text === undefined) throw new Error(`genconfig rendered no config for ${hostname}`);
+        return text;
+      },
+    };
+  } catch (e) {
+    return { note: `configs not rendered (${(e as Error).message}); comparing with the files in clusterconfig/ instead` };
+  }
+}
