@@ -9,7 +9,7 @@
 import { spawn } from "node:child_process";
 import { chmod, cp, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
-import { availableParallelism, cpus, tmpdir, totalmem } from "node:os";
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { oraclePath, referencePath, repoRoot } from "../conformance/support/oracles.js";
 
@@ -147,6 +147,8 @@ function log(msg: string): void {
 
 if (!existsSync(join(repoRoot, "dist", "cli", "main.js"))) throw new Error("dist/ is missing: run `npm run build` first");
 const started = new Date();
+// The machine is shared: the load average at start and end says how much the figures were disturbed.
+const loadAtStart = loadavg().map((x) => round(x, 2)).join(" ");
 const root = await mkdtemp(join(tmpdir(), "talform-bench-"));
 try {
   const example = await exampleDir(root);
@@ -208,6 +210,7 @@ try {
     `- cpus: ${availableParallelism()} (nproc) × ${cpus0}`,
     `- memory: ${round(totalmem() / 2 ** 30, 1)} GiB`,
     `- node: ${process.version}`,
+    `- load average (1/5/15 min) at start: ${loadAtStart}; at end: ${loadavg().map((x) => round(x, 2)).join(" ")}`,
     `- talhelper: v3.1.16 (${oraclePath("talhelper")})`,
     "",
     "## Figures",
