@@ -1,17 +1,17 @@
 // Benchmark (not a test): `talform plan` wall time, CPU and peak RSS over N simulated nodes, with the simulator in
 // its own process (`talform sim up`) so the numbers are the planner's alone.
-// Run: TALFORM_LOOPBACK_ONLY=1 node --import tsx src/plan/bench.ts [nodes]
+// Run: TALFORM_LOOPBACK_ONLY=1 node --import tsx bench/plan.ts [nodes]
 import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { makeTestBundle } from "../machineconfig/test-support.js";
-import { makeClientCert } from "../sim/certs.js";
-import { waitUntil } from "../sim/testing.js";
-import { executePlan, memoryJournal } from "../rollout/index.js";
-import { assemblePlan, createClusterAccess, observeCluster } from "./index.js";
-import { renderDesired, type NodeFixture } from "./test-support.js";
+import { makeTestBundle } from "../src/machineconfig/test-support.js";
+import { makeClientCert } from "../src/sim/certs.js";
+import { waitUntil } from "../src/sim/testing.js";
+import { executePlan, memoryJournal } from "../src/rollout/index.js";
+import { assemblePlan, createClusterAccess, observeCluster } from "../src/plan/index.js";
+import { renderDesired, type NodeFixture } from "../src/plan/test-support.js";
 
 const count = Number(process.argv[2] ?? 200);
 const env = { TALFORM_LOOPBACK_ONLY: "1" };

@@ -2,9 +2,9 @@
 // 3 control planes + 2 workers upgrade one patch release at simulator time scale 1, where a node's upgrade takes
 // 0.1 s (stop services) + 2 s (reboot) + 0.5 s (boot) — the mandatory part. Everything else is talform's: checks,
 // drains, verification, polling.
-// Run: TALFORM_LOOPBACK_ONLY=1 node --import tsx src/rollout/bench-overhead.ts
-import { startSimHarness } from "./test-support.js";
-import type { NodeFixture } from "../plan/test-support.js";
+// Run: TALFORM_LOOPBACK_ONLY=1 node --import tsx bench/rollout-overhead.ts
+import { startSimHarness } from "../src/rollout/test-support.js";
+import type { NodeFixture } from "../src/plan/test-support.js";
 
 const nodes: NodeFixture[] = [
   { hostname: "cp1", address: "127.0.68.1", controlPlane: true },

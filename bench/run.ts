@@ -1,0 +1,262 @@
+// `npm run bench`: talform against talhelper v3.1.16 and against the issue-11 targets, on this machine, in one run,
+// and bench/RESULTS.md rewritten with the figures. Not a test (not part of `npm test`).
+//
+// Every CLI figure is a whole process (node start-up included), measured from spawn to exit, on the built dist
+// (`npm run build` first), with the same inputs for both tools and outputs to fresh temp folders. A/B runs are
+// interleaved after one warm-up run of each so neither tool profits from a warmer page cache or a quieter machine.
+// The plan and rollout benches run in their own processes (bench/plan.ts, bench/rollout-overhead.ts) against the
+// simulator on loopback.
+import { spawn } from "node:child_process";
+import { chmod, cp, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { oraclePath, referencePath, repoRoot } from "../conformance/support/oracles.js";
+
+const ITER_EXAMPLE = 7;
+const ITER_200 = 5;
+const ITER_1000 = 3;
+const ITER_COLD = 11;
+const TALFORM = join(repoRoot, "bin", "talform.js");
+
+interface Run {
+  code: number;
+  ms: number;
+  out: string;
+}
+
+function run(cmd: string, args: readonly string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
+  return new Promise((resolvePromise, reject) => {
+    const t = performance.now();
+    const child = spawn(cmd, args, { cwd: opts.cwd ?? repoRoot, env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolvePromise({ code: code ?? -1, ms: performance.now() - t, out }));
+  });
+}
+
+async function mustRun(what: string, cmd: string, args: readonly string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<number> {
+  const r = await run(cmd, args, opts);
+  if (r.code !== 0) throw new Error(`${what} exited ${r.code}:\n${r.out}`);
+  return r.ms;
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+const round = (x: number, digits = 0): number => Math.round(x * 10 ** digits) / 10 ** digits;
+
+async function makeWritable(dir: string): Promise<void> {
+  await chmod(dir, 0o700);
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) await makeWritable(path);
+    else await chmod(path, 0o600);
+  }
+}
+
+/** A copy of talhelper's example (SOPS secrets + env, age key) in a temp folder, without its committed output. */
+async function exampleDir(root: string): Promise<string> {
+  const dir = join(root, "example");
+  await cp(referencePath("talhelper-fixtures", "example"), dir, { recursive: true });
+  await makeWritable(dir);
+  await rm(join(dir, "clusterconfig"), { recursive: true, force: true });
+  return dir;
+}
+
+/** A synthetic talconfig of `count` nodes (3 control planes) beside the example's SOPS-encrypted secrets and key. */
+async function syntheticDir(root: string, example: string, count: number): Promise<string> {
+  const dir = join(root, `synthetic-${count}`);
+  await mkdir(dir, { recursive: true });
+  await cp(join(example, "talsecret.yaml"), join(dir, "talsecret.yaml"));
+  await cp(join(example, "key.txt"), join(dir, "key.txt"));
+  const nodes = Array.from({ length: count }, (_, i) => {
+    const ip = `10.${20 + Math.floor(i / 250)}.0.${(i % 250) + 2}`;
+    return [
+      `  - hostname: node-${i + 1}`,
+      `    ipAddress: ${ip}`,
+      `    controlPlane: ${i < 3}`,
+      `    installDisk: /dev/sda`,
+      `    nodeLabels: {rack: r${i % 8}}`,
+      `    networkInterfaces:`,
+      `      - interface: eth0`,
+      `        addresses: [${ip}/16]`,
+      `        routes: [{network: 0.0.0.0/0, gateway: 10.${20 + Math.floor(i / 250)}.0.1}]`,
+    ].join("\n");
+  });
+  const header = ["clusterName: bench", "talosVersion: v1.12.0", "kubernetesVersion: v1.35.0", "endpoint: https://10.20.0.1:6443", "nodes:"];
+  await writeFile(join(dir, "talconfig.yaml"), [...header, ...nodes].join("\n") + "\n");
+  return dir;
+}
+
+interface AB {
+  talform: number[];
+  talhelper: number[];
+}
+
+/** genconfig of both tools on `dir`, interleaved, after a warm-up of each; outputs to fresh folders, removed after. */
+async function genconfigAB(dir: string, iterations: number, withTalhelper: boolean): Promise<AB> {
+  const talhelper = withTalhelper ? oraclePath("talhelper") : "";
+  const env = { SOPS_AGE_KEY_FILE: join(dir, "key.txt"), SOPS_DISABLE_VERSION_CHECK: "1" };
+  const res: AB = { talform: [], talhelper: [] };
+  for (let i = -1; i < iterations; i++) {
+    const a = join(dir, `out-talform-${i + 1}`);
+    const b = join(dir, `out-talhelper-${i + 1}`);
+    const ta = await mustRun("talform genconfig", process.execPath, [TALFORM, "genconfig", "-o", a], { cwd: dir, env });
+    const tb = withTalhelper ? await mustRun("talhelper genconfig", talhelper, ["genconfig", "--offline-mode", "-o", b], { cwd: dir, env }) : 0;
+    await rm(a, { recursive: true, force: true });
+    await rm(b, { recursive: true, force: true });
+    if (i < 0) continue; // warm-up
+    res.talform.push(ta);
+    if (withTalhelper) res.talhelper.push(tb);
+  }
+  return res;
+}
+
+/** The last JSON line a bench script printed. */
+async function jsonBench<T>(script: string, args: string[] = []): Promise<T> {
+  const r = await run(process.execPath, ["--import", "tsx", join("bench", script), ...args], { env: { TALFORM_LOOPBACK_ONLY: "1" } });
+  if (r.code !== 0) throw new Error(`bench/${script} exited ${r.code}:\n${r.out}`);
+  const line = r.out.trim().split("\n").reverse().find((l) => l.startsWith("{"));
+  if (line === undefined) throw new Error(`bench/${script} printed no JSON:\n${r.out}`);
+  return JSON.parse(line) as T;
+}
+
+interface PlanBench {
+  nodes: number;
+  installAllMs: number;
+  plan: { wallMs: number; cpuMs: number }[];
+  peakRssMiB: number;
+}
+
+interface RolloutBench {
+  nodes: number;
+  rolloutMs: number;
+  mandatoryMs: number;
+  overheadPct: number;
+}
+
+function log(msg: string): void {
+  process.stderr.write(`[bench] ${msg}\n`);
+}
+
+if (!existsSync(join(repoRoot, "dist", "cli", "main.js"))) throw new Error("dist/ is missing: run `npm run build` first");
+const started = new Date();
+// The machine is shared: the load average at start and end says how much the figures were disturbed.
+const loadAtStart = loadavg().map((x) => round(x, 2)).join(" ");
+const root = await mkdtemp(join(tmpdir(), "talform-bench-"));
+try {
+  const example = await exampleDir(root);
+  const s200 = await syntheticDir(root, example, 200);
+  const s1000 = await syntheticDir(root, example, 1000);
+
+  log("cold start: talform --help");
+  const cold: number[] = [];
+  for (let i = -1; i < ITER_COLD; i++) {
+    const ms = await mustRun("talform --help", process.execPath, [TALFORM, "--help"]);
+    if (i >= 0) cold.push(ms);
+  }
+  const nodeBare: number[] = [];
+  for (let i = -1; i < ITER_COLD; i++) {
+    const ms = await mustRun("node -e 0", process.execPath, ["-e", "0"]);
+    if (i >= 0) nodeBare.push(ms);
+  }
+
+  log("genconfig: talhelper example");
+  const ex = await genconfigAB(example, ITER_EXAMPLE, true);
+  log("genconfig: 200 nodes");
+  const g200 = await genconfigAB(s200, ITER_200, true);
+  log("genconfig: 1000 nodes (talform alone)");
+  const g1000 = await genconfigAB(s1000, ITER_1000, false);
+
+  log("validate: talhelper example");
+  const validate: number[] = [];
+  for (let i = -1; i < ITER_EXAMPLE; i++) {
+    const ms = await mustRun("talform validate", process.execPath, [TALFORM, "validate"], { cwd: example, env: { SOPS_AGE_KEY_FILE: join(example, "key.txt") } });
+    if (i >= 0) validate.push(ms);
+  }
+
+  log("plan: 50 simulated nodes");
+  const p50 = await jsonBench<PlanBench>("plan.ts", ["50"]);
+  log("plan: 200 simulated nodes");
+  const p200 = await jsonBench<PlanBench>("plan.ts", ["200"]);
+  log("rollout overhead: 5 simulated nodes, one Talos patch upgrade");
+  const ro = await jsonBench<RolloutBench>("rollout-overhead.ts");
+
+  const exT = median(ex.talform);
+  const exH = median(ex.talhelper);
+  const t200 = median(g200.talform);
+  const h200 = median(g200.talhelper);
+  const t1000 = median(g1000.talform);
+  const coldMs = median(cold);
+  const plan50 = median(p50.plan.map((r) => r.wallMs));
+  const plan200 = median(p200.plan.map((r) => r.wallMs));
+  const cpus0 = cpus()[0]?.model ?? "unknown";
+  const ms = (x: number): string => `${round(x)} ms`;
+  const lines = [
+    "# talform benchmarks",
+    "",
+    "Written by `npm run bench` (bench/run.ts); do not edit by hand. Whole CLI processes on the built dist, same inputs,",
+    "outputs to fresh temp folders, A/B runs interleaved after one warm-up each; figures are medians.",
+    "",
+    "## Machine",
+    "",
+    `- date: ${started.toISOString()}`,
+    `- cpus: ${availableParallelism()} (nproc) × ${cpus0}`,
+    `- memory: ${round(totalmem() / 2 ** 30, 1)} GiB`,
+    `- node: ${process.version}`,
+    `- load average (1/5/15 min) at start: ${loadAtStart}; at end: ${loadavg().map((x) => round(x, 2)).join(" ")}`,
+    `- talhelper: v3.1.16 (${oraclePath("talhelper")})`,
+    "",
+    "## Figures",
+    "",
+    "| benchmark | runs | talform | talhelper | ratio (talform / talhelper) | target |",
+    "|---|---|---|---|---|---|",
+    `| genconfig, talhelper's example (2 nodes, SOPS secrets + env) | ${ITER_EXAMPLE} | ${ms(exT)} | ${ms(exH)} | ${round(exT / exH, 2)} | ≤ 0.5 |`,
+    `| genconfig, synthetic 200 nodes (example's SOPS secrets) | ${ITER_200} | ${ms(t200)} | ${ms(h200)} | ${round(t200 / h200, 2)} | ≤ 0.5 |`,
+    `| genconfig, synthetic 1,000 nodes (talform alone) | ${ITER_1000} | ${ms(t1000)} | | | < 3 s, linear |`,
+    `| \`talform --help\` cold start | ${ITER_COLD} | ${ms(coldMs)} | | (bare \`node -e 0\`: ${ms(median(nodeBare))}) | < 150 ms |`,
+    `| \`talform validate\` on the example | ${ITER_EXAMPLE} | ${ms(median(validate))} | | | |`,
+    `| plan, 50 simulated nodes (converged) | ${p50.plan.length} | ${ms(plan50)}, peak RSS ${p50.peakRssMiB} MiB | | | |`,
+    `| plan, 200 simulated nodes (converged) | ${p200.plan.length} | ${ms(plan200)}, peak RSS ${p200.peakRssMiB} MiB | | | < 2 s, < 200 MB |`,
+    `| rollout, ${ro.nodes} nodes, one patch upgrade (time scale 1) | 1 | ${ms(ro.rolloutMs)} vs mandatory ${ms(ro.mandatoryMs)} | | overhead ${ro.overheadPct} % | ≤ 5 % |`,
+    "",
+    "Linearity (genconfig, talform): " +
+      `${round(t200 / 200, 2)} ms/node at 200 nodes, ${round(t1000 / 1000, 2)} ms/node at 1,000 nodes, ` +
+      `marginal ${round((t1000 - t200) / 800, 2)} ms/node between them; fixed cost (example, 2 nodes) ${ms(exT)}.`,
+    "",
+    "Plan: wall time of one `observe + assemble` pass against a converged simulated cluster, in-process (the simulator",
+    `runs in its own process); peak RSS is the bench process's (desired-state rendering and the install run included). ` +
+      `Installing all nodes took ${ms(p50.installAllMs)} (50) and ${ms(p200.installAllMs)} (200) at simulator time scale 0.002.`,
+    "",
+    "Raw samples (ms):",
+    "",
+    `- genconfig example talform: ${ex.talform.map((x) => round(x)).join(", ")}; talhelper: ${ex.talhelper.map((x) => round(x)).join(", ")}`,
+    `- genconfig 200 talform: ${g200.talform.map((x) => round(x)).join(", ")}; talhelper: ${g200.talhelper.map((x) => round(x)).join(", ")}`,
+    `- genconfig 1000 talform: ${g1000.talform.map((x) => round(x)).join(", ")}`,
+    `- cold start: ${cold.map((x) => round(x)).join(", ")}`,
+    `- validate: ${validate.map((x) => round(x)).join(", ")}`,
+    `- plan 50: ${p50.plan.map((r) => `${r.wallMs} (cpu ${r.cpuMs})`).join(", ")}; plan 200: ${p200.plan.map((r) => `${r.wallMs} (cpu ${r.cpuMs})`).join(", ")}`,
+    "",
+    "## Summary lines",
+    "",
+    "```",
+    `genconfig-vs-talhelper-example: ${round(exT / exH, 2)}`,
+    `genconfig-vs-talhelper-200: ${round(t200 / h200, 2)}`,
+    `plan-200-nodes-seconds: ${round(plan200 / 1000, 2)}`,
+    `plan-200-nodes-rss-mb: ${p200.peakRssMiB}`,
+    `rollout-overhead-percent: ${ro.overheadPct}`,
+    `cli-cold-start-ms: ${round(coldMs)}`,
+    "```",
+    "",
+  ];
+  await writeFile(join(repoRoot, "bench", "RESULTS.md"), lines.join("\n"));
+  process.stdout.write(lines.join("\n"));
+} finally {
+  await rm(root, { recursive: true, force: true });
+}
