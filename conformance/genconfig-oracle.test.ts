@@ -15,6 +15,8 @@ import { decodeMachineConfig, validateMachineConfig, parseYamlDocuments, type Ya
 import { encodeTestBundle, makeTestBundle } from "../src/machineconfig/test-support.js";
 import { runValidate } from "../src/talconfig/index.js";
 import { createSopsDecryptor } from "../src/sops/index.js";
+import { runCliCaptured } from "../src/cli/test-support.js";
+import { generateIdentity, identityToRecipient } from "age-encryption";
 import { referencePath, repoRoot, runOracleJson } from "./support/oracles.js";
 import { MATRIX_NODES as NODE_TYPES, MATRIX_VERSIONS as VERSIONS } from "./support/genconfig-matrix.js";
 
@@ -74,13 +76,21 @@ test("talhelper multidocs fixture inputs as nodes × Talos versions pass Talos v
   }
 });
 
-test("examples/homelab: validates cleanly, decrypts with the public example key, renders configs Talos accepts", async () => {
+test("examples/homelab: validates cleanly, gensecret + genconfig with a fresh age key render configs Talos accepts", async () => {
   const dir = await mkdtemp(join(tmpdir(), "talform-conformance-example-"));
   try {
     await cp(join(repoRoot, "examples", "homelab", "iac", "talos"), dir, { recursive: true });
+    // The example commits no key and no secrets: this test plays the user, with a fresh age identity kept in memory.
+    const identity = await generateIdentity();
+    const recipient = await identityToRecipient(identity);
+    const sopsConfig = await readFile(join(dir, ".sops.yaml"), "utf8");
+    await writeFile(join(dir, ".sops.yaml"), sopsConfig.replace(/age: \S+/g, `age: ${recipient}`));
+    const env = { SOPS_AGE_KEY: identity };
+    const gensecret = await runCliCaptured(["gensecret", "-o", "talsecret.sops.yaml"], { cwd: dir, env });
+    assert.equal(gensecret.code, 0, gensecret.stderr);
     const validation = await runValidate({ path: join(dir, "talconfig.yaml"), env: {} });
     assert.deepEqual(validation.diagnostics.filter((d) => d.severity === "error").map((d) => d.message), []);
-    const decryptor = createSopsDecryptor({ SOPS_AGE_KEY_FILE: join(dir, "example-age-key.txt") });
+    const decryptor = createSopsDecryptor(env);
     const r = await runGenconfig({ configPath: join(dir, "talconfig.yaml"), outDir: "clusterconfig", cwd: dir, env: {}, decryptor });
     assert.deepEqual(r.generated.configs.map((c) => c.name), ["homelab-cp-1.yaml", "homelab-cp-2.yaml", "homelab-cp-3.yaml", "homelab-gpu-1.yaml", "homelab-worker-1.yaml", "homelab-worker-2.yaml"]);
     await validateAll(r.generated.configs.map((c) => join(dir, "clusterconfig", c.name)), "v1.13.9");
