@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { Alias, isMap, isScalar, isSeq, parseAllDocuments, type Node as YamlAstNode, type Scalar } from "yaml";
 import { TalformError } from "../diagnostics/index.js";
 import { emitDocument, map, raw, resolvesToNonString, seq, str, UnsupportedYamlError, type YamlNode } from "./go-yaml-emitter.js";
-import { GO_DIGIT_RANGES, GO_LETTER_RANGES } from "./go-unicode-tables.js";
+import { compareGoKeys, goKeyLess } from "../util/go-key-order.js";
 
 /**
  * An Image Factory schematic (github.com/siderolabs/image-factory `pkg/schematic`). Field order here is the order
@@ -315,58 +315,7 @@ export function goFloatText(f: number): string {
   return String(f);
 }
 
-/** Binary search in inclusive [start, end, start, end, …] ranges. */
-function inRanges(ranges: readonly number[], cp: number): boolean {
-  let lo = 0;
-  let hi = ranges.length / 2 - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (cp < ranges[2 * mid]!) hi = mid - 1;
-    else if (cp > ranges[2 * mid + 1]!) lo = mid + 1;
-    else return true;
-  }
-  return false;
-}
-
-/** go-yaml's map key order (with Go's Unicode tables, see go-unicode-tables.ts): natural ("file2" < "file10"), letters after other characters unless after a digit. */
-export function goKeyLess(a: string, b: string): boolean {
-  const ar = [...a];
-  const br = [...b];
-  const isDigit = (c: string): boolean => inRanges(GO_DIGIT_RANGES, c.codePointAt(0)!);
-  const isLetter = (c: string): boolean => inRanges(GO_LETTER_RANGES, c.codePointAt(0)!);
-  let digits = false;
-  for (let i = 0; i < ar.length && i < br.length; i++) {
-    const ac = ar[i]!;
-    const bc = br[i]!;
-    if (ac === bc) {
-      digits = isDigit(ac);
-      continue;
-    }
-    const al = isLetter(ac);
-    const bl = isLetter(bc);
-    if (al && bl) return ac.codePointAt(0)! < bc.codePointAt(0)!;
-    if (al || bl) return digits ? al : bl;
-    let an = 0n;
-    let bn = 0n;
-    if (ac === "0" || bc === "0") {
-      for (let j = i - 1; j >= 0 && isDigit(ar[j]!); j--) {
-        if (ar[j] !== "0") {
-          an = 1n;
-          bn = 1n;
-          break;
-        }
-      }
-    }
-    let ai = i;
-    let bi = i;
-    for (; ai < ar.length && isDigit(ar[ai]!); ai++) an = an * 10n + BigInt(ar[ai]!.codePointAt(0)! - 48);
-    for (; bi < br.length && isDigit(br[bi]!); bi++) bn = bn * 10n + BigInt(br[bi]!.codePointAt(0)! - 48);
-    if (an !== bn) return an < bn;
-    if (ai !== bi) return ai < bi;
-    return ac.codePointAt(0)! < bc.codePointAt(0)!;
-  }
-  return ar.length < br.length;
-}
+export { goKeyLess };
 
 function optionNode(v: OptionValue): YamlNode {
   if (v === null) return raw("null");
@@ -376,7 +325,7 @@ function optionNode(v: OptionValue): YamlNode {
   if (typeof v === "number") return raw(goFloatText(v));
   if (Array.isArray(v)) return seq((v as readonly OptionValue[]).map(optionNode));
   const obj = v as { readonly [key: string]: OptionValue };
-  const keys = Object.keys(obj).sort((x, y) => (goKeyLess(x, y) ? -1 : goKeyLess(y, x) ? 1 : 0));
+  const keys = Object.keys(obj).sort(compareGoKeys);
   return map(keys.map((k) => [k, optionNode(obj[k]!)] as const));
 }
 

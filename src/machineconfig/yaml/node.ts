@@ -1,3 +1,5 @@
+import { compareGoKeys, goKeyLess } from "../../util/go-key-order.js";
+
 /**
  * Ordered YAML data. Talos encodes Go structs (keys in struct field order) and Go maps (keys sorted by go-yaml's
  * "natural" key order); both become a `YamlMap` here, whose insertion order IS the output order. Plain JS objects are
@@ -35,54 +37,11 @@ export function struct(entries: readonly (readonly [string, YamlNode | undefined
 /** A Go `map[string]T`: keys sorted as go-yaml sorts them. */
 export function goMap(record: Readonly<Record<string, YamlNode>> | ReadonlyMap<string, YamlNode>): YamlMap {
   const entries = record instanceof Map ? [...record.entries()] : Object.entries(record);
-  entries.sort(([a], [b]) => (goKeyLess(a, b) ? -1 : goKeyLess(b, a) ? 1 : 0));
+  entries.sort(([a], [b]) => compareGoKeys(a, b));
   return new Map(entries);
 }
 
-const isDigit = (c: string): boolean => c >= "0" && c <= "9";
-const isLetter = (c: string): boolean => /\p{L}/u.test(c);
-
-/**
- * go-yaml's map key order (`keyList.Less`): runs of digits compare as numbers (`a2 < a10`), a prefix sorts first
- * (`audit < audit-version`), other characters sort before letters (except right after a digit, where letters come
- * first), letters compare by code point. Re-implemented from its observable behaviour.
- */
-export function goKeyLess(a: string, b: string): boolean {
-  const ar = [...a];
-  const br = [...b];
-  let digits = false;
-  for (let i = 0; i < ar.length && i < br.length; i++) {
-    const ac = ar[i]!;
-    const bc = br[i]!;
-    if (ac === bc) {
-      digits = isDigit(ac);
-      continue;
-    }
-    const al = isLetter(ac);
-    const bl = isLetter(bc);
-    if (al && bl) return ac < bc;
-    if (al || bl) return digits ? al : bl;
-    let an = 0;
-    let bn = 0;
-    if (ac === "0" || bc === "0") {
-      for (let j = i - 1; j >= 0 && isDigit(ar[j]!); j--) {
-        if (ar[j] !== "0") {
-          an = 1;
-          bn = 1;
-          break;
-        }
-      }
-    }
-    let ai = i;
-    for (; ai < ar.length && isDigit(ar[ai]!); ai++) an = an * 10 + Number(ar[ai]);
-    let bi = i;
-    for (; bi < br.length && isDigit(br[bi]!); bi++) bn = bn * 10 + Number(br[bi]);
-    if (an !== bn) return an < bn;
-    if (ai !== bi) return ai < bi;
-    return ac < bc;
-  }
-  return ar.length < br.length;
-}
+export { goKeyLess };
 
 /** Deep copy (maps keep their order). */
 export function cloneNode<T extends YamlNode>(node: T): T {
