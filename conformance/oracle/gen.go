@@ -14,7 +14,6 @@ import (
 	"github.com/siderolabs/talos/pkg/machinery/config/generate"
 	"github.com/siderolabs/talos/pkg/machinery/config/generate/secrets"
 	"github.com/siderolabs/talos/pkg/machinery/config/machine"
-	"github.com/siderolabs/talos/pkg/machinery/config/types/v1alpha1"
 	"github.com/siderolabs/talos/pkg/machinery/gendata"
 )
 
@@ -43,17 +42,13 @@ type genOptions struct {
 	LocalAPIServerPort             *int                `json:"localAPIServerPort"`
 	KubePrismPort                  *int                `json:"kubePrismPort"`
 	Sysctls                        map[string]string   `json:"sysctls"`
-	CNI                            *genCNI             `json:"cni"`
+	CustomCNIURL                   string              `json:"customCNIUrl"`
+	SkipUnattendedInstallConfig    bool                `json:"skipUnattendedInstallConfig"`
 	RegistryMirrors                map[string][]string `json:"registryMirrors"`
 	ClusterDiscovery               *bool               `json:"clusterDiscovery"`
 	HostDNSForwardKubeDNSToHost    *bool               `json:"hostDNSForwardKubeDNSToHost"`
 	KubeSpan                       *bool               `json:"kubeSpan"`
 	Debug                          bool                `json:"debug"`
-}
-
-type genCNI struct {
-	Name string   `json:"name"`
-	URLs []string `json:"urls"`
 }
 
 func (o genOptions) generateOptions() []generate.Option {
@@ -89,8 +84,12 @@ func (o genOptions) generateOptions() []generate.Option {
 		add(generate.WithSysctls(o.Sysctls))
 	}
 
-	if o.CNI != nil {
-		add(generate.WithClusterCNIConfig(&v1alpha1.CNIConfig{CNIName: o.CNI.Name, CNIUrls: o.CNI.URLs}))
+	if o.CustomCNIURL != "" {
+		add(generate.WithCustomCNIUrl(o.CustomCNIURL))
+	}
+
+	if o.SkipUnattendedInstallConfig {
+		add(generate.WithSkipUnattendedInstallConfig(true))
 	}
 
 	for host, endpoints := range o.RegistryMirrors {

@@ -122,7 +122,7 @@ func checkBundle(data []byte, contract *config.VersionContract) (*secretsReport,
 		return report, nil
 	}
 
-	report.Errors = append(report.Errors, errorStrings(bundle.Validate())...)
+	report.Errors = append(report.Errors, errorStrings(bundle.Validate(contract))...)
 
 	reference, err := secrets.NewBundle(secrets.NewClock(), contract)
 	if err != nil {

@@ -62,7 +62,7 @@ export const MATRIX_NODES: string = `
     nameservers: [192.168.10.1]
     networkInterfaces:
       - interface: bond0
-        bond: {mode: 802.3ad, lacpRate: fast, xmitHashPolicy: layer3+4, miimon: 100, deviceSelectors: [{hardwareAddr: "00:50:56:*"}, {driver: mlx5_core}]}
+        bond: {mode: 802.3ad, lacpRate: fast, xmitHashPolicy: layer3+4, miimon: 100, updelay: 200, downdelay: 200, deviceSelectors: [{hardwareAddr: "00:50:56:*"}, {driver: mlx5_core}]}
         addresses: [192.168.10.41/24]
         routes: [{network: 0.0.0.0/0, gateway: 192.168.10.1}]
         mtu: 9000

@@ -192,6 +192,21 @@ export class TalosContract {
   }
 
   /**
+   * The kubelet takes extra bind mounts (`machine.kubelet.extraMounts`) only while it is configured in v1alpha1
+   * (≤ 1.13): the `KubeletConfig` document has no mounts (machinery's `ExtraMounts()` returns nil), and a legacy
+   * `machine.kubelet` beside it is refused. From 1.14 user volumes (`/var/mnt/<name>`) are what Talos propagates
+   * into the kubelet.
+   */
+  kubeletExtraMountsSupported(): boolean {
+    return !this.multidocKubernetesConfigSupported();
+  }
+
+  /** `machine.files` draws Talos's deprecation warning (≥ 1.14: "use dedicated configuration documents instead"). */
+  machineFilesDeprecated(): boolean {
+    return this.greater(1, 13);
+  }
+
+  /**
    * NVIDIA GPUs are wired through CDI with the gpu-operator (> 1.12): no `nvidia` default runtime, no
    * `net.core.bpf_jit_harden` sysctl, no device plugin (Talos 1.13 release note "NVIDIA GPU Support").
    */

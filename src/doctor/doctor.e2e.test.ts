@@ -367,13 +367,15 @@ test("version skew: a node on another Talos version than talconfig; kubelets on 
 });
 
 test("an unreachable node: health fails apid reachable, doctor reports it and still checks the others", async () => {
-  fleet.fault("d2", "unavailable=150"); // 1.5 s at time scale 0.01
+  // 6 s at time scale 0.01: long enough that doctor and health both run inside the outage on a loaded 2-core machine
+  // (1.5 s was not: the node came back before health looked).
+  fleet.fault("d2", "unavailable=600");
   try {
     const f = await doctor();
     assert.deepEqual(codes(f), [`node-unreachable@${D2}`]);
     const h = await runHealth(admin, target, { waitTimeoutMs: 0, env });
     assert.ok(h.checks.some((c) => c.name === "apid reachable on every node" && !c.ok && c.detail.startsWith(`${D2}: `)), JSON.stringify(h.checks));
   } finally {
-    await waitUntil("d2 back", async () => (await admin.version([D2]))[0]?.value !== undefined, 5000);
+    await waitUntil("d2 back", async () => (await admin.version([D2]))[0]?.value !== undefined, 15000);
   }
 });

@@ -13,9 +13,12 @@ import type { ResolvedNode } from "../talconfig/index.js";
  * CRI default runtime `nvidia`; from 1.13 Talos uses CDI with the gpu-operator and needs neither.
  * The system extensions (nvidia-open-gpu-kernel-modules + nvidia-container-toolkit) belong in the node's schematic.
  *
- * longhorn (Longhorn docs, "Talos Linux support"): the kubelet bind mount of /var/lib/longhorn with rshared
- * propagation, so volumes the kubelet mounts are visible to Longhorn's pods. The iscsi-tools and util-linux-tools
- * system extensions it also needs belong in the node's schematic.
+ * longhorn (Longhorn docs, "Talos Linux support"): up to 1.13, the kubelet bind mount of /var/lib/longhorn with
+ * rshared propagation, so volumes the kubelet mounts are visible to Longhorn's pods. From 1.14 the kubelet is
+ * configured by a KubeletConfig document, which has no extra mounts (and Talos refuses a legacy `machine.kubelet`
+ * beside it): the preset renders nothing there, and the policy rule longhorn-data-volume asks for a user volume
+ * (`/var/mnt/<name>`, propagated into the kubelet by Talos) to hold Longhorn's data path. The iscsi-tools and
+ * util-linux-tools system extensions it also needs belong in the node's schematic.
  */
 export type Preset = "nvidia-gpu" | "longhorn";
 
@@ -43,6 +46,7 @@ export function presetDocuments(preset: Preset, contract: TalosContract): YamlMa
       return docs;
     }
     case "longhorn":
+      if (!contract.kubeletExtraMountsSupported()) return [];
       return [
         struct([
           [

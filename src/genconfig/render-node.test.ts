@@ -286,6 +286,9 @@ test("presets: nvidia-gpu per version, longhorn kubelet mount", async () => {
   assert.equal(m13.get("files"), undefined);
   const v14 = render(await load(node("v1.14.1")));
   assert.equal(byKind(v14.documents, "KernelModuleConfig").length, 4);
+  // 1.14: the kubelet is a KubeletConfig document, which takes no mounts, and a legacy machine.kubelet is refused.
+  assert.equal(get(v1(v14.documents), "machine", "kubelet"), undefined);
+  assert.equal(byKind(v14.documents, "KubeletConfig").length, 1);
 });
 
 test("cluster keys: cniConfig, inlineManifests, pod/service nets, domain, SANs, scheduling on control planes", async () => {

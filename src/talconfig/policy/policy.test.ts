@@ -153,6 +153,27 @@ test("controlplane-lb-label fires only where Talos does not add the label itself
   assert.deepEqual(codes(await run(labelled, {}, { disabledRules: new Set(["talos-version", "gpu-runtime"]) })), []);
 });
 
+test("longhorn-data-volume and machine-files-deprecated fire only where Talos 1.14 handles the setting differently", async () => {
+  const withNode = (version: string, extra: string) =>
+    SEED.replace("talosVersion: v1.13.9", `talosVersion: ${version}`).replace("    controlPlane: false\n    installDisk: /dev/sda\n", `    controlPlane: false\n    installDisk: /dev/sda\n${extra}`);
+  const longhorn = "    presets: [longhorn]\n";
+  const files = "    machineFiles: [{content: x, permissions: 0o644, path: /var/etc/x, op: create}]\n";
+  const volume = "    userVolumes: [{name: longhorn, provisioning: {diskSelector: {match: '!system_disk'}, minSize: 10GiB}}]\n";
+  const cases: [string, string, string[]][] = [
+    ["v1.13.9", longhorn + files, []],
+    ["v1.14.1", longhorn, ["longhorn-data-volume@gpu1"]],
+    ["v1.14.1", longhorn + volume, []],
+    ["v1.14.1", files, ["machine-files-deprecated@gpu1"]],
+  ];
+  for (const [version, extra, want] of cases) {
+    const ds = await run(withNode(version, extra), {}, { disabledRules: new Set(["kubernetes-version"]) });
+    assert.deepEqual(codes(ds), want, `${version} ${extra}`);
+  }
+  const [finding] = await run(withNode("v1.14.1", longhorn), {}, { disabledRules: new Set(["kubernetes-version"]) });
+  assert.match(finding!.hint!, /userVolumes/);
+  assert.equal(finding!.path, "nodes[1].presets");
+});
+
 test("static-addressing: DHCP, no address, ipAddress not among the addresses", async () => {
   const dhcp = SEED.replace("        addresses: [10.0.0.11/24]\n", "        addresses: [10.0.0.11/24]\n        dhcp: true\n");
   assert.deepEqual(codes(await run(dhcp)), ["static-addressing@cp1"]);

@@ -1,6 +1,7 @@
 import { controlPlaneLbLabel, controlPlaneNoNvidia } from "./controlplane-rules.js";
 import { extensionName } from "./extension-rules.js";
 import { gpuContainerToolkit, gpuDriverFlavour, gpuKernelModules, gpuRuntime } from "./gpu-rules.js";
+import { longhornDataVolume, machineFilesDeprecated } from "./migration-rules.js";
 import { nameservers, staticAddressing, timeServers } from "./network-rules.js";
 import { secretsEncrypted, sopsCreationRule } from "./secret-rules.js";
 import type { PolicyRule } from "./types.js";
@@ -21,6 +22,8 @@ export const POLICY_RULES: readonly PolicyRule[] = [
   staticAddressing,
   nameservers,
   timeServers,
+  longhornDataVolume,
+  machineFilesDeprecated,
   secretsEncrypted,
   sopsCreationRule,
 ];
