@@ -70,6 +70,42 @@ for (const [talos, k8s] of VERSIONS) {
   });
 }
 
+// Settings talhelper drops on Talos ≥ 1.12 that talform converts to documents (src/genconfig/network.ts).
+const CONVERTED_NETWORK_NODE = `
+  - hostname: net-2
+    ipAddress: 192.168.10.42
+    controlPlane: true
+    installDisk: /dev/sda
+    networkInterfaces:
+      - interface: dummy0
+        dummy: true
+        addresses: [169.254.10.1/32]
+      - interface: eth0
+        cidr: 192.168.10.42/24
+        routes: [{network: 0.0.0.0/0, gateway: 192.168.10.1}]
+        vip: {ip: 192.168.10.10, hcloud: {apiToken: hcloud-token}}
+      - interface: eth1
+        bridgePort: {master: br0}
+      - interface: br0
+        bridge: {interfaces: [eth2]}
+        addresses: [10.30.0.42/24]`;
+
+test("network settings talhelper drops (dummy, hcloud VIP, bridgePort, cidr) become documents Talos accepts, 1.12–1.14", async () => {
+  for (const [talos, k8s] of VERSIONS.filter(([v]) => contractFor(v)!.multidocNetworkConfigSupported())) {
+    const dir = await mkdtemp(join(tmpdir(), "talform-conformance-network-"));
+    try {
+      await writeFile(join(dir, "talconfig.yaml"), `clusterName: net\ntalosVersion: ${talos}\nkubernetesVersion: ${k8s}\nendpoint: https://192.168.10.10:6443\nnodes:${CONVERTED_NETWORK_NODE}\n`);
+      await writeFile(join(dir, "talsecret.yaml"), bundleText, { mode: 0o600 });
+      const r = await runGenconfig({ configPath: join(dir, "talconfig.yaml"), outDir: "out", cwd: dir, env: {} });
+      const file = join(dir, "out", r.generated.configs[0]!.name);
+      assert.match(await readFile(file, "utf8"), /kind: DummyLinkConfig[\s\S]*kind: HCloudVIPConfig|kind: HCloudVIPConfig[\s\S]*kind: DummyLinkConfig/);
+      await validateAll([file], talos);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+});
+
 test("talhelper multidocs fixture inputs as nodes × Talos versions pass Talos validation (metal)", async () => {
   const inputs = ["node1", "node2", "node3"].map((n) => parse(readFileSync(referencePath("talhelper-fixtures", "multidocs", `${n}_input.yaml`), "utf8")) as Record<string, unknown>);
   for (const [talos, k8s] of VERSIONS) {

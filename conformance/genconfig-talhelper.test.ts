@@ -118,3 +118,21 @@ for (const [talos, k8s] of MATRIX_VERSIONS.filter(([v]) => !contractFor(v)!.mult
     }
   });
 }
+
+test("extraManifests (deprecated in talhelper, still honoured): talform appends the same templated documents as talhelper", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "talform-conformance-genconfig-extra-"));
+  try {
+    const node = `\n  - hostname: cp-1\n    ipAddress: 192.168.10.11\n    controlPlane: true\n    installDisk: /dev/sda\n    extraManifests: [volume.yaml, "@./watchdog.yaml"]\n`;
+    await writeFile(join(dir, "talconfig.yaml"), `clusterName: extra\ntalosVersion: v1.13.9\nkubernetesVersion: v1.36.3\nendpoint: https://192.168.10.10:6443\nnodes:${node}`);
+    await writeFile(join(dir, "volume.yaml"), "apiVersion: v1alpha1\nkind: UserVolumeConfig\nname: data-{{ .MachineConfig.MachineType }}\nprovisioning:\n  diskSelector:\n    match: '!system_disk'\n  minSize: 10GiB\n");
+    await writeFile(join(dir, "watchdog.yaml"), "apiVersion: v1alpha1\nkind: WatchdogTimerConfig\ndevice: /dev/watchdog0\ntimeout: 2m\n");
+    await writeFile(join(dir, "talsecret.yaml"), encodeTestBundle(await makeTestBundle()), { mode: 0o600 });
+    const gen = await runOracle("talhelper", ["genconfig", "--offline-mode", "-o", "theirs"], { cwd: dir });
+    assert.equal(gen.code, 0, gen.stderr + gen.stdout);
+    const ours = await runGenconfig({ configPath: join(dir, "talconfig.yaml"), outDir: "ours", cwd: dir, env: {} });
+    assert.match(ours.generated.configs[0]!.text, /kind: UserVolumeConfig\nname: data-controlplane\n/);
+    await assertSameAsTalhelper(ours.generated.configs, join(dir, "theirs"), "v1.13.9");
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -10,8 +10,10 @@ import type { NetworkInterface } from "../talconfig/index.js";
  *  - bond members chosen by `bond.deviceSelectors` get aliases `<bond>-m<i>`;
  *  - documents come grouped by kind: aliases, member aliases, bonds, DHCP, VIPs, links, VLANs, WireGuard, bridges;
  *  - default routes (`0.0.0.0/0`, `::/0`) have no destination; bare addresses get /32 (/128).
- * Where talhelper silently drops what it cannot convert (unknown bond mode, `dummy`, `ignore`, …), talform fails
- * with an error instead, so the output never loses a setting unnoticed.
+ * Where talhelper silently drops a setting, talform converts it when Talos has a document for it — `dummy` →
+ * `DummyLinkConfig`, `vip.hcloud` → `HCloudVIPConfig`, `bridgePort.master` → a link of that bridge's `BridgeConfig`,
+ * the deprecated `cidr` → one more address — and fails with an error otherwise (`ignore`, `vip.equinixMetal`, an
+ * unknown bond mode), so the output never loses a setting unnoticed.
  */
 
 type Device = NetworkInterface;
@@ -76,10 +78,11 @@ function routes(list: readonly Route[] | undefined): YamlNode | undefined {
   );
 }
 
-function commonLink(d: { mtu?: number | undefined; addresses?: string[] | undefined; routes?: Route[] | undefined }): (readonly [string, YamlNode | undefined])[] {
+/** `cidr` is v1alpha1's deprecated single-address form of `addresses` (an address with its prefix). */
+function commonLink(d: { mtu?: number | undefined; addresses?: string[] | undefined; cidr?: string | undefined; routes?: Route[] | undefined }): (readonly [string, YamlNode | undefined])[] {
   return [
     ["mtu", d.mtu && d.mtu > 0 ? d.mtu : undefined],
-    ["addresses", addresses(d.addresses)],
+    ["addresses", addresses([...(d.addresses ?? []), ...(d.cidr ? [d.cidr] : [])])],
     ["routes", routes(d.routes)],
   ];
 }
@@ -108,16 +111,8 @@ function dhcpDocs(name: string, enabled: boolean | undefined, options: Device["d
 }
 
 function checkConvertible(d: Device, where: string): void {
-  const unsupported: [keyof Device, string][] = [
-    ["dummy", "use a DummyLinkConfig document in a patch"],
-    ["ignore", "remove the interface from networkInterfaces (Talos ≥ 1.12 leaves unconfigured links alone)"],
-    ["bridgePort", "list the port in the bridge's `bridge.interfaces` instead"],
-    ["cidr", "write the address with its prefix in `addresses`"],
-  ];
-  for (const [key, hint] of unsupported) {
-    if (d[key] !== undefined) fail(where, `\`${key}\` has no multi-document equivalent talhelper converts (Talos ≥ 1.12)`, hint);
-  }
-  if (d.vip && (d.vip.equinixMetal || d.vip.hcloud)) fail(where, "vip.equinixMetal / vip.hcloud are not converted for Talos ≥ 1.12", "use an HCloudVIPConfig document in a patch");
+  if (d.ignore !== undefined) fail(where, "`ignore` has no multi-document equivalent (Talos ≥ 1.12)", "remove the interface from networkInterfaces (Talos ≥ 1.12 leaves unconfigured links alone)");
+  if (d.vip?.equinixMetal) fail(where, "vip.equinixMetal has no multi-document equivalent (Talos ≥ 1.12)", "use a Layer2VIPConfig document, or stay on the v1alpha1 form with Talos ≤ 1.11");
   if (!d.interface && !d.deviceSelector) fail(where, "needs `interface` or `deviceSelector`", "name the link (e.g. eth0) or select it by hardwareAddr");
   if (d.deviceSelector && selectorExpression(d.deviceSelector) === "") fail(where, "deviceSelector is empty", "select by hardwareAddr, permanentAddr, busPath, driver, pciID or physical");
 }
@@ -147,6 +142,17 @@ export function networkDocuments(interfaces: readonly Device[]): YamlMap[] {
   const vlans: YamlMap[] = [];
   const wireguards: YamlMap[] = [];
   const bridges: YamlMap[] = [];
+  const dummies: YamlMap[] = [];
+
+  // bridgePort: {master: br0} on a device makes it a link of br0's BridgeConfig.
+  const bridgeNames = new Set(interfaces.flatMap((d, i) => (d.bridge ? [names[i]!] : [])));
+  const portsOf = new Map<string, string[]>();
+  interfaces.forEach((d, i) => {
+    const master = d.bridgePort?.master;
+    if (master === undefined) return;
+    if (!bridgeNames.has(master)) fail(`[${i}].bridgePort.master`, `"${master}" is not a bridge in networkInterfaces`, "name an interface that has a `bridge:` section, or list the port in that bridge's `bridge.interfaces`");
+    portsOf.set(master, [...(portsOf.get(master) ?? []), names[i]!]);
+  });
 
   interfaces.forEach((d, i) => {
     const name = names[i]!;
@@ -179,15 +185,18 @@ export function networkDocuments(interfaces: readonly Device[]): YamlMap[] {
     }
 
     dhcp.push(...dhcpDocs(name, d.dhcp, d.dhcpOptions));
-    if (d.vip?.ip) vips.push(doc("Layer2VIPConfig", d.vip.ip, [["link", name]]));
+    if (d.vip?.ip) {
+      if (d.vip.hcloud) vips.push(doc("HCloudVIPConfig", d.vip.ip, [["link", name], ["apiToken", d.vip.hcloud.apiToken ?? ""]]));
+      else vips.push(doc("Layer2VIPConfig", d.vip.ip, [["link", name]]));
+    }
 
     const special = d.bond || d.wireguard || d.bridge;
-    const hasLink = (d.addresses?.length ?? 0) > 0 || (d.routes?.length ?? 0) > 0 || (d.mtu ?? 0) > 0;
-    if (!special && hasLink) links.push(doc("LinkConfig", name, commonLink(d)));
+    const hasLink = (d.addresses?.length ?? 0) > 0 || !!d.cidr || (d.routes?.length ?? 0) > 0 || (d.mtu ?? 0) > 0;
+    if (d.dummy) dummies.push(doc("DummyLinkConfig", name, commonLink(d)));
+    else if (!special && hasLink) links.push(doc("LinkConfig", name, commonLink(d)));
 
-    for (const [j, v] of (d.vlans ?? []).entries()) {
+    for (const v of d.vlans ?? []) {
       if (!v.vlanId || v.vlanId <= 0) continue;
-      if (v.cidr !== undefined) fail(`${where}.vlans[${j}]`, "`cidr` is not converted for Talos ≥ 1.12", "write the address with its prefix in `addresses`");
       const vname = `${name}.${v.vlanId}`;
       vlans.push(doc("VLANConfig", vname, [["vlanID", v.vlanId], ["parent", name], ...commonLink(v)]));
       vlans.push(...dhcpDocs(vname, v.dhcp, v.dhcpOptions));
@@ -219,7 +228,7 @@ export function networkDocuments(interfaces: readonly Device[]): YamlMap[] {
       const br = d.bridge;
       bridges.push(
         doc("BridgeConfig", name, [
-          ["links", br.interfaces && br.interfaces.length > 0 ? [...br.interfaces] : undefined],
+          ["links", ((links) => (links.length > 0 ? links : undefined))([...(br.interfaces ?? []), ...(portsOf.get(name) ?? [])])],
           ["stp", br.stp?.enabled !== undefined ? struct([["enabled", br.stp.enabled]]) : undefined],
           ["vlan", br.vlan?.vlanFiltering ? struct([["filtering", true]]) : undefined],
           ...commonLink(d),
@@ -227,7 +236,7 @@ export function networkDocuments(interfaces: readonly Device[]): YamlMap[] {
       );
     }
   });
-  return [...aliases, ...memberAliases, ...bonds, ...dhcp, ...vips, ...links, ...vlans, ...wireguards, ...bridges];
+  return [...aliases, ...memberAliases, ...bonds, ...dhcp, ...vips, ...links, ...dummies, ...vlans, ...wireguards, ...bridges];
 }
 
 /** Keepalive as a Go duration string (talconfig allows `10s` or nanoseconds). */

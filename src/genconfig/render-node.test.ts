@@ -138,15 +138,43 @@ test("network interfaces: legacy list before 1.12; multi-document conversion fro
   assert.equal(byKind(documents, "DHCPv6Config")[0]!.get("routeMetric"), 100);
 });
 
-test("network conversion fails clearly on what has no multi-document form", async () => {
-  const loaded = await load(base("v1.12.0", `  - hostname: n1
-    ipAddress: 10.0.0.1
-    installDisk: /dev/sda
-    networkInterfaces:
-      - interface: dummy0
+test("network conversion: dummy, hcloud VIP, bridgePort and cidr become documents; ignore and equinixMetal fail clearly", async () => {
+  const node = (interfaces: string) => `  - hostname: n1\n    ipAddress: 10.0.0.1\n    installDisk: /dev/sda\n    networkInterfaces:\n${interfaces}`;
+  const { documents } = render(
+    await load(
+      base(
+        "v1.12.0",
+        node(`      - interface: dummy0
         dummy: true
-`));
-  assert.throws(() => render(loaded), /dummy.*no multi-document equivalent/);
+        addresses: [169.254.10.1/32]
+      - interface: eth0
+        cidr: 10.0.0.1/24
+        vip: {ip: 10.0.0.100, hcloud: {apiToken: tok}}
+      - interface: eth1
+        bridgePort: {master: br0}
+      - interface: br0
+        bridge: {interfaces: [eth2]}
+        addresses: [10.30.0.1/24]
+`),
+      ),
+    ),
+  );
+  assert.deepEqual(kinds(documents).slice(2), ["HCloudVIPConfig/10.0.0.100", "LinkConfig/eth0", "DummyLinkConfig/dummy0", "BridgeConfig/br0"]);
+  assert.deepEqual((get(byKind(documents, "DummyLinkConfig")[0]!, "addresses") as YamlMap[]).map((a) => a.get("address")), ["169.254.10.1/32"]);
+  assert.deepEqual((get(byKind(documents, "LinkConfig")[0]!, "addresses") as YamlMap[]).map((a) => a.get("address")), ["10.0.0.1/24"]);
+  const vip = byKind(documents, "HCloudVIPConfig")[0]!;
+  assert.deepEqual([vip.get("link"), vip.get("apiToken")], ["eth0", "tok"]);
+  assert.deepEqual(byKind(documents, "BridgeConfig")[0]!.get("links"), ["eth2", "eth1"]);
+
+  const failures: [string, RegExp][] = [
+    ["      - interface: eth0\n        ignore: true\n", /ignore.*no multi-document equivalent/],
+    ["      - interface: eth0\n        vip: {ip: 10.0.0.100, equinixMetal: {apiToken: t}}\n", /equinixMetal has no multi-document equivalent/],
+    ["      - interface: eth1\n        bridgePort: {master: br9}\n", /"br9" is not a bridge/],
+  ];
+  for (const [interfaces, error] of failures) {
+    const loaded = await load(base("v1.12.0", node(interfaces)));
+    assert.throws(() => render(loaded), error);
+  }
 });
 
 test("nameservers/disableSearchDomain: legacy fields before 1.12, ResolverConfig after", async () => {
@@ -328,9 +356,15 @@ nodes:
   assert.deepEqual(byKind(neu.documents, "KubeNetworkConfig")[0]!.get("podSubnets"), ["10.100.0.0/16"]);
 });
 
-test("extraManifests (deprecated) is an error, not silently dropped", async () => {
-  const loaded = await load(base("v1.12.0", `  - hostname: n1\n    ipAddress: 10.0.0.1\n    installDisk: /dev/sda\n    extraManifests: [m.yaml]\n`), { "m.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n" });
-  assert.throws(() => render(loaded), /extraManifests .* not supported/);
+test("extraManifests (deprecated, as in talhelper): files templated against the config, documents appended; non-Talos documents fail", async () => {
+  const manifest = "apiVersion: v1alpha1\nkind: UserVolumeConfig\nname: data-{{ .MachineConfig.MachineType }}\nprovisioning:\n  diskSelector:\n    match: '!system_disk'\n  minSize: 10GiB\n";
+  const loaded = await load(base("v1.12.0", `  - hostname: n1\n    ipAddress: 10.0.0.1\n    installDisk: /dev/sda\n    extraManifests: [m.yaml]\n`), { "m.yaml": manifest });
+  const { documents, text } = render(loaded);
+  assert.equal(kinds(documents).at(-1), "UserVolumeConfig/data-worker");
+  assert.match(text, /\nkind: UserVolumeConfig\nname: data-worker\n/);
+
+  const k8s = await load(base("v1.12.0", `  - hostname: n1\n    ipAddress: 10.0.0.1\n    installDisk: /dev/sda\n    extraManifests: ["@k.yaml"]\n`), { "k.yaml": "# a Kubernetes list\n- a\n" });
+  assert.throws(() => render(k8s), /extraManifests @k\.yaml: document 1 is not a Talos config document/);
 });
 
 test("machineFiles: permissions are written in octal as Talos writes them, @file content loaded", async () => {

@@ -1,3 +1,4 @@
+import { isAbsolute, resolve } from "node:path";
 import type { TalosContract } from "../contract/index.js";
 import { TalformError } from "../diagnostics/index.js";
 import {
@@ -10,6 +11,7 @@ import {
   goMap,
   isYamlMap,
   loadConfigPatches,
+  parseYamlDocuments,
   struct,
   type ConfigPatch,
   type GenerateOptions,
@@ -67,9 +69,10 @@ function nodeError(node: ResolvedNode, message: string, hint?: string): TalformE
   return new TalformError(`node ${node.hostname}: ${message}`, { code: "genconfig", ...(hint ? { hint } : {}) });
 }
 
+/** `@path` or `path` → absolute, resolved as genconfig's file loader resolves it (run.ts referencedFiles). */
 function absPath(dir: string, ref: string): string {
   const p = ref.startsWith("@") ? ref.slice(1) : ref;
-  return p.startsWith("/") ? p : `${dir.replace(/\/$/, "")}/${p.replace(/^\.\//, "")}`;
+  return isAbsolute(p) ? p : resolve(dir, p);
 }
 
 /** `@file` content of machineFiles / inlineManifests: read (decrypted) and env-substituted unless skipEnvsubst. */
@@ -105,13 +108,12 @@ export function clusterOptions(config: Talconfig, mode: TalosMode | undefined): 
  *     kernel modules, labels/annotations/taints, files, certSANs, schematic kernel args) and the installer image;
  *  3. label/annotation templates; cniConfig and inlineManifests;
  *  4. the node's extra documents as one strategic-merge patch; presets;
- *  5. patches: group and node (one pass), then global (second pass) — each pass templated against the config so far.
+ *  5. patches: group and node (one pass), then global (second pass) — each pass templated against the config so far;
+ *  6. `extraManifests` (deprecated in talhelper, still honoured): each file templated against the final config and
+ *     its documents appended, not merged — as talhelper appends them to the rendered text.
  */
 export function renderNode(node: ResolvedNode, ctx: RenderContext): RenderedNode {
   const { contract: c, config } = ctx;
-  if (node.extraManifests && node.extraManifests.length > 0) {
-    throw nodeError(node, "extraManifests (deprecated in talhelper) is not supported by talform genconfig", "move the documents into patches (strategic merge) or cluster inlineManifests");
-  }
   const multiK8s = c.multidocKubernetesConfigSupported();
   const image = ctx.installImage(node);
   const unattended = c.unattendedInstallConfig();
@@ -226,13 +228,8 @@ export function renderNode(node: ResolvedNode, ctx: RenderContext): RenderedNode
     for (const p of pass) {
       const where = `${p.path} (${p.file ?? "inline"})`;
       if (p.file) {
-        const raw = ctx.readFile(p.file);
-        if (raw.trim() === "") continue; // talhelper skips empty patch files
-        const templated = executeTemplate(raw, current, configField, where);
-        const r = substituteFileText(templated, p.file, ctx.env);
-        const err = r.diagnostics.find((d) => d.severity === "error");
-        if (err) throw new TalformError(err.message, { code: "envsubst", ...(err.hint ? { hint: err.hint } : {}) });
-        texts.push(r.text);
+        const text = templatedFileText(ctx, p.file, current, where);
+        if (text !== "") texts.push(text); // talhelper skips empty patch files
       } else {
         texts.push(executeTemplate(p.text, current, configField, where));
       }
@@ -248,9 +245,38 @@ export function renderNode(node: ResolvedNode, ctx: RenderContext): RenderedNode
       throw e;
     }
   }
+  docs = [...docs, ...extraManifestDocuments(node, ctx, docs)];
   // A final pass re-shapes the documents as Talos's decode → encode does, even without patches.
   docs = applyStrategicPatch(docs, [], { machinery: c });
   return { documents: docs, text: encodeDocuments(docs) };
+}
+
+/** Templated, env-substituted text of a patch or manifest file; empty files give "" (talhelper skips them). */
+function templatedFileText(ctx: RenderContext, file: string, data: ReturnType<typeof configTemplateData>, where: string): string {
+  const raw = ctx.readFile(file);
+  if (raw.trim() === "") return "";
+  const r = substituteFileText(executeTemplate(raw, data, configField, where), file, ctx.env);
+  const err = r.diagnostics.find((d) => d.severity === "error");
+  if (err) throw new TalformError(err.message, { code: "envsubst", ...(err.hint ? { hint: err.hint } : {}) });
+  return r.text;
+}
+
+/** The documents of the node's `extraManifests` files (paths with or without `@`), in order. */
+function extraManifestDocuments(node: ResolvedNode, ctx: RenderContext, docs: readonly YamlMap[]): YamlMap[] {
+  if (!node.extraManifests || node.extraManifests.length === 0) return [];
+  const current = configTemplateData(cloneNode(v1(docs)));
+  return node.extraManifests.flatMap((ref) => {
+    const file = absPath(ctx.dir, ref);
+    const parsed = parseYamlDocuments(templatedFileText(ctx, file, current, `extraManifests ${ref}`));
+    if (parsed.errors.length > 0) throw nodeError(node, `extraManifests ${ref}: ${parsed.errors[0]}`, "fix the YAML of the manifest file");
+    return parsed.documents.flatMap((d, i) => {
+      if (d === null || d === undefined) return [];
+      if (!isYamlMap(d) || typeof d.get("kind") !== "string") {
+        throw nodeError(node, `extraManifests ${ref}: document ${i + 1} is not a Talos config document (no kind)`, "extraManifests append Talos machine-config documents; put Kubernetes manifests in inlineManifests");
+      }
+      return [d];
+    });
+  });
 }
 
 function split(map: Readonly<Record<string, string>> | undefined): [Record<string, string>, Record<string, string>] {

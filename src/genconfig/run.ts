@@ -52,7 +52,7 @@ async function readDecrypted(path: string, decryptor: SopsDecryptor | undefined,
   return text;
 }
 
-/** Every `@file` the talconfig refers to (patches, machineFiles, inlineManifests), as absolute paths. */
+/** Every file the talconfig refers to (`@file` patches, machineFiles, inlineManifests; extraManifests paths), absolute. */
 function referencedFiles(loaded: LoadedTalconfig): string[] {
   const out = new Set<string>();
   const at = (s: string | undefined) => {
@@ -61,6 +61,7 @@ function referencedFiles(loaded: LoadedTalconfig): string[] {
   for (const node of loaded.nodes) {
     for (const p of node.patches) if (p.file) out.add(p.file);
     for (const f of node.machineFiles ?? []) at(f.content);
+    for (const m of node.extraManifests ?? []) at(m.startsWith("@") ? m : `@${m}`); // talhelper adds the missing @
   }
   for (const m of loaded.config?.inlineManifests ?? []) at(m.contents);
   return [...out];
