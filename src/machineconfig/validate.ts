@@ -1,6 +1,7 @@
 import type { TalosContract } from "../contract/index.js";
 import type { Diagnostic } from "../diagnostics/index.js";
 import { documentKind } from "./patch/strategic.js";
+import { v1alpha1ConflictDiagnostics } from "./v1alpha1-conflicts.js";
 import { isYamlMap, type YamlMap, type YamlNode } from "./yaml/node.js";
 
 /**
@@ -14,8 +15,8 @@ import { isYamlMap, type YamlMap, type YamlNode } from "./yaml/node.js";
  *  - `cluster.controlPlane.endpoint` present (unless a KubeClusterConfig carries it) with a host and a valid port;
  *  - `cluster.network.dnsDomain` a DNS name; CNI name flannel/custom/none, and only custom with URLs;
  *  - etcd settings only on control planes;
- *  - HostnameConfig: `auto` or `hostname`, `auto` ∈ off/stable, not both set, no clash with the legacy
- *    `machine.network.hostname` / `machine.features.stableHostname`.
+ *  - HostnameConfig: `auto` or `hostname`, `auto` ∈ off/stable, not both set;
+ *  - every document that replaces a legacy v1alpha1 field against that field (`v1alpha1-conflicts.ts`).
  * Not checked (yet): network interface/bond/VLAN rules, disk/encryption rules, KubeSpan, label/taint syntax, logging,
  * per-document validation of other kinds, Kubernetes version compatibility.
  */
@@ -106,11 +107,6 @@ export function validateMachineConfig(documents: readonly YamlMap[], contract: T
         else if (name === "custom" && !nonEmpty(urls)) warn('CNI "custom" without urls: no CNI will be installed by Talos', "cluster.network.cni");
       }
     }
-
-    if (hostnameDocs.length > 0) {
-      if (nonEmpty(get(machine, "network", "hostname"))) err("static hostname is already set in v1alpha1 config", "HostnameConfig", "set the hostname in the HostnameConfig document only");
-      if (get(machine, "features", "stableHostname") === true) err("stable hostname is already set in v1alpha1 config", "HostnameConfig");
-    }
   }
 
   for (const h of hostnameDocs) {
@@ -121,6 +117,7 @@ export function validateMachineConfig(documents: readonly YamlMap[], contract: T
     if (nonEmpty(hostname) && auto !== undefined && auto !== "off") err("'auto' and 'hostname' cannot be set at the same time", "HostnameConfig", "set auto: off together with hostname");
     if (typeof hostname === "string" && hostname !== "" && !DNS_NAME.test(hostname)) err(`invalid hostname ${JSON.stringify(hostname)}`, "HostnameConfig.hostname");
   }
+  out.push(...v1alpha1ConflictDiagnostics(documents, contract, options.file));
   return out;
 }
 
