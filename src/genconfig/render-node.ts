@@ -17,7 +17,7 @@ import {
   type YamlNode,
 } from "../machineconfig/index.js";
 import type { SecretsBundle } from "../secrets/bundle.js";
-import { substituteFileText, type ResolvedNode, type Talconfig } from "../talconfig/index.js";
+import { substituteFileText, type PatchRef, type ResolvedNode, type Talconfig } from "../talconfig/index.js";
 import { configField, configTemplateData } from "./config-fields.js";
 import { executeTemplate, isTemplated } from "./go-template.js";
 import { data, nodeDocuments } from "./multidocs.js";
@@ -46,6 +46,13 @@ export interface RenderContext {
 
 export interface RenderedNode {
   readonly documents: YamlMap[];
+  readonly text: string;
+  /** The talconfig patches applied, with their text as applied (templated, env-substituted), in order. */
+  readonly patches: readonly AppliedPatch[];
+}
+
+export interface AppliedPatch {
+  readonly ref: PatchRef;
   readonly text: string;
 }
 
@@ -218,6 +225,7 @@ export function renderNode(node: ResolvedNode, ctx: RenderContext): RenderedNode
   if (presets.length > 0) docs = applyConfigPatches(docs, presets, { machinery: c });
 
   // Patches: group + node, then global.
+  const applied: AppliedPatch[] = [];
   const passes = [node.patches.filter((p) => p.scope !== "global"), node.patches.filter((p) => p.scope === "global")];
   for (const pass of passes) {
     if (pass.length === 0) continue;
@@ -236,6 +244,7 @@ export function renderNode(node: ResolvedNode, ctx: RenderContext): RenderedNode
       } else {
         texts.push(executeTemplate(p.text, current, configField, where));
       }
+      applied.push({ ref: p, text: texts[texts.length - 1]! });
     }
     // Every text is patch content now (files were read above): mark inline so nothing is read as a file name.
     const patches: ConfigPatch[] = loadConfigPatches(texts.map((t) => (/\s/.test(t) || t.startsWith("[") || t.startsWith("{") ? t : `${t}\n`)), () => {
@@ -250,7 +259,7 @@ export function renderNode(node: ResolvedNode, ctx: RenderContext): RenderedNode
   }
   // A final pass re-shapes the documents as Talos's decode → encode does, even without patches.
   docs = applyStrategicPatch(docs, [], { machinery: c });
-  return { documents: docs, text: encodeDocuments(docs) };
+  return { documents: docs, text: encodeDocuments(docs), patches: applied };
 }
 
 function split(map: Readonly<Record<string, string>> | undefined): [Record<string, string>, Record<string, string>] {
