@@ -1,7 +1,9 @@
 // Talos 1.14 refuses a config where a document and the legacy v1alpha1 field it replaces are both set
 // (V1Alpha1ConflictValidate). For every row of talform's conflict table, Talos's own 1.14 stability goldens get the
 // legacy field (and the document, where the generator does not emit it), once with a value Talos sees as set and once
-// with one it does not; talform's verdict and error messages must equal the real machinery's (talos-oracle, v1.14.1).
+// with one it does not; talform's verdict and conflict errors must equal the real machinery's (talos-oracle, v1.14.1),
+// and talform may raise no error Talos does not.
+// And end to end: the talhelper-era kubelet patch genconfig refuses on 1.14 is one Talos refuses too.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -19,6 +21,9 @@ import {
   type YamlMap,
 } from "../src/machineconfig/index.js";
 import { applyConflictCase, CONFLICT_CASES, ruleOf, type ConflictCase } from "../src/machineconfig/test-support/v1alpha1-conflict-cases.js";
+import { defaultInstallImage, renderNode, runGenconfig } from "../src/genconfig/index.js";
+import { encodeTestBundle, makeTestBundle } from "../src/machineconfig/test-support.js";
+import { loadTalconfig } from "../src/talconfig/index.js";
 import { referencePath, runOracleJson } from "./support/oracles.js";
 
 interface ValidateReport {
@@ -97,3 +102,30 @@ for (const role of ["controlplane", "worker"] as const) {
     if (role === "controlplane") assert.equal(agreeing.size, V1ALPHA1_CONFLICT_RULES.length, "every rule fires on the control plane, as Talos's does");
   });
 }
+
+test("genconfig: a node patch of machine.kubelet is what Talos 1.14 refuses and 1.13 accepts; talform says so before writing", async () => {
+  const bundle = await makeTestBundle();
+  const dir = await mkdtemp(join(tmpdir(), "talform-conformance-kubelet-patch-"));
+  try {
+    await writeFile(join(dir, "talsecret.yaml"), encodeTestBundle(bundle), { mode: 0o600 });
+    const texts: string[] = [];
+    for (const version of ["v1.14.1", "v1.13.9"]) {
+      const talconfig = `clusterName: lab\ntalosVersion: ${version}\nkubernetesVersion: v1.35.0\nendpoint: https://10.0.0.10:6443\nnodes:\n  - hostname: w1\n    ipAddress: 10.0.0.21\n    installDisk: /dev/sda\n    patches:\n      - |-\n        machine:\n          kubelet:\n            extraArgs:\n              rotate-server-certificates: "true"\n`;
+      await writeFile(join(dir, "talconfig.yaml"), talconfig);
+      // What the node's config would be, rendered without genconfig's validation gate, for Talos to judge.
+      const loaded = await loadTalconfig({ path: join(dir, "talconfig.yaml"), env: {} });
+      const node = loaded.nodes[0]!;
+      texts.push(renderNode(node, { config: loaded.config!, bundle, contract: contractFor(node.talosVersion)!, installImage: defaultInstallImage(loaded), readFile: () => "", env: loaded.env, dir }).text);
+      const outcome = await runGenconfig({ configPath: join(dir, "talconfig.yaml"), outDir: `out-${version}`, cwd: dir, env: {} }).then(
+        () => "written",
+        (e: Error & { diagnostics?: { message: string }[] }) => (e.diagnostics ?? []).map((d) => d.message).join("\n"),
+      );
+      assert.equal(outcome, version === "v1.14.1" ? "lab-w1.yaml: kubelet config is already set in v1alpha1 config (.machine.kubelet)" : "written", version);
+    }
+    const [v114, v113] = await oracleVerdicts(texts);
+    assert.deepEqual(v114!.errors, ["kubelet config is already set in v1alpha1 config (.machine.kubelet)"]);
+    assert.deepEqual(v113!.errors, []);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
