@@ -63,6 +63,7 @@ test("machine-config generation predicates flip at the minors Talos's generator 
     ["clusterControlPlaneOmitEmpty", (c) => c.clusterControlPlaneOmitEmpty(), only14],
     ["patchRepeatedDocumentsAllowed", (c) => c.patchRepeatedDocumentsAllowed(), only14],
     ["kernelModuleMultidocConfig", (c) => c.kernelModuleMultidocConfig(), only14],
+    ["systemDiskEncryptionConflictsWithVolumeConfig", (c) => c.systemDiskEncryptionConflictsWithVolumeConfig(), from12],
   ];
   for (const [name, pred, trueFor] of table) {
     for (const minor of SUPPORTED_TALOS_MINORS) {

@@ -146,7 +146,7 @@ export class TalosContract {
     return this.greater(1, 12);
   }
 
-  /** Host DNS settings live in a `ResolverConfig` document (> 1.13). */
+  /** Host DNS settings live in a `ResolverConfig` document (> 1.13), which Talos refuses beside `machine.features.hostDNS`. */
   hostDNSMultidocConfig(): boolean {
     return this.greater(1, 13);
   }
@@ -179,6 +179,14 @@ export class TalosContract {
   /** Sysctls are a `SysctlConfig` document instead of `machine.sysctls` (> 1.13). */
   multidocSysctlConfigSupported(): boolean {
     return this.greater(1, 13);
+  }
+
+  /**
+   * Talos refuses encryption of STATE/EPHEMERAL in both a VolumeConfig document and `machine.systemDiskEncryption`
+   * (> 1.11; 1.10–1.11 machinery has VolumeConfig encryption but no such check).
+   */
+  systemDiskEncryptionConflictsWithVolumeConfig(): boolean {
+    return this.greater(1, 11);
   }
 
   /** Talos's encoder omits an empty `cluster.controlPlane` (≥ 1.14 machinery); older ones write `controlPlane: null`. */

@@ -7,6 +7,7 @@ import type { PkiEnv } from "../pki/index.js";
 import type { SecretsBundle } from "../secrets/bundle.js";
 import type { LoadedTalconfig, ResolvedNode } from "../talconfig/index.js";
 import { executeTemplate, recordField } from "./go-template.js";
+import { attributeToPatches } from "./patch-attribution.js";
 import { renderNode, type TalosMode } from "./render-node.js";
 
 export const DEFAULT_FILENAME_TMPL = "{{ .ClusterName }}-{{ .Hostname }}.yaml";
@@ -86,7 +87,7 @@ export async function generateCluster(input: GenerateClusterInput): Promise<Gene
       const rendered = renderNode(node, { config, bundle: input.bundle, contract, installImage, readFile: input.readFile, env: loaded.env, dir: loaded.dir, mode });
       const decoded = decodeMachineConfig(rendered.text, contract, name);
       const findings = [...decoded.errors, ...validateMachineConfig(rendered.documents, contract, { mode, file: name })];
-      for (const f of findings) (f.severity === "error" ? failures : warnings).push({ ...f, node: node.hostname });
+      for (const f of findings) (f.severity === "error" ? failures : warnings).push({ ...attributeToPatches(f, rendered.patches), node: node.hostname });
       configs.push({ name, text: rendered.text, hostname: node.hostname });
     } catch (e) {
       if (!(e instanceof TalformError)) throw e;

@@ -19,7 +19,7 @@ import {
   type YamlNode,
 } from "../machineconfig/index.js";
 import type { SecretsBundle } from "../secrets/bundle.js";
-import { substituteFileText, type ResolvedNode, type Talconfig } from "../talconfig/index.js";
+import { substituteFileText, type PatchRef, type ResolvedNode, type Talconfig } from "../talconfig/index.js";
 import { configField, configTemplateData } from "./config-fields.js";
 import { executeTemplate, isTemplated } from "./go-template.js";
 import { data, nodeDocuments } from "./multidocs.js";
@@ -48,6 +48,13 @@ export interface RenderContext {
 
 export interface RenderedNode {
   readonly documents: YamlMap[];
+  readonly text: string;
+  /** The talconfig patches applied, with their text as applied (templated, env-substituted), in order. */
+  readonly patches: readonly AppliedPatch[];
+}
+
+export interface AppliedPatch {
+  readonly ref: PatchRef;
   readonly text: string;
 }
 
@@ -220,6 +227,7 @@ export function renderNode(node: ResolvedNode, ctx: RenderContext): RenderedNode
   if (presets.length > 0) docs = applyConfigPatches(docs, presets, { machinery: c });
 
   // Patches: group + node, then global.
+  const applied: AppliedPatch[] = [];
   const passes = [node.patches.filter((p) => p.scope !== "global"), node.patches.filter((p) => p.scope === "global")];
   for (const pass of passes) {
     if (pass.length === 0) continue;
@@ -233,6 +241,7 @@ export function renderNode(node: ResolvedNode, ctx: RenderContext): RenderedNode
       } else {
         texts.push(executeTemplate(p.text, current, configField, where));
       }
+      applied.push({ ref: p, text: texts[texts.length - 1]! });
     }
     // Every text is patch content now (files were read above): mark inline so nothing is read as a file name.
     const patches: ConfigPatch[] = loadConfigPatches(texts.map((t) => (/\s/.test(t) || t.startsWith("[") || t.startsWith("{") ? t : `${t}\n`)), () => {
@@ -248,7 +257,7 @@ export function renderNode(node: ResolvedNode, ctx: RenderContext): RenderedNode
   docs = [...docs, ...extraManifestDocuments(node, ctx, docs)];
   // A final pass re-shapes the documents as Talos's decode → encode does, even without patches.
   docs = applyStrategicPatch(docs, [], { machinery: c });
-  return { documents: docs, text: encodeDocuments(docs) };
+  return { documents: docs, text: encodeDocuments(docs), patches: applied };
 }
 
 /** Templated, env-substituted text of a patch or manifest file; empty files give "" (talhelper skips them). */

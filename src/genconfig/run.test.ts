@@ -10,6 +10,7 @@ import { clusterconfigStaleness, runGenconfig } from "./run.js";
 import { documentDiffs, gitignoreText, lineDiff, redact } from "./output.js";
 import { outputFileName } from "./cluster.js";
 import { parseYamlDocuments, type YamlMap } from "../machineconfig/index.js";
+import { formatDiagnostic, type Diagnostic } from "../diagnostics/index.js";
 
 const bundle = await makeTestBundle();
 
@@ -182,4 +183,44 @@ test("end to end: gensecret -o talsecret.sops.yaml (age) then genconfig decrypts
   assert.match(r.stdout, /generated config for w1/);
   const noKey = await runCliCaptured(["genconfig", "--dry-run"], { cwd: dir, env: {} });
   assert.notEqual(noKey.code, 0);
+});
+
+test("Talos 1.14: a talhelper-era patch setting machine.kubelet fails with the conflict, the node, the patch and the fix; 1.13 renders it", async () => {
+  const talconfig = (version: string) => `clusterName: lab
+talosVersion: ${version}
+kubernetesVersion: v1.35.0
+endpoint: https://10.0.0.10:6443
+nodes:
+  - hostname: w1
+    ipAddress: 10.0.0.21
+    installDisk: /dev/sda
+    patches:
+      - "@./w1.yaml"
+      - |-
+        machine:
+          kubelet:
+            extraArgs:
+              rotate-server-certificates: "true"
+`;
+  const dir14 = await project(talconfig("v1.14.1"));
+  await assert.rejects(run(dir14), (e: Error & { diagnostics?: Diagnostic[] }) => {
+    assert.match(e.message, /genconfig failed for 1 node\(s\); nothing was written/);
+    assert.equal(e.diagnostics?.length, 1);
+    const d = e.diagnostics![0]!;
+    assert.equal(d.node, "w1");
+    assert.equal(d.code, "v1alpha1-conflict");
+    assert.equal(d.message, "lab-w1.yaml: kubelet config is already set in v1alpha1 config (.machine.kubelet)");
+    assert.equal(d.path, "machine.kubelet");
+    assert.match(d.hint ?? "", /extraArgs, extraConfig \(as config\), clusterDNS, image and defaultRuntimeSeccompProfileEnabled go to the KubeletConfig document/);
+    assert.match(d.hint ?? "", /the legacy field comes from patch nodes\[0\]\.patches\[1\] \(inline\)$/);
+    assert.deepEqual([d.source?.line, d.source?.col], [11, 9], "points at the patch entry in talconfig.yaml");
+    assert.match(formatDiagnostic(d), /talconfig\.yaml:11:9: error\[v1alpha1-conflict\]: w1: lab-w1\.yaml: kubelet config is already set/);
+    return true;
+  });
+  await assert.rejects(stat(join(dir14, "clusterconfig")));
+
+  const dir13 = await project(talconfig("v1.13.9"));
+  const r = await run(dir13);
+  assert.match(await readFile(join(dir13, "clusterconfig", "lab-w1.yaml"), "utf8"), /kubelet:\n(?:.*\n)*?\s+rotate-server-certificates: "true"/);
+  assert.equal(r.generated.configs.length, 1);
 });

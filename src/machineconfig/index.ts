@@ -20,3 +20,14 @@ export {
 } from "./talosconfig.js";
 export { decodeMachineConfig, type DecodedMachineConfig } from "./decode.js";
 export { validateMachineConfig, type ValidateOptions, type ValidationMode } from "./validate.js";
+export {
+  findV1Alpha1Conflicts,
+  legacyValueIsSet,
+  V1ALPHA1_CONFLICT_CODE,
+  V1ALPHA1_CONFLICT_RULES,
+  v1alpha1ConflictDiagnostics,
+  valueAt,
+  type LegacyValueTest,
+  type V1Alpha1Conflict,
+  type V1Alpha1ConflictRule,
+} from "./v1alpha1-conflicts.js";

@@ -57,3 +57,27 @@ test("CA keys by role, endpoint, DNS domain and CNI rules", () => {
   const cp = parseYamlDocuments("version: v1alpha1\nmachine:\n  type: controlplane\n  ca: {crt: Y3J0}\n  install: {disk: /dev/sda}\ncluster: {}\n").documents as YamlMap[];
   assert.deepEqual(errorsOf(cp, "v1.13").sort(), ["cluster controlplane endpoint is required", "issuing CA key is required for controlplane nodes (.machine.ca.key)"].sort());
 });
+
+test("1.14: machine.install is optional in metal mode; a cluster.controlPlane or cluster.serviceAccount without the legacy endpoint is refused", () => {
+  const noDisk = generateMachineConfig({ ...base, installDisk: undefined, contract: contractFor("v1.14")!, machineType: "worker" });
+  assert.deepEqual(errorsOf(noDisk, "v1.14"), []);
+  const port = renderMachineConfig({ ...base, contract: contractFor("v1.14")!, machineType: "controlplane", patches: [parseConfigPatch("cluster:\n  controlPlane:\n    localAPIServerPort: 7443\n")] });
+  assert.deepEqual(errorsOf(port.documents, "v1.14").sort(), [
+    "cluster controlplane endpoint is required (.cluster.controlPlane.endpoint); when the endpoint is migrated to the KubeClusterConfig document, the whole .cluster.controlPlane section should be removed (.cluster.controlPlane.localAPIServerPort is migrated to the KubeAPIServerConfig document)",
+    "kube-apiserver API port is already set in v1alpha1 config (.cluster.controlPlane.localAPIServerPort)",
+  ]);
+  const sa = renderMachineConfig({ ...base, contract: contractFor("v1.14")!, machineType: "worker", patches: [parseConfigPatch("cluster:\n  serviceAccount:\n    key: a2V5\n")] });
+  assert.deepEqual(errorsOf(sa.documents, "v1.14"), [
+    ".cluster.serviceAccount requires the cluster endpoint to be set in the same document (.cluster.controlPlane.endpoint); when the cluster endpoint is migrated to the KubeClusterConfig document, .cluster.serviceAccount should be migrated to the KubeServiceAccountConfig document as well",
+  ]);
+  // 1.13 keeps the endpoint in v1alpha1: the same patches are fine there.
+  assert.deepEqual(errorsOf(renderMachineConfig({ ...base, contract: contractFor("v1.13")!, machineType: "worker", patches: [parseConfigPatch("cluster:\n  serviceAccount:\n    key: a2V5\n")] }).documents, "v1.13"), []);
+});
+
+test("control-plane-only document kinds are refused on workers", () => {
+  const patch = parseConfigPatch("apiVersion: v1alpha1\nkind: KubeProxyConfig\nenabled: false\n---\napiVersion: v1alpha1\nkind: KubeCoreDNSConfig\nenabled: false\n");
+  const worker = renderMachineConfig({ ...base, contract: contractFor("v1.14")!, machineType: "worker", patches: [patch] });
+  assert.deepEqual(errorsOf(worker.documents, "v1.14"), ["the following document kinds are only allowed on control plane machines: [KubeCoreDNSConfig KubeProxyConfig]"]);
+  const cp = renderMachineConfig({ ...base, contract: contractFor("v1.14")!, machineType: "controlplane", patches: [patch] });
+  assert.deepEqual(errorsOf(cp.documents, "v1.14"), []);
+});

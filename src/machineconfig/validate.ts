@@ -1,21 +1,24 @@
 import type { TalosContract } from "../contract/index.js";
 import type { Diagnostic } from "../diagnostics/index.js";
 import { documentKind } from "./patch/strategic.js";
+import { v1alpha1ConflictDiagnostics } from "./v1alpha1-conflicts.js";
 import { isYamlMap, type YamlMap, type YamlNode } from "./yaml/node.js";
 
 /**
  * A subset of Talos's semantic validation (`Config.Validate(mode)`, v1alpha1_validation.go and the HostnameConfig
  * document), for configs that already passed `decodeMachineConfig`. Checked:
  *  - the v1alpha1 document: `machine` present, `persist` not false, machine type known;
- *  - metal mode: install disk or disk selector (`machine.install`, or an UnattendedInstallConfig where the contract has
- *    it), `install.extraKernelArgs` together with `install.grubUseUKICmdline: true`;
+ *  - metal mode: install disk or disk selector in `machine.install` (which 1.14 no longer requires: UnattendedInstallConfig
+ *    replaces it), `install.extraKernelArgs` together with `install.grubUseUKICmdline: true`;
  *  - container mode: host DNS enabled and forwarding kube-dns to the host;
  *  - CA material by role: control planes need the Talos API CA key; workers must not carry Talos/Kubernetes CA keys;
- *  - `cluster.controlPlane.endpoint` present (unless a KubeClusterConfig carries it) with a host and a valid port;
+ *  - `cluster.controlPlane.endpoint` present (unless a KubeClusterConfig carries it) with a host and a valid port; from
+ *    1.14 no `cluster.controlPlane` section without it, and no `cluster.serviceAccount` without it;
  *  - `cluster.network.dnsDomain` a DNS name; CNI name flannel/custom/none, and only custom with URLs;
  *  - etcd settings only on control planes;
- *  - HostnameConfig: `auto` or `hostname`, `auto` ∈ off/stable, not both set, no clash with the legacy
- *    `machine.network.hostname` / `machine.features.stableHostname`.
+ *  - HostnameConfig: `auto` or `hostname`, `auto` ∈ off/stable, not both set;
+ *  - control-plane-only document kinds (KubeAPIServerConfig, KubeProxyConfig, …) only on control planes;
+ *  - every document that replaces a legacy v1alpha1 field against that field (`v1alpha1-conflicts.ts`).
  * Not checked (yet): network interface/bond/VLAN rules, disk/encryption rules, KubeSpan, label/taint syntax, logging,
  * per-document validation of other kinds, Kubernetes version compatibility.
  */
@@ -32,6 +35,24 @@ const get = (node: YamlNode | undefined, ...path: string[]): YamlNode | undefine
   return cur;
 };
 const nonEmpty = (v: YamlNode | undefined): boolean => v !== undefined && v !== null && v !== "" && !(isYamlMap(v) && v.size === 0) && !(Array.isArray(v) && v.length === 0);
+
+/** Kinds Talos allows on control planes only (machinery 1.14's `ControlplaneOnlyDocument` marker). */
+const CONTROL_PLANE_ONLY_KINDS: ReadonlySet<string> = new Set([
+  "KubeAPIServerConfig",
+  "KubeAdmissionControlConfig",
+  "KubeAggregatorCAConfig",
+  "KubeAuditPolicyConfig",
+  "KubeAuthenticationConfig",
+  "KubeAuthorizerConfig",
+  "KubeControllerManagerConfig",
+  "KubeCoreDNSConfig",
+  "KubeEtcdEncryptionConfig",
+  "KubeFlannelCNIConfig",
+  "KubeProxyConfig",
+  "KubeSchedulerConfig",
+  "KubeServiceAccountConfig",
+  "KubeTalosAPIAccessConfig",
+]);
 
 const DNS_NAME = /^(?=.{1,253}$)(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*\.?$/;
 
@@ -57,8 +78,9 @@ export function validateMachineConfig(documents: readonly YamlMap[], contract: T
 
     if (options.mode === "metal") {
       const install = get(machine, "install");
-      const unattended = contract.unattendedInstallConfig() && byKind("UnattendedInstallConfig").length > 0;
-      if (!isYamlMap(install) && !unattended) {
+      // Where UnattendedInstallConfig replaces it (1.14), Talos no longer requires machine.install, with or without
+      // the document; a machine.install that is present is still checked.
+      if (!isYamlMap(install) && !contract.unattendedInstallConfig()) {
         err('install instructions are required in "metal" mode', "machine.install", "set machine.install.disk (or diskSelector)");
       } else if (isYamlMap(install)) {
         if (!nonEmpty(get(install, "disk")) && !nonEmpty(get(install, "diskSelector"))) err("either install disk or diskSelector should be defined", "machine.install");
@@ -93,8 +115,25 @@ export function validateMachineConfig(documents: readonly YamlMap[], contract: T
       err("cluster instructions are required", "cluster");
     } else {
       const endpoint = get(cluster, "controlPlane", "endpoint") ?? get(kubeCluster, "endpoint");
-      if (!nonEmpty(endpoint)) err("cluster controlplane endpoint is required", "cluster.controlPlane.endpoint", "set it to https://<control-plane address>:6443");
+      const controlPlaneSection = get(cluster, "controlPlane");
+      // Once the endpoint can live in KubeClusterConfig, Talos refuses a cluster.controlPlane section without one.
+      if (contract.multidocKubernetesConfigSupported() && isYamlMap(controlPlaneSection) && !nonEmpty(get(controlPlaneSection, "endpoint"))) {
+        err(
+          "cluster controlplane endpoint is required (.cluster.controlPlane.endpoint); when the endpoint is migrated to the KubeClusterConfig document, the whole .cluster.controlPlane section should be removed (.cluster.controlPlane.localAPIServerPort is migrated to the KubeAPIServerConfig document)",
+          "cluster.controlPlane",
+          "remove cluster.controlPlane: the endpoint is the KubeClusterConfig document, localAPIServerPort is KubeAPIServerConfig apiPort",
+        );
+      } else if (!nonEmpty(endpoint)) err("cluster controlplane endpoint is required", "cluster.controlPlane.endpoint", "set it to https://<control-plane address>:6443");
       else if (typeof endpoint !== "string" || !validEndpoint(endpoint)) err(`invalid controlplane endpoint: ${JSON.stringify(endpoint)}`, "cluster.controlPlane.endpoint", "use https://<host>:<port>");
+      // The legacy service-account key derives its issuer from the legacy endpoint, so 1.14 wants them together.
+      const serviceAccount = get(cluster, "serviceAccount");
+      if (contract.multidocKubernetesConfigSupported() && serviceAccount !== undefined && serviceAccount !== null && !nonEmpty(get(cluster, "controlPlane", "endpoint"))) {
+        err(
+          ".cluster.serviceAccount requires the cluster endpoint to be set in the same document (.cluster.controlPlane.endpoint); when the cluster endpoint is migrated to the KubeClusterConfig document, .cluster.serviceAccount should be migrated to the KubeServiceAccountConfig document as well",
+          "cluster.serviceAccount",
+          "move the key into the KubeServiceAccountConfig document (issuer.privateKey) and remove cluster.serviceAccount",
+        );
+      }
       const dnsDomain = get(cluster, "network", "dnsDomain");
       if (typeof dnsDomain === "string" && dnsDomain !== "" && !DNS_NAME.test(dnsDomain)) err(`"${dnsDomain}" is not a valid DNS name`, "cluster.network.dnsDomain");
       const cni = get(cluster, "network", "cni");
@@ -106,11 +145,6 @@ export function validateMachineConfig(documents: readonly YamlMap[], contract: T
         else if (name === "custom" && !nonEmpty(urls)) warn('CNI "custom" without urls: no CNI will be installed by Talos', "cluster.network.cni");
       }
     }
-
-    if (hostnameDocs.length > 0) {
-      if (nonEmpty(get(machine, "network", "hostname"))) err("static hostname is already set in v1alpha1 config", "HostnameConfig", "set the hostname in the HostnameConfig document only");
-      if (get(machine, "features", "stableHostname") === true) err("stable hostname is already set in v1alpha1 config", "HostnameConfig");
-    }
   }
 
   for (const h of hostnameDocs) {
@@ -121,6 +155,12 @@ export function validateMachineConfig(documents: readonly YamlMap[], contract: T
     if (nonEmpty(hostname) && auto !== undefined && auto !== "off") err("'auto' and 'hostname' cannot be set at the same time", "HostnameConfig", "set auto: off together with hostname");
     if (typeof hostname === "string" && hostname !== "" && !DNS_NAME.test(hostname)) err(`invalid hostname ${JSON.stringify(hostname)}`, "HostnameConfig.hostname");
   }
+  const machineType = get(v1, "machine", "type");
+  const controlPlaneOnly = [...new Set(documents.map(documentKind).filter((k) => CONTROL_PLANE_ONLY_KINDS.has(k)))].sort();
+  if (controlPlaneOnly.length > 0 && machineType !== "controlplane" && machineType !== "init") {
+    err(`the following document kinds are only allowed on control plane machines: [${controlPlaneOnly.join(" ")}]`, undefined, "put these documents into control-plane patches only (talconfig controlPlane.patches), not global or worker ones");
+  }
+  out.push(...v1alpha1ConflictDiagnostics(documents, contract, options.file));
   return out;
 }
 
