@@ -4,6 +4,7 @@
 // re-indents with 2 spaces, so bytes differ — see docs/compat-talhelper.md). talform decrypts with its own SOPS
 // module; its output must pass Talos's validation.
 import { test } from "node:test";
+import type { TalformError } from "../src/diagnostics/index.js";
 import assert from "node:assert/strict";
 import { chmod, cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -92,14 +93,69 @@ for (const [talos, k8s] of VERSIONS) {
       assert.equal(ours.generated.configs.length, 2);
       await assertSameAsTalhelper(ours.generated.configs, join(dir, "theirs"), talos);
 
-      const files = ours.generated.configs.map((c) => join(dir, "ours", c.name));
-      const { report } = await runOracleJson<ValidateReport>(["validate", "--mode", "metal", ...files]);
-      for (const f of report.files) assert.deepEqual(f.errors, [], f.file);
+      await assertStrictlyValid(ours.generated.configs.map((c) => join(dir, "ours", c.name)));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });
 }
+
+/**
+ * Talos's strict metal validation (warnings are errors too). The only findings allowed are the ones talhelper's example
+ * asks for: its 802.3ad bond sets no miimon/updelay/downdelay, and from Talos 1.14 its machineFiles draw the
+ * machine.files deprecation — the same findings Talos gives talhelper's own output (oracle-talhelper.test.ts).
+ */
+const EXAMPLE_INPUT_FINDINGS = new Set([
+  "warning: miimon was not specified for 802.3ad bond",
+  "warning: updelay was not specified for 802.3ad bond",
+  "warning: downdelay was not specified for 802.3ad bond",
+  "warning: .machine.files is deprecated; use dedicated configuration documents instead",
+]);
+
+async function assertStrictlyValid(files: readonly string[]): Promise<void> {
+  const { report } = await runOracleJson<ValidateReport>(["validate", "--mode", "metal", "--strict", ...files]);
+  assert.equal(report.files.length, files.length);
+  for (const f of report.files) assert.deepEqual(f.errors.filter((e) => !EXAMPLE_INPUT_FINDINGS.has(e)), [], f.file);
+}
+
+test("talhelper example, Talos v1.14.1: its legacy kubelet/nodeLabels patches are refused with the fix named; migrated, its configs pass Talos's strict validation (metal)", async () => {
+  // No talhelper comparison on 1.14: talhelper v3.1.16 pins machinery v1.14.0-alpha.2, which predates most 1.14
+  // documents, so its 1.14 output is legacy v1alpha1 (docs/compat-talhelper.md).
+  const dir = await mkdtemp(join(tmpdir(), "talform-conformance-genconfig-"));
+  try {
+    await cp(referencePath("talhelper-fixtures", "example"), dir, { recursive: true });
+    await makeWritable(dir);
+    const cfgPath = join(dir, "talconfig.yaml");
+    const cfg = (await readFile(cfgPath, "utf8")).replace(/^talosVersion: .*$/m, "talosVersion: v1.14.1").replace(/^kubernetesVersion: .*$/m, "kubernetesVersion: v1.36.3");
+    await writeFile(cfgPath, cfg);
+    const decryptor = createSopsDecryptor({ SOPS_AGE_KEY_FILE: join(dir, "key.txt") });
+    const gen = () => runGenconfig({ configPath: cfgPath, outDir: "ours", cwd: dir, env: {}, decryptor });
+
+    // As written for talhelper: Talos 1.14 refuses machine.kubelet and machine.nodeLabels beside the generated
+    // KubeletConfig/KubeNodeConfig, so genconfig fails, naming the documents that replace them.
+    await assert.rejects(gen(), (e: TalformError) => {
+      const findings = e.diagnostics.filter((d) => d.code === "v1alpha1-conflict").map((d) => `${d.message} | ${d.hint ?? ""}`);
+      assert.ok(findings.some((f) => /kubelet config is already set in v1alpha1 config \(\.machine\.kubelet\).*KubeletConfig/.test(f)), findings.join("\n"));
+      assert.ok(findings.some((f) => /\.machine\.nodeLabels is already set in v1alpha1 config.*KubeNodeConfig/.test(f)), findings.join("\n"));
+      return true;
+    });
+
+    // Migrated as the hints say: the same settings as patches of the 1.14 documents.
+    // Both group patches are `|-` blocks whose lines sit at 6 spaces.
+    const kubelet = (gates: string) => ["apiVersion: v1alpha1", "kind: KubeletConfig", "extraArgs:", `  feature-gates: ${gates}`, '  rotate-server-certificates: "true"'].join("\n      ");
+    const migrated = cfg.replace(/machine:\n {8}kubelet:\n {10}extraArgs:\n {12}feature-gates: (\S+)\n {12}rotate-server-certificates: "true"/g, (_m, gates: string) => kubelet(gates));
+    assert.notEqual(migrated, cfg);
+    await writeFile(cfgPath, migrated);
+    await writeFile(join(dir, "extraNodeLabels-patch.yaml"), 'apiVersion: v1alpha1\nkind: KubeNodeConfig\nlabels:\n  domainname: "${myDomainName}"\n');
+    const ours = await gen().catch((e: TalformError) => assert.fail(e.diagnostics.map((d) => `${d.message} | ${d.hint ?? ""}`).join("\n")));
+    assert.equal(ours.generated.configs.length, 2);
+    const files = ours.generated.configs.map((c) => join(dir, "ours", c.name));
+    assert.match(await readFile(files[0]!, "utf8"), /kind: KubeletConfig\n[\s\S]*rotate-server-certificates: "true"/);
+    await assertStrictlyValid(files);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
 
 for (const [talos, k8s] of MATRIX_VERSIONS.filter(([v]) => !contractFor(v)!.multidocKubernetesConfigSupported())) {
   test(`synthetic node types (bond, VLAN, bridge, WireGuard, DHCP, selectors, firewall, volumes), Talos ${talos}: talform equals talhelper`, async () => {
