@@ -88,6 +88,12 @@ describe("canonicalSchematicYaml / schematicId", () => {
   it("unpaired surrogates are refused, not mis-hashed", () => {
     assert.throws(() => canonicalSchematicYaml({ customization: { extraKernelArgs: ["\ud800"] } }), TalformError);
   });
+  it("an overlay option named __proto__ stays an option (it is hashed like any other key)", () => {
+    const s = parseSchematic('overlay: {image: i, name: n, options: {"__proto__": {a: 1}, b: 2}}\n');
+    assert.deepEqual(Object.keys(s.overlay!.options!), ["__proto__", "b"]);
+    assert.match(canonicalSchematicYaml(s), /\n {8}__proto__:\n {12}a: 1\n/);
+    assert.notEqual(schematicId(s), schematicId(parseSchematic("overlay: {image: i, name: n, options: {b: 2}}\n")));
+  });
   it("scalars decode into string fields by their text", () => {
     const s = parseSchematic("customization:\n  extraKernelArgs: [1.0, true, ~, 0x1F]\n");
     assert.deepEqual(s.customization?.extraKernelArgs, ["1.0", "true", "", "0x1F"]);

@@ -145,7 +145,8 @@ class Decoder {
       for (const pair of node.items) {
         const key = isScalar(pair.key) ? (this.isNull(pair.key) ? "" : scalarText(pair.key)) : this.fail(path, "option keys must be scalars");
         if (Object.hasOwn(out, key)) this.fail(path, `option "${key}" is given twice`);
-        out[key] = this.option(pair.value, `${path}.${key}`);
+        // defineProperty, not assignment: an option named "__proto__" must stay an option, not become the prototype.
+        Object.defineProperty(out, key, { value: this.option(pair.value, `${path}.${key}`), enumerable: true, writable: true, configurable: true });
       }
       return out;
     }
