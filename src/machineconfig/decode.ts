@@ -44,7 +44,23 @@ export function decodeMachineConfig(text: string, contract: TalosContract, file 
   const parsed = parseYamlDocuments(text);
   const source = (p: YamlPosition | undefined) => (p ? { source: { file, line: p.line, col: p.col } } : {});
   parsed.errors.forEach((message, i) => errors.push({ severity: "error", code: "config-decode", message: `${file}: ${message}`, ...source(parsed.errorPositions[i]) }));
+  const checked = checkDocuments(parsed.documents, contract, (index, path) => source(parsed.positionOf(index, path)));
+  return { documents: checked.documents, errors: [...errors, ...checked.errors] };
+}
 
+/**
+ * The decoder's checks on documents already in memory (no positions in the diagnostics). For configs talform
+ * renders itself: their text is `encodeDocuments` of these documents, which parses back to the same data (a property
+ * test of the encoder), so this finds exactly what `decodeMachineConfig` on the text would, without the re-parse.
+ */
+export function decodeMachineDocuments(documents: readonly YamlNode[], contract: TalosContract): DecodedMachineConfig {
+  return checkDocuments(documents, contract, () => ({}));
+}
+
+type Locate = (index: number, path: readonly (string | number)[]) => { source?: { file: string; line: number; col: number } };
+
+function checkDocuments(input: readonly YamlNode[], contract: TalosContract, locate: Locate): DecodedMachineConfig {
+  const errors: Diagnostic[] = [];
   const delta = VERSION_DELTAS[contract.name];
   if (!delta) {
     errors.push({ severity: "error", code: "config-decode", message: `Talos ${contract.name} is not supported by talform's decoder`, hint: `use one of ${Object.keys(VERSION_DELTAS).join(", ")}` });
@@ -56,8 +72,8 @@ export function decodeMachineConfig(text: string, contract: TalosContract, file 
   const documents: YamlMap[] = [];
   const ids = new Map<string, number>();
   const namesByGroup = new Map<string, string>();
-  parsed.documents.forEach((doc, index) => {
-    const at = (path: readonly (string | number)[]) => source(parsed.positionOf(index, path));
+  input.forEach((doc, index) => {
+    const at = (path: readonly (string | number)[]) => locate(index, path);
     const err = (message: string, path: readonly (string | number)[], hint?: string) =>
       errors.push({ severity: "error", code: "config-decode", message, ...(hint ? { hint } : {}), ...(path.length > 0 ? { path: `document ${index + 1}: ${path.join(".")}` } : { path: `document ${index + 1}` }), ...at(path) });
     if (!isYamlMap(doc)) {
