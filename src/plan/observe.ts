@@ -3,25 +3,14 @@ import { toError } from "../talosapi/client.js";
 import type { ClusterAccess } from "./cluster-access.js";
 import { documentsDigest, kubeletVersionOf, parseConfigDocuments } from "./config-documents.js";
 import type { ObservedCluster, ObservedNode } from "./types.js";
+import { mapBounded } from "../util/map-bounded.js";
+
+export { mapBounded };
 
 export interface ObserveTarget {
   readonly hostname: string;
   readonly address: string;
   readonly controlPlane: boolean;
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight, keeping the order of results. */
-export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
 }
 
 /**
