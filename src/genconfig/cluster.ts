@@ -54,8 +54,19 @@ export function outputFileName(node: ResolvedNode, clusterName: string): string 
 
 /** talhelper's default installer: `talosImageURL:<version>`, else the Image Factory URL of the node's schematic (offline ID). */
 export function defaultInstallImage(loaded: LoadedTalconfig): (node: ResolvedNode) => string {
-  // The talconfig schema types overlay options as `unknown`; they are parsed YAML, which is what the factory hashes.
-  return (node) => installerImageUrl(node as unknown as FactoryNodeInput, loaded.config?.imageFactory ?? {});
+  // Nodes mostly share a schematic; its ID (canonical YAML + SHA-256) is computed once per distinct set of inputs.
+  // Failures are not kept, so each node reports its own.
+  const urls = new Map<string, string>();
+  return (node) => {
+    const key = JSON.stringify([node.talosImageURL, node.talosVersion, node.machineSpec, node.schematic]);
+    let url = urls.get(key);
+    if (url === undefined) {
+      // The talconfig schema types overlay options as `unknown`; they are parsed YAML, which is what the factory hashes.
+      url = installerImageUrl(node as unknown as FactoryNodeInput, loaded.config?.imageFactory ?? {});
+      urls.set(key, url);
+    }
+    return url;
+  };
 }
 
 /**
