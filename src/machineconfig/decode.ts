@@ -1,7 +1,7 @@
 import type { TalosContract } from "../contract/index.js";
 import type { Diagnostic } from "../diagnostics/index.js";
 import { documentId, documentKind } from "./patch/strategic.js";
-import { documentShape, type Shape } from "./schema/shape.js";
+import { documentShape, type FieldShape, type Shape } from "./schema/shape.js";
 import { VERSION_DELTAS } from "./schema/version-deltas.generated.js";
 import { isYamlMap, type YamlMap, type YamlNode } from "./yaml/node.js";
 import { parseYamlDocuments, type YamlPosition } from "./yaml/parse.js";
@@ -130,6 +130,19 @@ const META_FIELDS = new Set(["apiVersion", "kind"]);
 // go-yaml accepts YAML 1.1 booleans for Go bool fields (talform also accepts them quoted — Talos would not).
 const YAML11_BOOL = /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/;
 
+// Struct shapes are shared and immutable: their fields by name, built once per shape.
+const fieldMaps = new WeakMap<Shape, ReadonlyMap<string, FieldShape>>();
+
+function fieldsByName(shape: Extract<Shape, { k: "struct" }>): ReadonlyMap<string, FieldShape> {
+  let map = fieldMaps.get(shape);
+  if (!map) {
+    const byName = new Map<string, FieldShape>();
+    for (const f of shape.fields) if (!byName.has(f.name)) byName.set(f.name, f); // the first wins, as a search would
+    fieldMaps.set(shape, (map = byName));
+  }
+  return map;
+}
+
 function checkNode(node: YamlNode, shape: Shape, path: (string | number)[], ctx: CheckContext): void {
   if (node === null) return; // null decodes to the zero value
   switch (shape.k) {
@@ -141,8 +154,9 @@ function checkNode(node: YamlNode, shape: Shape, path: (string | number)[], ctx:
         ctx.err(`${path.join(".") || "document"}: expected a mapping, got ${describe(node)}`, path);
         return;
       }
+      const fields = fieldsByName(shape);
       for (const [key, value] of node) {
-        const field = shape.fields.find((f) => f.name === key);
+        const field = fields.get(key);
         if (!field) {
           if (path.length === 0 && META_FIELDS.has(key)) continue;
           ctx.err(`unknown field "${[...path, key].join(".")}"`, [...path, key], "remove it or check its spelling against the Talos configuration reference");

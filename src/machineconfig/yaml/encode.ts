@@ -202,7 +202,24 @@ const YAML11_AMBIGUOUS: readonly RegExp[] = [
   /^<<$/,
 ];
 
+// A config repeats its keys and many values, and genconfig encodes one config per node: the go-yaml quoting
+// decision (a dozen regular expressions per string) is kept for short strings.
+const formattedStrings = new Map<string, string>();
+const FORMATTED_MAX = 20_000;
+const FORMATTED_MAX_LENGTH = 256;
+
 export function formatScalar(v: YamlScalar): string {
+  if (typeof v !== "string" || v.length > FORMATTED_MAX_LENGTH) return formatScalarUncached(v);
+  let out = formattedStrings.get(v);
+  if (out === undefined) {
+    out = formatScalarUncached(v);
+    if (formattedStrings.size >= FORMATTED_MAX) formattedStrings.clear();
+    formattedStrings.set(v, out);
+  }
+  return out;
+}
+
+function formatScalarUncached(v: YamlScalar): string {
   if (v instanceof RawScalar) return v.text;
   if (v === null) return "null";
   if (typeof v === "boolean") return v ? "true" : "false";
