@@ -59,13 +59,13 @@ try {
   // Until every node answers in maintenance mode, the plan has errors (exit 1); then it plans the install (exit 2).
   await waitUntil("the simulator", async () => (await talform(dir, env, ["plan"])).code === 2, 120_000);
   const install = await must(dir, env, ["apply", "--yes", "--max-parallel", "50"]);
-  const runs: { wallMs: number; peakRssMiB: number }[] = [];
+  const runs: { wallMs: number; peakRssMB: number }[] = [];
   for (let i = -1; i < 3; i++) {
     const r = await talform(dir, env, ["plan"], ["--import", peakRssHook]);
     if (r.code !== 0) throw new Error(`talform plan on the converged cluster exited ${r.code}:\n${r.out}`);
     const rss = /^talform-peak-rss-kib: (\d+)$/m.exec(r.out);
     if (!rss) throw new Error(`talform plan printed no peak RSS:\n${r.out}`);
-    if (i >= 0) runs.push({ wallMs: Math.round(r.ms), peakRssMiB: Math.round(Number(rss[1]) / 1024) }); // i = -1: warm-up
+    if (i >= 0) runs.push({ wallMs: Math.round(r.ms), peakRssMB: Math.round((Number(rss[1]) * 1024) / 1e6) }); // i = -1: warm-up
   }
   console.log(JSON.stringify({ nodes: count, installAllMs: Math.round(install.ms), plan: runs }));
 } finally {
