@@ -249,8 +249,8 @@ export function renderNode(node: ResolvedNode, ctx: RenderContext): RenderedNode
       throw e;
     }
   }
-  // A final pass re-shapes the documents as Talos's decode → encode does, even without patches.
-  docs = applyStrategicPatch(docs, [], { machinery: c });
+  // The documents are shaped as Talos's decode → encode leaves them: the node-documents patch above always runs, and
+  // every patch application re-shapes its result (canonicalize is idempotent, so another pass would change nothing).
   return { documents: docs, text: encodeDocuments(docs) };
 }
 
