@@ -82,7 +82,8 @@ export async function observeNode(t: ObserveTarget, access: ClusterAccess): Prom
     }
   }
   let staged: string | undefined;
-  if (typeof persistent?.spec === "string" && persistent.spec !== configText) {
+  // The saved config mostly is the active one: same YAML, no need to parse it.
+  if (persistent && persistent.yamlSpec !== config?.yamlSpec && typeof persistent.spec === "string" && persistent.spec !== configText) {
     try {
       const d = documentsDigest(parseConfigDocuments(persistent.spec));
       if (d !== digest) staged = d;

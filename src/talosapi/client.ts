@@ -78,6 +78,9 @@ export interface ResourceView {
   readonly type: string;
   readonly id: string;
   readonly version: string;
+  /** The spec as Talos sent it (YAML); equal texts mean equal specs. */
+  readonly yamlSpec: string;
+  /** The parsed spec (parsed on first use). */
   readonly spec: unknown;
 }
 
@@ -514,12 +517,19 @@ function decodeEvent(any: Any): Record<string, unknown> | undefined {
 
 function resourceView(r: Resource | undefined): ResourceView {
   const md = r?.metadata;
+  const yamlSpec = r?.spec?.yamlSpec ?? "";
+  // Parsed when read: observing a node fetches both machine configs (~10 KiB of YAML each) and mostly only compares them.
+  let parsed: { spec: unknown } | undefined;
   return {
     namespace: md?.namespace ?? "",
     type: md?.type ?? "",
     id: md?.id ?? "",
     version: md?.version ?? "",
-    spec: r?.spec?.yamlSpec ? parseYaml(r.spec.yamlSpec) : undefined,
+    yamlSpec,
+    get spec() {
+      parsed ??= { spec: yamlSpec ? parseYaml(yamlSpec) : undefined };
+      return parsed.spec;
+    },
   };
 }
 
