@@ -145,6 +145,8 @@ function log(msg: string): void {
 }
 
 if (!existsSync(join(repoRoot, "dist", "cli", "main.js"))) throw new Error("dist/ is missing: run `npm run build` first");
+// Whether bin/talform.js runs the bundle with its V8 code cache here (docs/bench.md): recorded, as it moves every figure.
+const codeCache = await run(process.execPath, ["--input-type=module", "-e", `const { loadBundledCli } = await import(${JSON.stringify(new URL("../dist/cli/launch.js", import.meta.url).href)}); const c = loadBundledCli(new URL(${JSON.stringify(new URL("../dist/cli-bundle/", import.meta.url).href)})); process.stdout.write(c === undefined ? "no bundle (dist/cli modules)" : c.cacheUsed ? "bundle, V8 code cache used" : "bundle, V8 code cache rejected")`]);
 const started = new Date();
 // The machine is shared: the load average at start and end says how much the figures were disturbed.
 const loadAtStart = loadavg().map((x) => round(x, 2)).join(" ");
@@ -214,6 +216,7 @@ try {
     `- node: ${process.version}`,
     `- load average (1/5/15 min) at start: ${loadAtStart}; at end: ${loadavg().map((x) => round(x, 2)).join(" ")}`,
     `- talhelper: v3.1.16 (${oraclePath("talhelper")})`,
+    `- talform CLI: ${codeCache.out.trim() || `unknown (exit ${codeCache.code})`}`,
     "",
     "## Figures",
     "",
