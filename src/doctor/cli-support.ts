@@ -52,7 +52,7 @@ export async function resolveTarget(ctx: CliContext, o: TargetOptions): Promise<
 }
 
 /**
- * genconfig's render of every node (dry run: nothing is written), keyed by hostname. Any failure (no secrets file,
+ * genconfig's render of every node (in memory: nothing is written), keyed by hostname. Any failure (no secrets file,
  * no age key, a patch error) becomes a note and doctor falls back to the files in clusterconfig/.
  */
 export async function renderForDoctor(
@@ -61,15 +61,14 @@ export async function renderForDoctor(
   decryptor: SopsDecryptor,
   secretsFile?: string,
 ): Promise<{ renderNode?: (hostname: string) => Promise<string>; note?: string }> {
-  const { runGenconfig } = await import("../genconfig/index.js");
+  const { renderCluster } = await import("../genconfig/index.js");
   try {
-    const result = await runGenconfig({
+    const result = await renderCluster({
       configPath: talconfig.path,
       outDir: "clusterconfig",
       cwd: talconfig.dir,
       env: ctx.env,
       decryptor,
-      dryRun: true,
       ...(secretsFile ? { secretsFile: resolve(ctx.cwd, secretsFile) } : {}),
     });
     const byHost = new Map(result.generated.configs.filter((c) => c.hostname).map((c) => [c.hostname!, c.text]));

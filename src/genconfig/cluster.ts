@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { contractFor } from "../contract/index.js";
 import { TalformError, type Diagnostic } from "../diagnostics/index.js";
 import { installerImageUrl, type FactoryNodeInput } from "../factory/index.js";
-import { decodeMachineConfig, generateTalosconfig, parseTalosconfig, validateMachineConfig, type Talosconfig } from "../machineconfig/index.js";
+import { decodeMachineConfig, decodeMachineDocuments, generateTalosconfig, hasIndentationIndicator, parseTalosconfig, validateMachineConfig, type Talosconfig } from "../machineconfig/index.js";
 import type { PkiEnv } from "../pki/index.js";
 import type { SecretsBundle } from "../secrets/bundle.js";
 import type { LoadedTalconfig, ResolvedNode } from "../talconfig/index.js";
@@ -55,8 +55,19 @@ export function outputFileName(node: ResolvedNode, clusterName: string): string 
 
 /** talhelper's default installer: `talosImageURL:<version>`, else the Image Factory URL of the node's schematic (offline ID). */
 export function defaultInstallImage(loaded: LoadedTalconfig): (node: ResolvedNode) => string {
-  // The talconfig schema types overlay options as `unknown`; they are parsed YAML, which is what the factory hashes.
-  return (node) => installerImageUrl(node as unknown as FactoryNodeInput, loaded.config?.imageFactory ?? {});
+  // Nodes mostly share a schematic; its ID (canonical YAML + SHA-256) is computed once per distinct set of inputs.
+  // Failures are not kept, so each node reports its own.
+  const urls = new Map<string, string>();
+  return (node) => {
+    const key = JSON.stringify([node.talosImageURL, node.talosVersion, node.machineSpec, node.schematic]);
+    let url = urls.get(key);
+    if (url === undefined) {
+      // The talconfig schema types overlay options as `unknown`; they are parsed YAML, which is what the factory hashes.
+      url = installerImageUrl(node as unknown as FactoryNodeInput, loaded.config?.imageFactory ?? {});
+      urls.set(key, url);
+    }
+    return url;
+  };
 }
 
 /**
@@ -85,7 +96,11 @@ export async function generateCluster(input: GenerateClusterInput): Promise<Gene
       if (other) throw new TalformError(`output file ${name} is also the file of node ${other}`, { code: "filename-template", hint: "make filenameTmpl include {{ .Hostname }}" });
       names.set(name, node.hostname);
       const rendered = renderNode(node, { config, bundle: input.bundle, contract, installImage, readFile: input.readFile, env: loaded.env, dir: loaded.dir, mode });
-      const decoded = decodeMachineConfig(rendered.text, contract, name);
+      // The strict decode runs on the rendered documents, whose text parses back to them (see
+      // hasIndentationIndicator for the one go-yaml encoding that does not). The text is decoded only then, or when
+      // the documents have errors, so the diagnostics carry line numbers in the file as written.
+      const inMemory = hasIndentationIndicator(rendered.text) ? undefined : decodeMachineDocuments(rendered.documents, contract);
+      const decoded = inMemory && inMemory.errors.length === 0 ? inMemory : decodeMachineConfig(rendered.text, contract, name);
       const findings = [...decoded.errors, ...validateMachineConfig(rendered.documents, contract, { mode, file: name })];
       for (const f of findings) (f.severity === "error" ? failures : warnings).push({ ...attributeToPatches(f, rendered.patches), node: node.hostname });
       configs.push({ name, text: rendered.text, hostname: node.hostname });

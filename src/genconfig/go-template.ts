@@ -264,8 +264,22 @@ function parseTemplate(src: string, where: string): Node[] {
 }
 
 /** Executes a Go template against `data`; `field` resolves `.Name` selectors. */
-export function executeTemplate(src: string, data: TemplateValue, field: FieldResolver, where: string): string {
+// genconfig executes the same few templates (filenameTmpl, patch files) once per node: parsed ASTs are kept by text.
+// Only successful parses are kept (errors name the node's `where`); the bound keeps a long-lived process small.
+const parsedTemplates = new Map<string, Node[]>();
+const PARSED_TEMPLATES_MAX = 256;
+
+function parseTemplateCached(src: string, where: string): Node[] {
+  const hit = parsedTemplates.get(src);
+  if (hit) return hit;
   const nodes = parseTemplate(src, where);
+  if (parsedTemplates.size >= PARSED_TEMPLATES_MAX) parsedTemplates.clear();
+  parsedTemplates.set(src, nodes);
+  return nodes;
+}
+
+export function executeTemplate(src: string, data: TemplateValue, field: FieldResolver, where: string): string {
+  const nodes = parseTemplateCached(src, where);
   const vars = new Map<string, TemplateValue>([["$", data]]);
   let out = "";
 

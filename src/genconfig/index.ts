@@ -10,4 +10,4 @@ export { executeTemplate, isTemplated, recordField, TemplateFieldError, type Fie
 export { configField, configTemplateData } from "./config-fields.js";
 export { generateCluster, outputFileName, defaultInstallImage, DEFAULT_FILENAME_TMPL, FINGERPRINT_FILE, fingerprintChanges, encodeFingerprint, type GenerateClusterInput, type GeneratedCluster, type GeneratedFile, type InputFingerprint } from "./cluster.js";
 export { writeAllOrNothing, gitignoreText, documentDiffs, lineDiff, redact, type OutputFile } from "./output.js";
-export { runGenconfig, clusterconfigStaleness, inputFingerprint, DEFAULT_SECRETS_FILES, type RunGenconfigOptions, type RunGenconfigResult } from "./run.js";
+export { runGenconfig, renderCluster, clusterconfigStaleness, inputFingerprint, DEFAULT_SECRETS_FILES, type RunGenconfigOptions, type RunGenconfigResult, type RenderClusterOptions, type RenderedCluster } from "./run.js";

@@ -14,6 +14,7 @@ import {
   parseYamlDocuments,
   struct,
   type ConfigPatch,
+  type GenerateMachineConfigInput,
   type GenerateOptions,
   type YamlMap,
   type YamlNode,
@@ -124,7 +125,7 @@ export function renderNode(node: ResolvedNode, ctx: RenderContext): RenderedNode
   const multiK8s = c.multidocKubernetesConfigSupported();
   const image = ctx.installImage(node);
   const unattended = c.unattendedInstallConfig();
-  let docs = generateMachineConfig({
+  let docs = generateBase({
     bundle: ctx.bundle,
     contract: c,
     machineType: node.role,
@@ -136,7 +137,7 @@ export function renderNode(node: ResolvedNode, ctx: RenderContext): RenderedNode
     // written into machine.install below, as talhelper does.
     ...(unattended && node.installDisk && !node.installDiskSelector ? { installDisk: node.installDisk } : {}),
     options: clusterOptions(config, ctx.mode),
-  }).map((d) => cloneNode(d));
+  });
   const root = v1(docs);
   const machine = child(root, "machine");
 
@@ -254,9 +255,11 @@ export function renderNode(node: ResolvedNode, ctx: RenderContext): RenderedNode
       throw e;
     }
   }
-  docs = [...docs, ...extraManifestDocuments(node, ctx, docs)];
-  // A final pass re-shapes the documents as Talos's decode → encode does, even without patches.
-  docs = applyStrategicPatch(docs, [], { machinery: c });
+  // The documents are shaped as Talos's decode → encode leaves them: the node-documents patch above always runs, and
+  // every patch application re-shapes its result (canonicalize is idempotent, so another pass would change nothing).
+  // Appended extraManifests documents are shaped the same way.
+  const manifests = extraManifestDocuments(node, ctx, docs);
+  if (manifests.length > 0) docs = applyStrategicPatch([...docs, ...manifests], [], { machinery: c });
   return { documents: docs, text: encodeDocuments(docs), patches: applied };
 }
 
@@ -286,6 +289,25 @@ function extraManifestDocuments(node: ResolvedNode, ctx: RenderContext, docs: re
       return [d];
     });
   });
+}
+
+// Nodes of one role mostly share their generator input: each distinct base config (per secrets bundle) is generated
+// once, and every node gets its own copy to layer its settings on.
+const generatedBases = new WeakMap<SecretsBundle, Map<string, readonly YamlMap[]>>();
+const GENERATED_BASES_MAX = 64;
+
+function generateBase(input: GenerateMachineConfigInput): YamlMap[] {
+  const { bundle, contract, ...rest } = input;
+  const key = JSON.stringify([contract.name, rest]);
+  let bases = generatedBases.get(bundle);
+  if (!bases) generatedBases.set(bundle, (bases = new Map()));
+  let docs = bases.get(key);
+  if (!docs) {
+    docs = generateMachineConfig(input);
+    if (bases.size >= GENERATED_BASES_MAX) bases.clear();
+    bases.set(key, docs);
+  }
+  return docs.map((d) => cloneNode(d));
 }
 
 function split(map: Readonly<Record<string, string>> | undefined): [Record<string, string>, Record<string, string>] {

@@ -89,10 +89,25 @@ export async function inputFingerprint(loaded: LoadedTalconfig, files: readonly 
   return { talformVersion: TALFORM_VERSION, mode, inputs };
 }
 
-/** Loads, renders and writes (or diffs) the cluster's configs. Nothing is written unless every node renders. */
-export async function runGenconfig(opts: RunGenconfigOptions): Promise<RunGenconfigResult> {
+export interface RenderClusterOptions extends Omit<RunGenconfigOptions, "dryRun" | "gitignore"> {
+  /** The talconfig, when the caller has loaded it already (it must have no errors). */
+  readonly loaded?: LoadedTalconfig;
+}
+
+export interface RenderedCluster {
+  readonly loaded: LoadedTalconfig;
+  readonly generated: GeneratedCluster;
+  readonly secretsPath: string;
+  /** Every `@file` the talconfig refers to, as absolute paths. */
+  readonly files: readonly string[];
+  /** The output folder, absolute. */
+  readonly outDir: string;
+}
+
+/** Loads and renders the cluster's configs in memory (the existing talosconfig's admin certificate is kept). */
+export async function renderCluster(opts: RenderClusterOptions): Promise<RenderedCluster> {
   const mode = opts.mode ?? "metal";
-  const loaded = await loadTalconfig({ path: opts.configPath, env: opts.env, ...(opts.decryptor ? { decryptor: opts.decryptor } : {}), ...(opts.envFiles && opts.envFiles.length > 0 ? { envFiles: opts.envFiles } : {}) });
+  const loaded = opts.loaded ?? (await loadTalconfig({ path: opts.configPath, env: opts.env, ...(opts.decryptor ? { decryptor: opts.decryptor } : {}), ...(opts.envFiles && opts.envFiles.length > 0 ? { envFiles: opts.envFiles } : {}) }));
   const errors = loaded.diagnostics.filter((d) => d.severity === "error");
   if (!loaded.config || errors.length > 0) {
     throw new TalformError(`${basename(opts.configPath)} has errors; nothing was generated`, { code: "genconfig", diagnostics: errors });
@@ -114,23 +129,32 @@ export async function runGenconfig(opts: RunGenconfigOptions): Promise<RunGencon
   };
 
   const outDir = resolve(opts.cwd, opts.outDir);
-  const existing = async (name: string): Promise<string | undefined> => {
-    try {
-      return await fsReadFile(join(outDir, name), "utf8");
-    } catch {
-      return undefined;
-    }
-  };
+  const existingTalosconfig = await readIfExists(join(outDir, "talosconfig"));
   const generated = await generateCluster({
     loaded,
     bundle,
     mode,
     readFile,
-    ...(await existing("talosconfig").then((t) => (t !== undefined ? { existingTalosconfig: t } : {}))),
+    ...(existingTalosconfig !== undefined ? { existingTalosconfig } : {}),
     ...(opts.regenerateCert ? { regenerateCert: true } : {}),
     ...(opts.crtTtlMs !== undefined ? { crtTtlMs: opts.crtTtlMs } : {}),
     ...(opts.pkiEnv ? { pkiEnv: opts.pkiEnv } : {}),
   });
+  return { loaded, generated, secretsPath, files, outDir };
+}
+
+async function readIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await fsReadFile(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/** Loads, renders and writes (or diffs) the cluster's configs. Nothing is written unless every node renders. */
+export async function runGenconfig(opts: RunGenconfigOptions): Promise<RunGenconfigResult> {
+  const { loaded, generated, secretsPath, files, outDir } = await renderCluster(opts);
+  const existing = (name: string): Promise<string | undefined> => readIfExists(join(outDir, name));
   const display = (name: string) => relative(opts.cwd, join(outDir, name)) || name;
 
   if (opts.dryRun) {
@@ -147,7 +171,7 @@ export async function runGenconfig(opts: RunGenconfigOptions): Promise<RunGencon
     return { generated, report: `${out.join("\n")}\n`, written: [] };
   }
 
-  const fingerprint = await inputFingerprint(loaded, [...files, secretsPath], mode);
+  const fingerprint = await inputFingerprint(loaded, [...files, secretsPath], opts.mode ?? "metal");
   const outputs: OutputFile[] = [
     ...generated.configs.map((c) => ({ name: c.name, text: c.text, mode: 0o600 })),
     { name: "talosconfig", text: generated.talosconfig.text, mode: 0o600 },

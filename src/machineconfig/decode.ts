@@ -1,7 +1,7 @@
 import type { TalosContract } from "../contract/index.js";
 import type { Diagnostic } from "../diagnostics/index.js";
 import { documentId, documentKind } from "./patch/strategic.js";
-import { documentShape, type Shape } from "./schema/shape.js";
+import { documentShape, type FieldShape, type Shape } from "./schema/shape.js";
 import { VERSION_DELTAS } from "./schema/version-deltas.generated.js";
 import { isYamlMap, type YamlMap, type YamlNode } from "./yaml/node.js";
 import { parseYamlDocuments, type YamlPosition } from "./yaml/parse.js";
@@ -44,7 +44,23 @@ export function decodeMachineConfig(text: string, contract: TalosContract, file 
   const parsed = parseYamlDocuments(text);
   const source = (p: YamlPosition | undefined) => (p ? { source: { file, line: p.line, col: p.col } } : {});
   parsed.errors.forEach((message, i) => errors.push({ severity: "error", code: "config-decode", message: `${file}: ${message}`, ...source(parsed.errorPositions[i]) }));
+  const checked = checkDocuments(parsed.documents, contract, (index, path) => source(parsed.positionOf(index, path)));
+  return { documents: checked.documents, errors: [...errors, ...checked.errors] };
+}
 
+/**
+ * The decoder's checks on documents already in memory (no positions in the diagnostics). For configs talform
+ * renders itself: their text is `encodeDocuments` of these documents, which parses back to the same data (a property
+ * test of the encoder), so this finds exactly what `decodeMachineConfig` on the text would, without the re-parse.
+ */
+export function decodeMachineDocuments(documents: readonly YamlNode[], contract: TalosContract): DecodedMachineConfig {
+  return checkDocuments(documents, contract, () => ({}));
+}
+
+type Locate = (index: number, path: readonly (string | number)[]) => { source?: { file: string; line: number; col: number } };
+
+function checkDocuments(input: readonly YamlNode[], contract: TalosContract, locate: Locate): DecodedMachineConfig {
+  const errors: Diagnostic[] = [];
   const delta = VERSION_DELTAS[contract.name];
   if (!delta) {
     errors.push({ severity: "error", code: "config-decode", message: `Talos ${contract.name} is not supported by talform's decoder`, hint: `use one of ${Object.keys(VERSION_DELTAS).join(", ")}` });
@@ -56,8 +72,8 @@ export function decodeMachineConfig(text: string, contract: TalosContract, file 
   const documents: YamlMap[] = [];
   const ids = new Map<string, number>();
   const namesByGroup = new Map<string, string>();
-  parsed.documents.forEach((doc, index) => {
-    const at = (path: readonly (string | number)[]) => source(parsed.positionOf(index, path));
+  input.forEach((doc, index) => {
+    const at = (path: readonly (string | number)[]) => locate(index, path);
     const err = (message: string, path: readonly (string | number)[], hint?: string) =>
       errors.push({ severity: "error", code: "config-decode", message, ...(hint ? { hint } : {}), ...(path.length > 0 ? { path: `document ${index + 1}: ${path.join(".")}` } : { path: `document ${index + 1}` }), ...at(path) });
     if (!isYamlMap(doc)) {
@@ -114,6 +130,19 @@ const META_FIELDS = new Set(["apiVersion", "kind"]);
 // go-yaml accepts YAML 1.1 booleans for Go bool fields (talform also accepts them quoted — Talos would not).
 const YAML11_BOOL = /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/;
 
+// Struct shapes are shared and immutable: their fields by name, built once per shape.
+const fieldMaps = new WeakMap<Shape, ReadonlyMap<string, FieldShape>>();
+
+function fieldsByName(shape: Extract<Shape, { k: "struct" }>): ReadonlyMap<string, FieldShape> {
+  let map = fieldMaps.get(shape);
+  if (!map) {
+    const byName = new Map<string, FieldShape>();
+    for (const f of shape.fields) if (!byName.has(f.name)) byName.set(f.name, f); // the first wins, as a search would
+    fieldMaps.set(shape, (map = byName));
+  }
+  return map;
+}
+
 function checkNode(node: YamlNode, shape: Shape, path: (string | number)[], ctx: CheckContext): void {
   if (node === null) return; // null decodes to the zero value
   switch (shape.k) {
@@ -125,8 +154,9 @@ function checkNode(node: YamlNode, shape: Shape, path: (string | number)[], ctx:
         ctx.err(`${path.join(".") || "document"}: expected a mapping, got ${describe(node)}`, path);
         return;
       }
+      const fields = fieldsByName(shape);
       for (const [key, value] of node) {
-        const field = shape.fields.find((f) => f.name === key);
+        const field = fields.get(key);
         if (!field) {
           if (path.length === 0 && META_FIELDS.has(key)) continue;
           ctx.err(`unknown field "${[...path, key].join(".")}"`, [...path, key], "remove it or check its spelling against the Talos configuration reference");

@@ -1,6 +1,6 @@
 export { generateMachineConfig, type GenerateMachineConfigInput, type GenerateOptions, type MachineType } from "./generate.js";
 export { renderMachineConfig, type RenderMachineConfigInput } from "./render.js";
-export { encodeDocument, encodeDocuments, formatScalar } from "./yaml/encode.js";
+export { encodeDocument, encodeDocuments, formatScalar, hasIndentationIndicator } from "./yaml/encode.js";
 export { cloneNode, goMap, isYamlMap, RawScalar, struct, type YamlMap, type YamlNode, type YamlScalar } from "./yaml/node.js";
 export { applyConfigPatches, loadConfigPatches, applyJsonPatch, applyStrategicPatch, documentId, documentKind, parseConfigPatch, toJsonPatch, type ConfigPatch, type JsonPatchOperation } from "./patch/index.js";
 export { parseYamlDocuments, type ParsedDocuments } from "./yaml/parse.js";
@@ -18,7 +18,7 @@ export {
   type Talosconfig,
   type TalosconfigContext,
 } from "./talosconfig.js";
-export { decodeMachineConfig, type DecodedMachineConfig } from "./decode.js";
+export { decodeMachineConfig, decodeMachineDocuments, type DecodedMachineConfig } from "./decode.js";
 export { validateMachineConfig, type ValidateOptions, type ValidationMode } from "./validate.js";
 export {
   findV1Alpha1Conflicts,

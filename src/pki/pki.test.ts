@@ -50,3 +50,20 @@ test("server cert carries IP and DNS SANs", async () => {
   assert.match(x.subjectAltName ?? "", /DNS:cp1/);
   assert.match(x.subjectAltName ?? "", /IP Address:127.0.10.1/);
 });
+
+test("an issued certificate names its CA exactly: issuer = the CA's subject bytes, AKI = the CA's SKI", async () => {
+  const ca = await createSelfSignedCertificate(generateKeyPair("ed25519"), {
+    organizations: ["talos"], commonName: "ünïcode CA", notBefore: now, notAfter: new Date("2056-01-01T00:00:00Z"), isCA: true,
+    keyUsages: ["digitalSignature", "keyCertSign"], subjectKeyId: new Uint8Array(20).fill(9),
+  });
+  const leaf = await issueCertificate(ca, generateKeyPair("ecdsa-p256"), { organizations: ["os:admin"], notBefore: now, notAfter: later, keyUsages: ["digitalSignature"], extKeyUsages: ["clientAuth"] });
+  const caX = new X509Certificate(ca.crt);
+  const leafX = new X509Certificate(leaf.crt);
+  assert.equal(leafX.issuer, caX.subject);
+  assert.equal(caX.subject, "O=talos\nCN=ünïcode CA");
+  assert.ok(leafX.checkIssued(caX) && leafX.verify(caX.publicKey));
+  assert.equal(caX.validTo, "Jan  1 00:00:00 2056 GMT"); // GeneralizedTime from 2050
+  assert.match(leafX.toLegacyObject().ext_key_usage?.join(",") ?? "", /1\.3\.6\.1\.5\.5\.7\.3\.2/);
+  // authorityKeyIdentifier extension: SEQUENCE { [0] keyIdentifier } carrying the CA's 20-byte SKI.
+  assert.ok(leafX.raw.toString("hex").includes(`0603551d23041830168014${"09".repeat(20)}`));
+});

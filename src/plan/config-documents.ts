@@ -10,6 +10,27 @@ export type ConfigDocuments = ReadonlyMap<string, Record<string, unknown>>;
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 export function parseConfigDocuments(text: string): ConfigDocuments {
+  const hit = parsed.get(text);
+  if (hit) return hit;
+  const docs = parseConfigText(text);
+  for (const body of docs.values()) deepFreeze(body);
+  if (parsed.size >= PARSED_MAX) parsed.clear();
+  parsed.set(text, docs);
+  return docs;
+}
+
+// A plan parses each config several times: the desired one to read its installer and to digest it, the node's
+// (mostly the same text) to digest and compare it. Parsed configs are kept by text, frozen, as they are shared.
+const parsed = new Map<string, ConfigDocuments>();
+const PARSED_MAX = 512;
+
+function deepFreeze(v: unknown): void {
+  if (typeof v !== "object" || v === null || Object.isFrozen(v)) return;
+  Object.freeze(v);
+  for (const child of Object.values(v)) deepFreeze(child);
+}
+
+function parseConfigText(text: string): ConfigDocuments {
   const out = new Map<string, Record<string, unknown>>();
   for (const doc of parseAllDocuments(text)) {
     if (doc.errors.length > 0) throw new Error(`invalid machine config YAML: ${doc.errors[0]!.message}`);

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { isAbsolute, relative, resolve } from "node:path";
 import { TalformError } from "../diagnostics/index.js";
-import { runGenconfig } from "../genconfig/index.js";
+import { renderCluster } from "../genconfig/index.js";
 import { createSopsDecryptor } from "../sops/index.js";
 import { loadTalconfig } from "../talconfig/index.js";
 import { parseTalosconfig, selectContext } from "../talosapi/index.js";
@@ -29,14 +29,14 @@ export async function loadDesiredFromTalconfig(o: { configPath: string; cwd: str
   const loaded = await loadTalconfig({ path: configPath, env: o.env, decryptor });
   const errors = loaded.diagnostics.filter((d) => d.severity === "error");
   if (!loaded.config || errors.length > 0) throw new TalformError(`${relative(o.cwd, configPath)} has errors; run talform validate`, { code: "talconfig", diagnostics: errors });
-  // genconfig's dry run renders every node (and an admin talosconfig) in memory; nothing is written.
-  const { generated } = await runGenconfig({
+  // genconfig renders every node (and an admin talosconfig) in memory; nothing is written.
+  const { generated } = await renderCluster({
     configPath,
     outDir: o.outDir ?? "clusterconfig",
     cwd: o.cwd,
     env: o.env,
     decryptor,
-    dryRun: true,
+    loaded,
     ...(o.secretsFile ? { secretsFile: o.secretsFile } : {}),
   });
   const configs = new Map(generated.configs.flatMap((c) => (c.hostname ? [[c.hostname, c.text] as const] : [])));

@@ -59,7 +59,9 @@ export function createKubeApi(kubeconfig: string, opts: { env?: Readonly<Record<
   const parts = kubeconfigParts(kubeconfig);
   const base = new URL(parts.server);
   assertDialAllowed(base.hostname.replace(/^\[|\]$/g, ""), opts.env?.["TALFORM_LOOPBACK_ONLY"] === "1");
-  const agent = new https.Agent({ ca: parts.ca, cert: parts.crt, key: parts.key, keepAlive: false });
+  // Keep-alive: a rollout makes a few API calls per node (cordon, drain, Ready, uncordon); a new mTLS handshake for
+  // each was most of their cost. Idle sockets do not keep the process alive (Node unrefs them).
+  const agent = new https.Agent({ ca: parts.ca, cert: parts.crt, key: parts.key, keepAlive: true });
   const request = (method: string, path: string, body?: unknown, contentType = "application/json"): Promise<{ status: number; json: unknown }> =>
     new Promise((resolve, reject) => {
       const req = https.request(new URL(path, base), { method, agent, headers: { accept: "application/json", ...(body !== undefined ? { "content-type": contentType } : {}) }, timeout: opts.timeoutMs ?? 15_000 }, (res) => {

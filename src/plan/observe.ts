@@ -3,25 +3,14 @@ import { toError } from "../talosapi/client.js";
 import type { ClusterAccess } from "./cluster-access.js";
 import { documentsDigest, kubeletVersionOf, parseConfigDocuments } from "./config-documents.js";
 import type { ObservedCluster, ObservedNode } from "./types.js";
+import { mapBounded } from "../util/map-bounded.js";
+
+export { mapBounded };
 
 export interface ObserveTarget {
   readonly hostname: string;
   readonly address: string;
   readonly controlPlane: boolean;
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight, keeping the order of results. */
-export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
 }
 
 /**
@@ -93,7 +82,8 @@ export async function observeNode(t: ObserveTarget, access: ClusterAccess): Prom
     }
   }
   let staged: string | undefined;
-  if (typeof persistent?.spec === "string" && persistent.spec !== configText) {
+  // The saved config mostly is the active one: same YAML, no need to parse it.
+  if (persistent && persistent.yamlSpec !== config?.yamlSpec && typeof persistent.spec === "string" && persistent.spec !== configText) {
     try {
       const d = documentsDigest(parseConfigDocuments(persistent.spec));
       if (d !== digest) staged = d;

@@ -284,6 +284,8 @@ export function createHandler(cluster: SimCluster, self: SimNode, mode: "mainten
     connect: false,
     grpcWeb: false,
     readMaxBytes: GRPC_MAX_MESSAGE_BYTES,
+    // apid (grpc-go) answers uncompressed unless a request is compressed; connect would gzip every reply over 1 KiB.
+    acceptCompression: [],
     contextValues: (req) => createContextValues().set(kRoles, rolesOf(req.socket as TLSSocket, mode)),
     routes: (router: ConnectRouter) => {
       router.service(MachineService, withOneToMany(MachineService, machine));

@@ -2,6 +2,10 @@ import { z } from "zod";
 import { isLabelKey, isLabelValue, isTaintValue, isTemplated } from "./formats.js";
 import { isCidr, isEndpointUrl, isHostname, isDomain, isIpAddress, isIpOrCidr, splitIpAddresses } from "./formats.js";
 
+// zod compiles a parser per object schema (`new Function`) on first use; a CLI parses one talconfig per run, so the
+// compilation never pays back (~25 ms of the first parse, bench/RESULTS.md). Same results, interpreted.
+z.config({ jitless: true });
+
 /**
  * The talconfig.yaml model (talhelper v3.1.16 keys), strict: unknown keys are errors. This zod schema is the single
  * source of truth: the TypeScript types are `z.infer` of it and `talform schema` prints its JSON Schema.

@@ -6,6 +6,7 @@ import type { YamlSource } from "./yaml-source.js";
 
 /** Restores the `${...}` references masked for parsing (see YamlSource), whether or not substitution runs. */
 export function unmaskDocument(src: YamlSource): void {
+  if (!src.masked) return;
   visit(src.doc, {
     Scalar(_key, node: Scalar) {
       if (typeof node.value === "string") node.value = src.unmask(node.value);
@@ -15,6 +16,8 @@ export function unmaskDocument(src: YamlSource): void {
 
 /** Substitutes every string scalar in place. Plain scalars are re-typed after substitution, as talhelper (which substitutes bytes) would. */
 export function substituteDocument(src: YamlSource, env: Map<string, string>, diagnostics: Diagnostic[], failed: Set<unknown>): void {
+  // Only values containing `$` change; without a `$` in the text (nor a `\` escape that could make one) none can.
+  if (!src.text.includes("$") && !src.text.includes("\\")) return;
   visit(src.doc, {
     Scalar(_key, node: Scalar) {
       if (typeof node.value !== "string" || !node.value.includes("$")) return;

@@ -33,6 +33,11 @@ export class YamlSource {
     this.doc = YAML.parseDocument(maskReferences(text, this.masks), { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false, merge: true });
   }
 
+  /** Whether any `${...}` reference was masked for parsing. */
+  get masked(): boolean {
+    return this.masks.length > 0;
+  }
+
   /** Puts the `${...}` references that were masked for parsing back into a scalar's text. */
   unmask(value: string): string {
     if (this.masks.length === 0) return value;

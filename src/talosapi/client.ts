@@ -78,6 +78,9 @@ export interface ResourceView {
   readonly type: string;
   readonly id: string;
   readonly version: string;
+  /** The spec as Talos sent it (YAML); equal texts mean equal specs. */
+  readonly yamlSpec: string;
+  /** The parsed spec (parsed on first use). */
   readonly spec: unknown;
 }
 
@@ -308,26 +311,49 @@ export class TalosClient {
   async waitForReboot(node: string, previousBootId: string, opts: { timeoutMs?: number; pollMs?: number } = {}): Promise<{ bootId: string; version: string }> {
     const deadline = Date.now() + (opts.timeoutMs ?? 30 * 60_000);
     const sleep = this.options.sleep ?? defaultSleep;
+    // Once the node is back (new boot id), its MachineStatus events end the wait between polls early, so readiness
+    // is seen when it happens instead of up to a poll interval later. The checks below still decide; without events
+    // (an older node, a dropped stream) the poll simply runs at its interval.
+    const statusEvents = new AbortController();
+    let wake: (() => void) | undefined;
     let last: string;
-    for (;;) {
-      try {
-        const bootId = await this.bootId(node);
-        if (bootId === previousBootId) last = "the node has not rebooted yet";
-        else {
-          const status = await this.getResource(node, "runtime", "MachineStatuses.runtime.talos.dev", "machine");
-          const spec = status.spec as { stage?: string; status?: { ready?: boolean } } | undefined;
-          if (spec?.stage === "running" && spec.status?.ready) {
-            const [v] = await this.version([node]);
-            if (v?.value) return { bootId, version: v.value.version?.tag ?? "" };
-            last = v?.error?.message ?? "version unknown";
-          } else last = `stage ${spec?.stage ?? "unknown"}`;
+    try {
+      for (;;) {
+        let woken: Promise<void> | undefined;
+        try {
+          const bootId = await this.bootId(node);
+          if (bootId === previousBootId) last = "the node has not rebooted yet";
+          else {
+            if (!wake) this.onMachineStatusEvents(node, statusEvents.signal, () => wake?.());
+            woken = new Promise<void>((resolve) => (wake = resolve));
+            const status = await this.getResource(node, "runtime", "MachineStatuses.runtime.talos.dev", "machine");
+            const spec = status.spec as { stage?: string; status?: { ready?: boolean } } | undefined;
+            if (spec?.stage === "running" && spec.status?.ready) {
+              const [v] = await this.version([node]);
+              if (v?.value) return { bootId, version: v.value.version?.tag ?? "" };
+              last = v?.error?.message ?? "version unknown";
+            } else last = `stage ${spec?.stage ?? "unknown"}`;
+          }
+        } catch (e) {
+          last = toError(e).message;
         }
-      } catch (e) {
-        last = toError(e).message;
+        if (Date.now() >= deadline) throw new Error(`timed out waiting for the node to reboot and become ready (last: ${last})`);
+        await (woken ? Promise.race([sleep(opts.pollMs ?? 500), woken]) : sleep(opts.pollMs ?? 500));
       }
-      if (Date.now() >= deadline) throw new Error(`timed out waiting for the node to reboot and become ready (last: ${last})`);
-      await sleep(opts.pollMs ?? 500);
+    } finally {
+      statusEvents.abort();
     }
+  }
+
+  /** Calls `onEvent` for each MachineStatus event of `node` until `signal` aborts; a failing stream just ends. */
+  private onMachineStatusEvents(node: string, signal: AbortSignal, onEvent: () => void): void {
+    void (async () => {
+      try {
+        for await (const e of this.events(node, { signal })) if (e.type === "machine.MachineStatusEvent") onEvent();
+      } catch {
+        // events unavailable: the caller keeps polling
+      }
+    })();
   }
 
   /**
@@ -491,12 +517,19 @@ function decodeEvent(any: Any): Record<string, unknown> | undefined {
 
 function resourceView(r: Resource | undefined): ResourceView {
   const md = r?.metadata;
+  const yamlSpec = r?.spec?.yamlSpec ?? "";
+  // Parsed when read: observing a node fetches both machine configs (~10 KiB of YAML each) and mostly only compares them.
+  let parsed: { spec: unknown } | undefined;
   return {
     namespace: md?.namespace ?? "",
     type: md?.type ?? "",
     id: md?.id ?? "",
     version: md?.version ?? "",
-    spec: r?.spec?.yamlSpec ? parseYaml(r.spec.yamlSpec) : undefined,
+    yamlSpec,
+    get spec() {
+      parsed ??= { spec: yamlSpec ? parseYaml(yamlSpec) : undefined };
+      return parsed.spec;
+    },
   };
 }
 

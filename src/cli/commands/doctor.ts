@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { addNodeOptions } from "../../talosapi/cli-options.js";
 import type { CommandDefiner } from "./index.js";
 
@@ -8,12 +9,11 @@ export const defineDoctor: CommandDefiner = (program, ctx) => {
     .option("-c, --config <file>", "talconfig.yaml the cluster should match (default ./talconfig.yaml when present)")
     .option("--secrets <file>", "secrets bundle to check against the cluster's OS CA (default talsecret.sops.yaml beside talconfig.yaml)");
   addNodeOptions(cmd).action(async (opts: { config?: string; secrets?: string; nodes?: string[]; json?: boolean; output?: "table" | "json" | "yaml"; talosconfig?: string; context?: string; endpoints?: string[] }) => {
-    const [{ cli }, doctor, support, { createSopsDecryptor }, { resolve }] = await Promise.all([
+    const [{ cli }, doctor, support, { createSopsDecryptor }] = await Promise.all([
       import("../../talosapi/index.js"),
       import("../../doctor/index.js"),
       import("../../doctor/cli-support.js"),
       import("../../sops/index.js"),
-      import("node:path"),
     ]);
     const { target, talconfig } = await support.resolveTarget(ctx, opts);
     const talosconfigPath = cli.resolveTalosconfigPath(ctx, opts.talosconfig);

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
-import { existsSync, openSync } from "node:fs";
+import { existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { isIP } from "node:net";
 import { resolve, join } from "node:path";
 import type { Command } from "commander";
@@ -120,7 +121,6 @@ function printStatus(ctx: CliContext, nodes: readonly NodeStatus[], json: boolea
 
 /** Re-runs this CLI as a detached child (same node flags, e.g. tsx) and waits for its "ready" line in the log. */
 async function detach(ctx: CliContext, dir: string): Promise<void> {
-  const { mkdirSync, readFileSync } = await import("node:fs");
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const logPath = join(dir, "sim.log");
   const log = openSync(logPath, "w", 0o600);
@@ -175,7 +175,6 @@ async function fleetSpecFromTalconfigFile(ctx: CliContext, o: { config: string; 
 
 /** The OS (Talos API) CA of the cluster from its secrets bundle; decrypted in memory, never written. */
 async function clusterOsCA(ctx: CliContext, dir: string, secretFile: string | undefined, decryptor: SopsDecryptor): Promise<{ crt: string; key: string }> {
-  const { readFile } = await import("node:fs/promises");
   const candidates = secretFile ? [resolve(ctx.cwd, secretFile)] : SECRET_FILES.map((f) => join(dir, f));
   const path = candidates.find((p) => existsSync(p));
   if (!path) {

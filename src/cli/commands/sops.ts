@@ -1,4 +1,7 @@
-import { resolve } from "node:path";
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, join, resolve } from "node:path";
 import type { CommandDefiner } from "./index.js";
 
 interface InPlace {
@@ -13,7 +16,6 @@ export const defineSops: CommandDefiner = (program, ctx) => {
     .description("encrypt a YAML, JSON or dotenv file with the matching .sops.yaml creation rule")
     .option("-i, --in-place", "replace the file instead of printing the result")
     .action(async (file: string, opts: InPlace) => {
-      const { readFile } = await import("node:fs/promises");
       const sops = await import("../../sops/index.js");
       const { writeFileAtomic } = await import("../../util/atomic-write.js");
       const path = resolve(ctx.cwd, file);
@@ -28,7 +30,6 @@ export const defineSops: CommandDefiner = (program, ctx) => {
     .description("decrypt a sops file (identities from SOPS_AGE_KEY, SOPS_AGE_KEY_FILE or ~/.config/sops/age/keys.txt)")
     .option("-i, --in-place", "replace the file with its plaintext")
     .action(async (file: string, opts: InPlace) => {
-      const { readFile } = await import("node:fs/promises");
       const sops = await import("../../sops/index.js");
       const { writeFileAtomic } = await import("../../util/atomic-write.js");
       const path = resolve(ctx.cwd, file);
@@ -42,10 +43,6 @@ export const defineSops: CommandDefiner = (program, ctx) => {
     .command("edit <file>")
     .description("decrypt into a private temp folder, run $EDITOR, re-encrypt with the same data key")
     .action(async (file: string) => {
-      const { readFile, mkdtemp, writeFile, rm } = await import("node:fs/promises");
-      const { tmpdir } = await import("node:os");
-      const { join, basename } = await import("node:path");
-      const { spawn } = await import("node:child_process");
       const { TalformError } = await import("../../diagnostics/index.js");
       const sops = await import("../../sops/index.js");
       const { writeFileAtomic } = await import("../../util/atomic-write.js");

@@ -1,7 +1,7 @@
 import { TalformError } from "../../diagnostics/index.js";
 import { canonicalize } from "../schema/canonical.js";
 import { documentShape, shapeVariantFor } from "../schema/shape.js";
-import { isYamlMap, type YamlMap } from "../yaml/node.js";
+import { cloneNode, isYamlMap, type YamlMap } from "../yaml/node.js";
 import { parseYamlDocuments } from "../yaml/parse.js";
 import { applyJsonPatch, toJsonPatch, type JsonPatchOperation } from "./json6902.js";
 import { applyStrategicPatch, documentKind, type PatchOptions } from "./strategic.js";
@@ -16,6 +16,22 @@ export type ConfigPatch = { readonly type: "strategic"; readonly documents: read
  * a list (YAML or JSON) is an RFC 6902 JSON patch, and an empty file is an empty JSON patch.
  */
 export function parseConfigPatch(text: string, source = "patch"): ConfigPatch {
+  const cached = parsedStrategicPatches.get(text);
+  if (cached) return { type: "strategic", documents: cached.map((d) => cloneNode(d)) };
+  const patch = parseConfigPatchText(text, source);
+  if (patch.type === "strategic") {
+    if (parsedStrategicPatches.size >= PARSED_PATCHES_MAX) parsedStrategicPatches.clear();
+    parsedStrategicPatches.set(text, patch.documents.map((d) => cloneNode(d)));
+  }
+  return patch;
+}
+
+// genconfig applies the same group and global patches to every node: each text is parsed once and every use gets
+// its own copy (patching may share nodes of the patch with the result, which later steps may change).
+const parsedStrategicPatches = new Map<string, readonly YamlMap[]>();
+const PARSED_PATCHES_MAX = 64;
+
+function parseConfigPatchText(text: string, source: string): ConfigPatch {
   const { documents, errors } = parseYamlDocuments(text);
   if (errors.length > 0) throw new TalformError(`${source}: ${errors[0]}`, { code: "config-patch" });
   if (documents.length === 0) return { type: "json6902", operations: [] };

@@ -40,6 +40,19 @@ export function shapeVariantFor(contract: TalosContract | undefined): ShapeVaria
 
 const NEWEST: ShapeVariant = { clusterControlPlaneOmitEmpty: true };
 const caches = new Map<string, Map<string, Shape>>();
+// shapeOf runs for every field the patcher and decoder visit: the variant object is mapped to its cache once, so the
+// hot path is two map lookups (shapeVariantFor makes a new object per call, hence the key by value behind it).
+const cacheByVariant = new WeakMap<ShapeVariant, Map<string, Shape>>();
+
+function cacheFor(variant: ShapeVariant): Map<string, Shape> {
+  let cache = cacheByVariant.get(variant);
+  if (cache) return cache;
+  const key = JSON.stringify(variant);
+  cache = caches.get(key);
+  if (!cache) caches.set(key, (cache = new Map()));
+  cacheByVariant.set(variant, cache);
+  return cache;
+}
 
 const SCALARS: Record<string, "string" | "bool" | "int" | "float"> = {
   string: "string",
@@ -59,9 +72,7 @@ const SCALARS: Record<string, "string" | "bool" | "int" | "float"> = {
 };
 
 export function shapeOf(goType: string, variant: ShapeVariant = NEWEST): Shape {
-  const key = JSON.stringify(variant);
-  let cache = caches.get(key);
-  if (!cache) caches.set(key, (cache = new Map()));
+  const cache = cacheFor(variant);
   const hit = cache.get(goType);
   if (hit) return hit;
   const shape = resolve(goType, variant);
@@ -95,7 +106,9 @@ function resolve(t: string, v: ShapeVariant): Shape {
     }
     let omitempty = flags.includes("o");
     if (t === "v1alpha1.ClusterConfig" && name === "controlPlane") omitempty = v.clusterControlPlaneOmitEmpty;
-    fields.push({ name, shape: () => shapeOf(type, v), omitempty, replace: flags.includes("r") });
+    // Resolved on first use (types refer to each other recursively), then kept.
+    let resolved: Shape | undefined;
+    fields.push({ name, shape: () => (resolved ??= shapeOf(type, v)), omitempty, replace: flags.includes("r") });
   }
   return { k: "struct", type: t, fields };
 }

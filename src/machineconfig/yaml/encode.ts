@@ -105,6 +105,17 @@ function writeSequence(out: string[], items: readonly YamlNode[], column: number
 }
 
 /**
+ * Does `text` (from `encodeDocuments`) contain a literal block with an indentation indicator (` |4`)? go-yaml writes
+ * the indicator relative to the wrong column inside sequences (`- |4` with the content 2 columns in), text its own
+ * reader rejects, and so does talform's; this emitter copies that. Every other encoding parses back to the documents
+ * it was given (roundtrip.property.test.ts), so a caller that checked the documents only needs to parse the text
+ * when this is true. May be true for a plain scalar ending in ` |4` too (a needless parse, never a missed one).
+ */
+export function hasIndentationIndicator(text: string): boolean {
+  return / \|[1-9][-+]?$/m.test(text);
+}
+
+/**
  * `|` keeps exactly one trailing newline, `|-` none, `|+` several (YAML chomping indicators). Text starting with a
  * space needs an indentation indicator; like libyaml, go-yaml always writes its best indent (4) there.
  */
@@ -191,7 +202,24 @@ const YAML11_AMBIGUOUS: readonly RegExp[] = [
   /^<<$/,
 ];
 
+// A config repeats its keys and many values, and genconfig encodes one config per node: the go-yaml quoting
+// decision (a dozen regular expressions per string) is kept for short strings.
+const formattedStrings = new Map<string, string>();
+const FORMATTED_MAX = 20_000;
+const FORMATTED_MAX_LENGTH = 256;
+
 export function formatScalar(v: YamlScalar): string {
+  if (typeof v !== "string" || v.length > FORMATTED_MAX_LENGTH) return formatScalarUncached(v);
+  let out = formattedStrings.get(v);
+  if (out === undefined) {
+    out = formatScalarUncached(v);
+    if (formattedStrings.size >= FORMATTED_MAX) formattedStrings.clear();
+    formattedStrings.set(v, out);
+  }
+  return out;
+}
+
+function formatScalarUncached(v: YamlScalar): string {
   if (v instanceof RawScalar) return v.text;
   if (v === null) return "null";
   if (typeof v === "boolean") return v ? "true" : "false";
