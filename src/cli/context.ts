@@ -18,5 +18,10 @@ export interface CliContext extends CliIO {
 }
 
 export function processIO(): CliIO {
+  // `talform … | head` closes stdout early: that ends the output, it is not a crash (Unix tools exit quietly).
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE") throw e;
+    process.exit(process.exitCode ?? 0);
+  });
   return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd() };
 }

@@ -115,7 +115,11 @@ describe("talform genurl with a talconfig", () => {
 });
 
 describe("talform genurl without a talconfig (flags, as talhelper)", () => {
-  const flagsRun = (...argv: string[]) => runCliCaptured(argv, { cwd: tmpdir(), env: {} });
+  // An empty folder of its own: "-c none.yaml" must name a file that does not exist.
+  let empty = "";
+  before(async () => void (empty = await mkdtemp(join(tmpdir(), "talform-genurl-flags-"))));
+  after(async () => rm(empty, { recursive: true, force: true }));
+  const flagsRun = (...argv: string[]) => runCliCaptured(argv, { cwd: empty, env: {} });
 
   it("installer from -e/-k/-m/--secure-boot/--talos-version", async () => {
     const r = await flagsRun("genurl", "installer", "-c", "none.yaml", "-k", "net.ifnames=0", "-m", "aws", "--secure-boot", "--talos-version", "v1.11.2");
