@@ -16,12 +16,9 @@ import { runValidate } from "../src/talconfig/index.js";
 import { createSopsDecryptor } from "../src/sops/index.js";
 import { runCliCaptured } from "../src/cli/test-support.js";
 import { generateIdentity, identityToRecipient } from "age-encryption";
-import { referencePath, repoRoot, runOracleJson } from "./support/oracles.js";
+import { referencePath, repoRoot } from "./support/oracles.js";
+import { assertTalosStrictlyValid } from "./support/strict-validation.js";
 import { MATRIX_NODES as NODE_TYPES, MATRIX_VERSIONS as VERSIONS } from "./support/genconfig-matrix.js";
-
-interface ValidateReport {
-  files: { file: string; ok: boolean; errors: string[]; warnings: string[] }[];
-}
 
 const bundleText = encodeTestBundle(await makeTestBundle());
 
@@ -41,12 +38,7 @@ const ALLOWED_WARNINGS = new Set([".machine.files is deprecated; use dedicated c
  */
 async function validateAll(files: readonly string[], talosVersion: string): Promise<void> {
   const contract = contractFor(talosVersion)!;
-  const { report } = await runOracleJson<ValidateReport>(["validate", "--mode", "metal", "--strict", ...files]);
-  assert.equal(report.files.length, files.length);
-  for (const f of report.files) {
-    const errors = f.errors.filter((e) => !(e.startsWith("warning: ") && ALLOWED_WARNINGS.has(e.slice("warning: ".length))));
-    assert.deepEqual({ errors, warnings: f.warnings }, { errors: [], warnings: [] }, f.file);
-  }
+  await assertTalosStrictlyValid(files, ALLOWED_WARNINGS);
   for (const f of files) {
     const text = await readFile(f, "utf8");
     assert.deepEqual(decodeMachineConfig(text, contract, f).errors.map((e) => e.message), [], f);

@@ -15,13 +15,10 @@ import { runGenconfig } from "../src/genconfig/index.js";
 import { contractFor } from "../src/contract/index.js";
 import { applyStrategicPatch, encodeDocuments, parseYamlDocuments, type YamlMap } from "../src/machineconfig/index.js";
 import { createSopsDecryptor } from "../src/sops/index.js";
-import { referencePath, runOracle, runOracleJson } from "./support/oracles.js";
+import { referencePath, runOracle } from "./support/oracles.js";
 import { MATRIX_NODES_TALHELPER, MATRIX_VERSIONS } from "./support/genconfig-matrix.js";
+import { assertTalosStrictlyValid } from "./support/strict-validation.js";
 import { encodeTestBundle, makeTestBundle } from "../src/machineconfig/test-support.js";
-
-interface ValidateReport {
-  files: { file: string; ok: boolean; errors: string[]; warnings: string[] }[];
-}
 
 async function makeWritable(dir: string): Promise<void> {
   await chmod(dir, 0o700);
@@ -106,17 +103,13 @@ for (const [talos, k8s] of VERSIONS) {
  * machine.files deprecation — the same findings Talos gives talhelper's own output (oracle-talhelper.test.ts).
  */
 const EXAMPLE_INPUT_FINDINGS = new Set([
-  "warning: miimon was not specified for 802.3ad bond",
-  "warning: updelay was not specified for 802.3ad bond",
-  "warning: downdelay was not specified for 802.3ad bond",
-  "warning: .machine.files is deprecated; use dedicated configuration documents instead",
+  "miimon was not specified for 802.3ad bond",
+  "updelay was not specified for 802.3ad bond",
+  "downdelay was not specified for 802.3ad bond",
+  ".machine.files is deprecated; use dedicated configuration documents instead",
 ]);
 
-async function assertStrictlyValid(files: readonly string[]): Promise<void> {
-  const { report } = await runOracleJson<ValidateReport>(["validate", "--mode", "metal", "--strict", ...files]);
-  assert.equal(report.files.length, files.length);
-  for (const f of report.files) assert.deepEqual(f.errors.filter((e) => !EXAMPLE_INPUT_FINDINGS.has(e)), [], f.file);
-}
+const assertStrictlyValid = (files: readonly string[]) => assertTalosStrictlyValid(files, EXAMPLE_INPUT_FINDINGS);
 
 test("talhelper example, Talos v1.14.1: its legacy kubelet/nodeLabels patches are refused with the fix named; migrated, its configs pass Talos's strict validation (metal)", async () => {
   // No talhelper comparison on 1.14: talhelper v3.1.16 pins machinery v1.14.0-alpha.2, which predates most 1.14
