@@ -12,7 +12,8 @@ import { after, describe, it } from "node:test";
 import { isMap, parse, parseDocument } from "yaml";
 import { runCliCaptured } from "../src/cli/test-support.js";
 import { oraclePath, referencePath } from "./support/oracles.js";
-import { canonicalSchematicYaml, generateCommands, outputFilename, officialExtensions, genurlForNodes, genurlFromFlags, imageUrl, installerImageUrl, parseSchematic, schematicFromYamlNode, schematicId, type FactoryNodeInput, type GencommandKind, type GencommandNode, type GenurlNode, type MachineSpec } from "../src/factory/index.js";
+import { outputFilename } from "../src/talconfig/index.js";
+import { canonicalSchematicYaml, generateCommands, officialExtensions, genurlForNodes, genurlFromFlags, imageUrl, installerImageUrl, parseSchematic, schematicFromYamlNode, schematicId, type FactoryNodeInput, type GencommandKind, type GencommandNode, type GenurlNode, type MachineSpec } from "../src/factory/index.js";
 
 // The reference folder and the talhelper oracle are required: a missing one fails the suite, never skips it.
 const ref = (...parts: string[]): string => referencePath(...parts);

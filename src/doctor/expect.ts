@@ -1,6 +1,5 @@
 import { installerImageUrl, schematicFromValue } from "../factory/index.js";
-import { outputFileName } from "../genconfig/index.js";
-import type { LoadedTalconfig, ResolvedNode } from "../talconfig/index.js";
+import { outputFilename, type LoadedTalconfig, type ResolvedNode } from "../talconfig/index.js";
 import type { ExpectedNode } from "./types.js";
 
 /** talhelper's default output name for a node's rendered config (`<clusterName>-<hostname>.yaml`). */
@@ -11,7 +10,7 @@ export function configFileName(clusterName: string, hostname: string): string {
 /** genconfig's name for the node's file (its `filenameTmpl`); talhelper's default when the template cannot render. */
 function fileName(n: ResolvedNode, clusterName: string): string {
   try {
-    return outputFileName(n, clusterName);
+    return outputFilename(n.filenameTmpl, { ...n, clusterName });
   } catch {
     return configFileName(clusterName, n.hostname);
   }

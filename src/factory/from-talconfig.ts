@@ -1,10 +1,9 @@
 import { isMap, parseDocument, type Document } from "yaml";
 import { TalformError, type Diagnostic } from "../diagnostics/index.js";
 import type { LoadedTalconfig, ResolvedNode } from "../talconfig/index.js";
-import { substituteFileText } from "../talconfig/index.js";
+import { outputFilename, substituteFileText } from "../talconfig/index.js";
 import type { GencommandInput, GencommandNode } from "./gencommand.js";
 import type { GenurlNode } from "./genurl.js";
-import { executeGoTemplate, TemplateError } from "./go-template.js";
 import { schematicFromYamlNode, type Schematic } from "./schematic.js";
 import type { ImageFactorySettings, MachineSpec } from "./urls.js";
 import { schematicDiagnostics } from "./validate.js";
@@ -33,26 +32,6 @@ export interface TalconfigFactoryView {
   readonly kubernetesVersion: string;
   readonly settings: ImageFactorySettings;
   readonly nodes: readonly TalconfigFactoryNode[];
-}
-
-/** talhelper's default `filenameTmpl` (`pkg/config/defaults.go`). */
-export const DEFAULT_FILENAME_TMPL = "{{ .ClusterName }}-{{ .Hostname }}.yaml";
-
-/**
- * talhelper `GetOutputFileName`: a Go template over `ClusterName`, `Hostname`, `IPAddress` (as written) and `Role`
- * (`controlplane` | `worker`).
- */
-export function outputFilename(tmpl: string | undefined, data: { clusterName: string; hostname: string; ipAddress: string; controlPlane: boolean }): string {
-  const template = tmpl || DEFAULT_FILENAME_TMPL;
-  try {
-    return executeGoTemplate(template, { ClusterName: data.clusterName, Hostname: data.hostname, IPAddress: data.ipAddress, Role: data.controlPlane ? "controlplane" : "worker" });
-  } catch (e) {
-    if (!(e instanceof TemplateError)) throw e;
-    throw new TalformError(`filenameTmpl of ${data.hostname || "a node"}: ${e.message}`, {
-      code: "filename-template",
-      hint: "use the fields {{.ClusterName}}, {{.Hostname}}, {{.IPAddress}} and {{.Role}}",
-    });
-  }
 }
 
 /**
@@ -118,7 +97,7 @@ export function factoryViewFromTalconfig(loaded: LoadedTalconfig, text: string):
       ipAddress: n.ipAddress,
       controlPlane: n.controlPlane,
       talosVersion: n.talosVersion,
-      filename: outputFilename(n.filenameTmpl, { clusterName: config.clusterName, hostname: n.hostname, ipAddress: n.ipAddress, controlPlane: n.controlPlane }),
+      filename: outputFilename(n.filenameTmpl, { ...n, clusterName: config.clusterName }),
       ...(schematicPath ? { schematic: decodeSchematic(doc, schematicPath, loaded), schematicPath: formatDocPath(schematicPath) } : {}),
       ...(imageSchematicPath ? { imageSchematic: decodeSchematic(doc, imageSchematicPath, loaded), imageSchematicPath: formatDocPath(imageSchematicPath) } : {}),
       ...(n.talosImageURL ? { talosImageURL: n.talosImageURL } : {}),

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { TalformError } from "../diagnostics/index.js";
-import { executeGoTemplate, TemplateError } from "./go-template.js";
 import { EMPTY_SCHEMATIC_ID, parseSchematic, schematicId } from "./schematic.js";
 import { bootAssetUrl, imageUrl, installerImageUrl, pxeScriptUrl, type FactoryNodeInput } from "./urls.js";
 
@@ -79,27 +78,3 @@ describe("factory asset URLs", () => {
   it("rejects other architectures", () => assert.throws(() => bootAssetUrl({ ...req, arch: "riscv64" as "amd64" }, { kind: "iso" }), TalformError));
 });
 
-describe("executeGoTemplate", () => {
-  const data = { A: "x", B: true, C: false, E: "", V: "1.2" };
-  const cases: [string, string][] = [
-    ["{{.A}}-{{.B}}", "x-true"],
-    ["{{if .B}}y{{end}}{{if .C}}n{{end}}", "y"],
-    ["{{if .C}}1{{else if .E}}2{{else}}3{{end}}", "3"],
-    ["{{if and .B .A}}{{.A}}{{else}}no{{end}}", "x"],
-    ["{{ or .E .A }}|{{ and .B .E }}|{{ not .E }}", "x||true"],
-    ["a {{- .A -}} b", "axb"],
-    ['{{ .V | printf "v%s" }}', "" /* placeholder replaced below */],
-    ['{{ print "v" .V }} {{ trimPrefix "1." .V }} {{ replace "." "-" .V }} {{ upper .A }} {{ default "d" .E }}', "v1.2 2 1-2 X d"],
-    ['{{ hasPrefix "v" .V }} {{ .A | upper }} {{ eq .A "x" }} {{/* comment */}}', "false X true "],
-  ];
-  for (const [tmpl, want] of cases) {
-    if (tmpl.includes("printf")) {
-      it("unsupported functions are errors", () => assert.throws(() => executeGoTemplate(tmpl, data), (e: unknown) => e instanceof TemplateError && /"printf" not defined/.test(e.message)));
-      continue;
-    }
-    it(tmpl, () => assert.equal(executeGoTemplate(tmpl, data), want));
-  }
-  for (const bad of ["{{if .B}}x", "{{end}}", "{{range .A}}{{end}}", "{{ .A", "{{ .Missing }}"]) {
-    it(`error: ${bad}`, () => assert.throws(() => executeGoTemplate(bad, data), TemplateError));
-  }
-});

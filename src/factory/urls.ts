@@ -1,5 +1,7 @@
 import { TalformError } from "../diagnostics/index.js";
-import { executeGoTemplate, TemplateError, type TemplateData } from "./go-template.js";
+import { executeGoTemplate, GoTemplateError } from "../util/go-template.js";
+
+type TemplateData = Readonly<Record<string, string | boolean>>;
 import { schematicId, type Schematic } from "./schematic.js";
 
 /** talconfig `imageFactory` (talhelper `config.ImageFactory`). Note the YAML key `ISOURLTmpl` for the image template. */
@@ -91,7 +93,7 @@ function render(template: string, data: TemplateData, what: string, node: string
   try {
     return executeGoTemplate(template, data);
   } catch (e) {
-    if (e instanceof TemplateError) {
+    if (e instanceof GoTemplateError) {
       throw new TalformError(`imageFactory.${what}: ${e.message}`, {
         code: "factory-template",
         hint: "use {{.Field}}, {{if}}/{{else}}/{{end}} and the functions listed; see docs/factory.md",

@@ -5,12 +5,9 @@ import { installerImageUrl, type FactoryNodeInput } from "../factory/index.js";
 import { decodeMachineConfig, decodeMachineDocuments, generateTalosconfig, hasIndentationIndicator, parseTalosconfig, validateMachineConfig, type Talosconfig } from "../machineconfig/index.js";
 import type { PkiEnv } from "../pki/index.js";
 import type { SecretsBundle } from "../secrets/bundle.js";
-import type { LoadedTalconfig, ResolvedNode } from "../talconfig/index.js";
-import { executeTemplate, recordField } from "./go-template.js";
+import { outputFilename, type LoadedTalconfig, type ResolvedNode } from "../talconfig/index.js";
 import { attributeToPatches } from "./patch-attribution.js";
 import { renderNode, type TalosMode } from "./render-node.js";
-
-export const DEFAULT_FILENAME_TMPL = "{{ .ClusterName }}-{{ .Hostname }}.yaml";
 
 export interface GenerateClusterInput {
   readonly loaded: LoadedTalconfig;
@@ -40,17 +37,6 @@ export interface GeneratedCluster {
   readonly talosconfig: GeneratedFile & { readonly certificateIssued: boolean };
   /** Warnings of the validation of the rendered configs. */
   readonly warnings: readonly Diagnostic[];
-}
-
-/** `filenameTmpl` (talhelper data: ClusterName, Hostname, IPAddress, Role). */
-export function outputFileName(node: ResolvedNode, clusterName: string): string {
-  const tmpl = node.filenameTmpl ?? DEFAULT_FILENAME_TMPL;
-  const data = { ClusterName: clusterName, Hostname: node.hostname, IPAddress: node.ipAddress, Role: node.role };
-  const name = executeTemplate(tmpl, data, recordField, `nodes[${node.index}].filenameTmpl`);
-  if (name === "" || name.includes("/") || name.includes("\\") || name === "." || name === ".." || name === "talosconfig" || name === ".gitignore") {
-    throw new TalformError(`node ${node.hostname}: filenameTmpl renders "${name}", which is not a file name in the output folder`, { code: "filename-template", hint: "render a plain file name like {{ .ClusterName }}-{{ .Hostname }}.yaml" });
-  }
-  return name;
 }
 
 /** talhelper's default installer: `talosImageURL:<version>`, else the Image Factory URL of the node's schematic (offline ID). */
@@ -91,7 +77,7 @@ export async function generateCluster(input: GenerateClusterInput): Promise<Gene
     try {
       const contract = contractFor(node.talosVersion);
       if (!contract) throw new TalformError(`Talos ${node.talosVersion} is not supported`, { code: "talos-version", hint: "use Talos v1.10 – v1.14" });
-      const name = outputFileName(node, config.clusterName);
+      const name = outputFilename(node.filenameTmpl, { ...node, clusterName: config.clusterName });
       const other = names.get(name);
       if (other) throw new TalformError(`output file ${name} is also the file of node ${other}`, { code: "filename-template", hint: "make filenameTmpl include {{ .Hostname }}" });
       names.set(name, node.hostname);

@@ -1,5 +1,5 @@
 import { documentShape, isYamlMap, type Shape, type YamlNode } from "../machineconfig/index.js";
-import { TemplateFieldError, type FieldResolver } from "./go-template.js";
+import { GoTemplateError, type FieldResolver } from "../util/go-template.js";
 
 /**
  * Go-field-name access to a v1alpha1 document for talhelper templates, whose data is Talos's `*v1alpha1.Config`
@@ -58,11 +58,11 @@ function matchField(fields: readonly { name: string }[], goName: string): string
 
 export const configField: FieldResolver = (value, name) => {
   if (value instanceof Map) return value.get(name);
-  if (!isCursor(value)) throw new TemplateFieldError(`can't evaluate field ${name} in type ${typeof value}`);
+  if (!isCursor(value)) throw new GoTemplateError(`can't evaluate field ${name} in type ${typeof value}`);
   const s = deref(value.shape);
-  if (s.k !== "struct") throw new TemplateFieldError(`can't evaluate field ${name}: not a struct`);
+  if (s.k !== "struct") throw new GoTemplateError(`can't evaluate field ${name}: not a struct`);
   const yamlName = matchField(s.fields, name);
-  if (!yamlName) throw new TemplateFieldError(`can't evaluate field ${name} in type ${s.type}`);
+  if (!yamlName) throw new GoTemplateError(`can't evaluate field ${name} in type ${s.type}`);
   const field = s.fields.find((f) => f.name === yamlName)!;
   const node = isYamlMap(value.node) ? value.node.get(yamlName) : undefined;
   return wrap(node, field.shape());

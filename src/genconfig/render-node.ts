@@ -22,7 +22,8 @@ import {
 import type { SecretsBundle } from "../secrets/bundle.js";
 import { substituteFileText, type PatchRef, type ResolvedNode, type Talconfig } from "../talconfig/index.js";
 import { configField, configTemplateData } from "./config-fields.js";
-import { executeTemplate, isTemplated } from "./go-template.js";
+import { isTemplated } from "../util/go-template.js";
+import { executeTemplate } from "./template.js";
 import { data, nodeDocuments } from "./multidocs.js";
 import { presetPatches } from "./presets.js";
 

@@ -5,10 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeTestBundle as encodeSecretsBundle, makeTestBundle } from "../machineconfig/test-support.js";
 import { runCliCaptured } from "../cli/test-support.js";
-import { loadTalconfig } from "../talconfig/index.js";
+import { loadTalconfig, outputFilename } from "../talconfig/index.js";
 import { clusterconfigStaleness, runGenconfig } from "./run.js";
 import { documentDiffs, gitignoreText, lineDiff, redact } from "./output.js";
-import { outputFileName } from "./cluster.js";
 import { parseYamlDocuments, type YamlMap } from "../machineconfig/index.js";
 import { formatDiagnostic, type Diagnostic } from "../diagnostics/index.js";
 
@@ -135,11 +134,11 @@ test("filenameTmpl: talhelper's data, errors for unknown fields and path separat
   const dir = await project();
   const loaded = await loadTalconfig({ path: join(dir, "talconfig.yaml"), env: {} });
   const node = loaded.nodes[0]!;
-  assert.equal(outputFileName(node, "lab"), "lab-cp1.yaml");
-  assert.equal(outputFileName({ ...node, filenameTmpl: "{{.Hostname}}-{{.Role}}.yaml" }, "lab"), "cp1-controlplane.yaml");
-  assert.equal(outputFileName({ ...node, filenameTmpl: "{{ .IPAddress }}.yaml" }, "lab"), "10.0.0.11.yaml");
-  assert.throws(() => outputFileName({ ...node, filenameTmpl: "{{.Invalid}}.yaml" }, "lab"), /can't evaluate field Invalid/);
-  assert.throws(() => outputFileName({ ...node, filenameTmpl: "../{{.Hostname}}.yaml" }, "lab"), /not a file name/);
+  assert.equal(outputFilename(node.filenameTmpl, { ...node, clusterName: "lab" }), "lab-cp1.yaml");
+  assert.equal(outputFilename("{{.Hostname}}-{{.Role}}.yaml", { ...node, clusterName: "lab" }), "cp1-controlplane.yaml");
+  assert.equal(outputFilename("{{ .IPAddress }}.yaml", { ...node, clusterName: "lab" }), "10.0.0.11.yaml");
+  assert.throws(() => outputFilename("{{.Invalid}}.yaml", { ...node, clusterName: "lab" }), /can't evaluate field Invalid/);
+  assert.throws(() => outputFilename("../{{.Hostname}}.yaml", { ...node, clusterName: "lab" }), /not a file name/);
 });
 
 test("talform genconfig CLI: writes files; --dry-run; bad mode is a usage error", async () => {

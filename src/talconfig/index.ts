@@ -21,6 +21,7 @@ export { mergeGroupIntoNode, type MergeOrigin, type MergedNodeConfigs } from "./
 export { substituteEnv, type SubstitutionProblem, type SubstitutionResult } from "./envsubst.js";
 export { parseEnvFile } from "./env-files.js";
 export { formatPath } from "./yaml-source.js";
+export { outputFilename, DEFAULT_FILENAME_TMPL, type OutputFilenameData } from "./output-filename.js";
 export {
   validateTalconfig,
   POLICY_RULES,
