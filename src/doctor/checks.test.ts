@@ -3,7 +3,6 @@ import { test } from "node:test";
 import { stringify } from "yaml";
 import { makeClientCert, makeOsCA } from "../sim/testing.js";
 import { configDifferences, diagnose, serviceFailing, type CheckContext } from "./checks/index.js";
-import { parseDuration } from "./cli-support.js";
 import { configFromYamlSpec, crashRestarts } from "./collect.js";
 import { machineConfigFacts } from "./config-facts.js";
 import { clientHealthChecks, formatHealth } from "./health.js";
@@ -198,14 +197,6 @@ test("client-side health checks over an observation", () => {
   );
 });
 
-test("parseDuration takes Go durations", () => {
-  assert.equal(parseDuration("0"), 0);
-  assert.equal(parseDuration("90s"), 90_000);
-  assert.equal(parseDuration("1m30s"), 90_000);
-  assert.equal(parseDuration("500ms"), 500);
-  assert.equal(parseDuration("2h"), 7_200_000);
-  for (const bad of ["", "10", "5 m", "1x"]) assert.throws(() => parseDuration(bad), /invalid duration/, bad);
-});
 
 test("the text report shows symptom, evidence and fix per finding", () => {
   const f = diagnose(ctx([node({ timeSynced: false })]));
