@@ -14,7 +14,7 @@ import { referencePath } from "./support/oracles.js";
 const stability = (...parts: string[]): string => readFileSync(referencePath("talos-golden", "stability", ...parts), "utf8");
 
 const bundle = parseSecretsBundle(stability("secrets.yaml"), "stability/secrets.yaml");
-const MINORS = [10, 11, 12, 13, 14];
+const MINORS = [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
 const TYPES: MachineType[] = ["controlplane", "worker"];
 
 for (const minor of MINORS) {

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { compareTalosVersions, contractFor, parseTalosVersion, SUPPORTED_TALOS_MINORS } from "./index.js";
+import { compareTalosVersions, contractFor, parseTalosVersion, SUPPORTED_TALOS_MINORS, SUPPORTED_TALOS_RANGE } from "./index.js";
 
 test("parseTalosVersion accepts v-prefixed and bare versions, with pre-release", () => {
   const table: [string, ReturnType<typeof parseTalosVersion>][] = [
@@ -20,62 +20,70 @@ test("compareTalosVersions orders pre-releases before releases", () => {
   assert.equal(compareTalosVersions(v("v1.12.3"), v("1.12.3")), 0);
 });
 
-test("contract predicates flip at the documented minors", () => {
-  const table: [string, (c: NonNullable<ReturnType<typeof contractFor>>) => boolean, string[]][] = [
-    ["multidocNetworkConfigSupported", (c) => c.multidocNetworkConfigSupported(), ["v1.12", "v1.13", "v1.14"]],
-    ["multidocKubernetesConfigSupported", (c) => c.multidocKubernetesConfigSupported(), ["v1.14"]],
-    ["lifecycleUpgradeApi", (c) => c.lifecycleUpgradeApi(), ["v1.13", "v1.14"]],
-    ["nvidiaGpuViaCdi", (c) => c.nvidiaGpuViaCdi(), ["v1.13", "v1.14"]],
-    ["explicitRebootForConfigChanges", (c) => c.explicitRebootForConfigChanges(), ["v1.14"]],
-    ["addExcludeFromExternalLoadBalancer", (c) => c.addExcludeFromExternalLoadBalancer(), SUPPORTED_TALOS_MINORS as string[]],
-  ];
+type Predicate = (c: NonNullable<ReturnType<typeof contractFor>>) => boolean;
+const minorNumber = (m: string): number => Number(m.split(".")[1]);
+/** The supported minors from `first` on (inclusive), or up to `last` (inclusive). */
+const from = (first: string): string[] => SUPPORTED_TALOS_MINORS.filter((m) => minorNumber(m) >= minorNumber(first));
+const upTo = (last: string): string[] => SUPPORTED_TALOS_MINORS.filter((m) => minorNumber(m) <= minorNumber(last));
+
+function assertFlips(table: readonly (readonly [string, Predicate, readonly string[]])[]): void {
   for (const [name, pred, trueFor] of table) {
     for (const minor of SUPPORTED_TALOS_MINORS) {
       assert.equal(pred(contractFor(minor)!), trueFor.includes(minor), `${name} @ ${minor}`);
     }
   }
+}
+
+test("the supported minors are 1.3–1.15, in order", () => {
+  assert.deepEqual(SUPPORTED_TALOS_MINORS, Array.from({ length: 13 }, (_, i) => `v1.${i + 3}`));
+  assert.equal(SUPPORTED_TALOS_RANGE, "v1.3–v1.15");
+});
+
+test("contract predicates flip at the documented minors", () => {
+  assertFlips([
+    ["multidocNetworkConfigSupported", (c) => c.multidocNetworkConfigSupported(), from("v1.12")],
+    ["multidocKubernetesConfigSupported", (c) => c.multidocKubernetesConfigSupported(), from("v1.14")],
+    ["lifecycleUpgradeApi", (c) => c.lifecycleUpgradeApi(), from("v1.13")],
+    ["nvidiaGpuViaCdi", (c) => c.nvidiaGpuViaCdi(), from("v1.13")],
+    ["explicitRebootForConfigChanges", (c) => c.explicitRebootForConfigChanges(), from("v1.14")],
+    ["addExcludeFromExternalLoadBalancer", (c) => c.addExcludeFromExternalLoadBalancer(), from("v1.8")],
+    ["unifiedMaintenanceApi", (c) => c.unifiedMaintenanceApi(), from("v1.13")],
+  ]);
 });
 
 test("every supported minor has a facts row and older ones do not", () => {
   for (const minor of SUPPORTED_TALOS_MINORS) assert.ok(contractFor(minor)?.supported, minor);
-  assert.equal(contractFor("v1.9.5")?.supported, false);
-  assert.equal(contractFor("v1.15.0")?.supported, false);
+  assert.equal(contractFor("v1.2.8")?.supported, false);
+  assert.equal(contractFor("v1.16.0")?.supported, false);
+  // 1.15 has goldens (Talos main) but no release talform knows of.
+  assert.equal(contractFor("v1.15.0")?.facts?.latestPatch, undefined);
+  assert.equal(contractFor("v1.14.0")?.facts?.latestPatch, "v1.14.1");
 });
 
 test("machine-config generation predicates flip at the minors Talos's generator uses", () => {
-  const upTo11 = ["v1.10", "v1.11"];
-  const from12 = ["v1.12", "v1.13", "v1.14"];
-  const from13 = ["v1.13", "v1.14"];
-  const only14 = ["v1.14"];
-  const table: [string, (c: NonNullable<ReturnType<typeof contractFor>>) => boolean, string[]][] = [
-    ["stableHostnameInV1Alpha1", (c) => c.stableHostnameInV1Alpha1(), upTo11],
-    ["hideRBACAndKeyUsage", (c) => c.hideRBACAndKeyUsage(), from12],
-    ["hideDisablePSP", (c) => c.hideDisablePSP(), from12],
-    ["populateClusterSANsFromEndpoint", (c) => c.populateClusterSANsFromEndpoint(), upTo11],
-    ["kubeSpanMultidocConfig", (c) => c.kubeSpanMultidocConfig(), from13],
-    ["hostDNSMultidocConfig", (c) => c.hostDNSMultidocConfig(), only14],
-    ["discoveryServiceMultidocConfig", (c) => c.discoveryServiceMultidocConfig(), only14],
-    ["discoveryIdentityMultidocConfig", (c) => c.discoveryIdentityMultidocConfig(), only14],
-    ["unattendedInstallConfig", (c) => c.unattendedInstallConfig(), only14],
-    ["filesystemTrimEnabledByDefault", (c) => c.filesystemTrimEnabledByDefault(), only14],
-    ["workloadIsolationEnabledByDefault", (c) => c.workloadIsolationEnabledByDefault(), only14],
-    ["multidocSysctlConfigSupported", (c) => c.multidocSysctlConfigSupported(), only14],
-    ["clusterControlPlaneOmitEmpty", (c) => c.clusterControlPlaneOmitEmpty(), only14],
-    ["patchRepeatedDocumentsAllowed", (c) => c.patchRepeatedDocumentsAllowed(), only14],
-    ["kernelModuleMultidocConfig", (c) => c.kernelModuleMultidocConfig(), only14],
-    ["systemDiskEncryptionConflictsWithVolumeConfig", (c) => c.systemDiskEncryptionConflictsWithVolumeConfig(), from12],
-  ];
-  for (const [name, pred, trueFor] of table) {
-    for (const minor of SUPPORTED_TALOS_MINORS) {
-      assert.equal(pred(contractFor(minor)!), trueFor.includes(minor), `${name} @ ${minor}`);
-    }
-  }
-});
-
-test("unifiedMaintenanceApi flips at 1.13", () => {
-  for (const minor of SUPPORTED_TALOS_MINORS) {
-    assert.equal(contractFor(minor)!.unifiedMaintenanceApi(), ["v1.13", "v1.14"].includes(minor), minor);
-  }
+  assertFlips([
+    ["diskQuotaSupportEnabled", (c) => c.diskQuotaSupportEnabled(), from("v1.5")],
+    ["kubePrismEnabled", (c) => c.kubePrismEnabled(), from("v1.6")],
+    ["hostDNSEnabled", (c) => c.hostDNSEnabled(), from("v1.7")],
+    ["hostDNSForwardKubeDNSToHost", (c) => c.hostDNSForwardKubeDNSToHost(), from("v1.8")],
+    ["clusterNameForWorkers", (c) => c.clusterNameForWorkers(), from("v1.8")],
+    ["stableHostnameInV1Alpha1", (c) => c.stableHostnameInV1Alpha1(), upTo("v1.11")],
+    ["hideRBACAndKeyUsage", (c) => c.hideRBACAndKeyUsage(), from("v1.12")],
+    ["hideDisablePSP", (c) => c.hideDisablePSP(), from("v1.12")],
+    ["populateClusterSANsFromEndpoint", (c) => c.populateClusterSANsFromEndpoint(), upTo("v1.11")],
+    ["kubeSpanMultidocConfig", (c) => c.kubeSpanMultidocConfig(), from("v1.13")],
+    ["hostDNSMultidocConfig", (c) => c.hostDNSMultidocConfig(), from("v1.14")],
+    ["discoveryServiceMultidocConfig", (c) => c.discoveryServiceMultidocConfig(), from("v1.14")],
+    ["discoveryIdentityMultidocConfig", (c) => c.discoveryIdentityMultidocConfig(), from("v1.14")],
+    ["unattendedInstallConfig", (c) => c.unattendedInstallConfig(), from("v1.14")],
+    ["filesystemTrimEnabledByDefault", (c) => c.filesystemTrimEnabledByDefault(), from("v1.14")],
+    ["workloadIsolationEnabledByDefault", (c) => c.workloadIsolationEnabledByDefault(), from("v1.14")],
+    ["multidocSysctlConfigSupported", (c) => c.multidocSysctlConfigSupported(), from("v1.14")],
+    ["clusterControlPlaneOmitEmpty", (c) => c.clusterControlPlaneOmitEmpty(), from("v1.14")],
+    ["patchRepeatedDocumentsAllowed", (c) => c.patchRepeatedDocumentsAllowed(), from("v1.14")],
+    ["kernelModuleMultidocConfig", (c) => c.kernelModuleMultidocConfig(), from("v1.14")],
+    ["systemDiskEncryptionConflictsWithVolumeConfig", (c) => c.systemDiskEncryptionConflictsWithVolumeConfig(), from("v1.12")],
+  ]);
 });
 
 test("secrets predicates: secretbox from 1.3, RSA service-account key from 1.7, std-base64 cluster id from 1.14", () => {

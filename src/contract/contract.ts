@@ -119,7 +119,40 @@ export class TalosContract {
     return this.greater(1, 6);
   }
 
-  // --- machine-config generation (Talos `generate` package switches; 1.10–1.14 differ only in these) ---
+  // --- machine-config generation (Talos `generate` package switches; 1.3–1.15 differ only in these) ---
+
+  /** `machine.features.diskQuotaSupport: true` (> 1.4). */
+  diskQuotaSupportEnabled(): boolean {
+    return this.greater(1, 4);
+  }
+
+  /** `machine.features.kubePrism: {enabled: true, port: 7445}` — or a `KubePrismConfig` document from 1.14 (> 1.5). */
+  kubePrismEnabled(): boolean {
+    return this.greater(1, 5);
+  }
+
+  /** Host DNS is on: `machine.features.hostDNS.enabled: true` — or a `ResolverConfig` document from 1.14 (> 1.6). */
+  hostDNSEnabled(): boolean {
+    return this.greater(1, 6);
+  }
+
+  /** `hostDNS.forwardKubeDNSToHost: true` (> 1.7). */
+  hostDNSForwardKubeDNSToHost(): boolean {
+    return this.greater(1, 7);
+  }
+
+  /**
+   * Validation in container mode requires host DNS with kube-dns forwarding (> 1.6: the check appears in Talos 1.7's
+   * `v1alpha1_validation.go`; 1.7's own generator does not set `forwardKubeDNSToHost`, so its configs need a patch).
+   */
+  containerModeRequiresHostDNS(): boolean {
+    return this.greater(1, 6);
+  }
+
+  /** `cluster.clusterName` is written into worker configs too (> 1.7); before, only control planes carry it. */
+  clusterNameForWorkers(): boolean {
+    return this.greater(1, 7);
+  }
 
   /** `machine.features.stableHostname: true` in v1alpha1, only until HostnameConfig documents exist (1.2–1.11). */
   stableHostnameInV1Alpha1(): boolean {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { contractFor } from "../contract/index.js";
+import { contractFor, SUPPORTED_TALOS_RANGE } from "../contract/index.js";
 import { TalformError, type Diagnostic } from "../diagnostics/index.js";
 import { installerImageUrl, type FactoryNodeInput } from "../factory/index.js";
 import { decodeMachineConfig, decodeMachineDocuments, generateTalosconfig, hasIndentationIndicator, parseTalosconfig, validateMachineConfig, type Talosconfig } from "../machineconfig/index.js";
@@ -76,7 +76,7 @@ export async function generateCluster(input: GenerateClusterInput): Promise<Gene
   for (const node of loaded.nodes) {
     try {
       const contract = contractFor(node.talosVersion);
-      if (!contract) throw new TalformError(`Talos ${node.talosVersion} is not supported`, { code: "talos-version", hint: "use Talos v1.10 – v1.14" });
+      if (!contract) throw new TalformError(`Talos ${node.talosVersion} is not supported`, { code: "talos-version", hint: `use Talos ${SUPPORTED_TALOS_RANGE}` });
       const name = outputFilename(node.filenameTmpl, { ...node, clusterName: config.clusterName });
       const other = names.get(name);
       if (other) throw new TalformError(`output file ${name} is also the file of node ${other}`, { code: "filename-template", hint: "make filenameTmpl include {{ .Hostname }}" });

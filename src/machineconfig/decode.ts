@@ -68,6 +68,7 @@ function checkDocuments(input: readonly YamlNode[], contract: TalosContract, loc
   }
   const kinds = new Set(delta.kinds);
   const absent = new Set(delta.absent);
+  const extra = new Set(delta.extra);
 
   const documents: YamlMap[] = [];
   const ids = new Map<string, number>();
@@ -113,7 +114,7 @@ function checkDocuments(input: readonly YamlNode[], contract: TalosContract, loc
       else namesByGroup.set(key, kind);
     }
     const shape = documentShape(kind);
-    if (shape) checkNode(doc, shape, [], { absent, contract, err });
+    if (shape) checkNode(doc, shape, [], { absent, extra, contract, err });
     documents.push(doc);
   });
   return { documents, errors };
@@ -121,6 +122,8 @@ function checkDocuments(input: readonly YamlNode[], contract: TalosContract, loc
 
 interface CheckContext {
   readonly absent: ReadonlySet<string>;
+  /** Fields only this minor has (not in the newest type table): accepted, their values not type-checked. */
+  readonly extra: ReadonlySet<string>;
   readonly contract: TalosContract;
   readonly err: (message: string, path: readonly (string | number)[], hint?: string) => void;
 }
@@ -159,6 +162,7 @@ function checkNode(node: YamlNode, shape: Shape, path: (string | number)[], ctx:
         const field = fields.get(key);
         if (!field) {
           if (path.length === 0 && META_FIELDS.has(key)) continue;
+          if (ctx.extra.has(`${shape.type}.${key}`)) continue;
           ctx.err(`unknown field "${[...path, key].join(".")}"`, [...path, key], "remove it or check its spelling against the Talos configuration reference");
           continue;
         }

@@ -5,7 +5,7 @@ import { goMap, struct, type YamlMap, type YamlNode } from "./yaml/node.js";
 
 /**
  * Base machine-config generation, reproducing `talosctl gen config` / Talos's `generate.NewInput(...).Config(type)`
- * for the version contracts talform supports. Key order is Go struct field order (the documents are built as ordered
+ * for the version contracts talform supports (1.3–1.15). Key order is Go struct field order (the documents are built as ordered
  * maps); every version difference is a named predicate on `TalosContract`.
  *
  * Per-node settings (hostname, interfaces, nameservers, labels …) are layered on afterwards as strategic-merge
@@ -106,6 +106,9 @@ export function generateMachineConfig(input: GenerateMachineConfigInput): YamlMa
   const serviceNet = o.serviceSubnets && o.serviceSubnets.length > 0 ? [...o.serviceSubnets] : [ipv6 ? SERVICE_SUBNET_V6 : SERVICE_SUBNET_V4];
   const discovery = o.discoveryEnabled ?? true;
   const kubePrismPort = o.kubePrismPort ?? DEFAULT_KUBEPRISM_PORT;
+  // An explicit port decides (0 disables); without one, KubePrism is on from the 1.6 contract.
+  const kubePrismOn = o.kubePrismPort !== undefined ? o.kubePrismPort > 0 : c.kubePrismEnabled();
+  const hostDNS = () => struct([["enabled", true], ["forwardKubeDNSToHost", c.hostDNSForwardKubeDNSToHost() ? true : undefined]]);
   const sans = o.additionalSubjectAltNames ?? [];
   const apiServerSANs = [...(c.populateClusterSANsFromEndpoint() ? [hostnameOf(url)] : []), ...sans];
   const mirrors = Object.entries(o.registryMirrors ?? {});
@@ -136,9 +139,9 @@ export function generateMachineConfig(input: GenerateMachineConfigInput): YamlMa
     ["rbac", c.hideRBACAndKeyUsage() ? undefined : true],
     ["stableHostname", c.stableHostnameInV1Alpha1() ? true : undefined],
     ["apidCheckExtKeyUsage", c.hideRBACAndKeyUsage() ? undefined : true],
-    ["diskQuotaSupport", true],
-    ["kubePrism", !multiK8s && kubePrismPort > 0 ? struct([["enabled", true], ["port", kubePrismPort]]) : undefined],
-    ["hostDNS", c.hostDNSMultidocConfig() ? undefined : struct([["enabled", true], ["forwardKubeDNSToHost", true]])],
+    ["diskQuotaSupport", c.diskQuotaSupportEnabled() ? true : undefined],
+    ["kubePrism", !multiK8s && kubePrismOn ? struct([["enabled", true], ["port", kubePrismPort]]) : undefined],
+    ["hostDNS", c.hostDNSEnabled() && !c.hostDNSMultidocConfig() ? hostDNS() : undefined],
   ]);
 
   const registries =
@@ -157,7 +160,7 @@ export function generateMachineConfig(input: GenerateMachineConfigInput): YamlMa
     ["sysctls", !c.multidocSysctlConfigSupported() && o.sysctls && Object.keys(o.sysctls).length > 0 ? goMap(o.sysctls) : undefined],
     ["registries", registries],
     ["features", features],
-    ["nodeLabels", cp && !multiK8s ? goMap({ [LABEL_EXCLUDE_FROM_LB]: "" }) : undefined],
+    ["nodeLabels", cp && !multiK8s && c.addExcludeFromExternalLoadBalancer() ? goMap({ [LABEL_EXCLUDE_FROM_LB]: "" }) : undefined],
   ]);
 
   const clusterNetwork = multiK8s
@@ -186,7 +189,7 @@ export function generateMachineConfig(input: GenerateMachineConfigInput): YamlMa
     ["id", c.discoveryIdentityMultidocConfig() ? undefined : bundle.cluster.id],
     ["secret", c.discoveryIdentityMultidocConfig() ? undefined : bundle.cluster.secret],
     ["controlPlane", multiK8s ? undefined : struct([["endpoint", input.endpoint], ["localAPIServerPort", cp ? o.localAPIServerPort || undefined : undefined]])],
-    ["clusterName", c.discoveryIdentityMultidocConfig() ? undefined : input.clusterName],
+    ["clusterName", c.discoveryIdentityMultidocConfig() || (!cp && !c.clusterNameForWorkers()) ? undefined : input.clusterName],
     ["network", clusterNetwork],
     ["token", bundle.secrets.bootstraptoken],
     ["aescbcEncryptionSecret", cp && !multiK8s && !secretbox ? aescbc : undefined],
@@ -228,8 +231,8 @@ export function generateMachineConfig(input: GenerateMachineConfigInput): YamlMa
       ]),
     );
   }
-  if (c.hostDNSMultidocConfig()) {
-    docs.push(doc("ResolverConfig", [["hostDNS", struct([["enabled", true], ["forwardKubeDNSToHost", true]])]]));
+  if (c.hostDNSEnabled() && c.hostDNSMultidocConfig()) {
+    docs.push(doc("ResolverConfig", [["hostDNS", hostDNS()]]));
   }
   if (c.multidocSysctlConfigSupported() && o.sysctls && Object.keys(o.sysctls).length > 0) {
     docs.push(doc("SysctlConfig", [["params", goMap(o.sysctls)]]));

@@ -93,7 +93,7 @@ export function validateMachineConfig(documents: readonly YamlMap[], contract: T
     const hostDNS = get(machine, "features", "hostDNS");
     const resolverHostDNS = byKind("ResolverConfig").map((d) => get(d, "hostDNS")).find((h) => h !== undefined);
     const effectiveHostDNS = resolverHostDNS ?? hostDNS;
-    if (options.mode === "container") {
+    if (options.mode === "container" && contract.containerModeRequiresHostDNS()) {
       if (get(effectiveHostDNS, "enabled") !== true) err("feature HostDNS should be enabled in container mode (.machine.features.hostDNS.enabled)");
       if (get(effectiveHostDNS, "forwardKubeDNSToHost") !== true) err("feature HostDNS should forward kube-dns to host in container mode (.machine.features.hostDNS.forwardKubeDNSToHost)");
     }

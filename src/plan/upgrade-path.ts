@@ -15,7 +15,7 @@ export function upgradePath(from: string, to: string): { hops: string[] } | { er
   const hops: string[] = [];
   for (let minor = f.minor + 1; minor < t.minor; minor++) {
     const facts = TALOS_MINORS.find((m) => m.minor === `v${f.major}.${minor}`);
-    if (!facts) return { error: `no known release of Talos v${f.major}.${minor} to upgrade through (from ${from} to ${to})` };
+    if (!facts?.latestPatch) return { error: `no known release of Talos v${f.major}.${minor} to upgrade through (from ${from} to ${to})` };
     hops.push(facts.latestPatch);
   }
   hops.push(target);

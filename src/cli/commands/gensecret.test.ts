@@ -58,3 +58,39 @@ test("gensecret -o fails without a matching .sops.yaml rule, says how to add one
   }
 });
 
+
+const talconfig = (version?: string) =>
+  `clusterName: c\n${version === undefined ? "" : `talosVersion: ${version}\n`}kubernetesVersion: v1.29.7\nendpoint: https://10.0.0.10:6443\n` +
+  "nodes:\n  - hostname: cp1\n    ipAddress: 10.0.0.11\n    controlPlane: true\n    installDisk: /dev/sda\n";
+
+test("gensecret follows talosVersion of talconfig.yaml (after ${VAR} substitution); --talos-version wins; says which it used", async () => {
+  const table: { talconfig?: string; env?: string; argv: string[]; saKey: RegExp; says: RegExp }[] = [
+    { talconfig: talconfig("v1.6.8"), argv: [], saKey: /EC PRIVATE KEY/, says: /Talos v1\.6\.8 \(talosVersion in talconfig\.yaml\)/ },
+    { talconfig: talconfig("v1.7.7"), argv: [], saKey: /RSA PRIVATE KEY/, says: /Talos v1\.7\.7 \(talosVersion in talconfig\.yaml\)/ },
+    { talconfig: talconfig("${TV}"), env: "TV: v1.6.1\n", argv: [], saKey: /EC PRIVATE KEY/, says: /Talos v1\.6\.1 \(talosVersion in talconfig\.yaml\)/ },
+    { talconfig: talconfig("v1.6.8"), argv: ["--talos-version", "v1.14"], saKey: /RSA PRIVATE KEY/, says: /Talos v1\.14 \(--talos-version\)/ },
+    { talconfig: talconfig(), argv: [], saKey: /RSA PRIVATE KEY/, says: /talform's default; talconfig\.yaml sets no talosVersion/ },
+    { argv: [], saKey: /RSA PRIVATE KEY/, says: /talform's default; no talconfig\.yaml here/ },
+  ];
+  for (const row of table) {
+    const dir = await project(false);
+    if (row.talconfig) await writeFile(join(dir, "talconfig.yaml"), row.talconfig);
+    if (row.env) await writeFile(join(dir, "talenv.yaml"), row.env);
+    const run = await runCliCaptured(["gensecret", ...row.argv], { cwd: dir, env });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, row.says, JSON.stringify(row));
+    const bundle = parseSecretsBundle(run.stdout);
+    assert.match(bundle.certs.k8sserviceaccount.key, row.saKey, JSON.stringify(row));
+  }
+});
+
+test("gensecret -c: a missing explicit file and a talosVersion that is not a version are usage errors", async () => {
+  const dir = await project(false);
+  const missing = await runCliCaptured(["gensecret", "-c", "nope.yaml"], { cwd: dir, env });
+  assert.equal(missing.code, 64);
+  assert.match(missing.stderr, /nope\.yaml: no such file/);
+  await writeFile(join(dir, "talconfig.yaml"), talconfig("latest"));
+  const bad = await runCliCaptured(["gensecret"], { cwd: dir, env });
+  assert.equal(bad.code, 64);
+  assert.match(bad.stderr, /talosVersion in talconfig\.yaml: "latest" is not a Talos version/);
+});

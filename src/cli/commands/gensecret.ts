@@ -1,8 +1,10 @@
 import { resolve } from "node:path";
+import type { CliContext } from "../context.js";
 import type { CommandDefiner } from "./index.js";
 
 interface GensecretOptions {
   talosVersion?: string;
+  config: string;
   output?: string;
   force?: boolean;
   plaintext?: boolean;
@@ -12,19 +14,25 @@ export const defineGensecret: CommandDefiner = (program, ctx) => {
   program
     .command("gensecret")
     .description("generate a new Talos secrets bundle; with -o it is encrypted with the matching .sops.yaml rule before it touches disk")
-    .option("--talos-version <vX.Y>", "Talos version contract the bundle is made for (default: talform's default Talos version)")
+    .option("--talos-version <vX.Y>", "Talos version contract the bundle is made for (default: talosVersion in the talconfig, else talform's default)")
+    .option("-c, --config <file>", "talconfig.yaml whose talosVersion the bundle follows when it exists", "talconfig.yaml")
     .option("-o, --output <file>", "write to this file (sops-encrypted) instead of stdout")
     .option("--force", "overwrite an existing file, keeping a timestamped encrypted backup next to it")
     .option("--plaintext", "with -o: write the bundle unencrypted (not recommended)")
     .action(async (opts: GensecretOptions) => {
       const { TalformError, ExitCode } = await import("../../diagnostics/index.js");
-      const { contractFor, DEFAULT_TALOS_VERSION } = await import("../../contract/index.js");
-      const { generateSecretsBundle, serializeSecretsBundle, writeSecretsFile } = await import("../../secrets/index.js");
+      const { contractFor, SUPPORTED_TALOS_RANGE } = await import("../../contract/index.js");
+      const lib = await import("../../secrets/index.js");
+      const { generateSecretsBundle, serializeSecretsBundle, writeSecretsFile } = lib;
 
-      const version = opts.talosVersion ?? DEFAULT_TALOS_VERSION;
-      const contract = contractFor(version);
-      if (!contract) throw new TalformError(`--talos-version ${version} is not a Talos version`, { hint: "use the form v1.13 or v1.13.9", exitCode: ExitCode.usage });
-      if (!contract.supported) ctx.stderr.write(`warning: talform supports Talos v1.10–v1.14; generating a bundle for the ${contract.name} contract anyway\n`);
+      const choice = lib.chooseBundleVersion(opts.talosVersion, opts.talosVersion === undefined ? await talconfigVersion(ctx, opts.config) : undefined);
+      const contract = contractFor(choice.version);
+      if (!contract) {
+        const where = choice.from === "flag" ? "--talos-version" : `talosVersion in ${choice.file}`;
+        throw new TalformError(`${where}: "${choice.version}" is not a Talos version`, { hint: "use the form v1.13 or v1.13.9", exitCode: ExitCode.usage });
+      }
+      ctx.stderr.write(`making the bundle for ${lib.describeBundleVersionChoice(choice)}\n`);
+      if (!contract.supported) ctx.stderr.write(`warning: talform supports Talos ${SUPPORTED_TALOS_RANGE}; generating a bundle for the ${contract.name} contract anyway\n`);
       if (opts.plaintext && !opts.output) throw new TalformError("--plaintext needs -o FILE (stdout is always plaintext)", { exitCode: ExitCode.usage });
 
       if (!opts.output) {
@@ -43,3 +51,28 @@ export const defineGensecret: CommandDefiner = (program, ctx) => {
       }
     });
 };
+
+/**
+ * The talconfig's `talosVersion` (after `${VAR}` substitution from its env files), or undefined when there is no such
+ * file at the default path. An explicit `-c` that does not exist, or a talconfig that cannot be read, is an error.
+ */
+async function talconfigVersion(ctx: CliContext, config: string): Promise<{ file: string; talosVersion: string | undefined } | undefined> {
+  const { access } = await import("node:fs/promises");
+  const { TalformError, ExitCode } = await import("../../diagnostics/index.js");
+  const path = resolve(ctx.cwd, config);
+  const exists = await access(path).then(
+    () => true,
+    () => false,
+  );
+  if (!exists) {
+    if (config === "talconfig.yaml") return undefined;
+    throw new TalformError(`-c ${config}: no such file`, { hint: "give an existing talconfig.yaml, or --talos-version", exitCode: ExitCode.usage });
+  }
+  const { loadTalconfig } = await import("../../talconfig/index.js");
+  const { createSopsDecryptor } = await import("../../sops/index.js");
+  const loaded = await loadTalconfig({ path, env: ctx.env, decryptor: createSopsDecryptor({ ...ctx.env }) });
+  if (!loaded.config) {
+    throw new TalformError(`cannot read talosVersion from ${config}`, { diagnostics: loaded.diagnostics, hint: "fix the file (talform validate), or pass --talos-version" });
+  }
+  return { file: config, talosVersion: loaded.config.talosVersion };
+}

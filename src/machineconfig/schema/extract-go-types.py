@@ -12,6 +12,11 @@ import json, os, re, sys
 root = os.path.join(sys.argv[1], "config", "types")
 types, kinds, custom = {}, {}, set()
 
+# Types from outside config/types that some machinery versions inline: their YAML fields (go-yaml lower-cases untagged
+# Go field names). `ExtraMount` inlined `specs.Mount` (opencontainers/runtime-spec v1.0.3-0.20210326190908, pinned up
+# to Talos 1.5), whose fields are Destination, Type, Source, Options.
+EXTERNAL_INLINE = {"specs.Mount": [["destination", "string", ""], ["type", "string", "o"], ["source", "string", "o"], ["options", "[]string", "o"]]}
+
 FIELD = re.compile(r"^\s*(\w+)\s+(.+?)\s+`([^`]*)`\s*(//.*)?$")
 EMBED = re.compile(r"^\s*(\*?[\w.]+)\s*(`([^`]*)`)?\s*(//.*)?$")
 TAG = lambda tags, key: (re.search(key + r':"([^"]*)"', tags) or [None, None])[1]
@@ -56,6 +61,9 @@ for dirpath, _, files in os.walk(root):
                 inline = "inline" in parts[1:] or (gname is None)
                 yname = parts[0] or (gname.lower() if gname else "")
                 flags = "".join(c for c, on in (("o", "omitempty" in parts[1:]), ("i", inline), ("r", TAG(tags, "merge") == "replace")) if on)
+                if inline and gtype in EXTERNAL_INLINE:
+                    fields.extend(EXTERNAL_INLINE[gtype])
+                    continue
                 fields.append([yname, qualify(pkg, gtype), flags])
             types[pkg + "." + name] = {"s": fields}
             if first_meta_struct is None and any(fl[1] == "meta.Meta" for fl in fields):

@@ -197,9 +197,15 @@ test("nameservers and time-servers warn when absent", async () => {
 });
 
 test("talos-version and kubernetes-version", async () => {
-  const ds = await run(SEED.replace("talosVersion: v1.13.9", "talosVersion: v1.9.5").replace("kubernetesVersion: v1.35.0", "kubernetesVersion: v1.32.0"), {}, { disabledRules: new Set(["gpu-runtime"]) });
-  assert.deepEqual(codes(ds), ["talos-version"]);
-  assert.match(ds[0]!.message, /v1\.10, v1\.11, v1\.12, v1\.13, v1\.14/);
+  const ds = await run(SEED.replace("talosVersion: v1.13.9", "talosVersion: v1.2.8").replace("kubernetesVersion: v1.35.0", "kubernetesVersion: v1.25.0"), {}, { disabledRules: new Set(["gpu-runtime"]) });
+  // Below 1.8 Talos does not label control planes for external load balancers itself (controlplane-lb-label).
+  assert.deepEqual(codes(ds), ["talos-version", "controlplane-lb-label@cp1"]);
+  assert.match(ds[0]!.message, /v1\.3, v1\.4, .*, v1\.14, v1\.15$/);
+  const old = await run(SEED.replace("talosVersion: v1.13.9", "talosVersion: v1.9.5").replace("kubernetesVersion: v1.35.0", "kubernetesVersion: v1.32.0"), {}, { disabledRules: new Set(["gpu-runtime"]) });
+  assert.deepEqual(codes(old), []);
+  const dev = await run(SEED.replace("talosVersion: v1.13.9", "talosVersion: v1.15.0-alpha.1"));
+  assert.deepEqual(dev.map((d) => [d.code, d.severity]), [["talos-version", "warning"]]);
+  assert.match(dev[0]!.message, /no release talform knows of/);
   const newer = await run(SEED.replace("talosVersion: v1.13.9", "talosVersion: v1.13.12"));
   assert.deepEqual(newer.map((d) => [d.code, d.severity]), [["talos-version", "warning"]]);
   const k = await run(SEED.replace("kubernetesVersion: v1.35.0", "kubernetesVersion: 1.30.2"));

@@ -1,5 +1,5 @@
 /** Talos and Kubernetes versions talform supports (the TALOS_MINORS table in src/contract). */
-import { compareTalosVersions, contractFor, parseTalosVersion, SUPPORTED_TALOS_MINORS, TALOS_MINORS } from "../../contract/index.js";
+import { compareTalosVersions, contractFor, DEFAULT_TALOS_VERSION, parseTalosVersion, SUPPORTED_TALOS_MINORS } from "../../contract/index.js";
 import { topLevel } from "./locate.js";
 import type { PolicyRule } from "./types.js";
 
@@ -13,7 +13,11 @@ export const talosVersionRule: PolicyRule = {
     const c = contractFor(v);
     if (!c) return [];
     if (!c.supported) {
-      return [topLevel(this, loaded, "talosVersion", `Talos ${v} is not supported; talform supports ${SUPPORTED_TALOS_MINORS.join(", ")}`, `set talosVersion to a supported release, e.g. ${TALOS_MINORS[TALOS_MINORS.length - 2]!.latestPatch}`)];
+      return [topLevel(this, loaded, "talosVersion", `Talos ${v} is not supported; talform supports ${SUPPORTED_TALOS_MINORS.join(", ")}`, `set talosVersion to a supported release, e.g. ${DEFAULT_TALOS_VERSION}`)];
+    }
+    // A contract with goldens but no release talform knows (1.15): generated as Talos's main branch does.
+    if (c.facts!.latestPatch === undefined) {
+      return [{ ...topLevel(this, loaded, "talosVersion", `Talos ${c.name} has no release talform knows of; configs follow the ${c.name} contract of Talos's development branch`, `pin talosVersion to a released minor (e.g. ${DEFAULT_TALOS_VERSION}) unless you run a ${c.name} pre-release`), severity: "warning" }];
     }
     // A patch newer than talform knows of is allowed (Talos releases faster than talform), with a warning.
     const latest = parseTalosVersion(c.facts!.latestPatch)!;
