@@ -3,7 +3,7 @@
 // suite runs it as a reference implementation: when the oracle and talform disagree, talform is wrong until proven
 // otherwise.
 //
-// Every subcommand prints one JSON document (or, for gen and patch, YAML) on stdout and exits 0 when the checked
+// Every subcommand prints one JSON document (or, for gen, patch and encode, YAML) on stdout and exits 0 when the checked
 // thing is OK, 1 when it is not and 2 on a usage error (bad flags, unreadable input).
 package main
 
@@ -42,6 +42,7 @@ var commands = []command{
 	{"talosconfig-check", "talosconfig-check FILE --secrets FILE", runTalosconfigCheck},
 	{"gen-talosconfig", "gen-talosconfig --secrets FILE [--cluster-name NAME] [--role ROLE]... [--endpoint EP]...", runGenTalosconfig},
 	{"patch", "patch --base FILE --patch FILE...", runPatch},
+	{"encode", "encode FILE (decode into Talos's types, encode as talosctl gen config does)", runEncode},
 	{"version", "version", runVersion},
 }
 

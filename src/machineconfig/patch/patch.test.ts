@@ -109,5 +109,28 @@ test("JSON6902 operations: add (index and -), remove, replace, move, copy, test"
   );
   assert.equal(encodeDocuments([applyJsonPatch(doc!, ops) as YamlMap]), "a:\n    - 0\n    - 1\n    - 2\nd:\n    c: 'y'\ne: 3\n");
   assert.throws(() => applyJsonPatch(doc!, toJsonPatch(parseYamlDocuments("- {op: test, path: /b/c, value: z}\n").documents[0]!)), /test \/b\/c failed/);
-  assert.throws(() => applyJsonPatch(doc!, toJsonPatch(parseYamlDocuments("- {op: remove, path: /nope}\n").documents[0]!)), /does not exist/);
+  assert.throws(() => applyJsonPatch(doc!, toJsonPatch(parseYamlDocuments("- {op: remove, path: /nope}\n").documents[0]!)), /no key "nope" to remove/);
 });
+
+// Talos's configpatcher (evanphx/json-patch v4) where it differs from a strict RFC 6902 reading; each row was checked
+// with `talos-oracle patch` (conformance/machineconfig-json6902.test.ts runs the full table against it).
+const TALOS_JSON_PATCH: [string, string, string | RegExp][] = [
+  ["replace of a missing key adds it", "- {op: replace, path: /b/z, value: 1}", "a:\n    - 1\n    - 2\nb:\n    c: x\n    z: 1\n"],
+  ["replace under a missing parent fails", "- {op: replace, path: /q/z, value: 1}", /no \/q to replace into/],
+  ["a negative index counts from the end", "- {op: remove, path: /a/-1}", "a:\n    - 1\nb:\n    c: x\n"],
+  ["add at -1 appends", "- {op: add, path: /a/-1, value: 3}", "a:\n    - 1\n    - 2\n    - 3\nb:\n    c: x\n"],
+  ["replace of - fails", "- {op: replace, path: /a/-, value: 3}", /"-" is not a list index/],
+  ["copy of a missing key copies null", "- {op: copy, from: /b/z, path: /d}", "a:\n    - 1\n    - 2\nb:\n    c: x\nd: null\n"],
+  ["test of a missing key without a value passes", "- {op: test, path: /b/z}", "a:\n    - 1\n    - 2\nb:\n    c: x\n"],
+  ["remove past the end fails", "- {op: remove, path: /a/2}", /list index 2 is out of range/],
+];
+
+for (const [name, patch, expected] of TALOS_JSON_PATCH) {
+  test(`JSON6902 as Talos applies it: ${name}`, async () => {
+    const { applyJsonPatch, toJsonPatch } = await import("./json6902.js");
+    const [doc] = docs("a: [1, 2]\nb: {c: x}\n");
+    const run = () => encodeDocuments([applyJsonPatch(doc!, toJsonPatch(parseYamlDocuments(patch).documents[0]!)) as YamlMap]);
+    if (typeof expected === "string") assert.equal(run(), expected);
+    else assert.throws(run, expected);
+  });
+}

@@ -1,4 +1,5 @@
 import { goMap, isYamlMap, RawScalar, type YamlMap, type YamlNode } from "../yaml/node.js";
+import { formatGoDuration, parseGoDuration } from "./go-duration.js";
 import type { Shape } from "./shape.js";
 
 /**
@@ -41,12 +42,23 @@ export function canonicalize(node: YamlNode | undefined, shape: Shape): YamlNode
       // go-yaml decodes YAML 1.1 booleans (yes/on/…) into bool fields; they re-encode as true/false.
       if (shape.go === "bool" && typeof node === "string" && /^(?:y|Y|yes|Yes|YES|on|On|ON)$/.test(node)) return true;
       if (shape.go === "bool" && typeof node === "string" && /^(?:n|N|no|No|NO|off|Off|OFF)$/.test(node)) return false;
+      // go-yaml decodes any scalar into a string field as its text (`max-pods: 200` → "200"); Talos writes it quoted.
+      if (shape.go === "string" && (typeof node === "number" || typeof node === "boolean")) return goScalarText(node);
       return node;
     case "unstructured":
       return node === null || node === undefined ? new Map() : sortDeep(node);
     case "opaque":
       // Talos writes file modes in octal (`FileMode.MarshalYAML`: `0o644`); a decoded number is re-encoded so.
       if (shape.type === "v1alpha1.FileMode" && typeof node === "number" && Number.isInteger(node) && node >= 0) return new RawScalar(`0o${node.toString(8)}`);
+      // time.Duration decodes with time.ParseDuration and encodes with Duration.String (`5m` → `5m0s`).
+      if (shape.type === "time.Duration" && typeof node === "string") {
+        const ns = parseGoDuration(node);
+        if (ns !== undefined) return formatGoDuration(ns);
+      }
+      // meta.ArgValue (extraArgs values) decodes a scalar as a string or a list as strings, and writes them so.
+      if (shape.type === "meta.ArgValue") return argValue(node);
+      // A FileMode is a uint32, never nil: an absent or null one is 0 and written `0o0`.
+      if (shape.type === "v1alpha1.FileMode" && (node === null || node === undefined)) return new RawScalar("0o0");
       return node === undefined ? null : node;
   }
 }
@@ -69,9 +81,24 @@ export function zeroOf(shape: Shape): YamlNode {
     case "struct":
       return canonicalize(new Map(), shape);
     case "ptr":
-    case "opaque":
       return null;
+    case "opaque":
+      return shape.type === "v1alpha1.FileMode" ? new RawScalar("0o0") : null;
   }
+}
+
+/**
+ * The text of a number or boolean the way it reads in YAML, which is what go-yaml stores in a string field. The
+ * parser keeps values, not source text, so a non-canonical spelling (`0x10`, `1_000`, `1.50`) reads canonically.
+ */
+function argValue(node: YamlNode | undefined): YamlNode {
+  if (typeof node === "number" || typeof node === "boolean") return goScalarText(node);
+  if (Array.isArray(node)) return (node as readonly YamlNode[]).map((v) => (typeof v === "number" || typeof v === "boolean" ? goScalarText(v) : v));
+  return node === undefined ? null : node;
+}
+
+function goScalarText(v: number | boolean): string {
+  return String(v);
 }
 
 /** go-yaml's omitempty test. */

@@ -67,14 +67,14 @@ export function parseYamlDocuments(text: string): ParsedDocuments {
       if (p) positions.set(`${index}:${JSON.stringify(path)}`, p);
     };
     record([], (doc.contents as YNode).range?.[0]);
-    documents.push(toNode(doc.contents as YNode, errors, errorPositions, [], record));
+    documents.push(toNode(doc.contents as YNode, errors, errorPositions, [], record, text));
   }
   return { documents, errors, errorPositions, positionOf: (doc, path) => positions.get(`${doc}:${JSON.stringify(path)}`) };
 }
 
 type Recorder = (path: readonly (string | number)[], offset: number | undefined) => void;
 
-function toNode(n: YNode | null, errors: string[], errorPositions: (YamlPosition | undefined)[], path: (string | number)[], record: Recorder): YamlNode {
+function toNode(n: YNode | null, errors: string[], errorPositions: (YamlPosition | undefined)[], path: (string | number)[], record: Recorder, text: string): YamlNode {
   if (n === null) return null;
   if (isMap(n)) {
     const out: YamlMap = new Map();
@@ -87,19 +87,22 @@ function toNode(n: YNode | null, errors: string[], errorPositions: (YamlPosition
       }
       const childPath = [...path, String(key)];
       record(childPath, isScalar(pair.key) ? pair.key.range?.[0] : undefined);
-      out.set(String(key), toNode(pair.value as YNode | null, errors, errorPositions, childPath, record));
+      out.set(String(key), toNode(pair.value as YNode | null, errors, errorPositions, childPath, record, text));
     }
     return out;
   }
   if (isSeq(n)) {
     return n.items.map((item, i) => {
       record([...path, i], (item as YNode | null)?.range?.[0]);
-      return toNode(item as YNode | null, errors, errorPositions, [...path, i], record);
+      return toNode(item as YNode | null, errors, errorPositions, [...path, i], record, text);
     });
   }
   if (isScalar(n)) {
     if (n.type === "PLAIN" && typeof n.source === "string") return resolvePlain(n.source);
     const v = n.value;
+    // A block scalar that ends the input without a line break has none to keep: go-yaml's value ends with the last
+    // character, the yaml package adds "\n" for clip and keep chomping.
+    if ((n.type === "BLOCK_LITERAL" || n.type === "BLOCK_FOLDED") && typeof v === "string" && v.endsWith("\n") && n.range && !text.slice(n.range[0], n.range[1]).endsWith("\n")) return v.slice(0, -1);
     if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") return v;
     return String(v);
   }
