@@ -25,6 +25,7 @@ test("contract predicates flip at the documented minors", () => {
     ["multidocNetworkConfigSupported", (c) => c.multidocNetworkConfigSupported(), ["v1.12", "v1.13", "v1.14"]],
     ["multidocKubernetesConfigSupported", (c) => c.multidocKubernetesConfigSupported(), ["v1.14"]],
     ["lifecycleUpgradeApi", (c) => c.lifecycleUpgradeApi(), ["v1.13", "v1.14"]],
+    ["installerPrePullApi", (c) => c.installerPrePullApi(), ["v1.13", "v1.14"]],
     ["nvidiaGpuViaCdi", (c) => c.nvidiaGpuViaCdi(), ["v1.13", "v1.14"]],
     ["explicitRebootForConfigChanges", (c) => c.explicitRebootForConfigChanges(), ["v1.14"]],
     ["addExcludeFromExternalLoadBalancer", (c) => c.addExcludeFromExternalLoadBalancer(), SUPPORTED_TALOS_MINORS as string[]],

@@ -21,7 +21,8 @@ import {
   type PlanAction,
 } from "../plan/index.js";
 import { TalformError } from "../diagnostics/index.js";
-import { ensureSchematicRegistered, type FactoryHttp } from "../factory/index.js";
+import { TalosContract } from "../contract/index.js";
+import { ensureSchematicRegistered, installerImageKnown, type FactoryEndpoint, type FactoryHttp } from "../factory/index.js";
 import type { Reporter } from "./events.js";
 import type { JournalStore, RolloutJournal } from "./journal.js";
 import { stepsFor, type Step } from "./steps.js";
@@ -102,6 +103,7 @@ export async function executePlan(plan: Plan, desired: DesiredCluster, o: Execut
   if (stale.length > 0) throw new StalePlanError(stale);
 
   const ctx = new RolloutContext(plan, byHost, observed.nodes, observed.etcdBootstrapped, o);
+  ctx.imageFactory = desired.imageFactory;
   // Every cordon is journaled with the boot id it happened at, so a failure before the reboot can undo it and
   // plan/health/doctor can tell the user which nodes talform left cordoned and why.
   ctx.onCordon = async (node, bootId) => {
@@ -237,6 +239,8 @@ class RolloutContext {
   private readonly healthTimeoutMs: number;
   /** Called right before a node is cordoned, with its boot id (the executor journals it). */
   onCordon: ((node: NodePlan, bootId: string) => Promise<void>) | undefined;
+  /** Where installer images come from (the desired cluster's Image Factory), for registry checks. */
+  imageFactory: FactoryEndpoint | undefined;
 
   constructor(
     readonly plan: Plan,
@@ -301,6 +305,8 @@ class RolloutContext {
       case "post-check":
         if (this.bootstrapped && this.configured.has(node.hostname)) await this.clusterHealthy(node);
         return;
+      case "pre-pull":
+        return this.prePull(node);
       case "drain":
         return this.drain(node);
       case "uncordon": {
@@ -498,6 +504,27 @@ class RolloutContext {
         const k = await kube.node(node.hostname);
         return k?.ready ? undefined : k ? "NotReady" : "not registered";
       });
+    }
+  }
+
+  /**
+   * Before the drain: the first hop's installer is pulled through the node's image API (Talos ≥ 1.13, as talosctl
+   * does); for older nodes and later hops, the factory's registry must know the image. Undecidable images (another
+   * registry on an old node) are reported as not checked rather than passed.
+   */
+  private async prePull(node: NodePlan): Promise<void> {
+    const upgrades = node.actions.filter((a): a is Extract<PlanAction, { type: "upgrade" }> => a.type === "upgrade");
+    const running = TalosContract.parse(node.observed.talosVersion ?? "");
+    for (const [i, a] of upgrades.entries()) {
+      if (i === 0 && running?.installerPrePullApi()) {
+        const [r] = await this.client(node).pullInstallerImage(a.image, [node.address]);
+        if (r?.error) throw new Error(`the node cannot pull ${a.image}: ${r.error.error.message} (nothing was drained)`);
+        continue;
+      }
+      const factory = this.imageFactory;
+      const known = factory && this.o.factoryHttp ? await installerImageKnown(factory, a.image, this.o.factoryHttp) : undefined;
+      if (known === false) throw new Error(`the image factory does not serve ${a.image} (nothing was drained)`);
+      if (known === undefined) this.info(node.hostname, `${a.image} not checked before draining: Talos ${node.observed.talosVersion ?? "?"} has no image pull API and the image is not from the configured factory`);
     }
   }
 
