@@ -44,6 +44,7 @@ test("contract predicates flip at the documented minors", () => {
     ["multidocNetworkConfigSupported", (c) => c.multidocNetworkConfigSupported(), from("v1.12")],
     ["multidocKubernetesConfigSupported", (c) => c.multidocKubernetesConfigSupported(), from("v1.14")],
     ["lifecycleUpgradeApi", (c) => c.lifecycleUpgradeApi(), from("v1.13")],
+    ["installerPrePullApi", (c) => c.installerPrePullApi(), from("v1.13")],
     ["nvidiaGpuViaCdi", (c) => c.nvidiaGpuViaCdi(), from("v1.13")],
     ["explicitRebootForConfigChanges", (c) => c.explicitRebootForConfigChanges(), from("v1.14")],
     ["addExcludeFromExternalLoadBalancer", (c) => c.addExcludeFromExternalLoadBalancer(), from("v1.8")],

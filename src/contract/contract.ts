@@ -104,6 +104,14 @@ export class TalosContract {
     return this.greater(1, 12);
   }
 
+  /**
+   * An installer image can be pulled through the node's own `ImageService.Pull` (system containerd) before it is
+   * drained, as talosctl does (> 1.12). Older nodes have only CRI `ImagePull`: talform asks the factory's registry.
+   */
+  installerPrePullApi(): boolean {
+    return this.greater(1, 12);
+  }
+
   /** apply-config in AUTO mode never reboots the node (> 1.13). */
   applyNeverReboots(): boolean {
     return this.greater(1, 13);

@@ -24,6 +24,8 @@ test("the demo runs end to end on a fast clock, narrates each step and leaves no
   assert.match(out, /by hand: {2}talhelper gensecret > talsecret\.sops\.yaml/);
   assert.match(out, /talsecret\.sops\.yaml is SOPS-encrypted/);
   assert.match(out, new RegExp(`${SUBNET.replaceAll(".", "\\.")}\\.21 +v1\\.13\\.9`));
+  // The edit's schematic is registered by apply (register-schematic), not by the demo: the factory logs its POST.
+  assert.match(out, /the simulated Image Factory logged POST \/schematics 201\n/);
   assert.match(out, /gpu1's schematic is now [0-9a-f]{12}… \(siderolabs\/amd-ucode, .*, siderolabs\/qemu-guest-agent\)/);
   assert.match(out, /\$ talform genconfig\n {4}generated config for cp1 in clusterconfig\/homelab-cp1\.yaml/);
   assert.match(out, /\$ talform plan\n {4}NODE +ROLE +RUNS +ACTIONS\n {4}cp1 +controlplane +maintenance +install, bootstrap\n/);

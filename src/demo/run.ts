@@ -6,7 +6,7 @@ import { DEFAULT_TALOS_VERSION, TALOS_MINORS, parseTalosVersion } from "../contr
 import { TalformError } from "../diagnostics/index.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { runCli } from "../cli/program.js";
-import type { Fleet } from "../sim/index.js";
+import type { Fleet, SimImageFactory } from "../sim/index.js";
 import type * as Factory from "../factory/index.js";
 import { DEFAULT_DEMO_SUBNET, DEFAULT_NODE_COUNTS, addExtensionToNode, demoNodes, homelabTalconfig, sopsConfig, type DemoNode, type NodeCounts } from "./homelab.js";
 
@@ -41,7 +41,8 @@ interface Ctx {
   readonly write: (text: string) => void;
   readonly timeScale: number;
   fleet?: Fleet;
-  /** Image Factory schematics the simulated nodes can pull (id → extensions); grows when the talconfig changes. */
+  factory?: SimImageFactory;
+  /** The boot schematics of the simulated machines (id → extensions); the factory registers them too. */
   readonly schematics: Record<string, readonly string[]>;
 }
 
@@ -88,6 +89,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     }
   } finally {
     if (ctx.fleet) await ctx.fleet.stop();
+    if (ctx.factory) await ctx.factory.stop();
     if (options.keepDir === undefined) await rm(root, { recursive: true, force: true });
   }
   w(`\ndone in ${((now() - started) / 1000).toFixed(1)} s; the simulated nodes are stopped, nothing is listening.\n`);
@@ -149,7 +151,7 @@ function demoSteps(identity: string, keep: boolean): Step[] {
       byHand: ["talhelper genurl image, download each ISO, boot each machine from it"],
       async run(ctx) {
         await talform(ctx, ["genurl", "image"]);
-        const [{ startFleet }, { loadTalconfig }, { createSopsDecryptor }, { parseSecretsBundle }, factory] = await Promise.all([
+        const [{ startFleet, SimImageFactory }, { loadTalconfig }, { createSopsDecryptor }, { parseSecretsBundle }, factory] = await Promise.all([
           import("../sim/index.js"),
           import("../talconfig/index.js"),
           import("../sops/index.js"),
@@ -161,16 +163,13 @@ function demoSteps(identity: string, keep: boolean): Step[] {
         // The simulated nodes trust the cluster's OS CA, so the talosconfig genconfig writes can talk to them.
         const secretsPath = join(ctx.dir, "talsecret.sops.yaml");
         const bundle = parseSecretsBundle(await createSopsDecryptor(ctx.env).decrypt(await readFile(secretsPath, "utf8"), secretsPath));
-        // The simulated Image Factory serves the schematics of talconfig.yaml and of the edit this demo makes later
-        // (the real factory serves any schematic once it has been registered with it).
-        const bootSchematic = new Map(loaded.nodes.map((node) => [node.hostname, registerSchematic(ctx, factory, node.schematic)]));
-        const gpu = ctx.nodes.find((n) => n.kind === "gpu");
-        if (gpu) {
-          const path = join(ctx.dir, "talconfig.yaml");
-          const edited = addExtensionToNode(await readFile(path, "utf8"), gpu.hostname, ADDED_EXTENSION);
-          const future = await loadTalconfig({ path, env: ctx.env, readFile: (p) => (p === path ? Promise.resolve(edited) : readFile(p, "utf8")) });
-          registerSchematic(ctx, factory, future.nodes.find((n) => n.hostname === gpu.hostname)?.schematic);
-        }
+        // The machines booted the factory ISOs of their talconfig schematics (`genurl image` registers them); the edit
+        // this demo makes later is registered by `talform apply` itself (register-schematic), as with the real factory.
+        const simFactory = new SimImageFactory();
+        await simFactory.start("127.0.0.1", 0);
+        ctx.factory = simFactory;
+        ctx.env["TALFORM_IMAGE_FACTORY"] = simFactory.url;
+        const bootSchematic = new Map(loaded.nodes.map((node) => [node.hostname, registerSchematic(ctx, factory, simFactory, node.schematic)]));
         ctx.fleet = await startFleet(
           {
             clusterName: loaded.config.clusterName,
@@ -181,8 +180,9 @@ function demoSteps(identity: string, keep: boolean): Step[] {
             // extensions from the first boot, as a real one would.
             nodes: loaded.nodes.map((node) => ({ hostname: node.hostname, address: node.ipAddresses[0]!, controlPlane: node.controlPlane, talosVersion: node.talosVersion, schematicId: bootSchematic.get(node.hostname)! })),
           },
-          { timeScale: ctx.timeScale },
+          { timeScale: ctx.timeScale, imageFactory: simFactory },
         );
+        ctx.write(`  talform:  a simulated Image Factory serves ${simFactory.registered().length} schematic(s) on ${simFactory.url}\n`);
         ctx.write(`  talform:  ${ctx.fleet.nodes.length} simulated Talos nodes serve the Talos API on ${ctx.nodes.map((n) => n.address).join(", ")} port 50000\n`);
         await talform(ctx, ["version", "--insecure", "-n", ctx.nodes.map((n) => n.address).join(",")]);
       },
@@ -249,6 +249,8 @@ function demoSteps(identity: string, keep: boolean): Step[] {
       byHand: ['talosctl upgrade --nodes <gpu ip> --image "$(talhelper genurl installer -c talconfig.yaml -n gpu1)"'],
       async run(ctx) {
         await talform(ctx, ["apply", "--yes"], { show: rolloutSteps });
+        const posts = ctx.factory?.requests.filter((r) => r.method === "POST") ?? [];
+        ctx.write(`  talform:  the simulated Image Factory logged ${posts.map((r) => `POST ${r.path} ${r.status}`).join(", ") || "no POST"}\n`);
         await talform(ctx, ["plan"], { show: planSummary });
       },
     },
@@ -262,10 +264,10 @@ function demoSteps(identity: string, keep: boolean): Step[] {
   ];
 }
 
-/** Computes a schematic's ID offline and makes it pullable from the simulated Image Factory. */
-function registerSchematic(ctx: Ctx, factory: typeof Factory, schematic: unknown): string {
+/** Registers a boot schematic with the simulated Image Factory (as downloading its ISO did). */
+function registerSchematic(ctx: Ctx, factory: typeof Factory, simFactory: SimImageFactory, schematic: unknown): string {
   const parsed = factory.schematicFromValue(schematic ?? {});
-  const id = factory.schematicId(parsed);
+  const id = simFactory.register(parsed);
   ctx.schematics[id] = [...(parsed.customization?.systemExtensions?.officialExtensions ?? [])];
   return id;
 }

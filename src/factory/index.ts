@@ -6,3 +6,4 @@ export { fetchSchematicIdOnline, type FetchLike, type OnlineSchematicId } from "
 export { genurlForNodes, genurlFromFlags, schematicFromFlags, type GenurlFlags, type GenurlKind, type GenurlNode, type GenurlOptions } from "./genurl.js";
 export { schematicDiagnostics, type SchematicCheckContext } from "./validate.js";
 export { factoryViewFromTalconfig, gencommandInputFromView, substitutedTalconfigText, talconfigSchematicDiagnostics, type TalconfigFactoryNode, type TalconfigFactoryView } from "./from-talconfig.js";
+export { ensureSchematicRegistered, factoryEndpoint, installerImageKnown, type FactoryEndpoint, type FactoryHttp, type SchematicRegistration } from "./client.js";

@@ -2,6 +2,7 @@ import { TalosContract } from "../contract/index.js";
 import { configDigest, digestText, documentsDigest, installerImageOf, imageTagVersion, kubeletVersionOf, kubernetesImagesOf, parseConfigDocuments, withImageTag, type ConfigDocuments } from "./config-documents.js";
 import { changedPaths, diffConfigs } from "./config-diff.js";
 import { rebootReasons } from "./reboot-impact.js";
+import { schematicRegistrations } from "./registrations.js";
 import type { DesiredCluster, DesiredNode, DiffEntry, NodePlan, ObservedCluster, ObservedNode, ObservedRevision, Plan, PlanAction, PlanProblem } from "./types.js";
 import { upgradePath } from "./upgrade-path.js";
 
@@ -12,6 +13,8 @@ export interface AssemblePlanOptions {
   /** hostname → digest of the config talform last applied (from the rollout state), for drift. */
   readonly lastApplied?: Readonly<Record<string, string>>;
   readonly talconfig?: { readonly path: string; readonly digest: string };
+  /** `--offline`: register no schematic with the Image Factory (the plan records what it skipped). */
+  readonly offline?: boolean;
 }
 
 /**
@@ -31,6 +34,7 @@ export function assemblePlan(desired: DesiredCluster, observed: ObservedCluster,
     return r.plan;
   });
   const changes = nodes.reduce((s, n) => s + n.actions.length, 0);
+  const registrations = schematicRegistrations(desired, nodes);
   return {
     formatVersion: 1,
     tool: { name: "talform", version: options.toolVersion },
@@ -41,6 +45,8 @@ export function assemblePlan(desired: DesiredCluster, observed: ObservedCluster,
       desiredDigest: desiredDigest(desired, memo.digest),
     },
     etcdBootstrapped: observed.etcdBootstrapped,
+    prepare: options.offline ? [] : registrations,
+    ...(options.offline ? { offline: { skipped: registrations.map((r) => r.schematicId) } } : {}),
     nodes,
     errors,
     summary: { changes, nodesChanged: nodes.filter((n) => n.actions.length > 0).length },

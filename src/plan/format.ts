@@ -7,6 +7,11 @@ export function formatPlan(plan: Plan): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join("   ");
   const out = [line(headers), ...rows.map(line), ""];
+  for (const r of plan.prepare) out.push(`register-schematic ${r.schematicId.slice(0, 12)}… at ${r.factory}: ${r.reason}`);
+  if (plan.offline && plan.offline.skipped.length > 0) {
+    const ids = plan.offline.skipped.map((id) => `${id.slice(0, 12)}…`).join(", ");
+    out.push(`offline: not registering ${plan.offline.skipped.length} schematic(s) with the image factory (${ids}); the nodes must find their installer images in your registry`);
+  }
   for (const n of plan.nodes) {
     if (n.drift) out.push(`! ${n.hostname}: drift — the running config (${short(n.drift.observedDigest)}) is not what talform last applied (${short(n.drift.lastAppliedDigest)}); someone changed it outside talform`);
     if (n.actions.length === 0) continue;

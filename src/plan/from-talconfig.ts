@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { isAbsolute, relative, resolve } from "node:path";
 import { TalformError } from "../diagnostics/index.js";
+import { factoryEndpoint } from "../factory/index.js";
 import { renderCluster } from "../genconfig/index.js";
 import { createSopsDecryptor } from "../sops/index.js";
 import { loadTalconfig } from "../talconfig/index.js";
@@ -40,7 +41,10 @@ export async function loadDesiredFromTalconfig(o: { configPath: string; cwd: str
     ...(o.secretsFile ? { secretsFile: o.secretsFile } : {}),
   });
   const configs = new Map(generated.configs.flatMap((c) => (c.hostname ? [[c.hostname, c.text] as const] : [])));
-  const desired = desiredFromRendered(loaded.config.clusterName, loaded.nodes, configs);
+  const factory = factoryEndpoint(loaded.config.imageFactory ?? {});
+  // TALFORM_IMAGE_FACTORY points registration at another factory (a simulated one, a mirror) without renaming images.
+  const override = o.env["TALFORM_IMAGE_FACTORY"]?.replace(/\/+$/, "");
+  const desired = desiredFromRendered(loaded.config.clusterName, loaded.nodes, configs, { ...factory, ...(override ? { baseUrl: override } : {}) });
   const ctx = selectContext(parseTalosconfig(generated.talosconfig.text, "talosconfig"), "talosconfig");
   if (!ctx.ca || !ctx.crt || !ctx.key) throw new TalformError("the rendered talosconfig has no admin credentials", { code: "talosconfig" });
   return { desired, talconfigPath: configPath, talconfigDigest: digestText(text), credentials: { ca: ctx.ca, crt: ctx.crt, key: ctx.key } };

@@ -31,6 +31,20 @@ export const planJsonSchema = z.object({
   clusterName: z.string(),
   inputs: z.object({ talconfig: z.string().optional(), talconfigDigest: z.string().optional(), desiredDigest: z.string() }),
   etcdBootstrapped: z.boolean(),
+  prepare: z
+    .array(
+      z.object({
+        type: z.literal("register-schematic"),
+        schematicId: z.string().regex(/^[0-9a-f]{64}$/),
+        factory: z.string(),
+        schematicEndpoint: z.string(),
+        schematic: z.string(),
+        nodes: z.array(z.string()),
+        reason: z.string(),
+      }),
+    )
+    .default([]),
+  offline: z.object({ skipped: z.array(z.string()) }).optional(),
   nodes: z.array(
     z.object({
       hostname: z.string(),

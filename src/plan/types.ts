@@ -17,12 +17,16 @@ export interface DesiredNode {
   readonly extensions: readonly string[];
   /** Without the `v`: `1.36.3`. */
   readonly kubernetesVersion: string;
+  /** The schematic's canonical YAML (what the Image Factory hashes), when `schematicId` is the talconfig's. */
+  readonly schematicYaml?: string;
   /** The rendered machine configuration (multi-document YAML). Holds secrets: never written to a plan file. */
   readonly configText: string;
 }
 
 export interface DesiredCluster {
   readonly clusterName: string;
+  /** The Image Factory installer images come from (talconfig `imageFactory`): where schematics are registered. */
+  readonly imageFactory?: { readonly baseUrl: string; readonly registry: string; readonly schematicEndpoint: string };
   readonly nodes: readonly DesiredNode[];
 }
 
@@ -128,6 +132,19 @@ export interface PlanProblem {
   readonly hint?: string;
 }
 
+/** Runs before any node is touched: makes sure the Image Factory serves the schematic's installer images. */
+export interface RegisterSchematicStep {
+  readonly type: "register-schematic";
+  readonly schematicId: string;
+  /** `https://factory.talos.dev` */
+  readonly factory: string;
+  readonly schematicEndpoint: string;
+  /** The canonical schematic YAML that is POSTed (a schematic holds no secrets). */
+  readonly schematic: string;
+  readonly nodes: readonly string[];
+  readonly reason: string;
+}
+
 export interface Plan {
   readonly formatVersion: 1;
   readonly tool: { readonly name: "talform"; readonly version: string };
@@ -136,6 +153,10 @@ export interface Plan {
   /** Digests of the inputs: the talconfig file (when planned from one) and each node's rendered config. */
   readonly inputs: { readonly talconfig?: string; readonly talconfigDigest?: string; readonly desiredDigest: string };
   readonly etcdBootstrapped: boolean;
+  /** Steps before any node (register-schematic), in order. */
+  readonly prepare: readonly RegisterSchematicStep[];
+  /** `--offline`: the schematics that were not registered (the nodes must find their images elsewhere). */
+  readonly offline?: { readonly skipped: readonly string[] };
   readonly nodes: readonly NodePlan[];
   /** Errors that make the plan unappliable (an apply refuses a plan with errors). */
   readonly errors: readonly PlanProblem[];

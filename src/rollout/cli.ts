@@ -11,15 +11,19 @@ import { loadDesiredFromTalconfig, type LoadedDesired } from "../plan/from-talco
 import { executePlan, StalePlanError } from "./executor.js";
 import { fileJournal, journalPathFor } from "./journal.js";
 import { plainReporter, ttyReporter } from "./views.js";
+import { cliFactoryHttp } from "./factory-http.js";
+import { interruptNotice } from "./interrupt.js";
+import { journalWarnings, refuseUnfinishedRun } from "./unfinished.js";
 
 export interface PlanCommandOptions {
   readonly config?: string;
   readonly secrets?: string;
   readonly json?: boolean;
   readonly out?: string;
+  readonly offline?: boolean;
 }
 
-async function planFor(ctx: CliContext, loaded: LoadedDesired): Promise<Plan> {
+async function planFor(ctx: CliContext, loaded: LoadedDesired, offline: boolean): Promise<Plan> {
   const access = createClusterAccess({ credentials: loaded.credentials, controlPlanes: loaded.desired.nodes.filter((n) => n.controlPlane).map((n) => n.address), env: ctx.env });
   try {
     const observed = await observeCluster(loaded.desired.nodes, access);
@@ -29,6 +33,7 @@ async function planFor(ctx: CliContext, loaded: LoadedDesired): Promise<Plan> {
       now: new Date().toISOString(),
       lastApplied: journal.applied,
       talconfig: { path: relative(ctx.cwd, loaded.talconfigPath) || loaded.talconfigPath, digest: loaded.talconfigDigest },
+      offline,
     });
   } finally {
     access.close();
@@ -40,9 +45,11 @@ const load = (ctx: CliContext, config: string | undefined, secrets: string | und
 
 /** `talform plan`: exit 0 no changes, 2 changes, 1 errors (unreachable nodes, guards). */
 export async function runPlanCommand(ctx: CliContext, o: PlanCommandOptions): Promise<void> {
-  const plan = await planFor(ctx, await load(ctx, o.config, o.secrets));
+  const loaded = await load(ctx, o.config, o.secrets);
+  const plan = await planFor(ctx, loaded, o.offline ?? false);
   if (o.out) await writeFileAtomic(resolve(ctx.cwd, o.out), JSON.stringify(plan, null, 2) + "\n", { mode: 0o600 });
   ctx.stdout.write(o.json ? JSON.stringify(plan, null, 2) + "\n" : formatPlan(plan));
+  if (!o.json) ctx.stdout.write(await journalWarnings(journalPathFor(loaded.talconfigPath)));
   ctx.exitCode = plan.errors.length > 0 ? ExitCode.userError : plan.summary.changes > 0 ? ExitCode.changesPending : ExitCode.ok;
 }
 
@@ -54,6 +61,8 @@ export interface ApplyCommandOptions {
   readonly gate?: string;
   readonly resume?: boolean;
   readonly etcdSnapshot?: boolean;
+  readonly offline?: boolean;
+  readonly discardJournal?: boolean;
 }
 
 /** `talform apply [plan.json]`: executes a saved plan exactly, or plans, shows and asks first. */
@@ -73,10 +82,19 @@ export async function runApplyCommand(ctx: CliContext, planFile: string | undefi
     } catch (e) {
       throw new TalformError((e as Error).message, { code: "plan-file", cause: e });
     }
+    if (o.offline && plan.prepare.length > 0) {
+      throw new TalformError(`${planFile} registers ${plan.prepare.length} schematic(s) with the image factory; apply executes a saved plan exactly`, {
+        code: "usage",
+        exitCode: ExitCode.usage,
+        hint: "plan again with `talform plan --offline --out plan.json`",
+      });
+    }
     loaded = await load(ctx, o.config ?? plan.inputs.talconfig, o.secrets);
+    await refuseUnfinishedRun(ctx, journalPathFor(loaded.talconfigPath), o);
   } else {
     loaded = await load(ctx, o.config, o.secrets);
-    plan = await planFor(ctx, loaded);
+    await refuseUnfinishedRun(ctx, journalPathFor(loaded.talconfigPath), o);
+    plan = await planFor(ctx, loaded, o.offline ?? false);
     ctx.stdout.write(formatPlan(plan));
     if (plan.errors.length > 0) {
       ctx.exitCode = ExitCode.userError;
@@ -92,12 +110,18 @@ export async function runApplyCommand(ctx: CliContext, planFile: string | undefi
   const access = createClusterAccess({ credentials: loaded.credentials, controlPlanes: loaded.desired.nodes.filter((n) => n.controlPlane).map((n) => n.address), env: ctx.env, retryAttempts: 3 });
   const dir = dirname(loaded.talconfigPath);
   const write = (s: string) => void ctx.stdout.write(s);
+  const view = ctx.stdout.isTTY ? ttyReporter(write) : plainReporter(write);
+  const interrupt = interruptNotice(ctx, relative(ctx.cwd, journalPathFor(loaded.talconfigPath)), planFile);
   try {
     const result = await executePlan(plan, loaded.desired, {
       access,
       journal: fileJournal(journalPathFor(loaded.talconfigPath)),
-      report: ctx.stdout.isTTY ? ttyReporter(write) : plainReporter(write),
+      report: (e) => {
+        interrupt.track(e);
+        view(e);
+      },
       ...(o.resume ? { resume: true } : {}),
+      factoryHttp: cliFactoryHttp(ctx.env),
       ...(o.maxParallel ? { maxParallel: o.maxParallel } : {}),
       ...(o.gate ? { gate: commandGate(o.gate, ctx) } : {}),
       ...(o.etcdSnapshot !== false
@@ -115,6 +139,7 @@ export async function runApplyCommand(ctx: CliContext, planFile: string | undefi
     if (e instanceof StalePlanError) throw new TalformError(e.message, { code: "stale-plan", hint: "run `talform plan` again and review the new plan" });
     throw e;
   } finally {
+    interrupt.dispose();
     access.close();
   }
 }

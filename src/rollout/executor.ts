@@ -20,6 +20,9 @@ import {
   type Plan,
   type PlanAction,
 } from "../plan/index.js";
+import { TalformError } from "../diagnostics/index.js";
+import { TalosContract } from "../contract/index.js";
+import { ensureSchematicRegistered, installerImageKnown, type FactoryEndpoint, type FactoryHttp } from "../factory/index.js";
 import type { Reporter } from "./events.js";
 import type { JournalStore, RolloutJournal } from "./journal.js";
 import { stepsFor, type Step } from "./steps.js";
@@ -42,6 +45,8 @@ export interface ExecuteOptions {
   /** How long health, services, Ready and drains may take (default 10 min). */
   readonly healthTimeoutMs?: number;
   readonly now?: () => Date;
+  /** The network to the Image Factory (`fetch`); needed when the plan has register-schematic steps. */
+  readonly factoryHttp?: FactoryHttp;
   /** Test hook: called after a step is journaled as done (throwing simulates a crash at that step boundary). */
   readonly afterStep?: (stepId: string) => void | Promise<void>;
 }
@@ -98,10 +103,46 @@ export async function executePlan(plan: Plan, desired: DesiredCluster, o: Execut
   if (stale.length > 0) throw new StalePlanError(stale);
 
   const ctx = new RolloutContext(plan, byHost, observed.nodes, observed.etcdBootstrapped, o);
+  ctx.imageFactory = desired.imageFactory;
+  // Every cordon is journaled with the boot id it happened at, so a failure before the reboot can undo it and
+  // plan/health/doctor can tell the user which nodes talform left cordoned and why.
+  ctx.onCordon = async (node, bootId) => {
+    const why = node.actions.map((a) => a.type).join(", ");
+    journal.cordoned = { ...journal.cordoned, [node.hostname]: { at: now(), reason: `drained for ${why} by the apply started ${run.startedAt}`, bootId } };
+    await save();
+  };
+  const uncordoned = async (h: string) => {
+    if (!journal.cordoned?.[h]) return;
+    delete journal.cordoned[h];
+    await save();
+  };
   const cps = plan.nodes.filter((n) => n.controlPlane && n.actions.length > 0);
   const workers = plan.nodes.filter((n) => !n.controlPlane && n.actions.length > 0);
-  const total = [...cps, ...workers].reduce((s, n) => s + stepsFor(n, { gate: !!o.gate }).length, 0);
+  const total = plan.prepare.length + [...cps, ...workers].reduce((s, n) => s + stepsFor(n, { gate: !!o.gate }).length, 0);
   o.report({ type: "rollout-start", nodes: [...cps, ...workers].map((n) => n.hostname), steps: total, resumed: !!o.resume });
+
+  const runPrepare = async (r: Plan["prepare"][number]): Promise<void> => {
+    const id = `factory/register-${r.schematicId.slice(0, 12)}`;
+    const label = `register schematic ${r.schematicId.slice(0, 12)}… at ${r.factory}`;
+    if (run.steps[id]?.status === "done") return o.report({ type: "step-skip", node: "factory", step: id, label, why: "done in a previous run" });
+    o.report({ type: "step-start", node: "factory", step: id, label });
+    const t0 = Date.now();
+    try {
+      if (!o.factoryHttp) throw new Error("no network to the image factory was given (library use: pass factoryHttp)");
+      const result = await ensureSchematicRegistered({ baseUrl: r.factory, registry: "", schematicEndpoint: r.schematicEndpoint }, r.schematicId, r.schematic, o.factoryHttp);
+      o.report({ type: "info", node: "factory", message: result.outcome === "registered" ? `registered ${r.schematicId.slice(0, 12)}… (POST ${result.url})` : `${r.schematicId.slice(0, 12)}… is already registered` });
+    } catch (e) {
+      const hint = e instanceof TalformError ? e.diagnostics[0]?.hint : undefined;
+      const error = `${toError(e).message}; no node was touched${hint ? ` (${hint})` : ""}`;
+      o.report({ type: "step-failed", node: "factory", step: id, label, error });
+      run.failed = { step: id, error };
+      await save();
+      throw new NodeFailure("factory", error);
+    }
+    run.steps[id] = { status: "done", at: now() };
+    await save();
+    o.report({ type: "step-done", node: "factory", step: id, label, ms: Date.now() - t0 });
+  };
 
   const runNode = async (node: NodePlan): Promise<void> => {
     for (const step of stepsFor(node, { gate: !!o.gate })) {
@@ -128,8 +169,14 @@ export async function executePlan(plan: Plan, desired: DesiredCluster, o: Execut
         o.report({ type: "step-failed", node: node.hostname, step: step.id, label: step.label, error });
         run.failed = { step: step.id, error };
         await save();
+        const cordon = journal.cordoned?.[node.hostname];
+        if (cordon && (await ctx.uncordonUnlessRebooted(node, cordon.bootId))) {
+          delete run.steps[`${node.hostname}/drain`]; // a resumed run drains it again before acting
+          await uncordoned(node.hostname);
+        }
         throw new NodeFailure(node.hostname, error);
       }
+      if (step.kind === "uncordon") await uncordoned(node.hostname);
       run.steps[step.id] = { status: "done", at: now() };
       if (step.action && "configDigest" in step.action) journal.applied[node.hostname] = step.action.configDigest;
       await save();
@@ -139,6 +186,8 @@ export async function executePlan(plan: Plan, desired: DesiredCluster, o: Execut
   };
 
   try {
+    // Before any node: the factory must serve every installer image the plan installs (nothing is touched otherwise).
+    for (const r of plan.prepare) await runPrepare(r);
     for (const cp of cps) await runNode(cp);
     const batch = Math.max(1, o.maxParallel ?? 1);
     for (let i = 0; i < workers.length; i += batch) {
@@ -188,6 +237,10 @@ class RolloutContext {
   private readonly pollMs: number;
   private readonly rebootTimeoutMs: number;
   private readonly healthTimeoutMs: number;
+  /** Called right before a node is cordoned, with its boot id (the executor journals it). */
+  onCordon: ((node: NodePlan, bootId: string) => Promise<void>) | undefined;
+  /** Where installer images come from (the desired cluster's Image Factory), for registry checks. */
+  imageFactory: FactoryEndpoint | undefined;
 
   constructor(
     readonly plan: Plan,
@@ -252,6 +305,8 @@ class RolloutContext {
       case "post-check":
         if (this.bootstrapped && this.configured.has(node.hostname)) await this.clusterHealthy(node);
         return;
+      case "pre-pull":
+        return this.prePull(node);
       case "drain":
         return this.drain(node);
       case "uncordon": {
@@ -452,6 +507,27 @@ class RolloutContext {
     }
   }
 
+  /**
+   * Before the drain: the first hop's installer is pulled through the node's image API (Talos ≥ 1.13, as talosctl
+   * does); for older nodes and later hops, the factory's registry must know the image. Undecidable images (another
+   * registry on an old node) are reported as not checked rather than passed.
+   */
+  private async prePull(node: NodePlan): Promise<void> {
+    const upgrades = node.actions.filter((a): a is Extract<PlanAction, { type: "upgrade" }> => a.type === "upgrade");
+    const running = TalosContract.parse(node.observed.talosVersion ?? "");
+    for (const [i, a] of upgrades.entries()) {
+      if (i === 0 && running?.installerPrePullApi()) {
+        const [r] = await this.client(node).pullInstallerImage(a.image, [node.address]);
+        if (r?.error) throw new Error(`the node cannot pull ${a.image}: ${r.error.error.message} (nothing was drained)`);
+        continue;
+      }
+      const factory = this.imageFactory;
+      const known = factory && this.o.factoryHttp ? await installerImageKnown(factory, a.image, this.o.factoryHttp) : undefined;
+      if (known === false) throw new Error(`the image factory does not serve ${a.image} (nothing was drained)`);
+      if (known === undefined) this.info(node.hostname, `${a.image} not checked before draining: Talos ${node.observed.talosVersion ?? "?"} has no image pull API and the image is not from the configured factory`);
+    }
+  }
+
   private async drain(node: NodePlan): Promise<void> {
     const kube = await this.kube();
     if (!kube) {
@@ -459,12 +535,38 @@ class RolloutContext {
       return;
     }
     if (!(await kube.node(node.hostname))) return;
+    await this.onCordon?.(node, await this.client(node).bootId(node.address));
     await kube.setUnschedulable(node.hostname, true);
     for (const p of await kube.evictablePods(node.hostname)) await kube.evict(p.namespace, p.name);
     await this.until(`pods to leave ${node.hostname}`, this.healthTimeoutMs, async () => {
       const left = await kube.evictablePods(node.hostname);
       return left.length > 0 ? `${left.length} pod(s) left` : undefined;
     });
+  }
+
+  /**
+   * After a failure: a node talform cordoned that has not rebooted since (same boot id) gets uncordoned — its
+   * workloads can come back; the action never started or failed before the reboot. Returns whether it is uncordoned.
+   * A node that rebooted (or cannot be asked) stays cordoned: it may run a half-finished upgrade.
+   */
+  async uncordonUnlessRebooted(node: NodePlan, bootIdAtCordon: string | undefined): Promise<boolean> {
+    let why: string;
+    try {
+      const now = await this.client(node).bootId(node.address);
+      if (bootIdAtCordon !== undefined && now === bootIdAtCordon) {
+        const kube = await this.kube();
+        if (kube) {
+          await kube.setUnschedulable(node.hostname, false);
+          this.info(node.hostname, `uncordoned ${node.hostname}: the rollout failed before it rebooted`);
+          return true;
+        }
+        why = "the Kubernetes API is not reachable";
+      } else why = "it rebooted since it was cordoned (it may run a half-finished change)";
+    } catch (e) {
+      why = `it cannot be reached (${toError(e).message})`;
+    }
+    this.info(node.hostname, `${node.hostname} stays cordoned: ${why}; fix it, then \`talform apply --resume\` (or \`kubectl uncordon ${node.hostname}\`)`);
+    return false;
   }
 
   /** etcd: every member healthy (quorum with room for one down); then Talos's own HealthCheck over the cluster. */

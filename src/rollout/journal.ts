@@ -11,6 +11,8 @@ export interface RolloutJournal {
   readonly formatVersion: 1;
   applied: Record<string, string>;
   run?: JournalRun;
+  /** Nodes talform cordoned and has not uncordoned yet: why, and since when (plan/health/doctor report them). */
+  cordoned?: Record<string, { at: string; reason: string; bootId?: string }>;
 }
 
 export interface JournalRun {

@@ -4,7 +4,7 @@ import type { NodePlan, PlanAction } from "../plan/index.js";
  * A rollout is a list of small steps per node, each journaled. Checks are steps too, so a resumed run knows exactly
  * where it stopped; every step is written so that running it again after a crash is safe.
  */
-export type StepKind = "pre-check" | "drain" | "action" | "verify" | "uncordon" | "post-check" | "gate";
+export type StepKind = "pre-check" | "pre-pull" | "drain" | "action" | "verify" | "uncordon" | "post-check" | "gate";
 
 export interface Step {
   readonly id: string;
@@ -21,6 +21,8 @@ export function stepsFor(node: NodePlan, opts: { gate: boolean }): Step[] {
   const installs = node.actions.some((a) => a.type === "install");
   const drained = node.reboots && !installs;
   if (node.controlPlane) steps.push({ id: `${h}/pre-check`, node, kind: "pre-check", label: "etcd quorum and cluster health before" });
+  // Nothing is drained for an upgrade that cannot start: the installer image must be available first.
+  if (node.actions.some((a) => a.type === "upgrade")) steps.push({ id: `${h}/pre-pull`, node, kind: "pre-pull", label: "pull the installer image before draining" });
   if (drained) steps.push({ id: `${h}/drain`, node, kind: "drain", label: "cordon and drain" });
   node.actions.forEach((a, i) => steps.push({ id: `${h}/${i + 1}-${a.type}`, node, kind: "action", action: a, label: actionLabel(a) }));
   steps.push({ id: `${h}/verify`, node, kind: "verify", label: "verify version, extensions, config, services, Ready" });

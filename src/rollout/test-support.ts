@@ -3,7 +3,7 @@ import { makeTestBundle } from "../machineconfig/test-support.js";
 import { assemblePlan, createClusterAccess, observeCluster, type ClusterAccess, type DesiredCluster, type Plan } from "../plan/index.js";
 import { renderDesired, type ClusterFixture, type NodeFixture } from "../plan/test-support.js";
 import { makeClientCert } from "../sim/certs.js";
-import { startFleet, type Fleet } from "../sim/index.js";
+import { startFleet, type Fleet, type FleetOptions } from "../sim/index.js";
 import type { RolloutEvent } from "./events.js";
 import { executePlan, type ExecuteOptions, type RolloutResult } from "./executor.js";
 import { memoryJournal, type JournalStore, type RolloutJournal } from "./journal.js";
@@ -25,7 +25,10 @@ export interface SimHarness {
  * Starts simulated nodes for `fixture` (each node's sim version/extensions are its fixture values), in maintenance
  * mode, with the Kubernetes API on the fixture's (loopback) endpoint.
  */
-export async function startSimHarness(fixture: ClusterFixture, opts: { timeScale?: number; schematics?: Record<string, readonly string[]> } = {}): Promise<SimHarness> {
+export async function startSimHarness(
+  fixture: ClusterFixture,
+  opts: { timeScale?: number; schematics?: Record<string, readonly string[]>; imageFactory?: FleetOptions["imageFactory"] } = {},
+): Promise<SimHarness> {
   const bundle = fixture.bundle ?? (await makeTestBundle());
   const schematics: Record<string, readonly string[]> = { ...opts.schematics };
   for (const n of fixture.nodes) if (n.schematicId) schematics[n.schematicId] ??= n.extensions ?? [];
@@ -44,7 +47,7 @@ export async function startSimHarness(fixture: ClusterFixture, opts: { timeScale
         extensions: [...(n.extensions ?? [])],
       })),
     },
-    { timeScale: opts.timeScale ?? 0.005, seed: 7 },
+    { timeScale: opts.timeScale ?? 0.005, seed: 7, ...(opts.imageFactory ? { imageFactory: opts.imageFactory } : {}) },
   );
   const admin = await makeClientCert(bundle.certs.os, ["os:admin"]);
   const access = createClusterAccess({

@@ -21,6 +21,8 @@ export interface FleetOptions {
   readonly timeScale?: number;
   /** Seed for boot ids, actor ids and etcd member ids (default 1). */
   readonly seed?: number;
+  /** A simulated Image Factory: nodes then pull factory installers only for schematics registered with it. */
+  readonly imageFactory?: { extensionsOf(id: string): readonly string[] | undefined };
 }
 
 export interface Fleet {
@@ -73,7 +75,7 @@ export class SimCluster implements NodeHost {
 
   constructor(
     readonly spec: FleetSpec,
-    options: FleetOptions,
+    private readonly options: FleetOptions,
   ) {
     this.random = seededRandom(options.seed ?? 1);
     this.timeScale = options.timeScale ?? 1;
@@ -102,6 +104,11 @@ export class SimCluster implements NodeHost {
 
   now(): Date {
     return new Date();
+  }
+
+  /** The extensions of a schematic a node can pull: the factory's when one is attached, else the spec's. */
+  pullableSchematic(id: string): readonly string[] | undefined {
+    return this.options.imageFactory ? this.options.imageFactory.extensionsOf(id) : this.schematics[id];
   }
 
   after(ms: number, fn: () => void): void {

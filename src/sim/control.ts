@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rm } from "node:fs/promises";
+import { appendFile, mkdir, readFile, rm } from "node:fs/promises";
 import { createConnection, createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
@@ -8,6 +8,7 @@ import { writeFileAtomic } from "../util/atomic-write.js";
 import { startFleet, type Fleet, type FleetOptions } from "./cluster.js";
 import { validateFleetSpec, type FleetSpec } from "./spec.js";
 import { makeClientCert, makeOsCA } from "./certs.js";
+import { parseFactoryFault, SimImageFactory, type FactoryRequestLog } from "./factory.js";
 
 /**
  * A running simulator owned by one process, controlled through a unix socket in its state directory so that
@@ -23,8 +24,18 @@ export interface NodeStatus {
   readonly bootId: string;
 }
 
+export interface FactoryStatus {
+  readonly url: string;
+  readonly registered: readonly string[];
+  readonly requests: readonly FactoryRequestLog[];
+}
+
 export type ControlRequest = { cmd: "status" } | { cmd: "fault"; node: string; fault: string } | { cmd: "stop" };
-export type ControlResponse = { ok: true; nodes?: NodeStatus[] } | { ok: false; error: string };
+export type ControlResponse = { ok: true; nodes?: NodeStatus[]; factory?: FactoryStatus } | { ok: false; error: string };
+
+/** The node name `talform sim fault` uses for the simulated Image Factory. */
+export const FACTORY_NODE = "factory";
+export const factoryFilePath = (stateDir: string) => join(stateDir, "factory.json");
 
 export const socketPath = (stateDir: string) => join(stateDir, "sim.sock");
 
@@ -41,12 +52,19 @@ export async function loadSpecFile(path: string): Promise<FleetSpec> {
 export interface RunningSimulator {
   readonly fleet: Fleet;
   readonly talosconfigPath: string;
+  readonly factory: SimImageFactory;
   /** Resolves when stopped (by `stop()`, a `stop` control request, or a signal handled by the caller). */
   readonly done: Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function runSimulator(spec: FleetSpec, options: FleetOptions & { stateDir: string }): Promise<RunningSimulator> {
+export interface SimulatorOptions extends FleetOptions {
+  readonly stateDir: string;
+  /** Where the simulated Image Factory listens (default 127.0.0.1 on a free port). */
+  readonly factoryListen?: { readonly host: string; readonly port: number };
+}
+
+export async function runSimulator(spec: FleetSpec, options: SimulatorOptions): Promise<RunningSimulator> {
   await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
   const sock = socketPath(options.stateDir);
   if (existsSync(sock)) {
@@ -54,7 +72,18 @@ export async function runSimulator(spec: FleetSpec, options: FleetOptions & { st
     if (alive) throw new Error(`a simulator is already running for ${options.stateDir}; run \`talform sim down --state-dir ${options.stateDir}\` first`);
     await rm(sock, { force: true });
   }
-  const fleet = await startFleet(spec, options);
+  const factoryLog = join(options.stateDir, "factory.log");
+  await writeFileAtomic(factoryLog, "", { mode: 0o600 });
+  const factory = new SimImageFactory((r) => void appendFile(factoryLog, `${r.at} ${r.method} ${r.path} ${r.status}\n`).catch(() => undefined));
+  await factory.start(options.factoryListen?.host ?? "127.0.0.1", options.factoryListen?.port ?? 0).catch((e: Error) => {
+    throw new Error(`the simulated image factory cannot listen on ${options.factoryListen?.host ?? "127.0.0.1"}:${options.factoryListen?.port ?? 0}: ${e.message}`);
+  });
+  factory.preload(spec.schematics ?? {});
+  await writeFileAtomic(factoryFilePath(options.stateDir), JSON.stringify({ url: factory.url, registryURL: factory.registryURL, log: factoryLog }, null, 2) + "\n", { mode: 0o600 });
+  const fleet = await startFleet(spec, { ...options, imageFactory: factory }).catch(async (e: unknown) => {
+    await factory.stop();
+    throw e;
+  });
   const admin = await makeClientCert(spec.osCA, ["os:admin"]);
   const endpoints = fleet.nodes.filter((n) => n.spec.controlPlane).map((n) => endpointOf(n.address, n.spec.port));
   const talosconfigPath = join(options.stateDir, "talosconfig");
@@ -70,12 +99,14 @@ export async function runSimulator(spec: FleetSpec, options: FleetOptions & { st
     (stopping ??= (async () => {
       await new Promise<void>((r) => server.close(() => r()));
       await fleet.stop();
+      await factory.stop();
       await rm(sock, { force: true });
+      await rm(factoryFilePath(options.stateDir), { force: true });
       resolveDone();
     })());
   const server: Server = createServer((conn) => {
     let buf = "";
-    conn.on("data", (d) => {
+    conn.on("data", async (d) => {
       buf += d.toString("utf8");
       const nl = buf.indexOf("\n");
       if (nl < 0) return;
@@ -83,8 +114,12 @@ export async function runSimulator(spec: FleetSpec, options: FleetOptions & { st
       let stopAfter = false;
       try {
         const req = JSON.parse(buf.slice(0, nl)) as ControlRequest;
-        if (req.cmd === "status") res = { ok: true, nodes: statusOf(fleet) };
-        else if (req.cmd === "fault") {
+        const factoryStatus = () => ({ url: factory.url, registered: factory.registered(), requests: factory.requests });
+        if (req.cmd === "status") res = { ok: true, nodes: statusOf(fleet), factory: factoryStatus() };
+        else if (req.cmd === "fault" && req.node === FACTORY_NODE) {
+          await factory.fault(parseFactoryFault(req.fault));
+          res = { ok: true, nodes: statusOf(fleet), factory: factoryStatus() };
+        } else if (req.cmd === "fault") {
           fleet.fault(req.node, req.fault);
           res = { ok: true, nodes: statusOf(fleet) };
         } else if (req.cmd === "stop") {
@@ -105,9 +140,10 @@ export async function runSimulator(spec: FleetSpec, options: FleetOptions & { st
     server.listen(sock, () => resolve());
   }).catch(async (e: Error) => {
     await fleet.stop();
+    await factory.stop();
     throw new Error(`cannot open the control socket ${sock}: ${e.message} (use a shorter --state-dir path)`);
   });
-  return { fleet, talosconfigPath, done, stop };
+  return { fleet, talosconfigPath, factory, done, stop };
 }
 
 function endpointOf(address: string, port: number | undefined): string {

@@ -51,6 +51,8 @@ export interface NodeHost {
   after(ms: number, fn: () => void): void;
   readonly timeScale: number;
   readonly schematics: Readonly<Record<string, readonly string[]>>;
+  /** The extensions of a schematic the image factory serves (undefined: the pull fails). */
+  pullableSchematic(id: string): readonly string[] | undefined;
   now(): Date;
   /** (Re)start the node's listener in maintenance or normal mode; `stopListener` drops every connection. */
   startListener(node: SimNode, mode: "maintenance" | "normal"): Promise<void>;
@@ -419,7 +421,7 @@ export class SimNode {
     if (!TalosContract.parse(version!)?.supported) throw new ConnectError(`failed to pull image "${image}": unsupported Talos version ${version}`, Code.FailedPrecondition);
     let extensions: readonly string[] = [];
     if (schematic) {
-      const ext = this.host.schematics[schematic];
+      const ext = this.host.pullableSchematic(schematic);
       if (!ext) throw new ConnectError(`failed to pull image "${image}": ${image}: not found (schematic ${schematic} is unknown to the image factory)`, Code.NotFound);
       extensions = ext;
     }

@@ -300,6 +300,14 @@ export class TalosClient {
     }, nodes);
   }
 
+  /** `ImageService.Pull` of an installer image into the system containerd (Talos ≥ 1.13), without installing it. */
+  pullInstallerImage(image: string, nodes?: readonly string[]): Promise<NodeResult<void>[]> {
+    return this.fanOut(async (n) => {
+      const containerd = { driver: ContainerDriver.CONTAINERD, namespace: ContainerdNamespace.NS_SYSTEM };
+      for await (const _ of this.stream(n, (c, o) => c.image.pull({ containerd, imageRef: image }, o))) void _;
+    }, nodes);
+  }
+
   async bootId(node: string): Promise<string> {
     return Buffer.from(await this.read(node, "/proc/sys/kernel/random/boot_id")).toString("utf8").trim();
   }

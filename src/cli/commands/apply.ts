@@ -12,7 +12,9 @@ export const defineApply: CommandDefiner = (program, ctx) => {
     .option("--gate <command>", "run after each node (TALFORM_NODE, TALFORM_NODE_ADDRESS set); a non-zero exit stops the rollout")
     .option("--resume", "continue the interrupted run of this plan from the journal")
     .option("--no-etcd-snapshot", "do not save an etcd snapshot before the first control-plane change")
-    .action(async (planFile: string | undefined, opts: { config?: string; secrets?: string; yes?: boolean; maxParallel: number; gate?: string; resume?: boolean; etcdSnapshot: boolean }) => {
+    .option("--offline", "do not register schematics with the Image Factory (air-gapped sites with their own registry)")
+    .option("--discard-journal", "forget an unfinished earlier run instead of refusing (nodes it cordoned stay cordoned)")
+    .action(async (planFile: string | undefined, opts: { config?: string; secrets?: string; yes?: boolean; maxParallel: number; gate?: string; resume?: boolean; etcdSnapshot: boolean; offline?: boolean; discardJournal?: boolean }) => {
       if (!Number.isInteger(opts.maxParallel) || opts.maxParallel < 1) {
         const { TalformError, ExitCode } = await import("../../diagnostics/index.js");
         throw new TalformError("--max-parallel must be a whole number ≥ 1", { code: "usage", exitCode: ExitCode.usage });

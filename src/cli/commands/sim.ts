@@ -6,7 +6,7 @@ import { resolve, join } from "node:path";
 import type { Command } from "commander";
 import { TalformError } from "../../diagnostics/index.js";
 import type { CliContext } from "../context.js";
-import type { NodeStatus } from "../../sim/control.js";
+import type { FactoryStatus, NodeStatus } from "../../sim/control.js";
 import type { FleetSpec } from "../../sim/index.js";
 import type { SopsDecryptor } from "../../talconfig/index.js";
 import type { CommandDefiner } from "./index.js";
@@ -36,17 +36,20 @@ export const defineSim: CommandDefiner = (program, ctx) => {
         const dir = stateDir(o);
         if (o.detach) return detach(ctx, dir);
         const { loadSpecFile, runSimulator } = await import("../../sim/control.js");
-        const spec = o.spec
-          ? await loadSpecFile(resolve(ctx.cwd, o.spec)).catch((e: Error) => {
+        const { spec, factoryListen } = o.spec
+          ? { spec: await loadSpecFile(resolve(ctx.cwd, o.spec)).catch((e: Error) => {
               throw new TalformError(`${o.spec}: ${e.message}`, { code: "sim-spec" });
-            })
+            }), factoryListen: undefined }
           : await fleetSpecFromTalconfigFile(ctx, o);
-        const running = await runSimulator(spec, { stateDir: dir, timeScale: o.timeScale, seed: o.seed }).catch((e: Error) => {
+        const running = await runSimulator(spec, { stateDir: dir, timeScale: o.timeScale, seed: o.seed, ...(factoryListen ? { factoryListen } : {}) }).catch((e: Error) => {
           throw new TalformError(e.message, { code: "sim" });
         });
+        const nodeLines = running.fleet.nodes.map((n) => `  ${n.spec.hostname}  ${n.address}:${n.spec.port ?? 50000}  ${n.talosVersion}  ${n.spec.controlPlane ? "controlplane" : "worker"}`);
         ctx.stdout.write(
-          `simulated nodes in maintenance mode:\n${running.fleet.nodes.map((n) => `  ${n.spec.hostname}  ${n.address}:${n.spec.port ?? 50000}  ${n.talosVersion}  ${n.spec.controlPlane ? "controlplane" : "worker"}`).join("\n")}\n` +
-            `talosconfig: ${running.talosconfigPath}\nready\n`,
+          `simulated nodes in maintenance mode:\n${nodeLines.join("\n")}\n` +
+            `talosconfig: ${running.talosconfigPath}\n` +
+            `image factory: ${running.factory.url} (${factoryListen ? "the talconfig's imageFactory" : `point talform at it: export TALFORM_IMAGE_FACTORY=${running.factory.url}`}; ` +
+            `the nodes pull installers only for schematics registered with it)\nready\n`,
         );
         const onSignal = () => void running.stop();
         process.once("SIGINT", onSignal);
@@ -81,13 +84,18 @@ export const defineSim: CommandDefiner = (program, ctx) => {
         const { sendControl } = await import("../../sim/control.js");
         const r = await control(() => sendControl(stateDir(o), { cmd: "status" }));
         printStatus(ctx, r.nodes ?? [], o.json ?? false);
+        const f = (r as { factory?: FactoryStatus }).factory;
+        if (f && !o.json) {
+          ctx.stdout.write(`image factory ${f.url}: ${f.registered.length} schematic(s) registered; ${f.requests.length} request(s)\n`);
+          for (const q of f.requests.slice(-10)) ctx.stdout.write(`  ${q.at} ${q.method} ${q.path} ${q.status}\n`);
+        }
       }),
   );
 
   subs.push(
     sim
       .command("fault")
-      .description("inject a fault: reboot-hang, slow-reboot=SECONDS, rollback-on-upgrade, apply-reject, unavailable=SECONDS, etcd-unhealthy, drop-extension=NAME, clear")
+      .description("inject a fault (node \"factory\": refuse=SCHEMATIC_ID_PREFIX|all, down, clear): reboot-hang, slow-reboot=SECONDS, rollback-on-upgrade, apply-reject, unavailable=SECONDS, etcd-unhealthy, drop-extension=NAME, clear")
       .argument("<node>", "hostname or address")
       .argument("<fault>", "the fault")
       .option("--state-dir <dir>", `state dir (default ${DEFAULT_STATE_DIR})`)
@@ -144,7 +152,10 @@ async function detach(ctx: CliContext, dir: string): Promise<void> {
  * the SOPS-encrypted secrets bundle (decrypted in memory only), and each node's installer schematic with its
  * extensions, so the nodes boot with them and an upgrade to another node's installer image resolves its schematic.
  */
-async function fleetSpecFromTalconfigFile(ctx: CliContext, o: { config: string; envFile: string[]; secretFile?: string }): Promise<FleetSpec> {
+async function fleetSpecFromTalconfigFile(
+  ctx: CliContext,
+  o: { config: string; envFile: string[]; secretFile?: string },
+): Promise<{ spec: FleetSpec; factoryListen: { host: string; port: number } | undefined }> {
   const { loadFactoryView, sopsDecryptor } = await import("./talconfig-input.js");
   const { view, loaded } = await loadFactoryView(ctx, { config: o.config, envFile: o.envFile });
   const notLoopback = loaded.nodes.flatMap((n) => n.ipAddresses.filter((ip) => !(isIP(ip) === 4 && ip.startsWith("127."))).map((ip) => ({ n, ip })));
@@ -170,7 +181,21 @@ async function fleetSpecFromTalconfigFile(ctx: CliContext, o: { config: string; 
     schematics[id] = [...(n.schematic?.customization?.systemExtensions?.officialExtensions ?? [])];
     return { hostname: n.hostname, ipAddress: n.ipAddress, controlPlane: n.controlPlane, talosVersion: n.talosVersion, schematicId: id };
   });
-  return fleetSpecFromTalconfig({ clusterName: view.clusterName, endpoint: loaded.config!.endpoint, nodes }, osCA, schematics);
+  const spec = fleetSpecFromTalconfig({ clusterName: view.clusterName, endpoint: loaded.config!.endpoint, nodes }, osCA, schematics);
+  return { spec, factoryListen: loopbackFactory(loaded.config!.imageFactory) };
+}
+
+/** When talconfig's `imageFactory` names a loopback host, the simulated factory listens there (plain HTTP). */
+function loopbackFactory(f: { registryURL?: string; protocol?: string } | undefined): { host: string; port: number } | undefined {
+  const m = f?.registryURL ? /^(127(?:\.\d{1,3}){3}|localhost)(?::(\d+))?$/.exec(f.registryURL) : null;
+  if (!m) return undefined;
+  if (f?.protocol !== "http") {
+    throw new TalformError(`imageFactory.registryURL ${f!.registryURL} is a loopback address, but imageFactory.protocol is ${f?.protocol ?? "https (the default)"}`, {
+      code: "sim-factory",
+      hint: "the simulated Image Factory serves plain HTTP: set imageFactory.protocol: http",
+    });
+  }
+  return { host: m[1] === "localhost" ? "127.0.0.1" : m[1]!, port: Number(m[2] ?? 80) };
 }
 
 /** The OS (Talos API) CA of the cluster from its secrets bundle; decrypted in memory, never written. */
