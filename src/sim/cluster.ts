@@ -4,7 +4,7 @@ import { stringify } from "yaml";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { create } from "@bufbuild/protobuf";
 import { EtcdMemberSchema, EtcdMemberStatusSchema, ServiceInfoSchema, type EtcdMember, type EtcdMemberStatus, type ServiceInfo } from "../gen/machine/machine_pb.js";
-import { EtcdRefusal, EtcdUnavailableError, SimEtcd } from "./etcd.js";
+import { EtcdRefusal, EtcdUnavailableError, SimEtcd, type KvEntry } from "./etcd.js";
 import { resetNode, type SimResetRequest } from "./reset.js";
 import { createSelfSignedCertificate, generateKeyPair, issueCertificate, type CertificateAndKey } from "../pki/index.js";
 import { toNodeKeyPem } from "../talosapi/pem.js";
@@ -37,6 +37,8 @@ export interface Fleet {
   stop(): Promise<void>;
   /** The etcd model now: members, how many are healthy, and whether they have quorum. */
   etcd(): EtcdModelState;
+  /** Every key of the simulated etcd with its revisions (empty while no member holds the data). */
+  etcdKeys(): KvEntry[];
   /**
    * Calls `listener` after every node stage change (reboot start, down, booting, running, …) with the etcd model at
    * that instant — how tests assert "quorum is never lost" at every step. Returns an unsubscribe function.
@@ -591,6 +593,7 @@ export async function startFleet(specInput: FleetSpec, options: FleetOptions = {
     },
     stop: () => cluster.stop(),
     etcd: () => cluster.etcdModel(),
+    etcdKeys: () => cluster.etcdData.dump(),
     watch(listener) {
       cluster.stageListeners.add(listener);
       return () => cluster.stageListeners.delete(listener);
