@@ -4,6 +4,7 @@ import { changedPaths, diffConfigs } from "./config-diff.js";
 import { rebootReasons } from "./reboot-impact.js";
 import type { DesiredCluster, DesiredNode, DiffEntry, NodePlan, ObservedCluster, ObservedNode, ObservedRevision, Plan, PlanAction, PlanProblem } from "./types.js";
 import { upgradePath } from "./upgrade-path.js";
+import { planRemovals } from "./membership.js";
 
 export interface AssemblePlanOptions {
   readonly toolVersion: string;
@@ -30,6 +31,12 @@ export function assemblePlan(desired: DesiredCluster, observed: ObservedCluster,
     errors.push(...r.errors);
     return r.plan;
   });
+  // Nodes in the cluster that the talconfig no longer names: `remove` (membership.ts), after the others.
+  const removals = planRemovals(desired, observed, observedRevision);
+  errors.push(...removals.errors);
+  const lastCp = nodes.findLastIndex((n) => n.controlPlane);
+  nodes.splice(lastCp + 1, 0, ...removals.nodes.filter((n) => n.controlPlane));
+  nodes.push(...removals.nodes.filter((n) => !n.controlPlane));
   const changes = nodes.reduce((s, n) => s + n.actions.length, 0);
   return {
     formatVersion: 1,
@@ -43,6 +50,7 @@ export function assemblePlan(desired: DesiredCluster, observed: ObservedCluster,
     etcdBootstrapped: observed.etcdBootstrapped,
     nodes,
     errors,
+    ...(removals.warnings.length > 0 ? { warnings: removals.warnings } : {}),
     summary: { changes, nodesChanged: nodes.filter((n) => n.actions.length > 0).length },
   };
 }

@@ -12,7 +12,8 @@ export const defineApply: CommandDefiner = (program, ctx) => {
     .option("--gate <command>", "run after each node (TALFORM_NODE, TALFORM_NODE_ADDRESS set); a non-zero exit stops the rollout")
     .option("--resume", "continue the interrupted run of this plan from the journal")
     .option("--no-etcd-snapshot", "do not save an etcd snapshot before the first control-plane change")
-    .action(async (planFile: string | undefined, opts: { config?: string; secrets?: string; yes?: boolean; maxParallel: number; gate?: string; resume?: boolean; etcdSnapshot: boolean }) => {
+    .option("--allow-remove", "execute `remove` actions (nodes no longer in talconfig.yaml leave the cluster); otherwise asked for")
+    .action(async (planFile: string | undefined, opts: { config?: string; secrets?: string; yes?: boolean; maxParallel: number; gate?: string; resume?: boolean; etcdSnapshot: boolean; allowRemove?: boolean }) => {
       if (!Number.isInteger(opts.maxParallel) || opts.maxParallel < 1) {
         const { TalformError, ExitCode } = await import("../../diagnostics/index.js");
         throw new TalformError("--max-parallel must be a whole number ≥ 1", { code: "usage", exitCode: ExitCode.usage });
