@@ -5,6 +5,7 @@ import { rebootReasons } from "./reboot-impact.js";
 import { schematicRegistrations } from "./registrations.js";
 import type { DesiredCluster, DesiredNode, DiffEntry, NodePlan, ObservedCluster, ObservedNode, ObservedRevision, Plan, PlanAction, PlanProblem } from "./types.js";
 import { upgradePath } from "./upgrade-path.js";
+import { planRemovals } from "./membership.js";
 
 export interface AssemblePlanOptions {
   readonly toolVersion: string;
@@ -33,6 +34,12 @@ export function assemblePlan(desired: DesiredCluster, observed: ObservedCluster,
     errors.push(...r.errors);
     return r.plan;
   });
+  // Nodes in the cluster that the talconfig no longer names: `remove` (membership.ts), after the others.
+  const removals = planRemovals(desired, observed, observedRevision);
+  errors.push(...removals.errors);
+  const lastCp = nodes.findLastIndex((n) => n.controlPlane);
+  nodes.splice(lastCp + 1, 0, ...removals.nodes.filter((n) => n.controlPlane));
+  nodes.push(...removals.nodes.filter((n) => !n.controlPlane));
   const changes = nodes.reduce((s, n) => s + n.actions.length, 0);
   const registrations = schematicRegistrations(desired, nodes);
   return {
@@ -49,6 +56,7 @@ export function assemblePlan(desired: DesiredCluster, observed: ObservedCluster,
     ...(options.offline ? { offline: { skipped: registrations.map((r) => r.schematicId) } } : {}),
     nodes,
     errors,
+    ...(removals.warnings.length > 0 ? { warnings: removals.warnings } : {}),
     summary: { changes, nodesChanged: nodes.filter((n) => n.actions.length > 0).length },
   };
 }

@@ -16,11 +16,13 @@ export function formatPlan(plan: Plan): string {
     if (n.drift) out.push(`! ${n.hostname}: drift — the running config (${short(n.drift.observedDigest)}) is not what talform last applied (${short(n.drift.lastAppliedDigest)}); someone changed it outside talform`);
     if (n.actions.length === 0) continue;
     const installs = n.actions.some((a) => a.type === "install");
-    out.push(`${n.hostname}${installs ? " (installs from maintenance mode)" : n.reboots ? " (will be drained and rebooted)" : ""}:`);
+    const removes = n.actions.some((a) => a.type === "remove");
+    out.push(`${n.hostname}${removes ? " (leaves the cluster: not in the talconfig any more)" : installs ? " (installs from maintenance mode)" : n.reboots ? " (will be drained and rebooted)" : ""}:`);
     n.actions.forEach((a, i) => out.push(`  ${i + 1}. ${actionLabel(a)}: ${a.reason}`));
     for (const d of n.diff.slice(0, 50)) out.push(`     ${diffLine(d)}`);
     if (n.diff.length > 50) out.push(`     … and ${n.diff.length - 50} more changes`);
   }
+  for (const w of plan.warnings ?? []) out.push(`warning: ${w.node ? `${w.node}: ` : ""}${w.message}${w.hint ? `\n  hint: ${w.hint}` : ""}`);
   for (const e of plan.errors) out.push(`error: ${e.node ? `${e.node}: ` : ""}${e.message}${e.hint ? `\n  hint: ${e.hint}` : ""}`);
   out.push(plan.summary.changes === 0 ? "No changes. The cluster matches the configuration." : `Plan: ${plan.summary.changes} action(s) on ${plan.summary.nodesChanged} node(s).`);
   return out.join("\n") + "\n";

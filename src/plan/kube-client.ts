@@ -12,6 +12,8 @@ export interface KubeNode {
   readonly unschedulable: boolean;
   readonly kubeletVersion?: string;
   readonly bootId?: string;
+  /** The InternalIP the kubelet registered. */
+  readonly address?: string;
 }
 
 export interface KubeApi {
@@ -21,6 +23,8 @@ export interface KubeApi {
   /** Pods on the node that a drain must evict (not mirror/static pods, not DaemonSet pods). */
   evictablePods(node: string): Promise<{ namespace: string; name: string }[]>;
   evict(namespace: string, name: string): Promise<void>;
+  /** Deletes the Node object (a removed node); absent is fine. */
+  deleteNode(name: string): Promise<void>;
 }
 
 interface KubeconfigParts {
@@ -48,7 +52,7 @@ function kubeconfigParts(text: string): KubeconfigParts {
 interface NodeObject {
   metadata: { name: string };
   spec?: { unschedulable?: boolean };
-  status?: { conditions?: { type: string; status: string }[]; nodeInfo?: { kubeletVersion?: string; bootID?: string } };
+  status?: { conditions?: { type: string; status: string }[]; nodeInfo?: { kubeletVersion?: string; bootID?: string }; addresses?: { type: string; address: string }[] };
 }
 
 interface PodObject {
@@ -91,6 +95,7 @@ export function createKubeApi(kubeconfig: string, opts: { env?: Readonly<Record<
     unschedulable: n.spec?.unschedulable === true,
     ...(n.status?.nodeInfo?.kubeletVersion ? { kubeletVersion: n.status.nodeInfo.kubeletVersion } : {}),
     ...(n.status?.nodeInfo?.bootID ? { bootId: n.status.nodeInfo.bootID } : {}),
+    ...(n.status?.addresses?.find((a) => a.type === "InternalIP") ? { address: n.status.addresses.find((a) => a.type === "InternalIP")!.address } : {}),
   });
   return {
     async nodes() {
@@ -110,6 +115,10 @@ export function createKubeApi(kubeconfig: string, opts: { env?: Readonly<Record<
       return list.items
         .filter((p) => !p.metadata.annotations?.["kubernetes.io/config.mirror"] && !p.metadata.ownerReferences?.some((o) => o.kind === "DaemonSet"))
         .map((p) => ({ namespace: p.metadata.namespace, name: p.metadata.name }));
+    },
+    async deleteNode(name) {
+      const r = await request("DELETE", `/api/v1/nodes/${encodeURIComponent(name)}`);
+      if (r.status >= 300 && r.status !== 404) throw new Error(`Kubernetes API DELETE node ${name}: ${r.status} ${(r.json as { message?: string } | undefined)?.message ?? ""}`.trim());
     },
     async evict(namespace, name) {
       await ok("POST", `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}/eviction`, { apiVersion: "policy/v1", kind: "Eviction", metadata: { name, namespace } });

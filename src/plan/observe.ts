@@ -4,6 +4,8 @@ import type { ClusterAccess } from "./cluster-access.js";
 import { documentsDigest, kubeletVersionOf, parseConfigDocuments } from "./config-documents.js";
 import type { ObservedCluster, ObservedNode } from "./types.js";
 import { mapBounded } from "../util/map-bounded.js";
+import type { KubeNode } from "./kube-client.js";
+import { discoverControlPlanes, discoverExtraNodes, observeMembership } from "./membership.js";
 
 export { mapBounded };
 
@@ -18,17 +20,27 @@ export interface ObserveTarget {
  * Talos version, extensions/schematic, running config, boot id, etcd membership and health, Kubernetes readiness.
  */
 export async function observeCluster(targets: readonly ObserveTarget[], access: ClusterAccess, opts: { concurrency?: number } = {}): Promise<ObservedCluster> {
-  const nodes = await mapBounded(targets, opts.concurrency ?? 32, (t) => observeNode(t, access));
+  let nodes = await mapBounded(targets, opts.concurrency ?? 32, (t) => observeNode(t, access));
+  const discovered = await discoverControlPlanes(targets, nodes, access);
+  if (discovered.length > 0) {
+    nodes = [...nodes, ...(await mapBounded(discovered, opts.concurrency ?? 32, (t) => observeNode(t, access)))];
+    targets = [...targets, ...discovered];
+  }
   const etcdBootstrapped = nodes.some((n) => n.etcd?.member);
   if (!etcdBootstrapped) return { nodes, etcdBootstrapped };
-  let ready: Map<string, boolean> | undefined;
+  let kubeNodes: KubeNode[] | undefined;
   try {
     const kube = await access.kube();
-    if (kube) ready = new Map((await kube.nodes()).map((n) => [n.name, n.ready]));
+    if (kube) kubeNodes = await kube.nodes();
   } catch {
-    ready = undefined; // the Kubernetes API is down: readiness stays unknown, the plan does not depend on it
+    kubeNodes = undefined; // the Kubernetes API is down: readiness stays unknown, the plan does not depend on it
   }
-  return { nodes: ready ? nodes.map((n) => (n.maintenance || !n.reachable ? n : { ...n, kubernetesReady: ready.get(n.hostname) ?? false })) : nodes, etcdBootstrapped };
+  const membership = await observeMembership(targets, nodes, kubeNodes, access);
+  // Members of the cluster the targets do not name (a node removed from talconfig.yaml): observe them too.
+  const extra = discoverExtraNodes(targets, membership);
+  if (extra.length > 0) nodes = [...nodes, ...(await mapBounded(extra, opts.concurrency ?? 32, (t) => observeNode(t, access)))];
+  const ready = kubeNodes ? new Map(kubeNodes.map((n) => [n.name, n.ready])) : undefined;
+  return { nodes: ready ? nodes.map((n) => (n.maintenance || !n.reachable ? n : { ...n, kubernetesReady: ready.get(n.hostname) ?? false })) : nodes, etcdBootstrapped, membership };
 }
 
 export async function observeNode(t: ObserveTarget, access: ClusterAccess): Promise<ObservedNode> {

@@ -22,6 +22,7 @@ const action = z.discriminatedUnion("type", [
   z.object({ type: z.literal("apply-config"), reason: z.string(), mode: z.enum(["no-reboot", "reboot"]), rebootReasons: z.array(z.string()), configDigest: z.string() }),
   z.object({ type: z.literal("reboot"), reason: z.string() }),
   z.object({ type: z.literal("upgrade-k8s"), reason: z.string(), from: z.string(), to: z.string(), configDigest: z.string() }),
+  z.object({ type: z.literal("remove"), reason: z.string(), etcdMemberId: z.string().optional(), reset: z.boolean(), kubernetesNode: z.boolean() }),
 ]);
 
 export const planJsonSchema = z.object({
@@ -58,6 +59,7 @@ export const planJsonSchema = z.object({
     }),
   ),
   errors: z.array(z.object({ node: z.string().optional(), code: z.string(), message: z.string(), hint: z.string().optional() })),
+  warnings: z.array(z.object({ node: z.string().optional(), code: z.string(), message: z.string(), hint: z.string().optional() })).optional(),
   summary: z.object({ changes: z.number(), nodesChanged: z.number() }),
 });
 

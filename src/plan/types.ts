@@ -61,9 +61,18 @@ export interface ObservedCluster {
   readonly nodes: readonly ObservedNode[];
   /** Some control plane is an etcd member, i.e. `bootstrap` already ran. */
   readonly etcdBootstrapped: boolean;
+  /** Who is in the cluster, whatever the talconfig says (for planning removals; see membership.ts). */
+  readonly membership?: ObservedMembership;
 }
 
-export const ACTION_TYPES = ["install", "bootstrap", "upgrade", "apply-config", "reboot", "upgrade-k8s"] as const;
+export interface ObservedMembership {
+  /** The etcd members as a healthy control plane lists them, each with its own health. */
+  readonly etcdMembers: readonly { readonly id: string; readonly hostname: string; readonly address: string; readonly healthy: boolean }[];
+  /** Registered Kubernetes Nodes (undefined: the Kubernetes API could not be asked). */
+  readonly kubernetesNodes?: readonly { readonly name: string; readonly address?: string }[];
+}
+
+export const ACTION_TYPES = ["install", "bootstrap", "upgrade", "apply-config", "reboot", "upgrade-k8s", "remove"] as const;
 export type ActionType = (typeof ACTION_TYPES)[number];
 
 export type PlanAction =
@@ -87,7 +96,17 @@ export type PlanAction =
       readonly configDigest: string;
     }
   | { readonly type: "reboot"; readonly reason: string }
-  | { readonly type: "upgrade-k8s"; readonly reason: string; readonly from: string; readonly to: string; readonly configDigest: string };
+  | { readonly type: "upgrade-k8s"; readonly reason: string; readonly from: string; readonly to: string; readonly configDigest: string }
+  | {
+      readonly type: "remove";
+      readonly reason: string;
+      /** The node's etcd member (control planes): it leaves etcd, or is removed by id when it cannot leave itself. */
+      readonly etcdMemberId?: string;
+      /** The node answers with the cluster's credentials: it is reset (wiped, rebooted into maintenance mode). */
+      readonly reset: boolean;
+      /** A Kubernetes Node is registered for it: cordoned, drained, then deleted. */
+      readonly kubernetesNode: boolean;
+    };
 
 /** One changed leaf of one config document; secret values are replaced by `(sensitive)`. */
 export interface DiffEntry {
@@ -160,5 +179,7 @@ export interface Plan {
   readonly nodes: readonly NodePlan[];
   /** Errors that make the plan unappliable (an apply refuses a plan with errors). */
   readonly errors: readonly PlanProblem[];
+  /** Allowed, but worth reading (e.g. etcd loses its fault tolerance). */
+  readonly warnings?: readonly PlanProblem[];
   readonly summary: { readonly changes: number; readonly nodesChanged: number };
 }

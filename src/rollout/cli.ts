@@ -63,6 +63,7 @@ export interface ApplyCommandOptions {
   readonly etcdSnapshot?: boolean;
   readonly offline?: boolean;
   readonly discardJournal?: boolean;
+  readonly allowRemove?: boolean;
 }
 
 /** `talform apply [plan.json]`: executes a saved plan exactly, or plans, shows and asks first. */
@@ -107,6 +108,7 @@ export async function runApplyCommand(ctx: CliContext, planFile: string | undefi
       return;
     }
   }
+  const allowRemove = o.allowRemove === true || (await confirmRemovals(ctx, plan));
   const access = createClusterAccess({ credentials: loaded.credentials, controlPlanes: loaded.desired.nodes.filter((n) => n.controlPlane).map((n) => n.address), env: ctx.env, retryAttempts: 3 });
   const dir = dirname(loaded.talconfigPath);
   const write = (s: string) => void ctx.stdout.write(s);
@@ -122,6 +124,7 @@ export async function runApplyCommand(ctx: CliContext, planFile: string | undefi
       },
       ...(o.resume ? { resume: true } : {}),
       factoryHttp: cliFactoryHttp(ctx.env),
+      allowRemove,
       ...(o.maxParallel ? { maxParallel: o.maxParallel } : {}),
       ...(o.gate ? { gate: commandGate(o.gate, ctx) } : {}),
       ...(o.etcdSnapshot !== false
@@ -142,6 +145,25 @@ export async function runApplyCommand(ctx: CliContext, planFile: string | undefi
     interrupt.dispose();
     access.close();
   }
+}
+
+/** Removals are never silent: `--allow-remove`, or typing the node names at a terminal. */
+async function confirmRemovals(ctx: CliContext, plan: Plan): Promise<boolean> {
+  const removed = plan.nodes.filter((n) => n.actions.some((a) => a.type === "remove")).map((n) => n.hostname);
+  if (removed.length === 0) return false;
+  if (!ctx.stdin || !(ctx.stdin as NodeJS.ReadStream).isTTY) {
+    throw new TalformError(`the plan removes ${removed.join(", ")} from the cluster (etcd leave, reset, Kubernetes Node deleted)`, {
+      code: "remove-needs-consent",
+      exitCode: ExitCode.usage,
+      hint: "pass --allow-remove to apply it, or put the node(s) back into talconfig.yaml",
+    });
+  }
+  ctx.stdout.write(`This removes ${removed.join(", ")} from the cluster. Type the node name(s) to confirm (${removed.join(" ")}): `);
+  const rl = createInterface({ input: ctx.stdin });
+  const answer = await new Promise<string>((r) => rl.once("line", r));
+  rl.close();
+  if (answer.trim().split(/[\s,]+/).sort().join(" ") !== [...removed].sort().join(" ")) throw new TalformError("removal not confirmed; nothing was changed", { code: "cancelled" });
+  return true;
 }
 
 async function confirm(ctx: CliContext): Promise<boolean> {

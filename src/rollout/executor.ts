@@ -26,6 +26,7 @@ import { ensureSchematicRegistered, installerImageKnown, type FactoryEndpoint, t
 import type { Reporter } from "./events.js";
 import type { JournalStore, RolloutJournal } from "./journal.js";
 import { stepsFor, type Step } from "./steps.js";
+import { checkRemovalQuorum, removeNode, type RemovalContext } from "./remove-node.js";
 
 export interface ExecuteOptions {
   readonly access: ClusterAccess;
@@ -47,6 +48,8 @@ export interface ExecuteOptions {
   readonly now?: () => Date;
   /** The network to the Image Factory (`fetch`); needed when the plan has register-schematic steps. */
   readonly factoryHttp?: FactoryHttp;
+  /** The plan removes nodes (`remove` actions): only with the user's explicit consent (`--allow-remove`). */
+  readonly allowRemove?: boolean;
   /** Test hook: called after a step is journaled as done (throwing simulates a crash at that step boundary). */
   readonly afterStep?: (stepId: string) => void | Promise<void>;
 }
@@ -77,6 +80,8 @@ export async function executePlan(plan: Plan, desired: DesiredCluster, o: Execut
   const now = () => (o.now ?? (() => new Date()))().toISOString();
   if (plan.errors.length > 0) throw new Error(`the plan has ${plan.errors.length} error(s) and cannot be applied: ${plan.errors.map((e) => e.message).join("; ")}`);
   if (desiredDigest(desired) !== plan.inputs.desiredDigest) throw new StalePlanError(["the configuration (talconfig, secrets or rendered configs) changed since planning"]);
+  const removed = plan.nodes.filter((n) => n.actions.some((a) => a.type === "remove")).map((n) => n.hostname);
+  if (removed.length > 0 && !o.allowRemove) throw new Error(`the plan removes ${removed.join(", ")} from the cluster; apply it with --allow-remove (or confirm when asked)`);
 
   const journal = await o.journal.load();
   if (o.resume) {
@@ -303,7 +308,10 @@ class RolloutContext {
     switch (step.kind) {
       case "pre-check":
       case "post-check":
+        if (node.actions.some((a) => a.type === "remove")) return checkRemovalQuorum(this.removal(node), node);
         if (this.bootstrapped && this.configured.has(node.hostname)) await this.clusterHealthy(node);
+        // A control plane about to join etcd: every member healthy first (a join while one is down risks quorum).
+        else if (this.bootstrapped && node.controlPlane && step.kind === "pre-check") await this.etcdMembersHealthy();
         return;
       case "pre-pull":
         return this.prePull(node);
@@ -326,6 +334,12 @@ class RolloutContext {
   // --- actions ----------------------------------------------------------------------------------------------------
 
   private async runAction(node: NodePlan, a: PlanAction, entry: { bootIdBefore?: string }, resumed: boolean, save: () => Promise<void>): Promise<void> {
+    if (a.type === "remove") {
+      // A removed node has no desired config: it leaves (remove-node.ts).
+      await removeNode(this.removal(node), node, a);
+      this.configured.delete(node.hostname);
+      return;
+    }
     const d = this.desired.get(node.hostname)!;
     const client = this.client(node);
     const config = new Uint8Array(Buffer.from(d.configText));
@@ -569,17 +583,21 @@ class RolloutContext {
     return false;
   }
 
+  private removal(node: NodePlan): RemovalContext {
+    return {
+      access: this.o.access,
+      otherControlPlanes: () => this.plan.nodes.filter((n) => n.controlPlane && n !== node && this.configured.has(n.hostname) && !n.actions.some((a) => a.type === "remove")),
+      kube: () => this.kube(),
+      until: (what, check) => this.until(what, this.healthTimeoutMs, check),
+      info: (m) => this.info(node.hostname, m),
+    };
+  }
+
   /** etcd: every member healthy (quorum with room for one down); then Talos's own HealthCheck over the cluster. */
   private async clusterHealthy(node: NodePlan): Promise<void> {
     const cps = this.plan.nodes.filter((n) => n.controlPlane && this.configured.has(n.hostname));
     const workers = this.plan.nodes.filter((n) => !n.controlPlane && this.configured.has(n.hostname));
-    await this.until("every etcd member to be healthy", this.healthTimeoutMs, async () => {
-      for (const cp of cps) {
-        const [s] = await this.client(cp).etcdStatus([cp.address]);
-        if (s?.error) return `${cp.hostname}: ${s.error.error.message}`;
-      }
-      return undefined;
-    });
+    await this.etcdMembersHealthy();
     const client = this.client(node);
     const lines: string[] = [];
     try {
@@ -587,6 +605,17 @@ class RolloutContext {
     } catch (e) {
       throw new Error(`cluster health check failed: ${toError(e).message}${lines.length > 0 ? ` (last: ${lines.at(-1)})` : ""}`, { cause: e });
     }
+  }
+
+  private async etcdMembersHealthy(): Promise<void> {
+    const cps = this.plan.nodes.filter((n) => n.controlPlane && this.configured.has(n.hostname));
+    await this.until("every etcd member to be healthy", this.healthTimeoutMs, async () => {
+      for (const cp of cps) {
+        const [s] = await this.client(cp).etcdStatus([cp.address]);
+        if (s?.error) return `${cp.hostname}: ${s.error.error.message}`;
+      }
+      return undefined;
+    });
   }
 }
 

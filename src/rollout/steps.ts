@@ -18,6 +18,14 @@ export function stepsFor(node: NodePlan, opts: { gate: boolean }): Step[] {
   if (node.actions.length === 0) return [];
   const h = node.hostname;
   const steps: Step[] = [];
+  const removal = node.actions.find((a) => a.type === "remove");
+  if (removal) {
+    // A node leaving the cluster: no verify/uncordon afterwards (docs/rollout.md, "Removing nodes").
+    if (node.controlPlane) steps.push({ id: `${h}/pre-check`, node, kind: "pre-check", label: "the remaining etcd members are a healthy quorum" });
+    if (removal.kubernetesNode) steps.push({ id: `${h}/drain`, node, kind: "drain", label: "cordon and drain" });
+    steps.push({ id: `${h}/1-remove`, node, kind: "action", action: removal, label: "remove (etcd leave, reset, delete Node)" });
+    return steps;
+  }
   const installs = node.actions.some((a) => a.type === "install");
   const drained = node.reboots && !installs;
   if (node.controlPlane) steps.push({ id: `${h}/pre-check`, node, kind: "pre-check", label: "etcd quorum and cluster health before" });

@@ -4,6 +4,8 @@ import { stringify } from "yaml";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { create } from "@bufbuild/protobuf";
 import { EtcdMemberSchema, EtcdMemberStatusSchema, ServiceInfoSchema, type EtcdMember, type EtcdMemberStatus, type ServiceInfo } from "../gen/machine/machine_pb.js";
+import { EtcdRefusal, EtcdUnavailableError, SimEtcd, type KvEntry } from "./etcd.js";
+import { resetNode, type SimResetRequest } from "./reset.js";
 import { createSelfSignedCertificate, generateKeyPair, issueCertificate, type CertificateAndKey } from "../pki/index.js";
 import { toNodeKeyPem } from "../talosapi/pem.js";
 import { X509Certificate } from "node:crypto";
@@ -37,6 +39,8 @@ export interface Fleet {
   stop(): Promise<void>;
   /** The etcd model now: members, how many are healthy, and whether they have quorum. */
   etcd(): EtcdModelState;
+  /** Every key of the simulated etcd with its revisions (empty while no member holds the data). */
+  etcdKeys(): KvEntry[];
   /**
    * Calls `listener` after every node stage change (reboot start, down, booting, running, …) with the etcd model at
    * that instant — how tests assert "quorum is never lost" at every step. Returns an unsubscribe function.
@@ -66,8 +70,8 @@ export class SimCluster implements NodeHost {
   private readonly listeners = new Map<SimNode, Listener>();
   private readonly serverCerts = new Map<SimNode, { normal: CertificateAndKey; maintenance: CertificateAndKey }>();
   private stopped = false;
-  etcdBootstrapped = false;
-  private readonly etcdMembers_ = new Map<string, bigint>();
+  /** The etcd cluster: key space, membership, data directories (src/sim/etcd.ts). */
+  readonly etcdData: SimEtcd;
   private readonly unavailable = new Set<SimNode>();
   readonly kube: SimKubeApi;
   private kubeStarting: Promise<void> | undefined;
@@ -80,7 +84,24 @@ export class SimCluster implements NodeHost {
     this.random = seededRandom(options.seed ?? 1);
     this.timeScale = options.timeScale ?? 1;
     this.schematics = spec.schematics ?? {};
+    this.etcdData = new SimEtcd({
+      random: this.random,
+      clusterName: spec.clusterName,
+      live: (h) => {
+        const n = this.lookup(h);
+        return n !== undefined && n.stage === "running" && !n.faults.etcdUnhealthy && !n.faults.failingServices.has("etcd") && !this.unavailable.has(n);
+      },
+    });
     this.kube = new SimKubeApi(this, spec.osCA);
+  }
+
+  get etcdBootstrapped(): boolean {
+    return this.etcdData.bootstrapped;
+  }
+
+  /** The store the simulated kube-apiserver keeps its objects in. */
+  get store(): SimEtcd {
+    return this.etcdData;
   }
 
   /** The simulated kube-apiserver comes up with the cluster (at bootstrap), on the loopback cluster endpoint. */
@@ -201,18 +222,29 @@ export class SimCluster implements NodeHost {
   }
 
   etcdModel(): EtcdModelState {
-    const members = [...this.etcdMembers_.keys()];
-    const healthy = members.filter((h) => {
-      const n = this.lookup(h);
-      return n !== undefined && this.etcdHealthy(n);
-    });
-    return { bootstrapped: this.etcdBootstrapped, members, healthy, quorum: !this.etcdBootstrapped || healthy.length > members.length / 2 };
+    const members = this.etcdData.memberList().map((m) => m.hostname);
+    const healthy = this.etcdData.healthyMembers();
+    return { bootstrapped: this.etcdBootstrapped, members, healthy, quorum: !this.etcdBootstrapped || this.etcdData.quorum() };
   }
 
   onRunning(node: SimNode): void {
-    if (node.controlPlane && this.etcdBootstrapped && !this.etcdMembers_.has(node.hostname)) {
-      this.etcdMembers_.set(node.hostname, this.random.u64());
-      node.log("etcd", `member ${node.hostname} joined the cluster`);
+    this.etcdData.booted(node.hostname);
+    this.reconcileEtcd();
+  }
+
+  /**
+   * What Talos's etcd service and the kubelet keep retrying: control planes with an empty etcd data directory join the
+   * running cluster, and running nodes register their Kubernetes Node (stored in etcd) once etcd answers.
+   */
+  reconcileEtcd(): void {
+    for (const n of this.nodes) {
+      if (n.stage !== "running" || !n.config) continue;
+      if (n.controlPlane && this.etcdData.tryJoin({ hostname: n.hostname, address: n.address })) n.log("etcd", `member ${n.hostname} joined the cluster`);
+      try {
+        if (this.kube.listening || this.etcdBootstrapped) this.kube.register(n);
+      } catch (e) {
+        if (!(e instanceof EtcdUnavailableError)) throw e;
+      }
     }
   }
 
@@ -285,6 +317,13 @@ export class SimCluster implements NodeHost {
         node.faults.extensionVersions.set(arg.slice(0, at), arg.slice(at + 1));
         break;
       }
+      case "wipe":
+        if (arg !== undefined && arg !== "disk") throw new Error("fault wipe takes no value (the node's etcd data) or wipe=disk (the whole system disk)");
+        this.etcdData.wipe(node.hostname);
+        node.log("etcd", `etcd data directory lost: ${this.etcdData.problem(node.hostname) ?? "rejoining"}`);
+        if (arg === "disk") node.resetAndRestart({ wipeState: true, halt: false }, "");
+        else this.reconcileEtcd();
+        break;
       case "clear":
         node.clearFaults();
         break;
@@ -301,7 +340,7 @@ export class SimCluster implements NodeHost {
   }
 
   etcdHealthy(node: SimNode): boolean {
-    return this.etcdMembers_.has(node.hostname) && node.stage === "running" && !node.faults.etcdUnhealthy && !node.faults.failingServices.has("etcd") && !this.unavailable.has(node);
+    return this.etcdData.healthy(node.hostname);
   }
 
   services(node: SimNode): ServiceInfo[] {
@@ -321,6 +360,11 @@ export class SimCluster implements NodeHost {
           state = "Preparing";
           healthy = false;
           message = "Waiting for etcd to be bootstrapped (talform bootstrap)";
+        } else if (!this.etcdData.member(node.hostname) || !this.etcdData.hasData(node.hostname)) {
+          // Talos's etcd service keeps trying to join while its data directory is empty (or stale).
+          state = "Preparing";
+          healthy = false;
+          message = `etcd is waiting to join the cluster: ${this.etcdData.problem(node.hostname) ?? "joining"}`;
         } else if (!this.etcdHealthy(node)) {
           healthy = false;
           message = "context deadline exceeded";
@@ -335,66 +379,89 @@ export class SimCluster implements NodeHost {
     });
   }
 
-  bootstrap(node: SimNode): void {
+  bootstrap(node: SimNode, recover?: { skipHashCheck: boolean }): void {
     if (node.inMaintenance || node.stage !== "running") throw new ConnectError("bootstrap is not available yet: the node is not running", Code.FailedPrecondition);
     if (!node.controlPlane) throw new ConnectError("bootstrap is only available on control plane nodes", Code.FailedPrecondition);
-    if (this.etcdBootstrapped) throw new ConnectError("etcd data directory is not empty", Code.AlreadyExists);
-    this.etcdBootstrapped = true;
+    const restored = etcdCall(() => this.etcdData.bootstrap({ hostname: node.hostname, address: node.address }, recover));
     this.startKube(node);
-    for (const n of [node, ...this.nodes.filter((x) => x !== node && x.stage === "running")]) this.onRunning(n);
-    node.log("etcd", "bootstrapped a new etcd cluster");
+    this.reconcileEtcd();
+    node.log("etcd", restored.restoredRevision !== undefined ? `recovered etcd from the snapshot: revision ${restored.restoredRevision}, total keys ${restored.keys}` : "bootstrapped a new etcd cluster");
   }
 
   private requireEtcdRunning(node: SimNode): void {
-    if (!this.etcdBootstrapped || !this.etcdMembers_.has(node.hostname)) throw new ConnectError("etcd is not running on this node (bootstrap the cluster first)", Code.FailedPrecondition);
-    if (!this.etcdHealthy(node)) throw new ConnectError("etcdserver: request timed out (etcd on this node is unhealthy)", Code.Unavailable);
+    if (!this.etcdBootstrapped || !this.etcdData.member(node.hostname)) throw new ConnectError("etcd is not running on this node (bootstrap the cluster first)", Code.FailedPrecondition);
+    if (!this.etcdHealthy(node)) throw new ConnectError(`etcdserver: request timed out (etcd on this node is unhealthy: ${this.etcdData.problem(node.hostname)})`, Code.Unavailable);
   }
 
-  private quorum(): boolean {
-    const healthy = this.nodes.filter((n) => this.etcdHealthy(n)).length;
-    return healthy > this.etcdMembers_.size / 2;
-  }
-
-  etcdMembers(node: SimNode): EtcdMember[] {
-    this.requireEtcdRunning(node);
-    if (!this.quorum()) throw new ConnectError("etcdserver: no leader (etcd has lost quorum)", Code.Unavailable);
-    return [...this.etcdMembers_].map(([hostname, id]) => {
-      const n = this.lookup(hostname);
-      const ip = n?.address ?? hostname;
-      return create(EtcdMemberSchema, { id, hostname, peerUrls: [`https://${ip}:2380`], clientUrls: [`https://${ip}:2379`], isLearner: false });
-    });
+  /** `queryLocal`: the node's own member answers (it must be healthy); otherwise any member of the quorum does. */
+  etcdMembers(node: SimNode, queryLocal = false): EtcdMember[] {
+    if (queryLocal || !this.etcdBootstrapped) this.requireEtcdRunning(node);
+    if (!this.etcdData.quorum()) throw new ConnectError("etcdserver: no leader (etcd has lost quorum)", Code.Unavailable);
+    return this.etcdData.memberList().map(({ hostname, id, address }) =>
+      create(EtcdMemberSchema, { id, hostname, peerUrls: [`https://${address}:2380`], clientUrls: [`https://${address}:2379`], isLearner: false }),
+    );
   }
 
   etcdStatus(node: SimNode): EtcdMemberStatus {
     this.requireEtcdRunning(node);
-    const leader = [...this.etcdMembers_].find(([h]) => this.etcdHealthy(this.lookup(h)!))?.[1] ?? 0n;
+    const db = this.etcdData.dbSize(node.hostname);
+    const rev = BigInt(this.etcdData.revision);
     return create(EtcdMemberStatusSchema, {
-      memberId: this.etcdMembers_.get(node.hostname)!,
+      memberId: this.etcdData.member(node.hostname)!.id,
       protocolVersion: "3.5.0",
       storageVersion: "3.5.0",
-      dbSize: 4n * 1024n * 1024n,
-      dbSizeInUse: 2n * 1024n * 1024n,
-      leader,
-      raftIndex: BigInt(node.revision),
+      dbSize: BigInt(db.size),
+      dbSizeInUse: BigInt(db.inUse),
+      leader: this.etcdData.leader()?.id ?? 0n,
+      raftIndex: rev,
       raftTerm: 2n,
-      raftAppliedIndex: BigInt(node.revision),
+      raftAppliedIndex: rev,
       errors: [],
       isLearner: false,
     });
   }
 
   etcdSnapshot(node: SimNode): Uint8Array {
+    return etcdCall(() => this.etcdData.snapshot(node.hostname));
+  }
+
+  etcdLeave(node: SimNode): void {
+    etcdCall(() => this.etcdData.leave(node.hostname));
+    node.log("etcd", "left the etcd cluster; etcd stopped and its data directory cleared");
+  }
+
+  etcdRemoveMember(node: SimNode, id: bigint): void {
+    const m = etcdCall(() => this.etcdData.removeMember(id));
+    node.log("etcd", `removed member ${m.hostname} from the etcd cluster`);
+  }
+
+  etcdForfeitLeadership(node: SimNode): string {
     this.requireEtcdRunning(node);
-    const members = [...this.etcdMembers_.keys()].join(",");
-    return new Uint8Array(Buffer.from(`talform-sim etcd snapshot\ncluster=${this.spec.clusterName}\nmembers=${members}\n`));
+    return etcdCall(() => this.etcdData.forfeitLeadership(node.hostname));
+  }
+
+  etcdDefragment(node: SimNode): void {
+    this.requireEtcdRunning(node);
+    this.etcdData.defragment(node.hostname);
+    node.log("etcd", "defragmented the etcd database");
+  }
+
+  etcdRecoverUpload(node: SimNode, data: Uint8Array): void {
+    if (node.stage !== "running") throw new ConnectError("etcd service is not ready for recovery yet", Code.FailedPrecondition);
+    etcdCall(() => this.etcdData.upload(node.hostname, data));
+    node.log("etcd", `etcd recovery snapshot uploaded (${data.byteLength} bytes)`);
+  }
+
+  /** `Reset`: answered at once with an actor id; the sequence (etcd leave, wipe, reboot or halt) runs after. */
+  reset(node: SimNode, req: SimResetRequest): string {
+    return resetNode(this, node, req);
   }
 
   /** Talos checks the etcd cluster before upgrading a control plane (`ValidateForUpgrade`); `--force` skips it. */
   requireEtcdQuorumWithout(node: SimNode): void {
     if (!this.etcdBootstrapped) return;
-    for (const [hostname] of this.etcdMembers_) {
-      const n = this.lookup(hostname);
-      if (!n || !this.etcdHealthy(n)) throw new ConnectError(`etcd member ${hostname} is not healthy; all members must be healthy to upgrade ${node.hostname} (use --force to skip)`, Code.FailedPrecondition);
+    for (const { hostname } of this.etcdData.memberList()) {
+      if (!this.etcdData.healthy(hostname)) throw new ConnectError(`etcd member ${hostname} is not healthy; all members must be healthy to upgrade ${node.hostname} (use --force to skip)`, Code.FailedPrecondition);
     }
   }
 
@@ -474,8 +541,8 @@ export class SimCluster implements NodeHost {
     yield `discovered nodes: ${JSON.stringify(all.map((n) => n.address))}`;
     const checks: [string, () => string | undefined][] = [
       ["etcd to be healthy", () => cps.filter((n) => !this.etcdHealthy(n)).map((n) => `${n.address}: service "etcd" not healthy`)[0]],
-      ["etcd members to be consistent across nodes", () => (this.etcdMembers_.size === cps.length ? undefined : `expected ${cps.length} etcd members, found ${this.etcdMembers_.size}`)],
-      ["etcd members to be control plane nodes", () => [...this.etcdMembers_.keys()].find((h) => !cps.some((n) => n.hostname === h))?.concat(" is not a control plane node")],
+      ["etcd members to be consistent across nodes", () => (this.etcdData.memberList().length === cps.length ? undefined : `expected ${cps.length} etcd members, found ${this.etcdData.memberList().length}`)],
+      ["etcd members to be control plane nodes", () => this.etcdData.memberList().map((m) => m.hostname).find((h) => !cps.some((n) => n.hostname === h))?.concat(" is not a control plane node")],
       ["apid to be ready", () => all.filter((n) => !n.up || this.unavailable.has(n)).map((n) => `${n.address}: rpc error: code = Unavailable`)[0]],
       ["kubelet to be healthy", () => cps.filter((n) => n.stage !== "running" || n.faults.failingServices.has("kubelet")).map((n) => `${n.address}: service "kubelet" not running`)[0]],
       ["all nodes to finish boot sequence", () => all.filter((n) => n.stage !== "running").map((n) => `${n.address}: stage ${n.stage}`)[0]],
@@ -533,9 +600,24 @@ export async function startFleet(specInput: FleetSpec, options: FleetOptions = {
     },
     stop: () => cluster.stop(),
     etcd: () => cluster.etcdModel(),
+    etcdKeys: () => cluster.etcdData.dump(),
     watch(listener) {
       cluster.stageListeners.add(listener);
       return () => cluster.stageListeners.delete(listener);
     },
   };
+}
+
+/** Runs an etcd model operation, turning its refusals into the gRPC errors Talos answers with. */
+function etcdCall<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof EtcdUnavailableError) throw new ConnectError(e.message, Code.Unavailable);
+    if (e instanceof EtcdRefusal) {
+      const code = { "failed-precondition": Code.FailedPrecondition, "not-found": Code.NotFound, unavailable: Code.Unavailable, "already-exists": Code.AlreadyExists, "invalid-argument": Code.InvalidArgument }[e.code];
+      throw new ConnectError(e.message, code);
+    }
+    throw e;
+  }
 }

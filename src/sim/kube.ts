@@ -7,11 +7,15 @@ import { kubeletVersion } from "./config.js";
 import type { SimNode } from "./node.js";
 import { configFacts } from "./config.js";
 import type { Random } from "./random.js";
+import { EtcdUnavailableError, type KeyValueStore } from "./etcd.js";
 
 /**
  * A minimal Kubernetes API for the simulated cluster — just what drain/uncordon code needs: nodes (get, list, merge
  * patch for cordon/labels), pods (list with `spec.nodeName` field selector, get) and the eviction subresource.
  * Evicted ReplicaSet pods are recreated on another schedulable node, like a real controller would.
+ * Objects live in the simulated etcd (`host.store`) under Kubernetes's own keys — `/registry/minions/<node>` (a
+ * registered Node: what was patched onto it), `/registry/pods/<ns>/<name>` — so they survive as etcd does: gone with
+ * its quorum (the API answers 500 then), back from a snapshot restore.
  */
 interface Pod {
   metadata: { name: string; namespace: string; uid: string; labels: Record<string, string>; annotations: Record<string, string>; ownerReferences: { kind: string; name: string; controller: boolean }[] };
@@ -22,13 +26,15 @@ interface Pod {
 export interface KubeHost {
   readonly nodes: readonly SimNode[];
   readonly random: Random;
+  readonly store: KeyValueStore;
 }
+
+const NODES = "/registry/minions/";
+const PODS = "/registry/pods/";
 
 export class SimKubeApi {
   private server: https.Server | undefined;
   private readonly sockets = new Set<Socket>();
-  private readonly nodeOverrides = new Map<string, Record<string, unknown>>();
-  private pods: Pod[] = [];
 
   constructor(
     private readonly host: KubeHost,
@@ -76,17 +82,35 @@ export class SimKubeApi {
     await closed;
   }
 
+  private get pods(): Pod[] {
+    return this.host.store.range(PODS).map((e) => JSON.parse(e.value) as Pod);
+  }
+
+  private savePod(p: Pod): void {
+    this.host.store.put(`${PODS}${p.metadata.namespace}/${p.metadata.name}`, JSON.stringify(p));
+  }
+
+  private overrides(name: string): Record<string, unknown> | undefined {
+    const e = this.host.store.get(`${NODES}${name}`);
+    return e ? (JSON.parse(e.value) as Record<string, unknown>) : undefined;
+  }
+
+  /** The kubelet registers its Node once (a deleted Node comes back when the kubelet starts again). */
+  register(n: SimNode): void {
+    if (!this.host.store.get(`${NODES}${n.hostname}`)) this.host.store.put(`${NODES}${n.hostname}`, "{}");
+  }
+
   private seedPods(): void {
     if (this.pods.length > 0) return;
     for (const n of this.host.nodes) {
       const h = n.hostname;
       if (n.controlPlane) {
         for (const c of ["kube-apiserver", "kube-controller-manager", "kube-scheduler"]) {
-          this.pods.push(this.pod("kube-system", `${c}-${h}`, h, { kind: "Node", name: h }, { "kubernetes.io/config.mirror": "sim" }));
+          this.savePod(this.pod("kube-system", `${c}-${h}`, h, { kind: "Node", name: h }, { "kubernetes.io/config.mirror": "sim" }));
         }
       }
-      this.pods.push(this.pod("kube-system", `kube-proxy-${this.suffix()}`, h, { kind: "DaemonSet", name: "kube-proxy" }));
-      if (!n.controlPlane) this.pods.push(this.pod("default", `app-7d9c-${this.suffix()}`, h, { kind: "ReplicaSet", name: "app-7d9c" }));
+      this.savePod(this.pod("kube-system", `kube-proxy-${this.suffix()}`, h, { kind: "DaemonSet", name: "kube-proxy" }));
+      if (!n.controlPlane) this.savePod(this.pod("default", `app-7d9c-${this.suffix()}`, h, { kind: "ReplicaSet", name: "app-7d9c" }));
     }
   }
 
@@ -127,7 +151,7 @@ export class SimKubeApi {
         nodeInfo: { osImage: `Talos (${n.talosVersion})`, kubeletVersion: (n.config && kubeletVersion(n.config)) ?? "v1.33.0", bootID: n.bootId },
       },
     };
-    return mergePatch(base, this.nodeOverrides.get(n.hostname) ?? {}) as Record<string, unknown>;
+    return mergePatch(base, this.overrides(n.hostname) ?? {}) as Record<string, unknown>;
   }
 
   private handle(req: IncomingMessage, res: ServerResponse, body: string): void {
@@ -139,19 +163,27 @@ export class SimKubeApi {
     };
     const status = (code: number, reason: string, message: string) => send(code, { kind: "Status", apiVersion: "v1", status: "Failure", message, reason, code });
     const configured = () => this.host.nodes.filter((n) => n.config);
+    const registered = () => {
+      const names = new Set(this.host.store.range(NODES).map((e) => e.key.slice(NODES.length)));
+      return this.host.nodes.filter((n) => names.has(n.hostname));
+    };
     try {
       if (url.pathname === "/version") return send(200, { major: "1", minor: "33", gitVersion: "v1.33.0" });
       if (parts[0] !== "api" || parts[1] !== "v1") return status(404, "NotFound", `the server could not find the requested resource (${url.pathname})`);
       const rest = parts.slice(2);
       if (rest[0] === "nodes") {
-        if (rest.length === 1 && req.method === "GET") return send(200, { apiVersion: "v1", kind: "NodeList", items: configured().map((n) => this.nodeObject(n)) });
-        const node = configured().find((n) => n.hostname === rest[1]);
+        if (rest.length === 1 && req.method === "GET") return send(200, { apiVersion: "v1", kind: "NodeList", items: registered().map((n) => this.nodeObject(n)) });
+        const node = registered().find((n) => n.hostname === rest[1]);
         if (!node) return status(404, "NotFound", `nodes "${rest[1]}" not found`);
         if (req.method === "GET") return send(200, this.nodeObject(node));
         if (req.method === "PATCH") {
           const patch = JSON.parse(body || "{}") as Record<string, unknown>;
-          this.nodeOverrides.set(node.hostname, mergePatch(this.nodeOverrides.get(node.hostname) ?? {}, patch) as Record<string, unknown>);
+          this.host.store.put(`${NODES}${node.hostname}`, JSON.stringify(mergePatch(this.overrides(node.hostname) ?? {}, patch)));
           return send(200, this.nodeObject(node));
+        }
+        if (req.method === "DELETE") {
+          this.host.store.delete(`${NODES}${node.hostname}`);
+          return send(200, { kind: "Status", apiVersion: "v1", status: "Success", details: { name: node.hostname, kind: "nodes" } });
         }
         return status(405, "MethodNotAllowed", `${req.method} is not supported on nodes`);
       }
@@ -167,16 +199,17 @@ export class SimKubeApi {
       if (!pod) return status(404, "NotFound", `pods "${name}" not found`);
       if (!sub && req.method === "GET") return send(200, { apiVersion: "v1", kind: "Pod", ...pod });
       if (sub === "eviction" && req.method === "POST") {
-        this.pods = this.pods.filter((p) => p !== pod);
+        this.host.store.delete(`${PODS}${pod.metadata.namespace}/${pod.metadata.name}`);
         const owner = pod.metadata.ownerReferences[0];
         if (owner?.kind === "ReplicaSet") {
           const target = configured().find((n) => n.hostname !== pod.spec.nodeName && !n.controlPlane && n.stage === "running" && !this.cordoned(n));
-          if (target) this.pods.push(this.pod(pod.metadata.namespace, `${owner.name}-${this.suffix()}`, target.hostname, owner));
+          if (target) this.savePod(this.pod(pod.metadata.namespace, `${owner.name}-${this.suffix()}`, target.hostname, owner));
         }
         return send(201, { kind: "Status", apiVersion: "v1", status: "Success", code: 201 });
       }
       return status(405, "MethodNotAllowed", `${req.method} ${url.pathname} is not supported by the simulator`);
     } catch (e) {
+      if (e instanceof EtcdUnavailableError) return status(500, "InternalError", `Internal error occurred: ${e.message}`);
       return status(400, "BadRequest", (e as Error).message);
     }
   }

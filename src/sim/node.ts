@@ -43,7 +43,8 @@ export interface Faults {
 
 export const FAULT_NAMES = [
   "reboot-hang", "slow-reboot=SECONDS", "rollback-on-upgrade", "apply-reject", "unavailable=SECONDS", "etcd-unhealthy", "drop-extension=NAME",
-  "time-unsynced", "service-fail=NAME", "drop-address=CIDR", "no-default-route", "resolvers=IP[,IP]", "extension-version=NAME@VERSION", "clear",
+  "time-unsynced", "service-fail=NAME", "drop-address=CIDR", "no-default-route", "resolvers=IP[,IP]", "extension-version=NAME@VERSION",
+  "wipe", "wipe=disk", "clear",
 ];
 
 /** What a node needs from its fleet: timers scaled by the time scale, the cluster (etcd, peers) and its listener. */
@@ -274,6 +275,36 @@ export class SimNode {
           return;
         }
         this.host.after(this.faults.slowRebootSeconds !== undefined ? this.faults.slowRebootSeconds * 1000 : DURATIONS.reboot, comeBack);
+      });
+    });
+  }
+
+  /**
+   * The end of a Reset sequence (after any etcd leave): services stop, the API drops, the wiped partitions are gone.
+   * With STATE wiped the node boots into maintenance mode without a config (a fresh machine); `halt` stays down.
+   */
+  resetAndRestart(o: { wipeState: boolean; halt: boolean }, actorId: string): void {
+    this.emit(SequenceEventSchema, { sequence: "reset", action: SequenceEvent_Action.START }, actorId);
+    this.setStage("rebooting", Stage.RESETTING, false, actorId);
+    this.host.after(DURATIONS.stopServices, () => {
+      void this.host.stopListener(this).then(() => {
+        this.stage = "down";
+        this.host.stageChanged?.(this);
+        if (o.wipeState) {
+          this.config = undefined;
+          this.stagedConfig = undefined;
+          this.pendingUpgrade = undefined;
+        }
+        if (o.halt) return;
+        this.host.after(DURATIONS.reboot, () => {
+          if (!this.config) {
+            this.boot("maintenance");
+            void this.host.startListener(this, "maintenance").then(() => this.enterMaintenance());
+            return;
+          }
+          this.boot("normal");
+          void this.host.startListener(this, "normal").then(() => this.finishBoot(""));
+        });
       });
     });
   }

@@ -15,6 +15,7 @@ import type { SimNode } from "./node.js";
 import { listResources, type SimResource } from "./resources.js";
 import type { SimCluster } from "./cluster.js";
 import { withOneToMany } from "./one-to-many.js";
+import { ETCD_METHOD_ROLES, etcdLifecycleHandlers } from "./etcd-rpc.js";
 
 export type Role = "os:admin" | "os:operator" | "os:reader" | "os:etcd:backup" | "os:impersonator";
 const ADMIN: Role[] = ["os:admin"];
@@ -45,6 +46,7 @@ export const METHOD_ROLES: Readonly<Record<string, readonly Role[]>> = {
   "/cosi.resource.State/Watch": READER,
   "/machine.ImageService/Pull": OPERATOR,
   "/machine.LifecycleService/Upgrade": ADMIN,
+  ...(ETCD_METHOD_ROLES as Record<string, readonly Role[]>),
 };
 
 /** Methods a Talos ≤ 1.12 maintenance server answers; the rest are Unimplemented there. */
@@ -158,9 +160,9 @@ export function createHandler(cluster: SimCluster, self: SimNode, mode: "mainten
       n.reboot("reboot", actor);
       return { messages: [{ actorId: actor }] };
     },
-    bootstrap(_req, ctx) {
+    bootstrap(req, ctx) {
       const n = route(ctx);
-      cluster.bootstrap(n);
+      cluster.bootstrap(n, req.recoverEtcd ? { skipHashCheck: req.recoverSkipHashCheck } : undefined);
       return { messages: [{}] };
     },
     async *kubeconfig(_req, ctx) {
@@ -178,10 +180,10 @@ export function createHandler(cluster: SimCluster, self: SimNode, mode: "mainten
       n.reboot("upgrade", actor);
       return { messages: [{ ack: "Upgrade request received", actorId: actor }] };
     },
-    etcdMemberList(_req, ctx) {
+    etcdMemberList(req, ctx) {
       const n = route(ctx);
       requireControlPlane(n, "etcd member list");
-      return { messages: [{ members: cluster.etcdMembers(n) }] };
+      return { messages: [{ members: cluster.etcdMembers(n, req.queryLocal) }] };
     },
     etcdStatus(_req, ctx) {
       const n = route(ctx);
@@ -193,6 +195,7 @@ export function createHandler(cluster: SimCluster, self: SimNode, mode: "mainten
       requireControlPlane(n, "etcd snapshot");
       yield { bytes: cluster.etcdSnapshot(n) };
     },
+    ...etcdLifecycleHandlers(cluster, route),
     async *events(req, ctx) {
       const n = route(ctx);
       // Talos first sends an empty event so clients know the watch is established (P7).

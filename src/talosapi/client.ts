@@ -262,8 +262,10 @@ export class TalosClient {
     return this.fanOut(async (n) => first(await this.call(n, (c, o) => c.machine.reboot({ mode }, o)), n).actorId, nodes);
   }
 
-  bootstrap(node: string): Promise<void> {
-    return this.call(node, async (c, o) => void (await c.machine.bootstrap({}, o)));
+  /** `recover`: bootstrap from the snapshot uploaded with `etcdRecover` (`talosctl bootstrap --recover-from`). */
+  bootstrap(node: string, recover?: { skipHashCheck?: boolean }): Promise<void> {
+    const req = recover ? { recoverEtcd: true, recoverSkipHashCheck: recover.skipHashCheck ?? false } : {};
+    return this.call(node, async (c, o) => void (await c.machine.bootstrap(req, o)));
   }
 
   async kubeconfig(node: string): Promise<string> {
@@ -393,6 +395,45 @@ export class TalosClient {
 
   async etcdSnapshot(node: string): Promise<Uint8Array> {
     return concat(await collect(mapData(node, this.stream(node, (c, o) => c.machine.etcdSnapshot({}, o)))));
+  }
+
+  // --- etcd membership, recovery, reset (one node each: these change the cluster) -------------------------------
+
+  /** The members as the node's own etcd sees them (`talosctl etcd members` queries locally). */
+  async etcdMemberList(node: string, opts: { queryLocal?: boolean } = {}): Promise<EtcdMembers> {
+    return first(await this.call(node, (c, o) => c.machine.etcdMemberList({ queryLocal: opts.queryLocal ?? false }, o)), node);
+  }
+
+  async etcdLeaveCluster(node: string): Promise<void> {
+    first(await this.call(node, (c, o) => c.machine.etcdLeaveCluster({}, o)), node);
+  }
+
+  async etcdRemoveMemberById(node: string, memberId: bigint): Promise<void> {
+    first(await this.call(node, (c, o) => c.machine.etcdRemoveMemberByID({ memberId }, o)), node);
+  }
+
+  /** Returns the new leader's name ("" when the node was not the leader). */
+  async etcdForfeitLeadership(node: string): Promise<string> {
+    return first(await this.call(node, (c, o) => c.machine.etcdForfeitLeadership({}, o)), node).member;
+  }
+
+  async etcdDefragment(node: string): Promise<void> {
+    first(await this.call(node, (c, o) => c.machine.etcdDefragment({}, o), { timeoutMs: 5 * 60_000 }), node);
+  }
+
+  /** Uploads a snapshot for `bootstrap(node, { … })` (client stream in 1 MiB chunks; not retried). */
+  async etcdRecover(node: string, snapshot: Uint8Array): Promise<void> {
+    const { transport, headers } = await this.target(node);
+    async function* chunks() {
+      for (let i = 0; i < snapshot.byteLength; i += 1 << 20) yield { bytes: snapshot.subarray(i, i + (1 << 20)) };
+    }
+    first(await clientsFor(transport).machine.etcdRecover(chunks(), { headers, timeoutMs: this.options.timeoutMs ?? 30_000 }), node);
+  }
+
+  /** `Reset`: the node answers with an actor id and runs the reset sequence afterwards (it then reboots or halts). */
+  async reset(node: string, req: { graceful: boolean; reboot: boolean; systemPartitionsToWipe?: readonly { label: string; wipe: boolean }[]; mode?: number }): Promise<string> {
+    const r = await this.call(node, (c, o) => c.machine.reset({ graceful: req.graceful, reboot: req.reboot, systemPartitionsToWipe: [...(req.systemPartitionsToWipe ?? [])], mode: req.mode ?? 0 }, o));
+    return first(r, node).actorId;
   }
 
   /** Decoded machine events; the empty "hello" event Talos sends first is skipped (P7). */

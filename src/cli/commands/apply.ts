@@ -14,7 +14,8 @@ export const defineApply: CommandDefiner = (program, ctx) => {
     .option("--no-etcd-snapshot", "do not save an etcd snapshot before the first control-plane change")
     .option("--offline", "do not register schematics with the Image Factory (air-gapped sites with their own registry)")
     .option("--discard-journal", "forget an unfinished earlier run instead of refusing (nodes it cordoned stay cordoned)")
-    .action(async (planFile: string | undefined, opts: { config?: string; secrets?: string; yes?: boolean; maxParallel: number; gate?: string; resume?: boolean; etcdSnapshot: boolean; offline?: boolean; discardJournal?: boolean }) => {
+    .option("--allow-remove", "execute `remove` actions (nodes no longer in talconfig.yaml leave the cluster); otherwise asked for")
+    .action(async (planFile: string | undefined, opts: { config?: string; secrets?: string; yes?: boolean; maxParallel: number; gate?: string; resume?: boolean; etcdSnapshot: boolean; offline?: boolean; discardJournal?: boolean; allowRemove?: boolean }) => {
       if (!Number.isInteger(opts.maxParallel) || opts.maxParallel < 1) {
         const { TalformError, ExitCode } = await import("../../diagnostics/index.js");
         throw new TalformError("--max-parallel must be a whole number ≥ 1", { code: "usage", exitCode: ExitCode.usage });

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file machine/machine.proto.
  */
 export const file_machine_machine: GenFile = /*@__PURE__*/
-  fileDesc("ChVtYWNoaW5lL21hY2hpbmUucHJvdG8SB21hY2hpbmUi6AEKGUFwcGx5Q29uZmlndXJhdGlvblJlcXVlc3QSDAoEZGF0YRgBIAEoDBI1CgRtb2RlGAQgASgOMicubWFjaGluZS5BcHBseUNvbmZpZ3VyYXRpb25SZXF1ZXN0Lk1vZGUSDwoHZHJ5X3J1bhgFIAEoCBIzChB0cnlfbW9kZV90aW1lb3V0GAYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIkAKBE1vZGUSCgoGUkVCT09UEAASCAoEQVVUTxABEg0KCU5PX1JFQk9PVBACEgoKBlNUQUdFRBADEgcKA1RSWRAEIpcBChJBcHBseUNvbmZpZ3VyYXRpb24SIgoIbWV0YWRhdGEYASABKAsyEC5jb21tb24uTWV0YWRhdGESEAoId2FybmluZ3MYAiADKAkSNQoEbW9kZRgDIAEoDjInLm1hY2hpbmUuQXBwbHlDb25maWd1cmF0aW9uUmVxdWVzdC5Nb2RlEhQKDG1vZGVfZGV0YWlscxgEIAEoCSJLChpBcHBseUNvbmZpZ3VyYXRpb25SZXNwb25zZRItCghtZXNzYWdlcxgBIAMoCzIbLm1hY2hpbmUuQXBwbHlDb25maWd1cmF0aW9uImoKDVJlYm9vdFJlcXVlc3QSKQoEbW9kZRgBIAEoDjIbLm1hY2hpbmUuUmVib290UmVxdWVzdC5Nb2RlIi4KBE1vZGUSCwoHREVGQVVMVBAAEg4KClBPV0VSQ1lDTEUQARIJCgVGT1JDRRACIj4KBlJlYm9vdBIiCghtZXRhZGF0YRgBIAEoCzIQLmNvbW1vbi5NZXRhZGF0YRIQCghhY3Rvcl9pZBgCIAEoCSIzCg5SZWJvb3RSZXNwb25zZRIhCghtZXNzYWdlcxgBIAMoCzIPLm1hY2hpbmUuUmVib290IkkKEEJvb3RzdHJhcFJlcXVlc3QSFAoMcmVjb3Zlcl9ldGNkGAEgASgIEh8KF3JlY292ZXJfc2tpcF9oYXNoX2NoZWNrGAIgASgIIi8KCUJvb3RzdHJhcBIiCghtZXRhZGF0YRgBIAEoCzIQLmNvbW1vbi5NZXRhZGF0YSI5ChFCb290c3RyYXBSZXNwb25zZRIkCghtZXNzYWdlcxgBIAMoCzISLm1hY2hpbmUuQm9vdHN0cmFwIpcBCg1TZXF1ZW5jZUV2ZW50EhAKCHNlcXVlbmNlGAEgASgJEi0KBmFjdGlvbhgCIAEoDjIdLm1hY2hpbmUuU2VxdWVuY2VFdmVudC5BY3Rpb24SHAoFZXJyb3IYAyABKAsyDS5jb21tb24uRXJyb3IiJwoGQWN0aW9uEggKBE5PT1AQABIJCgVTVEFSVBABEggKBFNUT1AQAiJmCgpQaGFzZUV2ZW50Eg0KBXBoYXNlGAEgASgJEioKBmFjdGlvbhgCIAEoDjIaLm1hY2hpbmUuUGhhc2VFdmVudC5BY3Rpb24iHQoGQWN0aW9uEgkKBVNUQVJUEAASCAoEU1RPUBABImMKCVRhc2tFdmVudBIMCgR0YXNrGAEgASgJEikKBmFjdGlvbhgCIAEoDjIZLm1hY2hpbmUuVGFza0V2ZW50LkFjdGlvbiIdCgZBY3Rpb24SCQoFU1RBUlQQABIICgRTVE9QEAEimAIKEVNlcnZpY2VTdGF0ZUV2ZW50Eg8KB3NlcnZpY2UYASABKAkSMQoGYWN0aW9uGAIgASgOMiEubWFjaGluZS5TZXJ2aWNlU3RhdGVFdmVudC5BY3Rpb24SDwoHbWVzc2FnZRgDIAEoCRImCgZoZWFsdGgYBCABKAsyFi5tYWNoaW5lLlNlcnZpY2VIZWFsdGgihQEKBkFjdGlvbhIPCgtJTklUSUFMSVpFRBAAEg0KCVBSRVBBUklORxABEgsKB1dBSVRJTkcQAhILCgdSVU5OSU5HEAMSDAoIU1RPUFBJTkcQBBIMCghGSU5JU0hFRBAFEgoKBkZBSUxFRBAGEgsKB1NLSVBQRUQQBxIMCghTVEFSVElORxAIIjMKDEFkZHJlc3NFdmVudBIQCghob3N0bmFtZRgBIAEoCRIRCglhZGRyZXNzZXMYAiADKAkixgMKEk1hY2hpbmVTdGF0dXNFdmVudBI3CgVzdGFnZRgBIAEoDjIoLm1hY2hpbmUuTWFjaGluZVN0YXR1c0V2ZW50Lk1hY2hpbmVTdGFnZRI5CgZzdGF0dXMYAiABKAsyKS5tYWNoaW5lLk1hY2hpbmVTdGF0dXNFdmVudC5NYWNoaW5lU3RhdHVzGqIBCg1NYWNoaW5lU3RhdHVzEg0KBXJlYWR5GAEgASgIElIKEHVubWV0X2NvbmRpdGlvbnMYAiADKAsyOC5tYWNoaW5lLk1hY2hpbmVTdGF0dXNFdmVudC5NYWNoaW5lU3RhdHVzLlVubWV0Q29uZGl0aW9uGi4KDlVubWV0Q29uZGl0aW9uEgwKBG5hbWUYASABKAkSDgoGcmVhc29uGAIgASgJIpYBCgxNYWNoaW5lU3RhZ2USCwoHVU5LTk9XThAAEgsKB0JPT1RJTkcQARIOCgpJTlNUQUxMSU5HEAISDwoLTUFJTlRFTkFOQ0UQAxILCgdSVU5OSU5HEAQSDQoJUkVCT09USU5HEAUSEQoNU0hVVFRJTkdfRE9XThAGEg0KCVJFU0VUVElORxAHEg0KCVVQR1JBRElORxAIImIKDUV2ZW50c1JlcXVlc3QSEwoLdGFpbF9ldmVudHMYASABKAUSDwoHdGFpbF9pZBgCIAEoCRIUCgx0YWlsX3NlY29uZHMYAyABKAUSFQoNd2l0aF9hY3Rvcl9pZBgEIAEoCSJtCgVFdmVudBIiCghtZXRhZGF0YRgBIAEoCzIQLmNvbW1vbi5NZXRhZGF0YRIiCgRkYXRhGAIgASgLMhQuZ29vZ2xlLnByb3RvYnVmLkFueRIKCgJpZBgDIAEoCRIQCghhY3Rvcl9pZBgEIAEoCSKzAQoOVXBncmFkZVJlcXVlc3QSDQoFaW1hZ2UYASABKAkSEAoIcHJlc2VydmUYAiABKAgSDQoFc3RhZ2UYAyABKAgSDQoFZm9yY2UYBCABKAgSNwoLcmVib290X21vZGUYBSABKA4yIi5tYWNoaW5lLlVwZ3JhZGVSZXF1ZXN0LlJlYm9vdE1vZGUiKQoKUmVib290TW9kZRILCgdERUZBVUxUEAASDgoKUE9XRVJDWUNMRRABIkwKB1VwZ3JhZGUSIgoIbWV0YWRhdGEYASABKAsyEC5jb21tb24uTWV0YWRhdGESCwoDYWNrGAIgASgJEhAKCGFjdG9yX2lkGAMgASgJIjUKD1VwZ3JhZGVSZXNwb25zZRIiCghtZXNzYWdlcxgBIAMoCzIQLm1hY2hpbmUuVXBncmFkZSJZCgtTZXJ2aWNlTGlzdBIiCghtZXRhZGF0YRgBIAEoCzIQLmNvbW1vbi5NZXRhZGF0YRImCghzZXJ2aWNlcxgCIAMoCzIULm1hY2hpbmUuU2VydmljZUluZm8iPQoTU2VydmljZUxpc3RSZXNwb25zZRImCghtZXNzYWdlcxgBIAMoCzIULm1hY2hpbmUuU2VydmljZUxpc3QieAoLU2VydmljZUluZm8SCgoCaWQYASABKAkSDQoFc3RhdGUYAiABKAkSJgoGZXZlbnRzGAMgASgLMhYubWFjaGluZS5TZXJ2aWNlRXZlbnRzEiYKBmhlYWx0aBgEIAEoCzIWLm1hY2hpbmUuU2VydmljZUhlYWx0aCI2Cg1TZXJ2aWNlRXZlbnRzEiUKBmV2ZW50cxgBIAMoCzIVLm1hY2hpbmUuU2VydmljZUV2ZW50IlIKDFNlcnZpY2VFdmVudBILCgNtc2cYASABKAkSDQoFc3RhdGUYAiABKAkSJgoCdHMYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIngKDVNlcnZpY2VIZWFsdGgSDwoHdW5rbm93bhgBIAEoCBIPCgdoZWFsdGh5GAIgASgIEhQKDGxhc3RfbWVzc2FnZRgDIAEoCRIvCgtsYXN0X2NoYW5nZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiIwoVU2VydmljZVJlc3RhcnRSZXF1ZXN0EgoKAmlkGAEgASgJIkIKDlNlcnZpY2VSZXN0YXJ0EiIKCG1ldGFkYXRhGAEgASgLMhAuY29tbW9uLk1ldGFkYXRhEgwKBHJlc3AYAiABKAkiQwoWU2VydmljZVJlc3RhcnRSZXNwb25zZRIpCghtZXNzYWdlcxgBIAMoCzIXLm1hY2hpbmUuU2VydmljZVJlc3RhcnQieQoLTG9nc1JlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEgoKAmlkGAIgASgJEicKBmRyaXZlchgDIAEoDjIXLmNvbW1vbi5Db250YWluZXJEcml2ZXISDgoGZm9sbG93GAQgASgIEhIKCnRhaWxfbGluZXMYBSABKAUiGwoLUmVhZFJlcXVlc3QSDAoEcGF0aBgBIAEoCSIsCgxEbWVzZ1JlcXVlc3QSDgoGZm9sbG93GAEgASgIEgwKBHRhaWwYAiABKAgiNwoQSG9zdG5hbWVSZXNwb25zZRIjCghtZXNzYWdlcxgBIAMoCzIRLm1hY2hpbmUuSG9zdG5hbWUiQAoISG9zdG5hbWUSIgoIbWV0YWRhdGEYASABKAsyEC5jb21tb24uTWV0YWRhdGESEAoIaG9zdG5hbWUYAiABKAkipgEKB1ZlcnNpb24SIgoIbWV0YWRhdGEYASABKAsyEC5jb21tb24uTWV0YWRhdGESJQoHdmVyc2lvbhgCIAEoCzIULm1hY2hpbmUuVmVyc2lvbkluZm8SJwoIcGxhdGZvcm0YAyABKAsyFS5tYWNoaW5lLlBsYXRmb3JtSW5mbxInCghmZWF0dXJlcxgEIAEoCzIVLm1hY2hpbmUuRmVhdHVyZXNJbmZvIjUKD1ZlcnNpb25SZXNwb25zZRIiCghtZXNzYWdlcxgBIAMoCzIQLm1hY2hpbmUuVmVyc2lvbiJkCgtWZXJzaW9uSW5mbxILCgN0YWcYASABKAkSCwoDc2hhGAIgASgJEg0KBWJ1aWx0GAMgASgJEhIKCmdvX3ZlcnNpb24YBCABKAkSCgoCb3MYBSABKAkSDAoEYXJjaBgGIAEoCSIqCgxQbGF0Zm9ybUluZm8SDAoEbmFtZRgBIAEoCRIMCgRtb2RlGAIgASgJIhwKDEZlYXR1cmVzSW5mbxIMCgRyYmFjGAEgASgIIiwKFUV0Y2RNZW1iZXJMaXN0UmVxdWVzdBITCgtxdWVyeV9sb2NhbBgBIAEoCCJmCgpFdGNkTWVtYmVyEgoKAmlkGAIgASgEEhAKCGhvc3RuYW1lGAMgASgJEhEKCXBlZXJfdXJscxgEIAMoCRITCgtjbGllbnRfdXJscxgFIAMoCRISCgppc19sZWFybmVyGAYgASgIIm8KC0V0Y2RNZW1iZXJzEiIKCG1ldGFkYXRhGAEgASgLMhAuY29tbW9uLk1ldGFkYXRhEhYKDmxlZ2FjeV9tZW1iZXJzGAIgAygJEiQKB21lbWJlcnMYAyADKAsyEy5tYWNoaW5lLkV0Y2RNZW1iZXIiQAoWRXRjZE1lbWJlckxpc3RSZXNwb25zZRImCghtZXNzYWdlcxgBIAMoCzIULm1hY2hpbmUuRXRjZE1lbWJlcnMiFQoTRXRjZFNuYXBzaG90UmVxdWVzdCI7ChJFdGNkU3RhdHVzUmVzcG9uc2USJQoIbWVzc2FnZXMYASADKAsyEy5tYWNoaW5lLkV0Y2RTdGF0dXMiYgoKRXRjZFN0YXR1cxIiCghtZXRhZGF0YRgBIAEoCzIQLmNvbW1vbi5NZXRhZGF0YRIwCg1tZW1iZXJfc3RhdHVzGAIgASgLMhkubWFjaGluZS5FdGNkTWVtYmVyU3RhdHVzIvgBChBFdGNkTWVtYmVyU3RhdHVzEhcKD3N0b3JhZ2VfdmVyc2lvbhgLIAEoCRIRCgltZW1iZXJfaWQYCiABKAQSGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoCRIPCgdkYl9zaXplGAIgASgDEhYKDmRiX3NpemVfaW5fdXNlGAMgASgDEg4KBmxlYWRlchgEIAEoBBISCgpyYWZ0X2luZGV4GAUgASgEEhEKCXJhZnRfdGVybRgGIAEoBBIaChJyYWZ0X2FwcGxpZWRfaW5kZXgYByABKAQSDgoGZXJyb3JzGAggAygJEhIKCmlzX2xlYXJuZXIYCSABKAgyiggKDk1hY2hpbmVTZXJ2aWNlEl0KEkFwcGx5Q29uZmlndXJhdGlvbhIiLm1hY2hpbmUuQXBwbHlDb25maWd1cmF0aW9uUmVxdWVzdBojLm1hY2hpbmUuQXBwbHlDb25maWd1cmF0aW9uUmVzcG9uc2USQgoJQm9vdHN0cmFwEhkubWFjaGluZS5Cb290c3RyYXBSZXF1ZXN0GhoubWFjaGluZS5Cb290c3RyYXBSZXNwb25zZRIuCgVEbWVzZxIVLm1hY2hpbmUuRG1lc2dSZXF1ZXN0GgwuY29tbW9uLkRhdGEwARIyCgZFdmVudHMSFi5tYWNoaW5lLkV2ZW50c1JlcXVlc3QaDi5tYWNoaW5lLkV2ZW50MAESUQoORXRjZE1lbWJlckxpc3QSHi5tYWNoaW5lLkV0Y2RNZW1iZXJMaXN0UmVxdWVzdBofLm1hY2hpbmUuRXRjZE1lbWJlckxpc3RSZXNwb25zZRI8CgxFdGNkU25hcHNob3QSHC5tYWNoaW5lLkV0Y2RTbmFwc2hvdFJlcXVlc3QaDC5jb21tb24uRGF0YTABEkEKCkV0Y2RTdGF0dXMSFi5nb29nbGUucHJvdG9idWYuRW1wdHkaGy5tYWNoaW5lLkV0Y2RTdGF0dXNSZXNwb25zZRI9CghIb3N0bmFtZRIWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eRoZLm1hY2hpbmUuSG9zdG5hbWVSZXNwb25zZRI0CgpLdWJlY29uZmlnEhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5GgwuY29tbW9uLkRhdGEwARIsCgRMb2dzEhQubWFjaGluZS5Mb2dzUmVxdWVzdBoMLmNvbW1vbi5EYXRhMAESLAoEUmVhZBIULm1hY2hpbmUuUmVhZFJlcXVlc3QaDC5jb21tb24uRGF0YTABEjkKBlJlYm9vdBIWLm1hY2hpbmUuUmVib290UmVxdWVzdBoXLm1hY2hpbmUuUmVib290UmVzcG9uc2USQwoLU2VydmljZUxpc3QSFi5nb29nbGUucHJvdG9idWYuRW1wdHkaHC5tYWNoaW5lLlNlcnZpY2VMaXN0UmVzcG9uc2USUQoOU2VydmljZVJlc3RhcnQSHi5tYWNoaW5lLlNlcnZpY2VSZXN0YXJ0UmVxdWVzdBofLm1hY2hpbmUuU2VydmljZVJlc3RhcnRSZXNwb25zZRI8CgdVcGdyYWRlEhcubWFjaGluZS5VcGdyYWRlUmVxdWVzdBoYLm1hY2hpbmUuVXBncmFkZVJlc3BvbnNlEjsKB1ZlcnNpb24SFi5nb29nbGUucHJvdG9idWYuRW1wdHkaGC5tYWNoaW5lLlZlcnNpb25SZXNwb25zZWIGcHJvdG8z", [file_common_common, file_google_protobuf_any, file_google_protobuf_duration, file_google_protobuf_empty, file_google_protobuf_timestamp]);
+  fileDesc("ChVtYWNoaW5lL21hY2hpbmUucHJvdG8SB21hY2hpbmUi6AEKGUFwcGx5Q29uZmlndXJhdGlvblJlcXVlc3QSDAoEZGF0YRgBIAEoDBI1CgRtb2RlGAQgASgOMicubWFjaGluZS5BcHBseUNvbmZpZ3VyYXRpb25SZXF1ZXN0Lk1vZGUSDwoHZHJ5X3J1bhgFIAEoCBIzChB0cnlfbW9kZV90aW1lb3V0GAYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIkAKBE1vZGUSCgoGUkVCT09UEAASCAoEQVVUTxABEg0KCU5PX1JFQk9PVBACEgoKBlNUQUdFRBADEgcKA1RSWRAEIpcBChJBcHBseUNvbmZpZ3VyYXRpb24SIgoIbWV0YWRhdGEYASABKAsyEC5jb21tb24uTWV0YWRhdGESEAoId2FybmluZ3MYAiADKAkSNQoEbW9kZRgDIAEoDjInLm1hY2hpbmUuQXBwbHlDb25maWd1cmF0aW9uUmVxdWVzdC5Nb2RlEhQKDG1vZGVfZGV0YWlscxgEIAEoCSJLChpBcHBseUNvbmZpZ3VyYXRpb25SZXNwb25zZRItCghtZXNzYWdlcxgBIAMoCzIbLm1hY2hpbmUuQXBwbHlDb25maWd1cmF0aW9uImoKDVJlYm9vdFJlcXVlc3QSKQoEbW9kZRgBIAEoDjIbLm1hY2hpbmUuUmVib290UmVxdWVzdC5Nb2RlIi4KBE1vZGUSCwoHREVGQVVMVBAAEg4KClBPV0VSQ1lDTEUQARIJCgVGT1JDRRACIj4KBlJlYm9vdBIiCghtZXRhZGF0YRgBIAEoCzIQLmNvbW1vbi5NZXRhZGF0YRIQCghhY3Rvcl9pZBgCIAEoCSIzCg5SZWJvb3RSZXNwb25zZRIhCghtZXNzYWdlcxgBIAMoCzIPLm1hY2hpbmUuUmVib290IkkKEEJvb3RzdHJhcFJlcXVlc3QSFAoMcmVjb3Zlcl9ldGNkGAEgASgIEh8KF3JlY292ZXJfc2tpcF9oYXNoX2NoZWNrGAIgASgIIi8KCUJvb3RzdHJhcBIiCghtZXRhZGF0YRgBIAEoCzIQLmNvbW1vbi5NZXRhZGF0YSI5ChFCb290c3RyYXBSZXNwb25zZRIkCghtZXNzYWdlcxgBIAMoCzISLm1hY2hpbmUuQm9vdHN0cmFwIpcBCg1TZXF1ZW5jZUV2ZW50EhAKCHNlcXVlbmNlGAEgASgJEi0KBmFjdGlvbhgCIAEoDjIdLm1hY2hpbmUuU2VxdWVuY2VFdmVudC5BY3Rpb24SHAoFZXJyb3IYAyABKAsyDS5jb21tb24uRXJyb3IiJwoGQWN0aW9uEggKBE5PT1AQABIJCgVTVEFSVBABEggKBFNUT1AQAiJmCgpQaGFzZUV2ZW50Eg0KBXBoYXNlGAEgASgJEioKBmFjdGlvbhgCIAEoDjIaLm1hY2hpbmUuUGhhc2VFdmVudC5BY3Rpb24iHQoGQWN0aW9uEgkKBVNUQVJUEAASCAoEU1RPUBABImMKCVRhc2tFdmVudBIMCgR0YXNrGAEgASgJEikKBmFjdGlvbhgCIAEoDjIZLm1hY2hpbmUuVGFza0V2ZW50LkFjdGlvbiIdCgZBY3Rpb24SCQoFU1RBUlQQABIICgRTVE9QEAEimAIKEVNlcnZpY2VTdGF0ZUV2ZW50Eg8KB3NlcnZpY2UYASABKAkSMQoGYWN0aW9uGAIgASgOMiEubWFjaGluZS5TZXJ2aWNlU3RhdGVFdmVudC5BY3Rpb24SDwoHbWVzc2FnZRgDIAEoCRImCgZoZWFsdGgYBCABKAsyFi5tYWNoaW5lLlNlcnZpY2VIZWFsdGgihQEKBkFjdGlvbhIPCgtJTklUSUFMSVpFRBAAEg0KCVBSRVBBUklORxABEgsKB1dBSVRJTkcQAhILCgdSVU5OSU5HEAMSDAoIU1RPUFBJTkcQBBIMCghGSU5JU0hFRBAFEgoKBkZBSUxFRBAGEgsKB1NLSVBQRUQQBxIMCghTVEFSVElORxAIIjMKDEFkZHJlc3NFdmVudBIQCghob3N0bmFtZRgBIAEoCRIRCglhZGRyZXNzZXMYAiADKAkixgMKEk1hY2hpbmVTdGF0dXNFdmVudBI3CgVzdGFnZRgBIAEoDjIoLm1hY2hpbmUuTWFjaGluZVN0YXR1c0V2ZW50Lk1hY2hpbmVTdGFnZRI5CgZzdGF0dXMYAiABKAsyKS5tYWNoaW5lLk1hY2hpbmVTdGF0dXNFdmVudC5NYWNoaW5lU3RhdHVzGqIBCg1NYWNoaW5lU3RhdHVzEg0KBXJlYWR5GAEgASgIElIKEHVubWV0X2NvbmRpdGlvbnMYAiADKAsyOC5tYWNoaW5lLk1hY2hpbmVTdGF0dXNFdmVudC5NYWNoaW5lU3RhdHVzLlVubWV0Q29uZGl0aW9uGi4KDlVubWV0Q29uZGl0aW9uEgwKBG5hbWUYASABKAkSDgoGcmVhc29uGAIgASgJIpYBCgxNYWNoaW5lU3RhZ2USCwoHVU5LTk9XThAAEgsKB0JPT1RJTkcQARIOCgpJTlNUQUxMSU5HEAISDwoLTUFJTlRFTkFOQ0UQAxILCgdSVU5OSU5HEAQSDQoJUkVCT09USU5HEAUSEQoNU0hVVFRJTkdfRE9XThAGEg0KCVJFU0VUVElORxAHEg0KCVVQR1JBRElORxAIImIKDUV2ZW50c1JlcXVlc3QSEwoLdGFpbF9ldmVudHMYASABKAUSDwoHdGFpbF9pZBgCIAEoCRIUCgx0YWlsX3NlY29uZHMYAyABKAUSFQoNd2l0aF9hY3Rvcl9pZBgEIAEoCSJtCgVFdmVudBIiCghtZXRhZGF0YRgBIAEoCzIQLmNvbW1vbi5NZXRhZGF0YRIiCgRkYXRhGAIgASgLMhQuZ29vZ2xlLnByb3RvYnVmLkFueRIKCgJpZBgDIAEoCRIQCghhY3Rvcl9pZBgEIAEoCSKzAQoOVXBncmFkZVJlcXVlc3QSDQoFaW1hZ2UYASABKAkSEAoIcHJlc2VydmUYAiABKAgSDQoFc3RhZ2UYAyABKAgSDQoFZm9yY2UYBCABKAgSNwoLcmVib290X21vZGUYBSABKA4yIi5tYWNoaW5lLlVwZ3JhZGVSZXF1ZXN0LlJlYm9vdE1vZGUiKQoKUmVib290TW9kZRILCgdERUZBVUxUEAASDgoKUE9XRVJDWUNMRRABIkwKB1VwZ3JhZGUSIgoIbWV0YWRhdGEYASABKAsyEC5jb21tb24uTWV0YWRhdGESCwoDYWNrGAIgASgJEhAKCGFjdG9yX2lkGAMgASgJIjUKD1VwZ3JhZGVSZXNwb25zZRIiCghtZXNzYWdlcxgBIAMoCzIQLm1hY2hpbmUuVXBncmFkZSJZCgtTZXJ2aWNlTGlzdBIiCghtZXRhZGF0YRgBIAEoCzIQLmNvbW1vbi5NZXRhZGF0YRImCghzZXJ2aWNlcxgCIAMoCzIULm1hY2hpbmUuU2VydmljZUluZm8iPQoTU2VydmljZUxpc3RSZXNwb25zZRImCghtZXNzYWdlcxgBIAMoCzIULm1hY2hpbmUuU2VydmljZUxpc3QieAoLU2VydmljZUluZm8SCgoCaWQYASABKAkSDQoFc3RhdGUYAiABKAkSJgoGZXZlbnRzGAMgASgLMhYubWFjaGluZS5TZXJ2aWNlRXZlbnRzEiYKBmhlYWx0aBgEIAEoCzIWLm1hY2hpbmUuU2VydmljZUhlYWx0aCI2Cg1TZXJ2aWNlRXZlbnRzEiUKBmV2ZW50cxgBIAMoCzIVLm1hY2hpbmUuU2VydmljZUV2ZW50IlIKDFNlcnZpY2VFdmVudBILCgNtc2cYASABKAkSDQoFc3RhdGUYAiABKAkSJgoCdHMYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIngKDVNlcnZpY2VIZWFsdGgSDwoHdW5rbm93bhgBIAEoCBIPCgdoZWFsdGh5GAIgASgIEhQKDGxhc3RfbWVzc2FnZRgDIAEoCRIvCgtsYXN0X2NoYW5nZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiIwoVU2VydmljZVJlc3RhcnRSZXF1ZXN0EgoKAmlkGAEgASgJIkIKDlNlcnZpY2VSZXN0YXJ0EiIKCG1ldGFkYXRhGAEgASgLMhAuY29tbW9uLk1ldGFkYXRhEgwKBHJlc3AYAiABKAkiQwoWU2VydmljZVJlc3RhcnRSZXNwb25zZRIpCghtZXNzYWdlcxgBIAMoCzIXLm1hY2hpbmUuU2VydmljZVJlc3RhcnQieQoLTG9nc1JlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEgoKAmlkGAIgASgJEicKBmRyaXZlchgDIAEoDjIXLmNvbW1vbi5Db250YWluZXJEcml2ZXISDgoGZm9sbG93GAQgASgIEhIKCnRhaWxfbGluZXMYBSABKAUiGwoLUmVhZFJlcXVlc3QSDAoEcGF0aBgBIAEoCSIsCgxEbWVzZ1JlcXVlc3QSDgoGZm9sbG93GAEgASgIEgwKBHRhaWwYAiABKAgiNwoQSG9zdG5hbWVSZXNwb25zZRIjCghtZXNzYWdlcxgBIAMoCzIRLm1hY2hpbmUuSG9zdG5hbWUiQAoISG9zdG5hbWUSIgoIbWV0YWRhdGEYASABKAsyEC5jb21tb24uTWV0YWRhdGESEAoIaG9zdG5hbWUYAiABKAkipgEKB1ZlcnNpb24SIgoIbWV0YWRhdGEYASABKAsyEC5jb21tb24uTWV0YWRhdGESJQoHdmVyc2lvbhgCIAEoCzIULm1hY2hpbmUuVmVyc2lvbkluZm8SJwoIcGxhdGZvcm0YAyABKAsyFS5tYWNoaW5lLlBsYXRmb3JtSW5mbxInCghmZWF0dXJlcxgEIAEoCzIVLm1hY2hpbmUuRmVhdHVyZXNJbmZvIjUKD1ZlcnNpb25SZXNwb25zZRIiCghtZXNzYWdlcxgBIAMoCzIQLm1hY2hpbmUuVmVyc2lvbiJkCgtWZXJzaW9uSW5mbxILCgN0YWcYASABKAkSCwoDc2hhGAIgASgJEg0KBWJ1aWx0GAMgASgJEhIKCmdvX3ZlcnNpb24YBCABKAkSCgoCb3MYBSABKAkSDAoEYXJjaBgGIAEoCSIqCgxQbGF0Zm9ybUluZm8SDAoEbmFtZRgBIAEoCRIMCgRtb2RlGAIgASgJIhwKDEZlYXR1cmVzSW5mbxIMCgRyYmFjGAEgASgIIiwKFUV0Y2RNZW1iZXJMaXN0UmVxdWVzdBITCgtxdWVyeV9sb2NhbBgBIAEoCCJmCgpFdGNkTWVtYmVyEgoKAmlkGAIgASgEEhAKCGhvc3RuYW1lGAMgASgJEhEKCXBlZXJfdXJscxgEIAMoCRITCgtjbGllbnRfdXJscxgFIAMoCRISCgppc19sZWFybmVyGAYgASgIIm8KC0V0Y2RNZW1iZXJzEiIKCG1ldGFkYXRhGAEgASgLMhAuY29tbW9uLk1ldGFkYXRhEhYKDmxlZ2FjeV9tZW1iZXJzGAIgAygJEiQKB21lbWJlcnMYAyADKAsyEy5tYWNoaW5lLkV0Y2RNZW1iZXIiQAoWRXRjZE1lbWJlckxpc3RSZXNwb25zZRImCghtZXNzYWdlcxgBIAMoCzIULm1hY2hpbmUuRXRjZE1lbWJlcnMiFQoTRXRjZFNuYXBzaG90UmVxdWVzdCI7ChJFdGNkU3RhdHVzUmVzcG9uc2USJQoIbWVzc2FnZXMYASADKAsyEy5tYWNoaW5lLkV0Y2RTdGF0dXMiYgoKRXRjZFN0YXR1cxIiCghtZXRhZGF0YRgBIAEoCzIQLmNvbW1vbi5NZXRhZGF0YRIwCg1tZW1iZXJfc3RhdHVzGAIgASgLMhkubWFjaGluZS5FdGNkTWVtYmVyU3RhdHVzIvgBChBFdGNkTWVtYmVyU3RhdHVzEhcKD3N0b3JhZ2VfdmVyc2lvbhgLIAEoCRIRCgltZW1iZXJfaWQYCiABKAQSGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoCRIPCgdkYl9zaXplGAIgASgDEhYKDmRiX3NpemVfaW5fdXNlGAMgASgDEg4KBmxlYWRlchgEIAEoBBISCgpyYWZ0X2luZGV4GAUgASgEEhEKCXJhZnRfdGVybRgGIAEoBBIaChJyYWZ0X2FwcGxpZWRfaW5kZXgYByABKAQSDgoGZXJyb3JzGAggAygJEhIKCmlzX2xlYXJuZXIYCSABKAgiMAobRXRjZFJlbW92ZU1lbWJlckJ5SURSZXF1ZXN0EhEKCW1lbWJlcl9pZBgBIAEoBCI6ChRFdGNkUmVtb3ZlTWVtYmVyQnlJRBIiCghtZXRhZGF0YRgBIAEoCzIQLmNvbW1vbi5NZXRhZGF0YSJPChxFdGNkUmVtb3ZlTWVtYmVyQnlJRFJlc3BvbnNlEi8KCG1lc3NhZ2VzGAEgAygLMh0ubWFjaGluZS5FdGNkUmVtb3ZlTWVtYmVyQnlJRCIZChdFdGNkTGVhdmVDbHVzdGVyUmVxdWVzdCI2ChBFdGNkTGVhdmVDbHVzdGVyEiIKCG1ldGFkYXRhGAEgASgLMhAuY29tbW9uLk1ldGFkYXRhIkcKGEV0Y2RMZWF2ZUNsdXN0ZXJSZXNwb25zZRIrCghtZXNzYWdlcxgBIAMoCzIZLm1hY2hpbmUuRXRjZExlYXZlQ2x1c3RlciIeChxFdGNkRm9yZmVpdExlYWRlcnNoaXBSZXF1ZXN0IksKFUV0Y2RGb3JmZWl0TGVhZGVyc2hpcBIiCghtZXRhZGF0YRgBIAEoCzIQLmNvbW1vbi5NZXRhZGF0YRIOCgZtZW1iZXIYAiABKAkiUQodRXRjZEZvcmZlaXRMZWFkZXJzaGlwUmVzcG9uc2USMAoIbWVzc2FnZXMYASADKAsyHi5tYWNoaW5lLkV0Y2RGb3JmZWl0TGVhZGVyc2hpcCIxCgtFdGNkUmVjb3ZlchIiCghtZXRhZGF0YRgBIAEoCzIQLmNvbW1vbi5NZXRhZGF0YSI9ChNFdGNkUmVjb3ZlclJlc3BvbnNlEiYKCG1lc3NhZ2VzGAEgAygLMhQubWFjaGluZS5FdGNkUmVjb3ZlciI0Cg5FdGNkRGVmcmFnbWVudBIiCghtZXRhZGF0YRgBIAEoCzIQLmNvbW1vbi5NZXRhZGF0YSJDChZFdGNkRGVmcmFnbWVudFJlc3BvbnNlEikKCG1lc3NhZ2VzGAEgAygLMhcubWFjaGluZS5FdGNkRGVmcmFnbWVudCIxChJSZXNldFBhcnRpdGlvblNwZWMSDQoFbGFiZWwYASABKAkSDAoEd2lwZRgCIAEoCCLwAQoMUmVzZXRSZXF1ZXN0EhAKCGdyYWNlZnVsGAEgASgIEg4KBnJlYm9vdBgCIAEoCBI+ChlzeXN0ZW1fcGFydGl0aW9uc190b193aXBlGAMgAygLMhsubWFjaGluZS5SZXNldFBhcnRpdGlvblNwZWMSGgoSdXNlcl9kaXNrc190b193aXBlGAQgAygJEiwKBG1vZGUYBSABKA4yHi5tYWNoaW5lLlJlc2V0UmVxdWVzdC5XaXBlTW9kZSI0CghXaXBlTW9kZRIHCgNBTEwQABIPCgtTWVNURU1fRElTSxABEg4KClVTRVJfRElTS1MQAiI9CgVSZXNldBIiCghtZXRhZGF0YRgBIAEoCzIQLmNvbW1vbi5NZXRhZGF0YRIQCghhY3Rvcl9pZBgCIAEoCSIxCg1SZXNldFJlc3BvbnNlEiAKCG1lc3NhZ2VzGAEgAygLMg4ubWFjaGluZS5SZXNldDLwCwoOTWFjaGluZVNlcnZpY2USXQoSQXBwbHlDb25maWd1cmF0aW9uEiIubWFjaGluZS5BcHBseUNvbmZpZ3VyYXRpb25SZXF1ZXN0GiMubWFjaGluZS5BcHBseUNvbmZpZ3VyYXRpb25SZXNwb25zZRJCCglCb290c3RyYXASGS5tYWNoaW5lLkJvb3RzdHJhcFJlcXVlc3QaGi5tYWNoaW5lLkJvb3RzdHJhcFJlc3BvbnNlEi4KBURtZXNnEhUubWFjaGluZS5EbWVzZ1JlcXVlc3QaDC5jb21tb24uRGF0YTABEjIKBkV2ZW50cxIWLm1hY2hpbmUuRXZlbnRzUmVxdWVzdBoOLm1hY2hpbmUuRXZlbnQwARJRCg5FdGNkTWVtYmVyTGlzdBIeLm1hY2hpbmUuRXRjZE1lbWJlckxpc3RSZXF1ZXN0Gh8ubWFjaGluZS5FdGNkTWVtYmVyTGlzdFJlc3BvbnNlEjwKDEV0Y2RTbmFwc2hvdBIcLm1hY2hpbmUuRXRjZFNuYXBzaG90UmVxdWVzdBoMLmNvbW1vbi5EYXRhMAESQQoKRXRjZFN0YXR1cxIWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eRobLm1hY2hpbmUuRXRjZFN0YXR1c1Jlc3BvbnNlEmMKFEV0Y2RSZW1vdmVNZW1iZXJCeUlEEiQubWFjaGluZS5FdGNkUmVtb3ZlTWVtYmVyQnlJRFJlcXVlc3QaJS5tYWNoaW5lLkV0Y2RSZW1vdmVNZW1iZXJCeUlEUmVzcG9uc2USVwoQRXRjZExlYXZlQ2x1c3RlchIgLm1hY2hpbmUuRXRjZExlYXZlQ2x1c3RlclJlcXVlc3QaIS5tYWNoaW5lLkV0Y2RMZWF2ZUNsdXN0ZXJSZXNwb25zZRJmChVFdGNkRm9yZmVpdExlYWRlcnNoaXASJS5tYWNoaW5lLkV0Y2RGb3JmZWl0TGVhZGVyc2hpcFJlcXVlc3QaJi5tYWNoaW5lLkV0Y2RGb3JmZWl0TGVhZGVyc2hpcFJlc3BvbnNlEjsKC0V0Y2RSZWNvdmVyEgwuY29tbW9uLkRhdGEaHC5tYWNoaW5lLkV0Y2RSZWNvdmVyUmVzcG9uc2UoARJJCg5FdGNkRGVmcmFnbWVudBIWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eRofLm1hY2hpbmUuRXRjZERlZnJhZ21lbnRSZXNwb25zZRI2CgVSZXNldBIVLm1hY2hpbmUuUmVzZXRSZXF1ZXN0GhYubWFjaGluZS5SZXNldFJlc3BvbnNlEj0KCEhvc3RuYW1lEhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5GhkubWFjaGluZS5Ib3N0bmFtZVJlc3BvbnNlEjQKCkt1YmVjb25maWcSFi5nb29nbGUucHJvdG9idWYuRW1wdHkaDC5jb21tb24uRGF0YTABEiwKBExvZ3MSFC5tYWNoaW5lLkxvZ3NSZXF1ZXN0GgwuY29tbW9uLkRhdGEwARIsCgRSZWFkEhQubWFjaGluZS5SZWFkUmVxdWVzdBoMLmNvbW1vbi5EYXRhMAESOQoGUmVib290EhYubWFjaGluZS5SZWJvb3RSZXF1ZXN0GhcubWFjaGluZS5SZWJvb3RSZXNwb25zZRJDCgtTZXJ2aWNlTGlzdBIWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eRocLm1hY2hpbmUuU2VydmljZUxpc3RSZXNwb25zZRJRCg5TZXJ2aWNlUmVzdGFydBIeLm1hY2hpbmUuU2VydmljZVJlc3RhcnRSZXF1ZXN0Gh8ubWFjaGluZS5TZXJ2aWNlUmVzdGFydFJlc3BvbnNlEjwKB1VwZ3JhZGUSFy5tYWNoaW5lLlVwZ3JhZGVSZXF1ZXN0GhgubWFjaGluZS5VcGdyYWRlUmVzcG9uc2USOwoHVmVyc2lvbhIWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eRoYLm1hY2hpbmUuVmVyc2lvblJlc3BvbnNlYgZwcm90bzM", [file_common_common, file_google_protobuf_any, file_google_protobuf_duration, file_google_protobuf_empty, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message machine.ApplyConfigurationRequest
@@ -1476,6 +1476,354 @@ export const EtcdMemberStatusSchema: GenMessage<EtcdMemberStatus> = /*@__PURE__*
   messageDesc(file_machine_machine, 46);
 
 /**
+ * @generated from message machine.EtcdRemoveMemberByIDRequest
+ */
+export type EtcdRemoveMemberByIDRequest = Message<"machine.EtcdRemoveMemberByIDRequest"> & {
+  /**
+   * @generated from field: uint64 member_id = 1;
+   */
+  memberId: bigint;
+};
+
+/**
+ * Describes the message machine.EtcdRemoveMemberByIDRequest.
+ * Use `create(EtcdRemoveMemberByIDRequestSchema)` to create a new message.
+ */
+export const EtcdRemoveMemberByIDRequestSchema: GenMessage<EtcdRemoveMemberByIDRequest> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 47);
+
+/**
+ * @generated from message machine.EtcdRemoveMemberByID
+ */
+export type EtcdRemoveMemberByID = Message<"machine.EtcdRemoveMemberByID"> & {
+  /**
+   * @generated from field: common.Metadata metadata = 1;
+   */
+  metadata?: Metadata | undefined;
+};
+
+/**
+ * Describes the message machine.EtcdRemoveMemberByID.
+ * Use `create(EtcdRemoveMemberByIDSchema)` to create a new message.
+ */
+export const EtcdRemoveMemberByIDSchema: GenMessage<EtcdRemoveMemberByID> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 48);
+
+/**
+ * @generated from message machine.EtcdRemoveMemberByIDResponse
+ */
+export type EtcdRemoveMemberByIDResponse = Message<"machine.EtcdRemoveMemberByIDResponse"> & {
+  /**
+   * @generated from field: repeated machine.EtcdRemoveMemberByID messages = 1;
+   */
+  messages: EtcdRemoveMemberByID[];
+};
+
+/**
+ * Describes the message machine.EtcdRemoveMemberByIDResponse.
+ * Use `create(EtcdRemoveMemberByIDResponseSchema)` to create a new message.
+ */
+export const EtcdRemoveMemberByIDResponseSchema: GenMessage<EtcdRemoveMemberByIDResponse> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 49);
+
+/**
+ * @generated from message machine.EtcdLeaveClusterRequest
+ */
+export type EtcdLeaveClusterRequest = Message<"machine.EtcdLeaveClusterRequest"> & {
+};
+
+/**
+ * Describes the message machine.EtcdLeaveClusterRequest.
+ * Use `create(EtcdLeaveClusterRequestSchema)` to create a new message.
+ */
+export const EtcdLeaveClusterRequestSchema: GenMessage<EtcdLeaveClusterRequest> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 50);
+
+/**
+ * @generated from message machine.EtcdLeaveCluster
+ */
+export type EtcdLeaveCluster = Message<"machine.EtcdLeaveCluster"> & {
+  /**
+   * @generated from field: common.Metadata metadata = 1;
+   */
+  metadata?: Metadata | undefined;
+};
+
+/**
+ * Describes the message machine.EtcdLeaveCluster.
+ * Use `create(EtcdLeaveClusterSchema)` to create a new message.
+ */
+export const EtcdLeaveClusterSchema: GenMessage<EtcdLeaveCluster> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 51);
+
+/**
+ * @generated from message machine.EtcdLeaveClusterResponse
+ */
+export type EtcdLeaveClusterResponse = Message<"machine.EtcdLeaveClusterResponse"> & {
+  /**
+   * @generated from field: repeated machine.EtcdLeaveCluster messages = 1;
+   */
+  messages: EtcdLeaveCluster[];
+};
+
+/**
+ * Describes the message machine.EtcdLeaveClusterResponse.
+ * Use `create(EtcdLeaveClusterResponseSchema)` to create a new message.
+ */
+export const EtcdLeaveClusterResponseSchema: GenMessage<EtcdLeaveClusterResponse> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 52);
+
+/**
+ * @generated from message machine.EtcdForfeitLeadershipRequest
+ */
+export type EtcdForfeitLeadershipRequest = Message<"machine.EtcdForfeitLeadershipRequest"> & {
+};
+
+/**
+ * Describes the message machine.EtcdForfeitLeadershipRequest.
+ * Use `create(EtcdForfeitLeadershipRequestSchema)` to create a new message.
+ */
+export const EtcdForfeitLeadershipRequestSchema: GenMessage<EtcdForfeitLeadershipRequest> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 53);
+
+/**
+ * @generated from message machine.EtcdForfeitLeadership
+ */
+export type EtcdForfeitLeadership = Message<"machine.EtcdForfeitLeadership"> & {
+  /**
+   * @generated from field: common.Metadata metadata = 1;
+   */
+  metadata?: Metadata | undefined;
+
+  /**
+   * @generated from field: string member = 2;
+   */
+  member: string;
+};
+
+/**
+ * Describes the message machine.EtcdForfeitLeadership.
+ * Use `create(EtcdForfeitLeadershipSchema)` to create a new message.
+ */
+export const EtcdForfeitLeadershipSchema: GenMessage<EtcdForfeitLeadership> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 54);
+
+/**
+ * @generated from message machine.EtcdForfeitLeadershipResponse
+ */
+export type EtcdForfeitLeadershipResponse = Message<"machine.EtcdForfeitLeadershipResponse"> & {
+  /**
+   * @generated from field: repeated machine.EtcdForfeitLeadership messages = 1;
+   */
+  messages: EtcdForfeitLeadership[];
+};
+
+/**
+ * Describes the message machine.EtcdForfeitLeadershipResponse.
+ * Use `create(EtcdForfeitLeadershipResponseSchema)` to create a new message.
+ */
+export const EtcdForfeitLeadershipResponseSchema: GenMessage<EtcdForfeitLeadershipResponse> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 55);
+
+/**
+ * @generated from message machine.EtcdRecover
+ */
+export type EtcdRecover = Message<"machine.EtcdRecover"> & {
+  /**
+   * @generated from field: common.Metadata metadata = 1;
+   */
+  metadata?: Metadata | undefined;
+};
+
+/**
+ * Describes the message machine.EtcdRecover.
+ * Use `create(EtcdRecoverSchema)` to create a new message.
+ */
+export const EtcdRecoverSchema: GenMessage<EtcdRecover> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 56);
+
+/**
+ * @generated from message machine.EtcdRecoverResponse
+ */
+export type EtcdRecoverResponse = Message<"machine.EtcdRecoverResponse"> & {
+  /**
+   * @generated from field: repeated machine.EtcdRecover messages = 1;
+   */
+  messages: EtcdRecover[];
+};
+
+/**
+ * Describes the message machine.EtcdRecoverResponse.
+ * Use `create(EtcdRecoverResponseSchema)` to create a new message.
+ */
+export const EtcdRecoverResponseSchema: GenMessage<EtcdRecoverResponse> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 57);
+
+/**
+ * @generated from message machine.EtcdDefragment
+ */
+export type EtcdDefragment = Message<"machine.EtcdDefragment"> & {
+  /**
+   * @generated from field: common.Metadata metadata = 1;
+   */
+  metadata?: Metadata | undefined;
+};
+
+/**
+ * Describes the message machine.EtcdDefragment.
+ * Use `create(EtcdDefragmentSchema)` to create a new message.
+ */
+export const EtcdDefragmentSchema: GenMessage<EtcdDefragment> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 58);
+
+/**
+ * @generated from message machine.EtcdDefragmentResponse
+ */
+export type EtcdDefragmentResponse = Message<"machine.EtcdDefragmentResponse"> & {
+  /**
+   * @generated from field: repeated machine.EtcdDefragment messages = 1;
+   */
+  messages: EtcdDefragment[];
+};
+
+/**
+ * Describes the message machine.EtcdDefragmentResponse.
+ * Use `create(EtcdDefragmentResponseSchema)` to create a new message.
+ */
+export const EtcdDefragmentResponseSchema: GenMessage<EtcdDefragmentResponse> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 59);
+
+/**
+ * @generated from message machine.ResetPartitionSpec
+ */
+export type ResetPartitionSpec = Message<"machine.ResetPartitionSpec"> & {
+  /**
+   * @generated from field: string label = 1;
+   */
+  label: string;
+
+  /**
+   * @generated from field: bool wipe = 2;
+   */
+  wipe: boolean;
+};
+
+/**
+ * Describes the message machine.ResetPartitionSpec.
+ * Use `create(ResetPartitionSpecSchema)` to create a new message.
+ */
+export const ResetPartitionSpecSchema: GenMessage<ResetPartitionSpec> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 60);
+
+/**
+ * @generated from message machine.ResetRequest
+ */
+export type ResetRequest = Message<"machine.ResetRequest"> & {
+  /**
+   * Graceful: leave etcd (control planes) and drain before the reset.
+   *
+   * @generated from field: bool graceful = 1;
+   */
+  graceful: boolean;
+
+  /**
+   * Reboot after the reset instead of halting.
+   *
+   * @generated from field: bool reboot = 2;
+   */
+  reboot: boolean;
+
+  /**
+   * System partitions (by label: EPHEMERAL, STATE, META) to wipe; empty wipes the whole system disk.
+   *
+   * @generated from field: repeated machine.ResetPartitionSpec system_partitions_to_wipe = 3;
+   */
+  systemPartitionsToWipe: ResetPartitionSpec[];
+
+  /**
+   * @generated from field: repeated string user_disks_to_wipe = 4;
+   */
+  userDisksToWipe: string[];
+
+  /**
+   * @generated from field: machine.ResetRequest.WipeMode mode = 5;
+   */
+  mode: ResetRequest_WipeMode;
+};
+
+/**
+ * Describes the message machine.ResetRequest.
+ * Use `create(ResetRequestSchema)` to create a new message.
+ */
+export const ResetRequestSchema: GenMessage<ResetRequest> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 61);
+
+/**
+ * @generated from enum machine.ResetRequest.WipeMode
+ */
+export enum ResetRequest_WipeMode {
+  /**
+   * @generated from enum value: ALL = 0;
+   */
+  ALL = 0,
+
+  /**
+   * @generated from enum value: SYSTEM_DISK = 1;
+   */
+  SYSTEM_DISK = 1,
+
+  /**
+   * @generated from enum value: USER_DISKS = 2;
+   */
+  USER_DISKS = 2,
+}
+
+/**
+ * Describes the enum machine.ResetRequest.WipeMode.
+ */
+export const ResetRequest_WipeModeSchema: GenEnum<ResetRequest_WipeMode> = /*@__PURE__*/
+  enumDesc(file_machine_machine, 61, 0);
+
+/**
+ * @generated from message machine.Reset
+ */
+export type Reset = Message<"machine.Reset"> & {
+  /**
+   * @generated from field: common.Metadata metadata = 1;
+   */
+  metadata?: Metadata | undefined;
+
+  /**
+   * @generated from field: string actor_id = 2;
+   */
+  actorId: string;
+};
+
+/**
+ * Describes the message machine.Reset.
+ * Use `create(ResetSchema)` to create a new message.
+ */
+export const ResetSchema: GenMessage<Reset> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 62);
+
+/**
+ * @generated from message machine.ResetResponse
+ */
+export type ResetResponse = Message<"machine.ResetResponse"> & {
+  /**
+   * @generated from field: repeated machine.Reset messages = 1;
+   */
+  messages: Reset[];
+};
+
+/**
+ * Describes the message machine.ResetResponse.
+ * Use `create(ResetResponseSchema)` to create a new message.
+ */
+export const ResetResponseSchema: GenMessage<ResetResponse> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 63);
+
+/**
  * @generated from service machine.MachineService
  */
 export const MachineService: GenService<{
@@ -1534,6 +1882,56 @@ export const MachineService: GenService<{
     methodKind: "unary";
     input: typeof EmptySchema;
     output: typeof EtcdStatusResponseSchema;
+  },
+  /**
+   * @generated from rpc machine.MachineService.EtcdRemoveMemberByID
+   */
+  etcdRemoveMemberByID: {
+    methodKind: "unary";
+    input: typeof EtcdRemoveMemberByIDRequestSchema;
+    output: typeof EtcdRemoveMemberByIDResponseSchema;
+  },
+  /**
+   * @generated from rpc machine.MachineService.EtcdLeaveCluster
+   */
+  etcdLeaveCluster: {
+    methodKind: "unary";
+    input: typeof EtcdLeaveClusterRequestSchema;
+    output: typeof EtcdLeaveClusterResponseSchema;
+  },
+  /**
+   * @generated from rpc machine.MachineService.EtcdForfeitLeadership
+   */
+  etcdForfeitLeadership: {
+    methodKind: "unary";
+    input: typeof EtcdForfeitLeadershipRequestSchema;
+    output: typeof EtcdForfeitLeadershipResponseSchema;
+  },
+  /**
+   * Client streaming: uploads a snapshot for `Bootstrap` with `recover_etcd` (Talos saves it as /var/lib/etcd.snapshot).
+   *
+   * @generated from rpc machine.MachineService.EtcdRecover
+   */
+  etcdRecover: {
+    methodKind: "client_streaming";
+    input: typeof DataSchema;
+    output: typeof EtcdRecoverResponseSchema;
+  },
+  /**
+   * @generated from rpc machine.MachineService.EtcdDefragment
+   */
+  etcdDefragment: {
+    methodKind: "unary";
+    input: typeof EmptySchema;
+    output: typeof EtcdDefragmentResponseSchema;
+  },
+  /**
+   * @generated from rpc machine.MachineService.Reset
+   */
+  reset: {
+    methodKind: "unary";
+    input: typeof ResetRequestSchema;
+    output: typeof ResetResponseSchema;
   },
   /**
    * @generated from rpc machine.MachineService.Hostname
