@@ -2,7 +2,7 @@ import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { TLSSocket } from "node:tls";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createContextKey, createContextValues, type ConnectRouter, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { connectNodeAdapter, type ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
 import { stringify } from "yaml";
 import { ClusterService } from "../gen/cluster/cluster_pb.js";
 import { ImageService } from "../gen/machine/image_pb.js";
@@ -12,7 +12,7 @@ import { State } from "../gen/v1alpha1/state_pb.js";
 import { EventType } from "../gen/v1alpha1/state_pb.js";
 import { GRPC_MAX_MESSAGE_BYTES } from "../talosapi/transport.js";
 import type { SimNode } from "./node.js";
-import { listResources, type SimResource } from "./resources.js";
+import { DEFINITIONS, listResources, type SimResource } from "./resources.js";
 import type { SimCluster } from "./cluster.js";
 import { withOneToMany } from "./one-to-many.js";
 
@@ -287,6 +287,7 @@ export function createHandler(cluster: SimCluster, self: SimNode, mode: "mainten
     // apid (grpc-go) answers uncompressed unless a request is compressed; connect would gzip every reply over 1 KiB.
     acceptCompression: [],
     contextValues: (req) => createContextValues().set(kRoles, rolesOf(req.socket as TLSSocket, mode)),
+    fallback: unimplemented,
     routes: (router: ConnectRouter) => {
       router.service(MachineService, withOneToMany(MachineService, machine));
       router.service(ClusterService, withOneToMany(ClusterService, clusterSvc));
@@ -297,12 +298,29 @@ export function createHandler(cluster: SimCluster, self: SimNode, mode: "mainten
   });
 }
 
-const KNOWN_TYPES = new Set(["ExtensionStatuses.runtime.talos.dev", "Members.cluster.talos.dev", "RouteStatuses.net.talos.dev", "AddressStatuses.net.talos.dev"]);
+/** Services whose every method Talos serves; a method of theirs the simulator lacks is "not implemented". */
+const TALOS_SERVICES = new Set(["machine.MachineService", "machine.ImageService", "machine.LifecycleService", "cluster.ClusterService", "cosi.resource.State", "time.TimeService", "storage.StorageService", "inspect.InspectService", "resource.ResourceService"]);
+
+/**
+ * Answers an RPC the simulator does not serve the way a gRPC server does: a trailers-only response with status 12
+ * (Unimplemented) and grpc-go's message — `method X not implemented` (the generated Unimplemented*Server of a
+ * registered service) or `unknown service X`. Clients such as talosctl key their fallbacks on that code; an HTTP 404
+ * without grpc-status reads to them as a broken stream (issue 17).
+ */
+export const unimplemented: NonNullable<ConnectNodeAdapterOptions["fallback"]> = (req, res) => {
+  const [, service = "", method = ""] = /^\/([^/]+)\/([^/]+)$/.exec(req.url ?? "") ?? [];
+  const message = TALOS_SERVICES.has(service) ? `method ${method} not implemented` : `unknown service ${service}`;
+  req.resume();
+  res.writeHead(200, { "content-type": "application/grpc", "grpc-status": String(Code.Unimplemented), "grpc-message": encodeURIComponent(message) });
+  res.end();
+};
+
+const KNOWN_TYPES = new Set(DEFINITIONS.map((d) => d.type));
 
 function toProto(r: SimResource) {
   return {
     metadata: { namespace: r.namespace, type: r.type, id: r.id, version: String(r.version), owner: r.owner ?? "", phase: "running" },
-    spec: { yamlSpec: stringify(r.spec) },
+    spec: { yamlSpec: stringify(r.spec), protoSpec: r.proto },
   };
 }
 
