@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { stringify } from "yaml";
@@ -363,8 +364,8 @@ export class SimCluster implements NodeHost {
     const leader = [...this.etcdMembers_].find(([h]) => this.etcdHealthy(this.lookup(h)!))?.[1] ?? 0n;
     return create(EtcdMemberStatusSchema, {
       memberId: this.etcdMembers_.get(node.hostname)!,
-      protocolVersion: "3.5.0",
-      storageVersion: "3.5.0",
+      protocolVersion: node.contract.defaultEtcdVersion(),
+      storageVersion: node.contract.defaultEtcdVersion().replace(/\.\d+$/, ".0"),
       dbSize: 4n * 1024n * 1024n,
       dbSizeInUse: 2n * 1024n * 1024n,
       leader,
@@ -379,7 +380,30 @@ export class SimCluster implements NodeHost {
   etcdSnapshot(node: SimNode): Uint8Array {
     this.requireEtcdRunning(node);
     const members = [...this.etcdMembers_.keys()].join(",");
-    return new Uint8Array(Buffer.from(`talform-sim etcd snapshot\ncluster=${this.spec.clusterName}\nmembers=${members}\n`));
+    return withSnapshotChecksum(Buffer.from(`talform-sim etcd snapshot\ncluster=${this.spec.clusterName}\nmembers=${members}\n`));
+  }
+
+  /** `etcd leave` / graceful reset: the node's member leaves the cluster (it rejoins when etcd starts again). */
+  leaveEtcd(node: SimNode): void {
+    this.requireEtcdRunning(node);
+    if (this.etcdMembers_.size === 1) throw new ConnectError("etcdserver: re-configuration failed due to not enough started members", Code.FailedPrecondition);
+    this.etcdMembers_.delete(node.hostname);
+    node.log("etcd", "left the etcd cluster");
+  }
+
+  /** `etcd remove-member <id>`: drops a member by ID (an unknown ID fails like etcd does). */
+  removeEtcdMember(from: SimNode, memberId: bigint): void {
+    this.requireEtcdRunning(from);
+    const entry = [...this.etcdMembers_].find(([, id]) => id === memberId);
+    if (!entry) throw new ConnectError("etcdserver: member not found", Code.NotFound);
+    this.etcdMembers_.delete(entry[0]);
+  }
+
+  /** `etcd forfeit-leadership`: answers the member that leads afterwards (another healthy one, if any). */
+  etcdForfeitLeadership(node: SimNode): string {
+    this.requireEtcdRunning(node);
+    const other = [...this.etcdMembers_].find(([h]) => h !== node.hostname && this.etcdHealthy(this.lookup(h)!));
+    return (other ?? [node.hostname, this.etcdMembers_.get(node.hostname)!])[1].toString(16);
   }
 
   /** Talos checks the etcd cluster before upgrading a control plane (`ValidateForUpgrade`); `--force` skips it. */
@@ -531,4 +555,19 @@ export async function startFleet(specInput: FleetSpec, options: FleetOptions = {
       return () => cluster.stageListeners.delete(listener);
     },
   };
+}
+
+/**
+ * An etcd snapshot file ends with the sha256 of what precedes it, and its size is a multiple of 512 plus those 32
+ * bytes (talosctl checks `size % 512 == 32`, etcdutl verifies the hash). The body is padded to 512 bytes. The body
+ * itself is not a bbolt database yet (real-format snapshots belong to the etcd work, which replaces this function).
+ */
+export function withSnapshotChecksum(body: Uint8Array): Uint8Array {
+  const padded = new Uint8Array(Math.ceil(body.length / 512) * 512 || 512);
+  padded.set(body);
+  const sum = createHash("sha256").update(padded).digest();
+  const out = new Uint8Array(padded.length + sum.length);
+  out.set(padded);
+  out.set(sum, padded.length);
+  return out;
 }

@@ -1,6 +1,7 @@
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { TLSSocket } from "node:tls";
 import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createContextKey, createContextValues, type ConnectRouter, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import { connectNodeAdapter, type ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
 import { stringify } from "yaml";
@@ -8,6 +9,7 @@ import { ClusterService } from "../gen/cluster/cluster_pb.js";
 import { ImageService } from "../gen/machine/image_pb.js";
 import { LifecycleService } from "../gen/machine/lifecycle_pb.js";
 import { EventSchema, MachineService, type Event as MachineEvent } from "../gen/machine/machine_pb.js";
+import { TimeService } from "../gen/time/time_pb.js";
 import { State } from "../gen/v1alpha1/state_pb.js";
 import { EventType } from "../gen/v1alpha1/state_pb.js";
 import { GRPC_MAX_MESSAGE_BYTES } from "../talosapi/transport.js";
@@ -15,6 +17,7 @@ import type { SimNode } from "./node.js";
 import { DEFINITIONS, listResources, type SimResource } from "./resources.js";
 import type { SimCluster } from "./cluster.js";
 import { withOneToMany } from "./one-to-many.js";
+import * as inspect from "./inspect.js";
 
 export type Role = "os:admin" | "os:operator" | "os:reader" | "os:etcd:backup" | "os:impersonator";
 const ADMIN: Role[] = ["os:admin"];
@@ -44,7 +47,28 @@ export const METHOD_ROLES: Readonly<Record<string, readonly Role[]>> = {
   "/cosi.resource.State/List": READER,
   "/cosi.resource.State/Watch": READER,
   "/machine.ImageService/Pull": OPERATOR,
+  "/machine.ImageService/List": READER,
   "/machine.LifecycleService/Upgrade": ADMIN,
+  "/machine.MachineService/Containers": READER,
+  "/machine.MachineService/Stats": READER,
+  "/machine.MachineService/Memory": READER,
+  "/machine.MachineService/Processes": READER,
+  "/machine.MachineService/List": READER,
+  "/machine.MachineService/DiskUsage": READER,
+  "/machine.MachineService/Mounts": READER,
+  "/machine.MachineService/Netstat": READER,
+  "/machine.MachineService/Shutdown": OPERATOR,
+  "/machine.MachineService/Reset": ADMIN,
+  "/machine.MachineService/Rollback": ADMIN,
+  "/machine.MachineService/ServiceStart": OPERATOR,
+  "/machine.MachineService/ServiceStop": OPERATOR,
+  "/machine.MachineService/EtcdAlarmList": [...READER, "os:etcd:backup"],
+  "/machine.MachineService/EtcdDefragment": OPERATOR,
+  "/machine.MachineService/EtcdForfeitLeadership": ADMIN,
+  "/machine.MachineService/EtcdLeaveCluster": ADMIN,
+  "/machine.MachineService/EtcdRemoveMemberByID": ADMIN,
+  "/time.TimeService/Time": READER,
+  "/time.TimeService/TimeCheck": READER,
 };
 
 /** Methods a Talos ≤ 1.12 maintenance server answers; the rest are Unimplemented there. */
@@ -137,7 +161,8 @@ export function createHandler(cluster: SimCluster, self: SimNode, mode: "mainten
     },
     async *dmesg(req, ctx) {
       const n = route(ctx);
-      if (!req.tail) for (const line of n.dmesg) yield { bytes: Buffer.from(line) };
+      // One kmsg record per message, each ending in a newline (talosctl prints the bytes as they come).
+      if (!req.tail) for (const line of n.dmesg) yield { bytes: Buffer.from(`${line}\n`) };
       if (req.follow) yield* follow(ctx.signal, () => () => undefined);
     },
     async *read(req, ctx) {
@@ -193,6 +218,96 @@ export function createHandler(cluster: SimCluster, self: SimNode, mode: "mainten
       requireControlPlane(n, "etcd snapshot");
       yield { bytes: cluster.etcdSnapshot(n) };
     },
+    containers(req, ctx) {
+      const n = route(ctx);
+      return { messages: [{ containers: inspect.containers(n, req.namespace || "system", req.driver) }] };
+    },
+    stats(req, ctx) {
+      const n = route(ctx);
+      return { messages: [{ stats: inspect.stats(n, req.namespace || "system") }] };
+    },
+    memory(_req, ctx) {
+      route(ctx);
+      return { messages: [{ meminfo: inspect.memory() }] };
+    },
+    processes(_req, ctx) {
+      const n = route(ctx);
+      return { messages: [{ processes: inspect.processes(n) }] };
+    },
+    async *list(req, ctx) {
+      const n = route(ctx);
+      yield* inspect.list(cluster, n, req.root || "/", req.recurse, req.recursionDepth);
+    },
+    async *diskUsage(req, ctx) {
+      const n = route(ctx);
+      yield* inspect.diskUsage(cluster, n, req.paths);
+    },
+    mounts(_req, ctx) {
+      route(ctx);
+      return { messages: [{ stats: inspect.mounts() }] };
+    },
+    netstat(_req, ctx) {
+      const n = route(ctx);
+      return { messages: [{ connectrecord: inspect.netstat(n) }] };
+    },
+    serviceStart(req, ctx) {
+      const n = route(ctx);
+      if (!n.serviceIds().includes(req.id)) throw new ConnectError(`service "${req.id}" not found`, Code.NotFound);
+      return { messages: [{ resp: `Service "${req.id}" started` }] };
+    },
+    serviceStop(req, ctx) {
+      const n = route(ctx);
+      if (!n.serviceIds().includes(req.id)) throw new ConnectError(`service "${req.id}" not found`, Code.NotFound);
+      n.log(req.id, `service ${req.id} stopped by API`);
+      return { messages: [{ resp: `Service "${req.id}" stopped` }] };
+    },
+    shutdown(_req, ctx) {
+      const n = route(ctx);
+      const actor = cluster.random.uuid();
+      n.shutdown(actor);
+      return { messages: [{ actorId: actor }] };
+    },
+    reset(req, ctx) {
+      const n = route(ctx);
+      const actor = cluster.random.uuid();
+      if (n.controlPlane && req.graceful) cluster.leaveEtcd(n);
+      n.resetToMaintenance(actor, req.reboot);
+      return { messages: [{ actorId: actor }] };
+    },
+    rollback(_req, ctx) {
+      const n = route(ctx);
+      n.rollback(cluster.random.uuid());
+      return { messages: [{}] };
+    },
+    etcdAlarmList(_req, ctx) {
+      const n = route(ctx);
+      requireControlPlane(n, "etcd alarm list");
+      cluster.etcdStatus(n);
+      return { messages: [{ memberAlarms: [] }] };
+    },
+    etcdDefragment(_req, ctx) {
+      const n = route(ctx);
+      requireControlPlane(n, "etcd defragment");
+      cluster.etcdStatus(n);
+      return { messages: [{}] };
+    },
+    etcdForfeitLeadership(_req, ctx) {
+      const n = route(ctx);
+      requireControlPlane(n, "etcd forfeit leadership");
+      return { messages: [{ member: cluster.etcdForfeitLeadership(n) }] };
+    },
+    etcdLeaveCluster(_req, ctx) {
+      const n = route(ctx);
+      requireControlPlane(n, "etcd leave");
+      cluster.leaveEtcd(n);
+      return { messages: [{}] };
+    },
+    etcdRemoveMemberByID(req, ctx) {
+      const n = route(ctx);
+      requireControlPlane(n, "etcd remove member");
+      cluster.removeEtcdMember(n, req.memberId);
+      return { messages: [{}] };
+    },
     async *events(req, ctx) {
       const n = route(ctx);
       // Talos first sends an empty event so clients know the watch is established (P7).
@@ -238,6 +353,13 @@ export function createHandler(cluster: SimCluster, self: SimNode, mode: "mainten
       const n = route(ctx);
       const items = pick(n, req.namespace, req.type).filter((r) => req.id === undefined || r.id === req.id);
       yield { event: [] };
+      // A watch of one resource (COSI `Watch` with an ID) starts with its current state, or DESTROYED when absent:
+      // talosctl's boot check (`AllNodesBootedAssertion`) waits on exactly that first event.
+      if (req.id !== undefined && req.id !== "" && !req.options?.bootstrapContents) {
+        const current = items[0];
+        const md = { namespace: req.namespace, type: req.type, id: req.id, version: "0", owner: "", phase: "running" };
+        yield { event: [current ? { resource: toProto(current), eventType: EventType.CREATED } : { resource: { metadata: md }, eventType: EventType.DESTROYED }] };
+      }
       if (req.options?.bootstrapContents) {
         yield { event: items.map((r) => ({ resource: toProto(r), eventType: EventType.CREATED })) };
         yield { event: [{ eventType: EventType.BOOTSTRAPPED }] };
@@ -258,11 +380,27 @@ export function createHandler(cluster: SimCluster, self: SimNode, mode: "mainten
   };
 
   const image: Partial<ServiceImpl<typeof ImageService>> = {
+    async *list(_req, ctx) {
+      const n = route(ctx);
+      yield* inspect.images(n);
+    },
     async *pull(req, ctx) {
       const n = route(ctx);
       requireContract13(n);
       n.resolveInstaller(req.imageRef);
       yield { response: { case: "name", value: req.imageRef } };
+    },
+  };
+  const time: Partial<ServiceImpl<typeof TimeService>> = {
+    time(_req, ctx) {
+      route(ctx);
+      const now = timestampFromDate(cluster.now());
+      return { messages: [{ server: "time.cloudflare.com", localtime: now, remotetime: now }] };
+    },
+    timeCheck(req, ctx) {
+      route(ctx);
+      const now = timestampFromDate(cluster.now());
+      return { messages: [{ server: req.server, localtime: now, remotetime: now }] };
     },
   };
   const lifecycle: Partial<ServiceImpl<typeof LifecycleService>> = {
@@ -293,6 +431,7 @@ export function createHandler(cluster: SimCluster, self: SimNode, mode: "mainten
       router.service(ClusterService, withOneToMany(ClusterService, clusterSvc));
       router.service(State, withOneToMany(State, state));
       router.service(ImageService, image);
+      router.service(TimeService, withOneToMany(TimeService, time));
       router.service(LifecycleService, lifecycle);
     },
   });
@@ -311,8 +450,13 @@ export const unimplemented: NonNullable<ConnectNodeAdapterOptions["fallback"]> =
   const [, service = "", method = ""] = /^\/([^/]+)\/([^/]+)$/.exec(req.url ?? "") ?? [];
   const message = TALOS_SERVICES.has(service) ? `method ${method} not implemented` : `unknown service ${service}`;
   req.resume();
-  res.writeHead(200, { "content-type": "application/grpc", "grpc-status": String(Code.Unimplemented), "grpc-message": encodeURIComponent(message) });
-  res.end();
+  const headers = { "content-type": "application/grpc", "grpc-status": String(Code.Unimplemented), "grpc-message": encodeURIComponent(message) };
+  // Trailers-only: one HEADERS frame that ends the stream (headers then an empty DATA frame reads as "no trailers").
+  if ("stream" in res) res.stream.respond({ ":status": 200, ...headers }, { endStream: true });
+  else {
+    res.writeHead(200, headers);
+    res.end();
+  }
 };
 
 const KNOWN_TYPES = new Set(DEFINITIONS.map((d) => d.type));

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file machine/machine.proto.
  */
 export const file_machine_machine: GenFile = /*@__PURE__*/
-  fileDesc("ChVtYWNoaW5lL21hY2hpbmUucHJvdG8SB21hY2hpbmUi6AEKGUFwcGx5Q29uZmlndXJhdGlvblJlcXVlc3QSDAoEZGF0YRgBIAEoDBI1CgRtb2RlGAQgASgOMicubWFjaGluZS5BcHBseUNvbmZpZ3VyYXRpb25SZXF1ZXN0Lk1vZGUSDwoHZHJ5X3J1bhgFIAEoCBIzChB0cnlfbW9kZV90aW1lb3V0GAYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIkAKBE1vZGUSCgoGUkVCT09UEAASCAoEQVVUTxABEg0KCU5PX1JFQk9PVBACEgoKBlNUQUdFRBADEgcKA1RSWRAEIpcBChJBcHBseUNvbmZpZ3VyYXRpb24SIgoIbWV0YWRhdGEYASABKAsyEC5jb21tb24uTWV0YWRhdGESEAoId2FybmluZ3MYAiADKAkSNQoEbW9kZRgDIAEoDjInLm1hY2hpbmUuQXBwbHlDb25maWd1cmF0aW9uUmVxdWVzdC5Nb2RlEhQKDG1vZGVfZGV0YWlscxgEIAEoCSJLChpBcHBseUNvbmZpZ3VyYXRpb25SZXNwb25zZRItCghtZXNzYWdlcxgBIAMoCzIbLm1hY2hpbmUuQXBwbHlDb25maWd1cmF0aW9uImoKDVJlYm9vdFJlcXVlc3QSKQoEbW9kZRgBIAEoDjIbLm1hY2hpbmUuUmVib290UmVxdWVzdC5Nb2RlIi4KBE1vZGUSCwoHREVGQVVMVBAAEg4KClBPV0VSQ1lDTEUQARIJCgVGT1JDRRACIj4KBlJlYm9vdBIiCghtZXRhZGF0YRgBIAEoCzIQLmNvbW1vbi5NZXRhZGF0YRIQCghhY3Rvcl9pZBgCIAEoCSIzCg5SZWJvb3RSZXNwb25zZRIhCghtZXNzYWdlcxgBIAMoCzIPLm1hY2hpbmUuUmVib290IkkKEEJvb3RzdHJhcFJlcXVlc3QSFAoMcmVjb3Zlcl9ldGNkGAEgASgIEh8KF3JlY292ZXJfc2tpcF9oYXNoX2NoZWNrGAIgASgIIi8KCUJvb3RzdHJhcBIiCghtZXRhZGF0YRgBIAEoCzIQLmNvbW1vbi5NZXRhZGF0YSI5ChFCb290c3RyYXBSZXNwb25zZRIkCghtZXNzYWdlcxgBIAMoCzISLm1hY2hpbmUuQm9vdHN0cmFwIpcBCg1TZXF1ZW5jZUV2ZW50EhAKCHNlcXVlbmNlGAEgASgJEi0KBmFjdGlvbhgCIAEoDjIdLm1hY2hpbmUuU2VxdWVuY2VFdmVudC5BY3Rpb24SHAoFZXJyb3IYAyABKAsyDS5jb21tb24uRXJyb3IiJwoGQWN0aW9uEggKBE5PT1AQABIJCgVTVEFSVBABEggKBFNUT1AQAiJmCgpQaGFzZUV2ZW50Eg0KBXBoYXNlGAEgASgJEioKBmFjdGlvbhgCIAEoDjIaLm1hY2hpbmUuUGhhc2VFdmVudC5BY3Rpb24iHQoGQWN0aW9uEgkKBVNUQVJUEAASCAoEU1RPUBABImMKCVRhc2tFdmVudBIMCgR0YXNrGAEgASgJEikKBmFjdGlvbhgCIAEoDjIZLm1hY2hpbmUuVGFza0V2ZW50LkFjdGlvbiIdCgZBY3Rpb24SCQoFU1RBUlQQABIICgRTVE9QEAEimAIKEVNlcnZpY2VTdGF0ZUV2ZW50Eg8KB3NlcnZpY2UYASABKAkSMQoGYWN0aW9uGAIgASgOMiEubWFjaGluZS5TZXJ2aWNlU3RhdGVFdmVudC5BY3Rpb24SDwoHbWVzc2FnZRgDIAEoCRImCgZoZWFsdGgYBCABKAsyFi5tYWNoaW5lLlNlcnZpY2VIZWFsdGgihQEKBkFjdGlvbhIPCgtJTklUSUFMSVpFRBAAEg0KCVBSRVBBUklORxABEgsKB1dBSVRJTkcQAhILCgdSVU5OSU5HEAMSDAoIU1RPUFBJTkcQBBIMCghGSU5JU0hFRBAFEgoKBkZBSUxFRBAGEgsKB1NLSVBQRUQQBxIMCghTVEFSVElORxAIIjMKDEFkZHJlc3NFdmVudBIQCghob3N0bmFtZRgBIAEoCRIRCglhZGRyZXNzZXMYAiADKAkixgMKEk1hY2hpbmVTdGF0dXNFdmVudBI3CgVzdGFnZRgBIAEoDjIoLm1hY2hpbmUuTWFjaGluZVN0YXR1c0V2ZW50Lk1hY2hpbmVTdGFnZRI5CgZzdGF0dXMYAiABKAsyKS5tYWNoaW5lLk1hY2hpbmVTdGF0dXNFdmVudC5NYWNoaW5lU3RhdHVzGqIBCg1NYWNoaW5lU3RhdHVzEg0KBXJlYWR5GAEgASgIElIKEHVubWV0X2NvbmRpdGlvbnMYAiADKAsyOC5tYWNoaW5lLk1hY2hpbmVTdGF0dXNFdmVudC5NYWNoaW5lU3RhdHVzLlVubWV0Q29uZGl0aW9uGi4KDlVubWV0Q29uZGl0aW9uEgwKBG5hbWUYASABKAkSDgoGcmVhc29uGAIgASgJIpYBCgxNYWNoaW5lU3RhZ2USCwoHVU5LTk9XThAAEgsKB0JPT1RJTkcQARIOCgpJTlNUQUxMSU5HEAISDwoLTUFJTlRFTkFOQ0UQAxILCgdSVU5OSU5HEAQSDQoJUkVCT09USU5HEAUSEQoNU0hVVFRJTkdfRE9XThAGEg0KCVJFU0VUVElORxAHEg0KCVVQR1JBRElORxAIImIKDUV2ZW50c1JlcXVlc3QSEwoLdGFpbF9ldmVudHMYASABKAUSDwoHdGFpbF9pZBgCIAEoCRIUCgx0YWlsX3NlY29uZHMYAyABKAUSFQoNd2l0aF9hY3Rvcl9pZBgEIAEoCSJtCgVFdmVudBIiCghtZXRhZGF0YRgBIAEoCzIQLmNvbW1vbi5NZXRhZGF0YRIiCgRkYXRhGAIgASgLMhQuZ29vZ2xlLnByb3RvYnVmLkFueRIKCgJpZBgDIAEoCRIQCghhY3Rvcl9pZBgEIAEoCSKzAQoOVXBncmFkZVJlcXVlc3QSDQoFaW1hZ2UYASABKAkSEAoIcHJlc2VydmUYAiABKAgSDQoFc3RhZ2UYAyABKAgSDQoFZm9yY2UYBCABKAgSNwoLcmVib290X21vZGUYBSABKA4yIi5tYWNoaW5lLlVwZ3JhZGVSZXF1ZXN0LlJlYm9vdE1vZGUiKQoKUmVib290TW9kZRILCgdERUZBVUxUEAASDgoKUE9XRVJDWUNMRRABIkwKB1VwZ3JhZGUSIgoIbWV0YWRhdGEYASABKAsyEC5jb21tb24uTWV0YWRhdGESCwoDYWNrGAIgASgJEhAKCGFjdG9yX2lkGAMgASgJIjUKD1VwZ3JhZGVSZXNwb25zZRIiCghtZXNzYWdlcxgBIAMoCzIQLm1hY2hpbmUuVXBncmFkZSJZCgtTZXJ2aWNlTGlzdBIiCghtZXRhZGF0YRgBIAEoCzIQLmNvbW1vbi5NZXRhZGF0YRImCghzZXJ2aWNlcxgCIAMoCzIULm1hY2hpbmUuU2VydmljZUluZm8iPQoTU2VydmljZUxpc3RSZXNwb25zZRImCghtZXNzYWdlcxgBIAMoCzIULm1hY2hpbmUuU2VydmljZUxpc3QieAoLU2VydmljZUluZm8SCgoCaWQYASABKAkSDQoFc3RhdGUYAiABKAkSJgoGZXZlbnRzGAMgASgLMhYubWFjaGluZS5TZXJ2aWNlRXZlbnRzEiYKBmhlYWx0aBgEIAEoCzIWLm1hY2hpbmUuU2VydmljZUhlYWx0aCI2Cg1TZXJ2aWNlRXZlbnRzEiUKBmV2ZW50cxgBIAMoCzIVLm1hY2hpbmUuU2VydmljZUV2ZW50IlIKDFNlcnZpY2VFdmVudBILCgNtc2cYASABKAkSDQoFc3RhdGUYAiABKAkSJgoCdHMYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIngKDVNlcnZpY2VIZWFsdGgSDwoHdW5rbm93bhgBIAEoCBIPCgdoZWFsdGh5GAIgASgIEhQKDGxhc3RfbWVzc2FnZRgDIAEoCRIvCgtsYXN0X2NoYW5nZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiIwoVU2VydmljZVJlc3RhcnRSZXF1ZXN0EgoKAmlkGAEgASgJIkIKDlNlcnZpY2VSZXN0YXJ0EiIKCG1ldGFkYXRhGAEgASgLMhAuY29tbW9uLk1ldGFkYXRhEgwKBHJlc3AYAiABKAkiQwoWU2VydmljZVJlc3RhcnRSZXNwb25zZRIpCghtZXNzYWdlcxgBIAMoCzIXLm1hY2hpbmUuU2VydmljZVJlc3RhcnQieQoLTG9nc1JlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEgoKAmlkGAIgASgJEicKBmRyaXZlchgDIAEoDjIXLmNvbW1vbi5Db250YWluZXJEcml2ZXISDgoGZm9sbG93GAQgASgIEhIKCnRhaWxfbGluZXMYBSABKAUiGwoLUmVhZFJlcXVlc3QSDAoEcGF0aBgBIAEoCSIsCgxEbWVzZ1JlcXVlc3QSDgoGZm9sbG93GAEgASgIEgwKBHRhaWwYAiABKAgiNwoQSG9zdG5hbWVSZXNwb25zZRIjCghtZXNzYWdlcxgBIAMoCzIRLm1hY2hpbmUuSG9zdG5hbWUiQAoISG9zdG5hbWUSIgoIbWV0YWRhdGEYASABKAsyEC5jb21tb24uTWV0YWRhdGESEAoIaG9zdG5hbWUYAiABKAkipgEKB1ZlcnNpb24SIgoIbWV0YWRhdGEYASABKAsyEC5jb21tb24uTWV0YWRhdGESJQoHdmVyc2lvbhgCIAEoCzIULm1hY2hpbmUuVmVyc2lvbkluZm8SJwoIcGxhdGZvcm0YAyABKAsyFS5tYWNoaW5lLlBsYXRmb3JtSW5mbxInCghmZWF0dXJlcxgEIAEoCzIVLm1hY2hpbmUuRmVhdHVyZXNJbmZvIjUKD1ZlcnNpb25SZXNwb25zZRIiCghtZXNzYWdlcxgBIAMoCzIQLm1hY2hpbmUuVmVyc2lvbiJkCgtWZXJzaW9uSW5mbxILCgN0YWcYASABKAkSCwoDc2hhGAIgASgJEg0KBWJ1aWx0GAMgASgJEhIKCmdvX3ZlcnNpb24YBCABKAkSCgoCb3MYBSABKAkSDAoEYXJjaBgGIAEoCSIqCgxQbGF0Zm9ybUluZm8SDAoEbmFtZRgBIAEoCRIMCgRtb2RlGAIgASgJIhwKDEZlYXR1cmVzSW5mbxIMCgRyYmFjGAEgASgIIiwKFUV0Y2RNZW1iZXJMaXN0UmVxdWVzdBITCgtxdWVyeV9sb2NhbBgBIAEoCCJmCgpFdGNkTWVtYmVyEgoKAmlkGAIgASgEEhAKCGhvc3RuYW1lGAMgASgJEhEKCXBlZXJfdXJscxgEIAMoCRITCgtjbGllbnRfdXJscxgFIAMoCRISCgppc19sZWFybmVyGAYgASgIIm8KC0V0Y2RNZW1iZXJzEiIKCG1ldGFkYXRhGAEgASgLMhAuY29tbW9uLk1ldGFkYXRhEhYKDmxlZ2FjeV9tZW1iZXJzGAIgAygJEiQKB21lbWJlcnMYAyADKAsyEy5tYWNoaW5lLkV0Y2RNZW1iZXIiQAoWRXRjZE1lbWJlckxpc3RSZXNwb25zZRImCghtZXNzYWdlcxgBIAMoCzIULm1hY2hpbmUuRXRjZE1lbWJlcnMiFQoTRXRjZFNuYXBzaG90UmVxdWVzdCI7ChJFdGNkU3RhdHVzUmVzcG9uc2USJQoIbWVzc2FnZXMYASADKAsyEy5tYWNoaW5lLkV0Y2RTdGF0dXMiYgoKRXRjZFN0YXR1cxIiCghtZXRhZGF0YRgBIAEoCzIQLmNvbW1vbi5NZXRhZGF0YRIwCg1tZW1iZXJfc3RhdHVzGAIgASgLMhkubWFjaGluZS5FdGNkTWVtYmVyU3RhdHVzIvgBChBFdGNkTWVtYmVyU3RhdHVzEhcKD3N0b3JhZ2VfdmVyc2lvbhgLIAEoCRIRCgltZW1iZXJfaWQYCiABKAQSGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoCRIPCgdkYl9zaXplGAIgASgDEhYKDmRiX3NpemVfaW5fdXNlGAMgASgDEg4KBmxlYWRlchgEIAEoBBISCgpyYWZ0X2luZGV4GAUgASgEEhEKCXJhZnRfdGVybRgGIAEoBBIaChJyYWZ0X2FwcGxpZWRfaW5kZXgYByABKAQSDgoGZXJyb3JzGAggAygJEhIKCmlzX2xlYXJuZXIYCSABKAgyiggKDk1hY2hpbmVTZXJ2aWNlEl0KEkFwcGx5Q29uZmlndXJhdGlvbhIiLm1hY2hpbmUuQXBwbHlDb25maWd1cmF0aW9uUmVxdWVzdBojLm1hY2hpbmUuQXBwbHlDb25maWd1cmF0aW9uUmVzcG9uc2USQgoJQm9vdHN0cmFwEhkubWFjaGluZS5Cb290c3RyYXBSZXF1ZXN0GhoubWFjaGluZS5Cb290c3RyYXBSZXNwb25zZRIuCgVEbWVzZxIVLm1hY2hpbmUuRG1lc2dSZXF1ZXN0GgwuY29tbW9uLkRhdGEwARIyCgZFdmVudHMSFi5tYWNoaW5lLkV2ZW50c1JlcXVlc3QaDi5tYWNoaW5lLkV2ZW50MAESUQoORXRjZE1lbWJlckxpc3QSHi5tYWNoaW5lLkV0Y2RNZW1iZXJMaXN0UmVxdWVzdBofLm1hY2hpbmUuRXRjZE1lbWJlckxpc3RSZXNwb25zZRI8CgxFdGNkU25hcHNob3QSHC5tYWNoaW5lLkV0Y2RTbmFwc2hvdFJlcXVlc3QaDC5jb21tb24uRGF0YTABEkEKCkV0Y2RTdGF0dXMSFi5nb29nbGUucHJvdG9idWYuRW1wdHkaGy5tYWNoaW5lLkV0Y2RTdGF0dXNSZXNwb25zZRI9CghIb3N0bmFtZRIWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eRoZLm1hY2hpbmUuSG9zdG5hbWVSZXNwb25zZRI0CgpLdWJlY29uZmlnEhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5GgwuY29tbW9uLkRhdGEwARIsCgRMb2dzEhQubWFjaGluZS5Mb2dzUmVxdWVzdBoMLmNvbW1vbi5EYXRhMAESLAoEUmVhZBIULm1hY2hpbmUuUmVhZFJlcXVlc3QaDC5jb21tb24uRGF0YTABEjkKBlJlYm9vdBIWLm1hY2hpbmUuUmVib290UmVxdWVzdBoXLm1hY2hpbmUuUmVib290UmVzcG9uc2USQwoLU2VydmljZUxpc3QSFi5nb29nbGUucHJvdG9idWYuRW1wdHkaHC5tYWNoaW5lLlNlcnZpY2VMaXN0UmVzcG9uc2USUQoOU2VydmljZVJlc3RhcnQSHi5tYWNoaW5lLlNlcnZpY2VSZXN0YXJ0UmVxdWVzdBofLm1hY2hpbmUuU2VydmljZVJlc3RhcnRSZXNwb25zZRI8CgdVcGdyYWRlEhcubWFjaGluZS5VcGdyYWRlUmVxdWVzdBoYLm1hY2hpbmUuVXBncmFkZVJlc3BvbnNlEjsKB1ZlcnNpb24SFi5nb29nbGUucHJvdG9idWYuRW1wdHkaGC5tYWNoaW5lLlZlcnNpb25SZXNwb25zZWIGcHJvdG8z", [file_common_common, file_google_protobuf_any, file_google_protobuf_duration, file_google_protobuf_empty, file_google_protobuf_timestamp]);
+  fileDesc("ChVtYWNoaW5lL21hY2hpbmUucHJvdG8SB21hY2hpbmUi6AEKGUFwcGx5Q29uZmlndXJhdGlvblJlcXVlc3QSDAoEZGF0YRgBIAEoDBI1CgRtb2RlGAQgASgOMicubWFjaGluZS5BcHBseUNvbmZpZ3VyYXRpb25SZXF1ZXN0Lk1vZGUSDwoHZHJ5X3J1bhgFIAEoCBIzChB0cnlfbW9kZV90aW1lb3V0GAYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIkAKBE1vZGUSCgoGUkVCT09UEAASCAoEQVVUTxABEg0KCU5PX1JFQk9PVBACEgoKBlNUQUdFRBADEgcKA1RSWRAEIpcBChJBcHBseUNvbmZpZ3VyYXRpb24SIgoIbWV0YWRhdGEYASABKAsyEC5jb21tb24uTWV0YWRhdGESEAoId2FybmluZ3MYAiADKAkSNQoEbW9kZRgDIAEoDjInLm1hY2hpbmUuQXBwbHlDb25maWd1cmF0aW9uUmVxdWVzdC5Nb2RlEhQKDG1vZGVfZGV0YWlscxgEIAEoCSJLChpBcHBseUNvbmZpZ3VyYXRpb25SZXNwb25zZRItCghtZXNzYWdlcxgBIAMoCzIbLm1hY2hpbmUuQXBwbHlDb25maWd1cmF0aW9uImoKDVJlYm9vdFJlcXVlc3QSKQoEbW9kZRgBIAEoDjIbLm1hY2hpbmUuUmVib290UmVxdWVzdC5Nb2RlIi4KBE1vZGUSCwoHREVGQVVMVBAAEg4KClBPV0VSQ1lDTEUQARIJCgVGT1JDRRACIj4KBlJlYm9vdBIiCghtZXRhZGF0YRgBIAEoCzIQLmNvbW1vbi5NZXRhZGF0YRIQCghhY3Rvcl9pZBgCIAEoCSIzCg5SZWJvb3RSZXNwb25zZRIhCghtZXNzYWdlcxgBIAMoCzIPLm1hY2hpbmUuUmVib290IkkKEEJvb3RzdHJhcFJlcXVlc3QSFAoMcmVjb3Zlcl9ldGNkGAEgASgIEh8KF3JlY292ZXJfc2tpcF9oYXNoX2NoZWNrGAIgASgIIi8KCUJvb3RzdHJhcBIiCghtZXRhZGF0YRgBIAEoCzIQLmNvbW1vbi5NZXRhZGF0YSI5ChFCb290c3RyYXBSZXNwb25zZRIkCghtZXNzYWdlcxgBIAMoCzISLm1hY2hpbmUuQm9vdHN0cmFwIpcBCg1TZXF1ZW5jZUV2ZW50EhAKCHNlcXVlbmNlGAEgASgJEi0KBmFjdGlvbhgCIAEoDjIdLm1hY2hpbmUuU2VxdWVuY2VFdmVudC5BY3Rpb24SHAoFZXJyb3IYAyABKAsyDS5jb21tb24uRXJyb3IiJwoGQWN0aW9uEggKBE5PT1AQABIJCgVTVEFSVBABEggKBFNUT1AQAiJmCgpQaGFzZUV2ZW50Eg0KBXBoYXNlGAEgASgJEioKBmFjdGlvbhgCIAEoDjIaLm1hY2hpbmUuUGhhc2VFdmVudC5BY3Rpb24iHQoGQWN0aW9uEgkKBVNUQVJUEAASCAoEU1RPUBABImMKCVRhc2tFdmVudBIMCgR0YXNrGAEgASgJEikKBmFjdGlvbhgCIAEoDjIZLm1hY2hpbmUuVGFza0V2ZW50LkFjdGlvbiIdCgZBY3Rpb24SCQoFU1RBUlQQABIICgRTVE9QEAEimAIKEVNlcnZpY2VTdGF0ZUV2ZW50Eg8KB3NlcnZpY2UYASABKAkSMQoGYWN0aW9uGAIgASgOMiEubWFjaGluZS5TZXJ2aWNlU3RhdGVFdmVudC5BY3Rpb24SDwoHbWVzc2FnZRgDIAEoCRImCgZoZWFsdGgYBCABKAsyFi5tYWNoaW5lLlNlcnZpY2VIZWFsdGgihQEKBkFjdGlvbhIPCgtJTklUSUFMSVpFRBAAEg0KCVBSRVBBUklORxABEgsKB1dBSVRJTkcQAhILCgdSVU5OSU5HEAMSDAoIU1RPUFBJTkcQBBIMCghGSU5JU0hFRBAFEgoKBkZBSUxFRBAGEgsKB1NLSVBQRUQQBxIMCghTVEFSVElORxAIIjMKDEFkZHJlc3NFdmVudBIQCghob3N0bmFtZRgBIAEoCRIRCglhZGRyZXNzZXMYAiADKAkixgMKEk1hY2hpbmVTdGF0dXNFdmVudBI3CgVzdGFnZRgBIAEoDjIoLm1hY2hpbmUuTWFjaGluZVN0YXR1c0V2ZW50Lk1hY2hpbmVTdGFnZRI5CgZzdGF0dXMYAiABKAsyKS5tYWNoaW5lLk1hY2hpbmVTdGF0dXNFdmVudC5NYWNoaW5lU3RhdHVzGqIBCg1NYWNoaW5lU3RhdHVzEg0KBXJlYWR5GAEgASgIElIKEHVubWV0X2NvbmRpdGlvbnMYAiADKAsyOC5tYWNoaW5lLk1hY2hpbmVTdGF0dXNFdmVudC5NYWNoaW5lU3RhdHVzLlVubWV0Q29uZGl0aW9uGi4KDlVubWV0Q29uZGl0aW9uEgwKBG5hbWUYASABKAkSDgoGcmVhc29uGAIgASgJIpYBCgxNYWNoaW5lU3RhZ2USCwoHVU5LTk9XThAAEgsKB0JPT1RJTkcQARIOCgpJTlNUQUxMSU5HEAISDwoLTUFJTlRFTkFOQ0UQAxILCgdSVU5OSU5HEAQSDQoJUkVCT09USU5HEAUSEQoNU0hVVFRJTkdfRE9XThAGEg0KCVJFU0VUVElORxAHEg0KCVVQR1JBRElORxAIImIKDUV2ZW50c1JlcXVlc3QSEwoLdGFpbF9ldmVudHMYASABKAUSDwoHdGFpbF9pZBgCIAEoCRIUCgx0YWlsX3NlY29uZHMYAyABKAUSFQoNd2l0aF9hY3Rvcl9pZBgEIAEoCSJtCgVFdmVudBIiCghtZXRhZGF0YRgBIAEoCzIQLmNvbW1vbi5NZXRhZGF0YRIiCgRkYXRhGAIgASgLMhQuZ29vZ2xlLnByb3RvYnVmLkFueRIKCgJpZBgDIAEoCRIQCghhY3Rvcl9pZBgEIAEoCSKzAQoOVXBncmFkZVJlcXVlc3QSDQoFaW1hZ2UYASABKAkSEAoIcHJlc2VydmUYAiABKAgSDQoFc3RhZ2UYAyABKAgSDQoFZm9yY2UYBCABKAgSNwoLcmVib290X21vZGUYBSABKA4yIi5tYWNoaW5lLlVwZ3JhZGVSZXF1ZXN0LlJlYm9vdE1vZGUiKQoKUmVib290TW9kZRILCgdERUZBVUxUEAASDgoKUE9XRVJDWUNMRRABIkwKB1VwZ3JhZGUSIgoIbWV0YWRhdGEYASABKAsyEC5jb21tb24uTWV0YWRhdGESCwoDYWNrGAIgASgJEhAKCGFjdG9yX2lkGAMgASgJIjUKD1VwZ3JhZGVSZXNwb25zZRIiCghtZXNzYWdlcxgBIAMoCzIQLm1hY2hpbmUuVXBncmFkZSJZCgtTZXJ2aWNlTGlzdBIiCghtZXRhZGF0YRgBIAEoCzIQLmNvbW1vbi5NZXRhZGF0YRImCghzZXJ2aWNlcxgCIAMoCzIULm1hY2hpbmUuU2VydmljZUluZm8iPQoTU2VydmljZUxpc3RSZXNwb25zZRImCghtZXNzYWdlcxgBIAMoCzIULm1hY2hpbmUuU2VydmljZUxpc3QieAoLU2VydmljZUluZm8SCgoCaWQYASABKAkSDQoFc3RhdGUYAiABKAkSJgoGZXZlbnRzGAMgASgLMhYubWFjaGluZS5TZXJ2aWNlRXZlbnRzEiYKBmhlYWx0aBgEIAEoCzIWLm1hY2hpbmUuU2VydmljZUhlYWx0aCI2Cg1TZXJ2aWNlRXZlbnRzEiUKBmV2ZW50cxgBIAMoCzIVLm1hY2hpbmUuU2VydmljZUV2ZW50IlIKDFNlcnZpY2VFdmVudBILCgNtc2cYASABKAkSDQoFc3RhdGUYAiABKAkSJgoCdHMYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIngKDVNlcnZpY2VIZWFsdGgSDwoHdW5rbm93bhgBIAEoCBIPCgdoZWFsdGh5GAIgASgIEhQKDGxhc3RfbWVzc2FnZRgDIAEoCRIvCgtsYXN0X2NoYW5nZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiIwoVU2VydmljZVJlc3RhcnRSZXF1ZXN0EgoKAmlkGAEgASgJIkIKDlNlcnZpY2VSZXN0YXJ0EiIKCG1ldGFkYXRhGAEgASgLMhAuY29tbW9uLk1ldGFkYXRhEgwKBHJlc3AYAiABKAkiQwoWU2VydmljZVJlc3RhcnRSZXNwb25zZRIpCghtZXNzYWdlcxgBIAMoCzIXLm1hY2hpbmUuU2VydmljZVJlc3RhcnQieQoLTG9nc1JlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEgoKAmlkGAIgASgJEicKBmRyaXZlchgDIAEoDjIXLmNvbW1vbi5Db250YWluZXJEcml2ZXISDgoGZm9sbG93GAQgASgIEhIKCnRhaWxfbGluZXMYBSABKAUiGwoLUmVhZFJlcXVlc3QSDAoEcGF0aBgBIAEoCSIsCgxEbWVzZ1JlcXVlc3QSDgoGZm9sbG93GAEgASgIEgwKBHRhaWwYAiABKAgiNwoQSG9zdG5hbWVSZXNwb25zZRIjCghtZXNzYWdlcxgBIAMoCzIRLm1hY2hpbmUuSG9zdG5hbWUiQAoISG9zdG5hbWUSIgoIbWV0YWRhdGEYASABKAsyEC5jb21tb24uTWV0YWRhdGESEAoIaG9zdG5hbWUYAiABKAkipgEKB1ZlcnNpb24SIgoIbWV0YWRhdGEYASABKAsyEC5jb21tb24uTWV0YWRhdGESJQoHdmVyc2lvbhgCIAEoCzIULm1hY2hpbmUuVmVyc2lvbkluZm8SJwoIcGxhdGZvcm0YAyABKAsyFS5tYWNoaW5lLlBsYXRmb3JtSW5mbxInCghmZWF0dXJlcxgEIAEoCzIVLm1hY2hpbmUuRmVhdHVyZXNJbmZvIjUKD1ZlcnNpb25SZXNwb25zZRIiCghtZXNzYWdlcxgBIAMoCzIQLm1hY2hpbmUuVmVyc2lvbiJkCgtWZXJzaW9uSW5mbxILCgN0YWcYASABKAkSCwoDc2hhGAIgASgJEg0KBWJ1aWx0GAMgASgJEhIKCmdvX3ZlcnNpb24YBCABKAkSCgoCb3MYBSABKAkSDAoEYXJjaBgGIAEoCSIqCgxQbGF0Zm9ybUluZm8SDAoEbmFtZRgBIAEoCRIMCgRtb2RlGAIgASgJIhwKDEZlYXR1cmVzSW5mbxIMCgRyYmFjGAEgASgIIiwKFUV0Y2RNZW1iZXJMaXN0UmVxdWVzdBITCgtxdWVyeV9sb2NhbBgBIAEoCCJmCgpFdGNkTWVtYmVyEgoKAmlkGAIgASgEEhAKCGhvc3RuYW1lGAMgASgJEhEKCXBlZXJfdXJscxgEIAMoCRITCgtjbGllbnRfdXJscxgFIAMoCRISCgppc19sZWFybmVyGAYgASgIIm8KC0V0Y2RNZW1iZXJzEiIKCG1ldGFkYXRhGAEgASgLMhAuY29tbW9uLk1ldGFkYXRhEhYKDmxlZ2FjeV9tZW1iZXJzGAIgAygJEiQKB21lbWJlcnMYAyADKAsyEy5tYWNoaW5lLkV0Y2RNZW1iZXIiQAoWRXRjZE1lbWJlckxpc3RSZXNwb25zZRImCghtZXNzYWdlcxgBIAMoCzIULm1hY2hpbmUuRXRjZE1lbWJlcnMiFQoTRXRjZFNuYXBzaG90UmVxdWVzdCI7ChJFdGNkU3RhdHVzUmVzcG9uc2USJQoIbWVzc2FnZXMYASADKAsyEy5tYWNoaW5lLkV0Y2RTdGF0dXMiYgoKRXRjZFN0YXR1cxIiCghtZXRhZGF0YRgBIAEoCzIQLmNvbW1vbi5NZXRhZGF0YRIwCg1tZW1iZXJfc3RhdHVzGAIgASgLMhkubWFjaGluZS5FdGNkTWVtYmVyU3RhdHVzIvgBChBFdGNkTWVtYmVyU3RhdHVzEhcKD3N0b3JhZ2VfdmVyc2lvbhgLIAEoCRIRCgltZW1iZXJfaWQYCiABKAQSGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoCRIPCgdkYl9zaXplGAIgASgDEhYKDmRiX3NpemVfaW5fdXNlGAMgASgDEg4KBmxlYWRlchgEIAEoBBISCgpyYWZ0X2luZGV4GAUgASgEEhEKCXJhZnRfdGVybRgGIAEoBBIaChJyYWZ0X2FwcGxpZWRfaW5kZXgYByABKAQSDgoGZXJyb3JzGAggAygJEhIKCmlzX2xlYXJuZXIYCSABKAgiTwoRQ29udGFpbmVyc1JlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEicKBmRyaXZlchgCIAEoDjIXLmNvbW1vbi5Db250YWluZXJEcml2ZXIitQEKDUNvbnRhaW5lckluZm8SEQoJbmFtZXNwYWNlGAEgASgJEgoKAmlkGAIgASgJEgsKA3VpZBgKIAEoCRITCgtpbnRlcm5hbF9pZBgJIAEoCRINCgVpbWFnZRgDIAEoCRILCgNwaWQYBCABKA0SDgoGc3RhdHVzGAUgASgJEg4KBnBvZF9pZBgGIAEoCRIMCgRuYW1lGAcgASgJEhkKEW5ldHdvcmtfbmFtZXNwYWNlGAggASgJIlsKCUNvbnRhaW5lchIiCghtZXRhZGF0YRgBIAEoCzIQLmNvbW1vbi5NZXRhZGF0YRIqCgpjb250YWluZXJzGAIgAygLMhYubWFjaGluZS5Db250YWluZXJJbmZvIjoKEkNvbnRhaW5lcnNSZXNwb25zZRIkCghtZXNzYWdlcxgBIAMoCzISLm1hY2hpbmUuQ29udGFpbmVyIkoKDFN0YXRzUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSJwoGZHJpdmVyGAIgASgOMhcuY29tbW9uLkNvbnRhaW5lckRyaXZlciJsCgRTdGF0EhEKCW5hbWVzcGFjZRgBIAEoCRIKCgJpZBgCIAEoCRIUCgxtZW1vcnlfdXNhZ2UYBCABKAQSEQoJY3B1X3VzYWdlGAUgASgEEg4KBnBvZF9pZBgGIAEoCRIMCgRuYW1lGAcgASgJIkkKBVN0YXRzEiIKCG1ldGFkYXRhGAEgASgLMhAuY29tbW9uLk1ldGFkYXRhEhwKBXN0YXRzGAIgAygLMg0ubWFjaGluZS5TdGF0IjEKDVN0YXRzUmVzcG9uc2USIAoIbWVzc2FnZXMYASADKAsyDi5tYWNoaW5lLlN0YXRzIjMKDk1lbW9yeVJlc3BvbnNlEiEKCG1lc3NhZ2VzGAEgAygLMg8ubWFjaGluZS5NZW1vcnkiTwoGTWVtb3J5EiIKCG1ldGFkYXRhGAEgASgLMhAuY29tbW9uLk1ldGFkYXRhEiEKB21lbWluZm8YAiABKAsyEC5tYWNoaW5lLk1lbUluZm8iygcKB01lbUluZm8SEAoIbWVtdG90YWwYASABKAQSDwoHbWVtZnJlZRgCIAEoBBIUCgxtZW1hdmFpbGFibGUYAyABKAQSDwoHYnVmZmVycxgEIAEoBBIOCgZjYWNoZWQYBSABKAQSEgoKc3dhcGNhY2hlZBgGIAEoBBIOCgZhY3RpdmUYByABKAQSEAoIaW5hY3RpdmUYCCABKAQSEgoKYWN0aXZlYW5vbhgJIAEoBBIUCgxpbmFjdGl2ZWFub24YCiABKAQSEgoKYWN0aXZlZmlsZRgLIAEoBBIUCgxpbmFjdGl2ZWZpbGUYDCABKAQSEwoLdW5ldmljdGFibGUYDSABKAQSDwoHbWxvY2tlZBgOIAEoBBIRCglzd2FwdG90YWwYDyABKAQSEAoIc3dhcGZyZWUYECABKAQSDQoFZGlydHkYESABKAQSEQoJd3JpdGViYWNrGBIgASgEEhEKCWFub25wYWdlcxgTIAEoBBIOCgZtYXBwZWQYFCABKAQSDQoFc2htZW0YFSABKAQSDAoEc2xhYhgWIAEoBBIUCgxzcmVjbGFpbWFibGUYFyABKAQSEgoKc3VucmVjbGFpbRgYIAEoBBITCgtrZXJuZWxzdGFjaxgZIAEoBBISCgpwYWdldGFibGVzGBogASgEEhMKC25mc3Vuc3RhYmxlGBsgASgEEg4KBmJvdW5jZRgcIAEoBBIUCgx3cml0ZWJhY2t0bXAYHSABKAQSEwoLY29tbWl0bGltaXQYHiABKAQSEwoLY29tbWl0dGVkYXMYHyABKAQSFAoMdm1hbGxvY3RvdGFsGCAgASgEEhMKC3ZtYWxsb2N1c2VkGCEgASgEEhQKDHZtYWxsb2NjaHVuaxgiIAEoBBIZChFoYXJkd2FyZWNvcnJ1cHRlZBgjIAEoBBIVCg1hbm9uaHVnZXBhZ2VzGCQgASgEEhYKDnNobWVtaHVnZXBhZ2VzGCUgASgEEhYKDnNobWVtcG1kbWFwcGVkGCYgASgEEhAKCGNtYXRvdGFsGCcgASgEEg8KB2NtYWZyZWUYKCABKAQSFgoOaHVnZXBhZ2VzdG90YWwYKSABKAQSFQoNaHVnZXBhZ2VzZnJlZRgqIAEoBBIVCg1odWdlcGFnZXNyc3ZkGCsgASgEEhUKDWh1Z2VwYWdlc3N1cnAYLCABKAQSFAoMaHVnZXBhZ2VzaXplGC0gASgEEhMKC2RpcmVjdG1hcDRrGC4gASgEEhMKC2RpcmVjdG1hcDJtGC8gASgEEhMKC2RpcmVjdG1hcDFnGDAgASgEIjcKEVByb2Nlc3Nlc1Jlc3BvbnNlEiIKCG1lc3NhZ2VzGAEgAygLMhAubWFjaGluZS5Qcm9jZXNzIlYKB1Byb2Nlc3MSIgoIbWV0YWRhdGEYASABKAsyEC5jb21tb24uTWV0YWRhdGESJwoJcHJvY2Vzc2VzGAIgAygLMhQubWFjaGluZS5Qcm9jZXNzSW5mbyLNAQoLUHJvY2Vzc0luZm8SCwoDcGlkGAEgASgFEgwKBHBwaWQYAiABKAUSDQoFc3RhdGUYAyABKAkSDwoHdGhyZWFkcxgEIAEoBRIQCghjcHVfdGltZRgFIAEoARIWCg52aXJ0dWFsX21lbW9yeRgGIAEoBBIXCg9yZXNpZGVudF9tZW1vcnkYByABKAQSDwoHY29tbWFuZBgIIAEoCRISCgpleGVjdXRhYmxlGAkgASgJEgwKBGFyZ3MYCiABKAkSDQoFbGFiZWwYCyABKAkitwEKC0xpc3RSZXF1ZXN0EgwKBHJvb3QYASABKAkSDwoHcmVjdXJzZRgCIAEoCBIXCg9yZWN1cnNpb25fZGVwdGgYAyABKAUSKAoFdHlwZXMYBCADKA4yGS5tYWNoaW5lLkxpc3RSZXF1ZXN0LlR5cGUSFQoNcmVwb3J0X3hhdHRycxgFIAEoCCIvCgRUeXBlEgsKB1JFR1VMQVIQABINCglESVJFQ1RPUlkQARILCgdTWU1MSU5LEAIiyAEKCEZpbGVJbmZvEiIKCG1ldGFkYXRhGAEgASgLMhAuY29tbW9uLk1ldGFkYXRhEgwKBG5hbWUYAiABKAkSDAoEc2l6ZRgDIAEoAxIMCgRtb2RlGAQgASgNEhAKCG1vZGlmaWVkGAUgASgDEg4KBmlzX2RpchgGIAEoCBINCgVlcnJvchgHIAEoCRIMCgRsaW5rGAggASgJEhUKDXJlbGF0aXZlX25hbWUYCSABKAkSCwoDdWlkGAogASgNEgsKA2dpZBgLIAEoDSJaChBEaXNrVXNhZ2VSZXF1ZXN0EhcKD3JlY3Vyc2lvbl9kZXB0aBgBIAEoBRILCgNhbGwYAiABKAgSEQoJdGhyZXNob2xkGAMgASgDEg0KBXBhdGhzGAQgAygJInUKDURpc2tVc2FnZUluZm8SIgoIbWV0YWRhdGEYASABKAsyEC5jb21tb24uTWV0YWRhdGESDAoEbmFtZRgCIAEoCRIMCgRzaXplGAMgASgDEg0KBWVycm9yGAQgASgJEhUKDXJlbGF0aXZlX25hbWUYBSABKAkiMwoOTW91bnRzUmVzcG9uc2USIQoIbWVzc2FnZXMYASADKAsyDy5tYWNoaW5lLk1vdW50cyJPCgZNb3VudHMSIgoIbWV0YWRhdGEYASABKAsyEC5jb21tb24uTWV0YWRhdGESIQoFc3RhdHMYAiADKAsyEi5tYWNoaW5lLk1vdW50U3RhdCJUCglNb3VudFN0YXQSEgoKZmlsZXN5c3RlbRgBIAEoCRIMCgRzaXplGAIgASgEEhEKCWF2YWlsYWJsZRgDIAEoBBISCgptb3VudGVkX29uGAQgASgJItkDCg5OZXRzdGF0UmVxdWVzdBIuCgZmaWx0ZXIYASABKA4yHi5tYWNoaW5lLk5ldHN0YXRSZXF1ZXN0LkZpbHRlchIwCgdmZWF0dXJlGAIgASgLMh8ubWFjaGluZS5OZXRzdGF0UmVxdWVzdC5GZWF0dXJlEjAKB2w0cHJvdG8YAyABKAsyHy5tYWNoaW5lLk5ldHN0YXRSZXF1ZXN0Lkw0cHJvdG8SLAoFbmV0bnMYBCABKAsyHS5tYWNoaW5lLk5ldHN0YXRSZXF1ZXN0Lk5ldE5TGhYKB0ZlYXR1cmUSCwoDcGlkGAEgASgIGn0KB0w0cHJvdG8SCwoDdGNwGAEgASgIEgwKBHRjcDYYAiABKAgSCwoDdWRwGAMgASgIEgwKBHVkcDYYBCABKAgSDwoHdWRwbGl0ZRgFIAEoCBIQCgh1ZHBsaXRlNhgGIAEoCBILCgNyYXcYByABKAgSDAoEcmF3NhgIIAEoCBo9CgVOZXROUxITCgtob3N0bmV0d29yaxgBIAEoCBINCgVuZXRucxgCIAMoCRIQCghhbGxuZXRucxgDIAEoCCIvCgZGaWx0ZXISBwoDQUxMEAASDQoJQ09OTkVDVEVEEAESDQoJTElTVEVOSU5HEAIiNQoPTmV0c3RhdFJlc3BvbnNlEiIKCG1lc3NhZ2VzGAEgAygLMhAubWFjaGluZS5OZXRzdGF0IlwKB05ldHN0YXQSIgoIbWV0YWRhdGEYASABKAsyEC5jb21tb24uTWV0YWRhdGESLQoNY29ubmVjdHJlY29yZBgCIAMoCzIWLm1hY2hpbmUuQ29ubmVjdFJlY29yZCK5BQoNQ29ubmVjdFJlY29yZBIPCgdsNHByb3RvGAEgASgJEg8KB2xvY2FsaXAYAiABKAkSEQoJbG9jYWxwb3J0GAMgASgNEhAKCHJlbW90ZWlwGAQgASgJEhIKCnJlbW90ZXBvcnQYBSABKA0SKwoFc3RhdGUYBiABKA4yHC5tYWNoaW5lLkNvbm5lY3RSZWNvcmQuU3RhdGUSDwoHdHhxdWV1ZRgHIAEoBBIPCgdyeHF1ZXVlGAggASgEEi4KAnRyGAkgASgOMiIubWFjaGluZS5Db25uZWN0UmVjb3JkLlRpbWVyQWN0aXZlEhEKCXRpbWVyd2hlbhgKIAEoBBIQCghyZXRybnNtdBgLIAEoBBILCgN1aWQYDCABKA0SDwoHdGltZW91dBgNIAEoBBINCgVpbm9kZRgOIAEoBBILCgNyZWYYDyABKAQSDwoHcG9pbnRlchgQIAEoBBIvCgdwcm9jZXNzGBEgASgLMh4ubWFjaGluZS5Db25uZWN0UmVjb3JkLlByb2Nlc3MSDQoFbmV0bnMYEiABKAkaJAoHUHJvY2VzcxILCgNwaWQYASABKA0SDAoEbmFtZRgCIAEoCSKvAQoFU3RhdGUSDAoIUkVTRVJWRUQQABIPCgtFU1RBQkxJU0hFRBABEgwKCFNZTl9TRU5UEAISDAoIU1lOX1JFQ1YQAxINCglGSU5fV0FJVDEQBBINCglGSU5fV0FJVDIQBRINCglUSU1FX1dBSVQQBhIJCgVDTE9TRRAHEg0KCUNMT1NFV0FJVBAIEgsKB0xBU1RBQ0sQCRIKCgZMSVNURU4QChILCgdDTE9TSU5HEAsiRgoLVGltZXJBY3RpdmUSBwoDT0ZGEAASBgoCT04QARINCglLRUVQQUxJVkUQAhIMCghUSU1FV0FJVBADEgkKBVBST0JFEAQiIAoPU2h1dGRvd25SZXF1ZXN0Eg0KBWZvcmNlGAEgASgIIjcKEFNodXRkb3duUmVzcG9uc2USIwoIbWVzc2FnZXMYASADKAsyES5tYWNoaW5lLlNodXRkb3duIkAKCFNodXRkb3duEiIKCG1ldGFkYXRhGAEgASgLMhAuY29tbW9uLk1ldGFkYXRhEhAKCGFjdG9yX2lkGAIgASgJIvABCgxSZXNldFJlcXVlc3QSEAoIZ3JhY2VmdWwYASABKAgSDgoGcmVib290GAIgASgIEj4KGXN5c3RlbV9wYXJ0aXRpb25zX3RvX3dpcGUYAyADKAsyGy5tYWNoaW5lLlJlc2V0UGFydGl0aW9uU3BlYxIaChJ1c2VyX2Rpc2tzX3RvX3dpcGUYBCADKAkSLAoEbW9kZRgFIAEoDjIeLm1hY2hpbmUuUmVzZXRSZXF1ZXN0LldpcGVNb2RlIjQKCFdpcGVNb2RlEgcKA0FMTBAAEg8KC1NZU1RFTV9ESVNLEAESDgoKVVNFUl9ESVNLUxACIjEKElJlc2V0UGFydGl0aW9uU3BlYxINCgVsYWJlbBgBIAEoCRIMCgR3aXBlGAIgASgIIjEKDVJlc2V0UmVzcG9uc2USIAoIbWVzc2FnZXMYASADKAsyDi5tYWNoaW5lLlJlc2V0Ij0KBVJlc2V0EiIKCG1ldGFkYXRhGAEgASgLMhAuY29tbW9uLk1ldGFkYXRhEhAKCGFjdG9yX2lkGAIgASgJIhEKD1JvbGxiYWNrUmVxdWVzdCIuCghSb2xsYmFjaxIiCghtZXRhZGF0YRgBIAEoCzIQLmNvbW1vbi5NZXRhZGF0YSI3ChBSb2xsYmFja1Jlc3BvbnNlEiMKCG1lc3NhZ2VzGAEgAygLMhEubWFjaGluZS5Sb2xsYmFjayI9ChVFdGNkQWxhcm1MaXN0UmVzcG9uc2USJAoIbWVzc2FnZXMYASADKAsyEi5tYWNoaW5lLkV0Y2RBbGFybSJgCglFdGNkQWxhcm0SIgoIbWV0YWRhdGEYASABKAsyEC5jb21tb24uTWV0YWRhdGESLwoNbWVtYmVyX2FsYXJtcxgCIAMoCzIYLm1hY2hpbmUuRXRjZE1lbWJlckFsYXJtIogBCg9FdGNkTWVtYmVyQWxhcm0SEQoJbWVtYmVyX2lkGAEgASgEEjEKBWFsYXJtGAIgASgOMiIubWFjaGluZS5FdGNkTWVtYmVyQWxhcm0uQWxhcm1UeXBlIi8KCUFsYXJtVHlwZRIICgROT05FEAASCwoHTk9TUEFDRRABEgsKB0NPUlJVUFQQAiIZChdFdGNkTGVhdmVDbHVzdGVyUmVxdWVzdCI2ChBFdGNkTGVhdmVDbHVzdGVyEiIKCG1ldGFkYXRhGAEgASgLMhAuY29tbW9uLk1ldGFkYXRhIkcKGEV0Y2RMZWF2ZUNsdXN0ZXJSZXNwb25zZRIrCghtZXNzYWdlcxgBIAMoCzIZLm1hY2hpbmUuRXRjZExlYXZlQ2x1c3RlciIwChtFdGNkUmVtb3ZlTWVtYmVyQnlJRFJlcXVlc3QSEQoJbWVtYmVyX2lkGAEgASgEIk8KHEV0Y2RSZW1vdmVNZW1iZXJCeUlEUmVzcG9uc2USLwoIbWVzc2FnZXMYASADKAsyHS5tYWNoaW5lLkV0Y2RSZW1vdmVNZW1iZXJCeUlEIjoKFEV0Y2RSZW1vdmVNZW1iZXJCeUlEEiIKCG1ldGFkYXRhGAEgASgLMhAuY29tbW9uLk1ldGFkYXRhIkMKFkV0Y2REZWZyYWdtZW50UmVzcG9uc2USKQoIbWVzc2FnZXMYASADKAsyFy5tYWNoaW5lLkV0Y2REZWZyYWdtZW50IjQKDkV0Y2REZWZyYWdtZW50EiIKCG1ldGFkYXRhGAEgASgLMhAuY29tbW9uLk1ldGFkYXRhIh4KHEV0Y2RGb3JmZWl0TGVhZGVyc2hpcFJlcXVlc3QiSwoVRXRjZEZvcmZlaXRMZWFkZXJzaGlwEiIKCG1ldGFkYXRhGAEgASgLMhAuY29tbW9uLk1ldGFkYXRhEg4KBm1lbWJlchgCIAEoCSJRCh1FdGNkRm9yZmVpdExlYWRlcnNoaXBSZXNwb25zZRIwCghtZXNzYWdlcxgBIAMoCzIeLm1hY2hpbmUuRXRjZEZvcmZlaXRMZWFkZXJzaGlwIiEKE1NlcnZpY2VTdGFydFJlcXVlc3QSCgoCaWQYASABKAkiPwoUU2VydmljZVN0YXJ0UmVzcG9uc2USJwoIbWVzc2FnZXMYASADKAsyFS5tYWNoaW5lLlNlcnZpY2VTdGFydCJACgxTZXJ2aWNlU3RhcnQSIgoIbWV0YWRhdGEYASABKAsyEC5jb21tb24uTWV0YWRhdGESDAoEcmVzcBgCIAEoCSIgChJTZXJ2aWNlU3RvcFJlcXVlc3QSCgoCaWQYASABKAkiPQoTU2VydmljZVN0b3BSZXNwb25zZRImCghtZXNzYWdlcxgBIAMoCzIULm1hY2hpbmUuU2VydmljZVN0b3AiPwoLU2VydmljZVN0b3ASIgoIbWV0YWRhdGEYASABKAsyEC5jb21tb24uTWV0YWRhdGESDAoEcmVzcBgCIAEoCTL+EQoOTWFjaGluZVNlcnZpY2USXQoSQXBwbHlDb25maWd1cmF0aW9uEiIubWFjaGluZS5BcHBseUNvbmZpZ3VyYXRpb25SZXF1ZXN0GiMubWFjaGluZS5BcHBseUNvbmZpZ3VyYXRpb25SZXNwb25zZRJCCglCb290c3RyYXASGS5tYWNoaW5lLkJvb3RzdHJhcFJlcXVlc3QaGi5tYWNoaW5lLkJvb3RzdHJhcFJlc3BvbnNlEi4KBURtZXNnEhUubWFjaGluZS5EbWVzZ1JlcXVlc3QaDC5jb21tb24uRGF0YTABEjIKBkV2ZW50cxIWLm1hY2hpbmUuRXZlbnRzUmVxdWVzdBoOLm1hY2hpbmUuRXZlbnQwARJRCg5FdGNkTWVtYmVyTGlzdBIeLm1hY2hpbmUuRXRjZE1lbWJlckxpc3RSZXF1ZXN0Gh8ubWFjaGluZS5FdGNkTWVtYmVyTGlzdFJlc3BvbnNlEjwKDEV0Y2RTbmFwc2hvdBIcLm1hY2hpbmUuRXRjZFNuYXBzaG90UmVxdWVzdBoMLmNvbW1vbi5EYXRhMAESQQoKRXRjZFN0YXR1cxIWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eRobLm1hY2hpbmUuRXRjZFN0YXR1c1Jlc3BvbnNlEj0KCEhvc3RuYW1lEhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5GhkubWFjaGluZS5Ib3N0bmFtZVJlc3BvbnNlEjQKCkt1YmVjb25maWcSFi5nb29nbGUucHJvdG9idWYuRW1wdHkaDC5jb21tb24uRGF0YTABEiwKBExvZ3MSFC5tYWNoaW5lLkxvZ3NSZXF1ZXN0GgwuY29tbW9uLkRhdGEwARIsCgRSZWFkEhQubWFjaGluZS5SZWFkUmVxdWVzdBoMLmNvbW1vbi5EYXRhMAESOQoGUmVib290EhYubWFjaGluZS5SZWJvb3RSZXF1ZXN0GhcubWFjaGluZS5SZWJvb3RSZXNwb25zZRJDCgtTZXJ2aWNlTGlzdBIWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eRocLm1hY2hpbmUuU2VydmljZUxpc3RSZXNwb25zZRJRCg5TZXJ2aWNlUmVzdGFydBIeLm1hY2hpbmUuU2VydmljZVJlc3RhcnRSZXF1ZXN0Gh8ubWFjaGluZS5TZXJ2aWNlUmVzdGFydFJlc3BvbnNlEjwKB1VwZ3JhZGUSFy5tYWNoaW5lLlVwZ3JhZGVSZXF1ZXN0GhgubWFjaGluZS5VcGdyYWRlUmVzcG9uc2USOwoHVmVyc2lvbhIWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eRoYLm1hY2hpbmUuVmVyc2lvblJlc3BvbnNlEkUKCkNvbnRhaW5lcnMSGi5tYWNoaW5lLkNvbnRhaW5lcnNSZXF1ZXN0GhsubWFjaGluZS5Db250YWluZXJzUmVzcG9uc2USQAoJRGlza1VzYWdlEhkubWFjaGluZS5EaXNrVXNhZ2VSZXF1ZXN0GhYubWFjaGluZS5EaXNrVXNhZ2VJbmZvMAESRwoNRXRjZEFsYXJtTGlzdBIWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eRoeLm1hY2hpbmUuRXRjZEFsYXJtTGlzdFJlc3BvbnNlEkkKDkV0Y2REZWZyYWdtZW50EhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5Gh8ubWFjaGluZS5FdGNkRGVmcmFnbWVudFJlc3BvbnNlEmYKFUV0Y2RGb3JmZWl0TGVhZGVyc2hpcBIlLm1hY2hpbmUuRXRjZEZvcmZlaXRMZWFkZXJzaGlwUmVxdWVzdBomLm1hY2hpbmUuRXRjZEZvcmZlaXRMZWFkZXJzaGlwUmVzcG9uc2USVwoQRXRjZExlYXZlQ2x1c3RlchIgLm1hY2hpbmUuRXRjZExlYXZlQ2x1c3RlclJlcXVlc3QaIS5tYWNoaW5lLkV0Y2RMZWF2ZUNsdXN0ZXJSZXNwb25zZRJjChRFdGNkUmVtb3ZlTWVtYmVyQnlJRBIkLm1hY2hpbmUuRXRjZFJlbW92ZU1lbWJlckJ5SURSZXF1ZXN0GiUubWFjaGluZS5FdGNkUmVtb3ZlTWVtYmVyQnlJRFJlc3BvbnNlEjEKBExpc3QSFC5tYWNoaW5lLkxpc3RSZXF1ZXN0GhEubWFjaGluZS5GaWxlSW5mbzABEjkKBk1lbW9yeRIWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eRoXLm1hY2hpbmUuTWVtb3J5UmVzcG9uc2USOQoGTW91bnRzEhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5GhcubWFjaGluZS5Nb3VudHNSZXNwb25zZRI8CgdOZXRzdGF0EhcubWFjaGluZS5OZXRzdGF0UmVxdWVzdBoYLm1hY2hpbmUuTmV0c3RhdFJlc3BvbnNlEj8KCVByb2Nlc3NlcxIWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eRoaLm1hY2hpbmUuUHJvY2Vzc2VzUmVzcG9uc2USNgoFUmVzZXQSFS5tYWNoaW5lLlJlc2V0UmVxdWVzdBoWLm1hY2hpbmUuUmVzZXRSZXNwb25zZRI/CghSb2xsYmFjaxIYLm1hY2hpbmUuUm9sbGJhY2tSZXF1ZXN0GhkubWFjaGluZS5Sb2xsYmFja1Jlc3BvbnNlEksKDFNlcnZpY2VTdGFydBIcLm1hY2hpbmUuU2VydmljZVN0YXJ0UmVxdWVzdBodLm1hY2hpbmUuU2VydmljZVN0YXJ0UmVzcG9uc2USSAoLU2VydmljZVN0b3ASGy5tYWNoaW5lLlNlcnZpY2VTdG9wUmVxdWVzdBocLm1hY2hpbmUuU2VydmljZVN0b3BSZXNwb25zZRI/CghTaHV0ZG93bhIYLm1hY2hpbmUuU2h1dGRvd25SZXF1ZXN0GhkubWFjaGluZS5TaHV0ZG93blJlc3BvbnNlEjYKBVN0YXRzEhUubWFjaGluZS5TdGF0c1JlcXVlc3QaFi5tYWNoaW5lLlN0YXRzUmVzcG9uc2ViBnByb3RvMw", [file_common_common, file_google_protobuf_any, file_google_protobuf_duration, file_google_protobuf_empty, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message machine.ApplyConfigurationRequest
@@ -1476,6 +1476,1933 @@ export const EtcdMemberStatusSchema: GenMessage<EtcdMemberStatus> = /*@__PURE__*
   messageDesc(file_machine_machine, 46);
 
 /**
+ * @generated from message machine.ContainersRequest
+ */
+export type ContainersRequest = Message<"machine.ContainersRequest"> & {
+  /**
+   * @generated from field: string namespace = 1;
+   */
+  namespace: string;
+
+  /**
+   * @generated from field: common.ContainerDriver driver = 2;
+   */
+  driver: ContainerDriver;
+};
+
+/**
+ * Describes the message machine.ContainersRequest.
+ * Use `create(ContainersRequestSchema)` to create a new message.
+ */
+export const ContainersRequestSchema: GenMessage<ContainersRequest> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 47);
+
+/**
+ * @generated from message machine.ContainerInfo
+ */
+export type ContainerInfo = Message<"machine.ContainerInfo"> & {
+  /**
+   * @generated from field: string namespace = 1;
+   */
+  namespace: string;
+
+  /**
+   * @generated from field: string id = 2;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string uid = 10;
+   */
+  uid: string;
+
+  /**
+   * @generated from field: string internal_id = 9;
+   */
+  internalId: string;
+
+  /**
+   * @generated from field: string image = 3;
+   */
+  image: string;
+
+  /**
+   * @generated from field: uint32 pid = 4;
+   */
+  pid: number;
+
+  /**
+   * @generated from field: string status = 5;
+   */
+  status: string;
+
+  /**
+   * @generated from field: string pod_id = 6;
+   */
+  podId: string;
+
+  /**
+   * @generated from field: string name = 7;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string network_namespace = 8;
+   */
+  networkNamespace: string;
+};
+
+/**
+ * Describes the message machine.ContainerInfo.
+ * Use `create(ContainerInfoSchema)` to create a new message.
+ */
+export const ContainerInfoSchema: GenMessage<ContainerInfo> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 48);
+
+/**
+ * @generated from message machine.Container
+ */
+export type Container = Message<"machine.Container"> & {
+  /**
+   * @generated from field: common.Metadata metadata = 1;
+   */
+  metadata?: Metadata | undefined;
+
+  /**
+   * @generated from field: repeated machine.ContainerInfo containers = 2;
+   */
+  containers: ContainerInfo[];
+};
+
+/**
+ * Describes the message machine.Container.
+ * Use `create(ContainerSchema)` to create a new message.
+ */
+export const ContainerSchema: GenMessage<Container> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 49);
+
+/**
+ * @generated from message machine.ContainersResponse
+ */
+export type ContainersResponse = Message<"machine.ContainersResponse"> & {
+  /**
+   * @generated from field: repeated machine.Container messages = 1;
+   */
+  messages: Container[];
+};
+
+/**
+ * Describes the message machine.ContainersResponse.
+ * Use `create(ContainersResponseSchema)` to create a new message.
+ */
+export const ContainersResponseSchema: GenMessage<ContainersResponse> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 50);
+
+/**
+ * @generated from message machine.StatsRequest
+ */
+export type StatsRequest = Message<"machine.StatsRequest"> & {
+  /**
+   * @generated from field: string namespace = 1;
+   */
+  namespace: string;
+
+  /**
+   * @generated from field: common.ContainerDriver driver = 2;
+   */
+  driver: ContainerDriver;
+};
+
+/**
+ * Describes the message machine.StatsRequest.
+ * Use `create(StatsRequestSchema)` to create a new message.
+ */
+export const StatsRequestSchema: GenMessage<StatsRequest> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 51);
+
+/**
+ * @generated from message machine.Stat
+ */
+export type Stat = Message<"machine.Stat"> & {
+  /**
+   * @generated from field: string namespace = 1;
+   */
+  namespace: string;
+
+  /**
+   * @generated from field: string id = 2;
+   */
+  id: string;
+
+  /**
+   * @generated from field: uint64 memory_usage = 4;
+   */
+  memoryUsage: bigint;
+
+  /**
+   * @generated from field: uint64 cpu_usage = 5;
+   */
+  cpuUsage: bigint;
+
+  /**
+   * @generated from field: string pod_id = 6;
+   */
+  podId: string;
+
+  /**
+   * @generated from field: string name = 7;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message machine.Stat.
+ * Use `create(StatSchema)` to create a new message.
+ */
+export const StatSchema: GenMessage<Stat> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 52);
+
+/**
+ * @generated from message machine.Stats
+ */
+export type Stats = Message<"machine.Stats"> & {
+  /**
+   * @generated from field: common.Metadata metadata = 1;
+   */
+  metadata?: Metadata | undefined;
+
+  /**
+   * @generated from field: repeated machine.Stat stats = 2;
+   */
+  stats: Stat[];
+};
+
+/**
+ * Describes the message machine.Stats.
+ * Use `create(StatsSchema)` to create a new message.
+ */
+export const StatsSchema: GenMessage<Stats> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 53);
+
+/**
+ * @generated from message machine.StatsResponse
+ */
+export type StatsResponse = Message<"machine.StatsResponse"> & {
+  /**
+   * @generated from field: repeated machine.Stats messages = 1;
+   */
+  messages: Stats[];
+};
+
+/**
+ * Describes the message machine.StatsResponse.
+ * Use `create(StatsResponseSchema)` to create a new message.
+ */
+export const StatsResponseSchema: GenMessage<StatsResponse> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 54);
+
+/**
+ * @generated from message machine.MemoryResponse
+ */
+export type MemoryResponse = Message<"machine.MemoryResponse"> & {
+  /**
+   * @generated from field: repeated machine.Memory messages = 1;
+   */
+  messages: Memory[];
+};
+
+/**
+ * Describes the message machine.MemoryResponse.
+ * Use `create(MemoryResponseSchema)` to create a new message.
+ */
+export const MemoryResponseSchema: GenMessage<MemoryResponse> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 55);
+
+/**
+ * @generated from message machine.Memory
+ */
+export type Memory = Message<"machine.Memory"> & {
+  /**
+   * @generated from field: common.Metadata metadata = 1;
+   */
+  metadata?: Metadata | undefined;
+
+  /**
+   * @generated from field: machine.MemInfo meminfo = 2;
+   */
+  meminfo?: MemInfo | undefined;
+};
+
+/**
+ * Describes the message machine.Memory.
+ * Use `create(MemorySchema)` to create a new message.
+ */
+export const MemorySchema: GenMessage<Memory> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 56);
+
+/**
+ * @generated from message machine.MemInfo
+ */
+export type MemInfo = Message<"machine.MemInfo"> & {
+  /**
+   * @generated from field: uint64 memtotal = 1;
+   */
+  memtotal: bigint;
+
+  /**
+   * @generated from field: uint64 memfree = 2;
+   */
+  memfree: bigint;
+
+  /**
+   * @generated from field: uint64 memavailable = 3;
+   */
+  memavailable: bigint;
+
+  /**
+   * @generated from field: uint64 buffers = 4;
+   */
+  buffers: bigint;
+
+  /**
+   * @generated from field: uint64 cached = 5;
+   */
+  cached: bigint;
+
+  /**
+   * @generated from field: uint64 swapcached = 6;
+   */
+  swapcached: bigint;
+
+  /**
+   * @generated from field: uint64 active = 7;
+   */
+  active: bigint;
+
+  /**
+   * @generated from field: uint64 inactive = 8;
+   */
+  inactive: bigint;
+
+  /**
+   * @generated from field: uint64 activeanon = 9;
+   */
+  activeanon: bigint;
+
+  /**
+   * @generated from field: uint64 inactiveanon = 10;
+   */
+  inactiveanon: bigint;
+
+  /**
+   * @generated from field: uint64 activefile = 11;
+   */
+  activefile: bigint;
+
+  /**
+   * @generated from field: uint64 inactivefile = 12;
+   */
+  inactivefile: bigint;
+
+  /**
+   * @generated from field: uint64 unevictable = 13;
+   */
+  unevictable: bigint;
+
+  /**
+   * @generated from field: uint64 mlocked = 14;
+   */
+  mlocked: bigint;
+
+  /**
+   * @generated from field: uint64 swaptotal = 15;
+   */
+  swaptotal: bigint;
+
+  /**
+   * @generated from field: uint64 swapfree = 16;
+   */
+  swapfree: bigint;
+
+  /**
+   * @generated from field: uint64 dirty = 17;
+   */
+  dirty: bigint;
+
+  /**
+   * @generated from field: uint64 writeback = 18;
+   */
+  writeback: bigint;
+
+  /**
+   * @generated from field: uint64 anonpages = 19;
+   */
+  anonpages: bigint;
+
+  /**
+   * @generated from field: uint64 mapped = 20;
+   */
+  mapped: bigint;
+
+  /**
+   * @generated from field: uint64 shmem = 21;
+   */
+  shmem: bigint;
+
+  /**
+   * @generated from field: uint64 slab = 22;
+   */
+  slab: bigint;
+
+  /**
+   * @generated from field: uint64 sreclaimable = 23;
+   */
+  sreclaimable: bigint;
+
+  /**
+   * @generated from field: uint64 sunreclaim = 24;
+   */
+  sunreclaim: bigint;
+
+  /**
+   * @generated from field: uint64 kernelstack = 25;
+   */
+  kernelstack: bigint;
+
+  /**
+   * @generated from field: uint64 pagetables = 26;
+   */
+  pagetables: bigint;
+
+  /**
+   * @generated from field: uint64 nfsunstable = 27;
+   */
+  nfsunstable: bigint;
+
+  /**
+   * @generated from field: uint64 bounce = 28;
+   */
+  bounce: bigint;
+
+  /**
+   * @generated from field: uint64 writebacktmp = 29;
+   */
+  writebacktmp: bigint;
+
+  /**
+   * @generated from field: uint64 commitlimit = 30;
+   */
+  commitlimit: bigint;
+
+  /**
+   * @generated from field: uint64 committedas = 31;
+   */
+  committedas: bigint;
+
+  /**
+   * @generated from field: uint64 vmalloctotal = 32;
+   */
+  vmalloctotal: bigint;
+
+  /**
+   * @generated from field: uint64 vmallocused = 33;
+   */
+  vmallocused: bigint;
+
+  /**
+   * @generated from field: uint64 vmallocchunk = 34;
+   */
+  vmallocchunk: bigint;
+
+  /**
+   * @generated from field: uint64 hardwarecorrupted = 35;
+   */
+  hardwarecorrupted: bigint;
+
+  /**
+   * @generated from field: uint64 anonhugepages = 36;
+   */
+  anonhugepages: bigint;
+
+  /**
+   * @generated from field: uint64 shmemhugepages = 37;
+   */
+  shmemhugepages: bigint;
+
+  /**
+   * @generated from field: uint64 shmempmdmapped = 38;
+   */
+  shmempmdmapped: bigint;
+
+  /**
+   * @generated from field: uint64 cmatotal = 39;
+   */
+  cmatotal: bigint;
+
+  /**
+   * @generated from field: uint64 cmafree = 40;
+   */
+  cmafree: bigint;
+
+  /**
+   * @generated from field: uint64 hugepagestotal = 41;
+   */
+  hugepagestotal: bigint;
+
+  /**
+   * @generated from field: uint64 hugepagesfree = 42;
+   */
+  hugepagesfree: bigint;
+
+  /**
+   * @generated from field: uint64 hugepagesrsvd = 43;
+   */
+  hugepagesrsvd: bigint;
+
+  /**
+   * @generated from field: uint64 hugepagessurp = 44;
+   */
+  hugepagessurp: bigint;
+
+  /**
+   * @generated from field: uint64 hugepagesize = 45;
+   */
+  hugepagesize: bigint;
+
+  /**
+   * @generated from field: uint64 directmap4k = 46;
+   */
+  directmap4k: bigint;
+
+  /**
+   * @generated from field: uint64 directmap2m = 47;
+   */
+  directmap2m: bigint;
+
+  /**
+   * @generated from field: uint64 directmap1g = 48;
+   */
+  directmap1g: bigint;
+};
+
+/**
+ * Describes the message machine.MemInfo.
+ * Use `create(MemInfoSchema)` to create a new message.
+ */
+export const MemInfoSchema: GenMessage<MemInfo> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 57);
+
+/**
+ * @generated from message machine.ProcessesResponse
+ */
+export type ProcessesResponse = Message<"machine.ProcessesResponse"> & {
+  /**
+   * @generated from field: repeated machine.Process messages = 1;
+   */
+  messages: Process[];
+};
+
+/**
+ * Describes the message machine.ProcessesResponse.
+ * Use `create(ProcessesResponseSchema)` to create a new message.
+ */
+export const ProcessesResponseSchema: GenMessage<ProcessesResponse> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 58);
+
+/**
+ * @generated from message machine.Process
+ */
+export type Process = Message<"machine.Process"> & {
+  /**
+   * @generated from field: common.Metadata metadata = 1;
+   */
+  metadata?: Metadata | undefined;
+
+  /**
+   * @generated from field: repeated machine.ProcessInfo processes = 2;
+   */
+  processes: ProcessInfo[];
+};
+
+/**
+ * Describes the message machine.Process.
+ * Use `create(ProcessSchema)` to create a new message.
+ */
+export const ProcessSchema: GenMessage<Process> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 59);
+
+/**
+ * @generated from message machine.ProcessInfo
+ */
+export type ProcessInfo = Message<"machine.ProcessInfo"> & {
+  /**
+   * @generated from field: int32 pid = 1;
+   */
+  pid: number;
+
+  /**
+   * @generated from field: int32 ppid = 2;
+   */
+  ppid: number;
+
+  /**
+   * @generated from field: string state = 3;
+   */
+  state: string;
+
+  /**
+   * @generated from field: int32 threads = 4;
+   */
+  threads: number;
+
+  /**
+   * @generated from field: double cpu_time = 5;
+   */
+  cpuTime: number;
+
+  /**
+   * @generated from field: uint64 virtual_memory = 6;
+   */
+  virtualMemory: bigint;
+
+  /**
+   * @generated from field: uint64 resident_memory = 7;
+   */
+  residentMemory: bigint;
+
+  /**
+   * @generated from field: string command = 8;
+   */
+  command: string;
+
+  /**
+   * @generated from field: string executable = 9;
+   */
+  executable: string;
+
+  /**
+   * @generated from field: string args = 10;
+   */
+  args: string;
+
+  /**
+   * @generated from field: string label = 11;
+   */
+  label: string;
+};
+
+/**
+ * Describes the message machine.ProcessInfo.
+ * Use `create(ProcessInfoSchema)` to create a new message.
+ */
+export const ProcessInfoSchema: GenMessage<ProcessInfo> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 60);
+
+/**
+ * @generated from message machine.ListRequest
+ */
+export type ListRequest = Message<"machine.ListRequest"> & {
+  /**
+   * @generated from field: string root = 1;
+   */
+  root: string;
+
+  /**
+   * @generated from field: bool recurse = 2;
+   */
+  recurse: boolean;
+
+  /**
+   * @generated from field: int32 recursion_depth = 3;
+   */
+  recursionDepth: number;
+
+  /**
+   * @generated from field: repeated machine.ListRequest.Type types = 4;
+   */
+  types: ListRequest_Type[];
+
+  /**
+   * @generated from field: bool report_xattrs = 5;
+   */
+  reportXattrs: boolean;
+};
+
+/**
+ * Describes the message machine.ListRequest.
+ * Use `create(ListRequestSchema)` to create a new message.
+ */
+export const ListRequestSchema: GenMessage<ListRequest> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 61);
+
+/**
+ * @generated from enum machine.ListRequest.Type
+ */
+export enum ListRequest_Type {
+  /**
+   * @generated from enum value: REGULAR = 0;
+   */
+  REGULAR = 0,
+
+  /**
+   * @generated from enum value: DIRECTORY = 1;
+   */
+  DIRECTORY = 1,
+
+  /**
+   * @generated from enum value: SYMLINK = 2;
+   */
+  SYMLINK = 2,
+}
+
+/**
+ * Describes the enum machine.ListRequest.Type.
+ */
+export const ListRequest_TypeSchema: GenEnum<ListRequest_Type> = /*@__PURE__*/
+  enumDesc(file_machine_machine, 61, 0);
+
+/**
+ * @generated from message machine.FileInfo
+ */
+export type FileInfo = Message<"machine.FileInfo"> & {
+  /**
+   * @generated from field: common.Metadata metadata = 1;
+   */
+  metadata?: Metadata | undefined;
+
+  /**
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * @generated from field: int64 size = 3;
+   */
+  size: bigint;
+
+  /**
+   * @generated from field: uint32 mode = 4;
+   */
+  mode: number;
+
+  /**
+   * @generated from field: int64 modified = 5;
+   */
+  modified: bigint;
+
+  /**
+   * @generated from field: bool is_dir = 6;
+   */
+  isDir: boolean;
+
+  /**
+   * @generated from field: string error = 7;
+   */
+  error: string;
+
+  /**
+   * @generated from field: string link = 8;
+   */
+  link: string;
+
+  /**
+   * @generated from field: string relative_name = 9;
+   */
+  relativeName: string;
+
+  /**
+   * @generated from field: uint32 uid = 10;
+   */
+  uid: number;
+
+  /**
+   * @generated from field: uint32 gid = 11;
+   */
+  gid: number;
+};
+
+/**
+ * Describes the message machine.FileInfo.
+ * Use `create(FileInfoSchema)` to create a new message.
+ */
+export const FileInfoSchema: GenMessage<FileInfo> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 62);
+
+/**
+ * @generated from message machine.DiskUsageRequest
+ */
+export type DiskUsageRequest = Message<"machine.DiskUsageRequest"> & {
+  /**
+   * @generated from field: int32 recursion_depth = 1;
+   */
+  recursionDepth: number;
+
+  /**
+   * @generated from field: bool all = 2;
+   */
+  all: boolean;
+
+  /**
+   * @generated from field: int64 threshold = 3;
+   */
+  threshold: bigint;
+
+  /**
+   * @generated from field: repeated string paths = 4;
+   */
+  paths: string[];
+};
+
+/**
+ * Describes the message machine.DiskUsageRequest.
+ * Use `create(DiskUsageRequestSchema)` to create a new message.
+ */
+export const DiskUsageRequestSchema: GenMessage<DiskUsageRequest> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 63);
+
+/**
+ * @generated from message machine.DiskUsageInfo
+ */
+export type DiskUsageInfo = Message<"machine.DiskUsageInfo"> & {
+  /**
+   * @generated from field: common.Metadata metadata = 1;
+   */
+  metadata?: Metadata | undefined;
+
+  /**
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * @generated from field: int64 size = 3;
+   */
+  size: bigint;
+
+  /**
+   * @generated from field: string error = 4;
+   */
+  error: string;
+
+  /**
+   * @generated from field: string relative_name = 5;
+   */
+  relativeName: string;
+};
+
+/**
+ * Describes the message machine.DiskUsageInfo.
+ * Use `create(DiskUsageInfoSchema)` to create a new message.
+ */
+export const DiskUsageInfoSchema: GenMessage<DiskUsageInfo> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 64);
+
+/**
+ * @generated from message machine.MountsResponse
+ */
+export type MountsResponse = Message<"machine.MountsResponse"> & {
+  /**
+   * @generated from field: repeated machine.Mounts messages = 1;
+   */
+  messages: Mounts[];
+};
+
+/**
+ * Describes the message machine.MountsResponse.
+ * Use `create(MountsResponseSchema)` to create a new message.
+ */
+export const MountsResponseSchema: GenMessage<MountsResponse> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 65);
+
+/**
+ * @generated from message machine.Mounts
+ */
+export type Mounts = Message<"machine.Mounts"> & {
+  /**
+   * @generated from field: common.Metadata metadata = 1;
+   */
+  metadata?: Metadata | undefined;
+
+  /**
+   * @generated from field: repeated machine.MountStat stats = 2;
+   */
+  stats: MountStat[];
+};
+
+/**
+ * Describes the message machine.Mounts.
+ * Use `create(MountsSchema)` to create a new message.
+ */
+export const MountsSchema: GenMessage<Mounts> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 66);
+
+/**
+ * @generated from message machine.MountStat
+ */
+export type MountStat = Message<"machine.MountStat"> & {
+  /**
+   * @generated from field: string filesystem = 1;
+   */
+  filesystem: string;
+
+  /**
+   * @generated from field: uint64 size = 2;
+   */
+  size: bigint;
+
+  /**
+   * @generated from field: uint64 available = 3;
+   */
+  available: bigint;
+
+  /**
+   * @generated from field: string mounted_on = 4;
+   */
+  mountedOn: string;
+};
+
+/**
+ * Describes the message machine.MountStat.
+ * Use `create(MountStatSchema)` to create a new message.
+ */
+export const MountStatSchema: GenMessage<MountStat> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 67);
+
+/**
+ * @generated from message machine.NetstatRequest
+ */
+export type NetstatRequest = Message<"machine.NetstatRequest"> & {
+  /**
+   * @generated from field: machine.NetstatRequest.Filter filter = 1;
+   */
+  filter: NetstatRequest_Filter;
+
+  /**
+   * @generated from field: machine.NetstatRequest.Feature feature = 2;
+   */
+  feature?: NetstatRequest_Feature | undefined;
+
+  /**
+   * @generated from field: machine.NetstatRequest.L4proto l4proto = 3;
+   */
+  l4proto?: NetstatRequest_L4proto | undefined;
+
+  /**
+   * @generated from field: machine.NetstatRequest.NetNS netns = 4;
+   */
+  netns?: NetstatRequest_NetNS | undefined;
+};
+
+/**
+ * Describes the message machine.NetstatRequest.
+ * Use `create(NetstatRequestSchema)` to create a new message.
+ */
+export const NetstatRequestSchema: GenMessage<NetstatRequest> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 68);
+
+/**
+ * @generated from message machine.NetstatRequest.Feature
+ */
+export type NetstatRequest_Feature = Message<"machine.NetstatRequest.Feature"> & {
+  /**
+   * @generated from field: bool pid = 1;
+   */
+  pid: boolean;
+};
+
+/**
+ * Describes the message machine.NetstatRequest.Feature.
+ * Use `create(NetstatRequest_FeatureSchema)` to create a new message.
+ */
+export const NetstatRequest_FeatureSchema: GenMessage<NetstatRequest_Feature> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 68, 0);
+
+/**
+ * @generated from message machine.NetstatRequest.L4proto
+ */
+export type NetstatRequest_L4proto = Message<"machine.NetstatRequest.L4proto"> & {
+  /**
+   * @generated from field: bool tcp = 1;
+   */
+  tcp: boolean;
+
+  /**
+   * @generated from field: bool tcp6 = 2;
+   */
+  tcp6: boolean;
+
+  /**
+   * @generated from field: bool udp = 3;
+   */
+  udp: boolean;
+
+  /**
+   * @generated from field: bool udp6 = 4;
+   */
+  udp6: boolean;
+
+  /**
+   * @generated from field: bool udplite = 5;
+   */
+  udplite: boolean;
+
+  /**
+   * @generated from field: bool udplite6 = 6;
+   */
+  udplite6: boolean;
+
+  /**
+   * @generated from field: bool raw = 7;
+   */
+  raw: boolean;
+
+  /**
+   * @generated from field: bool raw6 = 8;
+   */
+  raw6: boolean;
+};
+
+/**
+ * Describes the message machine.NetstatRequest.L4proto.
+ * Use `create(NetstatRequest_L4protoSchema)` to create a new message.
+ */
+export const NetstatRequest_L4protoSchema: GenMessage<NetstatRequest_L4proto> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 68, 1);
+
+/**
+ * @generated from message machine.NetstatRequest.NetNS
+ */
+export type NetstatRequest_NetNS = Message<"machine.NetstatRequest.NetNS"> & {
+  /**
+   * @generated from field: bool hostnetwork = 1;
+   */
+  hostnetwork: boolean;
+
+  /**
+   * @generated from field: repeated string netns = 2;
+   */
+  netns: string[];
+
+  /**
+   * @generated from field: bool allnetns = 3;
+   */
+  allnetns: boolean;
+};
+
+/**
+ * Describes the message machine.NetstatRequest.NetNS.
+ * Use `create(NetstatRequest_NetNSSchema)` to create a new message.
+ */
+export const NetstatRequest_NetNSSchema: GenMessage<NetstatRequest_NetNS> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 68, 2);
+
+/**
+ * @generated from enum machine.NetstatRequest.Filter
+ */
+export enum NetstatRequest_Filter {
+  /**
+   * @generated from enum value: ALL = 0;
+   */
+  ALL = 0,
+
+  /**
+   * @generated from enum value: CONNECTED = 1;
+   */
+  CONNECTED = 1,
+
+  /**
+   * @generated from enum value: LISTENING = 2;
+   */
+  LISTENING = 2,
+}
+
+/**
+ * Describes the enum machine.NetstatRequest.Filter.
+ */
+export const NetstatRequest_FilterSchema: GenEnum<NetstatRequest_Filter> = /*@__PURE__*/
+  enumDesc(file_machine_machine, 68, 0);
+
+/**
+ * @generated from message machine.NetstatResponse
+ */
+export type NetstatResponse = Message<"machine.NetstatResponse"> & {
+  /**
+   * @generated from field: repeated machine.Netstat messages = 1;
+   */
+  messages: Netstat[];
+};
+
+/**
+ * Describes the message machine.NetstatResponse.
+ * Use `create(NetstatResponseSchema)` to create a new message.
+ */
+export const NetstatResponseSchema: GenMessage<NetstatResponse> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 69);
+
+/**
+ * @generated from message machine.Netstat
+ */
+export type Netstat = Message<"machine.Netstat"> & {
+  /**
+   * @generated from field: common.Metadata metadata = 1;
+   */
+  metadata?: Metadata | undefined;
+
+  /**
+   * @generated from field: repeated machine.ConnectRecord connectrecord = 2;
+   */
+  connectrecord: ConnectRecord[];
+};
+
+/**
+ * Describes the message machine.Netstat.
+ * Use `create(NetstatSchema)` to create a new message.
+ */
+export const NetstatSchema: GenMessage<Netstat> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 70);
+
+/**
+ * @generated from message machine.ConnectRecord
+ */
+export type ConnectRecord = Message<"machine.ConnectRecord"> & {
+  /**
+   * @generated from field: string l4proto = 1;
+   */
+  l4proto: string;
+
+  /**
+   * @generated from field: string localip = 2;
+   */
+  localip: string;
+
+  /**
+   * @generated from field: uint32 localport = 3;
+   */
+  localport: number;
+
+  /**
+   * @generated from field: string remoteip = 4;
+   */
+  remoteip: string;
+
+  /**
+   * @generated from field: uint32 remoteport = 5;
+   */
+  remoteport: number;
+
+  /**
+   * @generated from field: machine.ConnectRecord.State state = 6;
+   */
+  state: ConnectRecord_State;
+
+  /**
+   * @generated from field: uint64 txqueue = 7;
+   */
+  txqueue: bigint;
+
+  /**
+   * @generated from field: uint64 rxqueue = 8;
+   */
+  rxqueue: bigint;
+
+  /**
+   * @generated from field: machine.ConnectRecord.TimerActive tr = 9;
+   */
+  tr: ConnectRecord_TimerActive;
+
+  /**
+   * @generated from field: uint64 timerwhen = 10;
+   */
+  timerwhen: bigint;
+
+  /**
+   * @generated from field: uint64 retrnsmt = 11;
+   */
+  retrnsmt: bigint;
+
+  /**
+   * @generated from field: uint32 uid = 12;
+   */
+  uid: number;
+
+  /**
+   * @generated from field: uint64 timeout = 13;
+   */
+  timeout: bigint;
+
+  /**
+   * @generated from field: uint64 inode = 14;
+   */
+  inode: bigint;
+
+  /**
+   * @generated from field: uint64 ref = 15;
+   */
+  ref: bigint;
+
+  /**
+   * @generated from field: uint64 pointer = 16;
+   */
+  pointer: bigint;
+
+  /**
+   * @generated from field: machine.ConnectRecord.Process process = 17;
+   */
+  process?: ConnectRecord_Process | undefined;
+
+  /**
+   * @generated from field: string netns = 18;
+   */
+  netns: string;
+};
+
+/**
+ * Describes the message machine.ConnectRecord.
+ * Use `create(ConnectRecordSchema)` to create a new message.
+ */
+export const ConnectRecordSchema: GenMessage<ConnectRecord> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 71);
+
+/**
+ * @generated from message machine.ConnectRecord.Process
+ */
+export type ConnectRecord_Process = Message<"machine.ConnectRecord.Process"> & {
+  /**
+   * @generated from field: uint32 pid = 1;
+   */
+  pid: number;
+
+  /**
+   * @generated from field: string name = 2;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message machine.ConnectRecord.Process.
+ * Use `create(ConnectRecord_ProcessSchema)` to create a new message.
+ */
+export const ConnectRecord_ProcessSchema: GenMessage<ConnectRecord_Process> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 71, 0);
+
+/**
+ * @generated from enum machine.ConnectRecord.State
+ */
+export enum ConnectRecord_State {
+  /**
+   * @generated from enum value: RESERVED = 0;
+   */
+  RESERVED = 0,
+
+  /**
+   * @generated from enum value: ESTABLISHED = 1;
+   */
+  ESTABLISHED = 1,
+
+  /**
+   * @generated from enum value: SYN_SENT = 2;
+   */
+  SYN_SENT = 2,
+
+  /**
+   * @generated from enum value: SYN_RECV = 3;
+   */
+  SYN_RECV = 3,
+
+  /**
+   * @generated from enum value: FIN_WAIT1 = 4;
+   */
+  FIN_WAIT1 = 4,
+
+  /**
+   * @generated from enum value: FIN_WAIT2 = 5;
+   */
+  FIN_WAIT2 = 5,
+
+  /**
+   * @generated from enum value: TIME_WAIT = 6;
+   */
+  TIME_WAIT = 6,
+
+  /**
+   * @generated from enum value: CLOSE = 7;
+   */
+  CLOSE = 7,
+
+  /**
+   * @generated from enum value: CLOSEWAIT = 8;
+   */
+  CLOSEWAIT = 8,
+
+  /**
+   * @generated from enum value: LASTACK = 9;
+   */
+  LASTACK = 9,
+
+  /**
+   * @generated from enum value: LISTEN = 10;
+   */
+  LISTEN = 10,
+
+  /**
+   * @generated from enum value: CLOSING = 11;
+   */
+  CLOSING = 11,
+}
+
+/**
+ * Describes the enum machine.ConnectRecord.State.
+ */
+export const ConnectRecord_StateSchema: GenEnum<ConnectRecord_State> = /*@__PURE__*/
+  enumDesc(file_machine_machine, 71, 0);
+
+/**
+ * @generated from enum machine.ConnectRecord.TimerActive
+ */
+export enum ConnectRecord_TimerActive {
+  /**
+   * @generated from enum value: OFF = 0;
+   */
+  OFF = 0,
+
+  /**
+   * @generated from enum value: ON = 1;
+   */
+  ON = 1,
+
+  /**
+   * @generated from enum value: KEEPALIVE = 2;
+   */
+  KEEPALIVE = 2,
+
+  /**
+   * @generated from enum value: TIMEWAIT = 3;
+   */
+  TIMEWAIT = 3,
+
+  /**
+   * @generated from enum value: PROBE = 4;
+   */
+  PROBE = 4,
+}
+
+/**
+ * Describes the enum machine.ConnectRecord.TimerActive.
+ */
+export const ConnectRecord_TimerActiveSchema: GenEnum<ConnectRecord_TimerActive> = /*@__PURE__*/
+  enumDesc(file_machine_machine, 71, 1);
+
+/**
+ * @generated from message machine.ShutdownRequest
+ */
+export type ShutdownRequest = Message<"machine.ShutdownRequest"> & {
+  /**
+   * @generated from field: bool force = 1;
+   */
+  force: boolean;
+};
+
+/**
+ * Describes the message machine.ShutdownRequest.
+ * Use `create(ShutdownRequestSchema)` to create a new message.
+ */
+export const ShutdownRequestSchema: GenMessage<ShutdownRequest> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 72);
+
+/**
+ * @generated from message machine.ShutdownResponse
+ */
+export type ShutdownResponse = Message<"machine.ShutdownResponse"> & {
+  /**
+   * @generated from field: repeated machine.Shutdown messages = 1;
+   */
+  messages: Shutdown[];
+};
+
+/**
+ * Describes the message machine.ShutdownResponse.
+ * Use `create(ShutdownResponseSchema)` to create a new message.
+ */
+export const ShutdownResponseSchema: GenMessage<ShutdownResponse> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 73);
+
+/**
+ * @generated from message machine.Shutdown
+ */
+export type Shutdown = Message<"machine.Shutdown"> & {
+  /**
+   * @generated from field: common.Metadata metadata = 1;
+   */
+  metadata?: Metadata | undefined;
+
+  /**
+   * @generated from field: string actor_id = 2;
+   */
+  actorId: string;
+};
+
+/**
+ * Describes the message machine.Shutdown.
+ * Use `create(ShutdownSchema)` to create a new message.
+ */
+export const ShutdownSchema: GenMessage<Shutdown> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 74);
+
+/**
+ * @generated from message machine.ResetRequest
+ */
+export type ResetRequest = Message<"machine.ResetRequest"> & {
+  /**
+   * @generated from field: bool graceful = 1;
+   */
+  graceful: boolean;
+
+  /**
+   * @generated from field: bool reboot = 2;
+   */
+  reboot: boolean;
+
+  /**
+   * @generated from field: repeated machine.ResetPartitionSpec system_partitions_to_wipe = 3;
+   */
+  systemPartitionsToWipe: ResetPartitionSpec[];
+
+  /**
+   * @generated from field: repeated string user_disks_to_wipe = 4;
+   */
+  userDisksToWipe: string[];
+
+  /**
+   * @generated from field: machine.ResetRequest.WipeMode mode = 5;
+   */
+  mode: ResetRequest_WipeMode;
+};
+
+/**
+ * Describes the message machine.ResetRequest.
+ * Use `create(ResetRequestSchema)` to create a new message.
+ */
+export const ResetRequestSchema: GenMessage<ResetRequest> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 75);
+
+/**
+ * @generated from enum machine.ResetRequest.WipeMode
+ */
+export enum ResetRequest_WipeMode {
+  /**
+   * @generated from enum value: ALL = 0;
+   */
+  ALL = 0,
+
+  /**
+   * @generated from enum value: SYSTEM_DISK = 1;
+   */
+  SYSTEM_DISK = 1,
+
+  /**
+   * @generated from enum value: USER_DISKS = 2;
+   */
+  USER_DISKS = 2,
+}
+
+/**
+ * Describes the enum machine.ResetRequest.WipeMode.
+ */
+export const ResetRequest_WipeModeSchema: GenEnum<ResetRequest_WipeMode> = /*@__PURE__*/
+  enumDesc(file_machine_machine, 75, 0);
+
+/**
+ * @generated from message machine.ResetPartitionSpec
+ */
+export type ResetPartitionSpec = Message<"machine.ResetPartitionSpec"> & {
+  /**
+   * @generated from field: string label = 1;
+   */
+  label: string;
+
+  /**
+   * @generated from field: bool wipe = 2;
+   */
+  wipe: boolean;
+};
+
+/**
+ * Describes the message machine.ResetPartitionSpec.
+ * Use `create(ResetPartitionSpecSchema)` to create a new message.
+ */
+export const ResetPartitionSpecSchema: GenMessage<ResetPartitionSpec> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 76);
+
+/**
+ * @generated from message machine.ResetResponse
+ */
+export type ResetResponse = Message<"machine.ResetResponse"> & {
+  /**
+   * @generated from field: repeated machine.Reset messages = 1;
+   */
+  messages: Reset[];
+};
+
+/**
+ * Describes the message machine.ResetResponse.
+ * Use `create(ResetResponseSchema)` to create a new message.
+ */
+export const ResetResponseSchema: GenMessage<ResetResponse> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 77);
+
+/**
+ * @generated from message machine.Reset
+ */
+export type Reset = Message<"machine.Reset"> & {
+  /**
+   * @generated from field: common.Metadata metadata = 1;
+   */
+  metadata?: Metadata | undefined;
+
+  /**
+   * @generated from field: string actor_id = 2;
+   */
+  actorId: string;
+};
+
+/**
+ * Describes the message machine.Reset.
+ * Use `create(ResetSchema)` to create a new message.
+ */
+export const ResetSchema: GenMessage<Reset> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 78);
+
+/**
+ * @generated from message machine.RollbackRequest
+ */
+export type RollbackRequest = Message<"machine.RollbackRequest"> & {
+};
+
+/**
+ * Describes the message machine.RollbackRequest.
+ * Use `create(RollbackRequestSchema)` to create a new message.
+ */
+export const RollbackRequestSchema: GenMessage<RollbackRequest> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 79);
+
+/**
+ * @generated from message machine.Rollback
+ */
+export type Rollback = Message<"machine.Rollback"> & {
+  /**
+   * @generated from field: common.Metadata metadata = 1;
+   */
+  metadata?: Metadata | undefined;
+};
+
+/**
+ * Describes the message machine.Rollback.
+ * Use `create(RollbackSchema)` to create a new message.
+ */
+export const RollbackSchema: GenMessage<Rollback> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 80);
+
+/**
+ * @generated from message machine.RollbackResponse
+ */
+export type RollbackResponse = Message<"machine.RollbackResponse"> & {
+  /**
+   * @generated from field: repeated machine.Rollback messages = 1;
+   */
+  messages: Rollback[];
+};
+
+/**
+ * Describes the message machine.RollbackResponse.
+ * Use `create(RollbackResponseSchema)` to create a new message.
+ */
+export const RollbackResponseSchema: GenMessage<RollbackResponse> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 81);
+
+/**
+ * @generated from message machine.EtcdAlarmListResponse
+ */
+export type EtcdAlarmListResponse = Message<"machine.EtcdAlarmListResponse"> & {
+  /**
+   * @generated from field: repeated machine.EtcdAlarm messages = 1;
+   */
+  messages: EtcdAlarm[];
+};
+
+/**
+ * Describes the message machine.EtcdAlarmListResponse.
+ * Use `create(EtcdAlarmListResponseSchema)` to create a new message.
+ */
+export const EtcdAlarmListResponseSchema: GenMessage<EtcdAlarmListResponse> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 82);
+
+/**
+ * @generated from message machine.EtcdAlarm
+ */
+export type EtcdAlarm = Message<"machine.EtcdAlarm"> & {
+  /**
+   * @generated from field: common.Metadata metadata = 1;
+   */
+  metadata?: Metadata | undefined;
+
+  /**
+   * @generated from field: repeated machine.EtcdMemberAlarm member_alarms = 2;
+   */
+  memberAlarms: EtcdMemberAlarm[];
+};
+
+/**
+ * Describes the message machine.EtcdAlarm.
+ * Use `create(EtcdAlarmSchema)` to create a new message.
+ */
+export const EtcdAlarmSchema: GenMessage<EtcdAlarm> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 83);
+
+/**
+ * @generated from message machine.EtcdMemberAlarm
+ */
+export type EtcdMemberAlarm = Message<"machine.EtcdMemberAlarm"> & {
+  /**
+   * @generated from field: uint64 member_id = 1;
+   */
+  memberId: bigint;
+
+  /**
+   * @generated from field: machine.EtcdMemberAlarm.AlarmType alarm = 2;
+   */
+  alarm: EtcdMemberAlarm_AlarmType;
+};
+
+/**
+ * Describes the message machine.EtcdMemberAlarm.
+ * Use `create(EtcdMemberAlarmSchema)` to create a new message.
+ */
+export const EtcdMemberAlarmSchema: GenMessage<EtcdMemberAlarm> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 84);
+
+/**
+ * @generated from enum machine.EtcdMemberAlarm.AlarmType
+ */
+export enum EtcdMemberAlarm_AlarmType {
+  /**
+   * @generated from enum value: NONE = 0;
+   */
+  NONE = 0,
+
+  /**
+   * @generated from enum value: NOSPACE = 1;
+   */
+  NOSPACE = 1,
+
+  /**
+   * @generated from enum value: CORRUPT = 2;
+   */
+  CORRUPT = 2,
+}
+
+/**
+ * Describes the enum machine.EtcdMemberAlarm.AlarmType.
+ */
+export const EtcdMemberAlarm_AlarmTypeSchema: GenEnum<EtcdMemberAlarm_AlarmType> = /*@__PURE__*/
+  enumDesc(file_machine_machine, 84, 0);
+
+/**
+ * @generated from message machine.EtcdLeaveClusterRequest
+ */
+export type EtcdLeaveClusterRequest = Message<"machine.EtcdLeaveClusterRequest"> & {
+};
+
+/**
+ * Describes the message machine.EtcdLeaveClusterRequest.
+ * Use `create(EtcdLeaveClusterRequestSchema)` to create a new message.
+ */
+export const EtcdLeaveClusterRequestSchema: GenMessage<EtcdLeaveClusterRequest> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 85);
+
+/**
+ * @generated from message machine.EtcdLeaveCluster
+ */
+export type EtcdLeaveCluster = Message<"machine.EtcdLeaveCluster"> & {
+  /**
+   * @generated from field: common.Metadata metadata = 1;
+   */
+  metadata?: Metadata | undefined;
+};
+
+/**
+ * Describes the message machine.EtcdLeaveCluster.
+ * Use `create(EtcdLeaveClusterSchema)` to create a new message.
+ */
+export const EtcdLeaveClusterSchema: GenMessage<EtcdLeaveCluster> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 86);
+
+/**
+ * @generated from message machine.EtcdLeaveClusterResponse
+ */
+export type EtcdLeaveClusterResponse = Message<"machine.EtcdLeaveClusterResponse"> & {
+  /**
+   * @generated from field: repeated machine.EtcdLeaveCluster messages = 1;
+   */
+  messages: EtcdLeaveCluster[];
+};
+
+/**
+ * Describes the message machine.EtcdLeaveClusterResponse.
+ * Use `create(EtcdLeaveClusterResponseSchema)` to create a new message.
+ */
+export const EtcdLeaveClusterResponseSchema: GenMessage<EtcdLeaveClusterResponse> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 87);
+
+/**
+ * @generated from message machine.EtcdRemoveMemberByIDRequest
+ */
+export type EtcdRemoveMemberByIDRequest = Message<"machine.EtcdRemoveMemberByIDRequest"> & {
+  /**
+   * @generated from field: uint64 member_id = 1;
+   */
+  memberId: bigint;
+};
+
+/**
+ * Describes the message machine.EtcdRemoveMemberByIDRequest.
+ * Use `create(EtcdRemoveMemberByIDRequestSchema)` to create a new message.
+ */
+export const EtcdRemoveMemberByIDRequestSchema: GenMessage<EtcdRemoveMemberByIDRequest> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 88);
+
+/**
+ * @generated from message machine.EtcdRemoveMemberByIDResponse
+ */
+export type EtcdRemoveMemberByIDResponse = Message<"machine.EtcdRemoveMemberByIDResponse"> & {
+  /**
+   * @generated from field: repeated machine.EtcdRemoveMemberByID messages = 1;
+   */
+  messages: EtcdRemoveMemberByID[];
+};
+
+/**
+ * Describes the message machine.EtcdRemoveMemberByIDResponse.
+ * Use `create(EtcdRemoveMemberByIDResponseSchema)` to create a new message.
+ */
+export const EtcdRemoveMemberByIDResponseSchema: GenMessage<EtcdRemoveMemberByIDResponse> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 89);
+
+/**
+ * @generated from message machine.EtcdRemoveMemberByID
+ */
+export type EtcdRemoveMemberByID = Message<"machine.EtcdRemoveMemberByID"> & {
+  /**
+   * @generated from field: common.Metadata metadata = 1;
+   */
+  metadata?: Metadata | undefined;
+};
+
+/**
+ * Describes the message machine.EtcdRemoveMemberByID.
+ * Use `create(EtcdRemoveMemberByIDSchema)` to create a new message.
+ */
+export const EtcdRemoveMemberByIDSchema: GenMessage<EtcdRemoveMemberByID> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 90);
+
+/**
+ * @generated from message machine.EtcdDefragmentResponse
+ */
+export type EtcdDefragmentResponse = Message<"machine.EtcdDefragmentResponse"> & {
+  /**
+   * @generated from field: repeated machine.EtcdDefragment messages = 1;
+   */
+  messages: EtcdDefragment[];
+};
+
+/**
+ * Describes the message machine.EtcdDefragmentResponse.
+ * Use `create(EtcdDefragmentResponseSchema)` to create a new message.
+ */
+export const EtcdDefragmentResponseSchema: GenMessage<EtcdDefragmentResponse> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 91);
+
+/**
+ * @generated from message machine.EtcdDefragment
+ */
+export type EtcdDefragment = Message<"machine.EtcdDefragment"> & {
+  /**
+   * @generated from field: common.Metadata metadata = 1;
+   */
+  metadata?: Metadata | undefined;
+};
+
+/**
+ * Describes the message machine.EtcdDefragment.
+ * Use `create(EtcdDefragmentSchema)` to create a new message.
+ */
+export const EtcdDefragmentSchema: GenMessage<EtcdDefragment> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 92);
+
+/**
+ * @generated from message machine.EtcdForfeitLeadershipRequest
+ */
+export type EtcdForfeitLeadershipRequest = Message<"machine.EtcdForfeitLeadershipRequest"> & {
+};
+
+/**
+ * Describes the message machine.EtcdForfeitLeadershipRequest.
+ * Use `create(EtcdForfeitLeadershipRequestSchema)` to create a new message.
+ */
+export const EtcdForfeitLeadershipRequestSchema: GenMessage<EtcdForfeitLeadershipRequest> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 93);
+
+/**
+ * @generated from message machine.EtcdForfeitLeadership
+ */
+export type EtcdForfeitLeadership = Message<"machine.EtcdForfeitLeadership"> & {
+  /**
+   * @generated from field: common.Metadata metadata = 1;
+   */
+  metadata?: Metadata | undefined;
+
+  /**
+   * @generated from field: string member = 2;
+   */
+  member: string;
+};
+
+/**
+ * Describes the message machine.EtcdForfeitLeadership.
+ * Use `create(EtcdForfeitLeadershipSchema)` to create a new message.
+ */
+export const EtcdForfeitLeadershipSchema: GenMessage<EtcdForfeitLeadership> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 94);
+
+/**
+ * @generated from message machine.EtcdForfeitLeadershipResponse
+ */
+export type EtcdForfeitLeadershipResponse = Message<"machine.EtcdForfeitLeadershipResponse"> & {
+  /**
+   * @generated from field: repeated machine.EtcdForfeitLeadership messages = 1;
+   */
+  messages: EtcdForfeitLeadership[];
+};
+
+/**
+ * Describes the message machine.EtcdForfeitLeadershipResponse.
+ * Use `create(EtcdForfeitLeadershipResponseSchema)` to create a new message.
+ */
+export const EtcdForfeitLeadershipResponseSchema: GenMessage<EtcdForfeitLeadershipResponse> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 95);
+
+/**
+ * @generated from message machine.ServiceStartRequest
+ */
+export type ServiceStartRequest = Message<"machine.ServiceStartRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message machine.ServiceStartRequest.
+ * Use `create(ServiceStartRequestSchema)` to create a new message.
+ */
+export const ServiceStartRequestSchema: GenMessage<ServiceStartRequest> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 96);
+
+/**
+ * @generated from message machine.ServiceStartResponse
+ */
+export type ServiceStartResponse = Message<"machine.ServiceStartResponse"> & {
+  /**
+   * @generated from field: repeated machine.ServiceStart messages = 1;
+   */
+  messages: ServiceStart[];
+};
+
+/**
+ * Describes the message machine.ServiceStartResponse.
+ * Use `create(ServiceStartResponseSchema)` to create a new message.
+ */
+export const ServiceStartResponseSchema: GenMessage<ServiceStartResponse> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 97);
+
+/**
+ * @generated from message machine.ServiceStart
+ */
+export type ServiceStart = Message<"machine.ServiceStart"> & {
+  /**
+   * @generated from field: common.Metadata metadata = 1;
+   */
+  metadata?: Metadata | undefined;
+
+  /**
+   * @generated from field: string resp = 2;
+   */
+  resp: string;
+};
+
+/**
+ * Describes the message machine.ServiceStart.
+ * Use `create(ServiceStartSchema)` to create a new message.
+ */
+export const ServiceStartSchema: GenMessage<ServiceStart> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 98);
+
+/**
+ * @generated from message machine.ServiceStopRequest
+ */
+export type ServiceStopRequest = Message<"machine.ServiceStopRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message machine.ServiceStopRequest.
+ * Use `create(ServiceStopRequestSchema)` to create a new message.
+ */
+export const ServiceStopRequestSchema: GenMessage<ServiceStopRequest> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 99);
+
+/**
+ * @generated from message machine.ServiceStopResponse
+ */
+export type ServiceStopResponse = Message<"machine.ServiceStopResponse"> & {
+  /**
+   * @generated from field: repeated machine.ServiceStop messages = 1;
+   */
+  messages: ServiceStop[];
+};
+
+/**
+ * Describes the message machine.ServiceStopResponse.
+ * Use `create(ServiceStopResponseSchema)` to create a new message.
+ */
+export const ServiceStopResponseSchema: GenMessage<ServiceStopResponse> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 100);
+
+/**
+ * @generated from message machine.ServiceStop
+ */
+export type ServiceStop = Message<"machine.ServiceStop"> & {
+  /**
+   * @generated from field: common.Metadata metadata = 1;
+   */
+  metadata?: Metadata | undefined;
+
+  /**
+   * @generated from field: string resp = 2;
+   */
+  resp: string;
+};
+
+/**
+ * Describes the message machine.ServiceStop.
+ * Use `create(ServiceStopSchema)` to create a new message.
+ */
+export const ServiceStopSchema: GenMessage<ServiceStop> = /*@__PURE__*/
+  messageDesc(file_machine_machine, 101);
+
+/**
  * @generated from service machine.MachineService
  */
 export const MachineService: GenService<{
@@ -1608,6 +3535,152 @@ export const MachineService: GenService<{
     methodKind: "unary";
     input: typeof EmptySchema;
     output: typeof VersionResponseSchema;
+  },
+  /**
+   * What talosctl's inspection and lifecycle commands call (the simulator serves them; talform's client does not).
+   *
+   * @generated from rpc machine.MachineService.Containers
+   */
+  containers: {
+    methodKind: "unary";
+    input: typeof ContainersRequestSchema;
+    output: typeof ContainersResponseSchema;
+  },
+  /**
+   * @generated from rpc machine.MachineService.DiskUsage
+   */
+  diskUsage: {
+    methodKind: "server_streaming";
+    input: typeof DiskUsageRequestSchema;
+    output: typeof DiskUsageInfoSchema;
+  },
+  /**
+   * @generated from rpc machine.MachineService.EtcdAlarmList
+   */
+  etcdAlarmList: {
+    methodKind: "unary";
+    input: typeof EmptySchema;
+    output: typeof EtcdAlarmListResponseSchema;
+  },
+  /**
+   * @generated from rpc machine.MachineService.EtcdDefragment
+   */
+  etcdDefragment: {
+    methodKind: "unary";
+    input: typeof EmptySchema;
+    output: typeof EtcdDefragmentResponseSchema;
+  },
+  /**
+   * @generated from rpc machine.MachineService.EtcdForfeitLeadership
+   */
+  etcdForfeitLeadership: {
+    methodKind: "unary";
+    input: typeof EtcdForfeitLeadershipRequestSchema;
+    output: typeof EtcdForfeitLeadershipResponseSchema;
+  },
+  /**
+   * @generated from rpc machine.MachineService.EtcdLeaveCluster
+   */
+  etcdLeaveCluster: {
+    methodKind: "unary";
+    input: typeof EtcdLeaveClusterRequestSchema;
+    output: typeof EtcdLeaveClusterResponseSchema;
+  },
+  /**
+   * @generated from rpc machine.MachineService.EtcdRemoveMemberByID
+   */
+  etcdRemoveMemberByID: {
+    methodKind: "unary";
+    input: typeof EtcdRemoveMemberByIDRequestSchema;
+    output: typeof EtcdRemoveMemberByIDResponseSchema;
+  },
+  /**
+   * @generated from rpc machine.MachineService.List
+   */
+  list: {
+    methodKind: "server_streaming";
+    input: typeof ListRequestSchema;
+    output: typeof FileInfoSchema;
+  },
+  /**
+   * @generated from rpc machine.MachineService.Memory
+   */
+  memory: {
+    methodKind: "unary";
+    input: typeof EmptySchema;
+    output: typeof MemoryResponseSchema;
+  },
+  /**
+   * @generated from rpc machine.MachineService.Mounts
+   */
+  mounts: {
+    methodKind: "unary";
+    input: typeof EmptySchema;
+    output: typeof MountsResponseSchema;
+  },
+  /**
+   * @generated from rpc machine.MachineService.Netstat
+   */
+  netstat: {
+    methodKind: "unary";
+    input: typeof NetstatRequestSchema;
+    output: typeof NetstatResponseSchema;
+  },
+  /**
+   * @generated from rpc machine.MachineService.Processes
+   */
+  processes: {
+    methodKind: "unary";
+    input: typeof EmptySchema;
+    output: typeof ProcessesResponseSchema;
+  },
+  /**
+   * @generated from rpc machine.MachineService.Reset
+   */
+  reset: {
+    methodKind: "unary";
+    input: typeof ResetRequestSchema;
+    output: typeof ResetResponseSchema;
+  },
+  /**
+   * @generated from rpc machine.MachineService.Rollback
+   */
+  rollback: {
+    methodKind: "unary";
+    input: typeof RollbackRequestSchema;
+    output: typeof RollbackResponseSchema;
+  },
+  /**
+   * @generated from rpc machine.MachineService.ServiceStart
+   */
+  serviceStart: {
+    methodKind: "unary";
+    input: typeof ServiceStartRequestSchema;
+    output: typeof ServiceStartResponseSchema;
+  },
+  /**
+   * @generated from rpc machine.MachineService.ServiceStop
+   */
+  serviceStop: {
+    methodKind: "unary";
+    input: typeof ServiceStopRequestSchema;
+    output: typeof ServiceStopResponseSchema;
+  },
+  /**
+   * @generated from rpc machine.MachineService.Shutdown
+   */
+  shutdown: {
+    methodKind: "unary";
+    input: typeof ShutdownRequestSchema;
+    output: typeof ShutdownResponseSchema;
+  },
+  /**
+   * @generated from rpc machine.MachineService.Stats
+   */
+  stats: {
+    methodKind: "unary";
+    input: typeof StatsRequestSchema;
+    output: typeof StatsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_machine_machine, 0);
