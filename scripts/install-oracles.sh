@@ -3,6 +3,7 @@
 #   talos-oracle  our Go program on Talos machinery (conformance/oracle), go build
 #   sops          getsops/sops, go install at a pinned version
 #   talhelper     budimanjojo/talhelper, built from the pinned module conformance/oracle/tools/talhelper
+#   talosctl      siderolabs/talos's talosctl, built from the pinned module conformance/oracle/tools/talosctl
 # Idempotent: a tool is rebuilt only when its stamp (version, go.sum hash, Go version) changed.
 # Fails (non-zero) when Go or a module cannot be had — the conformance suite never runs without its oracles.
 # Override the destination with TALFORM_ORACLE_BIN_DIR (the test helpers read the same variable).
@@ -10,6 +11,8 @@ set -euo pipefail
 
 SOPS_VERSION=v3.13.3
 TALHELPER_VERSION=v3.1.16
+# talosctl's version is the one its wrapper module requires.
+TALOSCTL_VERSION=$(awk '$1 == "github.com/siderolabs/talos" { print $2 }' "$(dirname "$0")/../conformance/oracle/tools/talosctl/go.mod")
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -69,12 +72,22 @@ build_talhelper() {
       -o "$OUT" github.com/budimanjojo/talhelper/v3)
 }
 
+build_talosctl() {
+  # GOWORK=off: the wrapper module's go.mod (replaces, substitutes, go.sum seeded from Talos's) is the whole build
+  # description. The version tag is embedded in the machinery module; without Talos's release ldflags the SHA
+  # shows as "undefined" in `talosctl version --client`, which no scenario reads.
+  (cd "$ROOT/conformance/oracle/tools/talosctl" &&
+    GOWORK=off go build -o "$OUT" github.com/siderolabs/talos/cmd/talosctl)
+}
+
 ORACLE_SRC=$(cd conformance/oracle && find . -path ./tools -prune -o \( -name '*.go' -o -name go.mod -o -name go.sum \) -print | LC_ALL=C sort)
 ORACLE_STAMP="talos-oracle $(cd conformance/oracle && hash_files $ORACLE_SRC) $GO_VERSION"
+TALOSCTL_STAMP="talosctl $TALOSCTL_VERSION $(hash_files conformance/oracle/tools/talosctl/go.mod conformance/oracle/tools/talosctl/go.sum) $GO_VERSION"
 TALHELPER_STAMP="talhelper $TALHELPER_VERSION $(hash_files conformance/oracle/tools/talhelper/go.mod conformance/oracle/tools/talhelper/go.sum) $GO_VERSION"
 
 echo "install-oracles: $GO_VERSION, into $BIN_DIR"
 install talos-oracle "$ORACLE_STAMP" build_oracle
 install sops "sops $SOPS_VERSION $GO_VERSION" build_sops
 install talhelper "$TALHELPER_STAMP" build_talhelper
+install talosctl "$TALOSCTL_STAMP" build_talosctl
 echo "install-oracles: done in $((SECONDS - started))s"

@@ -1,3 +1,4 @@
+import { DEFAULT_ETCD_VERSIONS } from "./etcd-versions.js";
 import { TALOS_MINORS, type TalosMinorFacts } from "./versions.js";
 
 /**
@@ -279,6 +280,12 @@ export class TalosContract {
    */
   explicitRebootForConfigChanges(): boolean {
     return this.applyNeverReboots();
+  }
+
+  /** The etcd version (no `v`) the node runs by default: what `etcd status` reports as its protocol version. */
+  defaultEtcdVersion(): string {
+    const older = DEFAULT_ETCD_VERSIONS.filter(([minor]) => this.major > 1 || minor <= this.minor);
+    return (older[older.length - 1] ?? DEFAULT_ETCD_VERSIONS[0]!)[1];
   }
 
   /** New bundles carry `secretboxencryptionsecret` (> 1.2) rather than `aescbcencryptionsecret`. */

@@ -408,8 +408,8 @@ export class SimCluster implements NodeHost {
     const rev = BigInt(this.etcdData.revision);
     return create(EtcdMemberStatusSchema, {
       memberId: this.etcdData.member(node.hostname)!.id,
-      protocolVersion: "3.5.0",
-      storageVersion: "3.5.0",
+      protocolVersion: node.contract.defaultEtcdVersion(),
+      storageVersion: node.contract.defaultEtcdVersion().replace(/\.\d+$/, ".0"),
       dbSize: BigInt(db.size),
       dbSizeInUse: BigInt(db.inUse),
       leader: this.etcdData.leader()?.id ?? 0n,

@@ -15,6 +15,7 @@ import {
 } from "../gen/machine/machine_pb.js";
 import { EventSchema } from "../gen/machine/machine_pb.js";
 import { decodeMachineConfig, rebootReasons, type DecodedConfig } from "./config.js";
+import { configDiff } from "./config-diff.js";
 import type { SimNodeSpec } from "./spec.js";
 import type { Random } from "./random.js";
 
@@ -258,6 +259,7 @@ export class SimNode {
           if (upgrade) {
             if (this.faults.rollbackOnUpgrade) rolledBack = true;
             else {
+              this.previousVersion = this.talosVersion;
               this.talosVersion = upgrade.version;
               this.extensions = [...upgrade.extensions];
               this.schematicId = upgrade.schematicId;
@@ -275,6 +277,22 @@ export class SimNode {
           return;
         }
         this.host.after(this.faults.slowRebootSeconds !== undefined ? this.faults.slowRebootSeconds * 1000 : DURATIONS.reboot, comeBack);
+      });
+    });
+  }
+
+  /** The version an upgrade replaced: what `rollback` boots back into (the A/B boot entry). */
+  previousVersion: string | undefined;
+
+  /** Shutdown: services stop, the API goes away and the machine stays off (the simulator has no power button). */
+  shutdown(actorId: string): void {
+    this.requireNotBusy();
+    this.emit(SequenceEventSchema, { sequence: "shutdown", action: SequenceEvent_Action.START }, actorId);
+    this.setStage("rebooting", Stage.SHUTTING_DOWN, false, actorId);
+    this.host.after(DURATIONS.stopServices, () => {
+      void this.host.stopListener(this).then(() => {
+        this.stage = "down";
+        this.host.stageChanged?.(this);
       });
     });
   }
@@ -307,6 +325,19 @@ export class SimNode {
         });
       });
     });
+  }
+
+  /** Rollback: boot the previous boot entry (the version before the last upgrade). */
+  rollback(actorId: string): void {
+    if (!this.previousVersion) throw new ConnectError("cannot rollback: no previous boot entry", Code.FailedPrecondition);
+    this.pendingUpgrade = { image: `rollback to ${this.previousVersion}`, version: this.previousVersion, extensions: this.extensions, ...(this.schematicId ? { schematicId: this.schematicId } : {}) };
+    this.reboot("reboot", actorId);
+  }
+
+  private requireNotBusy(): void {
+    if (this.stage === "rebooting" || this.stage === "upgrading" || this.stage === "down") {
+      throw new ConnectError(`a ${this.stage === "upgrading" ? "upgrade" : "reboot"} sequence is already running`, Code.FailedPrecondition);
+    }
   }
 
   /** `clear` releases a hung reboot. */
@@ -349,6 +380,7 @@ export class SimNode {
       throw new ConnectError(`failed to parse config: ${(e as Error).message}`, Code.InvalidArgument);
     }
     const contract = this.contract;
+    if (this.inMaintenance && contract.unifiedMaintenanceApi()) return this.applyInUnifiedMaintenance(cfg, mode, dryRun);
     if (this.inMaintenance) {
       if (mode !== Mode.TRY && mode !== Mode.REBOOT && mode !== Mode.AUTO) {
         throw new ConnectError(`apply configuration --mode='${modeName(mode)}' is not supported in maintenance mode`, Code.Unimplemented);
@@ -388,10 +420,7 @@ export class SimNode {
       default:
         details = "";
     }
-    if (dryRun) {
-      const diff = reasons.length > 0 || current.text !== cfg.text ? `changed: ${reasons.join(", ") || "live sections"}` : "No changes.";
-      return { mode: chosen, modeDetails: `Dry run summary:\n${details} (skipped in dry-run).\nConfig diff:\n\n${diff}`, warnings: [] };
-    }
+    if (dryRun) return { mode: chosen, modeDetails: dryRunSummary(details, configDiff(current.text, cfg.text)), warnings: [] };
     switch (chosen) {
       case Mode.STAGED:
         this.stagedConfig = cfg;
@@ -423,6 +452,24 @@ export class SimNode {
         this.stagedConfig = undefined;
     }
     this.log("machined", `applied configuration (mode ${modeName(chosen)})`);
+    return { mode: chosen, modeDetails: details, warnings: [] };
+  }
+
+  /**
+   * Maintenance mode served by machined's own ApplyConfiguration (> 1.12): every mode is accepted, REBOOT and AUTO
+   * become NO_REBOOT (nothing is running yet), the reply says so, and a dry run shows the diff against no config.
+   * STAGED only persists the config (it is used at the next boot); the other modes install.
+   */
+  private applyInUnifiedMaintenance(cfg: DecodedConfig, mode: Mode, dryRun: boolean): { mode?: Mode; modeDetails: string; warnings: string[] } {
+    const chosen = mode === Mode.REBOOT || mode === Mode.AUTO ? Mode.NO_REBOOT : mode;
+    const details = chosen === Mode.STAGED ? "Staged configuration to be applied after the next reboot" : "Applied configuration without a reboot";
+    if (dryRun) return { mode: chosen, modeDetails: dryRunSummary(details, configDiff("", cfg.text)), warnings: [] };
+    if (chosen === Mode.STAGED) {
+      this.stagedConfig = cfg;
+      return { mode: chosen, modeDetails: details, warnings: [] };
+    }
+    this.config = cfg;
+    this.install();
     return { mode: chosen, modeDetails: details, warnings: [] };
   }
 
@@ -458,6 +505,11 @@ export class SimNode {
     }
     return { image, version: version!, extensions, ...(schematic ? { schematicId: schematic } : {}) };
   }
+}
+
+/** machined's dry-run reply: the summary line, then `Config diff:` and the unified diff (or `No changes.`). */
+export function dryRunSummary(details: string, diff: string): string {
+  return `Dry run summary:\n${details} (skipped in dry-run).\nConfig diff:\n\n${diff || "No changes."}`;
 }
 
 export function normalizeVersion(v: string): string {

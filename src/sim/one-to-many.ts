@@ -54,7 +54,12 @@ export function withOneToMany<T extends object>(service: DescService, impl: T): 
         return merge(
           targets.map(async function* (t) {
             try {
-              for await (const m of fn(req, forTarget(ctx, t)) as AsyncIterable<object>) yield { ...m, metadata: { hostname: t } };
+              // A message made with create() carries $typeName, so its metadata must be a message too (a plain object
+              // there fails serialisation: "cannot use field common.Metadata.hostname with message undefined").
+              const metadataSchema = method.output.fields.find((f) => f.name === "metadata")?.message;
+              for await (const m of fn(req, forTarget(ctx, t)) as AsyncIterable<object>) {
+                yield { ...m, metadata: metadataSchema ? create(metadataSchema, { hostname: t }) : { hostname: t } };
+              }
             } catch (e) {
               yield errorMessage(method.output, t, e);
             }

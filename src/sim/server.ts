@@ -1,21 +1,24 @@
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { TLSSocket } from "node:tls";
 import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createContextKey, createContextValues, type ConnectRouter, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { connectNodeAdapter, type ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
 import { stringify } from "yaml";
 import { ClusterService } from "../gen/cluster/cluster_pb.js";
 import { ImageService } from "../gen/machine/image_pb.js";
 import { LifecycleService } from "../gen/machine/lifecycle_pb.js";
 import { EventSchema, MachineService, type Event as MachineEvent } from "../gen/machine/machine_pb.js";
+import { TimeService } from "../gen/time/time_pb.js";
 import { State } from "../gen/v1alpha1/state_pb.js";
 import { EventType } from "../gen/v1alpha1/state_pb.js";
 import { GRPC_MAX_MESSAGE_BYTES } from "../talosapi/transport.js";
 import type { SimNode } from "./node.js";
-import { listResources, type SimResource } from "./resources.js";
+import { DEFINITIONS, listResources, type SimResource } from "./resources.js";
 import type { SimCluster } from "./cluster.js";
 import { withOneToMany } from "./one-to-many.js";
 import { ETCD_METHOD_ROLES, etcdLifecycleHandlers } from "./etcd-rpc.js";
+import * as inspect from "./inspect.js";
 
 export type Role = "os:admin" | "os:operator" | "os:reader" | "os:etcd:backup" | "os:impersonator";
 const ADMIN: Role[] = ["os:admin"];
@@ -45,8 +48,24 @@ export const METHOD_ROLES: Readonly<Record<string, readonly Role[]>> = {
   "/cosi.resource.State/List": READER,
   "/cosi.resource.State/Watch": READER,
   "/machine.ImageService/Pull": OPERATOR,
+  "/machine.ImageService/List": READER,
   "/machine.LifecycleService/Upgrade": ADMIN,
   ...(ETCD_METHOD_ROLES as Record<string, readonly Role[]>),
+  "/machine.MachineService/Containers": READER,
+  "/machine.MachineService/Stats": READER,
+  "/machine.MachineService/Memory": READER,
+  "/machine.MachineService/Processes": READER,
+  "/machine.MachineService/List": READER,
+  "/machine.MachineService/DiskUsage": READER,
+  "/machine.MachineService/Mounts": READER,
+  "/machine.MachineService/Netstat": READER,
+  "/machine.MachineService/Shutdown": OPERATOR,
+  "/machine.MachineService/Rollback": ADMIN,
+  "/machine.MachineService/ServiceStart": OPERATOR,
+  "/machine.MachineService/ServiceStop": OPERATOR,
+  "/machine.MachineService/EtcdAlarmList": [...READER, "os:etcd:backup"],
+  "/time.TimeService/Time": READER,
+  "/time.TimeService/TimeCheck": READER,
 };
 
 /** Methods a Talos ≤ 1.12 maintenance server answers; the rest are Unimplemented there. */
@@ -139,7 +158,8 @@ export function createHandler(cluster: SimCluster, self: SimNode, mode: "mainten
     },
     async *dmesg(req, ctx) {
       const n = route(ctx);
-      if (!req.tail) for (const line of n.dmesg) yield { bytes: Buffer.from(line) };
+      // One kmsg record per message, each ending in a newline (talosctl prints the bytes as they come).
+      if (!req.tail) for (const line of n.dmesg) yield { bytes: Buffer.from(`${line}\n`) };
       if (req.follow) yield* follow(ctx.signal, () => () => undefined);
     },
     async *read(req, ctx) {
@@ -196,6 +216,66 @@ export function createHandler(cluster: SimCluster, self: SimNode, mode: "mainten
       yield { bytes: cluster.etcdSnapshot(n) };
     },
     ...etcdLifecycleHandlers(cluster, route),
+    containers(req, ctx) {
+      const n = route(ctx);
+      return { messages: [{ containers: inspect.containers(n, req.namespace || "system", req.driver) }] };
+    },
+    stats(req, ctx) {
+      const n = route(ctx);
+      return { messages: [{ stats: inspect.stats(n, req.namespace || "system") }] };
+    },
+    memory(_req, ctx) {
+      route(ctx);
+      return { messages: [{ meminfo: inspect.memory() }] };
+    },
+    processes(_req, ctx) {
+      const n = route(ctx);
+      return { messages: [{ processes: inspect.processes(n) }] };
+    },
+    async *list(req, ctx) {
+      const n = route(ctx);
+      yield* inspect.list(cluster, n, req.root || "/", req.recurse, req.recursionDepth);
+    },
+    async *diskUsage(req, ctx) {
+      const n = route(ctx);
+      yield* inspect.diskUsage(cluster, n, req.paths);
+    },
+    mounts(_req, ctx) {
+      route(ctx);
+      return { messages: [{ stats: inspect.mounts() }] };
+    },
+    netstat(_req, ctx) {
+      const n = route(ctx);
+      return { messages: [{ connectrecord: inspect.netstat(n) }] };
+    },
+    serviceStart(req, ctx) {
+      const n = route(ctx);
+      if (!n.serviceIds().includes(req.id)) throw new ConnectError(`service "${req.id}" not found`, Code.NotFound);
+      return { messages: [{ resp: `Service "${req.id}" started` }] };
+    },
+    serviceStop(req, ctx) {
+      const n = route(ctx);
+      if (!n.serviceIds().includes(req.id)) throw new ConnectError(`service "${req.id}" not found`, Code.NotFound);
+      n.log(req.id, `service ${req.id} stopped by API`);
+      return { messages: [{ resp: `Service "${req.id}" stopped` }] };
+    },
+    shutdown(_req, ctx) {
+      const n = route(ctx);
+      const actor = cluster.random.uuid();
+      n.shutdown(actor);
+      return { messages: [{ actorId: actor }] };
+    },
+    rollback(_req, ctx) {
+      const n = route(ctx);
+      n.rollback(cluster.random.uuid());
+      return { messages: [{}] };
+    },
+    etcdAlarmList(_req, ctx) {
+      const n = route(ctx);
+      requireControlPlane(n, "etcd alarm list");
+      cluster.etcdStatus(n);
+      return { messages: [{ memberAlarms: [] }] };
+    },
     async *events(req, ctx) {
       const n = route(ctx);
       // Talos first sends an empty event so clients know the watch is established (P7).
@@ -241,6 +321,13 @@ export function createHandler(cluster: SimCluster, self: SimNode, mode: "mainten
       const n = route(ctx);
       const items = pick(n, req.namespace, req.type).filter((r) => req.id === undefined || r.id === req.id);
       yield { event: [] };
+      // A watch of one resource (COSI `Watch` with an ID) starts with its current state, or DESTROYED when absent:
+      // talosctl's boot check (`AllNodesBootedAssertion`) waits on exactly that first event.
+      if (req.id !== undefined && req.id !== "" && !req.options?.bootstrapContents) {
+        const current = items[0];
+        const md = { namespace: req.namespace, type: req.type, id: req.id, version: "0", owner: "", phase: "running" };
+        yield { event: [current ? { resource: toProto(current), eventType: EventType.CREATED } : { resource: { metadata: md }, eventType: EventType.DESTROYED }] };
+      }
       if (req.options?.bootstrapContents) {
         yield { event: items.map((r) => ({ resource: toProto(r), eventType: EventType.CREATED })) };
         yield { event: [{ eventType: EventType.BOOTSTRAPPED }] };
@@ -261,11 +348,27 @@ export function createHandler(cluster: SimCluster, self: SimNode, mode: "mainten
   };
 
   const image: Partial<ServiceImpl<typeof ImageService>> = {
+    async *list(_req, ctx) {
+      const n = route(ctx);
+      yield* inspect.images(n);
+    },
     async *pull(req, ctx) {
       const n = route(ctx);
       requireContract13(n);
       n.resolveInstaller(req.imageRef);
       yield { response: { case: "name", value: req.imageRef } };
+    },
+  };
+  const time: Partial<ServiceImpl<typeof TimeService>> = {
+    time(_req, ctx) {
+      route(ctx);
+      const now = timestampFromDate(cluster.now());
+      return { messages: [{ server: "time.cloudflare.com", localtime: now, remotetime: now }] };
+    },
+    timeCheck(req, ctx) {
+      route(ctx);
+      const now = timestampFromDate(cluster.now());
+      return { messages: [{ server: req.server, localtime: now, remotetime: now }] };
     },
   };
   const lifecycle: Partial<ServiceImpl<typeof LifecycleService>> = {
@@ -290,22 +393,46 @@ export function createHandler(cluster: SimCluster, self: SimNode, mode: "mainten
     // apid (grpc-go) answers uncompressed unless a request is compressed; connect would gzip every reply over 1 KiB.
     acceptCompression: [],
     contextValues: (req) => createContextValues().set(kRoles, rolesOf(req.socket as TLSSocket, mode)),
+    fallback: unimplemented,
     routes: (router: ConnectRouter) => {
       router.service(MachineService, withOneToMany(MachineService, machine));
       router.service(ClusterService, withOneToMany(ClusterService, clusterSvc));
       router.service(State, withOneToMany(State, state));
       router.service(ImageService, image);
+      router.service(TimeService, withOneToMany(TimeService, time));
       router.service(LifecycleService, lifecycle);
     },
   });
 }
 
-const KNOWN_TYPES = new Set(["ExtensionStatuses.runtime.talos.dev", "Members.cluster.talos.dev", "RouteStatuses.net.talos.dev", "AddressStatuses.net.talos.dev"]);
+/** Services whose every method Talos serves; a method of theirs the simulator lacks is "not implemented". */
+const TALOS_SERVICES = new Set(["machine.MachineService", "machine.ImageService", "machine.LifecycleService", "cluster.ClusterService", "cosi.resource.State", "time.TimeService", "storage.StorageService", "inspect.InspectService", "resource.ResourceService"]);
+
+/**
+ * Answers an RPC the simulator does not serve the way a gRPC server does: a trailers-only response with status 12
+ * (Unimplemented) and grpc-go's message — `method X not implemented` (the generated Unimplemented*Server of a
+ * registered service) or `unknown service X`. Clients such as talosctl key their fallbacks on that code; an HTTP 404
+ * without grpc-status reads to them as a broken stream (issue 17).
+ */
+export const unimplemented: NonNullable<ConnectNodeAdapterOptions["fallback"]> = (req, res) => {
+  const [, service = "", method = ""] = /^\/([^/]+)\/([^/]+)$/.exec(req.url ?? "") ?? [];
+  const message = TALOS_SERVICES.has(service) ? `method ${method} not implemented` : `unknown service ${service}`;
+  req.resume();
+  const headers = { "content-type": "application/grpc", "grpc-status": String(Code.Unimplemented), "grpc-message": encodeURIComponent(message) };
+  // Trailers-only: one HEADERS frame that ends the stream (headers then an empty DATA frame reads as "no trailers").
+  if ("stream" in res) res.stream.respond({ ":status": 200, ...headers }, { endStream: true });
+  else {
+    res.writeHead(200, headers);
+    res.end();
+  }
+};
+
+const KNOWN_TYPES = new Set(DEFINITIONS.map((d) => d.type));
 
 function toProto(r: SimResource) {
   return {
     metadata: { namespace: r.namespace, type: r.type, id: r.id, version: String(r.version), owner: r.owner ?? "", phase: "running" },
-    spec: { yamlSpec: stringify(r.spec) },
+    spec: { yamlSpec: stringify(r.spec), protoSpec: r.proto },
   };
 }
 

@@ -1,3 +1,4 @@
+import { access } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { CliContext } from "../context.js";
 import type { CommandDefiner } from "./index.js";
@@ -57,7 +58,6 @@ export const defineGensecret: CommandDefiner = (program, ctx) => {
  * file at the default path. An explicit `-c` that does not exist, or a talconfig that cannot be read, is an error.
  */
 async function talconfigVersion(ctx: CliContext, config: string): Promise<{ file: string; talosVersion: string | undefined } | undefined> {
-  const { access } = await import("node:fs/promises");
   const { TalformError, ExitCode } = await import("../../diagnostics/index.js");
   const path = resolve(ctx.cwd, config);
   const exists = await access(path).then(

@@ -1,3 +1,5 @@
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { addNodeOptions, type NodeCommandOptions } from "../../talosapi/cli-options.js";
 import type { CommandDefiner } from "./index.js";
 
@@ -18,8 +20,6 @@ export const defineRecover: CommandDefiner = (program, ctx) => {
     const { cli } = await import("../../talosapi/index.js");
     const { recoverEtcd, recoverySteps, verifySnapshotForRecovery, describeSnapshot, RecoverRefused } = await import("../../etcd/index.js");
     const { TalformError } = await import("../../diagnostics/index.js");
-    const { readFile } = await import("node:fs/promises");
-    const { resolve } = await import("node:path");
     let snapshot: Uint8Array;
     try {
       snapshot = await readFile(resolve(ctx.cwd, opts.from));

@@ -8,15 +8,69 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { ContainerdInstance } from "../common/common_pb.js";
 import { file_common_common } from "../common/common_pb.js";
-import type { Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration } from "@bufbuild/protobuf/wkt";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file machine/image.proto.
  */
 export const file_machine_image: GenFile = /*@__PURE__*/
-  fileDesc("ChNtYWNoaW5lL2ltYWdlLnByb3RvEgdtYWNoaW5lIlwKF0ltYWdlU2VydmljZVB1bGxSZXF1ZXN0Ei4KCmNvbnRhaW5lcmQYASABKAsyGi5jb21tb24uQ29udGFpbmVyZEluc3RhbmNlEhEKCWltYWdlX3JlZhgDIAEoCSJyChhJbWFnZVNlcnZpY2VQdWxsUmVzcG9uc2USDgoEbmFtZRgBIAEoCUgAEjoKDXB1bGxfcHJvZ3Jlc3MYAiABKAsyIS5tYWNoaW5lLkltYWdlU2VydmljZVB1bGxQcm9ncmVzc0gAQgoKCHJlc3BvbnNlIpUCCh1JbWFnZVNlcnZpY2VQdWxsTGF5ZXJQcm9ncmVzcxI9CgZzdGF0dXMYASABKA4yLS5tYWNoaW5lLkltYWdlU2VydmljZVB1bGxMYXllclByb2dyZXNzLlN0YXR1cxIqCgdlbGFwc2VkGAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg4KBm9mZnNldBgDIAEoAxINCgV0b3RhbBgEIAEoAyJqCgZTdGF0dXMSDwoLRE9XTkxPQURJTkcQABIVChFET1dOTE9BRF9DT01QTEVURRABEg4KCkVYVFJBQ1RJTkcQAhIUChBFWFRSQUNUX0NPTVBMRVRFEAMSEgoOQUxSRUFEWV9FWElTVFMQBCJmChhJbWFnZVNlcnZpY2VQdWxsUHJvZ3Jlc3MSEAoIbGF5ZXJfaWQYASABKAkSOAoIcHJvZ3Jlc3MYAiABKAsyJi5tYWNoaW5lLkltYWdlU2VydmljZVB1bGxMYXllclByb2dyZXNzMl0KDEltYWdlU2VydmljZRJNCgRQdWxsEiAubWFjaGluZS5JbWFnZVNlcnZpY2VQdWxsUmVxdWVzdBohLm1hY2hpbmUuSW1hZ2VTZXJ2aWNlUHVsbFJlc3BvbnNlMAFiBnByb3RvMw", [file_common_common, file_google_protobuf_duration]);
+  fileDesc("ChNtYWNoaW5lL2ltYWdlLnByb3RvEgdtYWNoaW5lIkkKF0ltYWdlU2VydmljZUxpc3RSZXF1ZXN0Ei4KCmNvbnRhaW5lcmQYASABKAsyGi5jb21tb24uQ29udGFpbmVyZEluc3RhbmNlIuQBChhJbWFnZVNlcnZpY2VMaXN0UmVzcG9uc2USDAoEbmFtZRgBIAEoCRIOCgZkaWdlc3QYAiABKAkSDAoEc2l6ZRgDIAEoAxIuCgpjcmVhdGVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI9CgZsYWJlbHMYBSADKAsyLS5tYWNoaW5lLkltYWdlU2VydmljZUxpc3RSZXNwb25zZS5MYWJlbHNFbnRyeRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlwKF0ltYWdlU2VydmljZVB1bGxSZXF1ZXN0Ei4KCmNvbnRhaW5lcmQYASABKAsyGi5jb21tb24uQ29udGFpbmVyZEluc3RhbmNlEhEKCWltYWdlX3JlZhgDIAEoCSJyChhJbWFnZVNlcnZpY2VQdWxsUmVzcG9uc2USDgoEbmFtZRgBIAEoCUgAEjoKDXB1bGxfcHJvZ3Jlc3MYAiABKAsyIS5tYWNoaW5lLkltYWdlU2VydmljZVB1bGxQcm9ncmVzc0gAQgoKCHJlc3BvbnNlIpUCCh1JbWFnZVNlcnZpY2VQdWxsTGF5ZXJQcm9ncmVzcxI9CgZzdGF0dXMYASABKA4yLS5tYWNoaW5lLkltYWdlU2VydmljZVB1bGxMYXllclByb2dyZXNzLlN0YXR1cxIqCgdlbGFwc2VkGAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg4KBm9mZnNldBgDIAEoAxINCgV0b3RhbBgEIAEoAyJqCgZTdGF0dXMSDwoLRE9XTkxPQURJTkcQABIVChFET1dOTE9BRF9DT01QTEVURRABEg4KCkVYVFJBQ1RJTkcQAhIUChBFWFRSQUNUX0NPTVBMRVRFEAMSEgoOQUxSRUFEWV9FWElTVFMQBCJmChhJbWFnZVNlcnZpY2VQdWxsUHJvZ3Jlc3MSEAoIbGF5ZXJfaWQYASABKAkSOAoIcHJvZ3Jlc3MYAiABKAsyJi5tYWNoaW5lLkltYWdlU2VydmljZVB1bGxMYXllclByb2dyZXNzMqwBCgxJbWFnZVNlcnZpY2USTQoETGlzdBIgLm1hY2hpbmUuSW1hZ2VTZXJ2aWNlTGlzdFJlcXVlc3QaIS5tYWNoaW5lLkltYWdlU2VydmljZUxpc3RSZXNwb25zZTABEk0KBFB1bGwSIC5tYWNoaW5lLkltYWdlU2VydmljZVB1bGxSZXF1ZXN0GiEubWFjaGluZS5JbWFnZVNlcnZpY2VQdWxsUmVzcG9uc2UwAWIGcHJvdG8z", [file_common_common, file_google_protobuf_timestamp, file_google_protobuf_duration]);
+
+/**
+ * @generated from message machine.ImageServiceListRequest
+ */
+export type ImageServiceListRequest = Message<"machine.ImageServiceListRequest"> & {
+  /**
+   * @generated from field: common.ContainerdInstance containerd = 1;
+   */
+  containerd?: ContainerdInstance | undefined;
+};
+
+/**
+ * Describes the message machine.ImageServiceListRequest.
+ * Use `create(ImageServiceListRequestSchema)` to create a new message.
+ */
+export const ImageServiceListRequestSchema: GenMessage<ImageServiceListRequest> = /*@__PURE__*/
+  messageDesc(file_machine_image, 0);
+
+/**
+ * @generated from message machine.ImageServiceListResponse
+ */
+export type ImageServiceListResponse = Message<"machine.ImageServiceListResponse"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string digest = 2;
+   */
+  digest: string;
+
+  /**
+   * @generated from field: int64 size = 3;
+   */
+  size: bigint;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 4;
+   */
+  createdAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: map<string, string> labels = 5;
+   */
+  labels: { [key: string]: string };
+};
+
+/**
+ * Describes the message machine.ImageServiceListResponse.
+ * Use `create(ImageServiceListResponseSchema)` to create a new message.
+ */
+export const ImageServiceListResponseSchema: GenMessage<ImageServiceListResponse> = /*@__PURE__*/
+  messageDesc(file_machine_image, 1);
 
 /**
  * @generated from message machine.ImageServicePullRequest
@@ -38,7 +92,7 @@ export type ImageServicePullRequest = Message<"machine.ImageServicePullRequest">
  * Use `create(ImageServicePullRequestSchema)` to create a new message.
  */
 export const ImageServicePullRequestSchema: GenMessage<ImageServicePullRequest> = /*@__PURE__*/
-  messageDesc(file_machine_image, 0);
+  messageDesc(file_machine_image, 2);
 
 /**
  * @generated from message machine.ImageServicePullResponse
@@ -67,7 +121,7 @@ export type ImageServicePullResponse = Message<"machine.ImageServicePullResponse
  * Use `create(ImageServicePullResponseSchema)` to create a new message.
  */
 export const ImageServicePullResponseSchema: GenMessage<ImageServicePullResponse> = /*@__PURE__*/
-  messageDesc(file_machine_image, 1);
+  messageDesc(file_machine_image, 3);
 
 /**
  * @generated from message machine.ImageServicePullLayerProgress
@@ -99,7 +153,7 @@ export type ImageServicePullLayerProgress = Message<"machine.ImageServicePullLay
  * Use `create(ImageServicePullLayerProgressSchema)` to create a new message.
  */
 export const ImageServicePullLayerProgressSchema: GenMessage<ImageServicePullLayerProgress> = /*@__PURE__*/
-  messageDesc(file_machine_image, 2);
+  messageDesc(file_machine_image, 4);
 
 /**
  * @generated from enum machine.ImageServicePullLayerProgress.Status
@@ -135,7 +189,7 @@ export enum ImageServicePullLayerProgress_Status {
  * Describes the enum machine.ImageServicePullLayerProgress.Status.
  */
 export const ImageServicePullLayerProgress_StatusSchema: GenEnum<ImageServicePullLayerProgress_Status> = /*@__PURE__*/
-  enumDesc(file_machine_image, 2, 0);
+  enumDesc(file_machine_image, 4, 0);
 
 /**
  * @generated from message machine.ImageServicePullProgress
@@ -157,12 +211,20 @@ export type ImageServicePullProgress = Message<"machine.ImageServicePullProgress
  * Use `create(ImageServicePullProgressSchema)` to create a new message.
  */
 export const ImageServicePullProgressSchema: GenMessage<ImageServicePullProgress> = /*@__PURE__*/
-  messageDesc(file_machine_image, 3);
+  messageDesc(file_machine_image, 5);
 
 /**
  * @generated from service machine.ImageService
  */
 export const ImageService: GenService<{
+  /**
+   * @generated from rpc machine.ImageService.List
+   */
+  list: {
+    methodKind: "server_streaming";
+    input: typeof ImageServiceListRequestSchema;
+    output: typeof ImageServiceListResponseSchema;
+  },
   /**
    * @generated from rpc machine.ImageService.Pull
    */

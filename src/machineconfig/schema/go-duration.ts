@@ -17,7 +17,7 @@ export function parseGoDuration(text: string): bigint | undefined {
   if (s === "0") return 0n;
   if (s === "") return undefined;
   let total = 0n;
-  const part = /^([0-9]*)(?:\.([0-9]*))?(ns|us|µs|μs|ms|s|m|h)/;
+  const part = /^([0-9]*)(?:\.([0-9]*))?(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/;
   while (s !== "") {
     const m = part.exec(s);
     if (!m || (m[1] === "" && (m[2] === undefined || m[2] === ""))) return undefined;
