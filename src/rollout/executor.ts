@@ -113,7 +113,7 @@ export async function executePlan(plan: Plan, desired: DesiredCluster, o: Execut
   // plan/health/doctor can tell the user which nodes talform left cordoned and why.
   ctx.onCordon = async (node, bootId) => {
     const why = node.actions.map((a) => a.type).join(", ");
-    journal.cordoned = { ...journal.cordoned, [node.hostname]: { at: now(), reason: `drained for ${why} by the apply started ${run.startedAt}`, bootId } };
+    journal.cordoned = { ...journal.cordoned, [node.hostname]: { at: now(), reason: `drained for ${why} by the apply started ${run.startedAt}`, ...(bootId ? { bootId } : {}) } };
     await save();
   };
   const uncordoned = async (h: string) => {
@@ -243,7 +243,7 @@ class RolloutContext {
   private readonly rebootTimeoutMs: number;
   private readonly healthTimeoutMs: number;
   /** Called right before a node is cordoned, with its boot id (the executor journals it). */
-  onCordon: ((node: NodePlan, bootId: string) => Promise<void>) | undefined;
+  onCordon: ((node: NodePlan, bootId: string | undefined) => Promise<void>) | undefined;
   /** Where installer images come from (the desired cluster's Image Factory), for registry checks. */
   imageFactory: FactoryEndpoint | undefined;
 
@@ -549,7 +549,9 @@ class RolloutContext {
       return;
     }
     if (!(await kube.node(node.hostname))) return;
-    await this.onCordon?.(node, await this.client(node).bootId(node.address));
+    // The boot id lets a failure uncordon a node that never rebooted; a node that cannot say (a lost node being
+    // removed, a node in maintenance mode) is still drained, and is then never uncordoned automatically.
+    if (this.onCordon) await this.onCordon(node, await this.client(node).bootId(node.address).catch(() => undefined));
     await kube.setUnschedulable(node.hostname, true);
     for (const p of await kube.evictablePods(node.hostname)) await kube.evict(p.namespace, p.name);
     await this.until(`pods to leave ${node.hostname}`, this.healthTimeoutMs, async () => {

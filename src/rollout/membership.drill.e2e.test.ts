@@ -36,13 +36,14 @@ test("membership drill: lose a control plane, remove it, re-add it; removal guar
     { timeScale: 0.005, seed: 5 },
   );
   const env = { TALFORM_LOOPBACK_ONLY: "1" };
+  // No image factory here: the drill is about etcd membership, so plan and apply run --offline.
   const cli = (...args: string[]) => runCliCaptured(args, { cwd: dir, env });
   const use = (names: (keyof typeof NODES)[]) => writeFile(join(dir, "talconfig.yaml"), talconfig(names));
   const kubeNodes = () => fleet.etcdKeys().filter((k) => k.key.startsWith("/registry/minions/")).map((k) => k.key.split("/").pop()).sort();
   try {
     await writeFile(join(dir, "talsecret.yaml"), serializeSecretsBundle(bundle), { mode: 0o600 });
     await use(["cp1", "cp2", "cp3", "w1"]);
-    let r = await cli("apply", "--yes");
+    let r = await cli("apply", "--offline", "--yes");
     assert.equal(r.code, 0, r.stdout + r.stderr);
     await waitUntil("3 healthy members", () => fleet.etcd().healthy.length === 3);
 
@@ -52,25 +53,25 @@ test("membership drill: lose a control plane, remove it, re-add it; removal guar
     assert.deepEqual([...fleet.etcd().healthy].sort(), ["cp1", "cp2"]);
 
     await use(["cp1", "cp2", "w1"]);
-    r = await cli("plan");
+    r = await cli("plan", "--offline");
     assert.equal(r.code, 2, r.stdout + r.stderr);
     assert.match(r.stdout, /cp3 +controlplane +maintenance +remove/);
     assert.match(r.stdout, /etcd: remove member [0-9a-f]{16}/);
     assert.match(r.stdout, /warning: the cluster shrinks to 2 control plane/);
-    r = await cli("apply", "--yes");
+    r = await cli("apply", "--offline", "--yes");
     assert.equal(r.code, 64, "removals need --allow-remove");
     assert.match(r.stderr, /removes cp3[\s\S]*--allow-remove/);
-    r = await cli("apply", "--yes", "--allow-remove");
+    r = await cli("apply", "--offline", "--yes", "--allow-remove");
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.deepEqual([...fleet.etcd().members].sort(), ["cp1", "cp2"]);
     assert.deepEqual([...fleet.etcd().healthy].sort(), ["cp1", "cp2"]);
     assert.deepEqual(kubeNodes(), ["cp1", "cp2", "w1"], "no Kubernetes Node for cp3");
 
     await use(["cp1", "cp2", "cp3", "w1"]);
-    r = await cli("plan");
+    r = await cli("plan", "--offline");
     assert.equal(r.code, 2);
     assert.match(r.stdout, /cp3 +controlplane +maintenance +install/);
-    r = await cli("apply", "--yes");
+    r = await cli("apply", "--offline", "--yes");
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.deepEqual([...fleet.etcd().healthy].sort(), ["cp1", "cp2", "cp3"], "cp3 joined etcd again");
     assert.deepEqual(kubeNodes(), ["cp1", "cp2", "cp3", "w1"]);
@@ -78,14 +79,14 @@ test("membership drill: lose a control plane, remove it, re-add it; removal guar
     // Removing one while another is down is refused: quorum.
     fleet.fault("cp2", "unavailable=1000");
     await use(["cp1", "cp2", "w1"]);
-    r = await cli("plan");
+    r = await cli("plan", "--offline");
     assert.equal(r.code, 1, r.stdout);
     assert.match(r.stdout, /refusing to remove cp3: .*only 1 are healthy.*cp2 is down/);
     await waitUntil("cp2 back", () => fleet.etcd().healthy.length === 3, 15000);
 
     // Removing a healthy control plane: it leaves etcd, is reset (maintenance mode), its Node is deleted.
     await use(["cp1", "cp2", "w1"]);
-    r = await cli("apply", "--yes", "--allow-remove");
+    r = await cli("apply", "--offline", "--yes", "--allow-remove");
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.deepEqual([...fleet.etcd().members].sort(), ["cp1", "cp2"]);
     assert.equal(fleet.etcd().healthy.length, 2);
@@ -94,7 +95,7 @@ test("membership drill: lose a control plane, remove it, re-add it; removal guar
 
     // Removing every control plane is refused, with the reason.
     await use(["w1"]);
-    r = await cli("plan");
+    r = await cli("plan", "--offline");
     assert.equal(r.code, 1, r.stdout);
     assert.match(r.stdout, /removing every control plane \(cp1, cp2\)/);
 
