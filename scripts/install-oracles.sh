@@ -3,6 +3,7 @@
 #   talos-oracle  our Go program on Talos machinery (conformance/oracle), go build
 #   sops          getsops/sops, go install at a pinned version
 #   talhelper     budimanjojo/talhelper, built from the pinned module conformance/oracle/tools/talhelper
+#   kubectl       k8s.io/kubectl's command tree, built from the pinned module conformance/oracle/tools/kubectl
 # Idempotent: a tool is rebuilt only when its stamp (version, go.sum hash, Go version) changed.
 # Fails (non-zero) when Go or a module cannot be had — the conformance suite never runs without its oracles.
 # Override the destination with TALFORM_ORACLE_BIN_DIR (the test helpers read the same variable).
@@ -10,6 +11,7 @@ set -euo pipefail
 
 SOPS_VERSION=v3.13.3
 TALHELPER_VERSION=v3.1.16
+KUBECTL_VERSION=v1.36.3
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -69,12 +71,23 @@ build_talhelper() {
       -o "$OUT" github.com/budimanjojo/talhelper/v3)
 }
 
+build_kubectl() {
+  # k8s.io/kubectl has no main package (cmd/kubectl lives in k8s.io/kubernetes); our module's main.go runs the same
+  # command tree. The ldflags set the version kubectl reports (it warns about skew against the server's).
+  (cd "$ROOT/conformance/oracle/tools/kubectl" &&
+    GOWORK=off go build -ldflags "-X k8s.io/client-go/pkg/version.gitVersion=$KUBECTL_VERSION -X k8s.io/component-base/version.gitVersion=$KUBECTL_VERSION" \
+      -o "$OUT" .)
+}
+
 ORACLE_SRC=$(cd conformance/oracle && find . -path ./tools -prune -o \( -name '*.go' -o -name go.mod -o -name go.sum \) -print | LC_ALL=C sort)
 ORACLE_STAMP="talos-oracle $(cd conformance/oracle && hash_files $ORACLE_SRC) $GO_VERSION"
 TALHELPER_STAMP="talhelper $TALHELPER_VERSION $(hash_files conformance/oracle/tools/talhelper/go.mod conformance/oracle/tools/talhelper/go.sum) $GO_VERSION"
+
+KUBECTL_STAMP="kubectl $KUBECTL_VERSION $(hash_files conformance/oracle/tools/kubectl/go.mod conformance/oracle/tools/kubectl/go.sum conformance/oracle/tools/kubectl/main.go) $GO_VERSION"
 
 echo "install-oracles: $GO_VERSION, into $BIN_DIR"
 install talos-oracle "$ORACLE_STAMP" build_oracle
 install sops "sops $SOPS_VERSION $GO_VERSION" build_sops
 install talhelper "$TALHELPER_STAMP" build_talhelper
+install kubectl "$KUBECTL_STAMP" build_kubectl
 echo "install-oracles: done in $((SECONDS - started))s"
