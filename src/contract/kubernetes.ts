@@ -18,6 +18,13 @@ export function parseKubernetesVersion(text: string): KubernetesVersion | undefi
   return m ? { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) } : undefined;
 }
 
+/** Orders `x.y.z` versions (unparseable ones first). */
+export function compareKubernetesVersions(a: string, b: string): number {
+  const [x, y] = [parseKubernetesVersion(a), parseKubernetesVersion(b)];
+  if (!x || !y) return x ? 1 : y ? -1 : 0;
+  return x.major - y.major || x.minor - y.minor || x.patch - y.patch;
+}
+
 /** `1.36.3` (no `v`: the form talconfig's kubernetesVersion and plans use). */
 export function formatKubernetesVersion(v: KubernetesVersion): string {
   return `${v.major}.${v.minor}.${v.patch}`;

@@ -21,6 +21,8 @@ export interface KubeApi {
   /** Pods on the node that a drain must evict (not mirror/static pods, not DaemonSet pods). */
   evictablePods(node: string): Promise<{ namespace: string; name: string }[]>;
   evict(namespace: string, name: string): Promise<void>;
+  /** Any request (what `upgrade-k8s` needs beyond the above: static pods, manifests, removed-API lists). */
+  call(method: string, path: string, body?: unknown, contentType?: string): Promise<{ status: number; json: unknown }>;
 }
 
 interface KubeconfigParts {
@@ -77,7 +79,7 @@ export function createKubeApi(kubeconfig: string, opts: { env?: Readonly<Record<
       });
       req.on("timeout", () => req.destroy(new Error(`Kubernetes API ${method} ${path}: timed out`)));
       req.on("error", reject);
-      if (body !== undefined) req.write(JSON.stringify(body));
+      if (body !== undefined) req.write(typeof body === "string" ? body : JSON.stringify(body));
       req.end();
     });
   const ok = async (method: string, path: string, body?: unknown, contentType?: string) => {
@@ -111,6 +113,7 @@ export function createKubeApi(kubeconfig: string, opts: { env?: Readonly<Record<
         .filter((p) => !p.metadata.annotations?.["kubernetes.io/config.mirror"] && !p.metadata.ownerReferences?.some((o) => o.kind === "DaemonSet"))
         .map((p) => ({ namespace: p.metadata.namespace, name: p.metadata.name }));
     },
+    call: (method, path, body, contentType) => request(method, path, body, contentType),
     async evict(namespace, name) {
       await ok("POST", `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}/eviction`, { apiVersion: "policy/v1", kind: "Eviction", metadata: { name, namespace } });
     },

@@ -2,6 +2,7 @@ import * as https from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { parse as parseYaml, parseAllDocuments } from "yaml";
+import { compareKubernetesVersions } from "../contract/index.js";
 import { generateKeyPair, issueCertificate, type CertificateAndKey } from "../pki/index.js";
 import { toNodeKeyPem } from "../talosapi/pem.js";
 import { apiGroupList, apiResourceList, groupVersion, removableResource, servedResources, type ApiResource } from "./kube-catalog.js";
@@ -116,7 +117,7 @@ export class SimKubeApi {
       .filter((n) => n.controlPlane)
       .map((n) => imageVersion(componentSpec(n.config!, "kube-apiserver").image))
       .filter((v): v is string => v !== undefined)
-      .sort((a, b) => compareVersions(a, b));
+      .sort((a, b) => compareKubernetesVersions(a, b));
     return versions[0] ?? "1.33.0";
   }
 
@@ -490,11 +491,4 @@ export function inlineManifests(v1alpha1: Record<string, unknown>): KubeObject[]
       .map((d) => d.toJS() as KubeObject | null)
       .filter((o): o is KubeObject => !!o && typeof o === "object" && typeof o.kind === "string" && !!o.metadata?.name),
   );
-}
-
-function compareVersions(a: string, b: string): number {
-  const pa = a.split(".").map(Number);
-  const pb = b.split(".").map(Number);
-  for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
-  return 0;
 }
