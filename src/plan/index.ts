@@ -11,4 +11,4 @@ export { upgradePath } from "./upgrade-path.js";
 export { parsePlanJson, PLAN_FORMAT_VERSION, planJsonSchema } from "./plan-format.js";
 export { formatPlan } from "./format.js";
 export { desiredFromRendered } from "./desired-adapter.js";
-export { planKubernetesUpgrade, preUpgradeChecks, STATIC_POD_COMPONENTS } from "./kubernetes-upgrade.js";
+export { planKubernetesUpgrade, preUpgradeChecks, STATIC_POD_COMPONENTS, withKubernetesVersion } from "./kubernetes-upgrade.js";

@@ -1,5 +1,6 @@
 import { compareKubernetesVersions, kubernetesUpgradePath, removedInStep, TalosContract, type RemovedInStep } from "../contract/index.js";
-import { kubeletVersionOf, parseConfigDocuments } from "./config-documents.js";
+import { parseAllDocuments } from "yaml";
+import { kubeletVersionOf, kubernetesImagesOf, parseConfigDocuments, withImageTag } from "./config-documents.js";
 import type { DesiredCluster, KubernetesUpgradePlan, KubernetesUpgradeStep, ObservedCluster, PlanProblem } from "./types.js";
 
 /**
@@ -164,4 +165,24 @@ function safeKubelet(text: string): string | undefined {
 function inRange(version: string, min: string, max: string): boolean {
   const minor = (v: string) => Number(v.split(".")[1]);
   return minor(version) >= minor(min) && minor(version) <= minor(max);
+}
+
+/**
+ * `upgrade-k8s --to`: the desired cluster with every Kubernetes component image retagged to `version` (what
+ * talosctl patches), everything else as rendered from talconfig.
+ */
+export function withKubernetesVersion(desired: DesiredCluster, version: string): DesiredCluster {
+  const v = version.replace(/^v/, "");
+  return {
+    ...desired,
+    nodes: desired.nodes.map((n) => {
+      const docs = parseAllDocuments(n.configText);
+      for (const [key, image] of Object.entries(kubernetesImagesOf(parseConfigDocuments(n.configText)))) {
+        const [document, path] = key.split(":") as [string, string];
+        const doc = docs.find((d) => (document === "v1alpha1" ? d.get("kind") === undefined : d.get("kind") === document));
+        doc?.setIn(path.split("."), withImageTag(image, `v${v}`));
+      }
+      return { ...n, kubernetesVersion: v, configText: docs.map((d) => d.toString()).join("") };
+    }),
+  };
 }

@@ -17,9 +17,11 @@ export interface PlanCommandOptions {
   readonly secrets?: string;
   readonly json?: boolean;
   readonly out?: string;
+  /** Report the Kubernetes upgrade's pre-upgrade findings instead of blocking on them. */
+  readonly skipChecks?: boolean;
 }
 
-async function planFor(ctx: CliContext, loaded: LoadedDesired): Promise<Plan> {
+export async function planFor(ctx: CliContext, loaded: LoadedDesired, extra: { skipChecks?: boolean } = {}): Promise<Plan> {
   const access = createClusterAccess({ credentials: loaded.credentials, controlPlanes: loaded.desired.nodes.filter((n) => n.controlPlane).map((n) => n.address), env: ctx.env });
   try {
     const observed = await observeCluster(loaded.desired.nodes, access);
@@ -29,18 +31,19 @@ async function planFor(ctx: CliContext, loaded: LoadedDesired): Promise<Plan> {
       now: new Date().toISOString(),
       lastApplied: journal.applied,
       talconfig: { path: relative(ctx.cwd, loaded.talconfigPath) || loaded.talconfigPath, digest: loaded.talconfigDigest },
+      ...(extra.skipChecks ? { skipChecks: true } : {}),
     });
   } finally {
     access.close();
   }
 }
 
-const load = (ctx: CliContext, config: string | undefined, secrets: string | undefined) =>
+export const load = (ctx: CliContext, config: string | undefined, secrets: string | undefined) =>
   loadDesiredFromTalconfig({ configPath: config ?? "talconfig.yaml", cwd: ctx.cwd, env: ctx.env, ...(secrets ? { secretsFile: secrets } : {}) });
 
 /** `talform plan`: exit 0 no changes, 2 changes, 1 errors (unreachable nodes, guards). */
 export async function runPlanCommand(ctx: CliContext, o: PlanCommandOptions): Promise<void> {
-  const plan = await planFor(ctx, await load(ctx, o.config, o.secrets));
+  const plan = await planFor(ctx, await load(ctx, o.config, o.secrets), { skipChecks: o.skipChecks ?? false });
   if (o.out) await writeFileAtomic(resolve(ctx.cwd, o.out), JSON.stringify(plan, null, 2) + "\n", { mode: 0o600 });
   ctx.stdout.write(o.json ? JSON.stringify(plan, null, 2) + "\n" : formatPlan(plan));
   ctx.exitCode = plan.errors.length > 0 ? ExitCode.userError : plan.summary.changes > 0 ? ExitCode.changesPending : ExitCode.ok;
@@ -54,10 +57,11 @@ export interface ApplyCommandOptions {
   readonly gate?: string;
   readonly resume?: boolean;
   readonly etcdSnapshot?: boolean;
+  readonly skipChecks?: boolean;
 }
 
 /** `talform apply [plan.json]`: executes a saved plan exactly, or plans, shows and asks first. */
-export async function runApplyCommand(ctx: CliContext, planFile: string | undefined, o: ApplyCommandOptions): Promise<void> {
+export async function runApplyCommand(ctx: CliContext, planFile: string | undefined, o: ApplyCommandOptions, loadOverride?: (l: LoadedDesired) => LoadedDesired): Promise<void> {
   let plan: Plan;
   let loaded: LoadedDesired;
   if (planFile) {
@@ -76,7 +80,12 @@ export async function runApplyCommand(ctx: CliContext, planFile: string | undefi
     loaded = await load(ctx, o.config ?? plan.inputs.talconfig, o.secrets);
   } else {
     loaded = await load(ctx, o.config, o.secrets);
-    plan = await planFor(ctx, loaded);
+    if (loadOverride) loaded = loadOverride(loaded);
+    plan = await planFor(ctx, loaded, { skipChecks: o.skipChecks ?? false });
+    if (loadOverride && plan.nodes.some((n) => n.actions.length > 0)) {
+      ctx.stdout.write(formatPlan(plan));
+      throw new TalformError("upgrade-k8s only upgrades Kubernetes, but the plan also changes nodes", { code: "upgrade-k8s-mixed", hint: "roll the node changes out with `talform apply` (it upgrades Kubernetes after them)" });
+    }
     ctx.stdout.write(formatPlan(plan));
     if (plan.errors.length > 0) {
       ctx.exitCode = ExitCode.userError;

@@ -8,7 +8,8 @@ export const definePlan: CommandDefiner = (program, ctx) => {
     .option("-s, --secrets <file>", "secrets bundle (default: talsecret.sops.yaml, talsecret.yaml, …)")
     .option("--json", "print the plan as JSON (docs/plan-format.md)")
     .option("--out <file>", "also save the plan as JSON, to apply exactly it later (talform apply <file>)")
-    .action(async (opts: { config: string; secrets?: string; json?: boolean; out?: string }) => {
+    .option("--skip-checks", "report a Kubernetes upgrade's pre-upgrade findings instead of blocking on them")
+    .action(async (opts: { config: string; secrets?: string; json?: boolean; out?: string; skipChecks?: boolean }) => {
       const { runPlanCommand } = await import("../../rollout/cli.js");
       await runPlanCommand(ctx, opts);
     });
