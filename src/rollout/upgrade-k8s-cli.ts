@@ -53,5 +53,5 @@ function pick(o: UpgradeK8sOptions): { config?: string; secrets?: string; skipCh
 }
 
 function warnTalconfig(ctx: CliContext, o: UpgradeK8sOptions): void {
-  if (o.to) ctx.stderr.write(`note: set kubernetesVersion: ${o.to.replace(/^v/, "")} in ${o.config ?? "talconfig.yaml"}, or the next plan moves Kubernetes back to what it says\n`);
+  if (o.to) ctx.stderr.write(`note: set kubernetesVersion: ${o.to.replace(/^v/, "")} in ${o.config ?? "talconfig.yaml"}, or the next plan refuses it as a downgrade\n`);
 }
