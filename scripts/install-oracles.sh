@@ -4,6 +4,7 @@
 #   sops          getsops/sops, go install at a pinned version
 #   talhelper     budimanjojo/talhelper, built from the pinned module conformance/oracle/tools/talhelper
 #   talosctl      siderolabs/talos's talosctl, built from the pinned module conformance/oracle/tools/talosctl
+#   kubectl       k8s.io/kubectl's command tree, built from the pinned module conformance/oracle/tools/kubectl
 # Idempotent: a tool is rebuilt only when its stamp (version, go.sum hash, Go version) changed.
 # Fails (non-zero) when Go or a module cannot be had — the conformance suite never runs without its oracles.
 # Override the destination with TALFORM_ORACLE_BIN_DIR (the test helpers read the same variable).
@@ -13,6 +14,8 @@ SOPS_VERSION=v3.13.3
 TALHELPER_VERSION=v3.1.16
 # talosctl's version is the one its wrapper module requires.
 TALOSCTL_VERSION=$(awk '$1 == "github.com/siderolabs/talos" { print $2 }' "$(dirname "$0")/../conformance/oracle/tools/talosctl/go.mod")
+
+KUBECTL_VERSION=v1.36.3
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -80,14 +83,24 @@ build_talosctl() {
     GOWORK=off go build -o "$OUT" github.com/siderolabs/talos/cmd/talosctl)
 }
 
+build_kubectl() {
+  # k8s.io/kubectl has no main package (cmd/kubectl lives in k8s.io/kubernetes); our module's main.go runs the same
+  # command tree. The ldflags set the version kubectl reports (it warns about skew against the server's).
+  (cd "$ROOT/conformance/oracle/tools/kubectl" &&
+    GOWORK=off go build -ldflags "-X k8s.io/client-go/pkg/version.gitVersion=$KUBECTL_VERSION -X k8s.io/component-base/version.gitVersion=$KUBECTL_VERSION" \
+      -o "$OUT" .)
+}
+
 ORACLE_SRC=$(cd conformance/oracle && find . -path ./tools -prune -o \( -name '*.go' -o -name go.mod -o -name go.sum \) -print | LC_ALL=C sort)
 ORACLE_STAMP="talos-oracle $(cd conformance/oracle && hash_files $ORACLE_SRC) $GO_VERSION"
 TALOSCTL_STAMP="talosctl $TALOSCTL_VERSION $(hash_files conformance/oracle/tools/talosctl/go.mod conformance/oracle/tools/talosctl/go.sum) $GO_VERSION"
 TALHELPER_STAMP="talhelper $TALHELPER_VERSION $(hash_files conformance/oracle/tools/talhelper/go.mod conformance/oracle/tools/talhelper/go.sum) $GO_VERSION"
+KUBECTL_STAMP="kubectl $KUBECTL_VERSION $(hash_files conformance/oracle/tools/kubectl/go.mod conformance/oracle/tools/kubectl/go.sum conformance/oracle/tools/kubectl/main.go) $GO_VERSION"
 
 echo "install-oracles: $GO_VERSION, into $BIN_DIR"
 install talos-oracle "$ORACLE_STAMP" build_oracle
 install sops "sops $SOPS_VERSION $GO_VERSION" build_sops
 install talhelper "$TALHELPER_STAMP" build_talhelper
 install talosctl "$TALOSCTL_STAMP" build_talosctl
+install kubectl "$KUBECTL_STAMP" build_kubectl
 echo "install-oracles: done in $((SECONDS - started))s"

@@ -288,6 +288,14 @@ export class TalosContract {
     return (older[older.length - 1] ?? DEFAULT_ETCD_VERSIONS[0]!)[1];
   }
 
+  /**
+   * `upgrade-k8s` syncs the bootstrap manifests by server-side apply with an inventory and pruning (>= 1.13,
+   * `SupportsSSAManifestSync` in talosctl); older Talos versions use the legacy sync (create or update, no pruning).
+   */
+  ssaManifestSync(): boolean {
+    return this.greater(1, 12);
+  }
+
   /** New bundles carry `secretboxencryptionsecret` (> 1.2) rather than `aescbcencryptionsecret`. */
   secretboxEncryptionSupported(): boolean {
     return this.greater(1, 2);

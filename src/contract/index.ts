@@ -1,2 +1,3 @@
 export * from "./contract.js";
 export * from "./versions.js";
+export * from "./kubernetes.js";

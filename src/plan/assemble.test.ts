@@ -52,9 +52,10 @@ test("per-node decisions: label → apply-config without reboot, extension → u
       assert.equal(a.type === "upgrade" && a.to, "v1.13.9");
       assert.match(a.reason, /\+siderolabs\/nvidia-container-toolkit-lts/);
     }],
-    ["kubernetes", (n) => ({ ...n, kubernetesVersion: "1.36.4" }), Object.fromEntries(NODES.map((n) => [n.hostname, ["upgrade-k8s"]])), (p) => {
-      const a = p.nodes[0]!.actions[0]!;
-      assert.deepEqual(a.type === "upgrade-k8s" && [a.from, a.to], ["1.36.3", "1.36.4"]);
+    ["kubernetes", (n) => ({ ...n, kubernetesVersion: "1.36.4" }), {}, (p) => {
+      // One cluster-level action, not one per node.
+      assert.deepEqual([p.kubernetes?.type, p.kubernetes?.from, p.kubernetes?.to, p.kubernetes?.hops], ["upgrade-k8s", "1.36.3", "1.36.4", ["1.36.4"]]);
+      assert.equal(p.summary.changes, 1);
     }],
   ];
   for (const [name, change, want, check] of table) {
@@ -105,21 +106,23 @@ test("guards: patched component/installer images, cross-minor downgrades and unr
   assert.match(p.errors[0]!.message, /connection refused/);
 });
 
-test("Kubernetes guards: one minor at a time, no downgrades, within the Talos minor's supported window", async () => {
+test("Kubernetes guards: several minors go through the latest patch of each, no downgrades, within Talos's window", async () => {
   const d0 = await renderDesired({ ...base, kubernetesVersion: "1.34.2", nodes: NODES });
-  const table: [string, string][] = [
-    ["1.36.3", "w1:k8s-version"],
-    ["1.33.1", "w1:k8s-version"],
+  const table: [string, string | undefined, readonly string[] | undefined][] = [
+    ["1.36.3", undefined, ["1.35.4", "1.36.3"]],
+    ["1.35.4", undefined, ["1.35.4"]],
+    ["1.33.1", "-:k8s-upgrade-path", undefined],
   ];
-  for (const [to, code] of table) {
+  for (const [to, code, hops] of table) {
     const d1 = await renderDesired({ ...base, kubernetesVersion: to, nodes: NODES });
-    const errs = plan(d1, observedFrom(d0)).errors.map((e) => `${e.node}:${e.code}`);
-    assert.ok(errs.includes(code), `${to}: ${errs.join(", ")}`);
+    const p = plan(d1, observedFrom(d0));
+    const errs = p.errors.map((e) => `${e.node ?? "-"}:${e.code}`);
+    if (code) assert.ok(errs.includes(code), `${to}: ${errs.join(", ")}`);
+    else assert.deepEqual(errs, [], to);
+    assert.deepEqual(p.kubernetes?.hops, hops, to);
   }
-  const ok = await renderDesired({ ...base, kubernetesVersion: "1.35.4", nodes: NODES });
-  assert.deepEqual(plan(ok, observedFrom(d0)).errors, []);
   const outside = await renderDesired({ ...base, kubernetesVersion: "1.30.2", nodes: NODES });
-  assert.match(plan(outside, observedFrom(outside)).errors[0]!.message, /not supported by Talos v1\.13 \(supported: 1\.31–1\.36\)/);
+  assert.match(plan(outside, observedFrom(outside)).errors[0]!.message, /Talos v1\.13\.9 does not support Kubernetes 1\.30\.2 \(supported: 1\.31–1\.36\)/);
 });
 
 test("a pending staged config is replaced by an apply-config, and blocks an upgrade whose reboot would activate it", async () => {

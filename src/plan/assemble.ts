@@ -4,6 +4,7 @@ import { changedPaths, diffConfigs } from "./config-diff.js";
 import { rebootReasons } from "./reboot-impact.js";
 import { schematicRegistrations } from "./registrations.js";
 import type { DesiredCluster, DesiredNode, DiffEntry, NodePlan, ObservedCluster, ObservedNode, ObservedRevision, Plan, PlanAction, PlanProblem } from "./types.js";
+import { planKubernetesUpgrade } from "./kubernetes-upgrade.js";
 import { upgradePath } from "./upgrade-path.js";
 import { planRemovals } from "./membership.js";
 
@@ -16,6 +17,8 @@ export interface AssemblePlanOptions {
   readonly talconfig?: { readonly path: string; readonly digest: string };
   /** `--offline`: register no schematic with the Image Factory (the plan records what it skipped). */
   readonly offline?: boolean;
+  /** Pre-upgrade findings of a Kubernetes upgrade are reported instead of blocking (`--skip-checks`). */
+  readonly skipChecks?: boolean;
 }
 
 /**
@@ -40,7 +43,9 @@ export function assemblePlan(desired: DesiredCluster, observed: ObservedCluster,
   const lastCp = nodes.findLastIndex((n) => n.controlPlane);
   nodes.splice(lastCp + 1, 0, ...removals.nodes.filter((n) => n.controlPlane));
   nodes.push(...removals.nodes.filter((n) => !n.controlPlane));
-  const changes = nodes.reduce((s, n) => s + n.actions.length, 0);
+  const k8s = planKubernetesUpgrade(desired, observed, { skipChecks: options.skipChecks ?? false });
+  errors.push(...k8s.errors);
+  const changes = nodes.reduce((s, n) => s + n.actions.length, 0) + (k8s.plan ? 1 : 0);
   const registrations = schematicRegistrations(desired, nodes);
   return {
     formatVersion: 1,
@@ -55,9 +60,10 @@ export function assemblePlan(desired: DesiredCluster, observed: ObservedCluster,
     prepare: options.offline ? [] : registrations,
     ...(options.offline ? { offline: { skipped: registrations.map((r) => r.schematicId) } } : {}),
     nodes,
+    ...(k8s.plan ? { kubernetes: k8s.plan } : {}),
     errors,
     ...(removals.warnings.length > 0 ? { warnings: removals.warnings } : {}),
-    summary: { changes, nodesChanged: nodes.filter((n) => n.actions.length > 0).length },
+    summary: { changes, nodesChanged: nodes.filter((n) => n.actions.length > 0 || (k8s.plan?.steps.some((s) => s.node === n.hostname) ?? false)).length },
   };
 }
 
@@ -177,14 +183,12 @@ function planNode(d: DesiredNode, o: ObservedNode | undefined, ctx: NodeContext)
   const k8sFrom = kubeletVersionOf(observedDocs) ?? o.kubernetesVersion;
   const otherChanges = diff.filter((e) => !imagePaths.has(`${e.document}:${e.path}`));
   const reasons = target ? rebootReasons(otherChanges, target) : [];
-  const skew = kubernetesSkewProblem(k8sFrom, d.kubernetesVersion, target);
-  if (skew) problem("k8s-version", `${d.hostname}: ${skew.message}`, skew.hint);
   if (k8sFrom !== d.kubernetesVersion) {
     if (reasons.length > 0) {
       problem("mixed-k8s-reboot", `${d.hostname}: a Kubernetes upgrade (${k8sFrom ?? "unknown"} → ${d.kubernetesVersion}) and changes that need a reboot (${reasons.join(", ")}) are planned together`, "roll out one of them first (e.g. keep kubernetesVersion, apply, then bump it)");
     }
-    const rest = otherChanges.length > 0 ? `; also applies ${otherChanges.length} other change(s): ${summarize(otherChanges)}` : "";
-    actions.push({ type: "upgrade-k8s", reason: `Kubernetes ${k8sFrom ?? "unknown"} → ${d.kubernetesVersion}: the config pins new component images${rest}`, from: k8sFrom ?? "unknown", to: d.kubernetesVersion, configDigest: wantDigest });
+    // The Kubernetes upgrade is one cluster-level action (planKubernetesUpgrade); its last kubelet step applies this
+    // node's whole desired config, other live changes included.
   } else if (diff.length > 0 || (o.stagedConfigDigest !== undefined && o.stagedConfigDigest !== wantDigest)) {
     const onlyImages = diff.length > 0 && otherChanges.length === 0;
     if (onlyImages) {
@@ -228,28 +232,6 @@ function checkDesiredImages(d: DesiredNode, docs: ConfigDocuments, problem: (cod
       problem("k8s-image", `${d.hostname}: ${where} pins ${image}, but kubernetesVersion is ${d.kubernetesVersion}`, "set kubernetesVersion instead of patching component images");
     }
   }
-}
-
-/**
- * Kubernetes moves one minor at a time (control planes first — apply's order), and every Talos minor supports only a
- * window of Kubernetes minors (`TALOS_MINORS`).
- */
-function kubernetesSkewProblem(from: string | undefined, to: string, talos: TalosContract | undefined): { message: string; hint: string } | undefined {
-  const minor = (v: string) => /^v?(\d+)\.(\d+)/.exec(v)?.slice(1).map(Number) as [number, number] | undefined;
-  const t = minor(to);
-  const range = talos?.facts?.kubernetes;
-  if (t && range) {
-    const [lo, hi] = [minor(range.min)!, minor(range.max)!];
-    if (t[0] !== lo[0] || t[1] < lo[1] || t[1] > hi[1]) {
-      return { message: `Kubernetes ${to} is not supported by Talos ${talos!.name} (supported: ${range.min}–${range.max})`, hint: `pick a kubernetesVersion between ${range.min} and ${range.max}` };
-    }
-  }
-  const f = from ? minor(from) : undefined;
-  if (f && t && f[0] === t[0] && t[1] - f[1] > 1) {
-    return { message: `Kubernetes ${from} → ${to} skips a minor version; Kubernetes upgrades one minor at a time`, hint: `set kubernetesVersion to the latest 1.${f[1] + 1}.x first, apply, then continue` };
-  }
-  if (f && t && f[0] === t[0] && t[1] < f[1]) return { message: `Kubernetes ${from} → ${to} is a downgrade, which Kubernetes does not support`, hint: `keep kubernetesVersion at ${from} or newer` };
-  return undefined;
 }
 
 function reboots(a: PlanAction): boolean {

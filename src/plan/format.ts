@@ -23,8 +23,14 @@ export function formatPlan(plan: Plan): string {
     if (n.diff.length > 50) out.push(`     … and ${n.diff.length - 50} more changes`);
   }
   for (const w of plan.warnings ?? []) out.push(`warning: ${w.node ? `${w.node}: ` : ""}${w.message}${w.hint ? `\n  hint: ${w.hint}` : ""}`);
+  const k = plan.kubernetes;
+  if (k) {
+    out.push(`cluster: upgrade-k8s ${k.from} → ${k.to}: ${k.reason}`);
+    k.steps.forEach((s, i) => out.push(`  ${i + 1}. ${s.label}`));
+    for (const c of k.skippedChecks ?? []) out.push(`! pre-upgrade check overridden by --skip-checks: ${c}`);
+  }
   for (const e of plan.errors) out.push(`error: ${e.node ? `${e.node}: ` : ""}${e.message}${e.hint ? `\n  hint: ${e.hint}` : ""}`);
-  out.push(plan.summary.changes === 0 ? "No changes. The cluster matches the configuration." : `Plan: ${plan.summary.changes} action(s) on ${plan.summary.nodesChanged} node(s).`);
+  out.push(plan.summary.changes === 0 ? "No changes. The cluster matches the configuration." : `Plan: ${plan.summary.changes} action(s) on ${plan.summary.nodesChanged} node(s)${k ? ` (upgrade-k8s: ${k.steps.length} step(s))` : ""}.`);
   return out.join("\n") + "\n";
 }
 

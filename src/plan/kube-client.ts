@@ -25,6 +25,8 @@ export interface KubeApi {
   evict(namespace: string, name: string): Promise<void>;
   /** Deletes the Node object (a removed node); absent is fine. */
   deleteNode(name: string): Promise<void>;
+  /** Any request (what `upgrade-k8s` needs beyond the above: static pods, manifests, removed-API lists). */
+  call(method: string, path: string, body?: unknown, contentType?: string): Promise<{ status: number; json: unknown }>;
 }
 
 interface KubeconfigParts {
@@ -81,7 +83,7 @@ export function createKubeApi(kubeconfig: string, opts: { env?: Readonly<Record<
       });
       req.on("timeout", () => req.destroy(new Error(`Kubernetes API ${method} ${path}: timed out`)));
       req.on("error", reject);
-      if (body !== undefined) req.write(JSON.stringify(body));
+      if (body !== undefined) req.write(typeof body === "string" ? body : JSON.stringify(body));
       req.end();
     });
   const ok = async (method: string, path: string, body?: unknown, contentType?: string) => {
@@ -120,6 +122,7 @@ export function createKubeApi(kubeconfig: string, opts: { env?: Readonly<Record<
       const r = await request("DELETE", `/api/v1/nodes/${encodeURIComponent(name)}`);
       if (r.status >= 300 && r.status !== 404) throw new Error(`Kubernetes API DELETE node ${name}: ${r.status} ${(r.json as { message?: string } | undefined)?.message ?? ""}`.trim());
     },
+    call: (method, path, body, contentType) => request(method, path, body, contentType),
     async evict(namespace, name) {
       await ok("POST", `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}/eviction`, { apiVersion: "policy/v1", kind: "Eviction", metadata: { name, namespace } });
     },

@@ -1,6 +1,8 @@
 import { Code } from "@connectrpc/connect";
 import { toError } from "../talosapi/client.js";
 import type { ClusterAccess } from "./cluster-access.js";
+import { KUBERNETES_REMOVED } from "../contract/index.js";
+import type { KubeApi } from "./kube-client.js";
 import { documentsDigest, kubeletVersionOf, parseConfigDocuments } from "./config-documents.js";
 import type { ObservedCluster, ObservedNode } from "./types.js";
 import { mapBounded } from "../util/map-bounded.js";
@@ -29,9 +31,13 @@ export async function observeCluster(targets: readonly ObserveTarget[], access: 
   const etcdBootstrapped = nodes.some((n) => n.etcd?.member);
   if (!etcdBootstrapped) return { nodes, etcdBootstrapped };
   let kubeNodes: KubeNode[] | undefined;
+  let kubernetesObjects: Record<string, string[]> | undefined;
   try {
     const kube = await access.kube();
-    if (kube) kubeNodes = await kube.nodes();
+    if (kube) {
+      kubeNodes = await kube.nodes();
+      kubernetesObjects = await removedApiObjects(kube);
+    }
   } catch {
     kubeNodes = undefined; // the Kubernetes API is down: readiness stays unknown, the plan does not depend on it
   }
@@ -40,7 +46,28 @@ export async function observeCluster(targets: readonly ObserveTarget[], access: 
   const extra = discoverExtraNodes(targets, membership);
   if (extra.length > 0) nodes = [...nodes, ...(await mapBounded(extra, opts.concurrency ?? 32, (t) => observeNode(t, access)))];
   const ready = kubeNodes ? new Map(kubeNodes.map((n) => [n.name, n.ready])) : undefined;
-  return { nodes: ready ? nodes.map((n) => (n.maintenance || !n.reachable ? n : { ...n, kubernetesReady: ready.get(n.hostname) ?? false })) : nodes, etcdBootstrapped, membership };
+  const observed = ready ? nodes.map((n) => (n.maintenance || !n.reachable ? n : { ...n, kubernetesReady: ready.get(n.hostname) ?? false })) : nodes;
+  return { nodes: observed, etcdBootstrapped, membership, ...(kubernetesObjects ? { kubernetesObjects } : {}) };
+}
+
+/**
+ * The objects still served from every API version some Kubernetes minor removes (the contract's table), as
+ * `talosctl upgrade-k8s` lists them before upgrading; a resource the server does not serve (404) has none.
+ */
+async function removedApiObjects(kube: KubeApi): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  const resources = [...new Set(Object.values(KUBERNETES_REMOVED).flatMap((r) => r.apiResources ?? []))];
+  await Promise.all(
+    resources.map(async (arg) => {
+      const [resource, version, ...group] = arg.split(".");
+      const r = await kube.call("GET", `/apis/${group.join(".")}/${version}/${resource}`);
+      if (r.status === 404) return;
+      if (r.status >= 300) throw new Error(`listing ${arg}: ${r.status}`);
+      const items = (r.json as { items?: { metadata: { name: string; namespace?: string } }[] }).items ?? [];
+      if (items.length > 0) out[arg] = items.map((i) => (i.metadata.namespace ? `${i.metadata.namespace}/${i.metadata.name}` : i.metadata.name));
+    }),
+  );
+  return out;
 }
 
 export async function observeNode(t: ObserveTarget, access: ClusterAccess): Promise<ObservedNode> {

@@ -58,6 +58,27 @@ export const planJsonSchema = z.object({
       drift: z.object({ lastAppliedDigest: z.string(), observedDigest: z.string() }).optional(),
     }),
   ),
+  kubernetes: z
+    .object({
+      type: z.literal("upgrade-k8s"),
+      reason: z.string(),
+      from: z.string(),
+      to: z.string(),
+      hops: z.array(z.string()),
+      steps: z.array(
+        z.object({
+          id: z.string(),
+          kind: z.enum(["pre-pull", "static-pod", "kube-proxy", "kubelet", "manifests"]),
+          version: z.string(),
+          node: z.string().optional(),
+          component: z.string().optional(),
+          sync: z.enum(["server-side-apply", "legacy"]).optional(),
+          label: z.string(),
+        }),
+      ),
+      skippedChecks: z.array(z.string()).optional(),
+    })
+    .optional(),
   errors: z.array(z.object({ node: z.string().optional(), code: z.string(), message: z.string(), hint: z.string().optional() })),
   warnings: z.array(z.object({ node: z.string().optional(), code: z.string(), message: z.string(), hint: z.string().optional() })).optional(),
   summary: z.object({ changes: z.number(), nodesChanged: z.number() }),

@@ -63,6 +63,36 @@ export interface ObservedCluster {
   readonly etcdBootstrapped: boolean;
   /** Who is in the cluster, whatever the talconfig says (for planning removals; see membership.ts). */
   readonly membership?: ObservedMembership;
+  /**
+   * Objects (`namespace/name` or `name`) served from API versions a Kubernetes minor removes, by
+   * `resource.version.group` (the contract's table); absent when the Kubernetes API could not be asked.
+   */
+  readonly kubernetesObjects?: Readonly<Record<string, readonly string[]>>;
+}
+
+/** One journaled sub-step of the cluster-level `upgrade-k8s` action, in execution order. */
+export interface KubernetesUpgradeStep {
+  readonly id: string;
+  readonly kind: "pre-pull" | "static-pod" | "kube-proxy" | "kubelet" | "manifests";
+  /** Without the `v`: the hop this step moves to. */
+  readonly version: string;
+  readonly node?: string;
+  readonly component?: string;
+  /** Manifests: server-side apply with inventory and pruning (Talos >= 1.13) or the legacy sync. */
+  readonly sync?: "server-side-apply" | "legacy";
+  readonly label: string;
+}
+
+export interface KubernetesUpgradePlan {
+  readonly type: "upgrade-k8s";
+  readonly reason: string;
+  readonly from: string;
+  readonly to: string;
+  /** Versions moved through, `to` last (one minor per hop, intermediate minors at their latest patch). */
+  readonly hops: readonly string[];
+  readonly steps: readonly KubernetesUpgradeStep[];
+  /** Pre-upgrade findings `--skip-checks` overrode (reported, not errors). */
+  readonly skippedChecks?: readonly string[];
 }
 
 export interface ObservedMembership {
@@ -177,6 +207,8 @@ export interface Plan {
   /** `--offline`: the schematics that were not registered (the nodes must find their images elsewhere). */
   readonly offline?: { readonly skipped: readonly string[] };
   readonly nodes: readonly NodePlan[];
+  /** The cluster-level Kubernetes upgrade, run after the nodes' actions (Talos first, then Kubernetes). */
+  readonly kubernetes?: KubernetesUpgradePlan;
   /** Errors that make the plan unappliable (an apply refuses a plan with errors). */
   readonly errors: readonly PlanProblem[];
   /** Allowed, but worth reading (e.g. etcd loses its fault tolerance). */

@@ -21,9 +21,11 @@ export interface PlanCommandOptions {
   readonly json?: boolean;
   readonly out?: string;
   readonly offline?: boolean;
+  /** Report the Kubernetes upgrade's pre-upgrade findings instead of blocking on them. */
+  readonly skipChecks?: boolean;
 }
 
-async function planFor(ctx: CliContext, loaded: LoadedDesired, offline: boolean): Promise<Plan> {
+export async function planFor(ctx: CliContext, loaded: LoadedDesired, extra: { offline?: boolean; skipChecks?: boolean } = {}): Promise<Plan> {
   const access = createClusterAccess({ credentials: loaded.credentials, controlPlanes: loaded.desired.nodes.filter((n) => n.controlPlane).map((n) => n.address), env: ctx.env });
   try {
     const observed = await observeCluster(loaded.desired.nodes, access);
@@ -33,20 +35,21 @@ async function planFor(ctx: CliContext, loaded: LoadedDesired, offline: boolean)
       now: new Date().toISOString(),
       lastApplied: journal.applied,
       talconfig: { path: relative(ctx.cwd, loaded.talconfigPath) || loaded.talconfigPath, digest: loaded.talconfigDigest },
-      offline,
+      offline: extra.offline ?? false,
+      ...(extra.skipChecks ? { skipChecks: true } : {}),
     });
   } finally {
     access.close();
   }
 }
 
-const load = (ctx: CliContext, config: string | undefined, secrets: string | undefined) =>
+export const load = (ctx: CliContext, config: string | undefined, secrets: string | undefined) =>
   loadDesiredFromTalconfig({ configPath: config ?? "talconfig.yaml", cwd: ctx.cwd, env: ctx.env, ...(secrets ? { secretsFile: secrets } : {}) });
 
 /** `talform plan`: exit 0 no changes, 2 changes, 1 errors (unreachable nodes, guards). */
 export async function runPlanCommand(ctx: CliContext, o: PlanCommandOptions): Promise<void> {
   const loaded = await load(ctx, o.config, o.secrets);
-  const plan = await planFor(ctx, loaded, o.offline ?? false);
+  const plan = await planFor(ctx, loaded, { offline: o.offline ?? false, skipChecks: o.skipChecks ?? false });
   if (o.out) await writeFileAtomic(resolve(ctx.cwd, o.out), JSON.stringify(plan, null, 2) + "\n", { mode: 0o600 });
   ctx.stdout.write(o.json ? JSON.stringify(plan, null, 2) + "\n" : formatPlan(plan));
   if (!o.json) ctx.stdout.write(await journalWarnings(journalPathFor(loaded.talconfigPath)));
@@ -64,10 +67,11 @@ export interface ApplyCommandOptions {
   readonly offline?: boolean;
   readonly discardJournal?: boolean;
   readonly allowRemove?: boolean;
+  readonly skipChecks?: boolean;
 }
 
 /** `talform apply [plan.json]`: executes a saved plan exactly, or plans, shows and asks first. */
-export async function runApplyCommand(ctx: CliContext, planFile: string | undefined, o: ApplyCommandOptions): Promise<void> {
+export async function runApplyCommand(ctx: CliContext, planFile: string | undefined, o: ApplyCommandOptions, loadOverride?: (l: LoadedDesired) => LoadedDesired): Promise<void> {
   let plan: Plan;
   let loaded: LoadedDesired;
   if (planFile) {
@@ -95,7 +99,12 @@ export async function runApplyCommand(ctx: CliContext, planFile: string | undefi
   } else {
     loaded = await load(ctx, o.config, o.secrets);
     await refuseUnfinishedRun(ctx, journalPathFor(loaded.talconfigPath), o);
-    plan = await planFor(ctx, loaded, o.offline ?? false);
+    if (loadOverride) loaded = loadOverride(loaded);
+    plan = await planFor(ctx, loaded, { offline: o.offline ?? false, skipChecks: o.skipChecks ?? false });
+    if (loadOverride && plan.nodes.some((n) => n.actions.length > 0)) {
+      ctx.stdout.write(formatPlan(plan));
+      throw new TalformError("upgrade-k8s only upgrades Kubernetes, but the plan also changes nodes", { code: "upgrade-k8s-mixed", hint: "roll the node changes out with `talform apply` (it upgrades Kubernetes after them)" });
+    }
     ctx.stdout.write(formatPlan(plan));
     if (plan.errors.length > 0) {
       ctx.exitCode = ExitCode.userError;

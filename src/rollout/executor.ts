@@ -25,6 +25,7 @@ import { TalosContract } from "../contract/index.js";
 import { ensureSchematicRegistered, installerImageKnown, type FactoryEndpoint, type FactoryHttp } from "../factory/index.js";
 import type { Reporter } from "./events.js";
 import type { JournalStore, RolloutJournal } from "./journal.js";
+import { runKubernetesStep, type KubernetesStepContext } from "./kubernetes-steps.js";
 import { stepsFor, type Step } from "./steps.js";
 import { checkRemovalQuorum, removeNode, type RemovalContext } from "./remove-node.js";
 
@@ -50,6 +51,8 @@ export interface ExecuteOptions {
   readonly factoryHttp?: FactoryHttp;
   /** The plan removes nodes (`remove` actions): only with the user's explicit consent (`--allow-remove`). */
   readonly allowRemove?: boolean;
+  /** Pre-pulls an image on a node for `upgrade-k8s` (absent: the step reports that it pulled nothing). */
+  readonly prePull?: (node: NodePlan, image: string) => Promise<"pulled" | "unimplemented">;
   /** Test hook: called after a step is journaled as done (throwing simulates a crash at that step boundary). */
   readonly afterStep?: (stepId: string) => void | Promise<void>;
 }
@@ -96,7 +99,8 @@ export async function executePlan(plan: Plan, desired: DesiredCluster, o: Execut
   await save();
 
   const byHost = new Map(desired.nodes.map((n) => [n.hostname, n]));
-  const touched = (h: string) => Object.keys(run.steps).some((id) => id.startsWith(`${h}/`));
+  // A started Kubernetes upgrade changes every node's config step by step: none of them is stale for it.
+  const touched = (h: string) => Object.keys(run.steps).some((id) => id.startsWith(`${h}/`) || id.startsWith("k8s/"));
   const observed = await observeCluster(plan.nodes.map((n) => ({ hostname: n.hostname, address: n.address, controlPlane: n.controlPlane })), o.access);
   const stale: string[] = [];
   for (const n of plan.nodes) {
@@ -123,7 +127,8 @@ export async function executePlan(plan: Plan, desired: DesiredCluster, o: Execut
   };
   const cps = plan.nodes.filter((n) => n.controlPlane && n.actions.length > 0);
   const workers = plan.nodes.filter((n) => !n.controlPlane && n.actions.length > 0);
-  const total = plan.prepare.length + [...cps, ...workers].reduce((s, n) => s + stepsFor(n, { gate: !!o.gate }).length, 0);
+  const k8sSteps = plan.kubernetes?.steps ?? [];
+  const total = plan.prepare.length + [...cps, ...workers].reduce((s, n) => s + stepsFor(n, { gate: !!o.gate }).length, 0) + k8sSteps.length;
   o.report({ type: "rollout-start", nodes: [...cps, ...workers].map((n) => n.hostname), steps: total, resumed: !!o.resume });
 
   const runPrepare = async (r: Plan["prepare"][number]): Promise<void> => {
@@ -199,6 +204,32 @@ export async function executePlan(plan: Plan, desired: DesiredCluster, o: Execut
       const results = await Promise.allSettled(workers.slice(i, i + batch).map(runNode));
       const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
       if (failed) throw failed.reason;
+    }
+    // Talos first, then Kubernetes: the cluster-level upgrade-k8s sub-steps, each journaled like a node's steps.
+    for (const step of k8sSteps) {
+      const where = step.node ?? "cluster";
+      if (run.steps[step.id]?.status === "done") {
+        o.report({ type: "step-skip", node: where, step: step.id, label: step.label, why: "done in a previous run" });
+        continue;
+      }
+      const t0 = Date.now();
+      o.report({ type: "step-start", node: where, step: step.id, label: step.label });
+      run.steps[step.id] = { status: "started", at: now() };
+      await save();
+      try {
+        await runKubernetesStep(step, ctx.kubernetesContext());
+      } catch (e) {
+        const error = toError(e).message;
+        o.report({ type: "step-failed", node: where, step: step.id, label: step.label, error });
+        run.failed = { step: step.id, error };
+        await save();
+        throw new NodeFailure(where, error);
+      }
+      run.steps[step.id] = { status: "done", at: now() };
+      if (step.kind === "kubelet" && step.version === plan.kubernetes!.to) journal.applied[where] = configDigest(byHost.get(where)!.configText);
+      await save();
+      o.report({ type: "step-done", node: where, step: step.id, label: step.label, ms: Date.now() - t0 });
+      await o.afterStep?.(step.id);
     }
   } catch (e) {
     if (!(e instanceof NodeFailure)) throw e;
@@ -290,6 +321,19 @@ class RolloutContext {
     if (!this.bootstrapped) return undefined;
     this.kubeApi ??= await this.o.access.kube();
     return this.kubeApi;
+  }
+
+  kubernetesContext(): KubernetesStepContext {
+    return {
+      plan: this.plan,
+      desired: this.desired,
+      client: (n) => this.client(n),
+      kube: () => this.kube(),
+      until: (what, ms, check) => this.until(what, ms, check),
+      info: (node, message) => this.info(node, message),
+      healthTimeoutMs: this.healthTimeoutMs,
+      ...(this.o.prePull ? { prePull: this.o.prePull } : {}),
+    };
   }
 
   async snapshot(): Promise<Uint8Array> {
@@ -505,7 +549,9 @@ class RolloutContext {
     const version = v?.value?.version?.tag;
     if (version !== d.talosVersion) throw new Error(`the node runs Talos ${version ?? "unknown"}, expected ${d.talosVersion}`);
     await this.verifyExtensions(node, d.extensions);
-    if (!(await this.runsConfig(node, configDigest(d.configText)))) throw new Error("the node does not run the planned config");
+    // With a Kubernetes upgrade planned, the node gets its desired config in that upgrade's kubelet step (after this).
+    const k8sLater = this.plan.kubernetes?.steps.some((s) => s.node === node.hostname) ?? false;
+    if (!k8sLater && !(await this.runsConfig(node, configDigest(d.configText)))) throw new Error("the node does not run the planned config");
     await this.until(`services on ${node.hostname} to be healthy`, this.healthTimeoutMs, async () => {
       const [s] = await client.services([node.address]);
       if (s?.error) return s.error.error.message;

@@ -17,6 +17,7 @@ export interface SimHarness {
   readonly events: RolloutEvent[];
   render(nodes: readonly NodeFixture[], over?: Partial<ClusterFixture>): Promise<DesiredCluster>;
   plan(desired: DesiredCluster): Promise<Plan>;
+  planWith(desired: DesiredCluster, opts: { skipChecks?: boolean }): Promise<Plan>;
   apply(plan: Plan, desired: DesiredCluster, opts?: Partial<ExecuteOptions>): Promise<RolloutResult>;
   stop(): Promise<void>;
 }
@@ -59,16 +60,18 @@ export async function startSimHarness(
   const journal = memoryJournal();
   const events: RolloutEvent[] = [];
   const targets = fixture.nodes.map((n) => ({ hostname: n.hostname, address: n.address, controlPlane: n.controlPlane }));
+  const planWith = async (desired: DesiredCluster, opts: { skipChecks?: boolean }) => {
+    const observed = await observeCluster(targets, access);
+    return assemblePlan(desired, observed, { toolVersion: "test", now: new Date().toISOString(), lastApplied: (await journal.load()).applied, ...opts });
+  };
   return {
     fleet,
     access,
     journal,
     events,
     render: (nodes, over = {}) => renderDesired({ ...fixture, ...over, bundle, nodes }),
-    async plan(desired) {
-      const observed = await observeCluster(targets, access);
-      return assemblePlan(desired, observed, { toolVersion: "test", now: new Date().toISOString(), lastApplied: (await journal.load()).applied });
-    },
+    plan: (desired) => planWith(desired, {}),
+    planWith,
     apply: (plan, desired, o = {}) => executePlan(plan, desired, { access, journal, report: (e) => events.push(e), pollMs: 5, rebootTimeoutMs: 5000, healthTimeoutMs: 5000, ...o }),
     async stop() {
       access.close();

@@ -215,6 +215,10 @@ export class SimCluster implements NodeHost {
     await closed;
   }
 
+  configChanged(node: SimNode): void {
+    this.kube.workloads.observe(node);
+  }
+
   stageChanged(node: SimNode): void {
     if (this.stageListeners.size === 0) return;
     const e = { node, stage: node.stage, etcd: this.etcdModel() };
@@ -251,6 +255,10 @@ export class SimCluster implements NodeHost {
   // --- faults ---------------------------------------------------------------------------------------------------
 
   fault(name: string, fault: string): void {
+    if (name === "cluster") {
+      const [kind, arg] = fault.split("=", 2) as [string, string | undefined];
+      return this.kube.clusterFault(kind, arg);
+    }
     const node = this.lookup(name);
     if (!node) throw new Error(`unknown node "${name}" (known: ${this.nodes.map((n) => `${n.spec.hostname} (${n.address})`).join(", ")})`);
     const [kind, arg] = fault.split("=", 2) as [string, string | undefined];
@@ -326,8 +334,10 @@ export class SimCluster implements NodeHost {
         break;
       case "clear":
         node.clearFaults();
+        this.kube.fault(node, "clear", undefined);
         break;
       default:
+        if (this.kube.fault(node, kind, arg)) break;
         throw new Error(`unknown fault "${fault}"; known: ${FAULT_NAMES.join(", ")}`);
     }
   }

@@ -1,45 +1,70 @@
 import * as https from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import { parse as parseYaml, parseAllDocuments } from "yaml";
+import { compareKubernetesVersions } from "../contract/index.js";
 import { generateKeyPair, issueCertificate, type CertificateAndKey } from "../pki/index.js";
 import { toNodeKeyPem } from "../talosapi/pem.js";
-import { kubeletVersion } from "./config.js";
+import { apiGroupList, apiResourceList, groupVersion, removableResource, servedResources, type ApiResource } from "./kube-catalog.js";
+import { jsonPatch, mergePatch, PatchError, PATCH_TYPES, strategicMergePatch } from "./kube-patch.js";
+import { etcdKubeStore, type KeyValueBackend, type KubeObject, type KubeObjectStore, type ResourceRef } from "./kube-store.js";
+import { toTable } from "./kube-tables.js";
+import { componentSpec, imageVersion, keepsInventory, podObject, SimWorkloads, uid } from "./kube-workloads.js";
 import type { SimNode } from "./node.js";
-import { configFacts } from "./config.js";
 import type { Random } from "./random.js";
-import { EtcdUnavailableError, type KeyValueStore } from "./etcd.js";
+
+export { mergePatch } from "./kube-patch.js";
 
 /**
- * A minimal Kubernetes API for the simulated cluster — just what drain/uncordon code needs: nodes (get, list, merge
- * patch for cordon/labels), pods (list with `spec.nodeName` field selector, get) and the eviction subresource.
- * Evicted ReplicaSet pods are recreated on another schedulable node, like a real controller would.
- * Objects live in the simulated etcd (`host.store`) under Kubernetes's own keys — `/registry/minions/<node>` (a
- * registered Node: what was patched onto it), `/registry/pods/<ns>/<name>` — so they survive as etcd does: gone with
- * its quorum (the API answers 500 then), back from a snapshot restore.
+ * The simulated cluster's kube-apiserver, on the cluster endpoint (loopback), mTLS with the admin kubeconfig Talos
+ * hands out. Faithful enough for kubectl and @kubernetes/client-node: legacy discovery, server-side printing
+ * (Tables), Nodes and the control-plane mirror pods derived from the simulated machines, stored objects (namespaced
+ * list/get/create/update/patch/delete, every patch content type, server-side apply, dry-run), pod eviction, and
+ * Status bodies with the status codes kube-apiserver uses.
  */
-interface Pod {
-  metadata: { name: string; namespace: string; uid: string; labels: Record<string, string>; annotations: Record<string, string>; ownerReferences: { kind: string; name: string; controller: boolean }[] };
-  spec: { nodeName: string };
-  status: { phase: string };
-}
-
 export interface KubeHost {
   readonly nodes: readonly SimNode[];
   readonly random: Random;
-  readonly store: KeyValueStore;
+  readonly timeScale: number;
+  now(): Date;
+  /** The simulated etcd: every object the API stores lives there (gone without quorum, back after a restore). */
+  readonly store: KeyValueBackend;
 }
 
-const NODES = "/registry/minions/";
-const PODS = "/registry/pods/";
+const NODES: ResourceRef = { group: "", resource: "nodes" };
+const PODS: ResourceRef = { group: "", resource: "pods" };
+const NAMESPACES: ResourceRef = { group: "", resource: "namespaces" };
+const CONFIGMAPS: ResourceRef = { group: "", resource: "configmaps" };
+const DAEMONSETS: ResourceRef = { group: "apps", resource: "daemonsets" };
+const DEPLOYMENTS: ResourceRef = { group: "apps", resource: "deployments" };
+
+/** The ConfigMap Talos ≥ 1.13 keeps the bootstrap manifests' inventory in (cli-utils inventory format). */
+export const INVENTORY = { namespace: "kube-system", name: "talos-bootstrap-manifests-inventory" } as const;
+
+class ApiError extends Error {
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+    message: string,
+    readonly details?: { name?: string; group?: string; kind?: string },
+  ) {
+    super(message);
+  }
+}
 
 export class SimKubeApi {
   private server: https.Server | undefined;
   private readonly sockets = new Set<Socket>();
+  readonly workloads: SimWorkloads;
+  private address = "";
 
   constructor(
     private readonly host: KubeHost,
     private readonly osCA: CertificateAndKey,
-  ) {}
+    readonly store: KubeObjectStore = etcdKubeStore(host.store),
+  ) {
+    this.workloads = new SimWorkloads(host);
+  }
 
   get listening(): boolean {
     return this.server !== undefined;
@@ -54,13 +79,14 @@ export class SimKubeApi {
       keyUsages: ["digitalSignature"],
       extKeyUsages: ["serverAuth"],
       ipAddresses: [hostname],
-      dnsNames: ["kubernetes", "localhost"],
+      dnsNames: ["kubernetes", "kubernetes.default", "kubernetes.default.svc", "localhost"],
     });
-    this.seedPods();
+    this.seed();
+    this.address = `${hostname}:${port}`;
     const server = https.createServer({ cert: cert.crt, key: toNodeKeyPem(cert.key), ca: this.osCA.crt, requestCert: true, rejectUnauthorized: true, minVersion: "TLSv1.2" }, (req, res) => {
-      let body = "";
-      req.on("data", (d: Buffer) => (body += d.toString("utf8")));
-      req.on("end", () => this.handle(req, res, body));
+      const chunks: Buffer[] = [];
+      req.on("data", (d: Buffer) => chunks.push(d));
+      req.on("end", () => this.handle(req, res, Buffer.concat(chunks).toString("utf8")));
     });
     server.on("connection", (s: Socket) => {
       this.sockets.add(s);
@@ -82,150 +108,401 @@ export class SimKubeApi {
     await closed;
   }
 
-  private get pods(): Pod[] {
-    return this.host.store.range(PODS).map((e) => JSON.parse(e.value) as Pod);
+  private configured(): SimNode[] {
+    return this.host.nodes.filter((n) => n.config);
   }
 
-  private savePod(p: Pod): void {
-    this.host.store.put(`${PODS}${p.metadata.namespace}/${p.metadata.name}`, JSON.stringify(p));
+  /** The API server's version: the oldest kube-apiserver a control plane runs (the one a client may reach). */
+  version(): string {
+    const versions = this.configured()
+      .filter((n) => n.controlPlane)
+      .map((n) => imageVersion(componentSpec(n.config!, "kube-apiserver").image))
+      .filter((v): v is string => v !== undefined)
+      .sort((a, b) => compareKubernetesVersions(a, b));
+    return versions[0] ?? "1.33.0";
   }
 
-  private overrides(name: string): Record<string, unknown> | undefined {
-    const e = this.host.store.get(`${NODES}${name}`);
-    return e ? (JSON.parse(e.value) as Record<string, unknown>) : undefined;
+  // --- what the cluster holds at bootstrap -------------------------------------------------------------------------
+
+  /** Namespaces, the bootstrap manifests Talos applies (kube-proxy, CoreDNS, inline manifests) and their inventory. */
+  private seed(): void {
+    if (this.store.list(NAMESPACES, undefined).length > 0) return;
+    const created = this.host.now().toISOString();
+    for (const ns of ["default", "kube-system", "kube-public", "kube-node-lease"]) {
+      this.store.put(NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, uid: uid(`ns/${ns}`), creationTimestamp: created }, spec: { finalizers: ["kubernetes"] }, status: { phase: "Active" } });
+    }
+    const first = this.configured().find((n) => n.controlPlane);
+    const objects: KubeObject[] = [];
+    if (first?.config) {
+      const proxy = componentSpec(first.config, "kube-proxy");
+      objects.push({
+        apiVersion: "apps/v1",
+        kind: "DaemonSet",
+        metadata: { name: "kube-proxy", namespace: "kube-system", labels: { "k8s-app": "kube-proxy", tier: "node" } },
+        spec: { selector: { matchLabels: { "k8s-app": "kube-proxy" } }, template: { metadata: { labels: { "k8s-app": "kube-proxy" } }, spec: { containers: [{ name: "kube-proxy", image: proxy.image }] } } },
+      });
+      objects.push({
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "coredns", namespace: "kube-system", labels: { "k8s-app": "kube-dns" } },
+        spec: { replicas: 2, selector: { matchLabels: { "k8s-app": "kube-dns" } }, template: { metadata: { labels: { "k8s-app": "kube-dns" } }, spec: { containers: [{ name: "coredns", image: "registry.k8s.io/coredns/coredns:v1.12.4" }] } } },
+      });
+      objects.push(...inlineManifests(first.config.v1alpha1));
+    }
+    const inventory: Record<string, string> = {};
+    for (const o of objects) {
+      const r = this.resourceOfObject(o);
+      if (!r) continue;
+      this.store.put(r, { ...o, metadata: { ...o.metadata, uid: uid(`${r.resource}/${o.metadata.namespace ?? ""}/${o.metadata.name}`), creationTimestamp: created } });
+      inventory[`${o.metadata.namespace ?? ""}_${o.metadata.name}_${r.group}_${o.kind}`] = "";
+    }
+    if (first && keepsInventory(first)) {
+      this.store.put(CONFIGMAPS, {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { ...INVENTORY, uid: uid("inventory"), creationTimestamp: created, labels: { "cli-utils.sigs.k8s.io/inventory-id": "talos-bootstrap-manifests" } },
+        data: inventory,
+      });
+    }
+    // An application on the workers (a ReplicaSet's pods), which drains evict.
+    for (const n of this.configured().filter((x) => !x.controlPlane)) this.storeAppPod("default", "app-7d9c", n);
   }
 
-  /** The kubelet registers its Node once (a deleted Node comes back when the kubelet starts again). */
-  register(n: SimNode): void {
-    if (!this.host.store.get(`${NODES}${n.hostname}`)) this.host.store.put(`${NODES}${n.hostname}`, "{}");
+  private storeAppPod(namespace: string, owner: string, n: SimNode): void {
+    const name = `${owner}-${this.host.random.uuid().slice(0, 5)}`;
+    const pod = podObject({
+      namespace,
+      name,
+      node: n,
+      labels: { app: owner },
+      owner: { apiVersion: "apps/v1", kind: "ReplicaSet", name: owner, uid: uid(`rs/${namespace}/${owner}`) },
+      containers: [{ name: "app", image: "registry.example/app:1.0" }],
+      ready: true,
+      startedAt: this.host.now().toISOString(),
+    });
+    this.store.put(PODS, pod);
   }
 
-  private seedPods(): void {
-    if (this.pods.length > 0) return;
-    for (const n of this.host.nodes) {
-      const h = n.hostname;
-      if (n.controlPlane) {
-        for (const c of ["kube-apiserver", "kube-controller-manager", "kube-scheduler"]) {
-          this.savePod(this.pod("kube-system", `${c}-${h}`, h, { kind: "Node", name: h }, { "kubernetes.io/config.mirror": "sim" }));
-        }
-      }
-      this.savePod(this.pod("kube-system", `kube-proxy-${this.suffix()}`, h, { kind: "DaemonSet", name: "kube-proxy" }));
-      if (!n.controlPlane) this.savePod(this.pod("default", `app-7d9c-${this.suffix()}`, h, { kind: "ReplicaSet", name: "app-7d9c" }));
+  private resourceOfObject(o: KubeObject): (ApiResource & ResourceRef) | undefined {
+    const [group, version] = o.apiVersion.includes("/") ? o.apiVersion.split("/") : ["", o.apiVersion];
+    return servedResources(this.version()).find((r) => r.group === group && r.version === version && r.kind === o.kind);
+  }
+
+  // --- faults ----------------------------------------------------------------------------------------------------
+
+  /** Node faults of the Kubernetes side; false when `kind` is not one of them. */
+  fault(node: SimNode, kind: string, arg: string | undefined): boolean {
+    switch (kind) {
+      case "component-not-ready":
+        this.workloads.failNextComponent(node, arg ?? "");
+        return true;
+      case "kubelet-old-version":
+        this.workloads.failNextKubelet(node);
+        return true;
+      case "clear":
+        this.workloads.clear(node);
+        return false;
+      default:
+        return false;
     }
   }
 
-  private suffix(): string {
-    return this.host.random.uuid().slice(0, 5);
+  /**
+   * Cluster faults (`sim fault cluster …`): `deprecated-api=<resource.version.group>/[<namespace>/]<name>` stores an
+   * object served only from an API version a later Kubernetes minor removes.
+   */
+  clusterFault(kind: string, arg: string | undefined): void {
+    if (kind !== "deprecated-api") throw new Error(`unknown cluster fault "${kind}"; known: deprecated-api=RESOURCE.VERSION.GROUP/[NAMESPACE/]NAME`);
+    const [resourceArg, ...rest] = (arg ?? "").split("/");
+    const r = removableResource(resourceArg ?? "");
+    if (!r) throw new Error(`fault deprecated-api needs RESOURCE.VERSION.GROUP/[NAMESPACE/]NAME of a removed API version, e.g. deprecated-api=podschedulingcontexts.v1alpha3.resource.k8s.io/default/legacy`);
+    if (!servedResources(this.version()).includes(r)) throw new Error(`${resourceArg} is not served by Kubernetes ${this.version()} (already removed)`);
+    const [namespace, name] = r.namespaced ? [rest[0], rest[1]] : [undefined, rest[0]];
+    if (!name || (r.namespaced && !namespace)) throw new Error(`${resourceArg} is ${r.namespaced ? "namespaced: give NAMESPACE/NAME" : "cluster-scoped: give NAME"}`);
+    this.store.put(r, { apiVersion: groupVersion(r), kind: r.kind, metadata: { name, ...(namespace ? { namespace } : {}), uid: uid(`${resourceArg}/${namespace ?? ""}/${name}`), creationTimestamp: this.host.now().toISOString() }, spec: {} });
   }
 
-  private pod(namespace: string, name: string, nodeName: string, owner: { kind: string; name: string }, annotations: Record<string, string> = {}): Pod {
-    return {
-      metadata: { name, namespace, uid: this.host.random.uuid(), labels: { app: owner.name }, annotations, ownerReferences: [{ ...owner, controller: true }] },
-      spec: { nodeName },
-      status: { phase: "Running" },
-    };
+  // --- derived objects --------------------------------------------------------------------------------------------
+
+  /** The kubelet registers its Node once it runs (a deleted Node comes back when the kubelet starts again). */
+  register(n: SimNode): void {
+    if (this.store.get(NODES, undefined, n.hostname)) return;
+    // It registers with the labels, annotations and taints of its config; later changes by clients are kept there.
+    const base = this.workloads.nodeObject(n);
+    this.store.put(NODES, { apiVersion: "v1", kind: "Node", metadata: { name: n.hostname, labels: base.metadata.labels ?? {}, annotations: base.metadata.annotations ?? {} }, spec: base["spec"] ?? {} });
   }
 
-  private nodeObject(n: SimNode): Record<string, unknown> {
-    // The kubelet registers with the config's node labels and taints (Talos reconciles them from the machine config).
-    const facts = n.config ? configFacts(n.config) : undefined;
-    const taints = Object.entries(facts?.nodeTaints ?? {}).map(([key, v]) => {
-      const [value, effect] = v.includes(":") ? [v.slice(0, v.lastIndexOf(":")), v.slice(v.lastIndexOf(":") + 1)] : ["", v];
-      return { key, ...(value ? { value } : {}), effect };
-    });
-    const base = {
-      apiVersion: "v1",
-      kind: "Node",
-      metadata: {
-        name: n.hostname,
-        labels: { "kubernetes.io/hostname": n.hostname, "kubernetes.io/os": "linux", ...(n.controlPlane ? { "node-role.kubernetes.io/control-plane": "" } : {}), ...facts?.nodeLabels },
-        annotations: {},
-      },
-      spec: taints.length > 0 ? { taints } : {},
-      status: {
-        conditions: [{ type: "Ready", status: n.stage === "running" ? "True" : "Unknown", reason: n.stage === "running" ? "KubeletReady" : "NodeStatusUnknown" }],
-        addresses: [
-          { type: "InternalIP", address: n.address },
-          { type: "Hostname", address: n.hostname },
-        ],
-        nodeInfo: { osImage: `Talos (${n.talosVersion})`, kubeletVersion: (n.config && kubeletVersion(n.config)) ?? "v1.33.0", bootID: n.bootId },
-      },
-    };
-    return mergePatch(base, this.overrides(n.hostname) ?? {}) as Record<string, unknown>;
+  /** Configured machines whose kubelet registered a Node that was not deleted since. */
+  private registered(): SimNode[] {
+    const names = new Set(this.store.list(NODES, undefined).map((o) => o.metadata.name));
+    return this.configured().filter((n) => names.has(n.hostname));
   }
+
+  private nodeView(n: SimNode): KubeObject {
+    const base = this.workloads.nodeObject(n);
+    const overlay = this.store.get(NODES, undefined, n.hostname);
+    if (!overlay) return { ...base, metadata: { ...base.metadata, resourceVersion: String(this.store.revision()) } };
+    return { ...base, metadata: { ...base.metadata, labels: overlay.metadata.labels ?? {}, annotations: overlay.metadata.annotations ?? {}, resourceVersion: overlay.metadata.resourceVersion! }, spec: overlay["spec"] };
+  }
+
+  private derivedPods(): KubeObject[] {
+    const pods: KubeObject[] = [];
+    const ds = this.store.get(DAEMONSETS, "kube-system", "kube-proxy");
+    const proxyImage = (ds?.["spec"] as { template?: { spec?: { containers?: { image?: string }[] } } } | undefined)?.template?.spec?.containers?.[0]?.image;
+    for (const n of this.configured().filter((x) => !x.inMaintenance)) {
+      pods.push(...this.workloads.staticPods(n));
+      if (proxyImage) {
+        const ready = (this.workloads.nodeObject(n)["status"] as { conditions: { type: string; status: string }[] }).conditions.some((c) => c.type === "Ready" && c.status === "True");
+        pods.push(
+          podObject({
+            namespace: "kube-system",
+            name: `kube-proxy-${uid(`proxy/${n.hostname}`).slice(0, 5)}`,
+            node: n,
+            labels: { "k8s-app": "kube-proxy" },
+            owner: { apiVersion: "apps/v1", kind: "DaemonSet", name: "kube-proxy", uid: ds!.metadata.uid ?? "" },
+            containers: [{ name: "kube-proxy", image: proxyImage }],
+            ready,
+            startedAt: ds!.metadata.creationTimestamp ?? this.host.now().toISOString(),
+            hostNetwork: true,
+          }),
+        );
+      }
+    }
+    return pods.map((p) => ({ ...p, metadata: { ...p.metadata, resourceVersion: String(this.store.revision()) } }));
+  }
+
+  private objects(r: ApiResource, namespace: string | undefined): KubeObject[] {
+    if (r.resource === "nodes") return this.registered().map((n) => this.nodeView(n));
+    const stored = this.store.list(r, namespace).map((o) => ({ ...o, apiVersion: groupVersion(r) }));
+    if (r.resource !== "pods" || r.group !== "") return stored;
+    return [...this.derivedPods().filter((p) => namespace === undefined || p.metadata.namespace === namespace), ...stored].sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
+  }
+
+  // --- HTTP ------------------------------------------------------------------------------------------------------
 
   private handle(req: IncomingMessage, res: ServerResponse, body: string): void {
     const url = new URL(req.url ?? "/", "https://sim");
-    const parts = url.pathname.split("/").filter(Boolean);
-    const send = (code: number, obj: unknown) => {
-      res.writeHead(code, { "content-type": "application/json" });
+    const send = (code: number, obj: unknown, contentType = "application/json") => {
+      res.writeHead(code, { "content-type": contentType, "audit-id": this.host.random.uuid(), "cache-control": "no-cache, private" });
       res.end(JSON.stringify(obj));
     };
-    const status = (code: number, reason: string, message: string) => send(code, { kind: "Status", apiVersion: "v1", status: "Failure", message, reason, code });
-    const configured = () => this.host.nodes.filter((n) => n.config);
-    const registered = () => {
-      const names = new Set(this.host.store.range(NODES).map((e) => e.key.slice(NODES.length)));
-      return this.host.nodes.filter((n) => names.has(n.hostname));
-    };
     try {
-      if (url.pathname === "/version") return send(200, { major: "1", minor: "33", gitVersion: "v1.33.0" });
-      if (parts[0] !== "api" || parts[1] !== "v1") return status(404, "NotFound", `the server could not find the requested resource (${url.pathname})`);
-      const rest = parts.slice(2);
-      if (rest[0] === "nodes") {
-        if (rest.length === 1 && req.method === "GET") return send(200, { apiVersion: "v1", kind: "NodeList", items: registered().map((n) => this.nodeObject(n)) });
-        const node = registered().find((n) => n.hostname === rest[1]);
-        if (!node) return status(404, "NotFound", `nodes "${rest[1]}" not found`);
-        if (req.method === "GET") return send(200, this.nodeObject(node));
-        if (req.method === "PATCH") {
-          const patch = JSON.parse(body || "{}") as Record<string, unknown>;
-          this.host.store.put(`${NODES}${node.hostname}`, JSON.stringify(mergePatch(this.overrides(node.hostname) ?? {}, patch)));
-          return send(200, this.nodeObject(node));
-        }
-        if (req.method === "DELETE") {
-          this.host.store.delete(`${NODES}${node.hostname}`);
-          return send(200, { kind: "Status", apiVersion: "v1", status: "Success", details: { name: node.hostname, kind: "nodes" } });
-        }
-        return status(405, "MethodNotAllowed", `${req.method} is not supported on nodes`);
-      }
-      const [nsKey, ns, kind, name, sub] = rest[0] === "namespaces" ? rest : [undefined, undefined, ...rest];
-      if (kind !== "pods" || (nsKey !== undefined && nsKey !== "namespaces")) return status(404, "NotFound", `the server could not find the requested resource (${url.pathname})`);
-      const selector = url.searchParams.get("fieldSelector") ?? "";
-      const onNode = /spec\.nodeName=([^,]+)/.exec(selector)?.[1];
-      if (!name && req.method === "GET") {
-        const items = this.pods.filter((p) => (!ns || p.metadata.namespace === ns) && (!onNode || p.spec.nodeName === onNode));
-        return send(200, { apiVersion: "v1", kind: "PodList", items });
-      }
-      const pod = this.pods.find((p) => p.metadata.namespace === ns && p.metadata.name === name);
-      if (!pod) return status(404, "NotFound", `pods "${name}" not found`);
-      if (!sub && req.method === "GET") return send(200, { apiVersion: "v1", kind: "Pod", ...pod });
-      if (sub === "eviction" && req.method === "POST") {
-        this.host.store.delete(`${PODS}${pod.metadata.namespace}/${pod.metadata.name}`);
-        const owner = pod.metadata.ownerReferences[0];
-        if (owner?.kind === "ReplicaSet") {
-          const target = configured().find((n) => n.hostname !== pod.spec.nodeName && !n.controlPlane && n.stage === "running" && !this.cordoned(n));
-          if (target) this.savePod(this.pod(pod.metadata.namespace, `${owner.name}-${this.suffix()}`, target.hostname, owner));
-        }
-        return send(201, { kind: "Status", apiVersion: "v1", status: "Success", code: 201 });
-      }
-      return status(405, "MethodNotAllowed", `${req.method} ${url.pathname} is not supported by the simulator`);
+      const r = this.route(req, url, body);
+      if (r.table) return send(r.code, r.body, "application/json;as=Table;v=v1;g=meta.k8s.io");
+      return send(r.code, r.body);
     } catch (e) {
-      if (e instanceof EtcdUnavailableError) return status(500, "InternalError", `Internal error occurred: ${e.message}`);
-      return status(400, "BadRequest", (e as Error).message);
+      const err = e instanceof ApiError ? e : e instanceof PatchError ? new ApiError(422, "Invalid", e.message) : new ApiError(500, "InternalError", `Internal error occurred: ${(e as Error).message}`);
+      return send(err.code, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: err.message, reason: err.reason, ...(err.details ? { details: err.details } : {}), code: err.code });
     }
   }
 
+  private route(req: IncomingMessage, url: URL, body: string): { code: number; body: unknown; table?: boolean } {
+    const path = url.pathname.replace(/\/+$/, "") || "/";
+    const parts = path.split("/").filter(Boolean);
+    const method = req.method ?? "GET";
+    const served = servedResources(this.version());
+    if (method === "GET") {
+      if (path === "/version") {
+        const [major, minor] = this.version().split(".");
+        return { code: 200, body: { major, minor, gitVersion: `v${this.version()}`, gitCommit: "simulated", gitTreeState: "clean", buildDate: "2026-01-01T00:00:00Z", goVersion: "go1.26.5", compiler: "gc", platform: "linux/amd64" } };
+      }
+      if (path === "/healthz" || path === "/readyz" || path === "/livez") return { code: 200, body: "ok" };
+      if (path === "/api") return { code: 200, body: { kind: "APIVersions", versions: ["v1"], serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress: this.address }] } };
+      if (path === "/apis") return { code: 200, body: apiGroupList(served) };
+      if (path === "/api/v1") return { code: 200, body: apiResourceList(served, "", "v1") };
+      if (parts[0] === "apis" && parts.length === 2) {
+        const g = (apiGroupList(served) as { groups: { name: string }[] }).groups.find((x) => x.name === parts[1]);
+        if (!g) throw notFound();
+        return { code: 200, body: { kind: "APIGroup", apiVersion: "v1", ...g } };
+      }
+      if (parts[0] === "apis" && parts.length === 3) {
+        const list = apiResourceList(served, parts[1]!, parts[2]!);
+        if (!list) throw notFound();
+        return { code: 200, body: list };
+      }
+    }
+    const [group, version, rest] = parts[0] === "api" && parts[1] === "v1" ? ["", "v1", parts.slice(2)] : parts[0] === "apis" && parts.length >= 4 ? [parts[1]!, parts[2]!, parts.slice(3)] : [undefined, undefined, []];
+    if (group === undefined || rest.length === 0) throw notFound();
+    // `namespaces/<ns>/<resource>/…` is namespaced; `namespaces` and `namespaces/<name>` are the Namespace objects.
+    const namespaced = rest[0] === "namespaces" && rest.length >= 3;
+    const [namespace, resource, name, sub] = namespaced ? [rest[1], rest[2], rest[3], rest[4]] : [undefined, rest[0], rest[1], rest[2]];
+    const r = served.find((x) => x.group === group && x.version === version && x.resource === resource);
+    if (!r || (namespaced && !r.namespaced)) throw notFound();
+    return this.resourceRequest(req, url, body, r, r.namespaced ? namespace : undefined, name, sub);
+  }
+
+  private resourceRequest(req: IncomingMessage, url: URL, body: string, r: ApiResource, namespace: string | undefined, name: string | undefined, sub: string | undefined): { code: number; body: unknown; table?: boolean } {
+    const method = req.method ?? "GET";
+    const wantsTable = /as=Table/.test(req.headers.accept ?? "");
+    const dryRun = url.searchParams.get("dryRun") === "All";
+    const kindName = r.resource === "nodes" || r.resource === "pods" ? r.resource : r.resource;
+    if (!name) {
+      if (method === "GET") {
+        if (url.searchParams.get("watch") === "true" || url.searchParams.get("watch") === "1") throw new ApiError(405, "MethodNotAllowed", "watch is not supported by the simulator");
+        const items = this.objects(r, namespace).filter(selectorFilter(url));
+        const rv = String(this.store.revision());
+        if (wantsTable) return { code: 200, body: toTable(r.kind, items, rv, this.host.now()), table: true };
+        return { code: 200, body: { kind: `${r.kind}List`, apiVersion: groupVersion(r), metadata: { resourceVersion: rv }, items } };
+      }
+      if (method === "POST") {
+        if (r.derived) throw new ApiError(405, "MethodNotAllowed", `the server does not allow this method on the requested resource`);
+        const obj = parseBody(body, req.headers["content-type"]) as KubeObject;
+        return { code: 201, body: this.create(r, namespace, obj, dryRun) };
+      }
+      throw new ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+    }
+    const current = this.objects(r, namespace).find((o) => o.metadata.name === name);
+    const missing = () => new ApiError(404, "NotFound", `${kindName}${r.group ? `.${r.group}` : ""} "${name}" not found`, { name, ...(r.group ? { group: r.group } : {}), kind: r.resource });
+    if (sub === "eviction" && r.resource === "pods" && method === "POST") {
+      if (!current) throw missing();
+      return { code: 201, body: this.evict(current) };
+    }
+    if (sub === "status" && method === "GET") {
+      if (!current) throw missing();
+      return { code: 200, body: current };
+    }
+    if (sub) throw notFound();
+    switch (method) {
+      case "GET":
+        if (!current) throw missing();
+        if (wantsTable) return { code: 200, body: toTable(r.kind, [current], current.metadata.resourceVersion ?? "", this.host.now()), table: true };
+        return { code: 200, body: current };
+      case "PATCH": {
+        const type = (req.headers["content-type"] ?? "").split(";")[0]!.trim();
+        if (!(PATCH_TYPES as readonly string[]).includes(type)) throw new ApiError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(", ")}`);
+        if (type === "application/apply-patch+yaml") return this.apply(r, namespace, name, current, body, url, dryRun);
+        if (!current) throw missing();
+        const patch = JSON.parse(body || "null") as unknown;
+        const patched = (type === "application/json-patch+json" ? jsonPatch(current, patch) : type === "application/merge-patch+json" ? mergePatch(current, patch) : strategicMergePatch(current, patch)) as KubeObject;
+        return { code: 200, body: this.update(r, current, patched, dryRun) };
+      }
+      case "PUT": {
+        if (!current) throw missing();
+        const obj = parseBody(body, req.headers["content-type"]) as KubeObject;
+        if (obj.metadata?.resourceVersion && obj.metadata.resourceVersion !== current.metadata.resourceVersion) {
+          throw new ApiError(409, "Conflict", `Operation cannot be fulfilled on ${r.resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`, { name, kind: r.resource });
+        }
+        return { code: 200, body: this.update(r, current, obj, dryRun) };
+      }
+      case "DELETE": {
+        if (!current) throw missing();
+        if (r.derived || (r.resource === "pods" && !this.store.get(r, namespace, name))) throw new ApiError(405, "MethodNotAllowed", `${r.resource} "${name}" is managed by the node and cannot be deleted in the simulator`);
+        if (!dryRun) this.store.delete(r, namespace, name);
+        return { code: 200, body: current };
+      }
+      default:
+        throw new ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+    }
+  }
+
+  private create(r: ApiResource, namespace: string | undefined, obj: KubeObject, dryRun: boolean): KubeObject {
+    if (!obj?.metadata?.name) throw new ApiError(422, "Invalid", `${r.kind} "" is invalid: metadata.name: Required value: name or generateName is required`);
+    if (obj.kind && obj.kind !== r.kind) throw new ApiError(400, "BadRequest", `the kind ${obj.kind} does not match the resource ${r.resource}`);
+    if (r.namespaced) {
+      if (obj.metadata.namespace && namespace && obj.metadata.namespace !== namespace) throw new ApiError(400, "BadRequest", "the namespace of the provided object does not match the namespace sent on the request");
+      if (!this.store.get(NAMESPACES, undefined, namespace!)) throw new ApiError(404, "NotFound", `namespaces "${namespace}" not found`, { name: namespace!, kind: "namespaces" });
+    }
+    if (this.objects(r, namespace).some((o) => o.metadata.name === obj.metadata.name)) {
+      throw new ApiError(409, "AlreadyExists", `${r.resource}${r.group ? `.${r.group}` : ""} "${obj.metadata.name}" already exists`, { name: obj.metadata.name, kind: r.resource });
+    }
+    const full: KubeObject = { ...obj, apiVersion: groupVersion(r), kind: r.kind, metadata: { ...obj.metadata, ...(r.namespaced ? { namespace } : {}), uid: this.host.random.uuid(), creationTimestamp: this.host.now().toISOString() } };
+    return dryRun ? full : this.store.put(r, full);
+  }
+
+  private update(r: ApiResource, current: KubeObject, next: KubeObject, dryRun: boolean): KubeObject {
+    if (next.metadata?.name !== current.metadata.name) throw new ApiError(422, "Invalid", `${r.kind} "${current.metadata.name}" is invalid: metadata.name: Invalid value: the name of the object does not match the name on the URL`);
+    if (r.resource === "nodes") {
+      // Only what a client may change on a Node is kept (labels, annotations, spec): status is the kubelet's.
+      const overlay: KubeObject = { apiVersion: "v1", kind: "Node", metadata: { name: current.metadata.name, labels: next.metadata.labels ?? {}, annotations: next.metadata.annotations ?? {} }, spec: next["spec"] ?? {} };
+      if (!dryRun) this.store.put(NODES, overlay);
+      return dryRun ? { ...current, metadata: { ...current.metadata, ...overlay.metadata }, spec: overlay["spec"] } : this.nodeView(this.configured().find((n) => n.hostname === current.metadata.name)!);
+    }
+    if (r.resource === "pods" && !this.store.get(r, current.metadata.namespace, current.metadata.name)) {
+      throw new ApiError(405, "MethodNotAllowed", `pod "${current.metadata.name}" is a mirror pod of a static pod: change the node's machine config instead`);
+    }
+    const full: KubeObject = { ...next, apiVersion: groupVersion(r), kind: r.kind, metadata: { ...next.metadata, uid: current.metadata.uid, creationTimestamp: current.metadata.creationTimestamp, ...(current.metadata.namespace ? { namespace: current.metadata.namespace } : {}) } };
+    return dryRun ? full : this.store.put(r, full);
+  }
+
+  /** Server-side apply: creates or merges the applied configuration; the field manager is recorded. */
+  private apply(r: ApiResource, namespace: string | undefined, name: string, current: KubeObject | undefined, body: string, url: URL, dryRun: boolean): { code: number; body: unknown } {
+    const manager = url.searchParams.get("fieldManager");
+    if (!manager) throw new ApiError(400, "BadRequest", "PATCH, application/apply-patch+yaml requires fieldManager to be set");
+    const applied = parseYaml(body) as KubeObject;
+    if (!applied?.metadata || applied.metadata.name !== name) throw new ApiError(422, "Invalid", `the name of the applied object does not match "${name}"`);
+    const managed = [{ manager, operation: "Apply", apiVersion: groupVersion(r), time: this.host.now().toISOString(), fieldsType: "FieldsV1" }];
+    if (!current) return { code: 201, body: this.create(r, namespace, { ...applied, metadata: { ...applied.metadata, managedFields: managed } }, dryRun) };
+    const merged = strategicMergePatch(current, applied) as KubeObject;
+    return { code: 200, body: this.update(r, current, { ...merged, metadata: { ...merged.metadata, managedFields: managed } }, dryRun) };
+  }
+
+  private evict(pod: KubeObject): unknown {
+    const stored = this.store.get(PODS, pod.metadata.namespace, pod.metadata.name);
+    if (!stored) throw new ApiError(429, "TooManyRequests", `Cannot evict pod as it would violate the pod's disruption budget (mirror and DaemonSet pods are not evicted)`);
+    this.store.delete(PODS, pod.metadata.namespace, pod.metadata.name);
+    const owner = (pod.metadata["ownerReferences"] as { kind: string; name: string }[] | undefined)?.[0];
+    const nodeName = (pod["spec"] as { nodeName?: string }).nodeName;
+    if (owner?.kind === "ReplicaSet") {
+      const target = this.configured().find((n) => n.hostname !== nodeName && !n.controlPlane && n.stage === "running" && !this.cordoned(n));
+      if (target) this.storeAppPod(pod.metadata.namespace!, owner.name, target);
+    }
+    return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 };
+  }
+
   private cordoned(n: SimNode): boolean {
-    return Boolean((this.nodeObject(n)["spec"] as { unschedulable?: boolean }).unschedulable);
+    return Boolean((this.nodeView(n)["spec"] as { unschedulable?: boolean } | undefined)?.unschedulable);
+  }
+
+  /** Stored objects of one resource (tests and the etcd key space read them). */
+  listStored(ref: ResourceRef, namespace?: string): KubeObject[] {
+    return this.store.list(ref, namespace);
+  }
+
+  deployments(): KubeObject[] {
+    return this.store.list(DEPLOYMENTS, undefined);
   }
 }
 
-/** RFC 7386 JSON merge patch (also what a strategic merge patch does for the scalar fields cordon touches). */
-export function mergePatch(target: unknown, patch: unknown): unknown {
-  if (typeof patch !== "object" || patch === null || Array.isArray(patch)) return patch;
-  const out: Record<string, unknown> = typeof target === "object" && target !== null && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
+function notFound(): ApiError {
+  return new ApiError(404, "NotFound", "the server could not find the requested resource");
+}
+
+function parseBody(body: string, contentType: string | undefined): unknown {
+  try {
+    return /yaml/.test(contentType ?? "") ? parseYaml(body) : JSON.parse(body);
+  } catch (e) {
+    throw new ApiError(400, "BadRequest", `the request body is not valid: ${(e as Error).message}`);
   }
-  return out;
+}
+
+/** `labelSelector` (equality: `a=b`, `a!=b`, `a`) and `fieldSelector` (`spec.nodeName`, `metadata.name/namespace`). */
+function selectorFilter(url: URL): (o: KubeObject) => boolean {
+  const labels = (url.searchParams.get("labelSelector") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const fields = (url.searchParams.get("fieldSelector") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const field = (o: KubeObject, path: string): string => String(path.split(".").reduce<unknown>((c, p) => (c && typeof c === "object" ? (c as Record<string, unknown>)[p] : undefined), o) ?? "");
+  return (o) =>
+    labels.every((sel) => {
+      const l = o.metadata.labels ?? {};
+      const ne = /^([^!=]+)!=(.*)$/.exec(sel);
+      if (ne) return l[ne[1]!] !== ne[2];
+      const eq = /^([^=]+)==?(.*)$/.exec(sel);
+      if (eq) return l[eq[1]!] === eq[2];
+      return sel.startsWith("!") ? !(sel.slice(1) in l) : sel in l;
+    }) &&
+    fields.every((sel) => {
+      const ne = /^([^!=]+)!=(.*)$/.exec(sel);
+      if (ne) return field(o, ne[1]!) !== ne[2];
+      const eq = /^([^=]+)==?(.*)$/.exec(sel);
+      return eq ? field(o, eq[1]!) === eq[2] : true;
+    });
+}
+
+/** The manifests of `cluster.inlineManifests` (name + YAML contents), as Talos applies them at bootstrap. */
+export function inlineManifests(v1alpha1: Record<string, unknown>): KubeObject[] {
+  const cluster = (v1alpha1["cluster"] ?? {}) as { inlineManifests?: { name?: string; contents?: string }[] };
+  return (cluster.inlineManifests ?? []).flatMap((m) =>
+    parseAllDocuments(m.contents ?? "")
+      .map((d) => d.toJS() as KubeObject | null)
+      .filter((o): o is KubeObject => !!o && typeof o === "object" && typeof o.kind === "string" && !!o.metadata?.name),
+  );
 }

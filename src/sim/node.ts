@@ -45,7 +45,7 @@ export interface Faults {
 export const FAULT_NAMES = [
   "reboot-hang", "slow-reboot=SECONDS", "rollback-on-upgrade", "apply-reject", "unavailable=SECONDS", "etcd-unhealthy", "drop-extension=NAME",
   "time-unsynced", "service-fail=NAME", "drop-address=CIDR", "no-default-route", "resolvers=IP[,IP]", "extension-version=NAME@VERSION",
-  "wipe", "wipe=disk", "clear",
+  "wipe", "wipe=disk", "component-not-ready=kube-apiserver|kube-controller-manager|kube-scheduler", "kubelet-old-version", "clear",
 ];
 
 /** What a node needs from its fleet: timers scaled by the time scale, the cluster (etcd, peers) and its listener. */
@@ -62,6 +62,8 @@ export interface NodeHost {
   onRunning(node: SimNode): void;
   /** Called after every stage change (tests assert cluster invariants, e.g. etcd quorum, at each one). */
   stageChanged?(node: SimNode): void;
+  /** Called when the active config changed (the kubelet and static pods restart from that instant). */
+  configChanged?(node: SimNode): void;
 }
 
 interface PendingUpgrade {
@@ -452,6 +454,7 @@ export class SimNode {
         this.stagedConfig = undefined;
     }
     this.log("machined", `applied configuration (mode ${modeName(chosen)})`);
+    this.host.configChanged?.(this);
     return { mode: chosen, modeDetails: details, warnings: [] };
   }
 

@@ -35,6 +35,7 @@ export const COMMANDS: readonly (() => Promise<CommandDefiner>)[] = [
   async () => (await import("./completion.js")).defineCompletion,
   async () => (await import("./plan.js")).definePlan,
   async () => (await import("./apply.js")).defineApply,
+  async () => (await import("./upgrade-k8s.js")).defineUpgradeK8s,
   async () => (await import("./health.js")).defineHealth,
   async () => (await import("./doctor.js")).defineDoctor,
 ];

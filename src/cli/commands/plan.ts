@@ -9,7 +9,8 @@ export const definePlan: CommandDefiner = (program, ctx) => {
     .option("--json", "print the plan as JSON (docs/plan-format.md)")
     .option("--out <file>", "also save the plan as JSON, to apply exactly it later (talform apply <file>)")
     .option("--offline", "plan no schematic registration with the Image Factory (air-gapped sites with their own registry)")
-    .action(async (opts: { config: string; secrets?: string; json?: boolean; out?: string; offline?: boolean }) => {
+    .option("--skip-checks", "report a Kubernetes upgrade's pre-upgrade findings instead of blocking on them")
+    .action(async (opts: { config: string; secrets?: string; json?: boolean; out?: string; offline?: boolean; skipChecks?: boolean }) => {
       const { runPlanCommand } = await import("../../rollout/cli.js");
       await runPlanCommand(ctx, opts);
     });
