@@ -1,5 +1,5 @@
 // Every config talform's genconfig renders passes Talos's own strict validation in metal mode (the talos-oracle on
-// machinery v1.14.1, which knows every contract from 1.10 to 1.14): a synthetic matrix of the seed's node types ×
+// machinery v1.14.1, which validates every contract from 1.3 to 1.15): a synthetic matrix of the seed's node types ×
 // Talos versions, the examples/ homelab, and the talhelper multidocs fixtures as nodes.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -18,7 +18,7 @@ import { runCliCaptured } from "../src/cli/test-support.js";
 import { generateIdentity, identityToRecipient } from "age-encryption";
 import { referencePath, repoRoot } from "./support/oracles.js";
 import { assertTalosStrictlyValid } from "./support/strict-validation.js";
-import { MATRIX_NODES as NODE_TYPES, MATRIX_VERSIONS as VERSIONS } from "./support/genconfig-matrix.js";
+import { MATRIX_NODES, MATRIX_NODES_LEGACY, MATRIX_VERSIONS, MATRIX_VERSIONS_LEGACY } from "./support/genconfig-matrix.js";
 
 const bundleText = encodeTestBundle(await makeTestBundle());
 
@@ -47,7 +47,12 @@ async function validateAll(files: readonly string[], talosVersion: string): Prom
   }
 }
 
-for (const [talos, k8s] of VERSIONS) {
+const MATRIX: readonly [string, string, string][] = [
+  ...MATRIX_VERSIONS_LEGACY.map(([t, k]) => [t, k, MATRIX_NODES_LEGACY] as [string, string, string]),
+  ...MATRIX_VERSIONS.map(([t, k]) => [t, k, MATRIX_NODES] as [string, string, string]),
+];
+
+for (const [talos, k8s, NODE_TYPES] of MATRIX) {
   test(`synthetic node types × Talos ${talos}: genconfig output passes Talos validation (metal)`, async () => {
     const dir = await mkdtemp(join(tmpdir(), "talform-conformance-matrix-"));
     try {
@@ -82,8 +87,8 @@ const CONVERTED_NETWORK_NODE = `
         bridge: {interfaces: [eth2]}
         addresses: [10.30.0.42/24]`;
 
-test("network settings talhelper drops (dummy, hcloud VIP, bridgePort, cidr) become documents Talos accepts, 1.12–1.14", async () => {
-  for (const [talos, k8s] of VERSIONS.filter(([v]) => contractFor(v)!.multidocNetworkConfigSupported())) {
+test("network settings talhelper drops (dummy, hcloud VIP, bridgePort, cidr) become documents Talos accepts, 1.12–1.15", async () => {
+  for (const [talos, k8s] of MATRIX_VERSIONS.filter(([v]) => contractFor(v)!.multidocNetworkConfigSupported())) {
     const dir = await mkdtemp(join(tmpdir(), "talform-conformance-network-"));
     try {
       await writeFile(join(dir, "talconfig.yaml"), `clusterName: net\ntalosVersion: ${talos}\nkubernetesVersion: ${k8s}\nendpoint: https://192.168.10.10:6443\nnodes:${CONVERTED_NETWORK_NODE}\n`);
@@ -100,7 +105,7 @@ test("network settings talhelper drops (dummy, hcloud VIP, bridgePort, cidr) bec
 
 test("talhelper multidocs fixture inputs as nodes × Talos versions pass Talos validation (metal)", async () => {
   const inputs = ["node1", "node2", "node3"].map((n) => parse(readFileSync(referencePath("talhelper-fixtures", "multidocs", `${n}_input.yaml`), "utf8")) as Record<string, unknown>);
-  for (const [talos, k8s] of VERSIONS) {
+  for (const [talos, k8s] of MATRIX_VERSIONS) {
     const dir = await mkdtemp(join(tmpdir(), "talform-conformance-multidocs-"));
     try {
       const nodes = inputs.map((input, i) => ({ hostname: `node${i + 1}`, ipAddress: `192.168.20.${i + 11}`, controlPlane: i === 0, installDisk: "/dev/sda", ...input }));

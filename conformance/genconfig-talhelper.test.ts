@@ -16,7 +16,7 @@ import { contractFor } from "../src/contract/index.js";
 import { applyStrategicPatch, encodeDocuments, parseYamlDocuments, type YamlMap } from "../src/machineconfig/index.js";
 import { createSopsDecryptor } from "../src/sops/index.js";
 import { referencePath, runOracle } from "./support/oracles.js";
-import { MATRIX_NODES_TALHELPER, MATRIX_VERSIONS } from "./support/genconfig-matrix.js";
+import { MATRIX_NODES_LEGACY_TALHELPER, MATRIX_NODES_TALHELPER, MATRIX_VERSIONS, MATRIX_VERSIONS_LEGACY } from "./support/genconfig-matrix.js";
 import { assertTalosStrictlyValid } from "./support/strict-validation.js";
 import { encodeTestBundle, makeTestBundle } from "../src/machineconfig/test-support.js";
 
@@ -150,12 +150,17 @@ test("talhelper example, Talos v1.14.1: its legacy kubelet/nodeLabels patches ar
   }
 });
 
-for (const [talos, k8s] of MATRIX_VERSIONS.filter(([v]) => !contractFor(v)!.multidocKubernetesConfigSupported())) {
+const TALHELPER_MATRIX: readonly [string, string, string][] = [
+  ...MATRIX_VERSIONS_LEGACY.map(([t, k]) => [t, k, MATRIX_NODES_LEGACY_TALHELPER] as [string, string, string]),
+  ...MATRIX_VERSIONS.filter(([v]) => !contractFor(v)!.multidocKubernetesConfigSupported()).map(([t, k]) => [t, k, MATRIX_NODES_TALHELPER] as [string, string, string]),
+];
+
+for (const [talos, k8s, nodes] of TALHELPER_MATRIX) {
   test(`synthetic node types (bond, VLAN, bridge, WireGuard, DHCP, selectors, firewall, volumes), Talos ${talos}: talform equals talhelper`, async () => {
     const dir = await mkdtemp(join(tmpdir(), "talform-conformance-genconfig-matrix-"));
     try {
       const header = `clusterName: matrix\ntalosVersion: ${talos}\nkubernetesVersion: ${k8s}\nendpoint: https://192.168.10.10:6443\nadditionalApiServerCertSans: [k8s.home.arpa]\nnodes:`;
-      await writeFile(join(dir, "talconfig.yaml"), header + MATRIX_NODES_TALHELPER);
+      await writeFile(join(dir, "talconfig.yaml"), header + nodes);
       await writeFile(join(dir, "talsecret.yaml"), encodeTestBundle(await makeTestBundle()), { mode: 0o600 });
       const gen = await runOracle("talhelper", ["genconfig", "--offline-mode", "-o", "theirs"], { cwd: dir });
       assert.equal(gen.code, 0, gen.stderr + gen.stdout);

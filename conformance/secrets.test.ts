@@ -35,12 +35,14 @@ interface OracleReport {
   errors: string[];
   certs: Record<string, { algorithm: string }>;
   clusterIdEncoding: "std" | "url" | "either";
+  serviceAccountKey?: { algorithm: string; keyPem: string };
 }
 
 // The oracle names algorithms as Go's x509.PublicKeyAlgorithm does ("Ed25519", "ECDSA"); allow a curve suffix.
 const EXPECTED_ALGORITHMS: Record<string, RegExp> = { os: /^Ed25519$/i, etcd: /^ECDSA/i, k8s: /^ECDSA/i, k8saggregator: /^ECDSA/i };
 
-for (const minor of [10, 11, 12, 13, 14]) {
+// Every contract talform supports: the bundle format changes at 1.7 (RSA service-account key) and 1.14 (cluster id).
+for (const minor of [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]) {
   const version = `v1.${minor}`;
   test(`gensecret ${version}: real sops decrypts the file and the Talos oracle accepts the bundle`, async (t) => {
     const dir = await mkdtemp(join(tmpdir(), "talform-gensecret-conf-"));
@@ -72,5 +74,7 @@ for (const minor of [10, 11, 12, 13, 14]) {
     // `talosctl gen secrets` writes the cluster id in URL-safe base64 before Talos 1.14 and in standard base64 from
     // 1.14 on; talform follows the talosctl of the target version. "either" is an id without + / - _ at all.
     assert.ok([minor >= 14 ? "std" : "url", "either"].includes(report.clusterIdEncoding), report.clusterIdEncoding);
+    assert.deepEqual(report.serviceAccountKey, minor >= 7 ? { algorithm: "RSA-4096", keyPem: "RSA PRIVATE KEY" } : { algorithm: "ECDSA-P256", keyPem: "EC PRIVATE KEY" });
+    assert.ok(bundle.secrets.secretboxencryptionsecret, "secretbox from the 1.3 contract");
   });
 }

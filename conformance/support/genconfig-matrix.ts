@@ -96,7 +96,38 @@ export const MATRIX_VERSIONS: readonly [string, string][] = [
   ["v1.12.0", "v1.35.0"],
   ["v1.13.9", "v1.36.3"],
   ["v1.14.1", "v1.36.3"],
+  // No 1.15 release yet: the contract of Talos main (talform's talos-version rule warns).
+  ["v1.15.0", "v1.37.0"],
+];
+
+/**
+ * The node types for Talos 1.3–1.9: the matrix without what those minors do not have (each removal names the first
+ * minor with it; talform's strict decoder refuses these fields and kinds for older targets, as Talos does), and
+ * without the GPU node's system extensions, whose names talhelper v3.1.16 only knows from 1.10 on.
+ */
+export const MATRIX_NODES_LEGACY: string = MATRIX_NODES.replace(/ {4}nodeAnnotations: .*\n/, "") // machine.nodeAnnotations: 1.8
+  .replace(/ {4}nodeTaints: .*\n/, "") // machine.nodeTaints: 1.6
+  .replace(/ {8}systemExtensions: .*\n/, "") // -production extension names (talhelper's catalogue: 1.10)
+  // UserVolumeConfig: 1.10, VolumeConfig: 1.8, NetworkRuleConfig: 1.6, ExtensionServiceConfig: 1.7
+  .replace(/ {4}userVolumes:[\s\S]*?(?= {4}networkInterfaces:\n {6}- interface: eth0\n {8}dhcp: true)/, "")
+  .replace(/, deviceSelectors: \[[^\]]*\]\}/, "}") // bond.deviceSelectors: 1.4
+  .replace(/, physical: true/, ""); // deviceSelector.physical: 1.7
+
+/** Talos 1.3–1.9 (the latest release of each) → the Kubernetes version its talosctl defaults to. */
+export const MATRIX_VERSIONS_LEGACY: readonly [string, string][] = [
+  ["v1.3.7", "v1.26.3"],
+  ["v1.4.8", "v1.27.4"],
+  ["v1.5.6", "v1.28.3"],
+  ["v1.6.8", "v1.29.7"],
+  ["v1.7.7", "v1.30.5"],
+  ["v1.8.4", "v1.31.4"],
+  ["v1.9.6", "v1.32.4"],
 ];
 
 /** The node list without talform-only keys (for talhelper). */
-export const MATRIX_NODES_TALHELPER: string = MATRIX_NODES.split("\n").filter((l) => !l.includes("presets:")).join("\n");
+export const MATRIX_NODES_TALHELPER: string = withoutPresets(MATRIX_NODES);
+export const MATRIX_NODES_LEGACY_TALHELPER: string = withoutPresets(MATRIX_NODES_LEGACY);
+
+function withoutPresets(nodes: string): string {
+  return nodes.split("\n").filter((l) => !l.includes("presets:")).join("\n");
+}

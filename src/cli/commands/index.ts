@@ -31,6 +31,7 @@ export const COMMANDS: readonly (() => Promise<CommandDefiner>)[] = [
   async () => (await import("./gencommand.js")).defineGencommand,
   async () => (await import("./genconfig.js")).defineGenconfig,
   async () => (await import("./gensecret.js")).defineGensecret,
+  async () => (await import("./migrate.js")).defineMigrate,
   async () => (await import("./sops.js")).defineSops,
   async () => (await import("./completion.js")).defineCompletion,
   async () => (await import("./plan.js")).definePlan,
