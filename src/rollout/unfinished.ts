@@ -1,6 +1,6 @@
 import { ExitCode, TalformError } from "../diagnostics/index.js";
 import type { CliContext } from "../cli/context.js";
-import { fileJournal, type RolloutJournal } from "./journal.js";
+import { fileJournal, journalPathFor, type RolloutJournal } from "./journal.js";
 
 /** Node steps of the journal's run (register-schematic steps touch no node). */
 function touchedNodes(j: RolloutJournal): string[] {
@@ -63,4 +63,9 @@ export async function journalWarnings(path: string): Promise<string> {
     );
   }
   return lines.join("");
+}
+
+/** `journalWarnings` of the journal beside a talconfig. */
+export function journalWarningsFor(talconfigPath: string): Promise<string> {
+  return journalWarnings(journalPathFor(talconfigPath));
 }
