@@ -22,26 +22,39 @@ export async function guardDisruptive(
   const roles = await Promise.all(client.nodes.map(async (n) => [n, await roleOf(client, n)] as const));
   const controlPlanes = roles.filter(([, r]) => r === "controlplane").map(([n]) => n);
   const others = roles.filter(([, r]) => r !== "controlplane").map(([n]) => n);
-  ctx.stderr.write(`${o.verb} will touch ${client.nodes.length} node(s): ${roles.map(([n, r]) => `${n} (${r})`).join(", ")}\n`);
+  ctx.stderr.write(
+    `${o.verb} will touch ${client.nodes.length} node(s): ${roles.map(([n, r]) => `${n} (${r})`).join(", ")}\n`,
+  );
   const problems: string[] = [];
-  if (!o.explicitNodes && client.nodes.length > 1) problems.push(`the ${client.nodes.length} nodes come from the talosconfig, not from -n`);
-  if (controlPlanes.length > 1) problems.push(`${controlPlanes.length} control planes (${controlPlanes.join(", ")}) would go down together`);
+  if (!o.explicitNodes && client.nodes.length > 1)
+    problems.push(`the ${client.nodes.length} nodes come from the talosconfig, not from -n`);
+  if (controlPlanes.length > 1)
+    problems.push(`${controlPlanes.length} control planes (${controlPlanes.join(", ")}) would go down together`);
   if (problems.length === 0 || o.yesAllAtOnce) return { controlPlanes, others };
-  if (await ask(ctx, `${o.verb} ${client.nodes.join(", ")}: ${problems.join("; ")}. Type 'yes' to go on (control planes one at a time): `)) {
+  if (
+    await ask(
+      ctx,
+      `${o.verb} ${client.nodes.join(", ")}: ${problems.join("; ")}. Type 'yes' to go on (control planes one at a time): `,
+    )
+  ) {
     return { controlPlanes, others };
   }
-  throw new TalformError(`refusing to ${o.verb} ${client.nodes.length} node(s) at once: ${problems.join("; ")}; nothing was touched`, {
-    code: "all-at-once",
-    exitCode: ExitCode.usage,
-    hint: `name the node with -n (one at a time keeps etcd quorum and the workloads), or pass --yes-all-at-once; \`talform apply\` rolls out node by node`,
-  });
+  throw new TalformError(
+    `refusing to ${o.verb} ${client.nodes.length} node(s) at once: ${problems.join("; ")}; nothing was touched`,
+    {
+      code: "all-at-once",
+      exitCode: ExitCode.usage,
+      hint: `name the node with -n (one at a time keeps etcd quorum and the workloads), or pass --yes-all-at-once; \`talform apply\` rolls out node by node`,
+    },
+  );
 }
 
 /** `controlplane`, `worker`, or `unknown` (its machine config cannot be read) — from the node's own config. */
 async function roleOf(client: TalosClient, node: string): Promise<string> {
   try {
     const r = await client.getResource(node, "config", "MachineConfigs.config.talos.dev", "v1alpha1");
-    const type = typeof r.spec === "string" ? /^\s*type:\s*(controlplane|worker|init)\s*$/m.exec(r.spec)?.[1] : undefined;
+    const type =
+      typeof r.spec === "string" ? /^\s*type:\s*(controlplane|worker|init)\s*$/m.exec(r.spec)?.[1] : undefined;
     return type === "init" ? "controlplane" : (type ?? "unknown");
   } catch {
     return "unknown";
@@ -81,10 +94,13 @@ export async function inTurn<T>(
     const status = await client.etcdStatus(targets.controlPlanes);
     const bad = status.filter((s) => s.error);
     if (bad.length > 0) {
-      throw new TalformError(`etcd is not healthy after ${cp}: ${bad.map((s) => `${s.node}: ${s.error!.error.message}`).join("; ")}; stopped before the next control plane`, {
-        code: "etcd-unhealthy",
-        hint: "check `talform etcd status` / `talform health`, then run the command again for the remaining nodes",
-      });
+      throw new TalformError(
+        `etcd is not healthy after ${cp}: ${bad.map((s) => `${s.node}: ${s.error!.error.message}`).join("; ")}; stopped before the next control plane`,
+        {
+          code: "etcd-unhealthy",
+          hint: "check `talform etcd status` / `talform health`, then run the command again for the remaining nodes",
+        },
+      );
     }
     ctx.stderr.write(`etcd healthy after ${cp}; next control plane\n`);
   }

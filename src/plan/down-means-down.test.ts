@@ -35,27 +35,47 @@ test("plan: unreachable nodes are unknown and the summary says incomplete, never
 test("health: with every node unreachable no check is OK; per-node checks are UNKNOWN, not OK", () => {
   const obs = { nodes: ["10.0.0.11", "10.0.0.21"].map((node) => ({ node, unreachable: "connect ECONNREFUSED" })) };
   const results = clientHealthChecks(obs, ["10.0.0.11"]);
-  assert.deepEqual(results.filter((r) => r.ok), []);
+  assert.deepEqual(
+    results.filter((r) => r.ok),
+    [],
+  );
   const text = formatHealth(results);
   assert.doesNotMatch(text, /^OK/m);
-  for (const name of ["services up", "boot finished", "time synced"]) assert.match(text, new RegExp(`^UNKNOWN  ${name}: 10\\.0\\.0\\.11: not checked \\(unreachable\\)`, "m"));
-  for (const name of ["apid reachable on every node", "etcd healthy", "Kubernetes nodes Ready"]) assert.match(text, new RegExp(`^FAIL  ${name}`, "m"));
+  for (const name of ["services up", "boot finished", "time synced"])
+    assert.match(text, new RegExp(`^UNKNOWN  ${name}: 10\\.0\\.0\\.11: not checked \\(unreachable\\)`, "m"));
+  for (const name of ["apid reachable on every node", "etcd healthy", "Kubernetes nodes Ready"])
+    assert.match(text, new RegExp(`^FAIL  ${name}`, "m"));
 });
 
 test("plan: a factory installer gets a register-schematic step, serialised with the plan; --offline records it skipped", async () => {
   const schematic = { customization: { systemExtensions: { officialExtensions: ["siderolabs/util-linux-tools"] } } };
   const id = schematicId(schematic);
-  const d0 = await renderDesired({ ...base, nodes: NODES.map((n) => (n.hostname === "w1" ? { ...n, schematicId: id, extensions: ["siderolabs/util-linux-tools"] } : n)) });
+  const d0 = await renderDesired({
+    ...base,
+    nodes: NODES.map((n) =>
+      n.hostname === "w1" ? { ...n, schematicId: id, extensions: ["siderolabs/util-linux-tools"] } : n,
+    ),
+  });
   const observed = observedFrom(await renderDesired({ ...base, nodes: NODES }));
   const d = {
     ...d0,
-    imageFactory: { baseUrl: "https://factory.talos.dev", registry: "factory.talos.dev", schematicEndpoint: "/schematics" },
+    imageFactory: {
+      baseUrl: "https://factory.talos.dev",
+      registry: "factory.talos.dev",
+      schematicEndpoint: "/schematics",
+    },
     nodes: d0.nodes.map((n) => (n.hostname === "w1" ? { ...n, schematicYaml: canonicalSchematicYaml(schematic) } : n)),
   };
   const p = assemblePlan(d, observed, OPTS);
-  assert.deepEqual(p.prepare.map((r) => [r.type, r.schematicId, r.nodes, r.factory]), [["register-schematic", id, ["w1"], "https://factory.talos.dev"]]);
+  assert.deepEqual(
+    p.prepare.map((r) => [r.type, r.schematicId, r.nodes, r.factory]),
+    [["register-schematic", id, ["w1"], "https://factory.talos.dev"]],
+  );
   assert.deepEqual(parsePlanJson(JSON.stringify(p)).prepare, p.prepare);
-  assert.match(formatPlan(p), new RegExp(`register-schematic ${id.slice(0, 12)}… at https://factory.talos.dev: w1 installs`));
+  assert.match(
+    formatPlan(p),
+    new RegExp(`register-schematic ${id.slice(0, 12)}… at https://factory.talos.dev: w1 installs`),
+  );
   const offline = assemblePlan(d, observed, { ...OPTS, offline: true });
   assert.deepEqual(offline.prepare, []);
   assert.deepEqual(offline.offline, { skipped: [id] });

@@ -23,19 +23,46 @@ test("a plain apply refuses an unfinished run that touched a node; --resume and 
   try {
     const cases: { name: string; journal: RolloutJournal; refused: boolean }[] = [
       { name: "no run", journal: { formatVersion: 1, applied: {} }, refused: false },
-      { name: "finished", journal: { formatVersion: 1, applied: {}, run: run(["w1/drain"], { finishedAt: "t" }) }, refused: false },
-      { name: "failed at the factory only", journal: { formatVersion: 1, applied: {}, run: run(["factory/register-abc"]) }, refused: false },
-      { name: "interrupted on w1", journal: { formatVersion: 1, applied: {}, run: run(["w1/pre-pull", "w1/drain"]) }, refused: true },
+      {
+        name: "finished",
+        journal: { formatVersion: 1, applied: {}, run: run(["w1/drain"], { finishedAt: "t" }) },
+        refused: false,
+      },
+      {
+        name: "failed at the factory only",
+        journal: { formatVersion: 1, applied: {}, run: run(["factory/register-abc"]) },
+        refused: false,
+      },
+      {
+        name: "interrupted on w1",
+        journal: { formatVersion: 1, applied: {}, run: run(["w1/pre-pull", "w1/drain"]) },
+        refused: true,
+      },
     ];
     for (const c of cases) {
       await fileJournal(path).save(c.journal);
-      const r = await refuseUnfinishedRun(ctx, path, {}).then(() => "ok", (e: TalformError) => `${e.diagnostics[0]?.code}: ${e.diagnostics[0]?.hint}`);
+      const r = await refuseUnfinishedRun(ctx, path, {}).then(
+        () => "ok",
+        (e: TalformError) => `${e.diagnostics[0]?.code}: ${e.diagnostics[0]?.hint}`,
+      );
       assert.equal(r === "ok", !c.refused, `${c.name}: ${r}`);
-      if (c.refused) assert.match(r, /^unfinished-run: continue it with `talform apply --resume`, or forget it with `talform apply --discard-journal`/);
+      if (c.refused)
+        assert.match(
+          r,
+          /^unfinished-run: continue it with `talform apply --resume`, or forget it with `talform apply --discard-journal`/,
+        );
       await refuseUnfinishedRun(ctx, path, { resume: true });
     }
-    await fileJournal(path).save({ formatVersion: 1, applied: { w1: "sha256:a" }, run: run(["w1/drain"]), cordoned: { w1: { at: "t0", reason: "drained for upgrade" } } });
-    assert.match(await journalWarnings(path), /^! w1 is cordoned by talform since t0 \(drained for upgrade\); fix: `talform apply --resume`.*`kubectl uncordon w1`/m);
+    await fileJournal(path).save({
+      formatVersion: 1,
+      applied: { w1: "sha256:a" },
+      run: run(["w1/drain"]),
+      cordoned: { w1: { at: "t0", reason: "drained for upgrade" } },
+    });
+    assert.match(
+      await journalWarnings(path),
+      /^! w1 is cordoned by talform since t0 \(drained for upgrade\); fix: `talform apply --resume`.*`kubectl uncordon w1`/m,
+    );
     await refuseUnfinishedRun(ctx, path, { discardJournal: true });
     const after = await fileJournal(path).load();
     assert.equal(after.run, undefined);
