@@ -276,7 +276,7 @@ function registerSchematic(ctx: Ctx, factory: typeof Factory, simFactory: SimIma
 export function planSummary(lines: string[]): string[] {
   const table = lines.findIndex((l) => /^NODE\s+ROLE/.test(l));
   const end = lines.findIndex((l, i) => i > table && !/^\S+\s+(controlplane|worker)\s/.test(l));
-  const summary = lines.filter((l) => /^(Plan: |No changes\.)/.test(l));
+  const summary = lines.filter((l) => /^(Plan: |Plan incomplete: |No changes\.)/.test(l));
   return table < 0 ? lines : [...lines.slice(table, end < 0 ? undefined : end), ...summary];
 }
 

@@ -186,11 +186,12 @@ test("client-side health checks over an observation", () => {
     text,
     [
       "FAIL  apid reachable on every node: 10.0.0.21: connection refused",
-      "OK    services up",
+      // 10.0.0.21 is unreachable: what could not be checked there is UNKNOWN, never OK.
+      "UNKNOWN  services up: 10.0.0.21: not checked (unreachable)",
       "FAIL  etcd members == control planes: 10.0.0.11 (cp1) is not an etcd member; etcd member old-cp is not a control-plane node",
       "FAIL  etcd healthy: 10.0.0.11: etcdserver: request timed out",
-      "FAIL  boot finished: 10.0.0.11: stage booting, not ready",
-      "OK    time synced",
+      "FAIL  boot finished: 10.0.0.11: stage booting, not ready; 10.0.0.21: not checked (unreachable)",
+      "UNKNOWN  time synced: 10.0.0.21: not checked (unreachable)",
       "FAIL  Kubernetes nodes Ready: cp1: not Ready; 10.0.0.21: not registered in Kubernetes",
       "",
     ].join("\n"),

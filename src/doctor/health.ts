@@ -5,11 +5,20 @@ import type { ClusterObservation, NodeObservation } from "./types.js";
 export interface HealthCheckResult {
   readonly name: string;
   readonly ok: boolean;
+  /** The check could not be run on some node (it is unreachable) and found nothing wrong elsewhere: not OK either. */
+  readonly unknown?: boolean;
   /** `OK`, or what is wrong (per node). */
   readonly detail: string;
 }
 
 const summary = (problems: readonly string[]): { ok: boolean; detail: string } => (problems.length === 0 ? { ok: true, detail: "OK" } : { ok: false, detail: problems.join("; ") });
+
+/** A per-node check: unreachable nodes make it UNKNOWN (never OK) unless a reachable node already fails it. */
+const perNode = (problems: readonly string[], unreachable: readonly NodeObservation[]): { ok: boolean; unknown?: boolean; detail: string } => {
+  const notRun = unreachable.map((n) => `${n.node}: not checked (unreachable)`);
+  if (problems.length > 0) return { ok: false, detail: [...problems, ...notRun].join("; ") };
+  return notRun.length > 0 ? { ok: false, unknown: true, detail: notRun.join("; ") } : { ok: true, detail: "OK" };
+};
 
 const hostOf = (url: string): string => {
   try {
@@ -25,12 +34,13 @@ const hostOf = (url: string): string => {
  */
 export function clientHealthChecks(obs: ClusterObservation, controlPlanes: readonly string[]): HealthCheckResult[] {
   const reachable = obs.nodes.filter((n) => !n.unreachable);
+  const down = obs.nodes.filter((n) => n.unreachable);
   const cps: NodeObservation[] = obs.nodes.filter((n) => controlPlanes.includes(n.node));
   const results: HealthCheckResult[] = [];
   results.push({ name: "apid reachable on every node", ...summary(obs.nodes.filter((n) => n.unreachable).map((n) => `${n.node}: ${n.unreachable}`)) });
   results.push({
     name: "services up",
-    ...summary(reachable.flatMap((n) => (n.services === undefined ? [`${n.node}: services unknown`] : n.services.filter(serviceFailing).map((s) => `${n.node}: ${s.id} ${s.state}${s.healthUnknown ? "" : s.healthy ? "" : " (unhealthy)"}${s.restarts >= 2 ? `, ${s.restarts} restarts` : ""}`)))),
+    ...perNode(reachable.flatMap((n) => (n.services === undefined ? [`${n.node}: services unknown`] : n.services.filter(serviceFailing).map((s) => `${n.node}: ${s.id} ${s.state}${s.healthUnknown ? "" : s.healthy ? "" : " (unhealthy)"}${s.restarts >= 2 ? `, ${s.restarts} restarts` : ""}`))), down),
   });
   const etcd = obs.etcd;
   const memberProblems: string[] = [];
@@ -48,8 +58,8 @@ export function clientHealthChecks(obs: ClusterObservation, controlPlanes: reado
     name: "etcd healthy",
     ...summary(cps.length === 0 ? ["no control-plane node known"] : cps.flatMap((cp) => (cp.unreachable ? [`${cp.node}: unreachable`] : etcd?.status?.[cp.node] !== undefined ? [`${cp.node}: ${etcd.status[cp.node]}`] : etcd?.status && cp.node in etcd.status ? [] : [`${cp.node}: EtcdStatus not asked`]))),
   });
-  results.push({ name: "boot finished", ...summary(reachable.filter((n) => n.stage !== "running" || !n.ready).map((n) => `${n.node}: stage ${n.stage ?? "unknown"}${n.ready === false ? ", not ready" : ""}`)) });
-  results.push({ name: "time synced", ...summary(reachable.filter((n) => n.timeSynced !== true).map((n) => `${n.node}: ${n.timeSynced === false ? "not synced" : "TimeStatus unknown"}`)) });
+  results.push({ name: "boot finished", ...perNode(reachable.filter((n) => n.stage !== "running" || !n.ready).map((n) => `${n.node}: stage ${n.stage ?? "unknown"}${n.ready === false ? ", not ready" : ""}`), down) });
+  results.push({ name: "time synced", ...perNode(reachable.filter((n) => n.timeSynced !== true).map((n) => `${n.node}: ${n.timeSynced === false ? "not synced" : "TimeStatus unknown"}`), down) });
   const kube = obs.kubernetes;
   const kubeProblems: string[] = [];
   if (!kube) kubeProblems.push("Kubernetes API not asked (no reachable control plane)");
@@ -65,7 +75,7 @@ export function clientHealthChecks(obs: ClusterObservation, controlPlanes: reado
   return results;
 }
 
-/** Text lines, one per check: `OK    etcd healthy` / `FAIL  time synced: 10.0.0.12: not synced`. */
+/** Text lines, one per check: `OK    etcd healthy` / `FAIL  time synced: 10.0.0.12: not synced` / `UNKNOWN …`. */
 export function formatHealth(results: readonly HealthCheckResult[]): string {
-  return results.map((r) => (r.ok ? `OK    ${r.name}` : `FAIL  ${r.name}: ${r.detail}`)).join("\n") + "\n";
+  return results.map((r) => (r.ok ? `OK    ${r.name}` : r.unknown ? `UNKNOWN  ${r.name}: ${r.detail}` : `FAIL  ${r.name}: ${r.detail}`)).join("\n") + "\n";
 }

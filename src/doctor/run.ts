@@ -84,7 +84,14 @@ export async function runHealth(client: TalosClient, target: Target, o: HealthOp
   }
   obs = await collect(client, nodes, collectOpts);
   let checks = clientHealthChecks(obs, cps);
+  let lastProgress = 0;
   while (checks.some((c) => !c.ok) && Date.now() < deadline) {
+    // Say what is being waited for (every 5 s): a silent wait of minutes looks like a hang.
+    if (Date.now() - lastProgress >= 5000) {
+      lastProgress = Date.now();
+      const waiting = checks.filter((c) => !c.ok).map((c) => c.name);
+      o.onLine?.(`waiting for: ${waiting.join(", ")} (${Math.ceil((deadline - Date.now()) / 1000)}s left of --wait-timeout)`);
+    }
     await sleep(Math.min(o.pollMs ?? 1000, Math.max(0, deadline - Date.now())));
     obs = await collect(client, nodes, collectOpts);
     checks = clientHealthChecks(obs, cps);

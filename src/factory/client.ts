@@ -25,7 +25,11 @@ export interface FactoryEndpoint {
 
 export function factoryEndpoint(settings: ImageFactorySettings = {}): FactoryEndpoint {
   const f = resolveImageFactorySettings(settings);
-  return { baseUrl: `${f.protocol}://${f.registryURL}`, registry: f.registryURL, schematicEndpoint: f.schematicEndpoint };
+  return {
+    baseUrl: `${f.protocol}://${f.registryURL}`,
+    registry: f.registryURL,
+    schematicEndpoint: f.schematicEndpoint,
+  };
 }
 
 export interface SchematicRegistration {
@@ -47,14 +51,20 @@ export async function ensureSchematicRegistered(
 ): Promise<SchematicRegistration> {
   const ours = createHash("sha256").update(schematicYaml).digest("hex");
   if (ours !== id) {
-    throw new TalformError(`schematic ${id} does not match its canonical text (sha256 ${ours})`, { code: "schematic-id-mismatch" });
+    throw new TalformError(`schematic ${id} does not match its canonical text (sha256 ${ours})`, {
+      code: "schematic-id-mismatch",
+    });
   }
   const getUrl = `${endpoint.baseUrl}${endpoint.schematicEndpoint}/${id}`;
   const got = await call(http, getUrl, { method: "GET" });
   if (got.status === 200) return { outcome: "already-registered", url: getUrl };
   if (got.status !== 404) throw rejected(getUrl, got, "GET");
   const postUrl = `${endpoint.baseUrl}${endpoint.schematicEndpoint}`;
-  const posted = await call(http, postUrl, { method: "POST", body: schematicYaml, headers: { "content-type": "application/yaml" } });
+  const posted = await call(http, postUrl, {
+    method: "POST",
+    body: schematicYaml,
+    headers: { "content-type": "application/yaml" },
+  });
   if (posted.status !== 201) throw rejected(postUrl, posted, "POST");
   let returned: unknown;
   try {
@@ -63,13 +73,18 @@ export async function ensureSchematicRegistered(
     returned = undefined;
   }
   if (typeof returned !== "string" || !/^[0-9a-f]{64}$/.test(returned)) {
-    throw new TalformError(`the image factory at ${postUrl} answered 201 without a schematic id`, { code: "factory-bad-response" });
+    throw new TalformError(`the image factory at ${postUrl} answered 201 without a schematic id`, {
+      code: "factory-bad-response",
+    });
   }
   if (returned !== id) {
-    throw new TalformError(`the image factory at ${postUrl} registered the schematic as ${returned}, but the plan installs ${id}`, {
-      code: "schematic-id-mismatch",
-      hint: "the factory serialises this schematic differently (an Enterprise owner, or a factory version change); nothing was touched — report the schematic to talform",
-    });
+    throw new TalformError(
+      `the image factory at ${postUrl} registered the schematic as ${returned}, but the plan installs ${id}`,
+      {
+        code: "schematic-id-mismatch",
+        hint: "the factory serialises this schematic differently (an Enterprise owner, or a factory version change); nothing was touched — report the schematic to talform",
+      },
+    );
   }
   return { outcome: "registered", url: postUrl };
 }
@@ -78,7 +93,11 @@ export async function ensureSchematicRegistered(
  * Whether the factory's registry has the installer image (`<registry>/<repo>/<id>:<tag>`): `HEAD` on its manifest.
  * Returns undefined when the image is not served by this factory (another registry: talform cannot tell).
  */
-export async function installerImageKnown(endpoint: FactoryEndpoint, image: string, http: FactoryHttp): Promise<boolean | undefined> {
+export async function installerImageKnown(
+  endpoint: FactoryEndpoint,
+  image: string,
+  http: FactoryHttp,
+): Promise<boolean | undefined> {
   if (!image.startsWith(`${endpoint.registry}/`)) return undefined;
   const rest = image.slice(endpoint.registry.length + 1);
   const colon = rest.lastIndexOf(":");
@@ -90,7 +109,11 @@ export async function installerImageKnown(endpoint: FactoryEndpoint, image: stri
   throw rejected(url, r, "HEAD");
 }
 
-async function call(http: FactoryHttp, url: string, init: Parameters<FactoryHttp>[1]): Promise<{ status: number; statusText: string; body: string }> {
+async function call(
+  http: FactoryHttp,
+  url: string,
+  init: Parameters<FactoryHttp>[1],
+): Promise<{ status: number; statusText: string; body: string }> {
   try {
     const r = await http(url, init);
     return { status: r.status, statusText: r.statusText, body: init.method === "HEAD" ? "" : await r.text() };
@@ -104,8 +127,11 @@ async function call(http: FactoryHttp, url: string, init: Parameters<FactoryHttp
 
 function rejected(url: string, r: { status: number; statusText: string; body: string }, method: string): TalformError {
   const text = r.body.trim().slice(0, 200);
-  return new TalformError(`the image factory refused ${method} ${url}: ${r.status} ${r.statusText}${text ? `: ${text}` : ""}`, {
-    code: "factory-rejected",
-    hint: "a 400 means the factory does not accept this schematic (unknown extension or field); nothing was touched",
-  });
+  return new TalformError(
+    `the image factory refused ${method} ${url}: ${r.status} ${r.statusText}${text ? `: ${text}` : ""}`,
+    {
+      code: "factory-rejected",
+      hint: "a 400 means the factory does not accept this schematic (unknown extension or field); nothing was touched",
+    },
+  );
 }

@@ -2,7 +2,15 @@ import type { DiffEntry, Plan, PlanAction } from "./types.js";
 
 /** The human view of a plan: one table row per node, then each changing node's actions and redacted diff. */
 export function formatPlan(plan: Plan): string {
-  const rows = plan.nodes.map((n) => [n.hostname, n.controlPlane ? "controlplane" : "worker", n.observed.maintenance ? "maintenance" : (n.observed.talosVersion ?? "unreachable"), n.actions.length === 0 ? "no changes" : n.actions.map(actionLabel).join(", ")]);
+  // A node that could not be observed (or whose plan has an error) is unknown, never "no changes".
+  const failed = new Set(plan.errors.flatMap((e) => (e.node ? [e.node] : [])));
+  const unknown = (n: Plan["nodes"][number]) => !n.observed.reachable || (failed.has(n.hostname) && n.actions.length === 0);
+  const rows = plan.nodes.map((n) => [
+    n.hostname,
+    n.controlPlane ? "controlplane" : "worker",
+    n.observed.maintenance ? "maintenance" : n.observed.reachable ? (n.observed.talosVersion ?? "unknown") : "unreachable",
+    unknown(n) ? "unknown (not observed)" : n.actions.length === 0 ? "no changes" : n.actions.map(actionLabel).join(", "),
+  ]);
   const headers = ["NODE", "ROLE", "RUNS", "ACTIONS"];
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join("   ");
@@ -30,7 +38,12 @@ export function formatPlan(plan: Plan): string {
     for (const c of k.skippedChecks ?? []) out.push(`! pre-upgrade check overridden by --skip-checks: ${c}`);
   }
   for (const e of plan.errors) out.push(`error: ${e.node ? `${e.node}: ` : ""}${e.message}${e.hint ? `\n  hint: ${e.hint}` : ""}`);
-  out.push(plan.summary.changes === 0 ? "No changes. The cluster matches the configuration." : `Plan: ${plan.summary.changes} action(s) on ${plan.summary.nodesChanged} node(s)${k ? ` (upgrade-k8s: ${k.steps.length} step(s))` : ""}.`);
+  const unknownCount = plan.nodes.filter(unknown).length;
+  const counted = `Plan: ${plan.summary.changes} action(s) on ${plan.summary.nodesChanged} node(s)`;
+  if (unknownCount > 0) {
+    out.push(`Plan incomplete: ${unknownCount} of ${plan.nodes.length} node(s) could not be observed or planned; ${counted.slice(6)} on the others. Nothing can be applied until every node is.`);
+  } else if (plan.errors.length > 0) out.push(`${counted}, and ${plan.errors.length} error(s): apply refuses this plan.`);
+  else out.push(plan.summary.changes === 0 ? "No changes. The cluster matches the configuration." : `${counted}${k ? ` (upgrade-k8s: ${k.steps.length} step(s))` : ""}.`);
   return out.join("\n") + "\n";
 }
 

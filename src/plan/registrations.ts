@@ -13,7 +13,9 @@ export function schematicRegistrations(desired: DesiredCluster, nodes: readonly 
   for (const n of nodes) {
     const d = desired.nodes.find((x) => x.hostname === n.hostname);
     if (!d?.schematicId || !d.schematicYaml) continue;
-    const images = n.actions.flatMap((a) => (a.type === "upgrade" ? [a.image] : a.type === "install" ? [d.installImage] : []));
+    const images = n.actions.flatMap((a) =>
+      a.type === "upgrade" ? [a.image] : a.type === "install" ? [d.installImage] : [],
+    );
     if (!images.some((i) => i.startsWith(`${factory.registry}/`) && i.includes(d.schematicId!))) continue;
     const entry = byId.get(d.schematicId) ?? { yaml: d.schematicYaml, nodes: [] };
     entry.nodes.push(n.hostname);

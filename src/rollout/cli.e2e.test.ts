@@ -78,6 +78,13 @@ test("talform plan / apply / plan against simulated nodes", async () => {
     r = await runCliCaptured(["apply", "plan.json"], { cwd: dir, env });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /stale/);
+
+    // Every node down: the plan is incomplete (exit 1), never "No changes".
+    await fleet.stop();
+    r = await runCliCaptured(["plan"], { cwd: dir, env });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.doesNotMatch(r.stdout, /No changes/);
+    assert.match(r.stdout, /Plan incomplete: 3 of 3 node\(s\) could not be observed/);
   } finally {
     await fleet.stop();
     await factory.stop();

@@ -5,7 +5,11 @@ import type { RolloutEvent } from "./events.js";
  * Ctrl-C during `apply`: say what was running and how to continue, then exit 130. The journal is already on disk
  * (it is rewritten after every step start and end), so nothing else needs saving.
  */
-export function interruptNotice(ctx: CliContext, journal: string, planFile: string | undefined): { track(e: RolloutEvent): void; dispose(): void } {
+export function interruptNotice(
+  ctx: CliContext,
+  journal: string,
+  planFile: string | undefined,
+): { track(e: RolloutEvent): void; dispose(): void } {
   const running = new Map<string, string>();
   const onSigint = () => {
     const what = [...running].map(([node, label]) => `${node}: ${label}`);

@@ -1,6 +1,6 @@
 import { ExitCode, TalformError } from "../diagnostics/index.js";
 import type { CliContext } from "../cli/context.js";
-import { fileJournal, type RolloutJournal } from "./journal.js";
+import { fileJournal, journalPathFor, type RolloutJournal } from "./journal.js";
 
 /** Node steps of the journal's run (register-schematic steps touch no node). */
 function touchedNodes(j: RolloutJournal): string[] {
@@ -13,7 +13,11 @@ export function unfinishedRun(j: RolloutJournal): { nodes: string[]; startedAt: 
   if (!j.run || j.run.finishedAt) return undefined;
   const nodes = touchedNodes(j);
   if (nodes.length === 0) return undefined;
-  return { nodes, startedAt: j.run.startedAt, ...(j.run.failed ? { failed: `${j.run.failed.step}: ${j.run.failed.error}` } : {}) };
+  return {
+    nodes,
+    startedAt: j.run.startedAt,
+    ...(j.run.failed ? { failed: `${j.run.failed.step}: ${j.run.failed.error}` } : {}),
+  };
 }
 
 /**
@@ -21,7 +25,11 @@ export function unfinishedRun(j: RolloutJournal): { nodes: string[]; startedAt: 
  * it refuses and names `--resume` and `--discard-journal`. `--discard-journal` forgets the run (not the record of
  * applied configs, which drift detection needs).
  */
-export async function refuseUnfinishedRun(ctx: CliContext, path: string, o: { resume?: boolean; discardJournal?: boolean }): Promise<void> {
+export async function refuseUnfinishedRun(
+  ctx: CliContext,
+  path: string,
+  o: { resume?: boolean; discardJournal?: boolean },
+): Promise<void> {
   if (o.resume) return;
   const store = fileJournal(path);
   const j = await store.load();
@@ -30,19 +38,25 @@ export async function refuseUnfinishedRun(ctx: CliContext, path: string, o: { re
   if (o.discardJournal) {
     delete j.run;
     await store.save(j);
-    ctx.stderr.write(`discarded the unfinished run started ${u.startedAt} (it had touched ${u.nodes.join(", ")})\n${cordonLines(j).join("")}`);
+    ctx.stderr.write(
+      `discarded the unfinished run started ${u.startedAt} (it had touched ${u.nodes.join(", ")})\n${cordonLines(j).join("")}`,
+    );
     return;
   }
-  throw new TalformError(`an earlier apply (started ${u.startedAt}) did not finish: it had touched ${u.nodes.join(", ")}${u.failed ? `; it failed at ${u.failed}` : ""}`, {
-    code: "unfinished-run",
-    exitCode: ExitCode.userError,
-    hint: "continue it with `talform apply --resume`, or forget it with `talform apply --discard-journal` (nodes it cordoned stay cordoned)",
-  });
+  throw new TalformError(
+    `an earlier apply (started ${u.startedAt}) did not finish: it had touched ${u.nodes.join(", ")}${u.failed ? `; it failed at ${u.failed}` : ""}`,
+    {
+      code: "unfinished-run",
+      exitCode: ExitCode.userError,
+      hint: "continue it with `talform apply --resume`, or forget it with `talform apply --discard-journal` (nodes it cordoned stay cordoned)",
+    },
+  );
 }
 
 function cordonLines(j: RolloutJournal): string[] {
   return Object.entries(j.cordoned ?? {}).map(
-    ([node, c]) => `! ${node} is cordoned by talform since ${c.at} (${c.reason}); fix: \`talform apply --resume\` finishes its rollout and uncordons it, or \`kubectl uncordon ${node}\`\n`,
+    ([node, c]) =>
+      `! ${node} is cordoned by talform since ${c.at} (${c.reason}); fix: \`talform apply --resume\` finishes its rollout and uncordons it, or \`kubectl uncordon ${node}\`\n`,
   );
 }
 
@@ -63,4 +77,9 @@ export async function journalWarnings(path: string): Promise<string> {
     );
   }
   return lines.join("");
+}
+
+/** `journalWarnings` of the journal beside a talconfig. */
+export function journalWarningsFor(talconfigPath: string): Promise<string> {
+  return journalWarnings(journalPathFor(talconfigPath));
 }

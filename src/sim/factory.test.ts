@@ -1,6 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ensureSchematicRegistered, factoryEndpoint, installerImageKnown, canonicalSchematicYaml, schematicId, type FactoryHttp } from "../factory/index.js";
+import {
+  ensureSchematicRegistered,
+  factoryEndpoint,
+  installerImageKnown,
+  canonicalSchematicYaml,
+  schematicId,
+  type FactoryHttp,
+} from "../factory/index.js";
 import type { TalformError } from "../diagnostics/index.js";
 import { SimImageFactory, parseFactoryFault } from "./factory.js";
 
@@ -9,7 +16,11 @@ const yaml = canonicalSchematicYaml(schematic);
 const id = schematicId(schematic);
 
 const http: FactoryHttp = async (url, init) => {
-  const r = await fetch(url, { method: init.method, ...(init.body ? { body: init.body } : {}), ...(init.headers ? { headers: init.headers } : {}) });
+  const r = await fetch(url, {
+    method: init.method,
+    ...(init.body ? { body: init.body } : {}),
+    ...(init.headers ? { headers: init.headers } : {}),
+  });
   return { status: r.status, statusText: r.statusText, text: () => r.text() };
 };
 
@@ -45,31 +56,46 @@ test("ensureSchematicRegistered: GET first, POST only when missing, and nothing 
     const endpoint = { ...factoryEndpoint({ registryURL: f.registryURL, protocol: "http" }) };
     assert.equal((await ensureSchematicRegistered(endpoint, id, yaml, http)).outcome, "registered");
     assert.equal((await ensureSchematicRegistered(endpoint, id, yaml, http)).outcome, "already-registered");
-    assert.deepEqual(f.requests.map((r) => `${r.method} ${r.path} ${r.status}`), [`GET /schematics/${id} 404`, "POST /schematics 201", `GET /schematics/${id} 200`]);
+    assert.deepEqual(
+      f.requests.map((r) => `${r.method} ${r.path} ${r.status}`),
+      [`GET /schematics/${id} 404`, "POST /schematics 201", `GET /schematics/${id} 200`],
+    );
     assert.equal(await installerImageKnown(endpoint, `${f.registryURL}/metal-installer/${id}:v1.13.9`, http), true);
-    assert.equal(await installerImageKnown(endpoint, `${f.registryURL}/metal-installer/${"0".repeat(64)}:v1.13.9`, http), false);
+    assert.equal(
+      await installerImageKnown(endpoint, `${f.registryURL}/metal-installer/${"0".repeat(64)}:v1.13.9`, http),
+      false,
+    );
     assert.equal(await installerImageKnown(endpoint, `ghcr.io/siderolabs/installer:v1.13.9`, http), undefined);
   });
 });
 
 test("a refusing, a down and a lying factory each stop registration with an error a user can act on", async () => {
   const cases: { name: string; setup: (f: SimImageFactory) => Promise<FactoryHttp>; code: string }[] = [
-    { name: "refuse", setup: async (f) => (await f.fault(parseFactoryFault(`refuse=${id.slice(0, 12)}`)), http), code: "factory-rejected" },
+    {
+      name: "refuse",
+      setup: async (f) => (await f.fault(parseFactoryFault(`refuse=${id.slice(0, 12)}`)), http),
+      code: "factory-rejected",
+    },
     { name: "down", setup: async (f) => (await f.fault(parseFactoryFault("down")), http), code: "factory-unreachable" },
     {
       name: "another id",
       setup: async () => async (_url, init) =>
-        init.method === "GET" ? { status: 404, statusText: "Not Found", text: async () => "" } : { status: 201, statusText: "Created", text: async () => JSON.stringify({ id: "f".repeat(64) }) },
+        init.method === "GET"
+          ? { status: 404, statusText: "Not Found", text: async () => "" }
+          : { status: 201, statusText: "Created", text: async () => JSON.stringify({ id: "f".repeat(64) }) },
       code: "schematic-id-mismatch",
     },
   ];
   for (const c of cases) {
     await withFactory(async (f) => {
       const h = await c.setup(f);
-      await assert.rejects(ensureSchematicRegistered(factoryEndpoint({ registryURL: f.registryURL, protocol: "http" }), id, yaml, h), (e: TalformError) => {
-        assert.equal(e.diagnostics[0]?.code, c.code, `${c.name}: ${e.message}`);
-        return true;
-      });
+      await assert.rejects(
+        ensureSchematicRegistered(factoryEndpoint({ registryURL: f.registryURL, protocol: "http" }), id, yaml, h),
+        (e: TalformError) => {
+          assert.equal(e.diagnostics[0]?.code, c.code, `${c.name}: ${e.message}`);
+          return true;
+        },
+      );
       assert.equal(f.extensionsOf(id), undefined, c.name);
     });
   }

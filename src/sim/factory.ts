@@ -79,7 +79,8 @@ export class SimImageFactory {
    */
   preload(schematics: Readonly<Record<string, readonly string[]>>): void {
     for (const [id, ext] of Object.entries(schematics)) {
-      if (!this.schematics.has(id)) this.schematics.set(id, { customization: { systemExtensions: { officialExtensions: [...ext] } } });
+      if (!this.schematics.has(id))
+        this.schematics.set(id, { customization: { systemExtensions: { officialExtensions: [...ext] } } });
     }
   }
 
@@ -117,7 +118,8 @@ export class SimImageFactory {
         return send(400, `${(e as Error).message}\n`);
       }
       const id = schematicId(schematic);
-      if ([...this.refused].some((r) => r === "all" || id.startsWith(r))) return send(400, `schematic ${id} is refused by the simulated factory (fault refuse)\n`);
+      if ([...this.refused].some((r) => r === "all" || id.startsWith(r)))
+        return send(400, `schematic ${id} is refused by the simulated factory (fault refuse)\n`);
       this.schematics.set(id, schematic);
       return send(201, JSON.stringify({ id, schematic: canonicalSchematicYaml(schematic) }) + "\n", "application/json");
     }
@@ -129,9 +131,17 @@ export class SimImageFactory {
     const manifest = /^\/v2\/(.+)\/([0-9a-f]{64})\/manifests\/(v\d+\.\d+\.\d+[^/]*)$/.exec(path);
     if (manifest && (req.method === "GET" || req.method === "HEAD")) {
       if (this.schematics.has(manifest[2]!) && /installer/.test(manifest[1]!)) {
-        return send(200, JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: [] }), "application/vnd.oci.image.index.v1+json");
+        return send(
+          200,
+          JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: [] }),
+          "application/vnd.oci.image.index.v1+json",
+        );
       }
-      return send(404, JSON.stringify({ errors: [{ code: "MANIFEST_UNKNOWN", message: "manifest unknown" }] }), "application/json");
+      return send(
+        404,
+        JSON.stringify({ errors: [{ code: "MANIFEST_UNKNOWN", message: "manifest unknown" }] }),
+        "application/json",
+      );
     }
     return send(404, "404 page not found\n");
   }

@@ -14,9 +14,10 @@ export const defineApplyConfig: CommandDefiner = (program, ctx) => {
     .requiredOption("-f, --file <path>", "machine configuration file")
     .addOption(new Option("-m, --mode <mode>", "how to apply").choices(MODES).default("auto"))
     .option("--dry-run", "only report what would change")
-    .option("--timeout <seconds>", "try mode: revert after this many seconds (default 60)", (v) => Number(v));
+    .option("--timeout <seconds>", "try mode: revert after this many seconds (default 60)", (v) => Number(v))
+    .option("--yes-all-at-once", "with --mode reboot: accept more than one node from the talosconfig, or several control planes at once");
   addNodeOptions(cmd, { insecure: true }).action(async (opts) => {
-    const { cli, ApplyMode } = await import("../../talosapi/index.js");
+    const [{ cli, ApplyMode }, guard] = await Promise.all([import("../../talosapi/index.js"), import("../node-guard.js")]);
     let data: Buffer;
     try {
       data = await readFile(resolve(ctx.cwd, opts.file));
@@ -25,6 +26,10 @@ export const defineApplyConfig: CommandDefiner = (program, ctx) => {
     }
     const mode = { auto: ApplyMode.AUTO, "no-reboot": ApplyMode.NO_REBOOT, reboot: ApplyMode.REBOOT, staged: ApplyMode.STAGED, try: ApplyMode.TRY }[opts.mode as (typeof MODES)[number]];
     await cli.withClient(ctx, opts, async (client) => {
+      // A reboot takes the nodes down: the same rules as upgrade and reboot (a first install is not guarded).
+      if (opts.mode === "reboot" && !opts.dryRun && !client.maintenance) {
+        await guard.guardDisruptive(ctx, client, { verb: "apply-config --mode reboot", explicitNodes: opts.nodes !== undefined, yesAllAtOnce: opts.yesAllAtOnce });
+      }
       const results = await client.applyConfiguration(data, { mode, dryRun: opts.dryRun ?? false, ...(opts.timeout !== undefined ? { tryTimeoutMs: opts.timeout * 1000 } : {}) });
       const ok = cli.reportNodeErrors(ctx, results);
       const rows = ok.map(({ node, value }) => ({ node, mode: value.modeDetails || (client.maintenance ? "Applied configuration; the node installs and reboots" : ""), warnings: value.warnings }));

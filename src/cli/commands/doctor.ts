@@ -40,6 +40,10 @@ export const defineDoctor: CommandDefiner = (program, ctx) => {
       else if (format === "yaml") ctx.stdout.write((await import("yaml")).stringify(data));
       else ctx.stdout.write(doctor.formatFindings(findings, notes));
       if (findings.length > 0) ctx.exitCode = 1;
+      // Nodes talform left cordoned, an unfinished apply: from the journal beside talconfig.yaml.
+      const journal = talconfig ? await (await import("../../rollout/unfinished.js")).journalWarningsFor(talconfig.path) : "";
+      if (journal && format === "table") ctx.stdout.write(journal);
+      if (journal) ctx.exitCode = 1;
     });
   });
 };

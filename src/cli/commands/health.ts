@@ -12,7 +12,7 @@ export const defineHealth: CommandDefiner = (program, ctx) => {
     const waitTimeoutMs = support.parseDuration(opts.waitTimeout);
     const format = cli.outputFormat(opts);
     const { stringify } = await import("yaml");
-    const { target } = await support.resolveTarget(ctx, opts);
+    const { target, talconfig } = await support.resolveTarget(ctx, opts);
     await cli.withClient(ctx, { ...opts, ...(target ? { nodes: [...target.nodes] } : {}) }, async (client) => {
       const result = await doctor.runHealth(client, target ?? { nodes: client.nodes, expected: [] }, {
         waitTimeoutMs,
@@ -26,6 +26,10 @@ export const defineHealth: CommandDefiner = (program, ctx) => {
         ctx.stdout.write(`${nodeSide}\n${doctor.formatHealth(result.checks)}${result.healthy ? "cluster is healthy\n" : "cluster is NOT healthy (run talform doctor for causes and fixes)\n"}`);
       }
       if (!result.healthy) ctx.exitCode = 1;
+      // Nodes talform left cordoned, an unfinished apply: from the journal beside talconfig.yaml.
+      const journal = talconfig ? await (await import("../../rollout/unfinished.js")).journalWarningsFor(talconfig.path) : "";
+      if (journal && format === "table") ctx.stdout.write(journal);
+      if (journal) ctx.exitCode = 1;
     });
   });
 };

@@ -9,15 +9,22 @@ export const defineUpgrade: CommandDefiner = (program, ctx) => {
     .option("-s, --stage", "stage the upgrade; it takes effect on the next reboot")
     .option("--force", "skip the etcd health check on control-plane nodes")
     .option("--wait", "wait for each node to reboot into the new version (a rollback is reported as an error)")
-    .option("--timeout <seconds>", "with --wait: give up after this many seconds", (v) => Number(v), 1800);
+    .option("--timeout <seconds>", "with --wait: give up after this many seconds", (v) => Number(v), 1800)
+    .option("--yes-all-at-once", "accept more than one node from the talosconfig, or several control planes (they still go one at a time)");
   addNodeOptions(cmd).action(async (opts) => {
-    const { cli } = await import("../../talosapi/index.js");
+    const [{ cli }, guard] = await Promise.all([import("../../talosapi/index.js"), import("../node-guard.js")]);
     await cli.withClient(ctx, opts, async (client) => {
+      const targets = await guard.guardDisruptive(ctx, client, { verb: "upgrade", explicitNodes: opts.nodes !== undefined, yesAllAtOnce: opts.yesAllAtOnce });
       const common = { stage: opts.stage ?? false, force: opts.force ?? false };
-      if (opts.wait) {
-        // Nodes go one at a time so a cluster never loses more than one node (and etcd quorum) at once.
-        const results = [];
-        for (const node of client.nodes) results.push(...(await client.upgradeAndWait(opts.image, { ...common, timeoutMs: opts.timeout * 1000 }, [node])));
+      if (opts.wait || (targets.controlPlanes.length > 1 && !opts.stage)) {
+        // Nodes go one at a time so a cluster never loses more than one node (and etcd quorum) at once; control
+        // planes first, with every etcd member healthy before the next.
+        const waitOne = async (nodes: readonly string[]) => {
+          const out = [];
+          for (const node of nodes) out.push(...(await client.upgradeAndWait(opts.image, { ...common, timeoutMs: opts.timeout * 1000 }, [node])));
+          return out;
+        };
+        const results = await guard.inTurn(ctx, client, targets, { force: opts.force ?? false }, waitOne);
         const ok = cli.reportNodeErrors(ctx, results);
         cli.render(ctx, opts, ["NODE", "VERSION", "API"], ok.map(({ node, value }) => [node, value.version, value.api]), ok);
         return;
