@@ -1,3 +1,4 @@
+import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { CommandDefiner } from "./index.js";
 
@@ -17,7 +18,6 @@ export const defineMigrate: CommandDefiner = (program, ctx) => {
     .action(async (opts: MigrateOptions) => {
       const { TalformError, ExitCode } = await import("../../diagnostics/index.js");
       const { contractFor } = await import("../../contract/index.js");
-      const { readFile, stat } = await import("node:fs/promises");
       const { writeFileAtomic } = await import("../../util/atomic-write.js");
       const lib = await import("../../migrate/index.js");
       const target = contractFor(opts.to);
