@@ -84,7 +84,9 @@ export async function generateCluster(input: GenerateClusterInput): Promise<Gene
   const mode = input.mode ?? "metal";
   const installImage = input.installImage ?? defaultInstallImage(loaded);
   const failures: Diagnostic[] = [];
-  const warnings: Diagnostic[] = [];
+  // The talconfig's own warnings (a deprecated key, installDisk beside a selector, an anchor-holder key) say what the
+  // rendered configs will do, so genconfig reports them as talhelper does.
+  const warnings: Diagnostic[] = loaded.diagnostics.filter((d) => d.severity === "warning");
   const configs: GeneratedFile[] = [];
   const names = new Map<string, string>();
   for (const node of loaded.nodes) {
