@@ -5,7 +5,7 @@ import { installerImageUrl, type FactoryNodeInput } from "../factory/index.js";
 import { decodeMachineConfig, decodeMachineDocuments, generateTalosconfig, hasIndentationIndicator, parseTalosconfig, validateMachineConfig, type Talosconfig } from "../machineconfig/index.js";
 import type { PkiEnv } from "../pki/index.js";
 import type { SecretsBundle } from "../secrets/bundle.js";
-import type { LoadedTalconfig, ResolvedNode } from "../talconfig/index.js";
+import { kubernetesVersionFindings, type LoadedTalconfig, type ResolvedNode } from "../talconfig/index.js";
 import { executeTemplate, recordField } from "./go-template.js";
 import { attributeToPatches } from "./patch-attribution.js";
 import { renderNode, type TalosMode } from "./render-node.js";
@@ -81,6 +81,8 @@ export async function generateCluster(input: GenerateClusterInput): Promise<Gene
   if (!config || loaded.diagnostics.some((d) => d.severity === "error")) {
     throw new TalformError("talconfig has errors; run `talform validate` and fix them first", { code: "genconfig", diagnostics: loaded.diagnostics.filter((d) => d.severity === "error") });
   }
+  const incompatible = kubernetesVersionFindings(loaded);
+  if (incompatible.length > 0) throw new TalformError(incompatible[0]!.message, { code: "genconfig", diagnostics: incompatible });
   const mode = input.mode ?? "metal";
   const installImage = input.installImage ?? defaultInstallImage(loaded);
   const failures: Diagnostic[] = [];
