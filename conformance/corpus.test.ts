@@ -41,9 +41,12 @@ for (const entry of entries) {
       assert.ok(r.talform.ok, `talhelper renders Talos-valid configs, talform refuses:\n${r.talform.findings.join("\n")}`);
       assert.deepEqual([...r.talform.files.keys()], [...r.talhelper.files.keys()], "the same node config files");
     }
+    // Talos's strict validation: errors fail; findings Talos reports as warnings (deprecations, bond timers the file
+    // leaves unset) are the input's, listed in the output.
     const problems = r.comparisons.flatMap((c) => [
       ...(c.equal === false ? [`${c.name}: not equal to talhelper's after decoding`] : []),
       ...(c.byteExact ? [] : [`${c.name}: not byte-exact: ${c.firstDifference}`]),
+      ...c.strictFindings.filter((f) => !f.startsWith("warning: ")).map((f) => `${c.name}: Talos refuses it: ${f}`),
     ]);
     assert.deepEqual(problems, []);
   });
@@ -60,6 +63,7 @@ after(() => {
       ...(!r.talform.ok ? [`talform: ${r.talform.message}`] : []),
       ...r.comparisons.filter((c) => !c.byteExact).slice(0, 2).map((c) => `not byte-exact ${c.name}: ${c.firstDifference}`),
       ...r.comparisons.filter((c) => c.equal === false).slice(0, 2).map((c) => `not equal ${c.name}`),
+      ...[...new Set(r.comparisons.flatMap((c) => c.strictFindings))].map((f) => `Talos strict validation: ${f}`),
     ];
     if (notes.length > 0) console.log(`${r.entry.name}:\n  ${notes.join("\n  ")}`);
   }

@@ -168,8 +168,11 @@ export async function runEntry(entry: CorpusEntry, secretsYaml: string): Promise
   }
 }
 
+/** talhelper's reason: its error lines (`* …`, `failed to …`), else its last lines. */
 function lastLines(s: string): string {
-  return s.trim().split("\n").slice(-2).join(" | ").slice(0, 300);
+  const lines = s.trim().split("\n");
+  const errors = lines.filter((l) => /^\s*\* (?!WARNING)|failed to |error/i.test(l) && !/WARNING/.test(l));
+  return (errors.length > 0 ? errors.slice(0, 2) : lines.slice(-2)).map((l) => l.trim()).join(" | ").slice(0, 300);
 }
 
 /** The printed table: entry, talhelper, talform, equal, byte-exact. */

@@ -1,4 +1,4 @@
-import { isMap, parseDocument, type Document } from "yaml";
+import { isAlias, isMap, isNode, parseDocument, visit, type Document, type Node as YamlAstNode } from "yaml";
 import { TalformError, type Diagnostic } from "../diagnostics/index.js";
 import type { LoadedTalconfig, ResolvedNode } from "../talconfig/index.js";
 import { outputFilename, substituteFileText } from "../talconfig/index.js";
@@ -62,10 +62,27 @@ function parseDocPath(path: string): (string | number)[] {
  * Decodes one schematic of the talconfig from its YAML node. A schematic the factory would reject becomes a located
  * `TalformError` (its message names the field).
  */
+/**
+ * talhelper decodes the talconfig with yaml.v3, which expands aliases, so `schematic: *common` (or an alias inside a
+ * schematic) is the anchored value; the schematic decoder works on a copy with every alias replaced by its target.
+ */
+function withAliasesResolved(doc: Document, node: unknown): unknown {
+  if (!isNode(node)) return node;
+  const target = isAlias(node) ? node.resolve(doc) : node;
+  if (!target) return node;
+  const copy = target.clone() as YamlAstNode;
+  visit(copy, {
+    Alias(_key, alias) {
+      return alias.resolve(doc)?.clone() as YamlAstNode | undefined;
+    },
+  });
+  return copy;
+}
+
 function decodeSchematic(doc: Document, path: (string | number)[], loaded: LoadedTalconfig): Schematic {
   const where = formatDocPath(path);
   try {
-    return schematicFromYamlNode(doc.getIn(path, true), where);
+    return schematicFromYamlNode(withAliasesResolved(doc, doc.getIn(path, true)), where);
   } catch (e) {
     if (!(e instanceof TalformError)) throw e;
     const source = loaded.sourceMap?.positionOf(path);

@@ -5,7 +5,7 @@ import { installerImageUrl, type FactoryNodeInput } from "../factory/index.js";
 import { decodeMachineConfig, decodeMachineDocuments, generateTalosconfig, hasIndentationIndicator, parseTalosconfig, validateMachineConfig, type Talosconfig } from "../machineconfig/index.js";
 import type { PkiEnv } from "../pki/index.js";
 import type { SecretsBundle } from "../secrets/bundle.js";
-import { outputFilename, type LoadedTalconfig, type ResolvedNode } from "../talconfig/index.js";
+import { kubernetesVersionFindings, outputFilename, type LoadedTalconfig, type ResolvedNode } from "../talconfig/index.js";
 import { attributeToPatches } from "./patch-attribution.js";
 import { renderNode, type TalosMode } from "./render-node.js";
 
@@ -67,10 +67,14 @@ export async function generateCluster(input: GenerateClusterInput): Promise<Gene
   if (!config || loaded.diagnostics.some((d) => d.severity === "error")) {
     throw new TalformError("talconfig has errors; run `talform validate` and fix them first", { code: "genconfig", diagnostics: loaded.diagnostics.filter((d) => d.severity === "error") });
   }
+  const incompatible = kubernetesVersionFindings(loaded);
+  if (incompatible.length > 0) throw new TalformError(incompatible[0]!.message, { code: "genconfig", diagnostics: incompatible });
   const mode = input.mode ?? "metal";
   const installImage = input.installImage ?? defaultInstallImage(loaded);
   const failures: Diagnostic[] = [];
-  const warnings: Diagnostic[] = [];
+  // The talconfig's own warnings (a deprecated key, installDisk beside a selector, an anchor-holder key) say what the
+  // rendered configs will do, so genconfig reports them as talhelper does.
+  const warnings: Diagnostic[] = loaded.diagnostics.filter((d) => d.severity === "warning");
   const configs: GeneratedFile[] = [];
   const names = new Map<string, string>();
   for (const node of loaded.nodes) {

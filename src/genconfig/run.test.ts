@@ -223,3 +223,14 @@ nodes:
   assert.match(await readFile(join(dir13, "clusterconfig", "lab-w1.yaml"), "utf8"), /kubelet:\n(?:.*\n)*?\s+rotate-server-certificates: "true"/);
   assert.equal(r.generated.configs.length, 1);
 });
+
+test("genconfig refuses a Kubernetes version the Talos version does not support, naming the line (as talhelper does)", async () => {
+  const dir = await project(TALCONFIG.replace("kubernetesVersion: v1.33.0", "kubernetesVersion: v1.36.2"));
+  await assert.rejects(runGenconfig({ configPath: join(dir, "talconfig.yaml"), outDir: "out", cwd: dir, env: {} }), (e: Error & { diagnostics?: Diagnostic[] }) => {
+    const d = e.diagnostics?.[0];
+    assert.match(d?.message ?? "", /Kubernetes v?1\.36\.2 is not supported by Talos v1\.12 \(supported: 1\.30 to 1\.35\)/);
+    assert.equal(d?.source?.line, 3);
+    return true;
+  });
+  await assert.rejects(readdir(join(dir, "out")), /ENOENT/);
+});

@@ -28,6 +28,7 @@ export {
   BUILTIN_EXTENSIONS,
   BUNDLE_SECRET_PATHS,
   sopsEncryptsPath,
+  kubernetesVersionFindings,
   loadTalformSettings,
   TALFORM_SETTINGS_FILE,
   nodeFacts,

@@ -210,3 +210,48 @@ test("substitution also reaches map keys and flow collections (as talhelper's by
   const missing = await load(BASE_TALCONFIG.replace("addresses: [10.0.0.11/24]", "addresses: [10.0.0.11/24, ${NOPE}]"));
   assert.deepEqual(brief(missing), ["12:35 TF1010 "]);
 });
+
+// Strict where the file is wrong, not where Talos and talhelper accept it (issue 16 item 3).
+const STRICTNESS: { name: string; text: string; errors: string[]; warnings: RegExp[] }[] = [
+  {
+    name: "installDisk with installDiskSelector is a warning naming which wins",
+    text: BASE_TALCONFIG.replace("    installDisk: /dev/sda\n    networkInterfaces", "    installDisk: /dev/sda\n    installDiskSelector: {size: '>= 100GB'}\n    networkInterfaces"),
+    errors: [],
+    warnings: [/installDiskSelector matches and ignores installDisk/],
+  },
+  {
+    name: "a top-level key that only holds an anchor used elsewhere is a warning",
+    text: BASE_TALCONFIG.replace("clusterName: lab", "x-schematic: &ext\n  customization:\n    systemExtensions:\n      officialExtensions: [siderolabs/iscsi-tools]\nclusterName: lab").concat("    schematic: *ext\n"),
+    errors: [],
+    warnings: [/"x-schematic" is not a talconfig key; it only holds the YAML anchor &ext/],
+  },
+  {
+    name: "an anchor nothing uses does not excuse an unknown key",
+    text: BASE_TALCONFIG.replace("clusterName: lab", "x-schematic: &ext {}\nclusterName: lab"),
+    errors: ["TF1003 x-schematic"],
+    warnings: [],
+  },
+  {
+    name: "an install disk selector type Talos refuses (HDD) is a located error",
+    text: BASE_TALCONFIG.replace("    installDisk: /dev/sda\n    networkInterfaces", "    installDiskSelector: {type: HDD}\n    networkInterfaces"),
+    errors: ["TF1004 nodes[0].installDiskSelector.type"],
+    warnings: [],
+  },
+  {
+    name: "an unknown key without an anchor stays an error",
+    text: BASE_TALCONFIG.replace("clusterName: lab", "clusterNam: lab2\nclusterName: lab"),
+    errors: ["TF1003 clusterNam"],
+    warnings: [],
+  },
+];
+
+for (const c of STRICTNESS) {
+  test(`strictness: ${c.name}`, async () => {
+    const l = await load(c.text);
+    assert.deepEqual(errors(l).map((d) => `${d.code} ${d.path ?? ""}`), c.errors);
+    const warnings = l.diagnostics.filter((d) => d.severity === "warning");
+    assert.equal(warnings.length, c.warnings.length, warnings.map((w) => w.message).join("\n"));
+    c.warnings.forEach((re, i) => assert.match(warnings[i]!.message, re));
+    if (c.errors.length === 0) assert.ok(warnings.every((w) => w.source !== undefined), "warnings are located");
+  });
+}

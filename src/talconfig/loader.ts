@@ -4,9 +4,12 @@ import { sortDiagnostics, type Diagnostic } from "../diagnostics/index.js";
 import { CODES } from "./codes.js";
 import { loadEnvFiles } from "./env-files.js";
 import { checkFileRefs, checkModel, reportDeprecated } from "./model-checks.js";
+import { anchorHolderKeys } from "./anchor-holders.js";
 import { readText } from "./read-text.js";
 import { resolveNodes } from "./resolve-nodes.js";
 import { parseWithSchema } from "./schema-issues.js";
+import { talconfigSchema } from "./schema.js";
+import { knownKeysAt } from "./schema-walk.js";
 import { substituteDocument, unmaskDocument } from "./substitute-yaml.js";
 import type { LoadedTalconfig, LoadTalconfigOptions } from "./types.js";
 import { YamlSource } from "./yaml-source.js";
@@ -76,6 +79,9 @@ export async function loadTalconfig(options: LoadTalconfigOptions): Promise<Load
     return empty(envFiles);
   }
 
+  if (typeof data === "object" && !Array.isArray(data)) {
+    for (const key of anchorHolderKeys(src.doc, knownKeysAt(talconfigSchema, []), src, diagnostics)) delete (data as Record<string, unknown>)[key];
+  }
   const parsed = parseWithSchema(data, src, diagnostics, failed);
   reportDeprecated(parsed ?? data, src, diagnostics);
   checkModel(parsed ?? data, src, diagnostics);

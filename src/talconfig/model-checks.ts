@@ -56,7 +56,18 @@ export function checkModel(data: unknown, src: YamlSource, diagnostics: Diagnost
       err(["nodes", i, "installDisk"], CODES.missingKey, "installDisk or installDiskSelector is required", "add installDisk: /dev/sda (or an installDiskSelector)");
     }
     if (n.installDisk !== undefined && n.installDiskSelector !== undefined) {
-      err(["nodes", i, "installDiskSelector"], CODES.invalidValue, "installDisk and installDiskSelector are both set", "keep one of them");
+      // Talos accepts both (machine.install.disk and diskSelector) and installs to the disk the selector matches.
+      const path: DocPath = ["nodes", i, "installDiskSelector"];
+      const node = nodeNameFor(path, config);
+      diagnostics.push({
+        severity: "warning",
+        code: CODES.invalidValue,
+        message: "installDisk and installDiskSelector are both set: Talos installs to the disk installDiskSelector matches and ignores installDisk",
+        hint: "remove installDisk (or the selector) so the file says which disk is used",
+        path: formatPath(path),
+        source: src.positionOf(path),
+        ...(node ? { node } : {}),
+      });
     }
     const hostname = text(n.hostname);
     if (hostname !== undefined) {

@@ -177,7 +177,8 @@ const installDiskSelector = z.strictObject({
   modalias: str.optional(),
   uuid: str.optional(),
   wwid: str.optional(),
-  type: str.optional(),
+  // Talos's InstallDiskType: lower case only (`HDD` is refused by Talos's validation, not by talhelper's).
+  type: z.enum(["ssd", "hdd", "nvme", "sd"]).optional(),
   busPath: str.optional(),
 }).meta({ id: "InstallDiskSelector" });
 

@@ -142,6 +142,17 @@ test("validate: schematic findings of src/factory are folded in, located in talc
   });
 });
 
+test("validate: a schematic given as a YAML alias (or holding one) is the anchored schematic, not an error", async () => {
+  const node2 = "  - hostname: cp2\n    ipAddress: 10.0.0.12\n    controlPlane: true\n    installDisk: /dev/sda\n    nameservers: [1.1.1.1]\n    networkInterfaces: [{interface: eth0, addresses: [10.0.0.12/24]}]\n";
+  const schematic = "    schematic: &s\n      customization:\n        extraKernelArgs: &args [net.ifnames=0]\n        systemExtensions:\n          officialExtensions: [siderolabs/iscsi-tools]\n";
+  const text = `${CLEAN.replace("${CP_IP}", "10.0.0.11")}${schematic}${node2}    schematic: *s\n  - hostname: w1\n    ipAddress: 10.0.0.21\n    installDisk: /dev/sda\n    nameservers: [1.1.1.1]\n    networkInterfaces: [{interface: eth0, addresses: [10.0.0.21/24]}]\n    schematic:\n      customization:\n        extraKernelArgs: *args\n`;
+  await inTemp({ "talconfig.yaml": text }, async (dir) => {
+    const r = await runCliCaptured(["validate", "--json"], { cwd: dir });
+    const ds = (JSON.parse(r.stdout) as { diagnostics: { code: string; message: string }[] }).diagnostics;
+    assert.deepEqual(ds.filter((d) => d.code === "schematic-invalid").map((d) => d.message), []);
+  });
+});
+
 test("validate: the sops-creation-rule check finds .sops.yaml above the talconfig, as sops does", async () => {
   const { generateIdentity, identityToRecipient } = await import("age-encryption");
   const { encryptSopsText } = await import("../../sops/index.js");

@@ -4,6 +4,7 @@ import { POLICY_RULES } from "./rules.js";
 import type { PolicyContext } from "./types.js";
 
 export { POLICY_RULES, BUNDLE_SECRET_PATHS, sopsEncryptsPath } from "./rules.js";
+export { kubernetesVersionFindings } from "./version-rules.js";
 export { BUILTIN_EXTENSIONS } from "./extensions.js";
 export { loadTalformSettings, TALFORM_SETTINGS_FILE, type TalformSettings } from "./settings.js";
 export { nodeFacts, type NodeFacts } from "./node-facts.js";

@@ -2,6 +2,8 @@
 import { compareTalosVersions, contractFor, DEFAULT_TALOS_VERSION, parseTalosVersion, SUPPORTED_TALOS_MINORS } from "../../contract/index.js";
 import { topLevel } from "./locate.js";
 import type { PolicyRule } from "./types.js";
+import type { Diagnostic } from "../../diagnostics/index.js";
+import type { LoadedTalconfig } from "../types.js";
 
 export const talosVersionRule: PolicyRule = {
   code: "talos-version",
@@ -40,13 +42,22 @@ export const kubernetesVersionRule: PolicyRule = {
   severity: "error",
   summary: "kubernetesVersion is within the range the Talos version supports.",
   check(loaded) {
-    const n = loaded.nodes[0];
-    const facts = n ? contractFor(n.talosVersion)?.facts : undefined;
-    const k = n ? minorOf(n.kubernetesVersion) : undefined;
-    if (!n || !facts || !k) return [];
-    const min = minorOf(facts.kubernetes.min)!;
-    const max = minorOf(facts.kubernetes.max)!;
-    if (cmp(k, min) >= 0 && cmp(k, max) <= 0) return [];
-    return [topLevel(this, loaded, "kubernetesVersion", `Kubernetes ${n.kubernetesVersion} is not supported by Talos ${facts.minor} (supported: ${facts.kubernetes.min} to ${facts.kubernetes.max})`, `set kubernetesVersion between ${facts.kubernetes.min} and ${facts.kubernetes.max}, e.g. ${facts.defaultKubernetesVersion}`)];
+    return kubernetesVersionFindings(loaded);
   },
 };
+
+/**
+ * The Kubernetes version outside the range the Talos version supports, as a located finding. genconfig refuses such
+ * a file too (talhelper and `talosctl gen config` do), so it also runs outside `validate`'s policy set.
+ */
+export function kubernetesVersionFindings(loaded: LoadedTalconfig): Diagnostic[] {
+  const rule = kubernetesVersionRule;
+  const n = loaded.nodes[0];
+  const facts = n ? contractFor(n.talosVersion)?.facts : undefined;
+  const k = n ? minorOf(n.kubernetesVersion) : undefined;
+  if (!n || !facts || !k) return [];
+  const min = minorOf(facts.kubernetes.min)!;
+  const max = minorOf(facts.kubernetes.max)!;
+  if (cmp(k, min) >= 0 && cmp(k, max) <= 0) return [];
+  return [topLevel(rule, loaded, "kubernetesVersion", `Kubernetes ${n.kubernetesVersion} is not supported by Talos ${facts.minor} (supported: ${facts.kubernetes.min} to ${facts.kubernetes.max})`, `set kubernetesVersion between ${facts.kubernetes.min} and ${facts.kubernetes.max}, e.g. ${facts.defaultKubernetesVersion}`)];
+}
