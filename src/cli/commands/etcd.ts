@@ -1,3 +1,5 @@
+import { readFile } from "node:fs/promises";
+import { relative, resolve } from "node:path";
 import { addNodeOptions, type NodeCommandOptions } from "../../talosapi/cli-options.js";
 import type { CommandDefiner } from "./index.js";
 
@@ -21,13 +23,11 @@ export const defineEtcd: CommandDefiner = (program, ctx) => {
       .option("--keep <n>", "keep only the newest N snapshots of this cluster in --dir", (v) => Number(v)),
   ).action(async (opts: EtcdOpts) => {
     const { cli, etcd: e, TE } = await lib();
-    const { resolve } = await import("node:path");
     if (opts.keep !== undefined && (!Number.isInteger(opts.keep) || opts.keep < 1)) throw new TE("--keep needs a whole number ≥ 1", { code: "usage", exitCode: 64 });
     const cluster = opts.cluster ?? (await contextName(ctx, opts)) ?? "cluster";
     await cli.withClient(ctx, opts, async (client) => {
       const node = cli.singleNode(client, "etcd snapshot");
       const saved = await e.saveSnapshot(client, node, { dir: resolve(ctx.cwd, opts.dir ?? ".talform/etcd-snapshots"), cluster, now: new Date(), ...(opts.keep ? { keep: opts.keep } : {}) });
-      const { relative } = await import("node:path");
       const shown = relative(ctx.cwd, saved.path) || saved.path;
       cli.render(ctx, opts, ["NODE", "SNAPSHOT", "VERIFIED"], [[node, shown, e.describeSnapshot(saved.info)]], { node, path: shown, ...saved.info, pruned: saved.pruned });
       for (const p of saved.pruned) ctx.stderr.write(`pruned ${relative(ctx.cwd, p) || p}\n`);
@@ -131,7 +131,6 @@ export const defineEtcd: CommandDefiner = (program, ctx) => {
 async function contextName(ctx: Parameters<CommandDefiner>[1], opts: NodeCommandOptions): Promise<string | undefined> {
   const { resolveTalosconfigPath } = await import("../../talosapi/cli-support.js");
   const { parseTalosconfig, selectContext } = await import("../../talosapi/talosconfig.js");
-  const { readFile } = await import("node:fs/promises");
   const path = resolveTalosconfigPath(ctx, opts.talosconfig);
   if (!path) return undefined;
   try {

@@ -1,3 +1,5 @@
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { addNodeOptions, type NodeCommandOptions } from "../../talosapi/cli-options.js";
 import type { CommandDefiner } from "./index.js";
 
@@ -18,9 +20,7 @@ export const defineRecover: CommandDefiner = (program, ctx) => {
     const { cli } = await import("../../talosapi/index.js");
     const { recoverEtcd, recoverySteps, verifySnapshotForRecovery, describeSnapshot, RecoverRefused } = await import("../../etcd/index.js");
     const { TalformError } = await import("../../diagnostics/index.js");
-    const { readFile } = await import("node:fs/promises");
-    const { resolve } = await import("node:path");
-    let snapshot: Uint8Array;
+      let snapshot: Uint8Array;
     try {
       snapshot = await readFile(resolve(ctx.cwd, opts.from));
     } catch (e) {
@@ -43,8 +43,15 @@ export const defineRecover: CommandDefiner = (program, ctx) => {
           ctx.stdout.write("dry run: nothing was changed\n");
           return;
         }
-        const r = await recoverEtcd(client, o, (line) => void ctx.stdout.write(`${line}\n`));
-        ctx.stdout.write(`etcd recovered from ${opts.from}: ${r.members.length} healthy member(s): ${r.members.map((m) => m.hostname).join(", ")}\n`);
+        // One client per control plane, each its own endpoint: they all reboot during the recovery.
+        const direct = new Map<string, Awaited<ReturnType<typeof cli.clientFromOptions>>>();
+        for (const n of controlPlanes) direct.set(n, await cli.clientFromOptions(ctx, { ...opts, endpoints: [n], nodes: [n] }));
+        try {
+          const r = await recoverEtcd((n) => direct.get(n)!, o, (line) => void ctx.stdout.write(`${line}\n`));
+          ctx.stdout.write(`etcd recovered from ${opts.from}: ${r.members.length} healthy member(s): ${r.members.map((m) => m.hostname).join(", ")}\n`);
+        } finally {
+          for (const c of direct.values()) c.close();
+        }
       } catch (e) {
         if (e instanceof RecoverRefused) throw new TalformError(e.message, { code: "recover-refused", hint: e.hint });
         throw e;
