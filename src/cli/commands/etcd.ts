@@ -1,5 +1,5 @@
-import { readFile } from "node:fs/promises";
 import { relative, resolve } from "node:path";
+import { readFile } from "node:fs/promises";
 import { addNodeOptions, type NodeCommandOptions } from "../../talosapi/cli-options.js";
 import type { CommandDefiner } from "./index.js";
 

@@ -20,7 +20,7 @@ export const defineRecover: CommandDefiner = (program, ctx) => {
     const { cli } = await import("../../talosapi/index.js");
     const { recoverEtcd, recoverySteps, verifySnapshotForRecovery, describeSnapshot, RecoverRefused } = await import("../../etcd/index.js");
     const { TalformError } = await import("../../diagnostics/index.js");
-      let snapshot: Uint8Array;
+    let snapshot: Uint8Array;
     try {
       snapshot = await readFile(resolve(ctx.cwd, opts.from));
     } catch (e) {
