@@ -59,7 +59,11 @@ export function recoverySteps(o: Pick<RecoverOptions, "controlPlanes" | "bootstr
   ];
 }
 
-export async function recoverEtcd(client: TalosClient, o: RecoverOptions, report: (line: string) => void): Promise<{ members: MemberView[]; info: SnapshotInfo }> {
+/**
+ * `clientFor(node)` must talk to that node directly (the node as its own endpoint): every control plane reboots
+ * during the recovery, so proxying through one of them would cut the calls to the others.
+ */
+export async function recoverEtcd(clientFor: (node: string) => TalosClient, o: RecoverOptions, report: (line: string) => void): Promise<{ members: MemberView[]; info: SnapshotInfo }> {
   if (!o.controlPlanes.includes(o.bootstrapNode)) throw new RecoverRefused(`the bootstrap node ${o.bootstrapNode} is not one of the control planes (${o.controlPlanes.join(", ")})`, "pass --bootstrap-node with one of the -n addresses");
   const steps = recoverySteps(o);
   const step = (id: string) => report(`[${steps.findIndex((s) => s.id === id) + 1}/${steps.length}] ${steps.find((s) => s.id === id)!.label}`);
@@ -67,7 +71,7 @@ export async function recoverEtcd(client: TalosClient, o: RecoverOptions, report
   const info = verifySnapshotForRecovery(o);
   report(`  ${describeSnapshot(info)}`);
   step("quorum");
-  const live = await liveQuorum(client, o.controlPlanes);
+  const live = await liveQuorum(clientFor, o.controlPlanes);
   if (live) {
     const healthy = live.filter((m) => m.healthy).length;
     const msg = `etcd still has a healthy quorum (${healthy} of ${live.length} members healthy: ${live.map((m) => `${m.hostname} ${m.healthy ? "healthy" : "down"}`).join(", ")})`;
@@ -93,30 +97,30 @@ export async function recoverEtcd(client: TalosClient, o: RecoverOptions, report
   const boots = new Map<string, string | undefined>();
   for (const n of o.controlPlanes) {
     step(`reset/${n}`);
-    boots.set(n, await client.bootId(n).catch(() => undefined));
-    await client.reset(n, { graceful: false, reboot: true, systemPartitionsToWipe: [{ label: "EPHEMERAL", wipe: true }] });
+    boots.set(n, await clientFor(n).bootId(n).catch(() => undefined));
+    await clientFor(n).reset(n, { graceful: false, reboot: true, systemPartitionsToWipe: [{ label: "EPHEMERAL", wipe: true }] });
   }
   for (const n of o.controlPlanes) {
     step(`preparing/${n}`);
     await until(`${n} to reboot`, async () => {
-      const now = await client.bootId(n);
+      const now = await clientFor(n).bootId(n);
       return now !== boots.get(n) ? undefined : "still the old boot";
     });
     await until(`etcd on ${n} to be Preparing`, async () => {
-      const [s] = await client.services([n]);
+      const [s] = await clientFor(n).services([n]);
       if (s?.error) return s.error.error.message;
       const etcd = s!.value!.find((x) => x.id === "etcd");
       return etcd?.state === "Preparing" ? undefined : `etcd is ${etcd?.state ?? "missing"}`;
     });
   }
   step("upload");
-  await client.etcdRecover(o.bootstrapNode, o.snapshot);
+  await clientFor(o.bootstrapNode).etcdRecover(o.bootstrapNode, o.snapshot);
   step("bootstrap");
-  await client.bootstrap(o.bootstrapNode, { skipHashCheck: o.skipHashCheck });
+  await clientFor(o.bootstrapNode).bootstrap(o.bootstrapNode, { skipHashCheck: o.skipHashCheck });
   step("join");
   let members: MemberView[] = [];
   await until("every control plane to be a healthy etcd member", async () => {
-    members = await membersWithHealth(client, o.bootstrapNode);
+    members = await membersWithHealth(clientFor(o.bootstrapNode), o.bootstrapNode);
     const missing = o.controlPlanes.filter((n) => !members.some((m) => m.address === n || m.hostname === n));
     const sick = members.filter((m) => !m.healthy);
     if (missing.length > 0) return `not members yet: ${missing.join(", ")}`;
@@ -126,10 +130,10 @@ export async function recoverEtcd(client: TalosClient, o: RecoverOptions, report
 }
 
 /** The member list with health when some control plane can still read it and the members have quorum. */
-async function liveQuorum(client: TalosClient, controlPlanes: readonly string[]): Promise<MemberView[] | undefined> {
+async function liveQuorum(clientFor: (node: string) => TalosClient, controlPlanes: readonly string[]): Promise<MemberView[] | undefined> {
   for (const n of controlPlanes) {
     try {
-      const members = await membersWithHealth(client, n);
+      const members = await membersWithHealth(clientFor(n), n);
       if (hasQuorum(members)) return members;
     } catch {
       // this node cannot read the members (no quorum, or its etcd is down): try the next

@@ -11,18 +11,23 @@ import type { DesiredCluster, NodePlan, ObservedCluster, ObservedMembership, Obs
  * talconfig is planned as `remove`; removals keep etcd's quorum (src/etcd/quorum.ts).
  */
 export async function observeMembership(targets: readonly ObserveTarget[], nodes: readonly ObservedNode[], kubeNodes: readonly KubeNode[] | undefined, access: ClusterAccess): Promise<ObservedMembership> {
-  let etcdMembers: ObservedMembership["etcdMembers"] = [];
+  let etcdMembers: ObservedMembership["etcdMembers"] | undefined;
+  const errors: string[] = [];
   for (const t of targets.filter((x) => x.controlPlane)) {
     const o = nodes.find((n) => n.address === t.address);
     if (!o?.reachable || o.maintenance || !o.etcd?.member) continue;
     try {
       etcdMembers = (await membersWithHealth(access.secure(t.address), t.address)).map((m) => ({ id: m.id, hostname: m.hostname, address: m.address, healthy: m.healthy }));
       break;
-    } catch {
-      // this control plane cannot list the members (no quorum, or its etcd is down): ask the next
+    } catch (e) {
+      errors.push(`${t.hostname}: ${(e as Error).message}`); // no quorum, or its etcd is down: ask the next
     }
   }
-  return { etcdMembers, ...(kubeNodes ? { kubernetesNodes: kubeNodes.map((k) => ({ name: k.name, ...(k.address ? { address: k.address } : {}) })) } : {}) };
+  return {
+    etcdMembers: etcdMembers ?? [],
+    ...(etcdMembers ? {} : { etcdMembersError: errors.join("; ") || "no running control plane to ask" }),
+    ...(kubeNodes ? { kubernetesNodes: kubeNodes.map((k) => ({ name: k.name, ...(k.address ? { address: k.address } : {}) })) } : {}),
+  };
 }
 
 export function discoverExtraNodes(targets: readonly ObserveTarget[], m: ObservedMembership): ObserveTarget[] {
@@ -54,6 +59,13 @@ export function planRemovals(
   const candidates = observed.nodes.filter((o) => !wanted.has(o.hostname) && !wanted.has(o.address) && (members.has(o.hostname) || kubeNames.has(o.hostname)));
   const errors: PlanProblem[] = [];
   const warnings: PlanProblem[] = [];
+  if (observed.etcdBootstrapped && m.etcdMembersError) {
+    errors.push({
+      code: "etcd-members",
+      message: `the etcd members could not be read (${m.etcdMembersError}): talform cannot tell whether a node left the talconfig, nor check quorum`,
+      hint: "check etcd (talform etcd members, talform etcd status); without quorum, recover from a snapshot (talform recover)",
+    });
+  }
   const removedMembers = candidates.filter((o) => members.has(o.hostname)).map((o) => o.hostname);
   if (removedMembers.length > 0) {
     const verdict = checkRemoval(m.etcdMembers, removedMembers);

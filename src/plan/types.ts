@@ -98,6 +98,8 @@ export interface KubernetesUpgradePlan {
 export interface ObservedMembership {
   /** The etcd members as a healthy control plane lists them, each with its own health. */
   readonly etcdMembers: readonly { readonly id: string; readonly hostname: string; readonly address: string; readonly healthy: boolean }[];
+  /** Why no control plane could list the etcd members (e.g. no quorum): removals cannot be planned then. */
+  readonly etcdMembersError?: string;
   /** Registered Kubernetes Nodes (undefined: the Kubernetes API could not be asked). */
   readonly kubernetesNodes?: readonly { readonly name: string; readonly address?: string }[];
 }

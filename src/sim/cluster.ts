@@ -443,6 +443,7 @@ export class SimCluster implements NodeHost {
   etcdRemoveMember(node: SimNode, id: bigint): void {
     const m = etcdCall(() => this.etcdData.removeMember(id));
     node.log("etcd", `removed member ${m.hostname} from the etcd cluster`);
+    this.reconcileEtcd(); // a node that was waiting because of its old member joins now
   }
 
   etcdForfeitLeadership(node: SimNode): string {

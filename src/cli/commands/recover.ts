@@ -43,8 +43,15 @@ export const defineRecover: CommandDefiner = (program, ctx) => {
           ctx.stdout.write("dry run: nothing was changed\n");
           return;
         }
-        const r = await recoverEtcd(client, o, (line) => void ctx.stdout.write(`${line}\n`));
-        ctx.stdout.write(`etcd recovered from ${opts.from}: ${r.members.length} healthy member(s): ${r.members.map((m) => m.hostname).join(", ")}\n`);
+        // One client per control plane, each its own endpoint: they all reboot during the recovery.
+        const direct = new Map<string, Awaited<ReturnType<typeof cli.clientFromOptions>>>();
+        for (const n of controlPlanes) direct.set(n, await cli.clientFromOptions(ctx, { ...opts, endpoints: [n], nodes: [n] }));
+        try {
+          const r = await recoverEtcd((n) => direct.get(n)!, o, (line) => void ctx.stdout.write(`${line}\n`));
+          ctx.stdout.write(`etcd recovered from ${opts.from}: ${r.members.length} healthy member(s): ${r.members.map((m) => m.hostname).join(", ")}\n`);
+        } finally {
+          for (const c of direct.values()) c.close();
+        }
       } catch (e) {
         if (e instanceof RecoverRefused) throw new TalformError(e.message, { code: "recover-refused", hint: e.hint });
         throw e;
