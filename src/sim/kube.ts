@@ -153,16 +153,12 @@ export class SimKubeApi {
     for (const o of objects) {
       const r = this.resourceOfObject(o);
       if (!r) continue;
-      this.store.put(r, { ...o, metadata: { ...o.metadata, uid: uid(`${r.resource}/${o.metadata.namespace ?? ""}/${o.metadata.name}`), creationTimestamp: created } });
+      this.store.put(r, { ...o, metadata: { ...o.metadata, uid: uid(`${r.resource}/${o.metadata.namespace ?? ""}/${o.metadata.name}`), creationTimestamp: created, managedFields: [talosApplied(o, created)] } });
       inventory[`${o.metadata.namespace ?? ""}_${o.metadata.name}_${r.group}_${o.kind}`] = "";
     }
     if (first && keepsInventory(first)) {
-      this.store.put(CONFIGMAPS, {
-        apiVersion: "v1",
-        kind: "ConfigMap",
-        metadata: { ...INVENTORY, uid: uid("inventory"), creationTimestamp: created, labels: { "cli-utils.sigs.k8s.io/inventory-id": "talos-bootstrap-manifests" } },
-        data: inventory,
-      });
+      const inv: KubeObject = { apiVersion: "v1", kind: "ConfigMap", metadata: { ...INVENTORY, labels: { "cli-utils.sigs.k8s.io/inventory-id": "talos-bootstrap-manifests" } }, data: inventory };
+      this.store.put(CONFIGMAPS, { ...inv, metadata: { ...inv.metadata, uid: uid("inventory"), creationTimestamp: created, managedFields: [talosApplied(inv, created)] } });
     }
     // An application on the workers (a ReplicaSet's pods), which drains evict.
     for (const n of this.configured().filter((x) => !x.controlPlane)) this.storeAppPod("default", "app-7d9c", n);
@@ -424,16 +420,25 @@ export class SimKubeApi {
     return dryRun ? full : this.store.put(r, full);
   }
 
-  /** Server-side apply: creates or merges the applied configuration; the field manager is recorded. */
+  /**
+   * Server-side apply: creates or merges the applied configuration. Like kube-apiserver, the manager's field set
+   * (`managedFields[].fieldsV1`) is recorded, and a field the same manager applied before but no longer applies is
+   * removed — how an applier (Talos's manifest sync, its inventory) drops what it stopped managing.
+   */
   private apply(r: ApiResource, namespace: string | undefined, name: string, current: KubeObject | undefined, body: string, url: URL, dryRun: boolean): { code: number; body: unknown } {
     const manager = url.searchParams.get("fieldManager");
     if (!manager) throw new ApiError(400, "BadRequest", "PATCH, application/apply-patch+yaml requires fieldManager to be set");
     const applied = parseYaml(body) as KubeObject;
     if (!applied?.metadata || applied.metadata.name !== name) throw new ApiError(422, "Invalid", `the name of the applied object does not match "${name}"`);
-    const managed = [{ manager, operation: "Apply", apiVersion: groupVersion(r), time: this.host.now().toISOString(), fieldsType: "FieldsV1" }];
-    if (!current) return { code: 201, body: this.create(r, namespace, { ...applied, metadata: { ...applied.metadata, managedFields: managed } }, dryRun) };
-    const merged = strategicMergePatch(current, applied) as KubeObject;
-    return { code: 200, body: this.update(r, current, { ...merged, metadata: { ...merged.metadata, managedFields: managed } }, dryRun) };
+    const entry = { manager, operation: "Apply", apiVersion: groupVersion(r), time: this.host.now().toISOString(), fieldsType: "FieldsV1", fieldsV1: fieldSet(applied) };
+    type Managed = typeof entry;
+    if (!current) return { code: 201, body: this.create(r, namespace, { ...applied, metadata: { ...applied.metadata, managedFields: [entry] } }, dryRun) };
+    const managed = (current.metadata["managedFields"] as Managed[] | undefined) ?? [];
+    const before = managed.find((m) => m.manager === manager && m.operation === "Apply");
+    const base = before ? (dropReleased(current, before.fieldsV1, entry.fieldsV1) as KubeObject) : current;
+    const merged = strategicMergePatch(base, applied) as KubeObject;
+    const others = managed.filter((m) => m !== before);
+    return { code: 200, body: this.update(r, current, { ...merged, metadata: { ...merged.metadata, managedFields: [...others, entry] } }, dryRun) };
   }
 
   private evict(pod: KubeObject): unknown {
@@ -461,6 +466,32 @@ export class SimKubeApi {
   deployments(): KubeObject[] {
     return this.store.list(DEPLOYMENTS, undefined);
   }
+}
+
+type FieldSet = { [key: string]: FieldSet };
+
+/** Talos applies the bootstrap manifests by server-side apply with the field manager `talos`. */
+function talosApplied(o: KubeObject, time: string): unknown {
+  return { manager: "talos", operation: "Apply", apiVersion: o.apiVersion, time, fieldsType: "FieldsV1", fieldsV1: fieldSet(o) };
+}
+
+/** The fields an applied object sets, in kube-apiserver's FieldsV1 shape (`{"f:data":{"f:k":{}}}`; lists are leaves). */
+function fieldSet(o: unknown): FieldSet {
+  if (typeof o !== "object" || o === null || Array.isArray(o)) return {};
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [`f:${k}`, fieldSet(v)]));
+}
+
+/** `obj` without the fields `before` set and `now` no longer does (metadata.name/namespace stay). */
+function dropReleased(obj: unknown, before: FieldSet, now: FieldSet): unknown {
+  if (typeof obj !== "object" || obj === null || Array.isArray(obj)) return obj;
+  const out: Record<string, unknown> = { ...(obj as Record<string, unknown>) };
+  for (const [f, sub] of Object.entries(before)) {
+    const key = f.slice(2);
+    if (!(f in now)) {
+      if (key !== "name" && key !== "namespace" && key !== "apiVersion" && key !== "kind") delete out[key];
+    } else if (Object.keys(sub).length > 0 && Object.keys(now[f]!).length > 0) out[key] = dropReleased(out[key], sub, now[f]!);
+  }
+  return out;
 }
 
 function notFound(): ApiError {
