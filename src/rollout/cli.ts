@@ -10,6 +10,7 @@ import { assemblePlan, createClusterAccess, formatPlan, observeCluster, parsePla
 import { loadDesiredFromTalconfig, type LoadedDesired } from "../plan/from-talconfig.js";
 import { executePlan, StalePlanError } from "./executor.js";
 import { fileJournal, journalPathFor } from "./journal.js";
+import { eventLogPathFor, fileEventLog, teeReporter } from "./event-log.js";
 import { plainReporter, ttyReporter } from "./views.js";
 
 export interface PlanCommandOptions {
@@ -96,7 +97,8 @@ export async function runApplyCommand(ctx: CliContext, planFile: string | undefi
     const result = await executePlan(plan, loaded.desired, {
       access,
       journal: fileJournal(journalPathFor(loaded.talconfigPath)),
-      report: ctx.stdout.isTTY ? ttyReporter(write) : plainReporter(write),
+      // The event log lets `talform ui` show this rollout live (src/rollout/event-log.ts).
+      report: teeReporter(ctx.stdout.isTTY ? ttyReporter(write) : plainReporter(write), fileEventLog(eventLogPathFor(loaded.talconfigPath))),
       ...(o.resume ? { resume: true } : {}),
       ...(o.maxParallel ? { maxParallel: o.maxParallel } : {}),
       ...(o.gate ? { gate: commandGate(o.gate, ctx) } : {}),

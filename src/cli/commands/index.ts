@@ -34,4 +34,5 @@ export const COMMANDS: readonly (() => Promise<CommandDefiner>)[] = [
   async () => (await import("./apply.js")).defineApply,
   async () => (await import("./health.js")).defineHealth,
   async () => (await import("./doctor.js")).defineDoctor,
+  async () => (await import("./ui.js")).defineUi,
 ];
