@@ -25,7 +25,7 @@ before(async () => {
   lab = await startLab("v1.12.11", "1.35.4", 0.1);
   ui = await startUiProcess(lab.dir);
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"] });
-  page = await browser.newPage({ viewport: { width: 1360, height: 820 } });
+  page = await (await browser.newContext({ viewport: { width: 1360, height: 820 } })).newPage();
   page.on("console", (m) => {
     if (/Content.Security.Policy|Refused to/i.test(m.text())) cspViolations.push(m.text());
   });
@@ -72,6 +72,11 @@ test("a rollout started from the CLI shows live step updates in the rollout page
   await page.goto(base() + "/rollout");
   await page.locator("[data-state=none]").waitFor();
   await page.evaluate("window.__sameDocument = true");
+  // A second tab on the cluster view, opened while the nodes are still in maintenance mode.
+  const clusterTab = await page.context().newPage();
+  await clusterTab.goto(base() + "/");
+  assert.equal(await clusterTab.locator("td .badge", { hasText: "maintenance" }).count(), NODES.length);
+  await clusterTab.evaluate("window.__sameDocument = true");
   const apply = talform(["apply", "--yes", "-c", "talconfig.yaml"], lab.dir);
   // Sample the page while the CLI runs: the count of finished steps must move through several values.
   const seen = new Set<string>();
@@ -101,6 +106,10 @@ test("a rollout started from the CLI shows live step updates in the rollout page
   }
   assert.match((await page.locator("#rollout-live .count").textContent()) ?? "", /^(\d+) of \1 steps$/);
   await shot("rollout");
+  // The cluster tab refreshed by itself: every node now runs, without a reload.
+  await clusterTab.locator("td .badge.ok", { hasText: "running" }).nth(NODES.length - 1).waitFor({ timeout: 30_000 });
+  assert.equal(await clusterTab.evaluate("window.__sameDocument"), true, "the cluster tab reloaded");
+  await clusterTab.close();
   assert.deepEqual(await axeSerious(), []);
 });
 
@@ -118,6 +127,17 @@ test("the cluster page lists every node with the versions the nodes report, refr
   assert.equal(await page.locator("tr[data-node]").count(), NODES.length);
   assert.match((await page.locator("tr[data-node=cp1]").textContent()) ?? "", /member, healthy/);
   await shot("cluster");
+  assert.deepEqual(await axeSerious(), []);
+});
+
+test("the doctor and node views render the nodes' findings, services, logs and kernel log", async () => {
+  await page.goto(base() + "/doctor");
+  await page.locator("h1", { hasText: "Doctor" }).waitFor();
+  assert.deepEqual(await axeSerious(), []);
+  await page.goto(base() + "/node/cp1?service=etcd");
+  assert.equal(await page.locator("tr[data-service=etcd] td").first().textContent(), "Running");
+  assert.match((await page.locator("pre.log").first().textContent()) ?? "", /etcd/);
+  assert.ok(((await page.locator("pre.log").nth(1).textContent()) ?? "").split("\n").length > 1, "kernel log lines");
   assert.deepEqual(await axeSerious(), []);
 });
 
@@ -164,7 +184,7 @@ test("apply from the UI: review the plan, confirm it; a stale plan and a missing
   await page.waitForURL(/\/rollout$/, { timeout: 60_000 });
   const end = page.locator("#rollout-live [data-state=finished], #rollout-live [data-state=failed]");
   await end.waitFor({ timeout: 240_000 });
-  await shot("ui-apply");
+  await shot("apply");
   assert.equal(
     await end.getAttribute("data-state"),
     "finished",

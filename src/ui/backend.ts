@@ -264,9 +264,10 @@ export async function createClusterBackend(o: BackendOptions): Promise<ClusterBa
   };
 
   // ---- node ----------------------------------------------------------------------------------------------------
-  const readStream = async (s: AsyncIterable<Uint8Array>): Promise<string> => {
+  // Log chunks are pieces of one text; each kernel message is a line of its own (as `talform dmesg` prints them).
+  const readStream = async (s: AsyncIterable<Uint8Array>, separator: string): Promise<string> => {
     let out = "";
-    for await (const chunk of s) out += Buffer.from(chunk).toString("utf8");
+    for await (const chunk of s) out += Buffer.from(chunk).toString("utf8") + separator;
     return out;
   };
   const node: UiBackend["node"] = async (hostname, service) => {
@@ -284,10 +285,10 @@ export async function createClusterBackend(o: BackendOptions): Promise<ClusterBa
           : (services[0] ?? "machined");
     const signal = () => AbortSignal.timeout(o.timeoutMs ?? 4000);
     const [logs, kernel] = await Promise.all([
-      readStream(client.logs(d.address, logService, { tail: 200, signal: signal() })).catch(
+      readStream(client.logs(d.address, logService, { tail: 200, signal: signal() }), "").catch(
         (e: unknown) => `(logs: ${toError(e).message})`,
       ),
-      readStream(client.dmesg(d.address, { signal: signal() })).catch(
+      readStream(client.dmesg(d.address, { signal: signal() }), "\n").catch(
         (e: unknown) => `(kernel log: ${toError(e).message})`,
       ),
     ]);
