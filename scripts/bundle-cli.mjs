@@ -37,6 +37,8 @@ await build({
   charset: "ascii",
   legalComments: "external",
   plugins: [inlineVersion],
+  // src/ui/start.ts falls back to the wrapper's __filename where the bundle's import.meta is empty.
+  logOverride: { "empty-import-meta": "silent" },
   logLevel: "warning",
 });
 

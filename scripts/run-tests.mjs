@@ -1,6 +1,7 @@
 // Runs node's built-in test runner over the TypeScript test files of one suite.
 //   unit:        src/**/*.test.ts and test/**/*.test.ts — must pass on a fresh clone without ../shared
 //   conformance: conformance/**/*.test.ts — drives the real Talos/sops/talhelper oracles and reads ../shared
+//   browser:     browser/**/*.test.ts — the dashboard in a real headless Chromium (scripts/setup-browser.sh)
 // Node 20 has no glob support in --test, so the files are listed here.
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
@@ -9,9 +10,9 @@ import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const suite = process.argv[2] ?? "unit";
-const roots = { unit: ["src", "test"], conformance: ["conformance"] }[suite];
+const roots = { unit: ["src", "test"], conformance: ["conformance"], browser: ["browser"] }[suite];
 if (!roots) {
-  console.error(`unknown suite "${suite}" (expected unit or conformance)`);
+  console.error(`unknown suite "${suite}" (expected unit, conformance or browser)`);
   process.exit(2);
 }
 

@@ -18,4 +18,5 @@ export * as demo from "./demo/index.js";
 export * as doctor from "./doctor/index.js";
 export * as plan from "./plan/index.js";
 export * as rollout from "./rollout/index.js";
+export * as ui from "./ui/index.js";
 export * as genconfig from "./genconfig/index.js";

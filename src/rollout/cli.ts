@@ -10,6 +10,7 @@ import { assemblePlan, createClusterAccess, formatPlan, observeCluster, parsePla
 import { loadDesiredFromTalconfig, type LoadedDesired } from "../plan/from-talconfig.js";
 import { executePlan, StalePlanError } from "./executor.js";
 import { fileJournal, journalPathFor } from "./journal.js";
+import { eventLogPathFor, fileEventLog, teeReporter } from "./event-log.js";
 import { plainReporter, ttyReporter } from "./views.js";
 import { cliFactoryHttp } from "./factory-http.js";
 import { interruptNotice } from "./interrupt.js";
@@ -127,10 +128,11 @@ export async function runApplyCommand(ctx: CliContext, planFile: string | undefi
     const result = await executePlan(plan, loaded.desired, {
       access,
       journal: fileJournal(journalPathFor(loaded.talconfigPath)),
-      report: (e) => {
+      // The event log lets `talform ui` show this rollout live (src/rollout/event-log.ts).
+      report: teeReporter((e) => {
         interrupt.track(e);
         view(e);
-      },
+      }, fileEventLog(eventLogPathFor(loaded.talconfigPath))),
       ...(o.resume ? { resume: true } : {}),
       factoryHttp: cliFactoryHttp(ctx.env),
       allowRemove,

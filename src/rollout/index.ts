@@ -3,3 +3,4 @@ export { fileJournal, memoryJournal, journalPathFor, JOURNAL_FILE, type JournalS
 export type { RolloutEvent, Reporter } from "./events.js";
 export { stepsFor, type Step } from "./steps.js";
 export { plainReporter, ttyReporter } from "./views.js";
+export { EVENT_LOG_FILE, eventLogPathFor, fileEventLog, parseEventLog, teeReporter, type LoggedEvent } from "./event-log.js";

@@ -39,4 +39,5 @@ export const COMMANDS: readonly (() => Promise<CommandDefiner>)[] = [
   async () => (await import("./upgrade-k8s.js")).defineUpgradeK8s,
   async () => (await import("./health.js")).defineHealth,
   async () => (await import("./doctor.js")).defineDoctor,
+  async () => (await import("./ui.js")).defineUi,
 ];

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what the browser suite (browser/, `node scripts/run-tests.mjs browser`) needs: Debian's chromium and a font.
+# The test drives the system browser with playwright-core, which never downloads one; the env vars below make sure no
+# other tool tries either. Idempotent: does nothing when chromium is already installed.
+set -euo pipefail
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1
+if command -v chromium >/dev/null 2>&1; then
+  chromium --version
+  exit 0
+fi
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "setup-browser: no chromium and no apt-get; install Chromium and set TALFORM_CHROMIUM to its path" >&2
+  exit 1
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+$SUDO apt-get update -qq
+if ! apt-cache policy chromium | grep -q 'Candidate: [0-9]'; then
+  echo "setup-browser: the package sources have no chromium package (apt-cache policy chromium)" >&2
+  exit 1
+fi
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+chromium --version
