@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from "commander";
-import { formatDiagnostic, isTalformError, ExitCode } from "../diagnostics/index.js";
+import { formatDiagnostic, isTalformError, ExitCode, type Diagnostic } from "../diagnostics/index.js";
 import { TALFORM_VERSION } from "../version.js";
 import { COMMANDS } from "./commands/index.js";
 import type { CliContext, CliIO } from "./context.js";
@@ -49,10 +49,32 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       if (ctx.debug && e.stack) ctx.stderr.write(`${e.stack}\n`);
       return e.exitCode;
     }
+    const file = fileProblem(e);
+    if (file) {
+      ctx.stderr.write(`${formatDiagnostic(file)}\n`);
+      if (ctx.debug && e instanceof Error && e.stack) ctx.stderr.write(`${e.stack}\n`);
+      return ExitCode.userError;
+    }
     const message = e instanceof Error ? e.message : String(e);
     ctx.stderr.write(`internal error: ${message}\n`);
     if (ctx.debug && e instanceof Error && e.stack) ctx.stderr.write(`${e.stack}\n`);
     else ctx.stderr.write("(this is a bug in talform; run again with --debug for details and report it)\n");
     return ExitCode.internal;
   }
+}
+
+/** What the file system said about a file the user named: a missing or unreadable file is theirs to fix, not a bug. */
+const FILE_ERRORS: Record<string, string> = {
+  ENOENT: "does not exist",
+  ENOTDIR: "is under something that is not a folder",
+  EISDIR: "is a folder, not a file",
+  EACCES: "is not readable or writable by you",
+  EPERM: "is not readable or writable by you",
+};
+
+function fileProblem(e: unknown): Diagnostic | undefined {
+  const err = e as NodeJS.ErrnoException | undefined;
+  const what = err?.code ? FILE_ERRORS[err.code] : undefined;
+  if (!what || typeof err?.path !== "string") return undefined;
+  return { severity: "error", code: "file", message: `${err.path} ${what}`, hint: "check the path (relative paths start at the current folder)" };
 }

@@ -63,6 +63,11 @@ test("talform plan / apply / plan against simulated nodes", async () => {
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /No changes/);
 
+    // Nothing was interrupted: resuming is the user's mistake (exit 1 with a hint), not a bug (70).
+    r = await runCliCaptured(["apply", "--resume", "--yes"], { cwd: dir, env });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /there is nothing to resume\n {2}hint: run `talform plan`/);
+
     r = await runCliCaptured(["apply", "plan.json"], { cwd: dir, env });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /stale/);

@@ -71,7 +71,7 @@ export async function runApplyCommand(ctx: CliContext, planFile: string | undefi
     try {
       plan = parsePlanJson(text, planFile);
     } catch (e) {
-      throw new TalformError((e as Error).message, { code: "plan-file", cause: e });
+      throw new TalformError((e as Error).message, { code: "plan-file", hint: "save a new plan with talform plan --out plan.json", cause: e });
     }
     loaded = await load(ctx, o.config ?? plan.inputs.talconfig, o.secrets);
   } else {

@@ -1,3 +1,4 @@
+import { TalformError } from "../diagnostics/index.js";
 import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { writeFileAtomic } from "../util/atomic-write.js";
@@ -51,8 +52,13 @@ export function fileJournal(path: string): JournalStore {
         if ((e as NodeJS.ErrnoException).code === "ENOENT") return { formatVersion: 1, applied: {} };
         throw e;
       }
-      const j = JSON.parse(text) as RolloutJournal;
-      if (j.formatVersion !== 1) throw new Error(`${path}: journal format ${String(j.formatVersion)} is not supported by this talform`);
+      let j: RolloutJournal;
+      try {
+        j = JSON.parse(text) as RolloutJournal;
+      } catch (e) {
+        throw new TalformError(`${path}: the rollout journal is not JSON (${(e as Error).message})`, { code: "journal", hint: "remove the file if no rollout is in progress" });
+      }
+      if (j.formatVersion !== 1) throw new TalformError(`${path}: journal format ${String(j.formatVersion)} is not supported by this talform`, { code: "journal", hint: "finish the rollout with the talform that started it, or remove the file" });
       return j;
     },
     async save(j) {

@@ -21,7 +21,7 @@ export const defineApplyConfig: CommandDefiner = (program, ctx) => {
     try {
       data = await readFile(resolve(ctx.cwd, opts.file));
     } catch (e) {
-      throw new TalformError(`cannot read ${opts.file}: ${(e as Error).message}`, { code: "apply-config" });
+      throw new TalformError(`cannot read ${opts.file}: ${(e as Error).message}`, { code: "apply-config", hint: "render the configs with `talform genconfig` and pass one with -f clusterconfig/<cluster>-<node>.yaml" });
     }
     const mode = { auto: ApplyMode.AUTO, "no-reboot": ApplyMode.NO_REBOOT, reboot: ApplyMode.REBOOT, staged: ApplyMode.STAGED, try: ApplyMode.TRY }[opts.mode as (typeof MODES)[number]];
     await cli.withClient(ctx, opts, async (client) => {

@@ -15,7 +15,7 @@ export const defineApply: CommandDefiner = (program, ctx) => {
     .action(async (planFile: string | undefined, opts: { config?: string; secrets?: string; yes?: boolean; maxParallel: number; gate?: string; resume?: boolean; etcdSnapshot: boolean }) => {
       if (!Number.isInteger(opts.maxParallel) || opts.maxParallel < 1) {
         const { TalformError, ExitCode } = await import("../../diagnostics/index.js");
-        throw new TalformError("--max-parallel must be a whole number ≥ 1", { code: "usage", exitCode: ExitCode.usage });
+        throw new TalformError("--max-parallel must be a whole number ≥ 1", { code: "usage", hint: "e.g. --max-parallel 2", exitCode: ExitCode.usage });
       }
       const { runApplyCommand } = await import("../../rollout/cli.js");
       await runApplyCommand(ctx, planFile, opts);

@@ -25,7 +25,7 @@ export const defineGensecret: CommandDefiner = (program, ctx) => {
       const contract = contractFor(version);
       if (!contract) throw new TalformError(`--talos-version ${version} is not a Talos version`, { hint: "use the form v1.13 or v1.13.9", exitCode: ExitCode.usage });
       if (!contract.supported) ctx.stderr.write(`warning: talform supports Talos v1.10–v1.14; generating a bundle for the ${contract.name} contract anyway\n`);
-      if (opts.plaintext && !opts.output) throw new TalformError("--plaintext needs -o FILE (stdout is always plaintext)", { exitCode: ExitCode.usage });
+      if (opts.plaintext && !opts.output) throw new TalformError("--plaintext needs -o FILE (stdout is always plaintext)", { code: "usage", hint: "add -o talsecret.yaml, or drop --plaintext", exitCode: ExitCode.usage });
 
       if (!opts.output) {
         // talhelper prints the bundle with 2-space indentation for piping into `sops -e`.

@@ -5,7 +5,7 @@ import { ExitCode, type Diagnostic } from "../../diagnostics/index.js";
 import type { LoadedTalconfig } from "../../talconfig/index.js";
 import type { CliContext } from "../context.js";
 import type { CommandDefiner } from "./index.js";
-import { sopsCreationRuleLookup, sopsDecryptor } from "./talconfig-input.js";
+import { sopsCreationRuleLookup, sopsDecryptor, sopsRecipientFindings } from "./talconfig-input.js";
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -80,5 +80,6 @@ async function validateWithFactory(ctx: CliContext, path: string, opts: { envFil
     const text = await readFile(path, "utf8");
     schematics = factory.talconfigSchematicDiagnostics(loaded, factory.substitutedTalconfigText(loaded, text, opts.substitute));
   }
-  return { loaded, diagnostics: sortDiagnostics([...loaded.diagnostics, ...settings.diagnostics, ...policy, ...schematics]) };
+  const recipients = await sopsRecipientFindings(loaded.dir);
+  return { loaded, diagnostics: sortDiagnostics([...loaded.diagnostics, ...settings.diagnostics, ...policy, ...schematics, ...recipients]) };
 }
