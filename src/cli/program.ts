@@ -1,8 +1,10 @@
+import { dirname, relative, resolve } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { formatDiagnostic, isTalformError, ExitCode, type Diagnostic } from "../diagnostics/index.js";
 import { TALFORM_VERSION } from "../version.js";
 import { COMMANDS } from "./commands/index.js";
 import type { CliContext, CliIO } from "./context.js";
+import { discoverTalconfig } from "./discovery.js";
 
 /** Builds the commander program with every subcommand registered against `ctx`. */
 export async function buildProgram(ctx: CliContext): Promise<Command> {
@@ -16,8 +18,9 @@ export async function buildProgram(ctx: CliContext): Promise<Command> {
       writeErr: (s) => ctx.stderr.write(s),
     })
     .exitOverride();
-  program.hook("preAction", (thisCommand) => {
+  program.hook("preAction", (thisCommand, actionCommand) => {
     ctx.debug = Boolean(thisCommand.opts<{ debug?: boolean }>().debug);
+    useDiscoveredTalconfig(ctx, actionCommand);
   });
   for (const load of COMMANDS) (await load())(program, ctx);
   // Every subcommand inherits output routing and exit override so tests can run the CLI in-process.
@@ -26,6 +29,25 @@ export async function buildProgram(ctx: CliContext): Promise<Command> {
     cmd.showHelpAfterError("(run with --help for usage)");
   }
   return program;
+}
+
+/** Commands without -c that still work beside talconfig.yaml. */
+const WORK_BESIDE_TALCONFIG = new Set(["gensecret"]);
+
+/**
+ * Config discovery: without -c, a command that reads talconfig.yaml uses the one `discoverTalconfig` finds and runs
+ * as if started in its folder. Said once on stderr, unless it is ./talconfig.yaml.
+ */
+function useDiscoveredTalconfig(ctx: CliContext, cmd: Command): void {
+  const hasConfig = cmd.options.some((o) => o.long === "--config");
+  if (!hasConfig && !WORK_BESIDE_TALCONFIG.has(cmd.name())) return;
+  if (hasConfig && (cmd.getOptionValueSource("config") === "cli" || cmd.getOptionValue("configFile") !== undefined)) return;
+  const found = discoverTalconfig(ctx.cwd);
+  if (!found || dirname(found) === resolve(ctx.cwd)) return;
+  const shown = relative(ctx.cwd, found);
+  ctx.stderr.write(`using ${shown.startsWith("..") ? found : shown} (paths are relative to its folder)\n`);
+  ctx.cwd = dirname(found);
+  if (hasConfig) cmd.setOptionValueWithSource("config", "talconfig.yaml", "default");
 }
 
 /**

@@ -1,6 +1,25 @@
 import { resolve } from "node:path";
 import type { CommandDefiner } from "./index.js";
 
+const DEFAULT_SECRETS_FILE = "talsecret.sops.yaml";
+
+/**
+ * In a folder `talform init` set up (talconfig.yaml, a .sops.yaml rule for talsecret.sops.yaml, no bundle yet — or
+ * the empty file a shell redirect just created), the bundle goes straight into talsecret.sops.yaml, encrypted:
+ * plaintext secrets never reach a terminal or a file. Anywhere else gensecret prints, as talhelper does.
+ */
+async function defaultsToSecretsFile(dir: string): Promise<boolean> {
+  const [{ existsSync, statSync }, { join }, sops] = await Promise.all([import("node:fs"), import("node:path"), import("../../sops/index.js")]);
+  const target = join(dir, DEFAULT_SECRETS_FILE);
+  if (!existsSync(join(dir, "talconfig.yaml")) || (existsSync(target) && statSync(target).size > 0)) return false;
+  const config = await sops.findSopsConfig(dir, { readFile: sops.readOptionalFile }).catch(() => undefined);
+  try {
+    return config !== undefined && sops.creationRuleFor(config, target) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
 interface GensecretOptions {
   talosVersion?: string;
   output?: string;
@@ -13,7 +32,7 @@ export const defineGensecret: CommandDefiner = (program, ctx) => {
     .command("gensecret")
     .description("generate a new Talos secrets bundle; with -o it is encrypted with the matching .sops.yaml rule before it touches disk")
     .option("--talos-version <vX.Y>", "Talos version contract the bundle is made for (default: talform's default Talos version)")
-    .option("-o, --output <file>", "write to this file (sops-encrypted) instead of stdout")
+    .option("-o, --output <file>", "write to this file (sops-encrypted); - for stdout. Default beside a talconfig.yaml whose .sops.yaml covers it: talsecret.sops.yaml when missing, else stdout")
     .option("--force", "overwrite an existing file, keeping a timestamped encrypted backup next to it")
     .option("--plaintext", "with -o: write the bundle unencrypted (not recommended)")
     .action(async (opts: GensecretOptions) => {
@@ -27,6 +46,8 @@ export const defineGensecret: CommandDefiner = (program, ctx) => {
       if (!contract.supported) ctx.stderr.write(`warning: talform supports Talos v1.10–v1.14; generating a bundle for the ${contract.name} contract anyway\n`);
       if (opts.plaintext && !opts.output) throw new TalformError("--plaintext needs -o FILE (stdout is always plaintext)", { code: "usage", hint: "add -o talsecret.yaml, or drop --plaintext", exitCode: ExitCode.usage });
 
+      if (opts.output === undefined && (await defaultsToSecretsFile(ctx.cwd))) opts.output = DEFAULT_SECRETS_FILE;
+      if (opts.output === "-") delete opts.output;
       if (!opts.output) {
         // talhelper prints the bundle with 2-space indentation for piping into `sops -e`.
         ctx.stdout.write(serializeSecretsBundle(await generateSecretsBundle(contract), { indent: 2 }));
