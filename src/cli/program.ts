@@ -32,7 +32,7 @@ export async function buildProgram(ctx: CliContext): Promise<Command> {
 }
 
 /** Commands without -c that still work beside talconfig.yaml. */
-const WORK_BESIDE_TALCONFIG = new Set(["gensecret"]);
+const WORK_BESIDE_TALCONFIG = new Set(["gensecret", "kubeconfig", "sim down", "sim status", "sim fault"]);
 
 /**
  * Config discovery: without -c, a command that reads talconfig.yaml uses the one `discoverTalconfig` finds and runs
@@ -40,7 +40,8 @@ const WORK_BESIDE_TALCONFIG = new Set(["gensecret"]);
  */
 function useDiscoveredTalconfig(ctx: CliContext, cmd: Command): void {
   const hasConfig = cmd.options.some((o) => o.long === "--config");
-  if (!hasConfig && !WORK_BESIDE_TALCONFIG.has(cmd.name())) return;
+  const name = cmd.parent?.parent ? `${cmd.parent.name()} ${cmd.name()}` : cmd.name();
+  if (!hasConfig && !WORK_BESIDE_TALCONFIG.has(name)) return;
   if (hasConfig && (cmd.getOptionValueSource("config") === "cli" || cmd.getOptionValue("configFile") !== undefined)) return;
   const found = discoverTalconfig(ctx.cwd);
   if (!found || dirname(found) === resolve(ctx.cwd)) return;

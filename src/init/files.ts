@@ -1,5 +1,6 @@
 import { stringify } from "yaml";
 import { TalformError } from "../diagnostics/index.js";
+import { STATE_DIR } from "../util/state-dir.js";
 
 /** What `talform init` needs to write a cluster folder. */
 export interface InitAnswers {
@@ -23,8 +24,6 @@ export interface InitNode {
   readonly controlPlane: boolean;
 }
 
-/** The state folder beside talconfig.yaml: everything talform writes that holds or derives from secrets. */
-export const STATE_DIR = ".talform";
 
 /**
  * `--node NAME=IP:ROLE` (role controlplane, cp or worker; default worker), e.g. `cp1=10.0.10.11:controlplane`.

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { TalformError } from "../diagnostics/index.js";
 import { ageIdentityLocations, existingRecipients, newAgeKey } from "../sops/keygen.js";
 import { checkAnswers, gitignoreText, hasSchemaLine, sopsYamlText, talconfigText, type InitAnswers } from "./files.js";
-import { ensureStateDir } from "./state.js";
+import { ensureStateDir } from "../util/state-dir.js";
 
 /** The file system as init uses it (injected: tests run it in a temp folder, never the real home). */
 export interface InitFs {

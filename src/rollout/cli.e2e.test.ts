@@ -57,7 +57,7 @@ test("talform plan / apply / plan against simulated nodes", async () => {
     r = await runCliCaptured(["apply", "plan.json"], { cwd: dir, env });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /rollout finished/);
-    assert.equal((await stat(join(dir, ".talform-journal.json"))).mode & 0o777, 0o600);
+    assert.equal((await stat(join(dir, ".talform", "journal.json"))).mode & 0o777, 0o600);
 
     r = await runCliCaptured(["plan"], { cwd: dir, env });
     assert.equal(r.code, 0, r.stdout + r.stderr);

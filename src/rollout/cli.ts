@@ -6,6 +6,7 @@ import { ExitCode, TalformError } from "../diagnostics/index.js";
 import type { CliContext } from "../cli/context.js";
 import { TALFORM_VERSION } from "../version.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
+import { statePaths, writeStateFile } from "../util/state-dir.js";
 import { assemblePlan, createClusterAccess, formatPlan, observeCluster, parsePlanJson, type NodePlan, type Plan } from "../plan/index.js";
 import { loadDesiredFromTalconfig, type LoadedDesired } from "../plan/from-talconfig.js";
 import { executePlan, StalePlanError } from "./executor.js";
@@ -103,8 +104,8 @@ export async function runApplyCommand(ctx: CliContext, planFile: string | undefi
       ...(o.etcdSnapshot !== false
         ? {
             saveEtcdSnapshot: async (data: Uint8Array) => {
-              const path = join(dir, ".talform", "etcd-snapshots", `${plan.clusterName}-${new Date().toISOString().replace(/[:.]/g, "-")}.db`);
-              await writeFileAtomic(path, data, { mode: 0o600 });
+              const path = join(statePaths(dir).etcdSnapshots, `${plan.clusterName}-${new Date().toISOString().replace(/[:.]/g, "-")}.db`);
+              await writeStateFile(path, data);
               return relative(ctx.cwd, path) || path;
             },
           }

@@ -1,7 +1,7 @@
 import { TalformError } from "../diagnostics/index.js";
+import { STATE_DIR, writeStateFile } from "../util/state-dir.js";
 import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { writeFileAtomic } from "../util/atomic-write.js";
 
 /**
  * What talform remembers between runs, beside the talconfig (0600, written atomically after every step):
@@ -31,7 +31,8 @@ export interface JournalStep {
   bootIdBefore?: string;
 }
 
-export const JOURNAL_FILE = ".talform-journal.json";
+/** In the state folder beside talconfig.yaml (git-ignored by its own .gitignore). */
+export const JOURNAL_FILE = join(STATE_DIR, "journal.json");
 
 export function journalPathFor(talconfigPath: string): string {
   return join(dirname(talconfigPath), JOURNAL_FILE);
@@ -62,7 +63,7 @@ export function fileJournal(path: string): JournalStore {
       return j;
     },
     async save(j) {
-      await writeFileAtomic(path, JSON.stringify(j, null, 2) + "\n", { mode: 0o600 });
+      await writeStateFile(path, JSON.stringify(j, null, 2) + "\n");
     },
   };
 }

@@ -16,7 +16,7 @@ let dir: string;
 let up: Promise<CliRun>;
 const env = () => ({ TALFORM_LOOPBACK_ONLY: "1", HOME: dir });
 const run = (...argv: string[]) => runCliCaptured(argv, { cwd: dir, env: env() });
-const talosconfig = () => join(dir, ".talform-sim", "talosconfig");
+const talosconfig = () => join(dir, ".talform", "sim", "talosconfig");
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), "talform-sim-cli-"));
@@ -32,13 +32,13 @@ before(async () => {
     ].join("\n"),
   );
   up = run("sim", "up", "--spec", "fleet.yaml", "--time-scale", "0.01");
-  await waitUntil("simulator socket", () => existsSync(socketPath(join(dir, ".talform-sim"))), 10_000);
+  await waitUntil("simulator socket", () => existsSync(socketPath(join(dir, ".talform", "sim"))), 10_000);
   await writeFile(join(dir, "cp1.yaml"), sampleMachineConfig({ type: "controlplane", hostname: "cp1", endpoint: `https://${CP}:6443` }));
   await writeFile(join(dir, "w1.yaml"), sampleMachineConfig({ type: "worker", hostname: "w1", endpoint: `https://${CP}:6443` }));
 });
 
 after(async () => {
-  if (existsSync(socketPath(join(dir, ".talform-sim")))) await run("sim", "down");
+  if (existsSync(socketPath(join(dir, ".talform", "sim")))) await run("sim", "down");
   await up;
   await rm(dir, { recursive: true, force: true });
 });

@@ -11,7 +11,8 @@ import type { FleetSpec } from "../../sim/index.js";
 import type { SopsDecryptor } from "../../talconfig/index.js";
 import type { CommandDefiner } from "./index.js";
 
-const DEFAULT_STATE_DIR = ".talform-sim";
+/** In the state folder beside talconfig.yaml: the admin talosconfig there holds a client key. */
+const DEFAULT_STATE_DIR = ".talform/sim";
 /** Where talhelper users keep the secrets bundle, beside talconfig.yaml (first match wins). */
 const SECRET_FILES = ["talsecret.sops.yaml", "talsecret.yaml", "talsecret.sops.yml", "talsecret.yml"];
 
@@ -34,6 +35,8 @@ export const defineSim: CommandDefiner = (program, ctx) => {
       .option("--detach", "run in the background and return once the nodes listen")
       .action(async (o: { config: string; envFile: string[]; secretFile?: string; spec?: string; stateDir?: string; timeScale: number; seed: number; detach?: boolean }) => {
         const dir = stateDir(o);
+        const { ensureStateGitignoreFor } = await import("../../util/state-dir.js");
+        await ensureStateGitignoreFor(join(dir, "talosconfig"));
         if (o.detach) return detach(ctx, dir);
         const { loadSpecFile, runSimulator } = await import("../../sim/control.js");
         const spec = o.spec

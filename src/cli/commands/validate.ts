@@ -1,5 +1,7 @@
 import { readFile } from "node:fs/promises";
-import { relative, resolve } from "node:path";
+import { spawnSync } from "node:child_process";
+import { join, relative, resolve } from "node:path";
+import { secretBearingReason } from "../../util/secret-files.js";
 import { DEFAULT_TALOS_VERSION } from "../../contract/index.js";
 import { ExitCode, type Diagnostic } from "../../diagnostics/index.js";
 import type { LoadedTalconfig } from "../../talconfig/index.js";
@@ -81,5 +83,29 @@ async function validateWithFactory(ctx: CliContext, path: string, opts: { envFil
     schematics = factory.talconfigSchematicDiagnostics(loaded, factory.substitutedTalconfigText(loaded, text, opts.substitute));
   }
   const recipients = await sopsRecipientFindings(loaded.dir);
-  return { loaded, diagnostics: sortDiagnostics([...loaded.diagnostics, ...settings.diagnostics, ...policy, ...schematics, ...recipients]) };
+  const tracked = opts.disable.includes("secret-file-tracked") ? [] : trackedSecretFiles(loaded.dir);
+  return { loaded, diagnostics: sortDiagnostics([...loaded.diagnostics, ...settings.diagnostics, ...policy, ...schematics, ...recipients, ...tracked]) };
+}
+
+/**
+ * Secret-bearing files beside talconfig.yaml that git tracks (`git ls-files`); none outside a repository or without
+ * git. The file stays in the history even after `git rm --cached`, hence the hint to rotate.
+ */
+function trackedSecretFiles(dir: string): Diagnostic[] {
+  const r = spawnSync("git", ["ls-files", "-z", "--", "."], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  if (r.status !== 0 || typeof r.stdout !== "string") return [];
+  return r.stdout
+    .split("\0")
+    .filter((p) => p !== "")
+    .flatMap((p): Diagnostic[] => {
+      const why = secretBearingReason(p);
+      if (!why) return [];
+      return [{
+        severity: "warning",
+        code: "secret-file-tracked",
+        message: `git tracks ${p}: ${why}`,
+        hint: `git rm --cached ${p} (talform init writes a .gitignore for it); it stays in the history, so rotate what it holds`,
+        source: { file: join(dir, p), line: 1, col: 1 },
+      }];
+    });
 }
