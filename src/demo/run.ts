@@ -138,7 +138,7 @@ function demoSteps(identity: string, keep: boolean): Step[] {
       title: "Generate the cluster secrets, encrypted",
       byHand: ["talhelper gensecret > talsecret.sops.yaml && sops -e -i talsecret.sops.yaml   (plaintext on disk in between)"],
       async run(ctx) {
-        await talform(ctx, ["gensecret", "-o", "talsecret.sops.yaml"]);
+        await talform(ctx, ["gensecret", "--out", "talsecret.sops.yaml"]);
         const text = await readFile(join(ctx.dir, "talsecret.sops.yaml"), "utf8");
         if (!/^sops:/m.test(text)) throw new Error("talsecret.sops.yaml is not SOPS-encrypted");
         ctx.write(`  on disk:  talsecret.sops.yaml is SOPS-encrypted (${text.split("ENC[AES256_GCM").length - 1} encrypted values, mode 0600)\n`);

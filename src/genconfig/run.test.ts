@@ -78,7 +78,7 @@ test("without a secrets file: an error that says how to create one", async () =>
   await rm(join(dir, "talsecret.yaml"));
   await assert.rejects(run(dir), (e: Error & { diagnostics?: { hint?: string }[] }) => {
     assert.match(e.message, /no secrets file found/);
-    assert.match(e.diagnostics?.[0]?.hint ?? "", /talform gensecret -o talsecret\.sops\.yaml/);
+    assert.match(e.diagnostics?.[0]?.hint ?? "", /talform gensecret --out talsecret\.sops\.yaml/);
     return true;
   });
 });
@@ -151,7 +151,7 @@ test("talform genconfig CLI: writes files; --dry-run; bad mode is a usage error"
   const dry = await runCliCaptured(["genconfig", "--dry-run"], { cwd: dir });
   assert.equal(dry.code, 0, dry.stderr);
   assert.match(dry.stdout, /no changes found/);
-  const bad = await runCliCaptured(["genconfig", "-m", "vm"], { cwd: dir });
+  const bad = await runCliCaptured(["genconfig", "--talos-mode", "vm"], { cwd: dir });
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /not a mode/);
 });
@@ -166,7 +166,7 @@ test("talform validate says when clusterconfig is stale", async () => {
   assert.match(stale.stdout, /warning\[clusterconfig-stale\]: clusterconfig is stale — run genconfig \(w1\.yaml changed\)/);
 });
 
-test("end to end: gensecret -o talsecret.sops.yaml (age) then genconfig decrypts it in memory", async () => {
+test("end to end: gensecret --out talsecret.sops.yaml (age) then genconfig decrypts it in memory", async () => {
   const { generateIdentity, identityToRecipient } = await import("age-encryption");
   const identity = await generateIdentity();
   const recipient = await identityToRecipient(identity);
@@ -175,7 +175,7 @@ test("end to end: gensecret -o talsecret.sops.yaml (age) then genconfig decrypts
   await rm(join(dir, "talsecret.yaml"));
   await writeFile(join(dir, ".sops.yaml"), `creation_rules:\n  - path_regex: talsecret\\.sops\\.yaml$\n    age: ${recipient}\n`);
   const env = { SOPS_AGE_KEY: identity };
-  const gen = await runCliCaptured(["gensecret", "-o", "talsecret.sops.yaml"], { cwd: dir, env });
+  const gen = await runCliCaptured(["gensecret", "--out", "talsecret.sops.yaml"], { cwd: dir, env });
   assert.equal(gen.code, 0, gen.stderr);
   assert.match(await readFile(join(dir, "talsecret.sops.yaml"), "utf8"), /ENC\[AES256_GCM/);
   const r = await runCliCaptured(["genconfig"], { cwd: dir, env });

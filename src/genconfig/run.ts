@@ -75,7 +75,7 @@ function findSecretsFile(opts: RunGenconfigOptions): string {
   }
   throw new TalformError(`no secrets file found (looked for ${DEFAULT_SECRETS_FILES.join(", ")})`, {
     code: "secrets-missing",
-    hint: "create one with `talform gensecret -o talsecret.sops.yaml` (encrypted by your .sops.yaml rule), or pass -s <file>; talform never generates throwaway secrets",
+    hint: "create one with `talform gensecret --out talsecret.sops.yaml` (encrypted by your .sops.yaml rule), or pass -s <file>; talform never generates throwaway secrets",
   });
 }
 

@@ -11,7 +11,7 @@ export const defineApplyConfig: CommandDefiner = (program, ctx) => {
   const cmd = program
     .command("apply-config")
     .description("apply a machine configuration to nodes (ApplyConfiguration RPC); --insecure for nodes in maintenance mode")
-    .requiredOption("-f, --file <path>", "machine configuration file")
+    .requiredOption("--file <path>", "machine configuration file")
     .addOption(new Option("-m, --mode <mode>", "how to apply").choices(MODES).default("auto"))
     .option("--dry-run", "only report what would change")
     .option("--timeout <seconds>", "try mode: revert after this many seconds (default 60)", (v) => Number(v));

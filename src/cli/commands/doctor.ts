@@ -7,7 +7,7 @@ export const defineDoctor: CommandDefiner = (program, ctx) => {
     .command("doctor")
     .description("find what is wrong with the cluster and say how to fix it: config not applied, missing extensions/GPU, network, failing services, credentials, version skew (exit 1 on findings)")
     .option("-c, --config <file>", "talconfig.yaml the cluster should match (default ./talconfig.yaml when present)")
-    .option("--secrets <file>", "secrets bundle to check against the cluster's OS CA (default talsecret.sops.yaml beside talconfig.yaml)");
+    .option("-s, --secrets <file>", "secrets bundle to check against the cluster's OS CA (default talsecret.sops.yaml beside talconfig.yaml)");
   addNodeOptions(cmd).action(async (opts: { config?: string; secrets?: string; nodes?: string[]; json?: boolean; output?: "table" | "json" | "yaml"; talosconfig?: string; context?: string; endpoints?: string[] }) => {
     const [{ cli }, doctor, support, { createSopsDecryptor }] = await Promise.all([
       import("../../talosapi/index.js"),

@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { hiddenAlias } from "../aliases.js";
 import type { CommandDefiner } from "./index.js";
 
 const DEFAULT_SECRETS_FILE = "talsecret.sops.yaml";
@@ -22,20 +23,20 @@ async function defaultsToSecretsFile(dir: string): Promise<boolean> {
 
 interface GensecretOptions {
   talosVersion?: string;
-  output?: string;
+  out?: string;
   force?: boolean;
   plaintext?: boolean;
 }
 
 export const defineGensecret: CommandDefiner = (program, ctx) => {
-  program
+  const cmd = program
     .command("gensecret")
     .description("generate a new Talos secrets bundle; with -o it is encrypted with the matching .sops.yaml rule before it touches disk")
     .option("--talos-version <vX.Y>", "Talos version contract the bundle is made for (default: talform's default Talos version)")
-    .option("-o, --output <file>", "write to this file (sops-encrypted); - for stdout. Default beside a talconfig.yaml whose .sops.yaml covers it: talsecret.sops.yaml when missing, else stdout")
+    .option("--out <file>", "write to this file (sops-encrypted); - for stdout. Default beside a talconfig.yaml whose .sops.yaml covers it: talsecret.sops.yaml when missing, else stdout")
     .option("--force", "overwrite an existing file, keeping a timestamped encrypted backup next to it")
-    .option("--plaintext", "with -o: write the bundle unencrypted (not recommended)")
-    .action(async (opts: GensecretOptions) => {
+    .option("--plaintext", "with --out: write the bundle unencrypted (not recommended)");
+  hiddenAlias(cmd, "--output <file>", "out").action(async (opts: GensecretOptions) => {
       const { TalformError, ExitCode } = await import("../../diagnostics/index.js");
       const { contractFor, DEFAULT_TALOS_VERSION } = await import("../../contract/index.js");
       const { generateSecretsBundle, serializeSecretsBundle, writeSecretsFile } = await import("../../secrets/index.js");
@@ -44,23 +45,23 @@ export const defineGensecret: CommandDefiner = (program, ctx) => {
       const contract = contractFor(version);
       if (!contract) throw new TalformError(`--talos-version ${version} is not a Talos version`, { hint: "use the form v1.13 or v1.13.9", exitCode: ExitCode.usage });
       if (!contract.supported) ctx.stderr.write(`warning: talform supports Talos v1.10–v1.14; generating a bundle for the ${contract.name} contract anyway\n`);
-      if (opts.plaintext && !opts.output) throw new TalformError("--plaintext needs -o FILE (stdout is always plaintext)", { code: "usage", hint: "add -o talsecret.yaml, or drop --plaintext", exitCode: ExitCode.usage });
+      if (opts.plaintext && !opts.out) throw new TalformError("--plaintext needs --out FILE (stdout is always plaintext)", { code: "usage", hint: "add --out talsecret.yaml, or drop --plaintext", exitCode: ExitCode.usage });
 
-      if (opts.output === undefined && (await defaultsToSecretsFile(ctx.cwd))) opts.output = DEFAULT_SECRETS_FILE;
-      if (opts.output === "-") delete opts.output;
-      if (!opts.output) {
+      if (opts.out === undefined && (await defaultsToSecretsFile(ctx.cwd))) opts.out = DEFAULT_SECRETS_FILE;
+      if (opts.out === "-") delete opts.out;
+      if (!opts.out) {
         // talhelper prints the bundle with 2-space indentation for piping into `sops -e`.
         ctx.stdout.write(serializeSecretsBundle(await generateSecretsBundle(contract), { indent: 2 }));
         return;
       }
 
-      const target = resolve(ctx.cwd, opts.output);
-      const result = await writeSecretsFile({ target, displayName: opts.output, contract, force: opts.force, plaintext: opts.plaintext });
+      const target = resolve(ctx.cwd, opts.out);
+      const result = await writeSecretsFile({ target, displayName: opts.out, contract, force: opts.force, plaintext: opts.plaintext });
       if (result.backup) ctx.stderr.write(`kept the previous bundle as ${result.backup}\n`);
       if (result.encrypted) {
-        ctx.stderr.write(`wrote ${opts.output} (Talos ${contract.name}), sops-encrypted for ${result.recipients} age recipient${result.recipients === 1 ? "" : "s"}\n`);
+        ctx.stderr.write(`wrote ${opts.out} (Talos ${contract.name}), sops-encrypted for ${result.recipients} age recipient${result.recipients === 1 ? "" : "s"}\n`);
       } else {
-        ctx.stderr.write(`wrote ${opts.output} UNENCRYPTED (Talos ${contract.name}); encrypt it before committing it\n`);
+        ctx.stderr.write(`wrote ${opts.out} UNENCRYPTED (Talos ${contract.name}); encrypt it before committing it\n`);
       }
     });
 };

@@ -64,7 +64,7 @@ export const defineInit: CommandDefiner = (program, ctx) => {
         return;
       }
       const cd = relative(ctx.cwd, target) === "" ? "" : `cd ${show(target)} && `;
-      ctx.stdout.write(`next: ${cd}talform gensecret -o talsecret.sops.yaml && talform genconfig\n`);
+      ctx.stdout.write(`next: ${cd}talform gensecret --out talsecret.sops.yaml && talform genconfig\n`);
     });
 };
 

@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { addNodeOptions } from "../../talosapi/cli-options.js";
 import { writeStateFile } from "../../util/state-dir.js";
 import type { CommandDefiner } from "./index.js";
+import { endpointNode } from "./endpoint-node.js";
 
 export const defineKubeconfig: CommandDefiner = (program, ctx) => {
   const cmd = program
@@ -11,7 +12,7 @@ export const defineKubeconfig: CommandDefiner = (program, ctx) => {
   addNodeOptions(cmd).action(async (path: string, opts) => {
     const { cli } = await import("../../talosapi/index.js");
     await cli.withClient(ctx, opts, async (client) => {
-      const node = cli.singleNode(client, "kubeconfig");
+      const node = endpointNode(ctx, opts, client) ?? cli.singleNode(client, "kubeconfig");
       const text = await client.kubeconfig(node);
       if (path === "-") ctx.stdout.write(text);
       else {

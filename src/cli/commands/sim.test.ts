@@ -52,7 +52,7 @@ before(async () => {
   await writeFile(join(dir, ".sops.yaml"), `creation_rules:\n  - age: ${await identityToRecipient(identity)}\n`);
   env = { TALFORM_LOOPBACK_ONLY: "1", HOME: dir, SOPS_AGE_KEY_FILE: join(dir, "key.txt") };
   await writeFile(join(dir, "talconfig.yaml"), TALCONFIG);
-  const secrets = await run("gensecret", "-o", "talsecret.sops.yaml");
+  const secrets = await run("gensecret", "--out", "talsecret.sops.yaml");
   assert.equal(secrets.code, 0, secrets.stderr);
 });
 
@@ -76,7 +76,7 @@ test("sim up -c without a secrets bundle says how to make one", async () => {
   const r = await runCliCaptured(["sim", "up", "-c", "talconfig.yaml"], { cwd: other, env });
   assert.equal(r.code, 1);
   assert.match(r.stderr, /no secrets bundle/);
-  assert.match(r.stderr, /talform gensecret -o talsecret\.sops\.yaml/);
+  assert.match(r.stderr, /talform gensecret --out talsecret\.sops\.yaml/);
 });
 
 test("sim up -c talconfig.yaml, then apply-config --insecure, version, services, logs kubelet, upgrade to genurl's installer", async () => {

@@ -31,7 +31,7 @@ async function inTemp(files: Record<string, string>, fn: (dir: string) => Promis
 
 test("validate: clean config exits 0; env files with -e; text output names the file", async () => {
   await inTemp({ "talconfig.yaml": CLEAN, "vars.env": "CP_IP=10.0.0.11\n" }, async (dir) => {
-    const r = await runCliCaptured(["validate", "-e", "vars.env"], { cwd: dir });
+    const r = await runCliCaptured(["validate", "--env-file", "vars.env"], { cwd: dir });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /^talconfig\.yaml is valid \(1 node\)/m);
   });

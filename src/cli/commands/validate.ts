@@ -16,11 +16,11 @@ export const defineValidate: CommandDefiner = (program, ctx) => {
     .command("validate")
     .description("check talconfig.yaml: strict schema, env substitution, group merge and the policy rules")
     .option("-c, --config <file>", "talconfig.yaml to check", "talconfig.yaml")
-    .option("-e, --env-file <file>", "env file with KEY=value lines (repeatable; default: talenv.yaml, talenv.sops.yaml, ... beside the config)", collect, [])
+    .option("--env-file <file>", "env file with KEY=value lines (repeatable; default: talenv.yaml, talenv.sops.yaml, ... beside the config)", collect, [])
     .option("--no-substitute", "do not substitute ${VAR} references")
     .option("--disable <rule>", "skip a policy rule (repeatable; see docs/validate.md)", collect, [])
     .option("--json", "print the findings as JSON")
-    .option("-o, --out-dir <dir>", "genconfig output folder checked for staleness", "./clusterconfig")
+    .option("--out-dir <dir>", "genconfig output folder checked for staleness", "./clusterconfig")
     .action(async (opts: { config: string; envFile: string[]; substitute: boolean; disable: string[]; json?: boolean; outDir: string }) => {
       const path = resolve(ctx.cwd, opts.config);
       const { diagnostics, loaded } = await validateWithFactory(ctx, path, opts);
