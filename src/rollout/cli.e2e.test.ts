@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCliCaptured } from "../cli/test-support.js";
@@ -54,9 +54,13 @@ test("talform plan / apply / plan against simulated nodes", async () => {
     const plan = JSON.parse(await readFile(join(dir, "plan.json"), "utf8")) as { nodes: { hostname: string; actions: { type: string }[] }[] };
     assert.deepEqual(plan.nodes.map((n) => [n.hostname, n.actions.map((a) => a.type)]), [["cp1", ["install", "bootstrap"]], ["w1", ["install"]], ["w2", ["install"]]]);
 
+    await mkdir(join(dir, "clusterconfig"));
     r = await runCliCaptured(["apply", "plan.json"], { cwd: dir, env });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /rollout finished/);
+    // clusterconfig/ existed, so apply rendered it from the inputs it just applied.
+    assert.match(r.stdout, /refreshed clusterconfig\/ \(\d+ files written\)/);
+    await stat(join(dir, "clusterconfig", "simlab-cp1.yaml"));
     assert.equal((await stat(join(dir, ".talform", "journal.json"))).mode & 0o777, 0o600);
 
     r = await runCliCaptured(["plan"], { cwd: dir, env });

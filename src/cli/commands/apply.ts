@@ -1,3 +1,4 @@
+import type { CliContext } from "../context.js";
 import type { CommandDefiner } from "./index.js";
 
 export const defineApply: CommandDefiner = (program, ctx) => {
@@ -19,5 +20,25 @@ export const defineApply: CommandDefiner = (program, ctx) => {
       }
       const { runApplyCommand } = await import("../../rollout/cli.js");
       await runApplyCommand(ctx, planFile, opts);
+      if (ctx.exitCode === 0) await refreshClusterconfig(ctx, opts);
     });
 };
+
+/**
+ * After a rollout, clusterconfig/ (when there is one) is rendered again from the inputs just applied, so it shows
+ * what the nodes run and later `validate`/`doctor` runs do not report it stale.
+ */
+async function refreshClusterconfig(ctx: CliContext, opts: { config?: string; secrets?: string }): Promise<void> {
+  const [{ existsSync }, { dirname, join, resolve }] = await Promise.all([import("node:fs"), import("node:path")]);
+  const configPath = resolve(ctx.cwd, opts.config ?? "talconfig.yaml");
+  const outDir = join(dirname(configPath), "clusterconfig");
+  if (!existsSync(configPath) || !existsSync(outDir)) return;
+  const [{ runGenconfig }, { createSopsDecryptor }] = await Promise.all([import("../../genconfig/index.js"), import("../../sops/index.js")]);
+  try {
+    const result = await runGenconfig({ decryptor: createSopsDecryptor({ ...ctx.env }), configPath, outDir, cwd: ctx.cwd, env: ctx.env, ...(opts.secrets ? { secretsFile: opts.secrets } : {}) });
+    ctx.stdout.write(`refreshed clusterconfig/ (${result.written.length} file${result.written.length === 1 ? "" : "s"} written)\n`);
+  } catch (e) {
+    // The rollout succeeded; a render that fails now is reported, not turned into a failed apply.
+    ctx.stderr.write(`warning: clusterconfig/ was not refreshed: ${(e as Error).message} (run \`talform genconfig\`)\n`);
+  }
+}
