@@ -1,22 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { loadTalconfig } from "../loader.js";
-import { memFiles } from "../testdata/memfs.js";
+import { BASE_TALCONFIG, memFiles } from "../testdata/memfs.js";
 import { addressPrefix } from "./address-rules.js";
 
 const T = "/repo/talconfig.yaml";
-const config = (iface: string) => `clusterName: lab
-talosVersion: v1.13.9
-kubernetesVersion: v1.35.0
-endpoint: https://10.0.0.10:6443
-nodes:
-  - hostname: cp1
-    ipAddress: 10.0.0.11
-    controlPlane: true
-    installDisk: /dev/sda
-    networkInterfaces:
-      - ${iface}
-`;
+// BASE_TALCONFIG's first node with its interface replaced; the other nodes keep their prefixed addresses.
+const config = (iface: string) => BASE_TALCONFIG.replace("      - interface: eth0\n        addresses: [10.0.0.11/24]\n        routes: [{ network: 0.0.0.0/0, gateway: 10.0.0.1 }]\n", `      - ${iface}\n`);
 
 // Table: the interface as written, the findings' messages and hints.
 const CASES: readonly [string, string, readonly string[]][] = [
