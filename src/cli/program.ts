@@ -4,6 +4,7 @@ import { formatDiagnostic, isTalformError, ExitCode, type Diagnostic } from "../
 import { TALFORM_VERSION } from "../version.js";
 import { COMMANDS } from "./commands/index.js";
 import type { CliContext, CliIO } from "./context.js";
+import { colourStream } from "./colour.js";
 import { discoverTalconfig } from "./discovery.js";
 
 /** Builds the commander program with every subcommand registered against `ctx`. */
@@ -56,7 +57,8 @@ function useDiscoveredTalconfig(ctx: CliContext, cmd: Command): void {
  * printed as diagnostics, internal errors as one line (with a stack trace under --debug).
  */
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
-  const ctx: CliContext = { ...io, exitCode: ExitCode.ok, debug: argv.includes("--debug") };
+  // Colour on a TTY (NO_COLOR / FORCE_COLOR respected), plain when piped or captured.
+  const ctx: CliContext = { ...io, stdout: colourStream(io.env, io.stdout), stderr: colourStream(io.env, io.stderr), exitCode: ExitCode.ok, debug: argv.includes("--debug") };
   try {
     const program = await buildProgram(ctx);
     await program.parseAsync([...argv], { from: "user" });
