@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { colourEnabled, colourStream, paint } from "./colour.js";
+/* eslint-disable no-control-regex -- these tests look for the ANSI escape codes themselves */
 import { runCli } from "./program.js";
 
 const tty = { isTTY: true };
