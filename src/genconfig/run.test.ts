@@ -1,7 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, readdir, stat, writeFile, mkdir } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, readdir, stat, writeFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { encodeTestBundle as encodeSecretsBundle, makeTestBundle } from "../machineconfig/test-support.js";
 import { runCliCaptured } from "../cli/test-support.js";
@@ -11,6 +10,7 @@ import { documentDiffs, gitignoreText, lineDiff, redact } from "./output.js";
 import { outputFileName } from "./cluster.js";
 import { parseYamlDocuments, type YamlMap } from "../machineconfig/index.js";
 import { formatDiagnostic, type Diagnostic } from "../diagnostics/index.js";
+import { testTempDir } from "../util/test-temp.js";
 
 const bundle = await makeTestBundle();
 
@@ -31,7 +31,7 @@ nodes:
 `;
 
 async function project(talconfig = TALCONFIG): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "talform-genconfig-run-"));
+  const dir = await testTempDir("talform-genconfig-run-");
   await writeFile(join(dir, "talconfig.yaml"), talconfig);
   await writeFile(join(dir, "w1.yaml"), "machine:\n  env:\n    A: b\n");
   await writeFile(join(dir, "talsecret.yaml"), encodeSecretsBundle(bundle), { mode: 0o600 });

@@ -1,13 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, readFile, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { generateIdentity, identityToRecipient } from "age-encryption";
 import { runCliCaptured } from "../test-support.js";
 import { decryptSopsText, isSopsEncrypted } from "../../sops/index.js";
 import { parseSecretsBundle, validateSecretsBundle } from "../../secrets/index.js";
 import { watchForLeaks } from "../../secrets/test-support/leaks.js";
+import { testTempDir } from "../../util/test-temp.js";
 
 const identity = await generateIdentity();
 const recipient = await identityToRecipient(identity);
@@ -20,7 +20,7 @@ async function runWatching(dir: string, argv: string[]): Promise<{ code: number;
 }
 
 async function project(withRule = true): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "talform-gensecret-"));
+  const dir = await testTempDir("talform-gensecret-");
   if (withRule) await writeFile(join(dir, ".sops.yaml"), `creation_rules:\n  - path_regex: talsecret\\.sops\\.yaml$\n    age: ${recipient}\n`);
   return dir;
 }

@@ -1,17 +1,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { generateIdentity, identityToRecipient } from "age-encryption";
 import { runCliCaptured } from "../test-support.js";
 import { isSopsEncrypted } from "../../sops/index.js";
+import { testTempDir } from "../../util/test-temp.js";
 
 const identity = await generateIdentity();
 const recipient = await identityToRecipient(identity);
 
 async function project(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "talform-sopscli-"));
+  const dir = await testTempDir("talform-sopscli-");
   await writeFile(join(dir, ".sops.yaml"), `creation_rules:\n  - path_regex: \\.sops\\.(yaml|json|env)$\n    age: ${recipient}\n`);
   return dir;
 }
