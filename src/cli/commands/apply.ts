@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import type { CliContext } from "../context.js";
 import type { CommandDefiner } from "./index.js";
 
@@ -29,7 +31,6 @@ export const defineApply: CommandDefiner = (program, ctx) => {
  * what the nodes run and later `validate`/`doctor` runs do not report it stale.
  */
 async function refreshClusterconfig(ctx: CliContext, opts: { config?: string; secrets?: string }): Promise<void> {
-  const [{ existsSync }, { dirname, join, resolve }] = await Promise.all([import("node:fs"), import("node:path")]);
   const configPath = resolve(ctx.cwd, opts.config ?? "talconfig.yaml");
   const outDir = join(dirname(configPath), "clusterconfig");
   if (!existsSync(configPath) || !existsSync(outDir)) return;

@@ -1,4 +1,5 @@
-import { resolve } from "node:path";
+import { existsSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { hiddenAlias } from "../aliases.js";
 import type { CommandDefiner } from "./index.js";
 
@@ -10,7 +11,7 @@ const DEFAULT_SECRETS_FILE = "talsecret.sops.yaml";
  * plaintext secrets never reach a terminal or a file. Anywhere else gensecret prints, as talhelper does.
  */
 async function defaultsToSecretsFile(dir: string): Promise<boolean> {
-  const [{ existsSync, statSync }, { join }, sops] = await Promise.all([import("node:fs"), import("node:path"), import("../../sops/index.js")]);
+  const sops = await import("../../sops/index.js");
   const target = join(dir, DEFAULT_SECRETS_FILE);
   if (!existsSync(join(dir, "talconfig.yaml")) || (existsSync(target) && statSync(target).size > 0)) return false;
   const config = await sops.findSopsConfig(dir, { readFile: sops.readOptionalFile }).catch(() => undefined);

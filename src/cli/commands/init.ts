@@ -1,4 +1,5 @@
 import { relative, resolve } from "node:path";
+import { createInterface } from "node:readline/promises";
 import type { CliContext } from "../context.js";
 import type { CommandDefiner } from "./index.js";
 
@@ -114,7 +115,6 @@ async function gatherAnswers(ctx: CliContext, opts: InitOpts) {
 async function prompter(ctx: CliContext): Promise<((question: string, fallback: string) => Promise<string>) | undefined> {
   const stdin = ctx.stdin as (NodeJS.ReadableStream & { isTTY?: boolean }) | undefined;
   if (!stdin?.isTTY) return undefined;
-  const { createInterface } = await import("node:readline/promises");
   return async (question, fallback) => {
     const rl = createInterface({ input: stdin, output: ctx.stderr as NodeJS.WritableStream });
     try {
