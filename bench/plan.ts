@@ -52,7 +52,7 @@ const k8s = TALOS_MINORS.find((m) => m.minor === `v${minor.major}.${minor.minor}
 const nodes = demoNodes({ cp: 3, gpu: 0, worker: count - 3 }, "127.71.0");
 await writeFile(join(dir, "talconfig.yaml"), homelabTalconfig(nodes, { talosVersion: DEFAULT_TALOS_VERSION, kubernetesVersion: `v${k8s}` }));
 await writeFile(join(dir, ".sops.yaml"), sopsConfig(await identityToRecipient(identity)));
-await must(dir, env, ["gensecret", "-o", "talsecret.sops.yaml"]);
+await must(dir, env, ["gensecret", "--out", "talsecret.sops.yaml"]);
 const state = join(dir, "sim-state");
 const sim = spawn(process.execPath, [talformBin, "sim", "up", "--state-dir", state, "--time-scale", "0.002"], { cwd: dir, env: { ...process.env, ...env }, stdio: "ignore" });
 try {

@@ -107,7 +107,7 @@ async function genconfigAB(dir: string, iterations: number, withTalhelper: boole
   for (let i = -1; i < iterations; i++) {
     const a = join(dir, `out-talform-${i + 1}`);
     const b = join(dir, `out-talhelper-${i + 1}`);
-    const ta = await mustRun("talform genconfig", process.execPath, [TALFORM, "genconfig", "-o", a], { cwd: dir, env });
+    const ta = await mustRun("talform genconfig", process.execPath, [TALFORM, "genconfig", "--out-dir", a], { cwd: dir, env });
     const tb = withTalhelper ? await mustRun("talhelper genconfig", talhelper, ["genconfig", "--offline-mode", "-o", b], { cwd: dir, env }) : 0;
     await rm(a, { recursive: true, force: true });
     await rm(b, { recursive: true, force: true });

@@ -129,7 +129,7 @@ test("examples/homelab: validates cleanly, gensecret + genconfig with a fresh ag
     const sopsConfig = await readFile(join(dir, ".sops.yaml"), "utf8");
     await writeFile(join(dir, ".sops.yaml"), sopsConfig.replace(/age: \S+/g, `age: ${recipient}`));
     const env = { SOPS_AGE_KEY: identity };
-    const gensecret = await runCliCaptured(["gensecret", "-o", "talsecret.sops.yaml"], { cwd: dir, env });
+    const gensecret = await runCliCaptured(["gensecret", "--out", "talsecret.sops.yaml"], { cwd: dir, env });
     assert.equal(gensecret.code, 0, gensecret.stderr);
     const validation = await runValidate({ path: join(dir, "talconfig.yaml"), env: {} });
     assert.deepEqual(validation.diagnostics.filter((d) => d.severity === "error").map((d) => d.message), []);

@@ -71,7 +71,7 @@ try {
     await writeFile(sopsConfig, (await readFile(sopsConfig, "utf8")).replaceAll("age1-your-recipient-here", await identityToRecipient(identity)));
     const env = { SOPS_AGE_KEY: identity, HOME: work };
     await run(work, env, "validate");
-    await run(work, env, "gensecret", "-o", "talsecret.sops.yaml");
+    await run(work, env, "gensecret", "--out", "talsecret.sops.yaml");
     await run(work, env, "genconfig");
     await run(work, env, "genconfig", "--dry-run");
     await run(work, env, "genconfig");

@@ -1,20 +1,20 @@
-// Rewrites the command reference section of README.md from the CLI definitions (`npm run docs:cli`).
-// `--check` exits 1 instead of writing when the README is out of date.
+// Rewrites the command reference section of docs/cli.md from the CLI definitions (`npm run docs:cli`).
+// `--check` exits 1 instead of writing when it is out of date.
 import { readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { renderCliReference, replaceReferenceSection, talformCommandTree } from "../src/cli/reference.js";
 
-const readmePath = fileURLToPath(new URL("../README.md", import.meta.url));
+const readmePath = fileURLToPath(new URL("../docs/cli.md", import.meta.url));
 const before = await readFile(readmePath, "utf8");
 const after = replaceReferenceSection(before, renderCliReference(await talformCommandTree()));
 if (process.argv.includes("--check")) {
   if (after !== before) {
-    console.error("README.md command reference is out of date: run `npm run docs:cli`");
+    console.error("docs/cli.md command reference is out of date: run `npm run docs:cli`");
     process.exitCode = 1;
   }
 } else if (after !== before) {
   await writeFile(readmePath, after);
-  console.log("README.md command reference updated");
+  console.log("docs/cli.md command reference updated");
 } else {
-  console.log("README.md command reference is up to date");
+  console.log("docs/cli.md command reference is up to date");
 }

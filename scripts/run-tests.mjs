@@ -3,8 +3,14 @@
 //   conformance: conformance/**/*.test.ts — drives the real Talos/sops/talhelper oracles and reads ../shared
 //   browser:     browser/**/*.test.ts — the dashboard in a real headless Chromium (scripts/setup-browser.sh)
 // Node 20 has no glob support in --test, so the files are listed here.
+//
+// Output: a short summary on stdout (scripts/test-summary-reporter.mjs, ending "N passed, N failed"); the full TAP in
+// test-results/<suite>.tap. TALFORM_TEST_TAP=1 prints the TAP instead. Every test file runs with TMPDIR set to a
+// folder of this run's own (unit suite; the conformance suite's oracles keep the usual one): a test that leaves a
+// temp folder behind fails the run, and the folder goes either way.
 import { spawnSync } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -43,10 +49,29 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const concurrency = process.env.TALFORM_TEST_CONCURRENCY ?? "2";
+const concurrency = process.env.TALFORM_TEST_CONCURRENCY ?? "4";
+const tapFile = join(root, "test-results", `${suite}.tap`);
+mkdirSync(join(root, "test-results"), { recursive: true });
+const reporters =
+  process.env.TALFORM_TEST_TAP === "1"
+    ? ["--test-reporter=tap", "--test-reporter-destination=stdout"]
+    : [`--test-reporter=${join(root, "scripts", "test-summary-reporter.mjs")}`, "--test-reporter-destination=stdout", "--test-reporter=tap", `--test-reporter-destination=${tapFile}`];
+const runTmp = mkdtempSync(join(process.env.TMPDIR || tmpdir(), "talform-tests-"));
+// tsx keeps its compile cache in $TMPDIR/tsx-<uid>: link the usual one in, so the run stays warm and it is no leak.
+const tsxCache = `tsx-${process.getuid?.() ?? 0}`;
+mkdirSync(join(tmpdir(), tsxCache), { recursive: true });
+symlinkSync(join(tmpdir(), tsxCache), join(runTmp, tsxCache));
+const started = Date.now();
 const result = spawnSync(
   process.execPath,
-  ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, ...files],
-  { cwd: root, stdio: "inherit", env: { ...process.env, TALFORM_LOOPBACK_ONLY: "1" } },
+  ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, ...reporters, ...files],
+  { cwd: root, stdio: "inherit", env: { ...process.env, TALFORM_LOOPBACK_ONLY: "1", ...(suite === "unit" ? { TMPDIR: runTmp } : {}) } },
 );
+const leaked = readdirSync(runTmp).filter((name) => name !== tsxCache);
+rmSync(runTmp, { recursive: true, force: true });
+console.error(`${files.length} test files in ${((Date.now() - started) / 1000).toFixed(1)} s wall (concurrency ${concurrency})${process.env.TALFORM_TEST_TAP === "1" ? "" : `; full TAP: ${relative(root, tapFile)}`}`);
+if (leaked.length > 0) {
+  console.error(`FAIL: the tests left ${leaked.length} folder(s) in the temp dir (every test removes what it creates):\n  ${leaked.join("\n  ")}`);
+  process.exit(1);
+}
 process.exit(result.status ?? 1);

@@ -11,6 +11,11 @@ export interface CliIO {
 }
 
 export interface CliContext extends CliIO {
+  /**
+   * The folder commands work in. Config discovery moves it to the discovered talconfig.yaml's folder, so every path
+   * relative to the talconfig (secrets, clusterconfig/, the state folder) means the same as when run there.
+   */
+  cwd: string;
   /** Set by a command that finishes without throwing but wants a non-zero exit (e.g. validation errors, plan changes). */
   exitCode: number;
   /** `--debug`: print stack traces of internal errors. */

@@ -6,10 +6,10 @@ import { Command } from "commander";
 import { commandTree } from "./command-tree.js";
 import { renderCliReference, replaceReferenceSection, REFERENCE_END, REFERENCE_START, talformCommandTree } from "./reference.js";
 
-test("the README's command reference matches the CLI definitions (fix: npm run docs:cli)", async () => {
-  const readme = await readFile(fileURLToPath(new URL("../../README.md", import.meta.url)), "utf8");
-  const expected = replaceReferenceSection(readme, renderCliReference(await talformCommandTree()));
-  assert.ok(readme === expected, "README.md command reference is out of date: run `npm run docs:cli`");
+test("docs/cli.md's command reference matches the CLI definitions (fix: npm run docs:cli)", async () => {
+  const doc = await readFile(fileURLToPath(new URL("../../docs/cli.md", import.meta.url)), "utf8");
+  const expected = replaceReferenceSection(doc, renderCliReference(await talformCommandTree()));
+  assert.ok(doc === expected, "docs/cli.md command reference is out of date: run `npm run docs:cli`");
 });
 
 test("the reference lists nested commands with usage and an options table, escaping pipes", () => {

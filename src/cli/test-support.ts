@@ -1,4 +1,4 @@
-import { runCli } from "./program.js";
+import { runCliCaptured as runCaptured } from "./run-captured.js";
 
 export interface CliRun {
   readonly code: number;
@@ -8,13 +8,5 @@ export interface CliRun {
 
 /** Runs the CLI in-process with captured output (for tests). */
 export async function runCliCaptured(argv: readonly string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<CliRun> {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(argv, {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-    env: options.env ?? {},
-    cwd: options.cwd ?? process.cwd(),
-  });
-  return { code, stdout, stderr };
+  return runCaptured(argv, { env: options.env ?? {}, cwd: options.cwd ?? process.cwd() });
 }

@@ -44,6 +44,15 @@ test("the demo runs end to end on a fast clock, narrates each step and leaves no
   for (const node of result.nodes) assert.equal(await listening(node.address, 50000), false, `${node.address}:50000 still listens`);
 });
 
+test("a cluster without a GPU worker skips the extension change and still ends clean", async () => {
+  let out = "";
+  const result = await runDemo({ counts: { cp: 1, gpu: 0, worker: 1 }, timeScale: 0.01, subnet: "127.77.205", write: (s) => (out += s) });
+  assert.match(out, /\[10\/12\] Plan the change.*\n.*\n {2}\$ talform plan\n(.*\n)*? {4}No changes\./);
+  assert.match(out, /\[11\/12\] Apply it\n.*\n {2}\(skipped: nothing changed\)/);
+  assert.match(out, /doctor: no problems found/);
+  assert.equal(result.nodes.length, 2);
+});
+
 test("talform demo --nodes rejects a bad count with a usage error before doing anything", async () => {
   const r = await runCliCaptured(["demo", "--nodes", "cp=0"]);
   assert.equal(r.code, 64);

@@ -8,6 +8,7 @@ import { writeFileAtomic } from "../util/atomic-write.js";
 import { runCli } from "../cli/program.js";
 import type { Fleet, SimImageFactory } from "../sim/index.js";
 import type * as Factory from "../factory/index.js";
+import { pickFreeSubnet } from "./subnet.js";
 import { DEFAULT_DEMO_SUBNET, DEFAULT_NODE_COUNTS, addExtensionToNode, demoNodes, homelabTalconfig, sopsConfig, type DemoNode, type NodeCounts } from "./homelab.js";
 
 export interface DemoOptions {
@@ -40,6 +41,8 @@ interface Ctx {
   readonly env: Record<string, string>;
   readonly write: (text: string) => void;
   readonly timeScale: number;
+  /** --keep: the folder stays after a failure too, so the advice is to look at it rather than to rerun. */
+  readonly kept: boolean;
   fleet?: Fleet;
   factory?: SimImageFactory;
   /** The boot schematics of the simulated machines (id → extensions); the factory registers them too. */
@@ -55,7 +58,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const now = options.now ?? (() => performance.now());
   const started = now();
   const counts = options.counts ?? DEFAULT_NODE_COUNTS;
-  const nodes = demoNodes(counts, options.subnet ?? DEFAULT_DEMO_SUBNET);
+  // A given subnet is used as it is (a clash then fails the boot step, located); the default moves aside when taken.
+  const subnet = options.subnet ?? (await pickFreeSubnet((s) => demoNodes(counts, s).map((n) => n.address)));
+  if (options.subnet === undefined && subnet !== DEFAULT_DEMO_SUBNET) options.write(`(${DEFAULT_DEMO_SUBNET}.x is in use; the demo runs on ${subnet}.x)\n`);
+  const nodes = demoNodes(counts, subnet);
   const root = options.keepDir ?? (await mkdtemp(join(tmpdir(), "talform-demo-")));
   const dir = join(root, "iac", "talos");
   await mkdir(dir, { recursive: true });
@@ -66,6 +72,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     nodes,
     write: options.write,
     timeScale: options.timeScale ?? 1,
+    kept: options.keepDir !== undefined,
     schematics: {},
     // The commands see only this environment: the age identity lives here (never on disk unless --keep), HOME points
     // into the demo folder so no talosconfig or age key of yours is read, and the loopback guard is on.
@@ -133,7 +140,7 @@ function demoSteps(identity: string, keep: boolean): Step[] {
       title: "Generate the cluster secrets, encrypted",
       byHand: ["talhelper gensecret > talsecret.sops.yaml && sops -e -i talsecret.sops.yaml   (plaintext on disk in between)"],
       async run(ctx) {
-        await talform(ctx, ["gensecret", "-o", "talsecret.sops.yaml"]);
+        await talform(ctx, ["gensecret", "--out", "talsecret.sops.yaml"]);
         const text = await readFile(join(ctx.dir, "talsecret.sops.yaml"), "utf8");
         if (!/^sops:/m.test(text)) throw new Error("talsecret.sops.yaml is not SOPS-encrypted");
         ctx.write(`  on disk:  talsecret.sops.yaml is SOPS-encrypted (${text.split("ENC[AES256_GCM").length - 1} encrypted values, mode 0600)\n`);
@@ -234,11 +241,16 @@ function demoSteps(identity: string, keep: boolean): Step[] {
       title: "Plan the change: the GPU worker needs an upgrade, nothing else changes",
       byHand: ["know that an extension change needs `talosctl upgrade` (not apply-config), on that node only"],
       async run(ctx) {
+        const gpu = ctx.nodes.find((n) => n.kind === "gpu");
+        if (!gpu) {
+          // Nothing was edited, so there is nothing to plan but "no changes".
+          await talform(ctx, ["plan"], { show: planSummary });
+          return;
+        }
         await talform(ctx, ["plan"], { expectCodes: [2] });
         const plan = JSON.parse(await talform(ctx, ["plan", "--json"], { expectCodes: [2], quiet: true })) as { nodes: { hostname: string; actions: { type: string }[] }[] };
         const changed = plan.nodes.filter((n) => n.actions.length > 0);
-        const gpu = ctx.nodes.find((n) => n.kind === "gpu");
-        if (gpu && (changed.length !== 1 || changed[0]!.hostname !== gpu.hostname || changed[0]!.actions[0]?.type !== "upgrade")) {
+        if ((changed.length !== 1 || changed[0]!.hostname !== gpu.hostname || changed[0]!.actions[0]?.type !== "upgrade")) {
           throw new TalformError(`demo: expected the plan to upgrade ${gpu.hostname} only, got ${changed.map((n) => `${n.hostname}: ${n.actions.map((a) => a.type).join(", ")}`).join("; ")}`, { code: "demo" });
         }
         for (const n of changed) ctx.write(`  talform:  chose ${n.actions.map((a) => a.type).join(" + ")} for ${n.hostname}; the other ${plan.nodes.length - changed.length} nodes stay as they are\n`);
@@ -248,6 +260,10 @@ function demoSteps(identity: string, keep: boolean): Step[] {
       title: "Apply it",
       byHand: ['talosctl upgrade --nodes <gpu ip> --image "$(talhelper genurl installer -c talconfig.yaml -n gpu1)"'],
       async run(ctx) {
+        if (!ctx.nodes.some((n) => n.kind === "gpu")) {
+          ctx.write("  (skipped: nothing changed)\n");
+          return;
+        }
         await talform(ctx, ["apply", "--yes"], { show: rolloutSteps });
         const posts = ctx.factory?.requests.filter((r) => r.method === "POST") ?? [];
         ctx.write(`  talform:  the simulated Image Factory logged ${posts.map((r) => `POST ${r.path} ${r.status}`).join(", ") || "no POST"}\n`);
@@ -306,7 +322,10 @@ async function talform(ctx: Ctx, argv: readonly string[], options: { expectCodes
   const shown = failed || !options.show ? out : options.show(out.split("\n")).join("\n");
   if (!options.quiet || failed) for (const line of excerpt(shown)) ctx.write(`    ${line}\n`);
   if (failed) {
-    throw new TalformError(`demo step failed: talform ${argv.join(" ")} exited ${code}`, { code: "demo", hint: "the output above says why; rerun with --keep DIR to inspect the cluster folder" });
+    throw new TalformError(`demo step failed: talform ${argv.join(" ")} exited ${code}`, {
+      code: "demo",
+      hint: ctx.kept ? `the output above says why; the cluster folder is kept in ${ctx.dir}` : "the output above says why; rerun with --keep DIR to inspect the cluster folder",
+    });
   }
   return out;
 }

@@ -171,6 +171,15 @@ test("acceptance: doctor and health are clean via the CLI; drop-extension makes 
     assert.equal(d1.code, 0, d1.stdout + d1.stderr);
     assert.equal(d1.stdout, "findings: []\nnotes: []\n");
   });
+
+  // Warnings alone are advice: exit 0, unless --strict.
+  await withFault("d1", "resolvers=1.1.1.1", async () => {
+    const warned = await runCliCaptured(["doctor", ...argv], { cwd: dir, env });
+    assert.equal(warned.code, 0, warned.stdout + warned.stderr);
+    assert.match(warned.stdout, /^WARN .*network-resolvers/m);
+    assert.match(warned.stdout, /doctor: 1 finding \(0 errors\)/);
+    assert.equal((await runCliCaptured(["doctor", ...argv, "--strict"], { cwd: dir, env })).code, 1);
+  });
 });
 
 test("health -n with only a worker and no talconfig finds the control planes through Members; --json", async () => {

@@ -1,20 +1,20 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TalosContract } from "../contract/index.js";
 import { makeTestBundle } from "../machineconfig/test-support.js";
 import { decodeMachineConfig, documentKind, validateMachineConfig, type YamlMap } from "../machineconfig/index.js";
 import { loadTalconfig, type LoadedTalconfig } from "../talconfig/index.js";
 import { renderNode } from "./render-node.js";
+import { testTempDir } from "../util/test-temp.js";
 
 const bundle = await makeTestBundle();
 const VERSIONS = ["v1.10.9", "v1.11.6", "v1.12.0", "v1.13.9", "v1.14.1"];
 
 async function load(yaml: string, files: Record<string, string> = {}): Promise<LoadedTalconfig> {
-  const dir = await mkdtemp(join(tmpdir(), "talform-genconfig-"));
+  const dir = await testTempDir("talform-genconfig-");
   await writeFile(join(dir, "talconfig.yaml"), yaml);
   for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
   const loaded = await loadTalconfig({ path: join(dir, "talconfig.yaml"), env: {} });

@@ -1,7 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, readdir, stat, writeFile, mkdir } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, readdir, stat, writeFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { encodeTestBundle as encodeSecretsBundle, makeTestBundle } from "../machineconfig/test-support.js";
 import { runCliCaptured } from "../cli/test-support.js";
@@ -10,6 +9,7 @@ import { clusterconfigStaleness, runGenconfig } from "./run.js";
 import { documentDiffs, gitignoreText, lineDiff, redact } from "./output.js";
 import { parseYamlDocuments, type YamlMap } from "../machineconfig/index.js";
 import { formatDiagnostic, type Diagnostic } from "../diagnostics/index.js";
+import { testTempDir } from "../util/test-temp.js";
 
 const bundle = await makeTestBundle();
 
@@ -30,7 +30,7 @@ nodes:
 `;
 
 async function project(talconfig = TALCONFIG): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "talform-genconfig-run-"));
+  const dir = await testTempDir("talform-genconfig-run-");
   await writeFile(join(dir, "talconfig.yaml"), talconfig);
   await writeFile(join(dir, "w1.yaml"), "machine:\n  env:\n    A: b\n");
   await writeFile(join(dir, "talsecret.yaml"), encodeSecretsBundle(bundle), { mode: 0o600 });
@@ -77,7 +77,7 @@ test("without a secrets file: an error that says how to create one", async () =>
   await rm(join(dir, "talsecret.yaml"));
   await assert.rejects(run(dir), (e: Error & { diagnostics?: { hint?: string }[] }) => {
     assert.match(e.message, /no secrets file found/);
-    assert.match(e.diagnostics?.[0]?.hint ?? "", /talform gensecret -o talsecret\.sops\.yaml/);
+    assert.match(e.diagnostics?.[0]?.hint ?? "", /talform gensecret --out talsecret\.sops\.yaml/);
     return true;
   });
 });
@@ -150,7 +150,7 @@ test("talform genconfig CLI: writes files; --dry-run; bad mode is a usage error"
   const dry = await runCliCaptured(["genconfig", "--dry-run"], { cwd: dir });
   assert.equal(dry.code, 0, dry.stderr);
   assert.match(dry.stdout, /no changes found/);
-  const bad = await runCliCaptured(["genconfig", "-m", "vm"], { cwd: dir });
+  const bad = await runCliCaptured(["genconfig", "--talos-mode", "vm"], { cwd: dir });
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /not a mode/);
 });
@@ -165,7 +165,7 @@ test("talform validate says when clusterconfig is stale", async () => {
   assert.match(stale.stdout, /warning\[clusterconfig-stale\]: clusterconfig is stale — run genconfig \(w1\.yaml changed\)/);
 });
 
-test("end to end: gensecret -o talsecret.sops.yaml (age) then genconfig decrypts it in memory", async () => {
+test("end to end: gensecret --out talsecret.sops.yaml (age) then genconfig decrypts it in memory", async () => {
   const { generateIdentity, identityToRecipient } = await import("age-encryption");
   const identity = await generateIdentity();
   const recipient = await identityToRecipient(identity);
@@ -174,7 +174,7 @@ test("end to end: gensecret -o talsecret.sops.yaml (age) then genconfig decrypts
   await rm(join(dir, "talsecret.yaml"));
   await writeFile(join(dir, ".sops.yaml"), `creation_rules:\n  - path_regex: talsecret\\.sops\\.yaml$\n    age: ${recipient}\n`);
   const env = { SOPS_AGE_KEY: identity };
-  const gen = await runCliCaptured(["gensecret", "-o", "talsecret.sops.yaml"], { cwd: dir, env });
+  const gen = await runCliCaptured(["gensecret", "--out", "talsecret.sops.yaml"], { cwd: dir, env });
   assert.equal(gen.code, 0, gen.stderr);
   assert.match(await readFile(join(dir, "talsecret.sops.yaml"), "utf8"), /ENC\[AES256_GCM/);
   const r = await runCliCaptured(["genconfig"], { cwd: dir, env });

@@ -4,6 +4,7 @@ import { basename, isAbsolute, join, relative, resolve } from "node:path";
 import { TalformError, type Diagnostic } from "../diagnostics/index.js";
 import type { PkiEnv } from "../pki/index.js";
 import { parseSecretsBundle } from "../secrets/bundle.js";
+import { hasSopsMetadata, secretsFileWarnings } from "../secrets/file-shape.js";
 import { loadTalconfig, substituteFileText, type LoadedTalconfig, type SopsDecryptor } from "../talconfig/index.js";
 import { TALFORM_VERSION } from "../version.js";
 import { encodeFingerprint, FINGERPRINT_FILE, fingerprintChanges, generateCluster, sha256, type GeneratedCluster, type InputFingerprint } from "./cluster.js";
@@ -45,8 +46,7 @@ async function readDecrypted(path: string, decryptor: SopsDecryptor | undefined,
     throw new TalformError(`${what} ${path} does not exist`, { code: "file-missing", hint: "check the path (relative paths are resolved against the talconfig folder)" });
   }
   if (decryptor) return decryptor.isEncrypted(text) ? decryptor.decrypt(text, path) : text;
-  // SOPS metadata: a top-level `sops:` key (YAML), `"sops":` (JSON) or `sops_` lines (dotenv).
-  if (/^sops:\s*$/m.test(text) || /"sops"\s*:/.test(text) || /^sops_\w+=/m.test(text)) {
+  if (hasSopsMetadata(text)) {
     throw new TalformError(`${what} ${path} is SOPS-encrypted and no SOPS decryptor is available`, { code: "sops", hint: "decrypt it with sops first, or use a talform build with SOPS support" });
   }
   return text;
@@ -75,7 +75,7 @@ function findSecretsFile(opts: RunGenconfigOptions): string {
   }
   throw new TalformError(`no secrets file found (looked for ${DEFAULT_SECRETS_FILES.join(", ")})`, {
     code: "secrets-missing",
-    hint: "create one with `talform gensecret -o talsecret.sops.yaml` (encrypted by your .sops.yaml rule), or pass -s <file>; talform never generates throwaway secrets",
+    hint: "create one with `talform gensecret --out talsecret.sops.yaml` (encrypted by your .sops.yaml rule), or pass -s <file>; talform never generates throwaway secrets",
   });
 }
 
@@ -114,6 +114,8 @@ export async function renderCluster(opts: RenderClusterOptions): Promise<Rendere
   }
   const secretsPath = findSecretsFile(opts);
   const secretsText = await readDecrypted(secretsPath, opts.decryptor, "secrets file");
+  // Judged on the file as it is on disk: a truncated SOPS file is an error, a plaintext bundle a warning.
+  const secretsWarnings = secretsFileWarnings((await readIfExists(secretsPath)) ?? "", secretsPath);
   const substituted = substituteFileText(secretsText, secretsPath, loaded.env);
   const subErr = substituted.diagnostics.find((d: Diagnostic) => d.severity === "error");
   if (subErr) throw new TalformError(subErr.message, { code: "envsubst" });
@@ -140,7 +142,7 @@ export async function renderCluster(opts: RenderClusterOptions): Promise<Rendere
     ...(opts.crtTtlMs !== undefined ? { crtTtlMs: opts.crtTtlMs } : {}),
     ...(opts.pkiEnv ? { pkiEnv: opts.pkiEnv } : {}),
   });
-  return { loaded, generated, secretsPath, files, outDir };
+  return { loaded, generated: { ...generated, warnings: [...secretsWarnings, ...generated.warnings] }, secretsPath, files, outDir };
 }
 
 async function readIfExists(path: string): Promise<string | undefined> {

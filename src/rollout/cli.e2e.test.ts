@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCliCaptured } from "../cli/test-support.js";
@@ -65,15 +65,24 @@ test("talform plan / apply / plan against simulated nodes", async () => {
     assert.match(r.stdout, /offline: not registering 1 schematic\(s\) with the image factory \(376567988ad3…\)/);
     assert.doesNotMatch(r.stdout, /register-schematic/);
 
+    await mkdir(join(dir, "clusterconfig"));
     r = await runCliCaptured(["apply", "plan.json"], { cwd: dir, env });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /rollout finished/);
     assert.deepEqual(factory.requests.map((q) => `${q.method} ${q.path.replace(/[0-9a-f]{64}/, "<id>")} ${q.status}`), ["GET /schematics/<id> 404", "POST /schematics 201"]);
-    assert.equal((await stat(join(dir, ".talform-journal.json"))).mode & 0o777, 0o600);
+    // clusterconfig/ existed, so apply rendered it from the inputs it just applied.
+    assert.match(r.stdout, /refreshed clusterconfig\/ \(\d+ files written\)/);
+    await stat(join(dir, "clusterconfig", "simlab-cp1.yaml"));
+    assert.equal((await stat(join(dir, ".talform", "journal.json"))).mode & 0o777, 0o600);
 
     r = await runCliCaptured(["plan"], { cwd: dir, env });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /No changes/);
+
+    // Nothing was interrupted: resuming is the user's mistake (exit 1 with a hint), not a bug (70).
+    r = await runCliCaptured(["apply", "--resume", "--yes"], { cwd: dir, env });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /there is nothing to resume\n {2}hint: run `talform plan`/);
 
     r = await runCliCaptured(["apply", "plan.json"], { cwd: dir, env });
     assert.equal(r.code, 1);

@@ -6,6 +6,7 @@ import { ExitCode, TalformError } from "../diagnostics/index.js";
 import type { CliContext } from "../cli/context.js";
 import { TALFORM_VERSION } from "../version.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
+import { statePaths, writeStateFile } from "../util/state-dir.js";
 import { assemblePlan, createClusterAccess, formatPlan, observeCluster, parsePlanJson, type NodePlan, type Plan } from "../plan/index.js";
 import { loadDesiredFromTalconfig, type LoadedDesired } from "../plan/from-talconfig.js";
 import { executePlan, StalePlanError } from "./executor.js";
@@ -86,7 +87,7 @@ export async function runApplyCommand(ctx: CliContext, planFile: string | undefi
     try {
       plan = parsePlanJson(text, planFile);
     } catch (e) {
-      throw new TalformError((e as Error).message, { code: "plan-file", cause: e });
+      throw new TalformError((e as Error).message, { code: "plan-file", hint: "save a new plan with talform plan --out plan.json", cause: e });
     }
     if (o.offline && plan.prepare.length > 0) {
       throw new TalformError(`${planFile} registers ${plan.prepare.length} schematic(s) with the image factory; apply executes a saved plan exactly`, {
@@ -141,8 +142,8 @@ export async function runApplyCommand(ctx: CliContext, planFile: string | undefi
       ...(o.etcdSnapshot !== false
         ? {
             saveEtcdSnapshot: async (data: Uint8Array) => {
-              const path = join(dir, ".talform", "etcd-snapshots", `${plan.clusterName}-${new Date().toISOString().replace(/[:.]/g, "-")}.db`);
-              await writeFileAtomic(path, data, { mode: 0o600 });
+              const path = join(statePaths(dir).etcdSnapshots, `${plan.clusterName}-${new Date().toISOString().replace(/[:.]/g, "-")}.db`);
+              await writeStateFile(path, data);
               return relative(ctx.cwd, path) || path;
             },
           }

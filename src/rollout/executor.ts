@@ -1,3 +1,4 @@
+import { TalformError } from "../diagnostics/index.js";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ApplyMode, type TalosClient } from "../talosapi/index.js";
 import { toError } from "../talosapi/client.js";
@@ -81,15 +82,15 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export async function executePlan(plan: Plan, desired: DesiredCluster, o: ExecuteOptions): Promise<RolloutResult> {
   const started = Date.now();
   const now = () => (o.now ?? (() => new Date()))().toISOString();
-  if (plan.errors.length > 0) throw new Error(`the plan has ${plan.errors.length} error(s) and cannot be applied: ${plan.errors.map((e) => e.message).join("; ")}`);
+  if (plan.errors.length > 0) throw new TalformError(`the plan has ${plan.errors.length} error(s) and cannot be applied: ${plan.errors.map((e) => e.message).join("; ")}`, { code: "plan-errors", hint: "fix the errors the plan lists, then plan again" });
   if (desiredDigest(desired) !== plan.inputs.desiredDigest) throw new StalePlanError(["the configuration (talconfig, secrets or rendered configs) changed since planning"]);
   const removed = plan.nodes.filter((n) => n.actions.some((a) => a.type === "remove")).map((n) => n.hostname);
   if (removed.length > 0 && !o.allowRemove) throw new Error(`the plan removes ${removed.join(", ")} from the cluster; apply it with --allow-remove (or confirm when asked)`);
 
   const journal = await o.journal.load();
   if (o.resume) {
-    if (!journal.run || journal.run.planDigest !== plan.inputs.desiredDigest) throw new Error("there is no interrupted run of this plan to resume; run apply without --resume");
-    if (journal.run.finishedAt) throw new Error("the last run of this plan already finished; plan again");
+    if (!journal.run || journal.run.planDigest !== plan.inputs.desiredDigest) throw new TalformError("there is no interrupted run of this plan to resume", { code: "no-resume", hint: "run `talform apply` without --resume" });
+    if (journal.run.finishedAt) throw new TalformError("the last run of this plan already finished: there is nothing to resume", { code: "no-resume", hint: "run `talform plan` to see what is left, then `talform apply`" });
     delete journal.run.failed;
   } else {
     journal.run = { planDigest: plan.inputs.desiredDigest, startedAt: now(), steps: {} };
@@ -344,7 +345,7 @@ class RolloutContext {
         // try the next member
       }
     }
-    throw new Error("no control plane could take an etcd snapshot; pass --no-etcd-snapshot to proceed without one");
+    throw new TalformError("no control plane could take an etcd snapshot", { code: "etcd-snapshot", hint: "check `talform health`, or pass --no-etcd-snapshot to proceed without one" });
   }
 
   async runStep(step: Step, entry: { bootIdBefore?: string }, resumed: boolean, save: () => Promise<void>): Promise<void> {

@@ -10,7 +10,7 @@ test("the journal lives beside the talconfig, is 0600, and starts empty", async 
   const dir = await mkdtemp(join(tmpdir(), "talform-journal-"));
   try {
     const path = journalPathFor(join(dir, "talconfig.yaml"));
-    assert.equal(path, join(dir, ".talform-journal.json"));
+    assert.equal(path, join(dir, ".talform", "journal.json"));
     const j = fileJournal(path);
     assert.deepEqual(await j.load(), { formatVersion: 1, applied: {} });
     await j.save({ formatVersion: 1, applied: { cp1: "sha256:ab" }, run: { planDigest: "sha256:cd", startedAt: "t", steps: { "cp1/verify": { status: "done", at: "t" } } } });

@@ -1,6 +1,7 @@
+import { TalformError } from "../diagnostics/index.js";
+import { STATE_DIR, writeStateFile } from "../util/state-dir.js";
 import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { writeFileAtomic } from "../util/atomic-write.js";
 
 /**
  * What talform remembers between runs, beside the talconfig (0600, written atomically after every step):
@@ -32,7 +33,8 @@ export interface JournalStep {
   bootIdBefore?: string;
 }
 
-export const JOURNAL_FILE = ".talform-journal.json";
+/** In the state folder beside talconfig.yaml (git-ignored by its own .gitignore). */
+export const JOURNAL_FILE = join(STATE_DIR, "journal.json");
 
 export function journalPathFor(talconfigPath: string): string {
   return join(dirname(talconfigPath), JOURNAL_FILE);
@@ -53,12 +55,17 @@ export function fileJournal(path: string): JournalStore {
         if ((e as NodeJS.ErrnoException).code === "ENOENT") return { formatVersion: 1, applied: {} };
         throw e;
       }
-      const j = JSON.parse(text) as RolloutJournal;
-      if (j.formatVersion !== 1) throw new Error(`${path}: journal format ${String(j.formatVersion)} is not supported by this talform`);
+      let j: RolloutJournal;
+      try {
+        j = JSON.parse(text) as RolloutJournal;
+      } catch (e) {
+        throw new TalformError(`${path}: the rollout journal is not JSON (${(e as Error).message})`, { code: "journal", hint: "remove the file if no rollout is in progress" });
+      }
+      if (j.formatVersion !== 1) throw new TalformError(`${path}: journal format ${String(j.formatVersion)} is not supported by this talform`, { code: "journal", hint: "finish the rollout with the talform that started it, or remove the file" });
       return j;
     },
     async save(j) {
-      await writeFileAtomic(path, JSON.stringify(j, null, 2) + "\n", { mode: 0o600 });
+      await writeStateFile(path, JSON.stringify(j, null, 2) + "\n");
     },
   };
 }

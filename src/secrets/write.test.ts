@@ -1,13 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, readFile, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { generateIdentity, identityToRecipient } from "age-encryption";
 import { TalosContract } from "../contract/index.js";
 import { decryptSopsText } from "../sops/index.js";
 import { generateSecretsBundle, writeSecretsFile } from "./index.js";
 import { leaksIn, watchForLeaks } from "./test-support/leaks.js";
+import { testTempDir } from "../util/test-temp.js";
 
 const identity = await generateIdentity();
 const recipient = await identityToRecipient(identity);
@@ -32,7 +32,7 @@ async function runWatching(dir: string, argv: string[]): Promise<{ code: number;
 }
 
 async function project(withRule = true): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "talform-write-"));
+  const dir = await testTempDir("talform-write-");
   if (withRule) await writeFile(join(dir, ".sops.yaml"), `creation_rules:\n  - path_regex: talsecret\\.sops\\.yaml$\n    age: ${recipient}\n`);
   return dir;
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -16,7 +17,7 @@ let dir: string;
 let up: Promise<CliRun>;
 const env = () => ({ TALFORM_LOOPBACK_ONLY: "1", HOME: dir });
 const run = (...argv: string[]) => runCliCaptured(argv, { cwd: dir, env: env() });
-const talosconfig = () => join(dir, ".talform-sim", "talosconfig");
+const talosconfig = () => join(dir, ".talform", "sim", "talosconfig");
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), "talform-sim-cli-"));
@@ -32,13 +33,13 @@ before(async () => {
     ].join("\n"),
   );
   up = run("sim", "up", "--spec", "fleet.yaml", "--time-scale", "0.01");
-  await waitUntil("simulator socket", () => existsSync(socketPath(join(dir, ".talform-sim"))), 10_000);
+  await waitUntil("simulator socket", () => existsSync(socketPath(join(dir, ".talform", "sim"))), 10_000);
   await writeFile(join(dir, "cp1.yaml"), sampleMachineConfig({ type: "controlplane", hostname: "cp1", endpoint: `https://${CP}:6443` }));
   await writeFile(join(dir, "w1.yaml"), sampleMachineConfig({ type: "worker", hostname: "w1", endpoint: `https://${CP}:6443` }));
 });
 
 after(async () => {
-  if (existsSync(socketPath(join(dir, ".talform-sim")))) await run("sim", "down");
+  if (existsSync(socketPath(join(dir, ".talform", "sim")))) await run("sim", "down");
   await up;
   await rm(dir, { recursive: true, force: true });
 });
@@ -94,6 +95,20 @@ test("a new user's path: apply-config --insecure, version, services, logs, boots
   r = await run("kubeconfig", ...tc, "-n", CP, "kc");
   assert.equal(r.code, 0, r.stderr);
   assert.ok((await stat(join(dir, "kc"))).mode % 0o1000 === 0o600);
+
+  // Without -n and with both nodes targeted, the kubeconfig comes from the first endpoint (talosctl's behaviour),
+  // into the git-ignored state folder by default.
+  r = await run("kubeconfig", ...tc, "-e", CP, "-n", `${CP},${W}`);
+  assert.equal(r.code, 64, "two explicit nodes stay a usage error");
+  const both = parseYaml(await readFile(talosconfig(), "utf8")) as { context: string; contexts: Record<string, { endpoints: string[]; nodes?: string[] }> };
+  both.contexts[both.context]!.endpoints = [CP];
+  both.contexts[both.context]!.nodes = [CP, W];
+  await writeFile(join(dir, "both-talosconfig"), stringifyYaml(both));
+  r = await run("kubeconfig", "--talosconfig", join(dir, "both-talosconfig"));
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, new RegExp(`using the endpoint ${CP.replaceAll(".", "\\.")}`));
+  assert.ok((await stat(join(dir, ".talform", "kubeconfig"))).mode % 0o1000 === 0o600);
+  assert.equal(await readFile(join(dir, ".talform", ".gitignore"), "utf8"), "# written by talform: everything here holds or derives from secrets\n*\n");
 });
 
 test("per-node errors: a faulty node fails alone, the other node's answer and exit 1", async () => {

@@ -9,6 +9,7 @@ import { resetNode, type SimResetRequest } from "./reset.js";
 import { createSelfSignedCertificate, generateKeyPair, issueCertificate, type CertificateAndKey } from "../pki/index.js";
 import { toNodeKeyPem } from "../talosapi/pem.js";
 import { X509Certificate } from "node:crypto";
+import { TalformError } from "../diagnostics/index.js";
 import { isLoopbackHost, spkiFingerprint, TALOS_API_PORT } from "../talosapi/transport.js";
 import { SimKubeApi } from "./kube.js";
 import { FAULT_NAMES, SimNode, type NodeHost } from "./node.js";
@@ -202,7 +203,12 @@ export class SimCluster implements NodeHost {
       });
     }).catch((e: Error) => {
       this.listeners.delete(node);
-      throw new Error(`node ${node.spec.hostname}: cannot listen on ${node.address}:${node.spec.port ?? TALOS_API_PORT}: ${e.message}`);
+      // Something else holds the address (another demo or sim): the user's to fix, not a bug.
+      const where = `${node.address}:${node.spec.port ?? TALOS_API_PORT}`;
+      throw new TalformError(`node ${node.spec.hostname}: cannot listen on ${where}: ${e.message}`, {
+        code: "sim-listen",
+        hint: `stop what listens on ${where} (another demo or \`talform sim up\`: talform sim down) or use other addresses`,
+      });
     });
   }
 

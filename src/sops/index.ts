@@ -8,6 +8,8 @@ export { decryptSopsText, encryptSopsText, isSopsEncrypted, openSopsText, type D
 export { formatForPath, type SopsFormat } from "./stores.js";
 export type { SopsMetadata } from "./metadata.js";
 
+export { ageRecipientProblem, sopsRecipientDiagnostics } from "./recipients.js";
+export { ageIdentityLocations, existingRecipients, newAgeKey, type NewAgeKey } from "./keygen.js";
 export { readOptionalFile } from "./read.js";
 export { backupEncrypted, fileExists, requireCreationRule, ruleFromMetadata } from "./files.js";
 

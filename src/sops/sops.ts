@@ -2,6 +2,7 @@ import { randomBytes as nodeRandomBytes } from "node:crypto";
 import { Scalar } from "yaml";
 import { TalformError } from "../diagnostics/index.js";
 import { formatEncryptedValue, looksEncrypted, openValue, parseEncryptedValue, sealValue, SOPS_IV_BYTES, type SopsValueType } from "./cipher.js";
+import { ageRecipientProblem, RECIPIENT_HINT } from "./recipients.js";
 import { unwrapWithIdentities, wrapForRecipient } from "./age.js";
 import { DEFAULT_UNENCRYPTED_SUFFIX, metadataToPlain, parseMetadata, SOPS_FORMAT_VERSION, SopsMetadataError, type EncryptionSelection, type KeyGroup, type SopsMetadata } from "./metadata.js";
 import { shamirCombine, shamirSplit } from "./shamir.js";
@@ -255,6 +256,10 @@ export async function encryptSopsText(plaintext: string, options: EncryptOptions
   }
   const groups = rule.keyGroups && rule.keyGroups.length > 0 ? rule.keyGroups : [rule.ageRecipients];
   if (groups.some((g) => g.length === 0)) fail(path, "the sops rule has no age recipients", "add `age: age1…` to the creation rule in .sops.yaml");
+  for (const r of groups.flat()) {
+    const problem = ageRecipientProblem(r);
+    if (problem !== undefined) fail(path, `the .sops.yaml rule's recipient "${r}" is not an age public key (${problem})`, RECIPIENT_HINT);
+  }
   const selection = selectionOf(rule);
   const dataKey = previous?.dataKey ?? random(32);
   const keyGroups =

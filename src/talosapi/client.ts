@@ -109,6 +109,11 @@ export class TalosClient {
   private readonly transports = new Map<string, Promise<TalosTransport>>();
   private endpointIndex = 0;
 
+  /** The apid endpoints calls go through (a one-node command without -n goes to the first, as talosctl does). */
+  get endpoints(): readonly string[] {
+    return this.options.endpoints;
+  }
+
   constructor(private readonly options: TalosClientOptions) {
     this.nodes = options.nodes && options.nodes.length > 0 ? options.nodes : options.endpoints;
     if (options.credentials.kind === "mtls" && options.endpoints.length === 0) {

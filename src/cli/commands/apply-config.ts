@@ -11,7 +11,7 @@ export const defineApplyConfig: CommandDefiner = (program, ctx) => {
   const cmd = program
     .command("apply-config")
     .description("apply a machine configuration to nodes (ApplyConfiguration RPC); --insecure for nodes in maintenance mode")
-    .requiredOption("-f, --file <path>", "machine configuration file")
+    .requiredOption("--file <path>", "machine configuration file")
     .addOption(new Option("-m, --mode <mode>", "how to apply").choices(MODES).default("auto"))
     .option("--dry-run", "only report what would change")
     .option("--timeout <seconds>", "try mode: revert after this many seconds (default 60)", (v) => Number(v))
@@ -22,7 +22,7 @@ export const defineApplyConfig: CommandDefiner = (program, ctx) => {
     try {
       data = await readFile(resolve(ctx.cwd, opts.file));
     } catch (e) {
-      throw new TalformError(`cannot read ${opts.file}: ${(e as Error).message}`, { code: "apply-config" });
+      throw new TalformError(`cannot read ${opts.file}: ${(e as Error).message}`, { code: "apply-config", hint: "render the configs with `talform genconfig` and pass one with -f clusterconfig/<cluster>-<node>.yaml" });
     }
     const mode = { auto: ApplyMode.AUTO, "no-reboot": ApplyMode.NO_REBOOT, reboot: ApplyMode.REBOOT, staged: ApplyMode.STAGED, try: ApplyMode.TRY }[opts.mode as (typeof MODES)[number]];
     await cli.withClient(ctx, opts, async (client) => {

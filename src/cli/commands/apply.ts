@@ -1,3 +1,6 @@
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import type { CliContext } from "../context.js";
 import type { CommandDefiner } from "./index.js";
 
 export const defineApply: CommandDefiner = (program, ctx) => {
@@ -18,9 +21,28 @@ export const defineApply: CommandDefiner = (program, ctx) => {
     .action(async (planFile: string | undefined, opts: { config?: string; secrets?: string; yes?: boolean; maxParallel: number; gate?: string; resume?: boolean; etcdSnapshot: boolean; offline?: boolean; discardJournal?: boolean; allowRemove?: boolean }) => {
       if (!Number.isInteger(opts.maxParallel) || opts.maxParallel < 1) {
         const { TalformError, ExitCode } = await import("../../diagnostics/index.js");
-        throw new TalformError("--max-parallel must be a whole number ≥ 1", { code: "usage", exitCode: ExitCode.usage });
+        throw new TalformError("--max-parallel must be a whole number ≥ 1", { code: "usage", hint: "e.g. --max-parallel 2", exitCode: ExitCode.usage });
       }
       const { runApplyCommand } = await import("../../rollout/cli.js");
       await runApplyCommand(ctx, planFile, opts);
+      if (ctx.exitCode === 0) await refreshClusterconfig(ctx, opts);
     });
 };
+
+/**
+ * After a rollout, clusterconfig/ (when there is one) is rendered again from the inputs just applied, so it shows
+ * what the nodes run and later `validate`/`doctor` runs do not report it stale.
+ */
+async function refreshClusterconfig(ctx: CliContext, opts: { config?: string; secrets?: string }): Promise<void> {
+  const configPath = resolve(ctx.cwd, opts.config ?? "talconfig.yaml");
+  const outDir = join(dirname(configPath), "clusterconfig");
+  if (!existsSync(configPath) || !existsSync(outDir)) return;
+  const [{ runGenconfig }, { createSopsDecryptor }] = await Promise.all([import("../../genconfig/index.js"), import("../../sops/index.js")]);
+  try {
+    const result = await runGenconfig({ decryptor: createSopsDecryptor({ ...ctx.env }), configPath, outDir, cwd: ctx.cwd, env: ctx.env, ...(opts.secrets ? { secretsFile: opts.secrets } : {}) });
+    ctx.stdout.write(`refreshed clusterconfig/ (${result.written.length} file${result.written.length === 1 ? "" : "s"} written)\n`);
+  } catch (e) {
+    // The rollout succeeded; a render that fails now is reported, not turned into a failed apply.
+    ctx.stderr.write(`warning: clusterconfig/ was not refreshed: ${(e as Error).message} (run \`talform genconfig\`)\n`);
+  }
+}

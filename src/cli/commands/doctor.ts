@@ -5,10 +5,11 @@ import type { CommandDefiner } from "./index.js";
 export const defineDoctor: CommandDefiner = (program, ctx) => {
   const cmd = program
     .command("doctor")
-    .description("find what is wrong with the cluster and say how to fix it: config not applied, missing extensions/GPU, network, failing services, credentials, version skew (exit 1 on findings)")
+    .description("find what is wrong with the cluster and say how to fix it: config not applied, missing extensions/GPU, network, failing services, credentials, version skew (exit 1 on errors; warnings too with --strict)")
     .option("-c, --config <file>", "talconfig.yaml the cluster should match (default ./talconfig.yaml when present)")
-    .option("--secrets <file>", "secrets bundle to check against the cluster's OS CA (default talsecret.sops.yaml beside talconfig.yaml)");
-  addNodeOptions(cmd).action(async (opts: { config?: string; secrets?: string; nodes?: string[]; json?: boolean; output?: "table" | "json" | "yaml"; talosconfig?: string; context?: string; endpoints?: string[] }) => {
+    .option("--strict", "exit 1 on warnings too")
+    .option("-s, --secrets <file>", "secrets bundle to check against the cluster's OS CA (default talsecret.sops.yaml beside talconfig.yaml)");
+  addNodeOptions(cmd).action(async (opts: { config?: string; secrets?: string; strict?: boolean; nodes?: string[]; json?: boolean; output?: "table" | "json" | "yaml"; talosconfig?: string; context?: string; endpoints?: string[] }) => {
     const [{ cli }, doctor, support, { createSopsDecryptor }] = await Promise.all([
       import("../../talosapi/index.js"),
       import("../../doctor/index.js"),
@@ -39,7 +40,8 @@ export const defineDoctor: CommandDefiner = (program, ctx) => {
       if (format === "json") ctx.stdout.write(JSON.stringify(data, null, 2) + "\n");
       else if (format === "yaml") ctx.stdout.write((await import("yaml")).stringify(data));
       else ctx.stdout.write(doctor.formatFindings(findings, notes));
-      if (findings.length > 0) ctx.exitCode = 1;
+      // Warnings (e.g. clusterconfig-stale) are advice: they fail the run only when asked to.
+      if (findings.some((f) => f.severity === "error" || opts.strict)) ctx.exitCode = 1;
       // Nodes talform left cordoned, an unfinished apply: from the journal beside talconfig.yaml.
       const journal = talconfig ? await (await import("../../rollout/unfinished.js")).journalWarningsFor(talconfig.path) : "";
       if (journal && format === "table") ctx.stdout.write(journal);

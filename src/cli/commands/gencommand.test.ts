@@ -52,10 +52,12 @@ describe("talform gencommand", () => {
 
   it("bootstrap, kubeconfig, upgrade-k8s, health on the first control plane; -o changes the folder", async () => {
     assert.equal((await run("bootstrap")).stdout, `talosctl bootstrap ${TC} --nodes=10.1.0.1;\n`);
-    assert.equal((await run("kubeconfig", "-o", "out")).stdout, "talosctl kubeconfig --talosconfig=out/talosconfig --nodes=10.1.0.1;\n");
+    assert.equal((await run("kubeconfig", "--out-dir", "out")).stdout, "talosctl kubeconfig --talosconfig=out/talosconfig --nodes=10.1.0.1;\n");
     assert.equal((await run("upgrade-k8s", "--extra-flags=--dry-run")).stdout, `talosctl upgrade-k8s ${TC} --to=v1.35.0 --dry-run --nodes=10.1.0.1;\n`);
     assert.equal((await run("health", "-n", "cp1")).stdout, `talosctl health ${TC} --nodes=cp1;\n`);
     assert.equal((await run("reset", "-n", "w1")).stdout, `talosctl reset ${TC} --nodes=10.1.0.2;\ntalosctl reset ${TC} --nodes=10.1.0.3;\n`);
+    // The old spellings (talhelper's) still work, out of the help: --node for --nodes.
+    assert.equal((await run("health", "--node", "cp1")).stdout, `talosctl health ${TC} --nodes=cp1;\n`);
   });
 
   it("a worker selected for bootstrap is a user error with talhelper's message", async () => {

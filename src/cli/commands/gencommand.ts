@@ -1,5 +1,6 @@
 import { Option } from "commander";
 import type { GencommandKind } from "../../factory/index.js";
+import { hiddenAlias } from "../aliases.js";
 import type { CommandDefiner } from "./index.js";
 import { loadFactoryView } from "./talconfig-input.js";
 
@@ -20,7 +21,7 @@ interface GencommandOpts {
   configFile?: string;
   envFile: string[];
   outDir: string;
-  node?: string;
+  nodes?: string;
   extraFlags: string[];
 }
 
@@ -36,17 +37,18 @@ export const defineGencommand: CommandDefiner = (program, ctx) => {
       .description(DESCRIPTIONS[kind])
       .option("-c, --config <file>", "talconfig.yaml", "talconfig.yaml")
       .addOption(new Option("--config-file <file>", "talhelper's name for --config").hideHelp())
-      .option("-e, --env-file <file>", "env file for ${VAR} substitution (repeatable; default talenv.yaml, talenv.sops.yaml, … beside the talconfig)", collect, [])
-      .option("-o, --out-dir <dir>", "folder of the generated configs and talosconfig, as written in the commands", "./clusterconfig")
-      .option("-n, --node <node>", "only this node (hostname or IP address)")
+      .option("--env-file <file>", "env file for ${VAR} substitution (repeatable; default talenv.yaml, talenv.sops.yaml, … beside the talconfig)", collect, [])
+      .option("--out-dir <dir>", "folder of the generated configs and talosconfig, as written in the commands", "./clusterconfig")
+      .option("-n, --nodes <node>", "only this node (hostname or IP address)")
       .option("--extra-flags <flags>", "flags appended to every command verbatim (repeatable, comma-separated)", collect, []);
+    hiddenAlias(cmd, "--node <node>", "nodes");
     if (kind === "upgrade") cmd.option("--offline-mode", "accepted for talhelper compatibility; installer URLs are always computed offline");
     cmd.action(async (opts: GencommandOpts) => {
       const lib = await import("../../factory/index.js");
       const { view } = await loadFactoryView(ctx, { config: opts.configFile ?? opts.config, envFile: opts.envFile });
       const installerUrls = kind === "upgrade" ? new Map(view.nodes.map((n) => [n.hostname, lib.installerImageUrl(n, view.settings)])) : undefined;
       const input = lib.gencommandInputFromView(view, { outDir: opts.outDir, extraFlags: opts.extraFlags, ...(installerUrls ? { installerUrls } : {}) });
-      ctx.stdout.write(lib.renderCommands(kind, input, opts.node ?? ""));
+      ctx.stdout.write(lib.renderCommands(kind, input, opts.nodes ?? ""));
     });
   }
 };

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { TalformError } from "../../diagnostics/index.js";
+import { hiddenAlias } from "../aliases.js";
 import type { CommandDefiner } from "./index.js";
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -17,19 +18,19 @@ function parseTtl(text: string): number {
 }
 
 export const defineGenconfig: CommandDefiner = (program, ctx) => {
-  program
+  const cmd = program
     .command("genconfig")
     .description("render every node's Talos machine config, the talosconfig and .gitignore from talconfig.yaml (all or nothing)")
     .option("-c, --config <file>", "talconfig.yaml", "talconfig.yaml")
-    .option("-o, --out-dir <dir>", "output folder", "./clusterconfig")
-    .option("-s, --secret-file <file>", "secrets bundle (SOPS-encrypted or plain); default: talsecret.sops.yaml, talsecret.yaml, … in the current folder")
-    .option("-e, --env-file <file>", "env file (repeatable; default: talenv.yaml, talenv.sops.yaml, … beside the config)", collect, [])
-    .option("-m, --talos-mode <mode>", "validation mode: metal, cloud or container", "metal")
-    .option("-n, --dry-run", "print a per-node, per-document diff against the existing files (secrets redacted); write nothing")
+    .option("--out-dir <dir>", "output folder", "./clusterconfig")
+    .option("-s, --secrets <file>", "secrets bundle (SOPS-encrypted or plain); default: talsecret.sops.yaml, talsecret.yaml, … in the current folder")
+    .option("--env-file <file>", "env file (repeatable; default: talenv.yaml, talenv.sops.yaml, … beside the config)", collect, [])
+    .option("--talos-mode <mode>", "validation mode: metal, cloud or container", "metal")
+    .option("--dry-run", "print a per-node, per-document diff against the existing files (secrets redacted); write nothing")
     .option("--no-gitignore", "do not write .gitignore")
     .option("--regenerate-cert", "issue a new admin client certificate even when the existing one is still valid")
-    .option("--crt-ttl <duration>", "validity of a new admin client certificate (e.g. 8760h, 365d)", "8760h")
-    .action(async (opts: { config: string; outDir: string; secretFile?: string; envFile: string[]; talosMode: string; dryRun?: boolean; gitignore: boolean; regenerateCert?: boolean; crtTtl: string }) => {
+    .option("--crt-ttl <duration>", "validity of a new admin client certificate (e.g. 8760h, 365d)", "8760h");
+  hiddenAlias(cmd, "--secret-file <file>", "secrets").action(async (opts: { config: string; outDir: string; secrets?: string; envFile: string[]; talosMode: string; dryRun?: boolean; gitignore: boolean; regenerateCert?: boolean; crtTtl: string }) => {
       if (!["metal", "cloud", "container"].includes(opts.talosMode)) {
         throw new TalformError(`--talos-mode "${opts.talosMode}" is not a mode`, { code: "usage", hint: "use metal, cloud or container" });
       }
@@ -44,7 +45,7 @@ export const defineGenconfig: CommandDefiner = (program, ctx) => {
         mode: opts.talosMode as "metal" | "cloud" | "container",
         crtTtlMs: parseTtl(opts.crtTtl),
         gitignore: opts.gitignore,
-        ...(opts.secretFile ? { secretsFile: opts.secretFile } : {}),
+        ...(opts.secrets ? { secretsFile: opts.secrets } : {}),
         ...(opts.envFile.length > 0 ? { envFiles: opts.envFile.map((f) => resolve(ctx.cwd, f)) } : {}),
         ...(opts.dryRun ? { dryRun: true } : {}),
         ...(opts.regenerateCert ? { regenerateCert: true } : {}),

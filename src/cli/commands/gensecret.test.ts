@@ -1,13 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, readFile, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { generateIdentity, identityToRecipient } from "age-encryption";
 import { runCliCaptured } from "../test-support.js";
 import { decryptSopsText, isSopsEncrypted } from "../../sops/index.js";
 import { parseSecretsBundle, validateSecretsBundle } from "../../secrets/index.js";
 import { watchForLeaks } from "../../secrets/test-support/leaks.js";
+import { testTempDir } from "../../util/test-temp.js";
 
 const identity = await generateIdentity();
 const recipient = await identityToRecipient(identity);
@@ -20,7 +20,7 @@ async function runWatching(dir: string, argv: string[]): Promise<{ code: number;
 }
 
 async function project(withRule = true): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "talform-gensecret-"));
+  const dir = await testTempDir("talform-gensecret-");
   if (withRule) await writeFile(join(dir, ".sops.yaml"), `creation_rules:\n  - path_regex: talsecret\\.sops\\.yaml$\n    age: ${recipient}\n`);
   return dir;
 }
@@ -33,9 +33,9 @@ test("gensecret without -o prints a talhelper-style plaintext bundle to stdout",
   assert.deepEqual(validateSecretsBundle(bundle, { now: new Date() }), []);
 });
 
-test("gensecret -o encrypts in memory: the folder never holds plaintext, the file is 0600 and decrypts to a valid bundle", async () => {
+test("gensecret --out encrypts in memory: the folder never holds plaintext, the file is 0600 and decrypts to a valid bundle", async () => {
   const dir = await project();
-  const run = await runWatching(dir, ["gensecret", "-o", "talsecret.sops.yaml"]);
+  const run = await runWatching(dir, ["gensecret", "--out", "talsecret.sops.yaml"]);
   assert.equal(run.code, 0, run.stderr);
   assert.deepEqual(run.leaks, []);
   const path = join(dir, "talsecret.sops.yaml");
@@ -47,10 +47,10 @@ test("gensecret -o encrypts in memory: the folder never holds plaintext, the fil
   assert.match(run.stderr, /sops-encrypted for 1 age recipient/);
 });
 
-test("gensecret -o fails without a matching .sops.yaml rule, says how to add one, and writes nothing", async () => {
+test("gensecret --out fails without a matching .sops.yaml rule, says how to add one, and writes nothing", async () => {
   for (const withRule of [false, true]) {
     const dir = await project(withRule);
-    const run = await runWatching(dir, ["gensecret", "-o", "other.yaml"]);
+    const run = await runWatching(dir, ["gensecret", "--output", "other.yaml"]); // the old spelling, a hidden alias
     assert.equal(run.code, 1);
     assert.match(run.stderr, /creation_rules/);
     assert.deepEqual(run.leaks, []);

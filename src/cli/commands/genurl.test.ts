@@ -122,10 +122,10 @@ describe("talform genurl without a talconfig (flags, as talhelper)", () => {
   const flagsRun = (...argv: string[]) => runCliCaptured(argv, { cwd: empty, env: {} });
 
   it("installer from -e/-k/-m/--secure-boot/--talos-version", async () => {
-    const r = await flagsRun("genurl", "installer", "-c", "none.yaml", "-k", "net.ifnames=0", "-m", "aws", "--secure-boot", "--talos-version", "v1.11.2");
+    const r = await flagsRun("genurl", "installer", "-c", "none.yaml", "--kernel-arg", "net.ifnames=0", "--talos-mode", "aws", "--secure-boot", "--talos-version", "v1.11.2");
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, `factory.talos.dev/aws-installer-secureboot/${NET_IFNAMES_ID}:v1.11.2\n`);
-    const e = await flagsRun("genurl", "installer", "-c", "none.yaml", "-e", "siderolabs/iscsi-tools", "-r", "factory.lan", "--talos-version", "v1.12.3");
+    const e = await flagsRun("genurl", "installer", "-c", "none.yaml", "--extension", "siderolabs/iscsi-tools", "-r", "factory.lan", "--talos-version", "v1.12.3");
     assert.equal(e.stdout, `factory.lan/metal-installer/${workerId}:v1.12.3\n`);
   });
 

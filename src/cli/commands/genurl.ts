@@ -5,6 +5,7 @@ import { Option } from "commander";
 import { TalformError } from "../../diagnostics/index.js";
 import type { FetchLike, GenurlKind, ImageFactorySettings, MachineSpec, Schematic } from "../../factory/index.js";
 import type { CliContext } from "../context.js";
+import { hiddenAlias } from "../aliases.js";
 import type { CommandDefiner } from "./index.js";
 import { loadFactoryView } from "./talconfig-input.js";
 
@@ -13,7 +14,7 @@ const collect = (value: string, previous: string[]) => [...previous, ...value.sp
 interface GenurlOpts {
   config: string;
   envFile: string[];
-  node?: string;
+  nodes?: string;
   registryUrl?: string;
   version?: string;
   extension: string[];
@@ -44,18 +45,19 @@ export const defineGenurl: CommandDefiner = (program, ctx) => {
       .option("-c, --config <file>", "talconfig.yaml (its nodes are used when it exists)", "talconfig.yaml")
       .addOption(new Option("--config-file <file>", "talhelper's name for --config").hideHelp())
       .option("--env-file <file>", "env file for ${VAR} substitution (repeatable; default talenv.yaml, talenv.sops.yaml, … beside the talconfig)", collect, [])
-      .option("-n, --node <node>", "only this node (hostname or IP address)")
+      .option("-n, --nodes <node>", "only this node (hostname or IP address)")
       .option("--customization-file <file>", "a schematic file: print one URL for it (talconfig ignored)")
-      .option("-e, --extension <name>", "official extension for the schematic (no talconfig; repeatable)", collect, [])
-      .option("-k, --kernel-arg <arg>", "extra kernel argument for the schematic (no talconfig; repeatable)", collect, [])
+      .option("--extension <name>", "official extension for the schematic (no talconfig; repeatable)", collect, [])
+      .option("--kernel-arg <arg>", "extra kernel argument for the schematic (no talconfig; repeatable)", collect, [])
       .option("-r, --registry-url <host>", "image factory host (no talconfig; installer only, as talhelper)")
       // talhelper's `-v/--version` is talform's own version flag, so the Talos version has a longer name here.
       .option("--talos-version <version>", "Talos version (no talconfig; talhelper's -v; default the newest known)")
-      .option("-m, --talos-mode <mode>", "platform, e.g. metal, aws, nocloud (no talconfig)")
+      .option("--talos-mode <mode>", "platform, e.g. metal, aws, nocloud (no talconfig)")
       .option("--secure-boot", "SecureBoot image (no talconfig)")
       .addOption(new Option("--secureboot", "alias of --secure-boot").hideHelp())
       .option("--offline-mode", "accepted for talhelper compatibility; talform is always offline unless --online")
       .option("--online", "POST each schematic to the image factory and check its ID equals ours");
+    hiddenAlias(cmd, "--node <node>", "nodes");
     if (kind === "image") {
       cmd
         .option("-a, --arch <arch>", "amd64 or arm64 (no talconfig)")
@@ -122,7 +124,7 @@ async function runGenurl(ctx: CliContext, kind: GenurlKind, opts: GenurlOpts): P
       schematicIds.set(n.hostname, await onlineId(ctx, s, view.settings));
     }
   }
-  return lib.genurlForNodes(kind, view.nodes, view.settings, { ...(opts.node ? { node: opts.node } : {}), ...(schematicIds ? { schematicIds } : {}) });
+  return lib.genurlForNodes(kind, view.nodes, view.settings, { ...(opts.nodes ? { node: opts.nodes } : {}), ...(schematicIds ? { schematicIds } : {}) });
 }
 
 /** The test seam for `--online`: a command never reaches the network in tests (they replace `globalThis.fetch`). */

@@ -10,6 +10,7 @@ export type CommandDefiner = (program: Command, ctx: CliContext) => void;
 
 export const COMMANDS: readonly (() => Promise<CommandDefiner>)[] = [
   async () => (await import("./demo.js")).defineDemo,
+  async () => (await import("./init.js")).defineInit,
   async () => (await import("./validate.js")).defineValidate,
   async () => (await import("./schema.js")).defineSchema,
   async () => (await import("./version.js")).defineVersion,
@@ -33,6 +34,7 @@ export const COMMANDS: readonly (() => Promise<CommandDefiner>)[] = [
   async () => (await import("./gensecret.js")).defineGensecret,
   async () => (await import("./migrate.js")).defineMigrate,
   async () => (await import("./sops.js")).defineSops,
+  async () => (await import("./age.js")).defineAge,
   async () => (await import("./completion.js")).defineCompletion,
   async () => (await import("./plan.js")).definePlan,
   async () => (await import("./apply.js")).defineApply,

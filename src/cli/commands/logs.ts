@@ -12,7 +12,7 @@ export const defineLogs: CommandDefiner = (program, ctx) => {
     .option("-f, --follow", "keep streaming new lines")
     .addOption(new Option("--tail <lines>", "only the last N lines (-1 = all)").argParser((v) => Number.parseInt(v, 10)).default(-1));
   addNodeOptions(cmd).action(async (id: string, opts) => {
-    if (!Number.isInteger(opts.tail)) throw new TalformError("--tail must be an integer", { code: "usage", exitCode: 64 });
+    if (!Number.isInteger(opts.tail)) throw new TalformError("--tail must be an integer", { code: "usage", hint: "e.g. --tail 100 (-1 = all)", exitCode: 64 });
     const { cli } = await import("../../talosapi/index.js");
     await cli.withClient(ctx, opts, async (client) => {
       const prefix = client.nodes.length > 1;

@@ -2,17 +2,18 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { Readable } from "node:stream";
 import { runCli } from "../program.js";
 import { runCliCaptured } from "../test-support.js";
+import { testTempDir } from "../../util/test-temp.js";
 
 describe("talform schematic", () => {
   it("id prints the offline ID of a file", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "talform-schematic-"));
+    const dir = await testTempDir("talform-schematic-");
     await writeFile(join(dir, "s.yaml"), "customization:\n  extraKernelArgs:\n    - net.ifnames=0\n");
     const r = await runCliCaptured(["schematic", "id", "s.yaml"], { cwd: dir });
     assert.equal(r.stderr, "");
@@ -20,13 +21,13 @@ describe("talform schematic", () => {
     assert.equal(r.stdout, "6905bc709e5947573a4ec2d11723b58882936d3d0e15c708f7d78f0c689684a5\n");
   });
   it("canonical prints the hashed YAML", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "talform-schematic-"));
+    const dir = await testTempDir("talform-schematic-");
     await writeFile(join(dir, "s.json"), '{"overlay": {"name": "rpi_generic", "image": "siderolabs/sbc-raspberrypi"}}');
     const r = await runCliCaptured(["schematic", "canonical", "s.json"], { cwd: dir });
     assert.equal(r.stdout, "overlay:\n    image: siderolabs/sbc-raspberrypi\n    name: rpi_generic\ncustomization: {}\n");
   });
   it("an invalid schematic is a user error (1) with the field named", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "talform-schematic-"));
+    const dir = await testTempDir("talform-schematic-");
     await writeFile(join(dir, "bad.yaml"), "customization:\n  extensions: [x]\n");
     const r = await runCliCaptured(["schematic", "id", "bad.yaml"], { cwd: dir });
     assert.equal(r.code, 1);
@@ -67,7 +68,7 @@ describe("talform schematic", () => {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     try {
       const port = (server.address() as AddressInfo).port;
-      const dir = await mkdtemp(join(tmpdir(), "talform-schematic-"));
+      const dir = await testTempDir("talform-schematic-");
       await writeFile(join(dir, "s.yaml"), "customization: {}\n");
       const argv = ["schematic", "id", "s.yaml", "--online", "--protocol", "http", "--registry-url", `127.0.0.1:${port}`];
       const ok = await runCliCaptured(argv, { cwd: dir });

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { TalformError } from "../../diagnostics/index.js";
 import type { CliContext } from "../context.js";
+import { hiddenAlias } from "../aliases.js";
 import type { CommandDefiner } from "./index.js";
 
 async function readInput(ctx: CliContext, file: string | undefined): Promise<{ text: string; name: string }> {
@@ -63,21 +64,23 @@ export const defineSchematic: CommandDefiner = (program, ctx) => {
       ctx.stdout.write(lib.canonicalSchematicYaml(lib.parseSchematic(input.text, input.name)));
     });
 
-  cmd
+  const show = cmd
     .command("show")
     .description("print a talconfig node's schematic in canonical form (its ID on stderr, or only the ID with --id)")
-    .requiredOption("-n, --node <node>", "hostname or IP address of the node")
+    .option("-n, --nodes <node>", "hostname or IP address of the node (required)")
     .option("-c, --config <file>", "talconfig.yaml", "talconfig.yaml")
-    .option("-e, --env-file <file>", "env file for ${VAR} substitution (repeatable)", (v: string, prev: string[]) => [...prev, v], [])
+    .option("--env-file <file>", "env file for ${VAR} substitution (repeatable)", (v: string, prev: string[]) => [...prev, v], [])
     .option("--image", "the schematic of the node's boot media (imageSchematic, else schematic)")
-    .option("--id", "print only the schematic ID")
-    .action(async (opts: { node: string; config: string; envFile: string[]; image?: boolean; id?: boolean }) => {
+    .option("--id", "print only the schematic ID");
+  hiddenAlias(show, "--node <node>", "nodes").action(async (opts: { nodes?: string; config: string; envFile: string[]; image?: boolean; id?: boolean }) => {
+      const wanted = opts.nodes;
+      if (!wanted) throw new TalformError("schematic show needs the node: -n NODE", { code: "usage", hint: "e.g. talform schematic show -n cp1", exitCode: 64 });
       const lib = await import("../../factory/index.js");
       const { loadFactoryView } = await import("./talconfig-input.js");
       const { view } = await loadFactoryView(ctx, { config: opts.config, envFile: opts.envFile });
-      const node = view.nodes.find((n) => n.hostname === opts.node || n.ipAddress === opts.node || lib.nodeIpAddresses(n.ipAddress).includes(opts.node));
+      const node = view.nodes.find((n) => n.hostname === wanted || n.ipAddress === wanted || lib.nodeIpAddresses(n.ipAddress).includes(wanted));
       if (!node) {
-        throw new TalformError(`node ${opts.node} is not in ${opts.config}`, { code: "node-not-found", hint: `pass one of: ${view.nodes.map((n) => n.hostname).join(", ")}` });
+        throw new TalformError(`node ${wanted} is not in ${opts.config}`, { code: "node-not-found", hint: `pass one of: ${view.nodes.map((n) => n.hostname).join(", ")}` });
       }
       const schematic = (opts.image ? node.imageSchematic ?? node.schematic : node.schematic) ?? {};
       const id = lib.schematicId(schematic);

@@ -52,12 +52,12 @@ before(async () => {
   await writeFile(join(dir, ".sops.yaml"), `creation_rules:\n  - age: ${await identityToRecipient(identity)}\n`);
   env = { TALFORM_LOOPBACK_ONLY: "1", HOME: dir, SOPS_AGE_KEY_FILE: join(dir, "key.txt") };
   await writeFile(join(dir, "talconfig.yaml"), TALCONFIG);
-  const secrets = await run("gensecret", "-o", "talsecret.sops.yaml");
+  const secrets = await run("gensecret", "--out", "talsecret.sops.yaml");
   assert.equal(secrets.code, 0, secrets.stderr);
 });
 
 after(async () => {
-  if (existsSync(socketPath(join(dir, ".talform-sim")))) await run("sim", "down");
+  if (existsSync(socketPath(join(dir, ".talform", "sim")))) await run("sim", "down");
   await up;
   await rm(dir, { recursive: true, force: true });
 });
@@ -76,18 +76,18 @@ test("sim up -c without a secrets bundle says how to make one", async () => {
   const r = await runCliCaptured(["sim", "up", "-c", "talconfig.yaml"], { cwd: other, env });
   assert.equal(r.code, 1);
   assert.match(r.stderr, /no secrets bundle/);
-  assert.match(r.stderr, /talform gensecret -o talsecret\.sops\.yaml/);
+  assert.match(r.stderr, /talform gensecret --out talsecret\.sops\.yaml/);
 });
 
 test("sim up -c talconfig.yaml, then apply-config --insecure, version, services, logs kubelet, upgrade to genurl's installer", async () => {
   up = run("sim", "up", "-c", "talconfig.yaml", "--time-scale", "0.01");
-  await waitUntil("simulator socket", () => existsSync(socketPath(join(dir, ".talform-sim"))), 15_000);
+  await waitUntil("simulator socket", () => existsSync(socketPath(join(dir, ".talform", "sim"))), 15_000);
 
   // The nodes' certificates chain to the cluster's OS CA from the encrypted bundle.
   const bundle = await run("sops", "decrypt", "talsecret.sops.yaml");
   assert.equal(bundle.code, 0, bundle.stderr);
   const osCrt = (parseYaml(bundle.stdout) as { certs: { os: { crt: string } } }).certs.os.crt;
-  const talosconfig = parseYaml(await readFile(join(dir, ".talform-sim", "talosconfig"), "utf8")) as { contexts: Record<string, { ca: string }> };
+  const talosconfig = parseYaml(await readFile(join(dir, ".talform", "sim", "talosconfig"), "utf8")) as { contexts: Record<string, { ca: string }> };
   assert.equal(Object.values(talosconfig.contexts)[0]!.ca, osCrt);
 
   // The machine configs and the talosconfig come from `talform genconfig`, as a user makes them.

@@ -9,9 +9,11 @@ import type { CliContext } from "../context.js";
 import type { FactoryStatus, NodeStatus } from "../../sim/control.js";
 import type { FleetSpec } from "../../sim/index.js";
 import type { SopsDecryptor } from "../../talconfig/index.js";
+import { hiddenAlias } from "../aliases.js";
 import type { CommandDefiner } from "./index.js";
 
-const DEFAULT_STATE_DIR = ".talform-sim";
+/** In the state folder beside talconfig.yaml: the admin talosconfig there holds a client key. */
+const DEFAULT_STATE_DIR = ".talform/sim";
 /** Where talhelper users keep the secrets bundle, beside talconfig.yaml (first match wins). */
 const SECRET_FILES = ["talsecret.sops.yaml", "talsecret.yaml", "talsecret.sops.yml", "talsecret.yml"];
 
@@ -21,19 +23,24 @@ export const defineSim: CommandDefiner = (program, ctx) => {
   const subs: Command[] = [];
 
   subs.push(
-    sim
+    hiddenAlias(
+      sim
       .command("up")
       .description("start one simulated node per talconfig node on its 127.x address, port 50000, in maintenance mode")
       .option("-c, --config <file>", "talconfig.yaml whose nodes to simulate (every ipAddress must be 127.x); the OS CA comes from the SOPS-encrypted secrets beside it", "talconfig.yaml")
-      .option("-e, --env-file <file>", "env file for ${VAR} substitution (repeatable; default talenv.yaml, talenv.sops.yaml, … beside the talconfig)", (v: string, p: string[]) => [...p, v], [])
-      .option("-s, --secret-file <file>", `secrets bundle (SOPS-encrypted; default the first of ${SECRET_FILES.join(", ")} beside the talconfig)`)
+      .option("--env-file <file>", "env file for ${VAR} substitution (repeatable; default talenv.yaml, talenv.sops.yaml, … beside the talconfig)", (v: string, p: string[]) => [...p, v], [])
+      .option("-s, --secrets <file>", `secrets bundle (SOPS-encrypted; default the first of ${SECRET_FILES.join(", ")} beside the talconfig)`)
       .option("--spec <file>", "instead of a talconfig: a fleet spec (YAML/JSON): clusterName, nodes[{hostname,address,controlPlane,talosVersion,schematicId?}], schematics?, osCA? (PEM; a throwaway CA is generated when absent)")
       .option("--state-dir <dir>", `where the control socket, log and admin talosconfig live (default ${DEFAULT_STATE_DIR})`)
       .option("--time-scale <factor>", "multiply every simulated duration (1 = a reboot takes ~2 s)", (v) => Number(v), 1)
       .option("--seed <n>", "seed for boot ids, actor ids and etcd member ids", (v) => Number.parseInt(v, 10), 1)
-      .option("--detach", "run in the background and return once the nodes listen")
-      .action(async (o: { config: string; envFile: string[]; secretFile?: string; spec?: string; stateDir?: string; timeScale: number; seed: number; detach?: boolean }) => {
+      .option("--detach", "run in the background and return once the nodes listen"),
+      "--secret-file <file>",
+      "secrets",
+    ).action(async (o: { config: string; envFile: string[]; secrets?: string; spec?: string; stateDir?: string; timeScale: number; seed: number; detach?: boolean }) => {
         const dir = stateDir(o);
+        const { ensureStateGitignoreFor } = await import("../../util/state-dir.js");
+        await ensureStateGitignoreFor(join(dir, "talosconfig"));
         if (o.detach) return detach(ctx, dir);
         const { loadSpecFile, runSimulator } = await import("../../sim/control.js");
         const { spec, factoryListen } = o.spec
@@ -154,7 +161,7 @@ async function detach(ctx: CliContext, dir: string): Promise<void> {
  */
 async function fleetSpecFromTalconfigFile(
   ctx: CliContext,
-  o: { config: string; envFile: string[]; secretFile?: string },
+  o: { config: string; envFile: string[]; secrets?: string },
 ): Promise<{ spec: FleetSpec; factoryListen: { host: string; port: number } | undefined }> {
   const { loadFactoryView, sopsDecryptor } = await import("./talconfig-input.js");
   const { view, loaded } = await loadFactoryView(ctx, { config: o.config, envFile: o.envFile });
@@ -172,7 +179,7 @@ async function fleetSpecFromTalconfigFile(
       })),
     });
   }
-  const osCA = await clusterOsCA(ctx, loaded.dir, o.secretFile, await sopsDecryptor(ctx));
+  const osCA = await clusterOsCA(ctx, loaded.dir, o.secrets, await sopsDecryptor(ctx));
   const { schematicId } = await import("../../factory/index.js");
   const { fleetSpecFromTalconfig } = await import("../../sim/index.js");
   const schematics: Record<string, string[]> = {};
@@ -205,7 +212,7 @@ async function clusterOsCA(ctx: CliContext, dir: string, secretFile: string | un
   if (!path) {
     throw new TalformError(`no secrets bundle: looked for ${candidates.join(", ")}`, {
       code: "sim-secrets",
-      hint: "create one with `talform gensecret -o talsecret.sops.yaml` (the simulated nodes' certificates are issued from its OS CA)",
+      hint: "create one with `talform gensecret --out talsecret.sops.yaml` (the simulated nodes' certificates are issued from its OS CA)",
     });
   }
   const text = await readFile(path, "utf8");

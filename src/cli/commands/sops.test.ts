@@ -1,17 +1,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { generateIdentity, identityToRecipient } from "age-encryption";
 import { runCliCaptured } from "../test-support.js";
 import { isSopsEncrypted } from "../../sops/index.js";
+import { testTempDir } from "../../util/test-temp.js";
 
 const identity = await generateIdentity();
 const recipient = await identityToRecipient(identity);
 
 async function project(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "talform-sopscli-"));
+  const dir = await testTempDir("talform-sopscli-");
   await writeFile(join(dir, ".sops.yaml"), `creation_rules:\n  - path_regex: \\.sops\\.(yaml|json|env)$\n    age: ${recipient}\n`);
   return dir;
 }
@@ -25,7 +25,7 @@ test("sops encrypt / decrypt, to stdout and in place, for YAML, JSON and dotenv"
     assert.equal(enc.code, 0, enc.stderr);
     assert.ok(isSopsEncrypted(enc.stdout), name);
     assert.equal(await readFile(join(dir, name), "utf8"), text, "without -i the file is untouched");
-    assert.equal((await runCliCaptured(["sops", "encrypt", "-i", name], { cwd: dir })).code, 0);
+    assert.equal((await runCliCaptured(["sops", "encrypt", "--in-place", name], { cwd: dir })).code, 0);
     assert.ok(isSopsEncrypted(await readFile(join(dir, name), "utf8")));
     const dec = await runCliCaptured(["sops", "decrypt", name], { cwd: dir, env: { SOPS_AGE_KEY: identity } });
     assert.equal(dec.code, 0, dec.stderr);
@@ -39,7 +39,7 @@ test("sops encrypt / decrypt, to stdout and in place, for YAML, JSON and dotenv"
 test("sops edit runs $EDITOR in a private temp folder, re-encrypts with the same data key and removes the folder", async () => {
   const dir = await project();
   await writeFile(join(dir, "s.sops.yaml"), "a: one\nb: two\n");
-  assert.equal((await runCliCaptured(["sops", "encrypt", "-i", "s.sops.yaml"], { cwd: dir })).code, 0);
+  assert.equal((await runCliCaptured(["sops", "encrypt", "--in-place", "s.sops.yaml"], { cwd: dir })).code, 0);
   const before = await readFile(join(dir, "s.sops.yaml"), "utf8");
   const log = join(dir, "editor-log.json");
   const editor = join(dir, "editor.mjs");
@@ -67,7 +67,7 @@ writeFileSync(f, readFileSync(f, "utf8").replace("b: two", "b: three"));`,
 test("sops edit: a failing editor leaves the file unchanged", async () => {
   const dir = await project();
   await writeFile(join(dir, "s.sops.yaml"), "a: one\n");
-  await runCliCaptured(["sops", "encrypt", "-i", "s.sops.yaml"], { cwd: dir });
+  await runCliCaptured(["sops", "encrypt", "--in-place", "s.sops.yaml"], { cwd: dir });
   const before = await readFile(join(dir, "s.sops.yaml"), "utf8");
   const run = await runCliCaptured(["sops", "edit", "s.sops.yaml"], { cwd: dir, env: { SOPS_AGE_KEY: identity, EDITOR: "false" } });
   assert.equal(run.code, 1);
@@ -77,7 +77,7 @@ test("sops edit: a failing editor leaves the file unchanged", async () => {
 test("sops edit: an edit that breaks the YAML is discarded with a clear message", async () => {
   const dir = await project();
   await writeFile(join(dir, "s.sops.yaml"), "a: one\n");
-  await runCliCaptured(["sops", "encrypt", "-i", "s.sops.yaml"], { cwd: dir });
+  await runCliCaptured(["sops", "encrypt", "--in-place", "s.sops.yaml"], { cwd: dir });
   const before = await readFile(join(dir, "s.sops.yaml"), "utf8");
   const editor = join(dir, "break.mjs");
   await writeFile(editor, `import { writeFileSync } from "node:fs"; writeFileSync(process.argv[2], "a: [unclosed\\n");`);

@@ -14,7 +14,7 @@ export const defineSops: CommandDefiner = (program, ctx) => {
   sopsCmd
     .command("encrypt <file>")
     .description("encrypt a YAML, JSON or dotenv file with the matching .sops.yaml creation rule")
-    .option("-i, --in-place", "replace the file instead of printing the result")
+    .option("--in-place", "replace the file instead of printing the result")
     .action(async (file: string, opts: InPlace) => {
       const sops = await import("../../sops/index.js");
       const { writeFileAtomic } = await import("../../util/atomic-write.js");
@@ -28,7 +28,7 @@ export const defineSops: CommandDefiner = (program, ctx) => {
   sopsCmd
     .command("decrypt <file>")
     .description("decrypt a sops file (identities from SOPS_AGE_KEY, SOPS_AGE_KEY_FILE or ~/.config/sops/age/keys.txt)")
-    .option("-i, --in-place", "replace the file with its plaintext")
+    .option("--in-place", "replace the file with its plaintext")
     .action(async (file: string, opts: InPlace) => {
       const sops = await import("../../sops/index.js");
       const { writeFileAtomic } = await import("../../util/atomic-write.js");

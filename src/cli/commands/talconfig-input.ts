@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { TalformError } from "../../diagnostics/index.js";
+import { TalformError, type Diagnostic } from "../../diagnostics/index.js";
 import type { LoadedTalconfig, SopsCreationRuleView, SopsDecryptor } from "../../talconfig/index.js";
 import type { TalconfigFactoryView } from "../../factory/index.js";
 import type { CliContext } from "../context.js";
@@ -40,6 +40,20 @@ export async function sopsCreationRuleLookup(talconfigDir: string): Promise<((pa
       return null; // an invalid path_regex: sops cannot match it either
     }
   };
+}
+
+/** Recipients in the `.sops.yaml` that governs `talconfigDir` that are not age public keys (e.g. an example's placeholder). */
+export async function sopsRecipientFindings(talconfigDir: string): Promise<Diagnostic[]> {
+  const { findSopsConfig, sopsRecipientDiagnostics } = await import("../../sops/index.js");
+  const texts = new Map<string, string>();
+  const read = async (p: string) => {
+    const text = await readFile(p, "utf8");
+    texts.set(p, text);
+    return text;
+  };
+  const config = await findSopsConfig(talconfigDir, { readFile: read }).catch(() => undefined);
+  if (!config) return [];
+  return sopsRecipientDiagnostics(texts.get(config.path) ?? "", config.path);
 }
 
 /** Loads talconfig.yaml; throws a `TalformError` carrying the loader's errors when it has any. */

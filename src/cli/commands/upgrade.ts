@@ -5,8 +5,8 @@ export const defineUpgrade: CommandDefiner = (program, ctx) => {
   const cmd = program
     .command("upgrade")
     .description("upgrade Talos on nodes to an installer image (MachineService.Upgrade ≤ 1.12; ImageService + LifecycleService from 1.13)")
-    .requiredOption("-i, --image <ref>", "installer image, e.g. factory.talos.dev/metal-installer/<schematic>:v1.13.9")
-    .option("-s, --stage", "stage the upgrade; it takes effect on the next reboot")
+    .requiredOption("--image <ref>", "installer image, e.g. factory.talos.dev/metal-installer/<schematic>:v1.13.9")
+    .option("--stage", "stage the upgrade; it takes effect on the next reboot")
     .option("--force", "skip the etcd health check on control-plane nodes")
     .option("--wait", "wait for each node to reboot into the new version (a rollback is reported as an error)")
     .option("--timeout <seconds>", "with --wait: give up after this many seconds", (v) => Number(v), 1800)

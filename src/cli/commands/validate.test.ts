@@ -31,7 +31,7 @@ async function inTemp(files: Record<string, string>, fn: (dir: string) => Promis
 
 test("validate: clean config exits 0; env files with -e; text output names the file", async () => {
   await inTemp({ "talconfig.yaml": CLEAN, "vars.env": "CP_IP=10.0.0.11\n" }, async (dir) => {
-    const r = await runCliCaptured(["validate", "-e", "vars.env"], { cwd: dir });
+    const r = await runCliCaptured(["validate", "--env-file", "vars.env"], { cwd: dir });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /^talconfig\.yaml is valid \(1 node\)/m);
   });
@@ -173,5 +173,20 @@ test("validate: the sops-creation-rule check finds .sops.yaml above the talconfi
     await writeFile(join(root, ".sops.yaml"), `creation_rules:\n  - path_regex: ^cluster/talsecret\n    age: ${recipient}\n`);
     const ok = await runCliCaptured(["validate"], { cwd: join(root, "cluster") });
     assert.equal(ok.code, 0, ok.stdout);
+  });
+});
+
+test("validate: a secret-bearing file that git tracks is a warning; ignored ones are not", async () => {
+  await inTemp({ "talconfig.yaml": CLEAN.replace("${CP_IP}", "10.0.0.11"), kubeconfig: "x", "README.md": "x" }, async (dir) => {
+    const { execFileSync } = await import("node:child_process");
+    const git = (...args: string[]) => execFileSync("git", ["-c", "user.email=t@t", "-c", "user.name=t", ...args], { cwd: dir, stdio: "ignore" });
+    git("init", "-q");
+    git("add", "talconfig.yaml", "kubeconfig", "README.md");
+    const r = await runCliCaptured(["validate"], { cwd: dir, env: {} });
+    assert.equal(r.code, 0, r.stdout);
+    assert.match(r.stdout, /kubeconfig:1:1: warning\[secret-file-tracked\]: git tracks kubeconfig: admin credentials\n {6}hint: git rm --cached kubeconfig/);
+    assert.doesNotMatch(r.stdout, /tracks (README\.md|talconfig\.yaml)/);
+    const quiet = await runCliCaptured(["validate", "--disable", "secret-file-tracked"], { cwd: dir, env: {} });
+    assert.doesNotMatch(quiet.stdout, /secret-file-tracked/);
   });
 });

@@ -1,11 +1,13 @@
 import { readFile } from "node:fs/promises";
-import { relative, resolve } from "node:path";
+import { spawnSync } from "node:child_process";
+import { join, relative, resolve } from "node:path";
+import { secretBearingReason } from "../../util/secret-files.js";
 import { DEFAULT_TALOS_VERSION } from "../../contract/index.js";
 import { ExitCode, type Diagnostic } from "../../diagnostics/index.js";
 import type { LoadedTalconfig } from "../../talconfig/index.js";
 import type { CliContext } from "../context.js";
 import type { CommandDefiner } from "./index.js";
-import { sopsCreationRuleLookup, sopsDecryptor } from "./talconfig-input.js";
+import { sopsCreationRuleLookup, sopsDecryptor, sopsRecipientFindings } from "./talconfig-input.js";
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -14,11 +16,11 @@ export const defineValidate: CommandDefiner = (program, ctx) => {
     .command("validate")
     .description("check talconfig.yaml: strict schema, env substitution, group merge and the policy rules")
     .option("-c, --config <file>", "talconfig.yaml to check", "talconfig.yaml")
-    .option("-e, --env-file <file>", "env file with KEY=value lines (repeatable; default: talenv.yaml, talenv.sops.yaml, ... beside the config)", collect, [])
+    .option("--env-file <file>", "env file with KEY=value lines (repeatable; default: talenv.yaml, talenv.sops.yaml, ... beside the config)", collect, [])
     .option("--no-substitute", "do not substitute ${VAR} references")
     .option("--disable <rule>", "skip a policy rule (repeatable; see docs/validate.md)", collect, [])
     .option("--json", "print the findings as JSON")
-    .option("-o, --out-dir <dir>", "genconfig output folder checked for staleness", "./clusterconfig")
+    .option("--out-dir <dir>", "genconfig output folder checked for staleness", "./clusterconfig")
     .action(async (opts: { config: string; envFile: string[]; substitute: boolean; disable: string[]; json?: boolean; outDir: string }) => {
       const path = resolve(ctx.cwd, opts.config);
       const { diagnostics, loaded } = await validateWithFactory(ctx, path, opts);
@@ -80,5 +82,30 @@ async function validateWithFactory(ctx: CliContext, path: string, opts: { envFil
     const text = await readFile(path, "utf8");
     schematics = factory.talconfigSchematicDiagnostics(loaded, factory.substitutedTalconfigText(loaded, text, opts.substitute));
   }
-  return { loaded, diagnostics: sortDiagnostics([...loaded.diagnostics, ...settings.diagnostics, ...policy, ...schematics]) };
+  const recipients = await sopsRecipientFindings(loaded.dir);
+  const tracked = opts.disable.includes("secret-file-tracked") ? [] : trackedSecretFiles(loaded.dir);
+  return { loaded, diagnostics: sortDiagnostics([...loaded.diagnostics, ...settings.diagnostics, ...policy, ...schematics, ...recipients, ...tracked]) };
+}
+
+/**
+ * Secret-bearing files beside talconfig.yaml that git tracks (`git ls-files`); none outside a repository or without
+ * git. The file stays in the history even after `git rm --cached`, hence the hint to rotate.
+ */
+function trackedSecretFiles(dir: string): Diagnostic[] {
+  const r = spawnSync("git", ["ls-files", "-z", "--", "."], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  if (r.status !== 0 || typeof r.stdout !== "string") return [];
+  return r.stdout
+    .split("\0")
+    .filter((p) => p !== "")
+    .flatMap((p): Diagnostic[] => {
+      const why = secretBearingReason(p);
+      if (!why) return [];
+      return [{
+        severity: "warning",
+        code: "secret-file-tracked",
+        message: `git tracks ${p}: ${why}`,
+        hint: `git rm --cached ${p} (talform init writes a .gitignore for it); it stays in the history, so rotate what it holds`,
+        source: { file: join(dir, p), line: 1, col: 1 },
+      }];
+    });
 }

@@ -1,3 +1,4 @@
+import { addressPrefix } from "./address-rules.js";
 import { controlPlaneLbLabel, controlPlaneNoNvidia } from "./controlplane-rules.js";
 import { extensionName } from "./extension-rules.js";
 import { gpuContainerToolkit, gpuDriverFlavour, gpuKernelModules, gpuRuntime } from "./gpu-rules.js";
@@ -20,6 +21,7 @@ export const POLICY_RULES: readonly PolicyRule[] = [
   controlPlaneLbLabel,
   controlPlaneNoNvidia,
   staticAddressing,
+  addressPrefix,
   nameservers,
   timeServers,
   longhornDataVolume,
