@@ -24,7 +24,10 @@ export interface NodeStatus {
 }
 
 export type ControlRequest = { cmd: "status" } | { cmd: "fault"; node: string; fault: string } | { cmd: "stop" };
-export type ControlResponse = { ok: true; nodes?: NodeStatus[] } | { ok: false; error: string };
+export type ControlResponse = { ok: true; nodes?: NodeStatus[]; pid?: number; leftOpen?: string[] } | { ok: false; error: string };
+
+/** How long a stop may take before the simulator gives up on what is still open and reports it. */
+export const STOP_TIMEOUT_MS = 5000;
 
 export const socketPath = (stateDir: string) => join(stateDir, "sim.sock");
 
@@ -44,6 +47,8 @@ export interface RunningSimulator {
   /** Resolves when stopped (by `stop()`, a `stop` control request, or a signal handled by the caller). */
   readonly done: Promise<void>;
   stop(): Promise<void>;
+  /** What the last stop could not close within STOP_TIMEOUT_MS (empty when everything closed). */
+  leftOpen(): string[];
 }
 
 export async function runSimulator(spec: FleetSpec, options: FleetOptions & { stateDir: string }): Promise<RunningSimulator> {
@@ -66,12 +71,18 @@ export async function runSimulator(spec: FleetSpec, options: FleetOptions & { st
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
   let stopping: Promise<void> | undefined;
+  // Bounded: a connection a client keeps open (a talosctl stream, a Kubernetes watch) must not keep the simulator
+  // alive; whatever has not closed after STOP_TIMEOUT_MS is reported (`leftOpen`) and the process exits anyway.
+  let leftOpen: string[] = [];
   const stop = () =>
     (stopping ??= (async () => {
-      await new Promise<void>((r) => server.close(() => r()));
-      await fleet.stop();
+      const closedControl = new Promise<void>((r) => server.close(() => r()));
+      const timedOut = Symbol("timeout");
+      const result = await Promise.race([fleet.stop().then(() => undefined), new Promise<typeof timedOut>((r) => setTimeout(() => r(timedOut), STOP_TIMEOUT_MS).unref())]);
+      if (result === timedOut) leftOpen = fleet.openHandles();
       await rm(sock, { force: true });
       resolveDone();
+      await Promise.race([closedControl, new Promise((r) => setTimeout(r, 1000).unref())]);
     })());
   const server: Server = createServer((conn) => {
     let buf = "";
@@ -83,12 +94,12 @@ export async function runSimulator(spec: FleetSpec, options: FleetOptions & { st
       let stopAfter = false;
       try {
         const req = JSON.parse(buf.slice(0, nl)) as ControlRequest;
-        if (req.cmd === "status") res = { ok: true, nodes: statusOf(fleet) };
+        if (req.cmd === "status") res = { ok: true, nodes: statusOf(fleet), pid: process.pid };
         else if (req.cmd === "fault") {
           fleet.fault(req.node, req.fault);
           res = { ok: true, nodes: statusOf(fleet) };
         } else if (req.cmd === "stop") {
-          res = { ok: true };
+          res = { ok: true, pid: process.pid };
           stopAfter = true;
         } else res = { ok: false, error: "unknown request" };
       } catch (e) {
@@ -107,7 +118,7 @@ export async function runSimulator(spec: FleetSpec, options: FleetOptions & { st
     await fleet.stop();
     throw new Error(`cannot open the control socket ${sock}: ${e.message} (use a shorter --state-dir path)`);
   });
-  return { fleet, talosconfigPath, done, stop };
+  return { fleet, talosconfigPath, done, stop, leftOpen: () => leftOpen };
 }
 
 function endpointOf(address: string, port: number | undefined): string {
