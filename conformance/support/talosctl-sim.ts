@@ -33,6 +33,8 @@ export interface TalosctlSim {
   talosctlUntil(args: readonly string[], ms: number): Promise<OracleResult>;
   /** Runs `talform` (the CLI under test) in the same folder. */
   talform(args: readonly string[], timeoutMs?: number): Promise<OracleResult>;
+  /** What `talform sim up` printed so far (stdout and stderr). */
+  log(): string;
   /** The `talform sim up` process. */
   readonly process: ChildProcess;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -123,6 +125,7 @@ export async function startTalosctlSim(clusterName: string, nodes: readonly SimN
     configs: { controlplane: join(dir, "controlplane.yaml"), worker: join(dir, "worker.yaml") },
     process: child,
     exited,
+    log: () => log,
     talosctl: (args, opts = {}) => {
       const role = opts.role ?? "os:admin";
       const talosconfig = role === "os:admin" ? join(dir, "talosconfig") : join(dir, `talosconfig-${role.replace(/:/g, "-")}`);

@@ -1,4 +1,3 @@
-import { TalformError } from "../diagnostics/index.js";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ApplyMode, type TalosClient } from "../talosapi/index.js";
 import { toError } from "../talosapi/client.js";

@@ -1,7 +1,7 @@
 import * as http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { stringify } from "yaml";
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { timestampFromDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { create } from "@bufbuild/protobuf";
 import { EtcdMemberSchema, EtcdMemberStatusSchema, ServiceInfoSchema, type EtcdMember, type EtcdMemberStatus, type ServiceInfo } from "../gen/machine/machine_pb.js";
 import { EtcdRefusal, EtcdUnavailableError, SimEtcd, type KvEntry } from "./etcd.js";
@@ -38,6 +38,8 @@ export interface Fleet {
   maintenanceFingerprint(node: string): string;
   /** Stops every listener and timer; nothing keeps listening afterwards. */
   stop(): Promise<void>;
+  /** Listeners and sockets still open (what a stop that did not finish in time reports). */
+  openHandles(): string[];
   /** The etcd model now: members, how many are healthy, and whether they have quorum. */
   etcd(): EtcdModelState;
   /** Every key of the simulated etcd with its revisions (empty while no member holds the data). */
@@ -212,7 +214,28 @@ export class SimCluster implements NodeHost {
     });
   }
 
+  /**
+   * Aborted when the node's API goes away (reboot, shutdown, stop). Streams routed to the node through another
+   * node's listener end with it, as apid's proxied streams do when the target drops (talosctl's reboot tracking
+   * relies on that Unavailable to follow the node across its reboot).
+   */
+  downSignal(node: SimNode): AbortSignal {
+    let c = this.down.get(node);
+    if (!c) this.down.set(node, (c = new AbortController()));
+    return c.signal;
+  }
+
+  private readonly down = new Map<SimNode, AbortController>();
+
+  /** Listeners and Kubernetes API sockets still open (what a bounded stop reports). */
+  openHandles(): string[] {
+    const out = [...this.listeners].map(([n, l]) => `${n.hostname} API ${n.address}:${n.spec.port ?? TALOS_API_PORT} (${l.sessions.size} connections)`);
+    return [...out, ...this.kube.openHandles()];
+  }
+
   async stopListener(node: SimNode): Promise<void> {
+    this.down.get(node)?.abort();
+    this.down.delete(node);
     const l = this.listeners.get(node);
     if (!l) return;
     this.listeners.delete(node);
@@ -386,11 +409,14 @@ export class SimCluster implements NodeHost {
           message = "context deadline exceeded";
         }
       }
+      const events = serviceEvents(node.serviceHistory.get(id) ?? [], failing, state, message, ts);
       return create(ServiceInfoSchema, {
         id,
         state,
-        events: { events: failing ? [1, 2, 3].flatMap(() => [{ msg: "Service started", state: "Running", ts }, { msg: message, state, ts }]) : [{ msg: message, state, ts }] },
-        health: { unknown: false, healthy, lastMessage: message, lastChange: ts },
+        // The node's recorded history since boot; a state the model derives now (etcd waiting for bootstrap, a
+        // crash loop) is appended with the current time when it differs from the last recorded event.
+        events: { events },
+        health: { unknown: false, healthy, lastMessage: message, lastChange: events.at(-1)?.ts ?? ts },
       });
     });
   }
@@ -553,7 +579,8 @@ export class SimCluster implements NodeHost {
     const cps = cpNames.length > 0 ? resolve(cpNames) : this.nodes.filter((n) => n.controlPlane);
     // Like Talos: explicit cluster info (control planes given) is used as is, an empty worker list means no workers;
     // only a request without any nodes falls back to discovering the fleet.
-    const workers = workerNames.length > 0 || cpNames.length > 0 ? resolve(workerNames) : this.nodes.filter((n) => !n.controlPlane);
+    // Discovery (no nodes given) finds the cluster's members: nodes with a machine config, not maintenance ones.
+    const workers = workerNames.length > 0 || cpNames.length > 0 ? resolve(workerNames) : this.nodes.filter((n) => !n.controlPlane && n.config);
     const all = [...cps, ...workers];
     yield `discovered nodes: ${JSON.stringify(all.map((n) => n.address))}`;
     const checks: [string, () => string | undefined][] = [
@@ -616,6 +643,7 @@ export async function startFleet(specInput: FleetSpec, options: FleetOptions = {
       return spkiFingerprint(new X509Certificate(cluster.maintenanceCertificate(n)).raw);
     },
     stop: () => cluster.stop(),
+    openHandles: () => cluster.openHandles(),
     etcd: () => cluster.etcdModel(),
     etcdKeys: () => cluster.etcdData.dump(),
     watch(listener) {
@@ -637,4 +665,11 @@ function etcdCall<T>(fn: () => T): T {
     }
     throw e;
   }
+}
+
+function serviceEvents(history: readonly { msg: string; state: string; at: Date }[], failing: boolean, state: string, message: string, now: Timestamp) {
+  const past = history.map((e) => ({ msg: e.msg, state: e.state, ts: timestampFromDate(e.at) }));
+  if (failing) return [...past, ...[1, 2, 3].flatMap(() => [{ msg: "Service started", state: "Running", ts: now }, { msg: message, state, ts: now }])];
+  const last = past.at(-1);
+  return last && last.state === state && last.msg === message ? past : [...past, { msg: message, state, ts: now }];
 }

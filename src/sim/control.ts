@@ -31,11 +31,14 @@ export interface FactoryStatus {
 }
 
 export type ControlRequest = { cmd: "status" } | { cmd: "fault"; node: string; fault: string } | { cmd: "stop" };
-export type ControlResponse = { ok: true; nodes?: NodeStatus[]; factory?: FactoryStatus } | { ok: false; error: string };
+export type ControlResponse = { ok: true; nodes?: NodeStatus[]; factory?: FactoryStatus; pid?: number; leftOpen?: string[] } | { ok: false; error: string };
 
 /** The node name `talform sim fault` uses for the simulated Image Factory. */
 export const FACTORY_NODE = "factory";
 export const factoryFilePath = (stateDir: string) => join(stateDir, "factory.json");
+
+/** How long a stop may take before the simulator gives up on what is still open and reports it. */
+export const STOP_TIMEOUT_MS = 5000;
 
 export const socketPath = (stateDir: string) => join(stateDir, "sim.sock");
 
@@ -56,6 +59,8 @@ export interface RunningSimulator {
   /** Resolves when stopped (by `stop()`, a `stop` control request, or a signal handled by the caller). */
   readonly done: Promise<void>;
   stop(): Promise<void>;
+  /** What the last stop could not close within STOP_TIMEOUT_MS (empty when everything closed). */
+  leftOpen(): string[];
 }
 
 export interface SimulatorOptions extends FleetOptions {
@@ -95,14 +100,20 @@ export async function runSimulator(spec: FleetSpec, options: SimulatorOptions): 
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
   let stopping: Promise<void> | undefined;
+  // Bounded: a connection a client keeps open (a talosctl stream, a Kubernetes watch) must not keep the simulator
+  // alive; whatever has not closed after STOP_TIMEOUT_MS is reported (`leftOpen`) and the process exits anyway.
+  let leftOpen: string[] = [];
   const stop = () =>
     (stopping ??= (async () => {
-      await new Promise<void>((r) => server.close(() => r()));
-      await fleet.stop();
+      const closedControl = new Promise<void>((r) => server.close(() => r()));
+      const timedOut = Symbol("timeout");
+      const result = await Promise.race([fleet.stop().then(() => undefined), new Promise<typeof timedOut>((r) => setTimeout(() => r(timedOut), STOP_TIMEOUT_MS).unref())]);
+      if (result === timedOut) leftOpen = fleet.openHandles();
       await factory.stop();
       await rm(sock, { force: true });
       await rm(factoryFilePath(options.stateDir), { force: true });
       resolveDone();
+      await Promise.race([closedControl, new Promise((r) => setTimeout(r, 1000).unref())]);
     })());
   const server: Server = createServer((conn) => {
     let buf = "";
@@ -115,7 +126,7 @@ export async function runSimulator(spec: FleetSpec, options: SimulatorOptions): 
       try {
         const req = JSON.parse(buf.slice(0, nl)) as ControlRequest;
         const factoryStatus = () => ({ url: factory.url, registered: factory.registered(), requests: factory.requests });
-        if (req.cmd === "status") res = { ok: true, nodes: statusOf(fleet), factory: factoryStatus() };
+        if (req.cmd === "status") res = { ok: true, nodes: statusOf(fleet), factory: factoryStatus(), pid: process.pid };
         else if (req.cmd === "fault" && req.node === FACTORY_NODE) {
           await factory.fault(parseFactoryFault(req.fault));
           res = { ok: true, nodes: statusOf(fleet), factory: factoryStatus() };
@@ -123,7 +134,7 @@ export async function runSimulator(spec: FleetSpec, options: SimulatorOptions): 
           fleet.fault(req.node, req.fault);
           res = { ok: true, nodes: statusOf(fleet) };
         } else if (req.cmd === "stop") {
-          res = { ok: true };
+          res = { ok: true, pid: process.pid };
           stopAfter = true;
         } else res = { ok: false, error: "unknown request" };
       } catch (e) {
@@ -143,7 +154,7 @@ export async function runSimulator(spec: FleetSpec, options: SimulatorOptions): 
     await factory.stop();
     throw new Error(`cannot open the control socket ${sock}: ${e.message} (use a shorter --state-dir path)`);
   });
-  return { fleet, talosconfigPath, factory, done, stop };
+  return { fleet, talosconfigPath, factory, done, stop, leftOpen: () => leftOpen };
 }
 
 function endpointOf(address: string, port: number | undefined): string {

@@ -99,6 +99,11 @@ export class SimKubeApi {
     this.server = server;
   }
 
+  /** What is still open (for a bounded stop's report). */
+  openHandles(): string[] {
+    return this.server ? [`Kubernetes API (${this.sockets.size} connections)`] : [];
+  }
+
   async stop(): Promise<void> {
     const s = this.server;
     this.server = undefined;

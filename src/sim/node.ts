@@ -218,9 +218,25 @@ export class SimNode {
     this.setStage("maintenance", Stage.MAINTENANCE, false);
   }
 
+  /** Each service's state changes since this boot (what `talosctl service ID` lists, LAST CHANGE is the last one). */
+  readonly serviceHistory = new Map<string, { msg: string; state: string; at: Date }[]>();
+
+  private recordService(id: string, state: string, msg: string): void {
+    const h = this.serviceHistory.get(id) ?? [];
+    h.push({ msg, state, at: this.host.now() });
+    if (h.length > 50) h.shift();
+    this.serviceHistory.set(id, h);
+  }
+
   private finishBoot(actorId: string): void {
     this.setStage("booting", Stage.BOOTING, false, actorId);
+    this.serviceHistory.clear();
+    let pid = 1000;
     for (const s of this.serviceIds()) {
+      this.recordService(s, "Waiting", "Waiting for service dependencies");
+      this.recordService(s, "Preparing", "Running pre stage");
+      this.recordService(s, "Running", `Started task ${s} (PID ${++pid}) for container ${s}`);
+      this.recordService(s, "Running", "Health check successful");
       this.emit(ServiceStateEventSchema, { service: s, action: ServiceStateEvent_Action.RUNNING, message: "Health check successful" }, actorId);
       this.log(s, `service ${s} started`);
     }

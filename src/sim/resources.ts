@@ -15,6 +15,7 @@ export interface SimResource {
   readonly owner?: string;
   readonly spec: unknown;
   readonly proto: Uint8Array;
+  readonly annotations?: Readonly<Record<string, string>>;
 }
 
 interface PrintColumn {
@@ -96,7 +97,9 @@ export function listResources(cluster: SimCluster, node: SimNode): SimResource[]
   const add = (namespace: string, type: string, id: string, version: number, spec: unknown, proto: ProtoSpec) => out.push({ namespace, type, id, version, spec, proto: proto.finish() });
   for (const d of DEFINITIONS) out.push(definitionResource(d));
   for (const [ns, description] of NAMESPACES) add("meta", "Namespaces.meta.cosi.dev", ns, 1, { description }, new ProtoSpec().string(1, description));
-  const mc = (id: string, text: string) => add("config", "MachineConfigs.config.talos.dev", id, v, text, new ProtoSpec().bytes(1, Buffer.from(text)));
+  // Talos marks its MachineConfig resources `talos.dev/yaml-spec` (the spec marshals as one YAML string); talosctl's
+  // patch/edit/get read the body that way only when the annotation is there.
+  const mc = (id: string, text: string) => out.push({ namespace: "config", type: "MachineConfigs.config.talos.dev", id, version: v, spec: text, proto: new ProtoSpec().bytes(1, Buffer.from(text)).finish(), annotations: { "talos.dev/yaml-spec": "1" } });
   if (node.config) mc("v1alpha1", node.config.text);
   // Like Talos: `persistent` is the config saved to disk — ahead of the active one while a staged config waits.
   const persistent = node.stagedConfig ?? node.config;

@@ -114,6 +114,16 @@ export function createHandler(cluster: SimCluster, self: SimNode, mode: "mainten
     if (!node.up || node.inMaintenance || cluster.isUnavailable(node)) throw new ConnectError(`connection error: desc = "transport: Error while dialing: dial tcp ${node.address}:50000: connect: connection refused"`, Code.Unavailable);
     return node;
   };
+  /** A streaming call's lifetime: the client's cancellation, or the target node's API going away (→ Unavailable). */
+  const whileUp = (ctx: HandlerContext, n: SimNode) => {
+    const down = cluster.downSignal(n);
+    return {
+      signal: AbortSignal.any([ctx.signal, down]),
+      check: () => {
+        if (down.aborted && !ctx.signal.aborted) throw new ConnectError(`error reading from server: EOF (${n.hostname} went down)`, Code.Unavailable);
+      },
+    };
+  };
   const requireControlPlane = (node: SimNode, what: string) => {
     if (!node.controlPlane) throw new ConnectError(`${what} is only available on control plane nodes`, Code.Unimplemented);
   };
@@ -154,13 +164,19 @@ export function createHandler(cluster: SimCluster, self: SimNode, mode: "mainten
       // Chunks are not line-aligned on a real node; one chunk of past lines keeps that property honest enough.
       if (past.length > 0) yield { bytes: Buffer.from(past.join("\n") + "\n") };
       if (!req.follow) return;
-      yield* follow(ctx.signal, (push) => n.subscribeLogs((service, line) => service === req.id && push({ bytes: Buffer.from(line + "\n") })));
+      const live = whileUp(ctx, n);
+      yield* follow(live.signal, (push) => n.subscribeLogs((service, line) => service === req.id && push({ bytes: Buffer.from(line + "\n") })));
+      live.check();
     },
     async *dmesg(req, ctx) {
       const n = route(ctx);
       // One kmsg record per message, each ending in a newline (talosctl prints the bytes as they come).
       if (!req.tail) for (const line of n.dmesg) yield { bytes: Buffer.from(`${line}\n`) };
-      if (req.follow) yield* follow(ctx.signal, () => () => undefined);
+      if (req.follow) {
+        const live = whileUp(ctx, n);
+        yield* follow(live.signal, () => () => undefined);
+        live.check();
+      }
     },
     async *read(req, ctx) {
       const n = route(ctx);
@@ -282,11 +298,13 @@ export function createHandler(cluster: SimCluster, self: SimNode, mode: "mainten
       yield create(EventSchema, {});
       const filter = (e: MachineEvent) => !req.withActorId || e.actorId === req.withActorId;
       let sub: { past: MachineEvent[]; unsubscribe: () => void } | undefined;
-      yield* follow<MachineEvent>(ctx.signal, (push) => {
+      const live = whileUp(ctx, n);
+      yield* follow<MachineEvent>(live.signal, (push) => {
         sub = n.subscribeEvents(req.tailEvents, (e) => filter(e) && push(e));
         for (const e of sub.past) if (filter(e)) push(e);
         return sub.unsubscribe;
       });
+      live.check();
     },
   };
 
@@ -334,9 +352,10 @@ export function createHandler(cluster: SimCluster, self: SimNode, mode: "mainten
       }
       // Changes are reported by polling the node's state (the simulator has no controller runtime).
       let last = new Map(items.map((r) => [r.id, r.version]));
-      while (!ctx.signal.aborted) {
-        await sleep(Math.max(10, 250 * cluster.timeScale), ctx.signal);
-        if (ctx.signal.aborted) break;
+      const live = whileUp(ctx, n);
+      while (!live.signal.aborted) {
+        await sleep(Math.max(10, 250 * cluster.timeScale), live.signal);
+        if (live.signal.aborted) break;
         const now = pick(n, req.namespace, req.type).filter((r) => req.id === undefined || r.id === req.id);
         const events = now
           .filter((r) => last.get(r.id) !== r.version)
@@ -344,6 +363,7 @@ export function createHandler(cluster: SimCluster, self: SimNode, mode: "mainten
         last = new Map(now.map((r) => [r.id, r.version]));
         if (events.length > 0) yield { event: events };
       }
+      live.check();
     },
   };
 
@@ -431,7 +451,7 @@ const KNOWN_TYPES = new Set(DEFINITIONS.map((d) => d.type));
 
 function toProto(r: SimResource) {
   return {
-    metadata: { namespace: r.namespace, type: r.type, id: r.id, version: String(r.version), owner: r.owner ?? "", phase: "running" },
+    metadata: { namespace: r.namespace, type: r.type, id: r.id, version: String(r.version), owner: r.owner ?? "", phase: "running", annotations: r.annotations ?? {} },
     spec: { yamlSpec: stringify(r.spec), protoSpec: r.proto },
   };
 }

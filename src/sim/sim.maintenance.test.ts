@@ -40,14 +40,20 @@ test("maintenance mode serves the RPC subset of the node's Talos version", async
     assert.equal(cur!.value?.version?.tag, "v1.13.9");
     const ms = await c.getResource(OLD, "runtime", "MachineStatuses.runtime.talos.dev", "machine");
     assert.deepEqual(ms.spec, { stage: "maintenance", status: { ready: false, unmetConditions: [{ name: "services", reason: "stage maintenance" }] } });
-    for (const mode of [ApplyMode.STAGED, ApplyMode.NO_REBOOT]) {
-      const [r] = await c.applyConfiguration(Buffer.from(sampleMachineConfig({ type: "worker", hostname: "new", endpoint: "https://127.0.25.1:6443" })), { mode }, [NEW]);
-      assert.equal(r!.error?.code, Code.Unimplemented);
-      assert.match(r!.error!.message, /not supported in maintenance mode/);
+    // 1.13's maintenance mode is machined's own ApplyConfiguration: every mode is accepted (REBOOT and AUTO become
+    // NO_REBOOT), and a dry run answers Talos's summary with the diff against no config (issue 17).
+    const config = Buffer.from(sampleMachineConfig({ type: "worker", hostname: "new", endpoint: "https://127.0.25.1:6443" }));
+    for (const [mode, chosen, details] of [
+      [ApplyMode.STAGED, ApplyMode.STAGED, "Staged configuration to be applied after the next reboot"],
+      [ApplyMode.NO_REBOOT, ApplyMode.NO_REBOOT, "Applied configuration without a reboot"],
+      [ApplyMode.AUTO, ApplyMode.NO_REBOOT, "Applied configuration without a reboot"],
+      [ApplyMode.REBOOT, ApplyMode.NO_REBOOT, "Applied configuration without a reboot"],
+    ] as const) {
+      const [dry] = await c.applyConfiguration(config, { mode, dryRun: true }, [NEW]);
+      assert.equal(dry!.error, undefined, String(dry!.error));
+      assert.equal(dry!.value?.mode, chosen);
+      assert.match(dry!.value!.modeDetails, new RegExp(`^Dry run summary:\n${details} \\(skipped in dry-run\\)\\.\nConfig diff:\n\n--- a\n\\+\\+\\+ b\n@@ -1,0 \\+1,\\d+ @@\n\\+version: v1alpha1\n`));
     }
-    const [dry] = await c.applyConfiguration(Buffer.from(sampleMachineConfig({ type: "worker", hostname: "new", endpoint: "https://127.0.25.1:6443" })), { mode: ApplyMode.AUTO, dryRun: true }, [NEW]);
-    assert.equal(dry!.value?.modeDetails, "Node is running in maintenance mode and does not have a config yet.");
-    assert.equal(dry!.value?.mode, ApplyMode.REBOOT, "maintenance replies leave mode unset");
   } finally {
     c.close();
   }

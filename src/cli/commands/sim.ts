@@ -42,7 +42,7 @@ export const defineSim: CommandDefiner = (program, ctx) => {
         const { ensureStateGitignoreFor } = await import("../../util/state-dir.js");
         await ensureStateGitignoreFor(join(dir, "talosconfig"));
         if (o.detach) return detach(ctx, dir);
-        const { loadSpecFile, runSimulator } = await import("../../sim/control.js");
+        const { loadSpecFile, runSimulator, STOP_TIMEOUT_MS } = await import("../../sim/control.js");
         const { spec, factoryListen } = o.spec
           ? { spec: await loadSpecFile(resolve(ctx.cwd, o.spec)).catch((e: Error) => {
               throw new TalformError(`${o.spec}: ${e.message}`, { code: "sim-spec" });
@@ -64,6 +64,12 @@ export const defineSim: CommandDefiner = (program, ctx) => {
         await running.done;
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);
+        const left = running.leftOpen();
+        if (left.length > 0) {
+          ctx.stderr.write(`warning: still open after ${STOP_TIMEOUT_MS / 1000} s, closed by exiting: ${left.join("; ")}\n`);
+          // A client holding a connection open must not keep the simulator alive: `sim down` means down.
+          process.exit(0);
+        }
       }),
   );
 
@@ -75,8 +81,28 @@ export const defineSim: CommandDefiner = (program, ctx) => {
       .action(async (o: { stateDir?: string }) => {
         const { sendControl, socketPath } = await import("../../sim/control.js");
         const dir = stateDir(o);
-        await control(() => sendControl(dir, { cmd: "stop" }));
-        for (let i = 0; i < 100 && existsSync(socketPath(dir)); i++) await new Promise((r) => setTimeout(r, 50));
+        const r = await control(() => sendControl(dir, { cmd: "stop" }));
+        // "Stopped" only once the simulator's process is gone: its stop is bounded (STOP_TIMEOUT_MS), so waiting
+        // a little longer than that either sees it exit or names what is left.
+        const reported = (r as { pid?: number }).pid;
+        // A simulator in this very process (the library, tests) cannot be waited for by pid: its socket tells.
+        const pid = reported === process.pid ? undefined : reported;
+        const alive = () => {
+          if (pid === undefined) return existsSync(socketPath(dir));
+          try {
+            process.kill(pid, 0);
+            return true;
+          } catch {
+            return false;
+          }
+        };
+        for (let i = 0; i < 200 && alive(); i++) await new Promise((res) => setTimeout(res, 50));
+        if (alive()) {
+          throw new TalformError(`the simulator (${pid ? `pid ${pid}` : "in this process"}) did not stop within 10 s`, {
+            code: "sim-stop",
+            ...(pid ? { hint: `stop it with \`kill ${pid}\` (or \`kill -9 ${pid}\`); its output says what stayed open` } : {}),
+          });
+        }
         ctx.stdout.write("simulator stopped\n");
       }),
   );
