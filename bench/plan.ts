@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateIdentity, identityToRecipient } from "age-encryption";
 import { DEFAULT_TALOS_VERSION, parseTalosVersion, TALOS_MINORS } from "../src/contract/index.js";
-import { demoNodes, homelabTalconfig, sopsConfig } from "../src/demo/homelab.js";
+import { demoNodes, homelabTalconfig, sopsConfig } from "../src/cli/demo/homelab.js";
 import { waitUntil } from "../src/sim/testing.js";
 
 const count = Number(process.argv[2] ?? 200);

@@ -14,7 +14,7 @@ export * as sim from "./sim/index.js";
 export * as factory from "./factory/index.js";
 export * as secrets from "./secrets/index.js";
 export * as sops from "./sops/index.js";
-export * as demo from "./demo/index.js";
+export * as demo from "./cli/demo/index.js";
 export * as doctor from "./doctor/index.js";
 export * as plan from "./plan/index.js";
 export * as rollout from "./rollout/index.js";

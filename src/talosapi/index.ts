@@ -2,4 +2,3 @@ export { TalosClient, NodeError, ApplyMode, RebootMode, installerVersion, type N
 export { openTransport, isLoopbackHost, assertDialAllowed, LoopbackGuardError, parseEndpoint, spkiFingerprint, TALOS_API_PORT, GRPC_MAX_MESSAGE_BYTES, type TransportCredentials, type TransportOptions, type TalosTransport } from "./transport.js";
 export { parseTalosconfig, selectContext, renderTalosconfig, type Talosconfig, type TalosconfigContext } from "./talosconfig.js";
 export { toNodeKeyPem } from "./pem.js";
-export * as cli from "./cli-support.js";

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { Option } from "commander";
-import { addNodeOptions } from "../../talosapi/cli-options.js";
+import { addNodeOptions } from "../node-options.js";
 import { TalformError } from "../../diagnostics/index.js";
 import type { CommandDefiner } from "./index.js";
 
@@ -17,7 +17,7 @@ export const defineApplyConfig: CommandDefiner = (program, ctx) => {
     .option("--timeout <seconds>", "try mode: revert after this many seconds (default 60)", (v) => Number(v))
     .option("--yes-all-at-once", "with --mode reboot: accept more than one node from the talosconfig, or several control planes at once");
   addNodeOptions(cmd, { insecure: true }).action(async (opts) => {
-    const [{ cli, ApplyMode }, guard] = await Promise.all([import("../../talosapi/index.js"), import("../node-guard.js")]);
+    const [cli, { ApplyMode }, guard] = await Promise.all([import("../node-client.js"), import("../../talosapi/index.js"), import("../node-guard.js")]);
     let data: Buffer;
     try {
       data = await readFile(resolve(ctx.cwd, opts.file));

@@ -23,7 +23,7 @@ export const defineApply: CommandDefiner = (program, ctx) => {
         const { TalformError, ExitCode } = await import("../../diagnostics/index.js");
         throw new TalformError("--max-parallel must be a whole number ≥ 1", { code: "usage", hint: "e.g. --max-parallel 2", exitCode: ExitCode.usage });
       }
-      const { runApplyCommand } = await import("../../rollout/cli.js");
+      const { runApplyCommand } = await import("../rollout-commands.js");
       await runApplyCommand(ctx, planFile, opts);
       if (ctx.exitCode === 0) await refreshClusterconfig(ctx, opts);
     });

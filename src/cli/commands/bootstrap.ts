@@ -1,10 +1,10 @@
-import { addNodeOptions } from "../../talosapi/cli-options.js";
+import { addNodeOptions } from "../node-options.js";
 import type { CommandDefiner } from "./index.js";
 
 export const defineBootstrap: CommandDefiner = (program, ctx) => {
   const cmd = program.command("bootstrap").description("bootstrap etcd on one control-plane node (Bootstrap RPC; once per cluster)");
   addNodeOptions(cmd).action(async (opts) => {
-    const { cli } = await import("../../talosapi/index.js");
+    const cli = await import("../node-client.js");
     await cli.withClient(ctx, opts, async (client) => {
       const node = cli.singleNode(client, "bootstrap");
       await client.bootstrap(node).catch((e: Error) => {

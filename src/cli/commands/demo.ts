@@ -10,7 +10,7 @@ export const defineDemo: CommandDefiner = (program, ctx) => {
     .option("--subnet <a.b.c>", "the loopback /24 the simulated nodes listen on (default 127.77.0, or the next free one)")
     .option("--time-scale <factor>", "multiply every simulated duration (1 = a reboot takes ~2 s)", (v) => Number(v), 1)
     .action(async (opts: { keep?: string; nodes: string; subnet?: string; timeScale: number }) => {
-      const { runDemo, parseNodeCounts } = await import("../../demo/index.js");
+      const { runDemo, parseNodeCounts } = await import("../demo/index.js");
       if (opts.subnet !== undefined && !/^127\.\d{1,3}\.\d{1,3}$/.test(opts.subnet)) {
         const { TalformError, ExitCode } = await import("../../diagnostics/index.js");
         throw new TalformError(`--subnet "${opts.subnet}" is not a loopback /24`, { code: "usage", hint: "write the first three octets, e.g. --subnet 127.77.5", exitCode: ExitCode.usage });

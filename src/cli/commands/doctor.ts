@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { addNodeOptions } from "../../talosapi/cli-options.js";
+import { addNodeOptions } from "../node-options.js";
 import type { CommandDefiner } from "./index.js";
 
 export const defineDoctor: CommandDefiner = (program, ctx) => {
@@ -10,10 +10,10 @@ export const defineDoctor: CommandDefiner = (program, ctx) => {
     .option("--strict", "exit 1 on warnings too")
     .option("-s, --secrets <file>", "secrets bundle to check against the cluster's OS CA (default talsecret.sops.yaml beside talconfig.yaml)");
   addNodeOptions(cmd).action(async (opts: { config?: string; secrets?: string; strict?: boolean; nodes?: string[]; json?: boolean; output?: "table" | "json" | "yaml"; talosconfig?: string; context?: string; endpoints?: string[] }) => {
-    const [{ cli }, doctor, support, { createSopsDecryptor }] = await Promise.all([
-      import("../../talosapi/index.js"),
+    const [cli, doctor, support, { createSopsDecryptor }] = await Promise.all([
+      import("../node-client.js"),
       import("../../doctor/index.js"),
-      import("../../doctor/cli-support.js"),
+      import("../doctor-support.js"),
       import("../../sops/index.js"),
     ]);
     const { target, talconfig } = await support.resolveTarget(ctx, opts);
@@ -43,7 +43,7 @@ export const defineDoctor: CommandDefiner = (program, ctx) => {
       // Warnings (e.g. clusterconfig-stale) are advice: they fail the run only when asked to.
       if (findings.some((f) => f.severity === "error" || opts.strict)) ctx.exitCode = 1;
       // Nodes talform left cordoned, an unfinished apply: from the journal beside talconfig.yaml.
-      const journal = talconfig ? await (await import("../../rollout/unfinished.js")).journalWarningsFor(talconfig.path) : "";
+      const journal = talconfig ? await (await import("../rollout-unfinished.js")).journalWarningsFor(talconfig.path) : "";
       if (journal && format === "table") ctx.stdout.write(journal);
       if (journal) ctx.exitCode = 1;
     });

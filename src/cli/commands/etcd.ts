@@ -1,6 +1,6 @@
 import { relative, resolve } from "node:path";
 import { readFile } from "node:fs/promises";
-import { addNodeOptions, type NodeCommandOptions } from "../../talosapi/cli-options.js";
+import { addNodeOptions, type NodeCommandOptions } from "../node-options.js";
 import type { CommandDefiner } from "./index.js";
 
 type EtcdOpts = NodeCommandOptions & { dir?: string; cluster?: string; keep?: number };
@@ -10,6 +10,7 @@ export const defineEtcd: CommandDefiner = (program, ctx) => {
   const etcd = program.command("etcd").description("etcd of the control planes: snapshots, members, status, membership changes");
   const lib = async () => ({
     ...(await import("../../talosapi/index.js")),
+    cli: await import("../node-client.js"),
     etcd: await import("../../etcd/index.js"),
     TE: (await import("../../diagnostics/index.js")).TalformError,
   });
@@ -129,7 +130,7 @@ export const defineEtcd: CommandDefiner = (program, ctx) => {
 
 /** The talosconfig context's name: talosctl names contexts after the cluster. */
 async function contextName(ctx: Parameters<CommandDefiner>[1], opts: NodeCommandOptions): Promise<string | undefined> {
-  const { resolveTalosconfigPath } = await import("../../talosapi/cli-support.js");
+  const { resolveTalosconfigPath } = await import("../node-client.js");
   const { parseTalosconfig, selectContext } = await import("../../talosapi/talosconfig.js");
   const path = resolveTalosconfigPath(ctx, opts.talosconfig);
   if (!path) return undefined;

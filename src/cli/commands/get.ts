@@ -1,4 +1,4 @@
-import { addNodeOptions } from "../../talosapi/cli-options.js";
+import { addNodeOptions } from "../node-options.js";
 import type { CommandDefiner } from "./index.js";
 
 export const defineGet: CommandDefiner = (program, ctx) => {
@@ -9,7 +9,7 @@ export const defineGet: CommandDefiner = (program, ctx) => {
     .argument("[id]", "only this resource")
     .option("--namespace <ns>", "resource namespace (default: the type's default namespace)");
   addNodeOptions(cmd, { insecure: true }).action(async (typeName: string, id: string | undefined, opts) => {
-    const { cli } = await import("../../talosapi/index.js");
+    const cli = await import("../node-client.js");
     await cli.withClient(ctx, opts, async (client) => {
       const { type, defaultNamespace } = await client.resolveResourceType(client.nodes[0]!, typeName);
       const namespace = opts.namespace ?? defaultNamespace;

@@ -1,4 +1,4 @@
-import { addNodeOptions } from "../../talosapi/cli-options.js";
+import { addNodeOptions } from "../node-options.js";
 import type { CommandDefiner } from "./index.js";
 
 export const defineHealth: CommandDefiner = (program, ctx) => {
@@ -8,7 +8,7 @@ export const defineHealth: CommandDefiner = (program, ctx) => {
     .option("-c, --config <file>", "talconfig.yaml: check its nodes with their roles (default ./talconfig.yaml when present)")
     .option("--wait-timeout <duration>", "how long to wait for the cluster to become healthy (e.g. 30s, 5m)", "5m");
   addNodeOptions(cmd).action(async (opts: { config?: string; waitTimeout: string; nodes?: string[]; json?: boolean; output?: "table" | "json" | "yaml"; talosconfig?: string; context?: string; endpoints?: string[] }) => {
-    const [{ cli }, doctor, support] = await Promise.all([import("../../talosapi/index.js"), import("../../doctor/index.js"), import("../../doctor/cli-support.js")]);
+    const [cli, doctor, support] = await Promise.all([import("../node-client.js"), import("../../doctor/index.js"), import("../doctor-support.js")]);
     const waitTimeoutMs = support.parseDuration(opts.waitTimeout);
     const format = cli.outputFormat(opts);
     const { stringify } = await import("yaml");
@@ -27,7 +27,7 @@ export const defineHealth: CommandDefiner = (program, ctx) => {
       }
       if (!result.healthy) ctx.exitCode = 1;
       // Nodes talform left cordoned, an unfinished apply: from the journal beside talconfig.yaml.
-      const journal = talconfig ? await (await import("../../rollout/unfinished.js")).journalWarningsFor(talconfig.path) : "";
+      const journal = talconfig ? await (await import("../rollout-unfinished.js")).journalWarningsFor(talconfig.path) : "";
       if (journal && format === "table") ctx.stdout.write(journal);
       if (journal) ctx.exitCode = 1;
     });

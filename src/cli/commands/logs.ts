@@ -1,5 +1,5 @@
 import { Option } from "commander";
-import { addNodeOptions } from "../../talosapi/cli-options.js";
+import { addNodeOptions } from "../node-options.js";
 import { TalformError } from "../../diagnostics/index.js";
 import type { CommandDefiner } from "./index.js";
 
@@ -13,7 +13,7 @@ export const defineLogs: CommandDefiner = (program, ctx) => {
     .addOption(new Option("--tail <lines>", "only the last N lines (-1 = all)").argParser((v) => Number.parseInt(v, 10)).default(-1));
   addNodeOptions(cmd).action(async (id: string, opts) => {
     if (!Number.isInteger(opts.tail)) throw new TalformError("--tail must be an integer", { code: "usage", hint: "e.g. --tail 100 (-1 = all)", exitCode: 64 });
-    const { cli } = await import("../../talosapi/index.js");
+    const cli = await import("../node-client.js");
     await cli.withClient(ctx, opts, async (client) => {
       const prefix = client.nodes.length > 1;
       // Chunks are not line-aligned: re-split per node so a prefix lands at the start of every line.

@@ -11,7 +11,7 @@ export const definePlan: CommandDefiner = (program, ctx) => {
     .option("--offline", "plan no schematic registration with the Image Factory (air-gapped sites with their own registry)")
     .option("--skip-checks", "report a Kubernetes upgrade's pre-upgrade findings instead of blocking on them")
     .action(async (opts: { config: string; secrets?: string; json?: boolean; out?: string; offline?: boolean; skipChecks?: boolean }) => {
-      const { runPlanCommand } = await import("../../rollout/cli.js");
+      const { runPlanCommand } = await import("../rollout-commands.js");
       await runPlanCommand(ctx, opts);
     });
 };

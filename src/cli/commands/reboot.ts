@@ -1,5 +1,5 @@
 import { Option } from "commander";
-import { addNodeOptions } from "../../talosapi/cli-options.js";
+import { addNodeOptions } from "../node-options.js";
 import type { CommandDefiner } from "./index.js";
 
 export const defineReboot: CommandDefiner = (program, ctx) => {
@@ -11,7 +11,7 @@ export const defineReboot: CommandDefiner = (program, ctx) => {
     .option("--timeout <seconds>", "with --wait: give up after this many seconds", (v) => Number(v), 1800)
     .option("--yes-all-at-once", "accept more than one node from the talosconfig, or several control planes (they still go one at a time)");
   addNodeOptions(cmd).action(async (opts) => {
-    const [{ cli, RebootMode }, guard] = await Promise.all([import("../../talosapi/index.js"), import("../node-guard.js")]);
+    const [cli, { RebootMode }, guard] = await Promise.all([import("../node-client.js"), import("../../talosapi/index.js"), import("../node-guard.js")]);
     await cli.withClient(ctx, opts, async (client) => {
       const targets = await guard.guardDisruptive(ctx, client, { verb: "reboot", explicitNodes: opts.nodes !== undefined, yesAllAtOnce: opts.yesAllAtOnce });
       const mode = opts.mode === "powercycle" ? RebootMode.POWERCYCLE : RebootMode.DEFAULT;

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { addNodeOptions, type NodeCommandOptions } from "../../talosapi/cli-options.js";
+import { addNodeOptions, type NodeCommandOptions } from "../node-options.js";
 import type { CommandDefiner } from "./index.js";
 
 type RecoverOpts = NodeCommandOptions & { from: string; bootstrapNode?: string; force?: boolean; skipHashCheck?: boolean; dryRun?: boolean; timeout: number };
@@ -17,7 +17,7 @@ export const defineRecover: CommandDefiner = (program, ctx) => {
     .option("--dry-run", "print the steps; change nothing")
     .option("--timeout <seconds>", "how long each wait may take", (v) => Number(v), 600);
   addNodeOptions(cmd).action(async (opts: RecoverOpts) => {
-    const { cli } = await import("../../talosapi/index.js");
+    const cli = await import("../node-client.js");
     const { recoverEtcd, recoverySteps, verifySnapshotForRecovery, describeSnapshot, RecoverRefused } = await import("../../etcd/index.js");
     const { TalformError } = await import("../../diagnostics/index.js");
     let snapshot: Uint8Array;

@@ -1,5 +1,5 @@
 import { Option } from "commander";
-import { addNodeOptions, type NodeCommandOptions } from "../../talosapi/cli-options.js";
+import { addNodeOptions, type NodeCommandOptions } from "../node-options.js";
 import type { CommandDefiner } from "./index.js";
 
 const bool = (v: string) => {
@@ -23,7 +23,7 @@ export const defineReset: CommandDefiner = (program, ctx) => {
     .option("--no-wait", "return once the node accepted the reset")
     .option("--timeout <seconds>", "how long to wait for the node to start the reset", (v) => Number(v), 300);
   addNodeOptions(cmd).action(async (opts: ResetOpts) => {
-    const { cli } = await import("../../talosapi/index.js");
+    const cli = await import("../node-client.js");
     const { resetWithGuards, ResetRefused } = await import("../../etcd/index.js");
     const { TalformError } = await import("../../diagnostics/index.js");
     await cli.withClient(ctx, opts, async (client) => {

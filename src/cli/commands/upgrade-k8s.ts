@@ -12,7 +12,7 @@ export const defineUpgradeK8s: CommandDefiner = (program, ctx) => {
     .option("--yes", "do not ask for confirmation")
     .option("--resume", "continue the interrupted run from the journal")
     .action(async (opts: { config: string; secrets?: string; to?: string; dryRun?: boolean; skipChecks?: boolean; yes?: boolean; resume?: boolean }) => {
-      const { runUpgradeK8sCommand } = await import("../../rollout/upgrade-k8s-cli.js");
+      const { runUpgradeK8sCommand } = await import("../upgrade-k8s-command.js");
       await runUpgradeK8sCommand(ctx, opts);
     });
 };

@@ -1,4 +1,4 @@
-import { addNodeOptions } from "../../talosapi/cli-options.js";
+import { addNodeOptions } from "../node-options.js";
 import type { CommandDefiner } from "./index.js";
 
 export const defineUpgrade: CommandDefiner = (program, ctx) => {
@@ -12,7 +12,7 @@ export const defineUpgrade: CommandDefiner = (program, ctx) => {
     .option("--timeout <seconds>", "with --wait: give up after this many seconds", (v) => Number(v), 1800)
     .option("--yes-all-at-once", "accept more than one node from the talosconfig, or several control planes (they still go one at a time)");
   addNodeOptions(cmd).action(async (opts) => {
-    const [{ cli }, guard] = await Promise.all([import("../../talosapi/index.js"), import("../node-guard.js")]);
+    const [cli, guard] = await Promise.all([import("../node-client.js"), import("../node-guard.js")]);
     await cli.withClient(ctx, opts, async (client) => {
       const targets = await guard.guardDisruptive(ctx, client, { verb: "upgrade", explicitNodes: opts.nodes !== undefined, yesAllAtOnce: opts.yesAllAtOnce });
       const common = { stage: opts.stage ?? false, force: opts.force ?? false };

@@ -1,10 +1,10 @@
-import { addNodeOptions } from "../../talosapi/cli-options.js";
+import { addNodeOptions } from "../node-options.js";
 import type { CommandDefiner } from "./index.js";
 
 export const defineVersion: CommandDefiner = (program, ctx) => {
   const cmd = program.command("version").description("print the Talos version of each node (Version RPC)");
   addNodeOptions(cmd, { insecure: true }).action(async (opts) => {
-    const { cli } = await import("../../talosapi/index.js");
+    const cli = await import("../node-client.js");
     await cli.withClient(ctx, opts, async (client) => {
       const ok = cli.reportNodeErrors(ctx, await client.version());
       cli.render(

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCliCaptured } from "../cli/test-support.js";
+import { runCliCaptured } from "./test-support.js";
 import { makeTestBundle } from "../machineconfig/test-support.js";
 import { serializeSecretsBundle } from "../secrets/index.js";
 import { SimImageFactory, startFleet } from "../sim/index.js";

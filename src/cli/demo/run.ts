@@ -2,12 +2,12 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateIdentity, identityToRecipient } from "age-encryption";
-import { DEFAULT_TALOS_VERSION, TALOS_MINORS, parseTalosVersion } from "../contract/index.js";
-import { TalformError } from "../diagnostics/index.js";
-import { writeFileAtomic } from "../util/atomic-write.js";
-import { runCli } from "../cli/program.js";
-import type { Fleet, SimImageFactory } from "../sim/index.js";
-import type * as Factory from "../factory/index.js";
+import { DEFAULT_TALOS_VERSION, TALOS_MINORS, parseTalosVersion } from "../../contract/index.js";
+import { TalformError } from "../../diagnostics/index.js";
+import { writeFileAtomic } from "../../util/atomic-write.js";
+import { runCli } from "../program.js";
+import type { Fleet, SimImageFactory } from "../../sim/index.js";
+import type * as Factory from "../../factory/index.js";
 import { pickFreeSubnet } from "./subnet.js";
 import { DEFAULT_DEMO_SUBNET, DEFAULT_NODE_COUNTS, addExtensionToNode, demoNodes, homelabTalconfig, sopsConfig, type DemoNode, type NodeCounts } from "./homelab.js";
 
@@ -159,11 +159,11 @@ function demoSteps(identity: string, keep: boolean): Step[] {
       async run(ctx) {
         await talform(ctx, ["genurl", "image"]);
         const [{ startFleet, SimImageFactory }, { loadTalconfig }, { createSopsDecryptor }, { parseSecretsBundle }, factory] = await Promise.all([
-          import("../sim/index.js"),
-          import("../talconfig/index.js"),
-          import("../sops/index.js"),
-          import("../secrets/index.js"),
-          import("../factory/index.js"),
+          import("../../sim/index.js"),
+          import("../../talconfig/index.js"),
+          import("../../sops/index.js"),
+          import("../../secrets/index.js"),
+          import("../../factory/index.js"),
         ]);
         const loaded = await loadTalconfig({ path: join(ctx.dir, "talconfig.yaml"), env: ctx.env });
         if (!loaded.config) throw new Error("talconfig.yaml did not load");
@@ -227,8 +227,8 @@ function demoSteps(identity: string, keep: boolean): Step[] {
         }
         const path = join(ctx.dir, "talconfig.yaml");
         await writeFile(path, addExtensionToNode(await readFile(path, "utf8"), gpu.hostname, ADDED_EXTENSION));
-        const factory = await import("../factory/index.js");
-        const { loadTalconfig } = await import("../talconfig/index.js");
+        const factory = await import("../../factory/index.js");
+        const { loadTalconfig } = await import("../../talconfig/index.js");
         const loaded = await loadTalconfig({ path, env: ctx.env });
         const node = loaded.nodes.find((n) => n.hostname === gpu.hostname)!;
         const extensions = node.schematic?.customization?.systemExtensions?.officialExtensions ?? [];

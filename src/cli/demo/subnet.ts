@@ -1,5 +1,5 @@
 import { createServer } from "node:net";
-import { TalformError } from "../diagnostics/index.js";
+import { TalformError } from "../../diagnostics/index.js";
 import { DEFAULT_DEMO_SUBNET } from "./homelab.js";
 
 /** The ports a simulated demo node listens on: apid everywhere, the kube-apiserver on the first control plane. */

@@ -1,6 +1,6 @@
 import { ExitCode, TalformError } from "../diagnostics/index.js";
-import type { CliContext } from "../cli/context.js";
-import { fileJournal, journalPathFor, type RolloutJournal } from "./journal.js";
+import type { CliContext } from "./context.js";
+import { fileJournal, journalPathFor, type RolloutJournal } from "../rollout/journal.js";
 
 /** Node steps of the journal's run (register-schematic steps touch no node). */
 function touchedNodes(j: RolloutJournal): string[] {

@@ -3,10 +3,10 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { CliContext } from "../cli/context.js";
+import type { CliContext } from "./context.js";
 import type { TalformError } from "../diagnostics/index.js";
-import { fileJournal, type RolloutJournal } from "./journal.js";
-import { journalWarnings, refuseUnfinishedRun } from "./unfinished.js";
+import { fileJournal, type RolloutJournal } from "../rollout/journal.js";
+import { journalWarnings, refuseUnfinishedRun } from "./rollout-unfinished.js";
 
 const run = (steps: string[], extra: Partial<NonNullable<RolloutJournal["run"]>> = {}): RolloutJournal["run"] => ({
   planDigest: "sha256:x",

@@ -1,5 +1,5 @@
-import type { CliContext } from "../cli/context.js";
-import type { RolloutEvent } from "./events.js";
+import type { CliContext } from "./context.js";
+import type { RolloutEvent } from "../rollout/events.js";
 
 /**
  * Ctrl-C during `apply`: say what was running and how to continue, then exit 130. The journal is already on disk

@@ -1,5 +1,5 @@
 import { isMap, isSeq, parseDocument } from "yaml";
-import { TalformError } from "../diagnostics/index.js";
+import { TalformError } from "../../diagnostics/index.js";
 
 /**
  * The seed's homelab (examples/homelab) as the demo writes it: the same node types, extensions, DNS, NTP and

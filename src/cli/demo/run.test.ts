@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { connect, createServer } from "node:net";
 import { existsSync } from "node:fs";
 import { excerpt, planSummary, rolloutSteps, runDemo } from "./run.js";
-import { runCliCaptured } from "../cli/test-support.js";
+import { runCliCaptured } from "../test-support.js";
 
 const SUBNET = "127.77.201";
 

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCliCaptured } from "../cli/test-support.js";
+import { runCliCaptured } from "./test-support.js";
 
 test("plan/apply report user errors: missing talconfig, unknown plan format, bad --max-parallel", async () => {
   const cwd = await mkdtemp(join(tmpdir(), "talform-plan-cli-"));

@@ -3,19 +3,19 @@ import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { dirname, join, relative, resolve } from "node:path";
 import { ExitCode, TalformError } from "../diagnostics/index.js";
-import type { CliContext } from "../cli/context.js";
+import type { CliContext } from "./context.js";
 import { TALFORM_VERSION } from "../version.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { statePaths, writeStateFile } from "../util/state-dir.js";
 import { assemblePlan, createClusterAccess, formatPlan, observeCluster, parsePlanJson, type NodePlan, type Plan } from "../plan/index.js";
 import { loadDesiredFromTalconfig, type LoadedDesired } from "../plan/from-talconfig.js";
-import { executePlan, StalePlanError } from "./executor.js";
-import { fileJournal, journalPathFor } from "./journal.js";
-import { eventLogPathFor, fileEventLog, teeReporter } from "./event-log.js";
-import { plainReporter, ttyReporter } from "./views.js";
-import { cliFactoryHttp } from "./factory-http.js";
-import { interruptNotice } from "./interrupt.js";
-import { journalWarnings, refuseUnfinishedRun } from "./unfinished.js";
+import { executePlan, StalePlanError } from "../rollout/executor.js";
+import { fileJournal, journalPathFor } from "../rollout/journal.js";
+import { eventLogPathFor, fileEventLog, teeReporter } from "../rollout/event-log.js";
+import { plainReporter, ttyReporter } from "../rollout/views.js";
+import { cliFactoryHttp } from "../rollout/factory-http.js";
+import { interruptNotice } from "./rollout-interrupt.js";
+import { journalWarnings, refuseUnfinishedRun } from "./rollout-unfinished.js";
 
 export interface PlanCommandOptions {
   readonly config?: string;

@@ -3,10 +3,10 @@ import { readFile } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import { stringify } from "yaml";
 import { ExitCode, TalformError } from "../diagnostics/index.js";
-import type { CliContext } from "../cli/context.js";
-import { TalosClient, type NodeResult } from "./client.js";
-import { parseTalosconfig, selectContext } from "./talosconfig.js";
-import type { NodeCommandOptions } from "./cli-options.js";
+import type { CliContext } from "./context.js";
+import { TalosClient, type NodeResult } from "../talosapi/client.js";
+import { parseTalosconfig, selectContext } from "../talosapi/talosconfig.js";
+import type { NodeCommandOptions } from "./node-options.js";
 
 /** The talosconfig path by precedence: flag, ./clusterconfig/talosconfig, $TALOSCONFIG, ~/.talos/config. */
 export function resolveTalosconfigPath(ctx: CliContext, flag?: string): string | undefined {

@@ -2,11 +2,11 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { TalformError } from "../diagnostics/index.js";
 export { parseDuration } from "../util/duration.js";
-import type { CliContext } from "../cli/context.js";
+import type { CliContext } from "./context.js";
 import { createSopsDecryptor } from "../sops/index.js";
 import { loadTalconfig, type LoadedTalconfig, type SopsDecryptor } from "../talconfig/index.js";
-import { expectedNodes } from "./expect.js";
-import type { Target } from "./run.js";
+import { expectedNodes } from "../doctor/expect.js";
+import type { Target } from "../doctor/run.js";
 
 export interface TargetOptions {
   config?: string;

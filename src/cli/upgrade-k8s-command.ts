@@ -1,10 +1,10 @@
 import { ExitCode, TalformError } from "../diagnostics/index.js";
-import type { CliContext } from "../cli/context.js";
+import type { CliContext } from "./context.js";
 import { parseKubernetesVersion } from "../contract/index.js";
 import { createClusterAccess, formatPlan, withKubernetesVersion } from "../plan/index.js";
 import type { LoadedDesired } from "../plan/from-talconfig.js";
-import { load, planFor, runApplyCommand } from "./cli.js";
-import { syncManifests } from "./kubernetes-steps.js";
+import { load, planFor, runApplyCommand } from "./rollout-commands.js";
+import { syncManifests } from "../rollout/kubernetes-steps.js";
 
 export interface UpgradeK8sOptions {
   readonly config?: string;

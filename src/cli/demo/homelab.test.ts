@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { runCliCaptured } from "../cli/test-support.js";
+import { runCliCaptured } from "../test-support.js";
 import { addExtensionToNode, demoNodes, homelabTalconfig, parseNodeCounts, sopsConfig } from "./homelab.js";
 
 test("--nodes: kind=count pairs over the defaults; bad input is a usage error", () => {
