@@ -4,7 +4,15 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   {
-    ignores: ["dist/**", "dist-check/**", "node_modules/**", ".cache/**", "src/gen/**", "conformance/oracle/**", "coverage/**"],
+    ignores: [
+      "dist/**",
+      "dist-check/**",
+      "node_modules/**",
+      ".cache/**",
+      "src/gen/**",
+      "conformance/oracle/**",
+      "coverage/**",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -24,7 +32,14 @@ export default tseslint.config(
     rules: {
       "no-restricted-imports": [
         "error",
-        { patterns: [{ group: ["**/cli/*", "**/cli"], message: "core folders must not import src/cli; move CLI glue under src/cli" }] },
+        {
+          patterns: [
+            {
+              group: ["**/cli/*", "**/cli"],
+              message: "core folders must not import src/cli; move CLI glue under src/cli",
+            },
+          ],
+        },
       ],
     },
   },

@@ -26,10 +26,19 @@ interface Run {
   ms: number;
 }
 
-function talform(cwd: string, env: Record<string, string>, argv: readonly string[], preload: readonly string[] = []): Promise<Run> {
+function talform(
+  cwd: string,
+  env: Record<string, string>,
+  argv: readonly string[],
+  preload: readonly string[] = [],
+): Promise<Run> {
   return new Promise((resolvePromise, reject) => {
     const t = performance.now();
-    const child = spawn(process.execPath, [...preload, talformBin, ...argv], { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...preload, talformBin, ...argv], {
+      cwd,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));
@@ -38,7 +47,12 @@ function talform(cwd: string, env: Record<string, string>, argv: readonly string
   });
 }
 
-async function must(cwd: string, env: Record<string, string>, argv: readonly string[], codes: readonly number[] = [0]): Promise<Run> {
+async function must(
+  cwd: string,
+  env: Record<string, string>,
+  argv: readonly string[],
+  codes: readonly number[] = [0],
+): Promise<Run> {
   const r = await talform(cwd, env, argv);
   if (!codes.includes(r.code)) throw new Error(`talform ${argv.join(" ")} exited ${r.code}:\n${r.out}`);
   return r;
@@ -50,11 +64,18 @@ const env = { TALFORM_LOOPBACK_ONLY: "1", SOPS_AGE_KEY: identity };
 const minor = parseTalosVersion(DEFAULT_TALOS_VERSION)!;
 const k8s = TALOS_MINORS.find((m) => m.minor === `v${minor.major}.${minor.minor}`)!.defaultKubernetesVersion;
 const nodes = demoNodes({ cp: 3, gpu: 0, worker: count - 3 }, "127.71.0");
-await writeFile(join(dir, "talconfig.yaml"), homelabTalconfig(nodes, { talosVersion: DEFAULT_TALOS_VERSION, kubernetesVersion: `v${k8s}` }));
+await writeFile(
+  join(dir, "talconfig.yaml"),
+  homelabTalconfig(nodes, { talosVersion: DEFAULT_TALOS_VERSION, kubernetesVersion: `v${k8s}` }),
+);
 await writeFile(join(dir, ".sops.yaml"), sopsConfig(await identityToRecipient(identity)));
 await must(dir, env, ["gensecret", "--out", "talsecret.sops.yaml"]);
 const state = join(dir, "sim-state");
-const sim = spawn(process.execPath, [talformBin, "sim", "up", "--state-dir", state, "--time-scale", "0.002"], { cwd: dir, env: { ...process.env, ...env }, stdio: "ignore" });
+const sim = spawn(process.execPath, [talformBin, "sim", "up", "--state-dir", state, "--time-scale", "0.002"], {
+  cwd: dir,
+  env: { ...process.env, ...env },
+  stdio: "ignore",
+});
 try {
   // Until every node answers in maintenance mode, the plan has errors (exit 1); then it plans the install (exit 2).
   await waitUntil("the simulator", async () => (await talform(dir, env, ["plan"])).code === 2, 120_000);

@@ -13,7 +13,10 @@ const nodes: NodeFixture[] = [
   { hostname: "w1", address: "127.0.68.11", controlPlane: false },
   { hostname: "w2", address: "127.0.68.12", controlPlane: false },
 ];
-const h = await startSimHarness({ endpoint: "https://127.0.68.100:6443", talosVersion: "v1.13.8", kubernetesVersion: "1.36.3", nodes }, { timeScale: 1 });
+const h = await startSimHarness(
+  { endpoint: "https://127.0.68.100:6443", talosVersion: "v1.13.8", kubernetesVersion: "1.36.3", nodes },
+  { timeScale: 1 },
+);
 try {
   const d0 = await h.render(nodes);
   const r0 = await h.apply(await h.plan(d0), d0, { pollMs: 50, rebootTimeoutMs: 60_000, healthTimeoutMs: 60_000 });
@@ -25,7 +28,14 @@ try {
   const wall = performance.now() - t;
   if (!r.ok) throw new Error(r.error);
   const mandatory = nodes.length * (100 + 2000 + 500);
-  console.log(JSON.stringify({ nodes: nodes.length, rolloutMs: Math.round(wall), mandatoryMs: mandatory, overheadPct: Math.round((wall / mandatory - 1) * 1000) / 10 }));
+  console.log(
+    JSON.stringify({
+      nodes: nodes.length,
+      rolloutMs: Math.round(wall),
+      mandatoryMs: mandatory,
+      overheadPct: Math.round((wall / mandatory - 1) * 1000) / 10,
+    }),
+  );
 } finally {
   await h.stop();
 }

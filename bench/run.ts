@@ -25,10 +25,18 @@ interface Run {
   out: string;
 }
 
-function run(cmd: string, args: readonly string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
+function run(
+  cmd: string,
+  args: readonly string[],
+  opts: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<Run> {
   return new Promise((resolvePromise, reject) => {
     const t = performance.now();
-    const child = spawn(cmd, args, { cwd: opts.cwd ?? repoRoot, env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd ?? repoRoot,
+      env: { ...process.env, ...opts.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));
@@ -37,7 +45,12 @@ function run(cmd: string, args: readonly string[], opts: { cwd?: string; env?: R
   });
 }
 
-async function mustRun(what: string, cmd: string, args: readonly string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<number> {
+async function mustRun(
+  what: string,
+  cmd: string,
+  args: readonly string[],
+  opts: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<number> {
   const r = await run(cmd, args, opts);
   if (r.code !== 0) throw new Error(`${what} exited ${r.code}:\n${r.out}`);
   return r.ms;
@@ -89,7 +102,13 @@ async function syntheticDir(root: string, example: string, count: number): Promi
       `        routes: [{network: 0.0.0.0/0, gateway: 10.${20 + Math.floor(i / 250)}.0.1}]`,
     ].join("\n");
   });
-  const header = ["clusterName: bench", "talosVersion: v1.12.0", "kubernetesVersion: v1.35.0", "endpoint: https://10.20.0.1:6443", "nodes:"];
+  const header = [
+    "clusterName: bench",
+    "talosVersion: v1.12.0",
+    "kubernetesVersion: v1.35.0",
+    "endpoint: https://10.20.0.1:6443",
+    "nodes:",
+  ];
   await writeFile(join(dir, "talconfig.yaml"), [...header, ...nodes].join("\n") + "\n");
   return dir;
 }
@@ -107,8 +126,13 @@ async function genconfigAB(dir: string, iterations: number, withTalhelper: boole
   for (let i = -1; i < iterations; i++) {
     const a = join(dir, `out-talform-${i + 1}`);
     const b = join(dir, `out-talhelper-${i + 1}`);
-    const ta = await mustRun("talform genconfig", process.execPath, [TALFORM, "genconfig", "--out-dir", a], { cwd: dir, env });
-    const tb = withTalhelper ? await mustRun("talhelper genconfig", talhelper, ["genconfig", "--offline-mode", "-o", b], { cwd: dir, env }) : 0;
+    const ta = await mustRun("talform genconfig", process.execPath, [TALFORM, "genconfig", "--out-dir", a], {
+      cwd: dir,
+      env,
+    });
+    const tb = withTalhelper
+      ? await mustRun("talhelper genconfig", talhelper, ["genconfig", "--offline-mode", "-o", b], { cwd: dir, env })
+      : 0;
     await rm(a, { recursive: true, force: true });
     await rm(b, { recursive: true, force: true });
     if (i < 0) continue; // warm-up
@@ -120,9 +144,15 @@ async function genconfigAB(dir: string, iterations: number, withTalhelper: boole
 
 /** The last JSON line a bench script printed. */
 async function jsonBench<T>(script: string, args: string[] = []): Promise<T> {
-  const r = await run(process.execPath, ["--import", "tsx", join("bench", script), ...args], { env: { TALFORM_LOOPBACK_ONLY: "1" } });
+  const r = await run(process.execPath, ["--import", "tsx", join("bench", script), ...args], {
+    env: { TALFORM_LOOPBACK_ONLY: "1" },
+  });
   if (r.code !== 0) throw new Error(`bench/${script} exited ${r.code}:\n${r.out}`);
-  const line = r.out.trim().split("\n").reverse().find((l) => l.startsWith("{"));
+  const line = r.out
+    .trim()
+    .split("\n")
+    .reverse()
+    .find((l) => l.startsWith("{"));
   if (line === undefined) throw new Error(`bench/${script} printed no JSON:\n${r.out}`);
   return JSON.parse(line) as T;
 }
@@ -144,12 +174,19 @@ function log(msg: string): void {
   process.stderr.write(`[bench] ${msg}\n`);
 }
 
-if (!existsSync(join(repoRoot, "dist", "cli", "main.js"))) throw new Error("dist/ is missing: run `npm run build` first");
+if (!existsSync(join(repoRoot, "dist", "cli", "main.js")))
+  throw new Error("dist/ is missing: run `npm run build` first");
 // Whether bin/talform.js runs the bundle with its V8 code cache here (docs/bench.md): recorded, as it moves every figure.
-const codeCache = await run(process.execPath, ["--input-type=module", "-e", `const { loadBundledCli } = await import(${JSON.stringify(new URL("../dist/cli/launch.js", import.meta.url).href)}); const c = loadBundledCli(new URL(${JSON.stringify(new URL("../dist/cli-bundle/", import.meta.url).href)})); process.stdout.write(c === undefined ? "no bundle (dist/cli modules)" : c.cacheUsed ? "bundle, V8 code cache used" : "bundle, V8 code cache rejected")`]);
+const codeCache = await run(process.execPath, [
+  "--input-type=module",
+  "-e",
+  `const { loadBundledCli } = await import(${JSON.stringify(new URL("../dist/cli/launch.js", import.meta.url).href)}); const c = loadBundledCli(new URL(${JSON.stringify(new URL("../dist/cli-bundle/", import.meta.url).href)})); process.stdout.write(c === undefined ? "no bundle (dist/cli modules)" : c.cacheUsed ? "bundle, V8 code cache used" : "bundle, V8 code cache rejected")`,
+]);
 const started = new Date();
 // The machine is shared: the load average at start and end says how much the figures were disturbed.
-const loadAtStart = loadavg().map((x) => round(x, 2)).join(" ");
+const loadAtStart = loadavg()
+  .map((x) => round(x, 2))
+  .join(" ");
 const root = await mkdtemp(join(tmpdir(), "talform-bench-"));
 try {
   const example = await exampleDir(root);
@@ -178,7 +215,10 @@ try {
   log("validate: talhelper example");
   const validate: number[] = [];
   for (let i = -1; i < ITER_EXAMPLE; i++) {
-    const ms = await mustRun("talform validate", process.execPath, [TALFORM, "validate"], { cwd: example, env: { SOPS_AGE_KEY_FILE: join(example, "key.txt") } });
+    const ms = await mustRun("talform validate", process.execPath, [TALFORM, "validate"], {
+      cwd: example,
+      env: { SOPS_AGE_KEY_FILE: join(example, "key.txt") },
+    });
     if (i >= 0) validate.push(ms);
   }
 
@@ -214,7 +254,9 @@ try {
     `- cpus: ${availableParallelism()} (nproc) × ${cpus0}`,
     `- memory: ${round(totalmem() / 2 ** 30, 1)} GiB`,
     `- node: ${process.version}`,
-    `- load average (1/5/15 min) at start: ${loadAtStart}; at end: ${loadavg().map((x) => round(x, 2)).join(" ")}`,
+    `- load average (1/5/15 min) at start: ${loadAtStart}; at end: ${loadavg()
+      .map((x) => round(x, 2))
+      .join(" ")}`,
     `- talhelper: v3.1.16 (${oraclePath("talhelper")})`,
     `- talform CLI: ${codeCache.out.trim() || `unknown (exit ${codeCache.code})`}`,
     "",

@@ -107,7 +107,10 @@ test("a rollout started from the CLI shows live step updates in the rollout page
   assert.match((await page.locator("#rollout-live .count").textContent()) ?? "", /^(\d+) of \1 steps$/);
   await shot("rollout");
   // The cluster tab refreshed by itself: every node now runs, without a reload.
-  await clusterTab.locator("td .badge.ok", { hasText: "running" }).nth(NODES.length - 1).waitFor({ timeout: 30_000 });
+  await clusterTab
+    .locator("td .badge.ok", { hasText: "running" })
+    .nth(NODES.length - 1)
+    .waitFor({ timeout: 30_000 });
   assert.equal(await clusterTab.evaluate("window.__sameDocument"), true, "the cluster tab reloaded");
   await clusterTab.close();
   assert.deepEqual(await axeSerious(), []);

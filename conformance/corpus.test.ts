@@ -22,12 +22,18 @@ test("the corpus holds at least 40 real talconfigs, each with its provenance", (
     assert.match(e.provenance.commit, /^[0-9a-f]{40}$/, e.name);
     assert.ok(e.provenance.files.includes(e.provenance.path), e.name);
   }
-  for (const name of Object.keys(expected)) assert.ok(entries.some((e) => e.name === name), `findings.json names ${name}, which is no entry`);
+  for (const name of Object.keys(expected))
+    assert.ok(
+      entries.some((e) => e.name === name),
+      `findings.json names ${name}, which is no entry`,
+    );
 });
 
 for (const entry of entries) {
   const minor = /^v\d+\.\d+/.exec(entry.talosVersion)?.[0] ?? entry.talosVersion;
-  const todo = SUPPORTED_TALOS_MINORS.includes(minor) ? undefined : `Talos ${minor} is not in talform's contract table yet`;
+  const todo = SUPPORTED_TALOS_MINORS.includes(minor)
+    ? undefined
+    : `Talos ${minor} is not in talform's contract table yet`;
   test(`corpus ${entry.name} (${entry.provenance.repository}, Talos ${entry.talosVersion})`, { todo }, async () => {
     const r = await runEntry(entry, secrets);
     results.push(r);
@@ -35,10 +41,16 @@ for (const entry of entries) {
     if (r.talhelper.ok && r.talhelper.valid) {
       if (finding) {
         assert.equal(r.talform.ok, false, `findings.json expects talform to refuse: ${finding.reason}`);
-        assert.ok(r.talform.findings.some((f) => new RegExp(finding.finding).test(f)), `expected /${finding.finding}/ among:\n${r.talform.findings.join("\n")}`);
+        assert.ok(
+          r.talform.findings.some((f) => new RegExp(finding.finding).test(f)),
+          `expected /${finding.finding}/ among:\n${r.talform.findings.join("\n")}`,
+        );
         return;
       }
-      assert.ok(r.talform.ok, `talhelper renders Talos-valid configs, talform refuses:\n${r.talform.findings.join("\n")}`);
+      assert.ok(
+        r.talform.ok,
+        `talhelper renders Talos-valid configs, talform refuses:\n${r.talform.findings.join("\n")}`,
+      );
       assert.deepEqual([...r.talform.files.keys()], [...r.talhelper.files.keys()], "the same node config files");
     }
     // Talos's strict validation: errors fail; findings Talos reports as warnings (deprecations, bond timers the file
@@ -61,8 +73,14 @@ after(() => {
       ...(!r.talhelper.ok ? [`talhelper: ${r.talhelper.message}`] : []),
       ...r.talhelper.validationErrors.slice(0, 2).map((e) => `talhelper output invalid: ${e}`),
       ...(!r.talform.ok ? [`talform: ${r.talform.message}`] : []),
-      ...r.comparisons.filter((c) => !c.byteExact).slice(0, 2).map((c) => `not byte-exact ${c.name}: ${c.firstDifference}`),
-      ...r.comparisons.filter((c) => c.equal === false).slice(0, 2).map((c) => `not equal ${c.name}`),
+      ...r.comparisons
+        .filter((c) => !c.byteExact)
+        .slice(0, 2)
+        .map((c) => `not byte-exact ${c.name}: ${c.firstDifference}`),
+      ...r.comparisons
+        .filter((c) => c.equal === false)
+        .slice(0, 2)
+        .map((c) => `not equal ${c.name}`),
       ...[...new Set(r.comparisons.flatMap((c) => c.strictFindings))].map((f) => `Talos strict validation: ${f}`),
     ];
     if (notes.length > 0) console.log(`${r.entry.name}:\n  ${notes.join("\n  ")}`);

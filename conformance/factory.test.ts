@@ -13,7 +13,23 @@ import { isMap, parse, parseDocument } from "yaml";
 import { runCliCaptured } from "../src/cli/test-support.js";
 import { oraclePath, referencePath } from "./support/oracles.js";
 import { outputFilename } from "../src/talconfig/index.js";
-import { canonicalSchematicYaml, generateCommands, officialExtensions, genurlForNodes, genurlFromFlags, imageUrl, installerImageUrl, parseSchematic, schematicFromYamlNode, schematicId, type FactoryNodeInput, type GencommandKind, type GencommandNode, type GenurlNode, type MachineSpec } from "../src/factory/index.js";
+import {
+  canonicalSchematicYaml,
+  generateCommands,
+  officialExtensions,
+  genurlForNodes,
+  genurlFromFlags,
+  imageUrl,
+  installerImageUrl,
+  parseSchematic,
+  schematicFromYamlNode,
+  schematicId,
+  type FactoryNodeInput,
+  type GencommandKind,
+  type GencommandNode,
+  type GenurlNode,
+  type MachineSpec,
+} from "../src/factory/index.js";
 
 // The reference folder and the talhelper oracle are required: a missing one fails the suite, never skips it.
 const ref = (...parts: string[]): string => referencePath(...parts);
@@ -41,9 +57,14 @@ describe("extension catalogue covers the hash-verified vectors", () => {
   it("every extension named in schematic-vectors.yaml is in the catalogue", () => {
     const vectors = (parse(readFileSync(ref("schematic-vectors.yaml"), "utf8")) as { vectors: Vector[] }).vectors;
     const known = officialExtensions();
-    const names = vectors.flatMap((v) => parseSchematic(v.canonical).customization?.systemExtensions?.officialExtensions ?? []);
+    const names = vectors.flatMap(
+      (v) => parseSchematic(v.canonical).customization?.systemExtensions?.officialExtensions ?? [],
+    );
     assert.ok(names.length > 10);
-    assert.deepEqual(names.filter((n) => !known.has(n)), []);
+    assert.deepEqual(
+      names.filter((n) => !known.has(n)),
+      [],
+    );
   });
 });
 
@@ -79,7 +100,9 @@ interface TalhelperVectors {
 }
 
 describe("talhelper schematic-id-vectors.json", () => {
-  const data = JSON.parse(readFileSync(ref("talhelper-fixtures", "schematic-id-vectors.json"), "utf8")) as TalhelperVectors;
+  const data = JSON.parse(
+    readFileSync(ref("talhelper-fixtures", "schematic-id-vectors.json"), "utf8"),
+  ) as TalhelperVectors;
   data.vectors.forEach((v, i) => {
     it(`id #${i} ${v.id.slice(0, 12)}`, () => {
       const s = parseSchematic(v.canonical_yaml);
@@ -93,7 +116,8 @@ describe("talhelper schematic-id-vectors.json", () => {
     empty: "{}",
     "drbd+zfs": "customization:\n  systemExtensions:\n    officialExtensions: [siderolabs/drbd, siderolabs/zfs]\n",
     "kernel args hihi,hehe": "customization:\n  extraKernelArgs: [hihi, hehe]\n",
-    "tailscale + net.ifnames=0": "customization:\n  extraKernelArgs: [net.ifnames=0]\n  systemExtensions:\n    officialExtensions: [siderolabs/tailscale]\n",
+    "tailscale + net.ifnames=0":
+      "customization:\n  extraKernelArgs: [net.ifnames=0]\n  systemExtensions:\n    officialExtensions: [siderolabs/tailscale]\n",
   };
   data.installer_url_vectors_from_pkg_talos_schematic_test_go.forEach((v, i) => {
     it(`installer url #${i}: ${v.expected.slice(0, 40)}`, () => {
@@ -104,7 +128,10 @@ describe("talhelper schematic-id-vectors.json", () => {
         schematic: parseSchematic(named[v.schematic] ?? "{}"),
         machineSpec: { mode: v.mode ?? "metal", secureboot: v.secureboot ?? false },
       };
-      const settings = { ...(registryURL === undefined ? {} : { registryURL }), ...(v.installerURLTmpl ? { installerURLTmpl: v.installerURLTmpl } : {}) };
+      const settings = {
+        ...(registryURL === undefined ? {} : { registryURL }),
+        ...(v.installerURLTmpl ? { installerURLTmpl: v.installerURLTmpl } : {}),
+      };
       assert.equal(installerImageUrl(node, settings), v.expected);
     });
   });
@@ -131,7 +158,12 @@ describe("talhelper example: genurl installer/image", () => {
       const group = doc.get(cp ? "controlPlane" : "worker");
       const pick = (key: string): unknown => n.get(key, true) ?? (isMap(group) ? group.get(key, true) : undefined);
       const spec = pick("machineSpec");
-      gencommandNodes.push({ hostname: String(n.get("hostname")), ipAddress: String(n.get("ipAddress")), controlPlane: cp, filename: `${String(doc.get("clusterName"))}-${String(n.get("hostname"))}.yaml` });
+      gencommandNodes.push({
+        hostname: String(n.get("hostname")),
+        ipAddress: String(n.get("ipAddress")),
+        controlPlane: cp,
+        filename: `${String(doc.get("clusterName"))}-${String(n.get("hostname"))}.yaml`,
+      });
       nodes.push({
         hostname: String(n.get("hostname")),
         ipAddress: String(n.get("ipAddress")),
@@ -151,12 +183,20 @@ describe("talhelper example: genurl installer/image", () => {
   const ours = (kind: "installer" | "image"): string[] => genurlForNodes(kind, nodes).trimEnd().split("\n");
 
   it("per-node URL functions agree with the genurl output", () => {
-    assert.deepEqual(nodes.map((n) => `${n.hostname}: ${installerImageUrl(n)}`), ours("installer"));
-    assert.deepEqual(nodes.map((n) => `${n.hostname}: ${imageUrl(n)}`), ours("image"));
+    assert.deepEqual(
+      nodes.map((n) => `${n.hostname}: ${installerImageUrl(n)}`),
+      ours("installer"),
+    );
+    assert.deepEqual(
+      nodes.map((n) => `${n.hostname}: ${imageUrl(n)}`),
+      ours("image"),
+    );
   });
 
   it("flags-only genurl (no talconfig) equals the derived talhelper output", () => {
-    const lines = section("No talconfig.yaml present").slice(0).filter((l) => l.includes("->"));
+    const lines = section("No talconfig.yaml present")
+      .slice(0)
+      .filter((l) => l.includes("->"));
     assert.ok(lines.length >= 6);
     for (const l of lines) {
       const [left, right] = l.split("->") as [string, string];
@@ -173,23 +213,37 @@ describe("talhelper example: genurl installer/image", () => {
     }
   });
 
-  it("installer URLs equal the derived talhelper output", () => assert.deepEqual(ours("installer"), section("talhelper genurl installer")));
-  it("image URLs equal the derived talhelper output", () => assert.deepEqual(ours("image"), section("talhelper genurl image")));
+  it("installer URLs equal the derived talhelper output", () =>
+    assert.deepEqual(ours("installer"), section("talhelper genurl installer")));
+  it("image URLs equal the derived talhelper output", () =>
+    assert.deepEqual(ours("image"), section("talhelper genurl image")));
 
   const talhelper = oraclePath("talhelper");
   for (const kind of ["installer", "image"] as const) {
     it(`installer/image URLs equal real talhelper genurl ${kind} --offline-mode`, () => {
       const key = readFileSync(`${exampleDir}/key.txt`, "utf8").match(/AGE-SECRET-KEY-[0-9A-Z]+/)![0];
-      const r = spawnSync(talhelper, ["genurl", kind, "--offline-mode"], { cwd: exampleDir, env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", SOPS_AGE_KEY: key }, encoding: "utf8" });
+      const r = spawnSync(talhelper, ["genurl", kind, "--offline-mode"], {
+        cwd: exampleDir,
+        env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", SOPS_AGE_KEY: key },
+        encoding: "utf8",
+      });
       assert.equal(r.status, 0, r.stderr);
       assert.deepEqual(r.stdout.trimEnd().split("\n"), ours(kind));
     });
   }
 
-  for (const [kind, node] of [["installer", "kmaster1"], ["image", "192.168.200.13"], ["installer", "192.168.200.13"]] as const) {
+  for (const [kind, node] of [
+    ["installer", "kmaster1"],
+    ["image", "192.168.200.13"],
+    ["installer", "192.168.200.13"],
+  ] as const) {
     it(`genurl ${kind} -n ${node} equals real talhelper`, () => {
       const key = readFileSync(`${exampleDir}/key.txt`, "utf8").match(/AGE-SECRET-KEY-[0-9A-Z]+/)![0];
-      const r = spawnSync(talhelper, ["genurl", kind, "--offline-mode", "-n", node], { cwd: exampleDir, env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", SOPS_AGE_KEY: key }, encoding: "utf8" });
+      const r = spawnSync(talhelper, ["genurl", kind, "--offline-mode", "-n", node], {
+        cwd: exampleDir,
+        env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", SOPS_AGE_KEY: key },
+        encoding: "utf8",
+      });
       assert.equal(r.status, 0, r.stderr);
       assert.equal(r.stdout, genurlForNodes(kind, nodes, {}, { node }));
     });
@@ -197,18 +251,51 @@ describe("talhelper example: genurl installer/image", () => {
 
   const flagCases: { args: string[]; flags: Parameters<typeof genurlFromFlags>[1] }[] = [
     { args: ["installer"], flags: {} },
-    { args: ["installer", "-e", "siderolabs/iscsi-tools", "-e", "siderolabs/amd-ucode", "-k", "net.ifnames=0", "--secure-boot", "-m", "aws"], flags: { extensions: ["siderolabs/iscsi-tools", "siderolabs/amd-ucode"], kernelArgs: ["net.ifnames=0"], machineSpec: { secureboot: true, mode: "aws" } } },
+    {
+      args: [
+        "installer",
+        "-e",
+        "siderolabs/iscsi-tools",
+        "-e",
+        "siderolabs/amd-ucode",
+        "-k",
+        "net.ifnames=0",
+        "--secure-boot",
+        "-m",
+        "aws",
+      ],
+      flags: {
+        extensions: ["siderolabs/iscsi-tools", "siderolabs/amd-ucode"],
+        kernelArgs: ["net.ifnames=0"],
+        machineSpec: { secureboot: true, mode: "aws" },
+      },
+    },
     { args: ["installer", "-r", "factory.lan:8080"], flags: { registryURL: "factory.lan:8080" } },
-    { args: ["image", "-r", "factory.lan:8080", "-a", "arm64"], flags: { registryURL: "factory.lan:8080", machineSpec: { arch: "arm64", bootMethod: "iso" } } },
+    {
+      args: ["image", "-r", "factory.lan:8080", "-a", "arm64"],
+      flags: { registryURL: "factory.lan:8080", machineSpec: { arch: "arm64", bootMethod: "iso" } },
+    },
     { args: ["image", "--boot-method", "disk-image"], flags: { machineSpec: { bootMethod: "disk-image" } } },
-    { args: ["image", "--boot-method", "disk-image", "--suffix", "raw.xz"], flags: { machineSpec: { bootMethod: "disk-image", imageSuffix: "raw.xz" } } },
-    { args: ["image", "--boot-method", "pxe", "--secure-boot"], flags: { machineSpec: { bootMethod: "pxe", secureboot: true } } },
-    { args: ["image", "--secure-boot", "--use-uki", "-m", "nocloud"], flags: { machineSpec: { secureboot: true, useUKI: true, mode: "nocloud", bootMethod: "iso" } } },
+    {
+      args: ["image", "--boot-method", "disk-image", "--suffix", "raw.xz"],
+      flags: { machineSpec: { bootMethod: "disk-image", imageSuffix: "raw.xz" } },
+    },
+    {
+      args: ["image", "--boot-method", "pxe", "--secure-boot"],
+      flags: { machineSpec: { bootMethod: "pxe", secureboot: true } },
+    },
+    {
+      args: ["image", "--secure-boot", "--use-uki", "-m", "nocloud"],
+      flags: { machineSpec: { secureboot: true, useUKI: true, mode: "nocloud", bootMethod: "iso" } },
+    },
   ];
   for (const { args, flags } of flagCases) {
     it(`flags-only genurl ${args.join(" ")} equals real talhelper`, () => {
       const dir = mkdtempSync(`${tmpdir()}/talform-genurl-`);
-      const r = spawnSync(talhelper, ["genurl", ...args, "--offline-mode", "-v", "v1.12.3"], { cwd: dir, encoding: "utf8" });
+      const r = spawnSync(talhelper, ["genurl", ...args, "--offline-mode", "-v", "v1.12.3"], {
+        cwd: dir,
+        encoding: "utf8",
+      });
       rmSync(dir, { recursive: true, force: true });
       assert.equal(r.status, 0, r.stderr);
       assert.equal(r.stdout, genurlFromFlags(args[0] as "installer" | "image", { ...flags, version: "v1.12.3" }));
@@ -229,12 +316,28 @@ describe("talhelper example: genurl installer/image", () => {
     for (const node of ["", "kmaster1", "192.168.200.13"]) {
       it(`gencommand ${kind} ${extraFlags.join(" ")} -n "${node}" equals real talhelper`, () => {
         const key = readFileSync(`${exampleDir}/key.txt`, "utf8").match(/AGE-SECRET-KEY-[0-9A-Z]+/)![0];
-        const args = ["gencommand", kind, ...(kind === "upgrade" ? ["--offline-mode"] : []), ...extraFlags.map((f) => `--extra-flags=${f}`), ...(node ? ["-n", node] : [])];
-        const r = spawnSync(talhelper, args, { cwd: exampleDir, env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", SOPS_AGE_KEY: key }, encoding: "utf8" });
+        const args = [
+          "gencommand",
+          kind,
+          ...(kind === "upgrade" ? ["--offline-mode"] : []),
+          ...extraFlags.map((f) => `--extra-flags=${f}`),
+          ...(node ? ["-n", node] : []),
+        ];
+        const r = spawnSync(talhelper, args, {
+          cwd: exampleDir,
+          env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", SOPS_AGE_KEY: key },
+          encoding: "utf8",
+        });
         const withUrls = gencommandNodes.map((g, i) => ({ ...g, installerUrl: installerImageUrl(nodes[i]!) }));
         let ours: string;
         try {
-          ours = generateCommands(kind, { clusterName: "home-cluster", nodes: withUrls, outDir: "./clusterconfig", kubernetesVersion, extraFlags }, node).map((l) => `${l}\n`).join("");
+          ours = generateCommands(
+            kind,
+            { clusterName: "home-cluster", nodes: withUrls, outDir: "./clusterconfig", kubernetesVersion, extraFlags },
+            node,
+          )
+            .map((l) => `${l}\n`)
+            .join("");
         } catch (e) {
           // talhelper fails too (log.Fatalf → exit 1) and names the same problem.
           assert.notEqual(r.status, 0, r.stdout);
@@ -249,7 +352,13 @@ describe("talhelper example: genurl installer/image", () => {
   for (const [title, kind, extraFlags] of gencommandCases) {
     it(`gencommand ${kind} ${extraFlags.join(" ")} equals the derived talhelper output`, () => {
       const withUrls = gencommandNodes.map((g, i) => ({ ...g, installerUrl: installerImageUrl(nodes[i]!) }));
-      const got = generateCommands(kind, { clusterName: "home-cluster", nodes: withUrls, outDir: "./clusterconfig", kubernetesVersion, extraFlags });
+      const got = generateCommands(kind, {
+        clusterName: "home-cluster",
+        nodes: withUrls,
+        outDir: "./clusterconfig",
+        kubernetesVersion,
+        extraFlags,
+      });
       assert.deepEqual(got, section(title.replace(/\n$/, "")));
     });
   }
@@ -273,15 +382,65 @@ describe("schematic IDs equal talhelper's offline IDs (go-yaml v4 oracle)", () =
   const oracleId = (text: string): string => {
     const file = `${dir}/s.yaml`;
     writeFileSync(file, text);
-    const r = spawnSync(talhelper, ["genurl", "installer", "--offline-mode", "-c", `${dir}/none.yaml`, "--customization-file", file], { encoding: "utf8" });
+    const r = spawnSync(
+      talhelper,
+      ["genurl", "installer", "--offline-mode", "-c", `${dir}/none.yaml`, "--customization-file", file],
+      { encoding: "utf8" },
+    );
     assert.equal(r.status, 0, r.stderr);
     return /\/([0-9a-f]{64}):/.exec(r.stdout)![1]!;
   };
-  const text = fc.string({ unit: "binary", maxLength: 12 }).filter((x) => !/[\u2028\u2029]/.test(x) && !/\p{Surrogate}/u.test(x));
-  const tricky = fc.constantFrom("yes", "on", "1:20", "<<", "1", "0x1f", "017", "08", "1e3", ".5", "-0", "~", "null", "", " x", "x ", "a: b", "#c", "- x", "-", "?", "2024-01-01", "2023-02-29", "a\nb", "\nx\n", "x\n\n", " x\ny", "x \ny", "\t", "a\tb\nc", "😀", "\ufeff", "\u0085");
+  const text = fc
+    .string({ unit: "binary", maxLength: 12 })
+    .filter((x) => !/[\u2028\u2029]/.test(x) && !/\p{Surrogate}/u.test(x));
+  const tricky = fc.constantFrom(
+    "yes",
+    "on",
+    "1:20",
+    "<<",
+    "1",
+    "0x1f",
+    "017",
+    "08",
+    "1e3",
+    ".5",
+    "-0",
+    "~",
+    "null",
+    "",
+    " x",
+    "x ",
+    "a: b",
+    "#c",
+    "- x",
+    "-",
+    "?",
+    "2024-01-01",
+    "2023-02-29",
+    "a\nb",
+    "\nx\n",
+    "x\n\n",
+    " x\ny",
+    "x \ny",
+    "\t",
+    "a\tb\nc",
+    "😀",
+    "\ufeff",
+    "\u0085",
+  );
   const str = fc.oneof(text, tricky);
-  const scalar = fc.oneof(str, fc.integer({ min: -5, max: 2_000_000 }), fc.boolean(), fc.constant(null), fc.constantFrom(1.5, 1e6 + 0.5, 2.5e-7));
-  const options = fc.dictionary(str, fc.oneof(scalar, fc.array(scalar, { maxLength: 3 }), fc.dictionary(str, scalar, { maxKeys: 3 })), { maxKeys: 4 });
+  const scalar = fc.oneof(
+    str,
+    fc.integer({ min: -5, max: 2_000_000 }),
+    fc.boolean(),
+    fc.constant(null),
+    fc.constantFrom(1.5, 1e6 + 0.5, 2.5e-7),
+  );
+  const options = fc.dictionary(
+    str,
+    fc.oneof(scalar, fc.array(scalar, { maxLength: 3 }), fc.dictionary(str, scalar, { maxKeys: 3 })),
+    { maxKeys: 4 },
+  );
   const schematic = fc.record(
     {
       overlay: fc.record({ image: str, name: str, options }),
@@ -323,7 +482,12 @@ describe("imageFactory templates (Go text/template + sprig) equal real talhelper
   };
   const nodes: GenurlNode[] = [
     { hostname: "a", ipAddress: "10.0.0.2", talosVersion: "v1.12.3" },
-    { hostname: "b", ipAddress: "10.0.0.3", talosVersion: "v1.12.3", machineSpec: { secureboot: true, useUKI: true, mode: "nocloud", arch: "arm64", bootMethod: "disk-image" } },
+    {
+      hostname: "b",
+      ipAddress: "10.0.0.3",
+      talosVersion: "v1.12.3",
+      machineSpec: { secureboot: true, useUKI: true, mode: "nocloud", arch: "arm64", bootMethod: "disk-image" },
+    },
   ];
   for (const kind of ["installer", "image"] as const) {
     it(`genurl ${kind}`, async () => {
@@ -334,7 +498,13 @@ describe("imageFactory templates (Go text/template + sprig) equal real talhelper
         kubernetesVersion: "v1.34.1",
         endpoint: "https://10.0.0.1:6443",
         imageFactory,
-        nodes: nodes.map((n, i) => ({ hostname: n.hostname, ipAddress: n.ipAddress, controlPlane: i === 0, installDisk: "/dev/sda", ...(n.machineSpec ? { machineSpec: n.machineSpec } : {}) })),
+        nodes: nodes.map((n, i) => ({
+          hostname: n.hostname,
+          ipAddress: n.ipAddress,
+          controlPlane: i === 0,
+          installDisk: "/dev/sda",
+          ...(n.machineSpec ? { machineSpec: n.machineSpec } : {}),
+        })),
       };
       writeFileSync(`${dir}/talconfig.yaml`, JSON.stringify(talconfig));
       const r = spawnSync(talhelper, ["genurl", kind, "--offline-mode"], { cwd: dir, encoding: "utf8" });
@@ -355,7 +525,11 @@ describe("talform genurl/gencommand CLI equals real talhelper on its example", (
   const keyFile = ref("talhelper-fixtures", "example", "key.txt");
   const key = readFileSync(keyFile, "utf8").match(/AGE-SECRET-KEY-[0-9A-Z]+/)![0];
   const theirs = (args: string[], cwd = exampleDir) =>
-    spawnSync(talhelper, args, { cwd, env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", SOPS_AGE_KEY: key }, encoding: "utf8" });
+    spawnSync(talhelper, args, {
+      cwd,
+      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", SOPS_AGE_KEY: key },
+      encoding: "utf8",
+    });
   const ours = (args: string[], cwd = exampleDir) => runCliCaptured(args, { cwd, env: { SOPS_AGE_KEY_FILE: keyFile } });
   const nodeNames = ["kmaster1", "kworker1", "192.168.200.11", "192.168.200.13"];
 
@@ -380,7 +554,13 @@ describe("talform genurl/gencommand CLI equals real talhelper on its example", (
   for (const kind of kinds) {
     for (const node of ["", ...nodeNames]) {
       for (const extra of [[], ["--extra-flags=--insecure"], ["-o", "out/dir", "--extra-flags=--wait,--debug"]]) {
-        const args = ["gencommand", kind, ...(kind === "upgrade" ? ["--offline-mode"] : []), ...extra, ...(node ? ["-n", node] : [])];
+        const args = [
+          "gencommand",
+          kind,
+          ...(kind === "upgrade" ? ["--offline-mode"] : []),
+          ...extra,
+          ...(node ? ["-n", node] : []),
+        ];
         it(args.join(" "), async () => {
           const want = theirs(args);
           const got = await ours(args);
@@ -399,7 +579,18 @@ describe("talform genurl/gencommand CLI equals real talhelper on its example", (
 
   const flagCases: string[][] = [
     ["installer"],
-    ["installer", "-e", "siderolabs/iscsi-tools", "-e", "siderolabs/amd-ucode", "-k", "net.ifnames=0", "--secure-boot", "-m", "aws"],
+    [
+      "installer",
+      "-e",
+      "siderolabs/iscsi-tools",
+      "-e",
+      "siderolabs/amd-ucode",
+      "-k",
+      "net.ifnames=0",
+      "--secure-boot",
+      "-m",
+      "aws",
+    ],
     ["installer", "-r", "factory.lan:8080"],
     ["image", "-r", "factory.lan:8080", "-a", "arm64"],
     ["image", "--boot-method", "disk-image", "--suffix", "raw.xz"],
@@ -425,7 +616,10 @@ describe("talform genurl/gencommand CLI equals real talhelper on its example", (
   it("genurl installer --customization-file", async () => {
     const dir = mkdtempSync(`${tmpdir()}/talform-genurl-cli-`);
     try {
-      writeFileSync(`${dir}/s.yaml`, "customization:\n  extraKernelArgs: ['yes', 1.0]\n  meta:\n    - key: 12\n      value: '1:20'\noverlay:\n  name: rpi_generic\n  image: siderolabs/sbc-raspberrypi\n  options: {b10: 1, b9: x}\n");
+      writeFileSync(
+        `${dir}/s.yaml`,
+        "customization:\n  extraKernelArgs: ['yes', 1.0]\n  meta:\n    - key: 12\n      value: '1:20'\noverlay:\n  name: rpi_generic\n  image: siderolabs/sbc-raspberrypi\n  options: {b10: 1, b9: x}\n",
+      );
       const args = ["genurl", "installer", "--offline-mode", "-c", "none.yaml", "--customization-file", "s.yaml"];
       // talhelper's default here is its LatestTalosVersion (v1.13.8), talform's its newest known release.
       const want = theirs([...args, "-v", "v1.12.3"], dir);
@@ -449,11 +643,18 @@ describe("talhelper outputfilename-vectors.yaml (filenameTmpl)", () => {
     expected?: string;
     expected_error?: boolean;
   }
-  const vectors = parse(readFileSync(ref("talhelper-fixtures", "outputfilename-vectors.yaml"), "utf8")) as FilenameVector[];
+  const vectors = parse(
+    readFileSync(ref("talhelper-fixtures", "outputfilename-vectors.yaml"), "utf8"),
+  ) as FilenameVector[];
   it("has vectors", () => assert.ok(vectors.length >= 4));
   vectors.forEach((v, i) => {
     it(`#${i} ${v.tmpl}`, () => {
-      const data = { clusterName: v.clusterName, hostname: v.hostname, ipAddress: v.ip ?? "", controlPlane: v.controlPlane ?? false };
+      const data = {
+        clusterName: v.clusterName,
+        hostname: v.hostname,
+        ipAddress: v.ip ?? "",
+        controlPlane: v.controlPlane ?? false,
+      };
       if (v.expected_error) assert.throws(() => outputFilename(v.tmpl, data), /filenameTmpl/);
       else assert.equal(outputFilename(v.tmpl, data), v.expected);
     });

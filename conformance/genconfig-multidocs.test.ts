@@ -28,7 +28,12 @@ for (const [name, version] of CASES) {
     const base = read(`${name}_basecfg.yaml`);
     const extra = nodeDocuments(node, contract);
     // talhelper returns the base bytes unchanged when there is nothing to add.
-    const out = extra.length === 0 ? base : encodeDocuments(applyStrategicPatch(parseYamlDocuments(base).documents as YamlMap[], extra, { machinery: contract }));
+    const out =
+      extra.length === 0
+        ? base
+        : encodeDocuments(
+            applyStrategicPatch(parseYamlDocuments(base).documents as YamlMap[], extra, { machinery: contract }),
+          );
     assert.equal(out, read(`${name}_expected.yaml`));
   });
 }

@@ -10,7 +10,12 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { contractFor } from "../src/contract/index.js";
 import { runGenconfig } from "../src/genconfig/index.js";
-import { decodeMachineConfig, validateMachineConfig, parseYamlDocuments, type YamlMap } from "../src/machineconfig/index.js";
+import {
+  decodeMachineConfig,
+  validateMachineConfig,
+  parseYamlDocuments,
+  type YamlMap,
+} from "../src/machineconfig/index.js";
 import { encodeTestBundle, makeTestBundle } from "../src/machineconfig/test-support.js";
 import { runValidate } from "../src/talconfig/index.js";
 import { createSopsDecryptor } from "../src/sops/index.js";
@@ -18,11 +23,14 @@ import { runCliCaptured } from "../src/cli/test-support.js";
 import { generateIdentity, identityToRecipient } from "age-encryption";
 import { referencePath, repoRoot } from "./support/oracles.js";
 import { assertTalosStrictlyValid } from "./support/strict-validation.js";
-import { MATRIX_NODES, MATRIX_NODES_LEGACY, MATRIX_VERSIONS, MATRIX_VERSIONS_LEGACY } from "./support/genconfig-matrix.js";
+import {
+  MATRIX_NODES,
+  MATRIX_NODES_LEGACY,
+  MATRIX_VERSIONS,
+  MATRIX_VERSIONS_LEGACY,
+} from "./support/genconfig-matrix.js";
 
 const bundleText = encodeTestBundle(await makeTestBundle());
-
-
 
 /**
  * The only Talos warning a rendered config may draw: machinery v1.14 deprecates `machine.files`, and the matrix's
@@ -41,9 +49,17 @@ async function validateAll(files: readonly string[], talosVersion: string): Prom
   await assertTalosStrictlyValid(files, ALLOWED_WARNINGS);
   for (const f of files) {
     const text = await readFile(f, "utf8");
-    assert.deepEqual(decodeMachineConfig(text, contract, f).errors.map((e) => e.message), [], f);
+    assert.deepEqual(
+      decodeMachineConfig(text, contract, f).errors.map((e) => e.message),
+      [],
+      f,
+    );
     const docs = parseYamlDocuments(text).documents as YamlMap[];
-    assert.deepEqual(validateMachineConfig(docs, contract, { mode: "metal" }).filter((d) => d.severity === "error"), [], f);
+    assert.deepEqual(
+      validateMachineConfig(docs, contract, { mode: "metal" }).filter((d) => d.severity === "error"),
+      [],
+      f,
+    );
   }
 }
 
@@ -56,11 +72,17 @@ for (const [talos, k8s, NODE_TYPES] of MATRIX) {
   test(`synthetic node types × Talos ${talos}: genconfig output passes Talos validation (metal)`, async () => {
     const dir = await mkdtemp(join(tmpdir(), "talform-conformance-matrix-"));
     try {
-      await writeFile(join(dir, "talconfig.yaml"), `clusterName: matrix\ntalosVersion: ${talos}\nkubernetesVersion: ${k8s}\nendpoint: https://192.168.10.10:6443\nadditionalApiServerCertSans: [k8s.home.arpa]\nnodes:${NODE_TYPES}`);
+      await writeFile(
+        join(dir, "talconfig.yaml"),
+        `clusterName: matrix\ntalosVersion: ${talos}\nkubernetesVersion: ${k8s}\nendpoint: https://192.168.10.10:6443\nadditionalApiServerCertSans: [k8s.home.arpa]\nnodes:${NODE_TYPES}`,
+      );
       await writeFile(join(dir, "talsecret.yaml"), bundleText, { mode: 0o600 });
       const r = await runGenconfig({ configPath: join(dir, "talconfig.yaml"), outDir: "out", cwd: dir, env: {} });
       assert.equal(r.generated.configs.length, 5);
-      await validateAll(r.generated.configs.map((c) => join(dir, "out", c.name)), talos);
+      await validateAll(
+        r.generated.configs.map((c) => join(dir, "out", c.name)),
+        talos,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -91,11 +113,17 @@ test("network settings talhelper drops (dummy, hcloud VIP, bridgePort, cidr) bec
   for (const [talos, k8s] of MATRIX_VERSIONS.filter(([v]) => contractFor(v)!.multidocNetworkConfigSupported())) {
     const dir = await mkdtemp(join(tmpdir(), "talform-conformance-network-"));
     try {
-      await writeFile(join(dir, "talconfig.yaml"), `clusterName: net\ntalosVersion: ${talos}\nkubernetesVersion: ${k8s}\nendpoint: https://192.168.10.10:6443\nnodes:${CONVERTED_NETWORK_NODE}\n`);
+      await writeFile(
+        join(dir, "talconfig.yaml"),
+        `clusterName: net\ntalosVersion: ${talos}\nkubernetesVersion: ${k8s}\nendpoint: https://192.168.10.10:6443\nnodes:${CONVERTED_NETWORK_NODE}\n`,
+      );
       await writeFile(join(dir, "talsecret.yaml"), bundleText, { mode: 0o600 });
       const r = await runGenconfig({ configPath: join(dir, "talconfig.yaml"), outDir: "out", cwd: dir, env: {} });
       const file = join(dir, "out", r.generated.configs[0]!.name);
-      assert.match(await readFile(file, "utf8"), /kind: DummyLinkConfig[\s\S]*kind: HCloudVIPConfig|kind: HCloudVIPConfig[\s\S]*kind: DummyLinkConfig/);
+      assert.match(
+        await readFile(file, "utf8"),
+        /kind: DummyLinkConfig[\s\S]*kind: HCloudVIPConfig|kind: HCloudVIPConfig[\s\S]*kind: DummyLinkConfig/,
+      );
       await validateAll([file], talos);
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -104,15 +132,39 @@ test("network settings talhelper drops (dummy, hcloud VIP, bridgePort, cidr) bec
 });
 
 test("talhelper multidocs fixture inputs as nodes × Talos versions pass Talos validation (metal)", async () => {
-  const inputs = ["node1", "node2", "node3"].map((n) => parse(readFileSync(referencePath("talhelper-fixtures", "multidocs", `${n}_input.yaml`), "utf8")) as Record<string, unknown>);
+  const inputs = ["node1", "node2", "node3"].map(
+    (n) =>
+      parse(readFileSync(referencePath("talhelper-fixtures", "multidocs", `${n}_input.yaml`), "utf8")) as Record<
+        string,
+        unknown
+      >,
+  );
   for (const [talos, k8s] of MATRIX_VERSIONS) {
     const dir = await mkdtemp(join(tmpdir(), "talform-conformance-multidocs-"));
     try {
-      const nodes = inputs.map((input, i) => ({ hostname: `node${i + 1}`, ipAddress: `192.168.20.${i + 11}`, controlPlane: i === 0, installDisk: "/dev/sda", ...input }));
-      await writeFile(join(dir, "talconfig.yaml"), JSON.stringify({ clusterName: "multidocs", talosVersion: talos, kubernetesVersion: k8s, endpoint: "https://192.168.20.10:6443", nodes }));
+      const nodes = inputs.map((input, i) => ({
+        hostname: `node${i + 1}`,
+        ipAddress: `192.168.20.${i + 11}`,
+        controlPlane: i === 0,
+        installDisk: "/dev/sda",
+        ...input,
+      }));
+      await writeFile(
+        join(dir, "talconfig.yaml"),
+        JSON.stringify({
+          clusterName: "multidocs",
+          talosVersion: talos,
+          kubernetesVersion: k8s,
+          endpoint: "https://192.168.20.10:6443",
+          nodes,
+        }),
+      );
       await writeFile(join(dir, "talsecret.yaml"), bundleText, { mode: 0o600 });
       const r = await runGenconfig({ configPath: join(dir, "talconfig.yaml"), outDir: "out", cwd: dir, env: {} });
-      await validateAll(r.generated.configs.map((c) => join(dir, "out", c.name)), talos);
+      await validateAll(
+        r.generated.configs.map((c) => join(dir, "out", c.name)),
+        talos,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -132,11 +184,33 @@ test("examples/homelab: validates cleanly, gensecret + genconfig with a fresh ag
     const gensecret = await runCliCaptured(["gensecret", "--out", "talsecret.sops.yaml"], { cwd: dir, env });
     assert.equal(gensecret.code, 0, gensecret.stderr);
     const validation = await runValidate({ path: join(dir, "talconfig.yaml"), env: {} });
-    assert.deepEqual(validation.diagnostics.filter((d) => d.severity === "error").map((d) => d.message), []);
+    assert.deepEqual(
+      validation.diagnostics.filter((d) => d.severity === "error").map((d) => d.message),
+      [],
+    );
     const decryptor = createSopsDecryptor(env);
-    const r = await runGenconfig({ configPath: join(dir, "talconfig.yaml"), outDir: "clusterconfig", cwd: dir, env: {}, decryptor });
-    assert.deepEqual(r.generated.configs.map((c) => c.name), ["homelab-cp-1.yaml", "homelab-cp-2.yaml", "homelab-cp-3.yaml", "homelab-gpu-1.yaml", "homelab-worker-1.yaml", "homelab-worker-2.yaml"]);
-    await validateAll(r.generated.configs.map((c) => join(dir, "clusterconfig", c.name)), "v1.13.9");
+    const r = await runGenconfig({
+      configPath: join(dir, "talconfig.yaml"),
+      outDir: "clusterconfig",
+      cwd: dir,
+      env: {},
+      decryptor,
+    });
+    assert.deepEqual(
+      r.generated.configs.map((c) => c.name),
+      [
+        "homelab-cp-1.yaml",
+        "homelab-cp-2.yaml",
+        "homelab-cp-3.yaml",
+        "homelab-gpu-1.yaml",
+        "homelab-worker-1.yaml",
+        "homelab-worker-2.yaml",
+      ],
+    );
+    await validateAll(
+      r.generated.configs.map((c) => join(dir, "clusterconfig", c.name)),
+      "v1.13.9",
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -15,7 +15,12 @@ import { runGenconfig } from "../src/genconfig/index.js";
 import { contractFor } from "../src/contract/index.js";
 import { createSopsDecryptor } from "../src/sops/index.js";
 import { referencePath, runOracle } from "./support/oracles.js";
-import { MATRIX_NODES_LEGACY_TALHELPER, MATRIX_NODES_TALHELPER, MATRIX_VERSIONS, MATRIX_VERSIONS_LEGACY } from "./support/genconfig-matrix.js";
+import {
+  MATRIX_NODES_LEGACY_TALHELPER,
+  MATRIX_NODES_TALHELPER,
+  MATRIX_VERSIONS,
+  MATRIX_VERSIONS_LEGACY,
+} from "./support/genconfig-matrix.js";
 import { assertTalosStrictlyValid } from "./support/strict-validation.js";
 import { encodeTestBundle, makeTestBundle } from "../src/machineconfig/test-support.js";
 
@@ -42,19 +47,22 @@ function documents(text: string): Map<string, unknown> {
 function differences(a: unknown, b: unknown, path: string, out: string[]): void {
   if (isDeepStrictEqual(a, b)) return;
   if (a && b && typeof a === "object" && typeof b === "object" && !Array.isArray(a) && !Array.isArray(b)) {
-    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) differences((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`, out);
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)]))
+      differences((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`, out);
     return;
   }
   out.push(`${path}: talhelper ${JSON.stringify(a)} ≠ talform ${JSON.stringify(b)}`);
 }
-
 
 /**
  * Every node config equals talhelper's as Talos reads it: talhelper's file decoded and re-encoded by the machinery
  * oracle (`talos-oracle encode`; talhelper appends extraManifests documents as written, e.g. `timeout: 2m`, which
  * Talos reads as 2m0s) has the same documents, fields and order as talform's, and is talform's file byte for byte.
  */
-async function assertSameAsTalhelper(configs: readonly { name: string; text: string }[], theirDir: string): Promise<void> {
+async function assertSameAsTalhelper(
+  configs: readonly { name: string; text: string }[],
+  theirDir: string,
+): Promise<void> {
   for (const c of configs) {
     const decoded = await runOracle("talos-oracle", ["encode", join(theirDir, c.name)]);
     assert.equal(decoded.code, 0, decoded.stderr);
@@ -83,13 +91,21 @@ for (const [talos, k8s] of VERSIONS) {
       await cp(referencePath("talhelper-fixtures", "example"), dir, { recursive: true });
       await makeWritable(dir);
       const cfgPath = join(dir, "talconfig.yaml");
-      const cfg = (await readFile(cfgPath, "utf8")).replace(/^talosVersion: .*$/m, `talosVersion: ${talos}`).replace(/^kubernetesVersion: .*$/m, `kubernetesVersion: ${k8s}`);
+      const cfg = (await readFile(cfgPath, "utf8"))
+        .replace(/^talosVersion: .*$/m, `talosVersion: ${talos}`)
+        .replace(/^kubernetesVersion: .*$/m, `kubernetesVersion: ${k8s}`);
       await writeFile(cfgPath, cfg);
       const env = { SOPS_AGE_KEY_FILE: "key.txt", SOPS_AGE_KEY: undefined };
       const gen = await runOracle("talhelper", ["genconfig", "--offline-mode", "-o", "theirs"], { cwd: dir, env });
       assert.equal(gen.code, 0, gen.stderr + gen.stdout);
 
-      const ours = await runGenconfig({ configPath: cfgPath, outDir: "ours", cwd: dir, env: {}, decryptor: createSopsDecryptor({ SOPS_AGE_KEY_FILE: join(dir, "key.txt") }) });
+      const ours = await runGenconfig({
+        configPath: cfgPath,
+        outDir: "ours",
+        cwd: dir,
+        env: {},
+        decryptor: createSopsDecryptor({ SOPS_AGE_KEY_FILE: join(dir, "key.txt") }),
+      });
       assert.equal(ours.generated.configs.length, 2);
       await assertSameAsTalhelper(ours.generated.configs, join(dir, "theirs"));
 
@@ -122,7 +138,9 @@ test("talhelper example, Talos v1.14.1: its legacy kubelet/nodeLabels patches ar
     await cp(referencePath("talhelper-fixtures", "example"), dir, { recursive: true });
     await makeWritable(dir);
     const cfgPath = join(dir, "talconfig.yaml");
-    const cfg = (await readFile(cfgPath, "utf8")).replace(/^talosVersion: .*$/m, "talosVersion: v1.14.1").replace(/^kubernetesVersion: .*$/m, "kubernetesVersion: v1.36.3");
+    const cfg = (await readFile(cfgPath, "utf8"))
+      .replace(/^talosVersion: .*$/m, "talosVersion: v1.14.1")
+      .replace(/^kubernetesVersion: .*$/m, "kubernetesVersion: v1.36.3");
     await writeFile(cfgPath, cfg);
     const decryptor = createSopsDecryptor({ SOPS_AGE_KEY_FILE: join(dir, "key.txt") });
     const gen = () => runGenconfig({ configPath: cfgPath, outDir: "ours", cwd: dir, env: {}, decryptor });
@@ -130,20 +148,45 @@ test("talhelper example, Talos v1.14.1: its legacy kubelet/nodeLabels patches ar
     // As written for talhelper: Talos 1.14 refuses machine.kubelet and machine.nodeLabels beside the generated
     // KubeletConfig/KubeNodeConfig, so genconfig fails, naming the documents that replace them.
     await assert.rejects(gen(), (e: TalformError) => {
-      const findings = e.diagnostics.filter((d) => d.code === "v1alpha1-conflict").map((d) => `${d.message} | ${d.hint ?? ""}`);
-      assert.ok(findings.some((f) => /kubelet config is already set in v1alpha1 config \(\.machine\.kubelet\).*KubeletConfig/.test(f)), findings.join("\n"));
-      assert.ok(findings.some((f) => /\.machine\.nodeLabels is already set in v1alpha1 config.*KubeNodeConfig/.test(f)), findings.join("\n"));
+      const findings = e.diagnostics
+        .filter((d) => d.code === "v1alpha1-conflict")
+        .map((d) => `${d.message} | ${d.hint ?? ""}`);
+      assert.ok(
+        findings.some((f) =>
+          /kubelet config is already set in v1alpha1 config \(\.machine\.kubelet\).*KubeletConfig/.test(f),
+        ),
+        findings.join("\n"),
+      );
+      assert.ok(
+        findings.some((f) => /\.machine\.nodeLabels is already set in v1alpha1 config.*KubeNodeConfig/.test(f)),
+        findings.join("\n"),
+      );
       return true;
     });
 
     // Migrated as the hints say: the same settings as patches of the 1.14 documents.
     // Both group patches are `|-` blocks whose lines sit at 6 spaces.
-    const kubelet = (gates: string) => ["apiVersion: v1alpha1", "kind: KubeletConfig", "extraArgs:", `  feature-gates: ${gates}`, '  rotate-server-certificates: "true"'].join("\n      ");
-    const migrated = cfg.replace(/machine:\n {8}kubelet:\n {10}extraArgs:\n {12}feature-gates: (\S+)\n {12}rotate-server-certificates: "true"/g, (_m, gates: string) => kubelet(gates));
+    const kubelet = (gates: string) =>
+      [
+        "apiVersion: v1alpha1",
+        "kind: KubeletConfig",
+        "extraArgs:",
+        `  feature-gates: ${gates}`,
+        '  rotate-server-certificates: "true"',
+      ].join("\n      ");
+    const migrated = cfg.replace(
+      /machine:\n {8}kubelet:\n {10}extraArgs:\n {12}feature-gates: (\S+)\n {12}rotate-server-certificates: "true"/g,
+      (_m, gates: string) => kubelet(gates),
+    );
     assert.notEqual(migrated, cfg);
     await writeFile(cfgPath, migrated);
-    await writeFile(join(dir, "extraNodeLabels-patch.yaml"), 'apiVersion: v1alpha1\nkind: KubeNodeConfig\nlabels:\n  domainname: "${myDomainName}"\n');
-    const ours = await gen().catch((e: TalformError) => assert.fail(e.diagnostics.map((d) => `${d.message} | ${d.hint ?? ""}`).join("\n")));
+    await writeFile(
+      join(dir, "extraNodeLabels-patch.yaml"),
+      'apiVersion: v1alpha1\nkind: KubeNodeConfig\nlabels:\n  domainname: "${myDomainName}"\n',
+    );
+    const ours = await gen().catch((e: TalformError) =>
+      assert.fail(e.diagnostics.map((d) => `${d.message} | ${d.hint ?? ""}`).join("\n")),
+    );
     assert.equal(ours.generated.configs.length, 2);
     const files = ours.generated.configs.map((c) => join(dir, "ours", c.name));
     assert.match(await readFile(files[0]!, "utf8"), /kind: KubeletConfig\n[\s\S]*rotate-server-certificates: "true"/);
@@ -155,7 +198,9 @@ test("talhelper example, Talos v1.14.1: its legacy kubelet/nodeLabels patches ar
 
 const TALHELPER_MATRIX: readonly [string, string, string][] = [
   ...MATRIX_VERSIONS_LEGACY.map(([t, k]) => [t, k, MATRIX_NODES_LEGACY_TALHELPER] as [string, string, string]),
-  ...MATRIX_VERSIONS.filter(([v]) => !contractFor(v)!.multidocKubernetesConfigSupported()).map(([t, k]) => [t, k, MATRIX_NODES_TALHELPER] as [string, string, string]),
+  ...MATRIX_VERSIONS.filter(([v]) => !contractFor(v)!.multidocKubernetesConfigSupported()).map(
+    ([t, k]) => [t, k, MATRIX_NODES_TALHELPER] as [string, string, string],
+  ),
 ];
 
 for (const [talos, k8s, nodes] of TALHELPER_MATRIX) {
@@ -180,9 +225,18 @@ test("extraManifests (deprecated in talhelper, still honoured): talform appends 
   const dir = await mkdtemp(join(tmpdir(), "talform-conformance-genconfig-extra-"));
   try {
     const node = `\n  - hostname: cp-1\n    ipAddress: 192.168.10.11\n    controlPlane: true\n    installDisk: /dev/sda\n    extraManifests: [volume.yaml, "@./watchdog.yaml"]\n`;
-    await writeFile(join(dir, "talconfig.yaml"), `clusterName: extra\ntalosVersion: v1.13.9\nkubernetesVersion: v1.36.3\nendpoint: https://192.168.10.10:6443\nnodes:${node}`);
-    await writeFile(join(dir, "volume.yaml"), "apiVersion: v1alpha1\nkind: UserVolumeConfig\nname: data-{{ .MachineConfig.MachineType }}\nprovisioning:\n  diskSelector:\n    match: '!system_disk'\n  minSize: 10GiB\n");
-    await writeFile(join(dir, "watchdog.yaml"), "apiVersion: v1alpha1\nkind: WatchdogTimerConfig\ndevice: /dev/watchdog0\ntimeout: 2m\n");
+    await writeFile(
+      join(dir, "talconfig.yaml"),
+      `clusterName: extra\ntalosVersion: v1.13.9\nkubernetesVersion: v1.36.3\nendpoint: https://192.168.10.10:6443\nnodes:${node}`,
+    );
+    await writeFile(
+      join(dir, "volume.yaml"),
+      "apiVersion: v1alpha1\nkind: UserVolumeConfig\nname: data-{{ .MachineConfig.MachineType }}\nprovisioning:\n  diskSelector:\n    match: '!system_disk'\n  minSize: 10GiB\n",
+    );
+    await writeFile(
+      join(dir, "watchdog.yaml"),
+      "apiVersion: v1alpha1\nkind: WatchdogTimerConfig\ndevice: /dev/watchdog0\ntimeout: 2m\n",
+    );
     await writeFile(join(dir, "talsecret.yaml"), encodeTestBundle(await makeTestBundle()), { mode: 0o600 });
     const gen = await runOracle("talhelper", ["genconfig", "--offline-mode", "-o", "theirs"], { cwd: dir });
     assert.equal(gen.code, 0, gen.stderr + gen.stdout);

@@ -11,7 +11,8 @@ import { encodeDocuments } from "../src/machineconfig/yaml/encode.js";
 import { parseSecretsBundle } from "../src/secrets/bundle.js";
 import { referencePath } from "./support/oracles.js";
 
-const stability = (...parts: string[]): string => readFileSync(referencePath("talos-golden", "stability", ...parts), "utf8");
+const stability = (...parts: string[]): string =>
+  readFileSync(referencePath("talos-golden", "stability", ...parts), "utf8");
 
 const bundle = parseSecretsBundle(stability("secrets.yaml"), "stability/secrets.yaml");
 const MINORS = [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
@@ -59,7 +60,9 @@ for (const minor of MINORS) {
         },
       });
       const patchFile = contract.multidocKubernetesConfigSupported() ? "patch.yaml" : "patch-pre14.yaml";
-      const patched = applyConfigPatches(docs, [parseConfigPatch(stability(patchFile), patchFile)], { machinery: contract });
+      const patched = applyConfigPatches(docs, [parseConfigPatch(stability(patchFile), patchFile)], {
+        machinery: contract,
+      });
       assert.equal(encodeDocuments(patched), stability(`v1.${minor}`, `overrides-${machineType}.yaml`));
     });
   }
@@ -69,7 +72,11 @@ for (const minor of MINORS) {
 for (const minor of MINORS) {
   test(`decodeMachineConfig accepts the v1.${minor} goldens`, () => {
     for (const f of ["base-controlplane", "base-worker", "overrides-controlplane", "overrides-worker"]) {
-      const { errors, documents } = decodeMachineConfig(stability(`v1.${minor}`, `${f}.yaml`), TalosContract.of(1, minor), f);
+      const { errors, documents } = decodeMachineConfig(
+        stability(`v1.${minor}`, `${f}.yaml`),
+        TalosContract.of(1, minor),
+        f,
+      );
       assert.deepEqual(errors, [], `${f}`);
       assert.ok(documents.length >= 1);
     }
@@ -77,18 +84,33 @@ for (const minor of MINORS) {
 }
 
 test("decodeMachineConfig rejects a 1.12 config for Talos 1.11 and a 1.14 config for Talos 1.13", () => {
-  const e11 = decodeMachineConfig(stability("v1.12", "base-worker.yaml"), TalosContract.of(1, 11)).errors.map((e) => e.message);
-  assert.ok(e11.some((m) => m.includes('unknown document kind "HostnameConfig"')), e11.join("\n"));
-  assert.ok(e11.some((m) => m.includes('"machine.install.grubUseUKICmdline" is not supported by Talos v1.11')), e11.join("\n"));
-  const e13 = decodeMachineConfig(stability("v1.14", "base-controlplane.yaml"), TalosContract.of(1, 13)).errors.map((e) => e.message);
-  assert.ok(e13.some((m) => m.includes('unknown document kind "KubeletConfig"')), e13.join("\n"));
+  const e11 = decodeMachineConfig(stability("v1.12", "base-worker.yaml"), TalosContract.of(1, 11)).errors.map(
+    (e) => e.message,
+  );
+  assert.ok(
+    e11.some((m) => m.includes('unknown document kind "HostnameConfig"')),
+    e11.join("\n"),
+  );
+  assert.ok(
+    e11.some((m) => m.includes('"machine.install.grubUseUKICmdline" is not supported by Talos v1.11')),
+    e11.join("\n"),
+  );
+  const e13 = decodeMachineConfig(stability("v1.14", "base-controlplane.yaml"), TalosContract.of(1, 13)).errors.map(
+    (e) => e.message,
+  );
+  assert.ok(
+    e13.some((m) => m.includes('unknown document kind "KubeletConfig"')),
+    e13.join("\n"),
+  );
 });
 
 test("validateMachineConfig: every golden is valid in cloud mode (Talos's goldens are not validated for metal)", () => {
   for (const minor of MINORS) {
     for (const f of ["base-controlplane", "base-worker", "overrides-controlplane", "overrides-worker"]) {
       const { documents } = decodeMachineConfig(stability(`v1.${minor}`, `${f}.yaml`), TalosContract.of(1, minor));
-      const errors = validateMachineConfig(documents, TalosContract.of(1, minor), { mode: "cloud" }).filter((d) => d.severity === "error");
+      const errors = validateMachineConfig(documents, TalosContract.of(1, minor), { mode: "cloud" }).filter(
+        (d) => d.severity === "error",
+      );
       assert.deepEqual(errors, [], `v1.${minor} ${f}`);
     }
   }

@@ -44,9 +44,15 @@ const CASES: [string, string][] = [
   ["replace under a missing parent fails", "- {op: replace, path: /cluster/proxy/disabled, value: true}"],
   ["replace of an existing key", "- {op: replace, path: /machine/token, value: xyz}"],
   ["replace of a list item", "- {op: replace, path: /machine/network/interfaces/1, value: {interface: eth9}}"],
-  ["replace past the end of a list fails", "- {op: replace, path: /machine/network/interfaces/2, value: {interface: eth2}}"],
+  [
+    "replace past the end of a list fails",
+    "- {op: replace, path: /machine/network/interfaces/2, value: {interface: eth2}}",
+  ],
   ["replace of - fails", "- {op: replace, path: /machine/network/interfaces/-, value: {interface: eth2}}"],
-  ["replace of a negative index counts from the end", "- {op: replace, path: /machine/network/interfaces/-1, value: {interface: eth3}}"],
+  [
+    "replace of a negative index counts from the end",
+    "- {op: replace, path: /machine/network/interfaces/-1, value: {interface: eth3}}",
+  ],
   ["remove of a missing key fails", "- {op: remove, path: /cluster/proxy}"],
   ["remove of an existing key", "- {op: remove, path: /machine/nodeLabels}"],
   ["remove of a list item", "- {op: remove, path: /machine/network/interfaces/0}"],
@@ -74,20 +80,31 @@ const CASES: [string, string][] = [
   ["copy of a missing key copies null", "- {op: copy, from: /cluster/proxy, path: /cluster/discovery}"],
   ["copy under a missing parent fails", "- {op: copy, from: /cluster/proxy/a, path: /cluster/x}"],
   ["copy past the end of a list fails", "- {op: copy, from: /cluster/network/podSubnets/4, path: /cluster/x}"],
-  ["test of an equal value passes", "- {op: test, path: /machine/token, value: abc}\n- {op: replace, path: /machine/token, value: t}"],
+  [
+    "test of an equal value passes",
+    "- {op: test, path: /machine/token, value: abc}\n- {op: replace, path: /machine/token, value: t}",
+  ],
   ["test of a different value fails", "- {op: test, path: /machine/token, value: abd}"],
-  ["test of a missing key without a value passes", "- {op: test, path: /cluster/nope}\n- {op: replace, path: /machine/token, value: t}"],
+  [
+    "test of a missing key without a value passes",
+    "- {op: test, path: /cluster/nope}\n- {op: replace, path: /machine/token, value: t}",
+  ],
   ["test of a missing key against null fails", "- {op: test, path: /cluster/proxy, value: null}"],
   ["test under a missing parent fails", "- {op: test, path: /cluster/proxy/a}"],
   ["test past the end of a list fails", "- {op: test, path: /cluster/network/podSubnets/4}"],
-  ["ops apply in order", "- {op: add, path: /cluster/proxy, value: {}}\n- {op: add, path: /cluster/proxy/disabled, value: true}"],
+  [
+    "ops apply in order",
+    "- {op: add, path: /cluster/proxy, value: {}}\n- {op: add, path: /cluster/proxy/disabled, value: true}",
+  ],
 ];
 
 const machinery = TalosContract.of(1, 14);
 
 function talform(patch: string): { ok: true; text: string } | { ok: false; error: string } {
   try {
-    const base = (parseYamlDocuments(BASE).documents as YamlMap[]).map((d) => canonicalize(d, documentShape("v1alpha1")!) as YamlMap);
+    const base = (parseYamlDocuments(BASE).documents as YamlMap[]).map(
+      (d) => canonicalize(d, documentShape("v1alpha1")!) as YamlMap,
+    );
     return { ok: true, text: encodeDocuments(applyConfigPatches(base, [parseConfigPatch(patch)], { machinery })) };
   } catch (e) {
     return { ok: false, error: (e as Error).message };
@@ -100,7 +117,13 @@ for (const [name, patch] of CASES) {
     try {
       await writeFile(join(dir, "base.yaml"), BASE);
       await writeFile(join(dir, "patch.yaml"), `${patch}\n`);
-      const theirs = await runOracle("talos-oracle", ["patch", "--base", join(dir, "base.yaml"), "--patch", join(dir, "patch.yaml")]);
+      const theirs = await runOracle("talos-oracle", [
+        "patch",
+        "--base",
+        join(dir, "base.yaml"),
+        "--patch",
+        join(dir, "patch.yaml"),
+      ]);
       const mine = talform(patch);
       if (theirs.code !== 0) {
         assert.equal(mine.ok, false, `Talos refuses (${theirs.stderr.trim()}), talform applies it`);

@@ -30,13 +30,54 @@ function loadConfig(text: string): YamlMap[] {
 const patchesOf = (...files: string[]) => files.map((f) => parseConfigPatch(read(f), f));
 
 const cases: [string, string, string[], string][] = [
-  ["apply: strategic + JSON6902 on a single-document config", "apply/config.yaml", ["apply/strategic1.yaml", "apply/jsonpatch1.yaml", "apply/jsonpatch2.yaml", "apply/strategic2.yaml", "apply/strategic3.yaml"], "apply/expected.yaml"],
-  ["apply: inline manifest with a leading empty line", "apply/config.yaml", ["apply/strategic4.yaml"], "apply/expected_manifests.yaml"],
-  ["auditPolicy is replaced, not merged", "auditpolicy/config.yaml", ["auditpolicy/patch1.yaml"], "auditpolicy/expected.yaml"],
-  ["multi-document: documents matched by kind/name, configFiles merged by mountPath", "multidoc/config.yaml", ["multidoc/strategic1.yaml", "multidoc/strategic2.yaml"], "multidoc/expected.yaml"],
-  ["$patch: delete of documents, keys and list items", "patchdelete/config.yaml", ["patchdelete/strategic1.yaml"], "patchdelete/expected.yaml"],
-  ["$patch: delete on a generated control-plane config", "patchdelete/controlplane_orig.yaml", ["patchdelete/strategic2.yaml", "patchdelete/strategic3.yaml", "patchdelete/strategic4.yaml"], "patchdelete/controlplane_expected.yaml"],
-  ["LinkConfig addresses: delete one, add one", "patchlink/base.yaml", ["patchlink/patch.yaml"], "patchlink/expected.yaml"],
+  [
+    "apply: strategic + JSON6902 on a single-document config",
+    "apply/config.yaml",
+    [
+      "apply/strategic1.yaml",
+      "apply/jsonpatch1.yaml",
+      "apply/jsonpatch2.yaml",
+      "apply/strategic2.yaml",
+      "apply/strategic3.yaml",
+    ],
+    "apply/expected.yaml",
+  ],
+  [
+    "apply: inline manifest with a leading empty line",
+    "apply/config.yaml",
+    ["apply/strategic4.yaml"],
+    "apply/expected_manifests.yaml",
+  ],
+  [
+    "auditPolicy is replaced, not merged",
+    "auditpolicy/config.yaml",
+    ["auditpolicy/patch1.yaml"],
+    "auditpolicy/expected.yaml",
+  ],
+  [
+    "multi-document: documents matched by kind/name, configFiles merged by mountPath",
+    "multidoc/config.yaml",
+    ["multidoc/strategic1.yaml", "multidoc/strategic2.yaml"],
+    "multidoc/expected.yaml",
+  ],
+  [
+    "$patch: delete of documents, keys and list items",
+    "patchdelete/config.yaml",
+    ["patchdelete/strategic1.yaml"],
+    "patchdelete/expected.yaml",
+  ],
+  [
+    "$patch: delete on a generated control-plane config",
+    "patchdelete/controlplane_orig.yaml",
+    ["patchdelete/strategic2.yaml", "patchdelete/strategic3.yaml", "patchdelete/strategic4.yaml"],
+    "patchdelete/controlplane_expected.yaml",
+  ],
+  [
+    "LinkConfig addresses: delete one, add one",
+    "patchlink/base.yaml",
+    ["patchlink/patch.yaml"],
+    "patchlink/expected.yaml",
+  ],
 ];
 
 for (const [name, config, patches, expected] of cases) {
@@ -47,11 +88,27 @@ for (const [name, config, patches, expected] of cases) {
 }
 
 test("configpatcher: JSON6902 on a multi-document config is refused with Talos's message", () => {
-  assert.throws(() => applyConfigPatches(loadConfig(read("multidoc/config.yaml")), patchesOf("multidoc/jsonpatch.yaml", "multidoc/strategic1.yaml"), { machinery }), /JSON6902 patches are not supported for multi-document machine configuration/);
+  assert.throws(
+    () =>
+      applyConfigPatches(
+        loadConfig(read("multidoc/config.yaml")),
+        patchesOf("multidoc/jsonpatch.yaml", "multidoc/strategic1.yaml"),
+        { machinery },
+      ),
+    /JSON6902 patches are not supported for multi-document machine configuration/,
+  );
 });
 
 test("configpatcher: deleting a missing key fails", () => {
-  assert.throws(() => applyConfigPatches(loadConfig(read("patchdeletemissing/config.yaml")), patchesOf("patchdeletemissing/strategic1.yaml"), { machinery }), /lookup failed/);
+  assert.throws(
+    () =>
+      applyConfigPatches(
+        loadConfig(read("patchdeletemissing/config.yaml")),
+        patchesOf("patchdeletemissing/strategic1.yaml"),
+        { machinery },
+      ),
+    /lookup failed/,
+  );
 });
 
 test("configpatcher: patch.yaml / patch.json / strategic.yaml load as the right patch type", () => {

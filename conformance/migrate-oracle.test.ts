@@ -16,7 +16,9 @@ import { assertTalosStrictlyValid } from "./support/strict-validation.js";
 
 const FIXTURE = join(repoRoot, "src", "migrate", "testdata", "legacy-1.13");
 const render = async (dir: string, out: string) =>
-  (await runGenconfig({ configPath: join(dir, "talconfig.yaml"), outDir: out, cwd: dir, env: {} })).generated.configs.map((c) => join(dir, out, c.name));
+  (
+    await runGenconfig({ configPath: join(dir, "talconfig.yaml"), outDir: out, cwd: dir, env: {} })
+  ).generated.configs.map((c) => join(dir, out, c.name));
 
 test("migrate --to v1.14: the migrated talconfig's 1.14 configs pass Talos's strict validation; unmigrated they are refused", async () => {
   const dir = await mkdtemp(join(tmpdir(), "talform-conformance-migrate-"));
@@ -31,14 +33,33 @@ test("migrate --to v1.14: the migrated talconfig's 1.14 configs pass Talos's str
     const on114 = original.replace("talosVersion: v1.13.9", "talosVersion: v1.14.1");
     await writeFile(join(dir, "talconfig.yaml"), on114);
     await assert.rejects(render(dir, "unmigrated"), /nothing was written/);
-    const bare = "clusterName: lab\ntalosVersion: v1.14.1\nkubernetesVersion: v1.35.0\nendpoint: https://192.168.10.10:6443\n";
-    await writeFile(join(dir, "talconfig.yaml"), `${bare}nodes:\n  - {hostname: cp1, ipAddress: 192.168.10.11, controlPlane: true, installDisk: /dev/sda}\n`);
+    const bare =
+      "clusterName: lab\ntalosVersion: v1.14.1\nkubernetesVersion: v1.35.0\nendpoint: https://192.168.10.10:6443\n";
+    await writeFile(
+      join(dir, "talconfig.yaml"),
+      `${bare}nodes:\n  - {hostname: cp1, ipAddress: 192.168.10.11, controlPlane: true, installDisk: /dev/sda}\n`,
+    );
     const [cpBase] = await render(dir, "base");
-    const patched = await runOracle("talos-oracle", ["patch", "--base", cpBase!, "--patch", join(dir, "patches", "kubelet.yaml")]);
+    const patched = await runOracle("talos-oracle", [
+      "patch",
+      "--base",
+      cpBase!,
+      "--patch",
+      join(dir, "patches", "kubelet.yaml"),
+    ]);
     assert.equal(patched.code, 0, patched.stderr);
     await writeFile(join(dir, "legacy.yaml"), patched.stdout);
-    const verdict = await runOracleJson<{ files: { errors: string[] }[] }>(["validate", "--mode", "metal", "--strict", join(dir, "legacy.yaml")]);
-    assert.ok(verdict.report.files[0]!.errors.some((e) => e.includes("kubelet config is already set in v1alpha1 config")), JSON.stringify(verdict.report));
+    const verdict = await runOracleJson<{ files: { errors: string[] }[] }>([
+      "validate",
+      "--mode",
+      "metal",
+      "--strict",
+      join(dir, "legacy.yaml"),
+    ]);
+    assert.ok(
+      verdict.report.files[0]!.errors.some((e) => e.includes("kubelet config is already set in v1alpha1 config")),
+      JSON.stringify(verdict.report),
+    );
     await writeFile(join(dir, "talconfig.yaml"), original);
 
     const migrate = await runCliCaptured(["migrate", "--to", "v1.14", "--write"], { cwd: dir, env: {} });

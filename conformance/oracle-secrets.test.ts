@@ -31,7 +31,18 @@ interface TalosconfigReport {
   ok: boolean;
   errors: string[];
   context: string;
-  contexts: Record<string, { ok: boolean; roles: string[]; signedByOsCA: boolean; caMatchesOsCA: boolean; extKeyUsage: string[]; keyPem: string; endpoints: string[] }>;
+  contexts: Record<
+    string,
+    {
+      ok: boolean;
+      roles: string[];
+      signedByOsCA: boolean;
+      caMatchesOsCA: boolean;
+      extKeyUsage: string[];
+      keyPem: string;
+      endpoints: string[];
+    }
+  >;
 }
 
 async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
@@ -58,7 +69,12 @@ test("secrets-check accepts a bundle Talos generated and reports the algorithms 
     assert.deepEqual(report.errors, []);
     assert.deepEqual(report.warnings, []);
     assert.equal(code, 0);
-    const summary = Object.fromEntries(Object.entries(report.certs).map(([k, c]) => [k, [c.algorithm, c.subject, c.keyPem, c.isCA, c.selfSigned, c.keyMatches, c.validityHours]]));
+    const summary = Object.fromEntries(
+      Object.entries(report.certs).map(([k, c]) => [
+        k,
+        [c.algorithm, c.subject, c.keyPem, c.isCA, c.selfSigned, c.keyMatches, c.validityHours],
+      ]),
+    );
     assert.deepEqual(summary, {
       os: ["Ed25519", "O=talos", "ED25519 PRIVATE KEY", true, true, true, 87600],
       etcd: ["ECDSA-P256", "O=etcd", "EC PRIVATE KEY", true, true, true, 87600],
@@ -68,7 +84,11 @@ test("secrets-check accepts a bundle Talos generated and reports the algorithms 
     });
     assert.deepEqual(report.serviceAccountKey, { algorithm: "RSA-4096", keyPem: "RSA PRIVATE KEY" });
     // machinery v1.14 generates the cluster id in standard base64 (before it, URL-safe base64).
-    assert.equal(report.clusterIdEncoding === "std" || report.clusterIdEncoding === "either", true, report.clusterIdEncoding);
+    assert.equal(
+      report.clusterIdEncoding === "std" || report.clusterIdEncoding === "either",
+      true,
+      report.clusterIdEncoding,
+    );
     assert.ok(Object.values(report.tokens).every((t) => t.ok));
   });
 });
@@ -89,7 +109,10 @@ test("secrets-check --talos-version: the ECDSA service-account key of the stabil
 test("secrets-check rejects unknown keys, swapped keys, bad tokens and missing secrets", async () => {
   await withTempDir(async (dir) => {
     const good = parse(await readFile(await talosBundle(dir), "utf8")) as Record<string, Record<string, unknown>>;
-    const other = parse(await readFile(await talosBundle(dir, "other.yaml"), "utf8")) as Record<string, Record<string, unknown>>;
+    const other = parse(await readFile(await talosBundle(dir, "other.yaml"), "utf8")) as Record<
+      string,
+      Record<string, unknown>
+    >;
     const mutate = (fn: (b: Record<string, Record<string, unknown>>) => void) => {
       const copy = structuredClone(good);
       fn(copy);
@@ -97,13 +120,23 @@ test("secrets-check rejects unknown keys, swapped keys, bad tokens and missing s
     };
     const cases: { name: string; bundle: unknown; error: RegExp }[] = [
       { name: "unknown top-level key", bundle: mutate((b) => (b.extra = { a: "b" })), error: /field extra not found/ },
-      { name: "unknown nested key", bundle: mutate((b) => (b.secrets!.bootstrapToken = "x")), error: /field bootstrapToken not found/ },
+      {
+        name: "unknown nested key",
+        bundle: mutate((b) => (b.secrets!.bootstrapToken = "x")),
+        error: /field bootstrapToken not found/,
+      },
       {
         name: "etcd key from another bundle",
-        bundle: mutate((b) => ((b.certs!.etcd as Record<string, string>).key = (other.certs!.etcd as Record<string, string>).key!)),
+        bundle: mutate(
+          (b) => ((b.certs!.etcd as Record<string, string>).key = (other.certs!.etcd as Record<string, string>).key!),
+        ),
         error: /certs\.etcd: the private key does not belong to the certificate/,
       },
-      { name: "bad bootstrap token", bundle: mutate((b) => (b.secrets!.bootstraptoken = "ABCDEF.0123456789abcdef")), error: /secrets\.bootstraptoken is not/ },
+      {
+        name: "bad bootstrap token",
+        bundle: mutate((b) => (b.secrets!.bootstraptoken = "ABCDEF.0123456789abcdef")),
+        error: /secrets\.bootstraptoken is not/,
+      },
       { name: "missing trustd token", bundle: mutate((b) => delete b.trustdinfo), error: /trustdinfo is required/ },
       {
         name: "both encryption secrets",
@@ -121,7 +154,10 @@ test("secrets-check rejects unknown keys, swapped keys, bad tokens and missing s
       await writeFile(file, stringify(c.bundle), { mode: 0o600 });
       const { code, report } = await runOracleJson<SecretsReport>(["secrets-check", file]);
       assert.equal(code, 1, c.name);
-      assert.ok(report.errors.some((e) => c.error.test(e)), `${c.name}: ${JSON.stringify(report.errors)}`);
+      assert.ok(
+        report.errors.some((e) => c.error.test(e)),
+        `${c.name}: ${JSON.stringify(report.errors)}`,
+      );
     }
   });
 });
@@ -134,11 +170,25 @@ test("talosconfig-check accepts the talosconfig Talos issues from the bundle, wi
       { args: ["--role", "os:reader", "--role", "os:etcd:backup"], roles: ["os:etcd:backup", "os:reader"] },
     ];
     for (const c of cases) {
-      const gen = await runOracle("talos-oracle", ["gen-talosconfig", "--secrets", secrets, "--cluster-name", "lab", "--endpoint", "10.0.0.1", ...c.args]);
+      const gen = await runOracle("talos-oracle", [
+        "gen-talosconfig",
+        "--secrets",
+        secrets,
+        "--cluster-name",
+        "lab",
+        "--endpoint",
+        "10.0.0.1",
+        ...c.args,
+      ]);
       assert.equal(gen.code, 0, gen.stderr);
       const file = join(dir, "talosconfig");
       await writeFile(file, gen.stdout, { mode: 0o600 });
-      const { code, report } = await runOracleJson<TalosconfigReport>(["talosconfig-check", file, "--secrets", secrets]);
+      const { code, report } = await runOracleJson<TalosconfigReport>([
+        "talosconfig-check",
+        file,
+        "--secrets",
+        secrets,
+      ]);
       assert.deepEqual(report.errors, []);
       assert.equal(code, 0);
       assert.equal(report.context, "lab");

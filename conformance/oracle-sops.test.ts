@@ -23,14 +23,18 @@ const keyOf: Record<string, string[]> = { [SOPS]: [SOPS, "age", "keys.txt"], [HU
 
 function decrypt(file: string, keyFile: string, extraArgs: string[] = []): Promise<OracleResult> {
   // SOPS_AGE_KEY would take precedence over the key file; clear it so only the vector's key is in play.
-  return runOracle("sops", ["decrypt", ...extraArgs, file], { env: { SOPS_AGE_KEY_FILE: keyFile, SOPS_AGE_KEY: undefined } });
+  return runOracle("sops", ["decrypt", ...extraArgs, file], {
+    env: { SOPS_AGE_KEY_FILE: keyFile, SOPS_AGE_KEY: undefined },
+  });
 }
 
 /** The (path, value) pairs sops feeds its MAC: arrays share their parent's path, booleans print Python-style. */
 function macValues(node: unknown, path = ""): [string, string][] {
   if (Array.isArray(node)) return node.flatMap((item) => macValues(item, path));
   if (node !== null && typeof node === "object") {
-    return Object.entries(node as Record<string, unknown>).flatMap(([key, value]) => macValues(value, `${path}${key}:`));
+    return Object.entries(node as Record<string, unknown>).flatMap(([key, value]) =>
+      macValues(value, `${path}${key}:`),
+    );
   }
   if (typeof node === "boolean") return [[path, node ? "True" : "False"]];
   return [[path, String(node)]];
@@ -53,13 +57,21 @@ for (const v of structured) {
 }
 
 test("sops decrypts the humphd-sops-age YAML and JSON files to the committed plaintext", async () => {
-  const plaintext = JSON.parse(await readFile(vector(HUMPHD, "tests", "data", "secret.json"), "utf8")) as Record<string, unknown>;
+  const plaintext = JSON.parse(await readFile(vector(HUMPHD, "tests", "data", "secret.json"), "utf8")) as Record<
+    string,
+    unknown
+  >;
   for (const name of ["secret.enc.json", "secret.enc.yaml"]) {
-    const res = await decrypt(vector(HUMPHD, "tests", "data", name), vector(...keyOf[HUMPHD]!), ["--output-type", "json"]);
+    const res = await decrypt(vector(HUMPHD, "tests", "data", name), vector(...keyOf[HUMPHD]!), [
+      "--output-type",
+      "json",
+    ]);
     assert.equal(res.code, 0, res.stderr);
     const got = JSON.parse(res.stdout) as Record<string, unknown>;
     // The YAML twin was written without the "0word" key (its MAC agrees); everything else is identical.
-    const want = name.endsWith(".yaml") ? Object.fromEntries(Object.entries(plaintext).filter(([k]) => k !== "0word")) : plaintext;
+    const want = name.endsWith(".yaml")
+      ? Object.fromEntries(Object.entries(plaintext).filter(([k]) => k !== "0word"))
+      : plaintext;
     assert.deepEqual(got, want, name);
   }
 });

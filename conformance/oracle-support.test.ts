@@ -4,7 +4,14 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { oracleBinDir, oraclePath, referencePath, repoRoot, resolveReferenceRoot, runOracle } from "./support/oracles.js";
+import {
+  oracleBinDir,
+  oraclePath,
+  referencePath,
+  repoRoot,
+  resolveReferenceRoot,
+  runOracle,
+} from "./support/oracles.js";
 
 test("oracleBinDir: TALFORM_ORACLE_BIN_DIR wins, relative to the repository; default .cache/bin", () => {
   assert.equal(oracleBinDir({}), join(repoRoot, ".cache", "bin"));

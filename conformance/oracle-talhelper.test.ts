@@ -37,9 +37,14 @@ test("talhelper genconfig --offline-mode generates the example's node configs an
       assert.equal((await stat(join(dir, "clusterconfig", file))).mode & 0o777, 0o600, `${file} holds secrets`);
     }
 
-    const nodes = ["home-cluster-kmaster1.yaml", "home-cluster-kworker1.yaml"].map((f) => join(dir, "clusterconfig", f));
+    const nodes = ["home-cluster-kmaster1.yaml", "home-cluster-kworker1.yaml"].map((f) =>
+      join(dir, "clusterconfig", f),
+    );
     const types = await Promise.all(
-      nodes.map(async (f) => (parseAllDocuments(await readFile(f, "utf8"))[0]?.toJS() as { machine: { type: string } }).machine.type),
+      nodes.map(
+        async (f) =>
+          (parseAllDocuments(await readFile(f, "utf8"))[0]?.toJS() as { machine: { type: string } }).machine.type,
+      ),
     );
     assert.deepEqual(types, ["controlplane", "worker"]);
 
@@ -75,12 +80,16 @@ test("talhelper genconfig --offline-mode generates the example's node configs an
       secretsFile,
     ]);
     assert.deepEqual(tc.report.errors, []);
-    assert.deepEqual(Object.fromEntries(Object.entries(tc.report.contexts).map(([k, c]) => [k, c.roles])), { "home-cluster": ["os:admin"] });
+    assert.deepEqual(Object.fromEntries(Object.entries(tc.report.contexts).map(([k, c]) => [k, c.roles])), {
+      "home-cluster": ["os:admin"],
+    });
 
     // And the node configs carry that bundle's cluster secrets.
     const bundle = parse(secrets.stdout) as { cluster: { id: string; secret: string } };
     for (const node of nodes) {
-      const cfg = parseAllDocuments(await readFile(node, "utf8"))[0]?.toJS() as { cluster: { id: string; secret: string } };
+      const cfg = parseAllDocuments(await readFile(node, "utf8"))[0]?.toJS() as {
+        cluster: { id: string; secret: string };
+      };
       assert.deepEqual([cfg.cluster.id, cfg.cluster.secret], [bundle.cluster.id, bundle.cluster.secret]);
     }
   } finally {

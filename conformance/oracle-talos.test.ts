@@ -49,7 +49,8 @@ test("talos-oracle: unknown subcommands and bad flags are usage errors (exit 2)"
 
 // From the v1.14 contract the install image moves to UnattendedInstallConfig, and the overrides (which set an install
 // disk but no image) get Talos's warning about it, in every mode.
-const NO_IMAGE = "installer.image is not set, if Talos is not booted from asset built by Image Factory, installation will fail";
+const NO_IMAGE =
+  "installer.image is not set, if Talos is not booted from asset built by Image Factory, installation will fail";
 const WARNINGS: Record<string, Record<(typeof FLAVOURS)[number], string[]>> = {
   "v1.14": { base: [], overrides: [NO_IMAGE] },
   "v1.15": { base: [], overrides: [NO_IMAGE] },
@@ -58,14 +59,18 @@ const WARNINGS: Record<string, Record<(typeof FLAVOURS)[number], string[]>> = {
 // 1.8 (forwardKubeDNSToHost) contracts; machinery v1.14.1 applies that check to every contract (Talos 1.3–1.6
 // themselves had no such check: talform's validator follows the node's own minor, contract.containerModeRequiresHostDNS).
 const CONTAINER_ERRORS = (version: string): string[] =>
-  minorOf(version) <= 6 ? ["hostDNS config is required in container mode"] : minorOf(version) === 7 ? ["forwardKubeDNSToHost must be enabled in container mode"] : [];
+  minorOf(version) <= 6
+    ? ["hostDNS config is required in container mode"]
+    : minorOf(version) === 7
+      ? ["forwardKubeDNSToHost must be enabled in container mode"]
+      : [];
 
 for (const version of LOADABLE) {
   for (const mode of ["cloud", "container"]) {
     test(`validate --strict --mode ${mode}: Talos ${version} stability goldens get Talos's verdicts`, async () => {
       const files = goldensOf(version);
       const { code, report } = await runOracleJson<ValidateReport>(["validate", "--mode", mode, "--strict", ...files]);
-      const warnings = (file: string) => (WARNINGS[version]?.[file.includes("/overrides-") ? "overrides" : "base"] ?? []);
+      const warnings = (file: string) => WARNINGS[version]?.[file.includes("/overrides-") ? "overrides" : "base"] ?? [];
       const errors = mode === "container" ? CONTAINER_ERRORS(version) : [];
       assert.deepEqual(
         report.files.map((f) => ({ file: f.file, errors: f.errors, warnings: f.warnings })),
@@ -116,7 +121,10 @@ test("patch + validate --mode metal: the base goldens become metal-valid once an
     const strategic = join(dir, "install-disk.yaml");
     await writeFile(strategic, "machine:\n  install:\n    disk: /dev/sda\n");
     const json6902 = join(dir, "install-image.json");
-    await writeFile(json6902, JSON.stringify([{ op: "add", path: "/machine/install/image", value: "ghcr.io/siderolabs/installer:v1.11.6" }]));
+    await writeFile(
+      json6902,
+      JSON.stringify([{ op: "add", path: "/machine/install/image", value: "ghcr.io/siderolabs/installer:v1.11.6" }]),
+    );
     // v1.11 goldens are a single v1alpha1 document, so both patch kinds apply; v1.13 ones are multi-document.
     const cases = [
       { version: "v1.11", patches: [strategic, json6902], image: true },
@@ -124,7 +132,13 @@ test("patch + validate --mode metal: the base goldens become metal-valid once an
     ];
     for (const c of cases) {
       for (const type of MACHINE_TYPES) {
-        const patched = await runOracle("talos-oracle", ["patch", "--base", golden(c.version, "base", type), "--patch", ...c.patches]);
+        const patched = await runOracle("talos-oracle", [
+          "patch",
+          "--base",
+          golden(c.version, "base", type),
+          "--patch",
+          ...c.patches,
+        ]);
         assert.equal(patched.code, 0, patched.stderr);
         assert.match(patched.stdout, /\n +disk: \/dev\/sda\n/);
         if (c.image) assert.match(patched.stdout, /\n +image: ghcr\.io\/siderolabs\/installer:v1\.11\.6\n/);
@@ -142,7 +156,13 @@ test("patch: JSON6902 on a multi-document config is refused, as Talos refuses it
   await withTempDir(async (dir) => {
     const json6902 = join(dir, "p.json");
     await writeFile(json6902, JSON.stringify([{ op: "add", path: "/machine/install/disk", value: "/dev/sda" }]));
-    const res = await runOracle("talos-oracle", ["patch", "--base", golden("v1.13", "base", "worker"), "--patch", json6902]);
+    const res = await runOracle("talos-oracle", [
+      "patch",
+      "--base",
+      golden("v1.13", "base", "worker"),
+      "--patch",
+      json6902,
+    ]);
     assert.equal(res.code, 1);
     assert.match(res.stderr, /JSON6902 patches are not supported for multi-document machine configuration/);
   });
@@ -153,8 +173,16 @@ test("validate: strict decoding rejects an unknown field, in the v1alpha1 docume
     const worker = await readFile(golden("v1.13", "base", "worker"), "utf8");
     assert.match(worker, /\nmachine:\n {4}type: worker\n/);
     const cases = [
-      { name: "v1alpha1", text: worker.replace("\nmachine:\n    type: worker\n", "\nmachine:\n    type: worker\n    notAField: true\n"), field: "notAField" },
-      { name: "WatchdogTimerConfig", text: `${worker}---\napiVersion: v1alpha1\nkind: WatchdogTimerConfig\ndevice: /dev/watchdog0\nbogusKey: 1\n`, field: "bogusKey" },
+      {
+        name: "v1alpha1",
+        text: worker.replace("\nmachine:\n    type: worker\n", "\nmachine:\n    type: worker\n    notAField: true\n"),
+        field: "notAField",
+      },
+      {
+        name: "WatchdogTimerConfig",
+        text: `${worker}---\napiVersion: v1alpha1\nkind: WatchdogTimerConfig\ndevice: /dev/watchdog0\nbogusKey: 1\n`,
+        field: "bogusKey",
+      },
     ];
     for (const c of cases) {
       const file = join(dir, `${c.name}.yaml`);
@@ -162,7 +190,10 @@ test("validate: strict decoding rejects an unknown field, in the v1alpha1 docume
       const { code, report } = await runOracleJson<ValidateReport>(["validate", "--mode", "cloud", file]);
       assert.equal(code, 1, c.name);
       assert.equal(report.files[0]?.ok, false);
-      assert.ok(report.files[0]?.errors.some((e) => e.includes(c.field)), `${c.name}: ${JSON.stringify(report.files[0]?.errors)}`);
+      assert.ok(
+        report.files[0]?.errors.some((e) => e.includes(c.field)),
+        `${c.name}: ${JSON.stringify(report.files[0]?.errors)}`,
+      );
     }
   });
 });
@@ -205,7 +236,11 @@ for (const version of GENERATED) {
           await writeFile(inputFile, JSON.stringify(stabilityInput(version, flavour, type)));
           const res = await runOracle("talos-oracle", ["gen", "--input", inputFile]);
           assert.equal(res.code, 0, res.stderr);
-          assert.equal(res.stdout, await readFile(golden(version, flavour, type), "utf8"), `${version} ${flavour}-${type}`);
+          assert.equal(
+            res.stdout,
+            await readFile(golden(version, flavour, type), "utf8"),
+            `${version} ${flavour}-${type}`,
+          );
         }
       }
     });
@@ -221,7 +256,10 @@ test("gen: refuses a contract newer than its machinery and unknown input keys (e
     assert.match(res.stderr, /newer than this oracle's machinery v1\.14\.1/);
 
     const typo = join(dir, "typo.json");
-    await writeFile(typo, JSON.stringify({ ...stabilityInput("v1.13", "base", "worker"), options: { dnsDomian: "x" } }));
+    await writeFile(
+      typo,
+      JSON.stringify({ ...stabilityInput("v1.13", "base", "worker"), options: { dnsDomian: "x" } }),
+    );
     const res2 = await runOracle("talos-oracle", ["gen", "--input", typo]);
     assert.equal(res2.code, 2);
     assert.match(res2.stderr, /dnsDomian/);
@@ -234,7 +272,10 @@ test("gen: refuses a contract newer than its machinery and unknown input keys (e
 // too: src/machineconfig/schema/shape.ts).
 const V114_ENCODING = (expected: string) => expected.replace(/\n {4}controlPlane: null\n/, "\n");
 const PATCHER_FIXTURES = [
-  { dir: "apply", patches: ["strategic1.yaml", "jsonpatch1.yaml", "jsonpatch2.yaml", "strategic2.yaml", "strategic3.yaml"] },
+  {
+    dir: "apply",
+    patches: ["strategic1.yaml", "jsonpatch1.yaml", "jsonpatch2.yaml", "strategic2.yaml", "strategic3.yaml"],
+  },
   { dir: "multidoc", patches: ["strategic1.yaml", "strategic2.yaml"] },
   { dir: "auditpolicy", patches: ["patch1.yaml"] },
 ];
@@ -242,7 +283,13 @@ const PATCHER_FIXTURES = [
 for (const f of PATCHER_FIXTURES) {
   test(`patch reproduces machinery's configpatcher fixture "${f.dir}" byte for byte`, async () => {
     const fixture = (name: string) => referencePath("talos-golden", "v1.13.9-configpatcher_testdata", f.dir, name);
-    const res = await runOracle("talos-oracle", ["patch", "--base", fixture("config.yaml"), "--patch", ...f.patches.map(fixture)]);
+    const res = await runOracle("talos-oracle", [
+      "patch",
+      "--base",
+      fixture("config.yaml"),
+      "--patch",
+      ...f.patches.map(fixture),
+    ]);
     assert.equal(res.code, 0, res.stderr);
     assert.equal(res.stdout, V114_ENCODING(await readFile(fixture("expected.yaml"), "utf8")));
   });

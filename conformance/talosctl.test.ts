@@ -18,7 +18,8 @@ const M1 = "127.0.41.4";
 
 let sim: TalosctlSim;
 
-const ctl = (args: string[], role?: TalosRole, timeoutMs?: number) => sim.talosctl(args, { ...(role ? { role } : {}), ...(timeoutMs ? { timeoutMs } : {}) });
+const ctl = (args: string[], role?: TalosRole, timeoutMs?: number) =>
+  sim.talosctl(args, { ...(role ? { role } : {}), ...(timeoutMs ? { timeoutMs } : {}) });
 const show = (r: OracleResult) => `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
 
 function ok(r: OracleResult, stdout?: RegExp, stderr?: RegExp): void {
@@ -42,7 +43,8 @@ async function waitFor(what: string, cond: () => Promise<boolean>, ms = 30_000):
   }
 }
 
-const running = (node: string) => async () => /running\s+true/.test((await ctl(["get", "machinestatus", "-n", node])).stdout);
+const running = (node: string) => async () =>
+  /running\s+true/.test((await ctl(["get", "machinestatus", "-n", node])).stdout);
 
 before(async () => {
   sim = await startTalosctlSim("demo", [
@@ -55,25 +57,48 @@ before(async () => {
 
 after(async () => {
   // A simulator that died mid-suite explains every later failure: show what it printed.
-  if (sim && sim.process.exitCode !== null && sim.process.exitCode !== 0) console.error(`talform sim up exited ${sim.process.exitCode}:\n${sim.log()}`);
+  if (sim && sim.process.exitCode !== null && sim.process.exitCode !== 0)
+    console.error(`talform sim up exited ${sim.process.exitCode}:\n${sim.log()}`);
   await sim?.stop();
 });
 
 test("maintenance mode (1.13): version, get disks/links/machinestatus, apply-config dry-run and staged", async () => {
   ok(await ctl(["version", "--insecure", "-n", M1]), /Server:\n\tNODE:\s+\n?[\s\S]*Tag:\s+v1\.13\.9/);
-  ok(await ctl(["get", "disks", "--insecure", "-n", M1]), /NAMESPACE\s+TYPE\s+ID\s+VERSION\s+SIZE\s+READ ONLY\s+TRANSPORT[\s\S]*runtime\s+Disk\s+sda\s+\d+\s+107 GB/);
+  ok(
+    await ctl(["get", "disks", "--insecure", "-n", M1]),
+    /NAMESPACE\s+TYPE\s+ID\s+VERSION\s+SIZE\s+READ ONLY\s+TRANSPORT[\s\S]*runtime\s+Disk\s+sda\s+\d+\s+107 GB/,
+  );
   ok(await ctl(["get", "links", "--insecure", "-n", M1]), /network\s+LinkStatus\s+eth0\s+\d+\s+ether/);
-  ok(await ctl(["get", "machinestatus", "--insecure", "-n", M1]), /runtime\s+MachineStatus\s+machine\s+\d+\s+maintenance\s+false/);
+  ok(
+    await ctl(["get", "machinestatus", "--insecure", "-n", M1]),
+    /runtime\s+MachineStatus\s+machine\s+\d+\s+maintenance\s+false/,
+  );
   // 1.13 answers from machined: the dry run shows its summary and the diff against no config at all.
   const dry = await ctl(["apply-config", "--insecure", "-n", M1, "--file", sim.configs.worker, "--dry-run"]);
-  ok(dry, undefined, /^Dry run summary:\nApplied configuration without a reboot \(skipped in dry-run\)\.\nConfig diff:\n\n--- a\n\+\+\+ b\n@@ -1,0 \+1,\d+ @@\n\+version: v1alpha1/);
-  ok(await ctl(["apply-config", "--insecure", "-n", M1, "--file", sim.configs.worker, "--mode", "staged"]), undefined, /Staged configuration to be applied after the next reboot/);
+  ok(
+    dry,
+    undefined,
+    /^Dry run summary:\nApplied configuration without a reboot \(skipped in dry-run\)\.\nConfig diff:\n\n--- a\n\+\+\+ b\n@@ -1,0 \+1,\d+ @@\n\+version: v1alpha1/,
+  );
+  ok(
+    await ctl(["apply-config", "--insecure", "-n", M1, "--file", sim.configs.worker, "--mode", "staged"]),
+    undefined,
+    /Staged configuration to be applied after the next reboot/,
+  );
   ok(await ctl(["get", "machinestatus", "--insecure", "-n", M1]), /maintenance\s+false/);
 });
 
 test("install: apply-config --insecure on every node, then the mTLS API answers", async () => {
-  for (const [node, file] of [[CP1, sim.configs.controlplane], [CP2, sim.configs.controlplane], [W1, sim.configs.worker]] as const) {
-    ok(await ctl(["apply-config", "--insecure", "-n", node, "--file", file]), undefined, /^Applied configuration without a reboot$/m);
+  for (const [node, file] of [
+    [CP1, sim.configs.controlplane],
+    [CP2, sim.configs.controlplane],
+    [W1, sim.configs.worker],
+  ] as const) {
+    ok(
+      await ctl(["apply-config", "--insecure", "-n", node, "--file", file]),
+      undefined,
+      /^Applied configuration without a reboot$/m,
+    );
   }
   for (const node of [CP1, CP2, W1]) await waitFor(`${node} running`, running(node));
   ok(await ctl(["version", "-n", CP1]), new RegExp(`Server:\\n\\tNODE:\\s+${esc(CP1)}\\n\\tTag:\\s+v1\\.13\\.9`));
@@ -86,7 +111,10 @@ test("bootstrap: once, and a second time AlreadyExists", async () => {
 });
 
 test("services / service / logs / logs -k / dmesg", async () => {
-  ok(await ctl(["services", "-n", CP1]), /^NODE\s+SERVICE\s+STATE\s+HEALTH\s+LAST CHANGE\s+LAST EVENT\n[\s\S]*etcd\s+Running\s+OK\s+\S+ ago\s+/m);
+  ok(
+    await ctl(["services", "-n", CP1]),
+    /^NODE\s+SERVICE\s+STATE\s+HEALTH\s+LAST CHANGE\s+LAST EVENT\n[\s\S]*etcd\s+Running\s+OK\s+\S+ ago\s+/m,
+  );
   const worker = await ctl(["services", "-n", W1]);
   ok(worker, /kubelet\s+Running\s+OK/);
   assert.doesNotMatch(worker.stdout, /etcd/);
@@ -110,21 +138,91 @@ test("events: talosctl events streams the node's machine events", async () => {
 
 /** Every resource type the simulator serves: by alias, by full type name, in each output format. */
 const RESOURCES: { alias: string; type: string; id: string; table: RegExp }[] = [
-  { alias: "members", type: "Members.cluster.talos.dev", id: "cp1", table: /cluster\s+Member\s+cp1\s+\d+\s+cp1\s+controlplane\s+Talos \(v1\.13\.9\)\s+\["127\.0\.41\.1"\]/ },
-  { alias: "machinestatus", type: "MachineStatuses.runtime.talos.dev", id: "machine", table: /runtime\s+MachineStatus\s+machine\s+\d+\s+running\s+true/ },
-  { alias: "mc", type: "MachineConfigs.config.talos.dev", id: "v1alpha1", table: /config\s+MachineConfig\s+v1alpha1\s+\d+/ },
-  { alias: "addresses", type: "AddressStatuses.net.talos.dev", id: "eth0/127.0.41.1/8", table: /network\s+AddressStatus\s+eth0\/127\.0\.41\.1\/8\s+\d+\s+127\.0\.41\.1\/8\s+eth0/ },
-  { alias: "routes", type: "RouteStatuses.net.talos.dev", id: "inet4/127.0.0.1//1024", table: /network\s+RouteStatus\s+\S+\s+\d+\s+127\.0\.0\.1\s+eth0\s+1024/ },
-  { alias: "resolvers", type: "ResolverStatuses.net.talos.dev", id: "resolvers", table: /network\s+ResolverStatus\s+resolvers\s+\d+\s+\[/ },
-  { alias: "timeservers", type: "TimeServerStatuses.net.talos.dev", id: "timeservers", table: /network\s+TimeServerStatus\s+timeservers\s+\d+\s+\["/ },
-  { alias: "links", type: "LinkStatuses.net.talos.dev", id: "eth0", table: /network\s+LinkStatus\s+eth0\s+\d+\s+ether\s+/ },
-  { alias: "hostname", type: "HostnameStatuses.net.talos.dev", id: "hostname", table: /network\s+HostnameStatus\s+hostname\s+\d+\s+cp1/ },
-  { alias: "timestatus", type: "TimeStatuses.v1alpha1.talos.dev", id: "node", table: /runtime\s+TimeStatus\s+node\s+\d+\s+true/ },
-  { alias: "svc", type: "Services.v1alpha1.talos.dev", id: "etcd", table: /runtime\s+Service\s+etcd\s+\d+\s+true\s+true\s+false/ },
-  { alias: "nodename", type: "Nodenames.kubernetes.talos.dev", id: "nodename", table: /k8s\s+Nodename\s+nodename\s+\d+\s+cp1/ },
+  {
+    alias: "members",
+    type: "Members.cluster.talos.dev",
+    id: "cp1",
+    table: /cluster\s+Member\s+cp1\s+\d+\s+cp1\s+controlplane\s+Talos \(v1\.13\.9\)\s+\["127\.0\.41\.1"\]/,
+  },
+  {
+    alias: "machinestatus",
+    type: "MachineStatuses.runtime.talos.dev",
+    id: "machine",
+    table: /runtime\s+MachineStatus\s+machine\s+\d+\s+running\s+true/,
+  },
+  {
+    alias: "mc",
+    type: "MachineConfigs.config.talos.dev",
+    id: "v1alpha1",
+    table: /config\s+MachineConfig\s+v1alpha1\s+\d+/,
+  },
+  {
+    alias: "addresses",
+    type: "AddressStatuses.net.talos.dev",
+    id: "eth0/127.0.41.1/8",
+    table: /network\s+AddressStatus\s+eth0\/127\.0\.41\.1\/8\s+\d+\s+127\.0\.41\.1\/8\s+eth0/,
+  },
+  {
+    alias: "routes",
+    type: "RouteStatuses.net.talos.dev",
+    id: "inet4/127.0.0.1//1024",
+    table: /network\s+RouteStatus\s+\S+\s+\d+\s+127\.0\.0\.1\s+eth0\s+1024/,
+  },
+  {
+    alias: "resolvers",
+    type: "ResolverStatuses.net.talos.dev",
+    id: "resolvers",
+    table: /network\s+ResolverStatus\s+resolvers\s+\d+\s+\[/,
+  },
+  {
+    alias: "timeservers",
+    type: "TimeServerStatuses.net.talos.dev",
+    id: "timeservers",
+    table: /network\s+TimeServerStatus\s+timeservers\s+\d+\s+\["/,
+  },
+  {
+    alias: "links",
+    type: "LinkStatuses.net.talos.dev",
+    id: "eth0",
+    table: /network\s+LinkStatus\s+eth0\s+\d+\s+ether\s+/,
+  },
+  {
+    alias: "hostname",
+    type: "HostnameStatuses.net.talos.dev",
+    id: "hostname",
+    table: /network\s+HostnameStatus\s+hostname\s+\d+\s+cp1/,
+  },
+  {
+    alias: "timestatus",
+    type: "TimeStatuses.v1alpha1.talos.dev",
+    id: "node",
+    table: /runtime\s+TimeStatus\s+node\s+\d+\s+true/,
+  },
+  {
+    alias: "svc",
+    type: "Services.v1alpha1.talos.dev",
+    id: "etcd",
+    table: /runtime\s+Service\s+etcd\s+\d+\s+true\s+true\s+false/,
+  },
+  {
+    alias: "nodename",
+    type: "Nodenames.kubernetes.talos.dev",
+    id: "nodename",
+    table: /k8s\s+Nodename\s+nodename\s+\d+\s+cp1/,
+  },
   { alias: "disks", type: "Disks.block.talos.dev", id: "sda", table: /runtime\s+Disk\s+sda\s+\d+\s+107 GB/ },
-  { alias: "extensions", type: "ExtensionStatuses.runtime.talos.dev", id: "", table: /NAMESPACE\s+TYPE\s+ID\s+VERSION\s+NAME\s+VERSION/ },
-  { alias: "rd", type: "ResourceDefinitions.meta.cosi.dev", id: "members.cluster.talos.dev", table: /meta\s+ResourceDefinition\s+members\.cluster\.talos\.dev/ },
+  {
+    alias: "extensions",
+    type: "ExtensionStatuses.runtime.talos.dev",
+    id: "",
+    table: /NAMESPACE\s+TYPE\s+ID\s+VERSION\s+NAME\s+VERSION/,
+  },
+  {
+    alias: "rd",
+    type: "ResourceDefinitions.meta.cosi.dev",
+    id: "members.cluster.talos.dev",
+    table: /meta\s+ResourceDefinition\s+members\.cluster\.talos\.dev/,
+  },
 ];
 
 test("get: every resource type by alias and by full type name, -o table|yaml|json", async () => {
@@ -143,7 +241,11 @@ test("get: every resource type by alias and by full type name, -o table|yaml|jso
     assert.ok(parsed.spec !== undefined && parsed.spec !== null, show(json));
   }
   const yaml = await ctl(["get", "members", "cp1", "-n", CP1, "-o", "yaml"]);
-  assert.match(yaml.stdout, /spec:\n {4}nodeId: cp1\n {4}addresses:\n {8}- 127\.0\.41\.1\n {4}hostname: cp1\n {4}machineType: controlplane/, show(yaml));
+  assert.match(
+    yaml.stdout,
+    /spec:\n {4}nodeId: cp1\n {4}addresses:\n {8}- 127\.0\.41\.1\n {4}hostname: cp1\n {4}machineType: controlplane/,
+    show(yaml),
+  );
   fails(await ctl(["get", "nosuchthing", "-n", CP1]), /resource "nosuchthing" is not registered/);
 });
 
@@ -154,29 +256,56 @@ test("get --watch: the current state, then changes", async () => {
 });
 
 test("inspection: containers (-k), stats, memory, processes, ls, read, mounts, usage, time, netstat, image list", async () => {
-  ok(await ctl(["containers", "-n", CP1]), /^NODE\s+NAMESPACE\s+ID\s+IMAGE\s+PID\s+STATUS\n[\s\S]*system\s+└─ etcd\s+gcr\.io\/etcd-development\/etcd:v3\.6\.12/m);
-  ok(await ctl(["containers", "-k", "-n", CP1]), /k8s\.io\s+└─ kube-system\/kube-apiserver-cp1:kube-apiserver\s+registry\.k8s\.io\/kube-apiserver:v\S+\s+\d+\s+CONTAINER_RUNNING/);
+  ok(
+    await ctl(["containers", "-n", CP1]),
+    /^NODE\s+NAMESPACE\s+ID\s+IMAGE\s+PID\s+STATUS\n[\s\S]*system\s+└─ etcd\s+gcr\.io\/etcd-development\/etcd:v3\.6\.12/m,
+  );
+  ok(
+    await ctl(["containers", "-k", "-n", CP1]),
+    /k8s\.io\s+└─ kube-system\/kube-apiserver-cp1:kube-apiserver\s+registry\.k8s\.io\/kube-apiserver:v\S+\s+\d+\s+CONTAINER_RUNNING/,
+  );
   ok(await ctl(["stats", "-n", CP1]), /^NODE\s+NAMESPACE\s+ID\s+MEMORY\(MB\)\s+CPU\n/m);
-  ok(await ctl(["memory", "-n", CP1]), /^NODE\s+TOTAL\s+USED\s+FREE\s+SHARED\s+BUFFERS\s+CACHE\s+AVAILABLE\n\S+\s+8192\s+/m);
-  ok(await ctl(["processes", "-n", CP1]), /^NODE\s+PID\s+STATE\s+THREADS\s+CPU-TIME\s+VIRTMEM\s+RESMEM\s+LABEL\s+COMMAND\n[\s\S]*\/sbin\/etcd/m);
+  ok(
+    await ctl(["memory", "-n", CP1]),
+    /^NODE\s+TOTAL\s+USED\s+FREE\s+SHARED\s+BUFFERS\s+CACHE\s+AVAILABLE\n\S+\s+8192\s+/m,
+  );
+  ok(
+    await ctl(["processes", "-n", CP1]),
+    /^NODE\s+PID\s+STATE\s+THREADS\s+CPU-TIME\s+VIRTMEM\s+RESMEM\s+LABEL\s+COMMAND\n[\s\S]*\/sbin\/etcd/m,
+  );
   ok(await ctl(["ls", "/var", "-n", CP1]), /^NODE\s+NAME\n[\s\S]*\s+lib\n/m);
   fails(await ctl(["ls", "/nope", "-n", CP1]), /no such file or directory/);
   ok(await ctl(["read", "/proc/modules", "-n", CP1]), /^overlay \d+ 0 - Live/m);
-  ok(await ctl(["mounts", "-n", CP1]), /^NODE\s+FILESYSTEM\s+SIZE\(GB\)\s+USED\(GB\)\s+AVAILABLE\(GB\)\s+PERCENT USED\s+MOUNTED ON\n[\s\S]*\/var\n/m);
+  ok(
+    await ctl(["mounts", "-n", CP1]),
+    /^NODE\s+FILESYSTEM\s+SIZE\(GB\)\s+USED\(GB\)\s+AVAILABLE\(GB\)\s+PERCENT USED\s+MOUNTED ON\n[\s\S]*\/var\n/m,
+  );
   ok(await ctl(["usage", "/var", "-n", CP1]), /^NODE\s+SIZE\s+NAME\n/m);
   ok(await ctl(["time", "-n", CP1]), /^NODE\s+NTP-SERVER\s+NODE-TIME\s+NTP-SERVER-TIME\n/m);
   ok(await ctl(["netstat", "-n", CP1]), /tcp\s+0\s+0\s+127\.0\.41\.1:50000\s+0\.0\.0\.0:\*\s+LISTEN/);
-  ok(await ctl(["image", "list", "-n", CP1]), /^NODE\s+IMAGE\s+DIGEST\s+SIZE\s+LABELS\s+CREATED\n[\s\S]*ghcr\.io\/siderolabs\/installer:v1\.13\.9/m);
+  ok(
+    await ctl(["image", "list", "-n", CP1]),
+    /^NODE\s+IMAGE\s+DIGEST\s+SIZE\s+LABELS\s+CREATED\n[\s\S]*ghcr\.io\/siderolabs\/installer:v1\.13\.9/m,
+  );
   ok(await ctl(["image", "pull", "ghcr.io/siderolabs/installer:v1.13.9", "-n", CP1]));
 });
 
 test("unserved RPCs answer a real gRPC Unimplemented status", async () => {
-  fails(await ctl(["config", "new", join(sim.dir, "x"), "--roles", "os:reader", "-n", CP1]), /code = Unimplemented desc = method GenerateClientConfiguration not implemented/);
+  fails(
+    await ctl(["config", "new", join(sim.dir, "x"), "--roles", "os:reader", "-n", CP1]),
+    /code = Unimplemented desc = method GenerateClientConfiguration not implemented/,
+  );
 });
 
 test("etcd: members, status (3.6 on 1.13), alarm list, defrag, snapshot checksum, forfeit-leadership, leave, remove-member", async () => {
-  ok(await ctl(["etcd", "members", "-n", CP1]), /^NODE\s+ID\s+HOSTNAME\s+PEER URLS\s+CLIENT URLS\s+LEARNER\n[\s\S]*cp1\s+https:\/\/127\.0\.41\.1:2380[\s\S]*cp2\s+/m);
-  ok(await ctl(["etcd", "status", "-n", CP1]), /^NODE\s+MEMBER\s+DB SIZE\s+IN USE\s+LEADER[\s\S]*\s3\.6\.12\s+3\.6\.0/m);
+  ok(
+    await ctl(["etcd", "members", "-n", CP1]),
+    /^NODE\s+ID\s+HOSTNAME\s+PEER URLS\s+CLIENT URLS\s+LEARNER\n[\s\S]*cp1\s+https:\/\/127\.0\.41\.1:2380[\s\S]*cp2\s+/m,
+  );
+  ok(
+    await ctl(["etcd", "status", "-n", CP1]),
+    /^NODE\s+MEMBER\s+DB SIZE\s+IN USE\s+LEADER[\s\S]*\s3\.6\.12\s+3\.6\.0/m,
+  );
   ok(await ctl(["etcd", "alarm", "list", "-n", CP1]));
   ok(await ctl(["etcd", "defrag", "-n", CP1]));
   // The snapshot arrives with etcd's sha256 trailer (talosctl checks it); the body is not yet a bbolt database.
@@ -195,11 +324,19 @@ test("etcd: members, status (3.6 on 1.13), alarm list, defrag, snapshot checksum
 
 test("health: server-side, and the Talos part of client-side", async () => {
   await waitFor("cp2 running", running(CP2));
-  ok(await ctl(["health", "-n", CP1, "--wait-timeout", "30s"], undefined, 60_000), undefined, /waiting for etcd to be healthy: OK[\s\S]*waiting for all nodes to finish boot sequence: OK/);
+  ok(
+    await ctl(["health", "-n", CP1, "--wait-timeout", "30s"], undefined, 60_000),
+    undefined,
+    /waiting for etcd to be healthy: OK[\s\S]*waiting for all nodes to finish boot sequence: OK/,
+  );
   // Client side, talosctl runs Talos's checks itself; the Talos-API ones pass. The Kubernetes ones that follow need
   // StaticPodStatus resources and a fuller Kubernetes API (docs/simulator.md: partial).
   const client = await ctl(["health", "-n", CP1, "--server=false", "--wait-timeout", "10s"], undefined, 60_000);
-  assert.match(client.stderr, /waiting for all nodes memory sizes: OK[\s\S]*waiting for kubelet to be healthy: OK[\s\S]*waiting for all nodes to finish boot sequence: OK[\s\S]*waiting for all k8s nodes to report: OK/, show(client));
+  assert.match(
+    client.stderr,
+    /waiting for all nodes memory sizes: OK[\s\S]*waiting for kubelet to be healthy: OK[\s\S]*waiting for all nodes to finish boot sequence: OK[\s\S]*waiting for all k8s nodes to report: OK/,
+    show(client),
+  );
 });
 
 test("kubeconfig", async () => {
@@ -212,38 +349,123 @@ test("kubeconfig", async () => {
 test("apply-config in normal mode: dry-run diff, no-reboot, staged, try, auto", async () => {
   const patched = join(sim.dir, "worker-ntp.yaml");
   const text = await readFile(sim.configs.worker, "utf8");
-  await writeFile(patched, text.replace(/^machine:\n/m, "machine:\n    time:\n        servers:\n            - 127.0.0.123\n"));
-  ok(await ctl(["apply-config", "-n", W1, "--file", sim.configs.worker, "--dry-run"]), undefined, /Config diff:\n\nNo changes\./);
-  ok(await ctl(["apply-config", "-n", W1, "--file", patched, "--dry-run"]), undefined, /Dry run summary:\nApplied configuration without a reboot \(skipped in dry-run\)\.\nConfig diff:\n\n--- a\n\+\+\+ b\n@@ [\s\S]*\+ {8}servers:/);
-  ok(await ctl(["apply-config", "-n", W1, "--file", patched, "--mode", "no-reboot"]), undefined, /Applied configuration without a reboot/);
+  await writeFile(
+    patched,
+    text.replace(/^machine:\n/m, "machine:\n    time:\n        servers:\n            - 127.0.0.123\n"),
+  );
+  ok(
+    await ctl(["apply-config", "-n", W1, "--file", sim.configs.worker, "--dry-run"]),
+    undefined,
+    /Config diff:\n\nNo changes\./,
+  );
+  ok(
+    await ctl(["apply-config", "-n", W1, "--file", patched, "--dry-run"]),
+    undefined,
+    /Dry run summary:\nApplied configuration without a reboot \(skipped in dry-run\)\.\nConfig diff:\n\n--- a\n\+\+\+ b\n@@ [\s\S]*\+ {8}servers:/,
+  );
+  ok(
+    await ctl(["apply-config", "-n", W1, "--file", patched, "--mode", "no-reboot"]),
+    undefined,
+    /Applied configuration without a reboot/,
+  );
   ok(await ctl(["get", "timeservers", "-n", W1]), /\["127\.0\.0\.123"\]/);
-  ok(await ctl(["apply-config", "-n", W1, "--file", sim.configs.worker, "--mode", "staged"]), undefined, /Staged configuration to be applied after the next reboot/);
-  ok(await ctl(["apply-config", "-n", W1, "--file", patched, "--mode", "try", "--timeout", "1m"]), undefined, /will be automatically reverted back in 1m0s/);
-  ok(await ctl(["apply-config", "-n", W1, "--file", sim.configs.worker]), undefined, /Applied configuration without a reboot/);
+  ok(
+    await ctl(["apply-config", "-n", W1, "--file", sim.configs.worker, "--mode", "staged"]),
+    undefined,
+    /Staged configuration to be applied after the next reboot/,
+  );
+  ok(
+    await ctl(["apply-config", "-n", W1, "--file", patched, "--mode", "try", "--timeout", "1m"]),
+    undefined,
+    /will be automatically reverted back in 1m0s/,
+  );
+  ok(
+    await ctl(["apply-config", "-n", W1, "--file", sim.configs.worker]),
+    undefined,
+    /Applied configuration without a reboot/,
+  );
 });
 
 test("patch mc and edit mc", async () => {
   const patch = join(sim.dir, "patch.yaml");
   await writeFile(patch, "machine:\n  time:\n    servers:\n      - 127.0.0.124\n");
-  ok(await ctl(["patch", "mc", "-n", W1, "--patch", `@${patch}`, "--dry-run"]), undefined, /Config diff:[\s\S]*127\.0\.0\.124/);
-  ok(await ctl(["patch", "mc", "-n", W1, "--patch", `@${patch}`, "--mode", "no-reboot"]), undefined, /patched MachineConfigs\.config\.talos\.dev\/v1alpha1 at the node 127\.0\.41\.3/);
+  ok(
+    await ctl(["patch", "mc", "-n", W1, "--patch", `@${patch}`, "--dry-run"]),
+    undefined,
+    /Config diff:[\s\S]*127\.0\.0\.124/,
+  );
+  ok(
+    await ctl(["patch", "mc", "-n", W1, "--patch", `@${patch}`, "--mode", "no-reboot"]),
+    undefined,
+    /patched MachineConfigs\.config\.talos\.dev\/v1alpha1 at the node 127\.0\.41\.3/,
+  );
   ok(await ctl(["get", "timeservers", "-n", W1]), /127\.0\.0\.124/);
   // An editor that changes nothing: talosctl notices and applies nothing.
-  ok(await sim.talosctl(["edit", "mc", "-n", W1], { env: { EDITOR: "true" } }), undefined, /Apply was skipped: no changes detected/);
+  ok(
+    await sim.talosctl(["edit", "mc", "-n", W1], { env: { EDITOR: "true" } }),
+    undefined,
+    /Apply was skipped: no changes detected/,
+  );
 });
 
 test("upgrade: --stage, --legacy, and the default (Lifecycle API, drain off here)", async () => {
-  ok(await ctl(["upgrade", "-n", W1, "--image", "ghcr.io/siderolabs/installer:v1.13.9", "--drain=false", "--wait=false"], undefined, 60_000), undefined, /pulled image[\s\S]*upgrade completed/);
+  ok(
+    await ctl(
+      ["upgrade", "-n", W1, "--image", "ghcr.io/siderolabs/installer:v1.13.9", "--drain=false", "--wait=false"],
+      undefined,
+      60_000,
+    ),
+    undefined,
+    /pulled image[\s\S]*upgrade completed/,
+  );
   await waitFor("w1 back", running(W1));
-  const legacy = await ctl(["upgrade", "-n", W1, "--image", "ghcr.io/siderolabs/installer:v1.13.9", "--legacy", "--drain=false", "--wait=false"], undefined, 60_000);
+  const legacy = await ctl(
+    [
+      "upgrade",
+      "-n",
+      W1,
+      "--image",
+      "ghcr.io/siderolabs/installer:v1.13.9",
+      "--legacy",
+      "--drain=false",
+      "--wait=false",
+    ],
+    undefined,
+    60_000,
+  );
   ok(legacy, /NODE\s+ACK\s+STARTED\n\S+\s+Upgrade request received/, /Forcing use of legacy upgrade method/);
   await waitFor("w1 back", running(W1));
-  ok(await ctl(["upgrade", "-n", W1, "--image", "ghcr.io/siderolabs/installer:v1.13.9", "--legacy", "--stage", "--drain=false", "--wait=false"], undefined, 60_000), /Upgrade request received/);
+  ok(
+    await ctl(
+      [
+        "upgrade",
+        "-n",
+        W1,
+        "--image",
+        "ghcr.io/siderolabs/installer:v1.13.9",
+        "--legacy",
+        "--stage",
+        "--drain=false",
+        "--wait=false",
+      ],
+      undefined,
+      60_000,
+    ),
+    /Upgrade request received/,
+  );
   await waitFor("w1 back", running(W1));
-  fails(await ctl(["upgrade", "-n", W1, "--image", "example.com/not-an-installer:latest", "--drain=false"], undefined, 60_000), /not a Talos installer image reference/);
+  fails(
+    await ctl(
+      ["upgrade", "-n", W1, "--image", "example.com/not-an-installer:latest", "--drain=false"],
+      undefined,
+      60_000,
+    ),
+    /not a Talos installer image reference/,
+  );
 });
 
-const bootId = async (node: string) => (await ctl(["read", "/proc/sys/kernel/random/boot_id", "-n", node])).stdout.trim();
+const bootId = async (node: string) =>
+  (await ctl(["read", "/proc/sys/kernel/random/boot_id", "-n", node])).stdout.trim();
 
 test("reboot (default and --mode powercycle): a new boot id", async () => {
   // `reboot --wait` (talosctl's event tracking) is not asserted: the simulated reboot is faster than talosctl's
@@ -265,7 +487,10 @@ const ROLE_CASES: { args: string[]; allowed: TalosRole[] }[] = [
   { args: ["etcd", "snapshot", "ROLE.db", "-n", CP1], allowed: ["os:operator", "os:etcd:backup"] },
   { args: ["etcd", "defrag", "-n", CP1], allowed: ["os:operator"] },
   { args: ["apply-config", "-n", W1, "--file", "WORKER", "--mode", "no-reboot"], allowed: [] },
-  { args: ["upgrade", "-n", W1, "--image", "ghcr.io/siderolabs/installer:v1.13.9", "--drain=false", "--wait=false"], allowed: [] },
+  {
+    args: ["upgrade", "-n", W1, "--image", "ghcr.io/siderolabs/installer:v1.13.9", "--drain=false", "--wait=false"],
+    allowed: [],
+  },
   { args: ["bootstrap", "-n", CP1], allowed: [] },
   { args: ["kubeconfig", "KC", "-n", CP1], allowed: [] },
   { args: ["read", "/proc/modules", "-n", CP1], allowed: [] },
@@ -278,7 +503,15 @@ test("roles: os:reader, os:operator, os:etcd:backup on every mutating call", asy
   for (const c of ROLE_CASES) {
     for (const role of ["os:reader", "os:operator", "os:etcd:backup"] as const) {
       if (c.allowed.includes(role)) continue; // allowed calls run once, below, as they change the cluster
-      const args = c.args.map((a) => (a === "WORKER" ? sim.configs.worker : a === "ROLE.db" ? join(sim.dir, `${role}.db`) : a === "KC" ? join(sim.dir, `kc-${role}`) : a));
+      const args = c.args.map((a) =>
+        a === "WORKER"
+          ? sim.configs.worker
+          : a === "ROLE.db"
+            ? join(sim.dir, `${role}.db`)
+            : a === "KC"
+              ? join(sim.dir, `kc-${role}`)
+              : a,
+      );
       const r = await ctl(args, role, 60_000);
       fails(r, /PermissionDenied desc = not authorized/);
     }
@@ -296,7 +529,9 @@ test("roles: os:reader, os:operator, os:etcd:backup on every mutating call", asy
 
 test("reset --graceful=false --reboot: the node comes back in maintenance mode", async () => {
   ok(await ctl(["reset", "-n", CP2, "--graceful=false", "--reboot", "--wait=false"]));
-  await waitFor("cp2 in maintenance", async () => /maintenance/.test((await ctl(["get", "machinestatus", "--insecure", "-n", CP2])).stdout));
+  await waitFor("cp2 in maintenance", async () =>
+    /maintenance/.test((await ctl(["get", "machinestatus", "--insecure", "-n", CP2])).stdout),
+  );
 });
 
 test("shutdown: the node stops answering", async () => {
@@ -313,7 +548,10 @@ test("sim down while talosctl streams are open: the simulator exits, the streams
   const r = await sim.talform(["sim", "down", "--state-dir", sim.stateDir], 30_000);
   assert.equal(r.code, 0, show(r));
   assert.match(r.stdout, /simulator stopped/);
-  const exit = await Promise.race([sim.exited, new Promise<undefined>((res) => setTimeout(() => res(undefined), 15_000))]);
+  const exit = await Promise.race([
+    sim.exited,
+    new Promise<undefined>((res) => setTimeout(() => res(undefined), 15_000)),
+  ]);
   assert.ok(exit, "talform sim up still running 15 s after `sim down`");
   assert.ok(Date.now() - t0 < 15_000);
   const [f, w] = await Promise.all([follow, watch]);

@@ -20,7 +20,12 @@ import {
   validateMachineConfig,
   type YamlMap,
 } from "../src/machineconfig/index.js";
-import { applyConflictCase, CONFLICT_CASES, ruleOf, type ConflictCase } from "../src/machineconfig/test-support/v1alpha1-conflict-cases.js";
+import {
+  applyConflictCase,
+  CONFLICT_CASES,
+  ruleOf,
+  type ConflictCase,
+} from "../src/machineconfig/test-support/v1alpha1-conflict-cases.js";
 import { defaultInstallImage, renderNode, runGenconfig } from "../src/genconfig/index.js";
 import { encodeTestBundle, makeTestBundle } from "../src/machineconfig/test-support.js";
 import { loadTalconfig } from "../src/talconfig/index.js";
@@ -31,14 +36,20 @@ interface ValidateReport {
 }
 
 const contract = contractFor("v1.14")!;
-const golden = (flavour: string, role: string) => referencePath("talos-golden", "stability", "v1.14", `${flavour}-${role}.yaml`);
+const golden = (flavour: string, role: string) =>
+  referencePath("talos-golden", "stability", "v1.14", `${flavour}-${role}.yaml`);
 const parse = (text: string) => parseYamlDocuments(text).documents as YamlMap[];
 
 /** talform's errors for a config text: the strict decoder's and the semantic validation's (no file prefix). */
 function talformErrors(text: string): { conflicts: string[]; others: string[] } {
   const decoded = decodeMachineConfig(text, contract, "config");
-  const findings = [...decoded.errors, ...validateMachineConfig(parse(text), contract, { mode: "metal" })].filter((d) => d.severity === "error");
-  return { conflicts: findings.filter((d) => d.code === V1ALPHA1_CONFLICT_CODE).map((d) => d.message), others: findings.filter((d) => d.code !== V1ALPHA1_CONFLICT_CODE).map((d) => d.message) };
+  const findings = [...decoded.errors, ...validateMachineConfig(parse(text), contract, { mode: "metal" })].filter(
+    (d) => d.severity === "error",
+  );
+  return {
+    conflicts: findings.filter((d) => d.code === V1ALPHA1_CONFLICT_CODE).map((d) => d.message),
+    others: findings.filter((d) => d.code !== V1ALPHA1_CONFLICT_CODE).map((d) => d.message),
+  };
 }
 
 async function oracleVerdicts(texts: readonly string[]): Promise<ValidateReport["files"]> {
@@ -57,11 +68,16 @@ async function oracleVerdicts(texts: readonly string[]): Promise<ValidateReport[
 const sorted = (xs: readonly string[]) => [...xs].sort();
 
 test("every rule of the conflict table has a conformance case (and no case lacks a rule)", () => {
-  assert.deepEqual(sorted(CONFLICT_CASES.map((c) => `${c.kind} ${c.legacyPath}`)), sorted(V1ALPHA1_CONFLICT_RULES.map((r) => `${r.kind} ${r.legacyPath}`)));
+  assert.deepEqual(
+    sorted(CONFLICT_CASES.map((c) => `${c.kind} ${c.legacyPath}`)),
+    sorted(V1ALPHA1_CONFLICT_RULES.map((r) => `${r.kind} ${r.legacyPath}`)),
+  );
 });
 
 test("Talos's own 1.14 stability goldens: no conflict in talform, valid for Talos", async () => {
-  const texts = await Promise.all(["base", "overrides"].flatMap((f) => ["controlplane", "worker"].map((r) => readFile(golden(f, r), "utf8"))));
+  const texts = await Promise.all(
+    ["base", "overrides"].flatMap((f) => ["controlplane", "worker"].map((r) => readFile(golden(f, r), "utf8"))),
+  );
   const verdicts = await oracleVerdicts(texts);
   texts.forEach((text, i) => {
     assert.deepEqual(findV1Alpha1Conflicts(parse(text), contract), [], `golden ${i}`);
@@ -76,7 +92,11 @@ for (const role of ["controlplane", "worker"] as const) {
   test(`each conflict rule on base-${role}: talform's verdict and conflict errors equal Talos's, with and without the conflicting value`, async () => {
     const base = parse(await readFile(golden("base", role), "utf8"));
     const variants: { c: ConflictCase; value: "conflicting" | "inert"; text: string }[] = CONFLICT_CASES.flatMap((c) =>
-      (["conflicting", "inert"] as const).map((value) => ({ c, value, text: encodeDocuments(applyConflictCase(base, c, value, contract)) })),
+      (["conflicting", "inert"] as const).map((value) => ({
+        c,
+        value,
+        text: encodeDocuments(applyConflictCase(base, c, value, contract)),
+      })),
     );
     const verdicts = await oracleVerdicts(variants.map((v) => v.text));
     const agreeing = new Set<string>();
@@ -87,9 +107,14 @@ for (const role of ["controlplane", "worker"] as const) {
       // Same verdict; the same conflict errors, one per conflicting document; and no error Talos does not raise.
       // (Talos may raise more: a legacy .cluster.id without .cluster.secret also shadows the DiscoveryIdentityConfig
       // document, which talform's validation does not model.)
-      assert.equal(ours.conflicts.length + ours.others.length > 0, talos.length > 0, `${label}: verdict (Talos: ${JSON.stringify(talos)})`);
+      assert.equal(
+        ours.conflicts.length + ours.others.length > 0,
+        talos.length > 0,
+        `${label}: verdict (Talos: ${JSON.stringify(talos)})`,
+      );
       assert.deepEqual(sorted(ours.conflicts), sorted(talos.filter((e) => CONFLICT_MESSAGES.has(e))), label);
-      for (const e of ours.others) assert.ok(talos.includes(e), `${label}: talform's "${e}" is not among Talos's ${JSON.stringify(talos)}`);
+      for (const e of ours.others)
+        assert.ok(talos.includes(e), `${label}: talform's "${e}" is not among Talos's ${JSON.stringify(talos)}`);
       // The rule itself, on the control plane (which carries every document of the cases): talform fires it for the
       // conflicting value and not for the inert one, and Talos reports its message exactly then.
       if (role === "controlplane") {
@@ -99,7 +124,12 @@ for (const role of ["controlplane", "worker"] as const) {
         if (fired) agreeing.add(`${c.kind} ${c.legacyPath}`);
       }
     });
-    if (role === "controlplane") assert.equal(agreeing.size, V1ALPHA1_CONFLICT_RULES.length, "every rule fires on the control plane, as Talos's does");
+    if (role === "controlplane")
+      assert.equal(
+        agreeing.size,
+        V1ALPHA1_CONFLICT_RULES.length,
+        "every rule fires on the control plane, as Talos's does",
+      );
   });
 }
 
@@ -115,12 +145,33 @@ test("genconfig: a node patch of machine.kubelet is what Talos 1.14 refuses and 
       // What the node's config would be, rendered without genconfig's validation gate, for Talos to judge.
       const loaded = await loadTalconfig({ path: join(dir, "talconfig.yaml"), env: {} });
       const node = loaded.nodes[0]!;
-      texts.push(renderNode(node, { config: loaded.config!, bundle, contract: contractFor(node.talosVersion)!, installImage: defaultInstallImage(loaded), readFile: () => "", env: loaded.env, dir }).text);
-      const outcome = await runGenconfig({ configPath: join(dir, "talconfig.yaml"), outDir: `out-${version}`, cwd: dir, env: {} }).then(
+      texts.push(
+        renderNode(node, {
+          config: loaded.config!,
+          bundle,
+          contract: contractFor(node.talosVersion)!,
+          installImage: defaultInstallImage(loaded),
+          readFile: () => "",
+          env: loaded.env,
+          dir,
+        }).text,
+      );
+      const outcome = await runGenconfig({
+        configPath: join(dir, "talconfig.yaml"),
+        outDir: `out-${version}`,
+        cwd: dir,
+        env: {},
+      }).then(
         () => "written",
         (e: Error & { diagnostics?: { message: string }[] }) => (e.diagnostics ?? []).map((d) => d.message).join("\n"),
       );
-      assert.equal(outcome, version === "v1.14.1" ? "lab-w1.yaml: kubelet config is already set in v1alpha1 config (.machine.kubelet)" : "written", version);
+      assert.equal(
+        outcome,
+        version === "v1.14.1"
+          ? "lab-w1.yaml: kubelet config is already set in v1alpha1 config (.machine.kubelet)"
+          : "written",
+        version,
+      );
     }
     const [v114, v113] = await oracleVerdicts(texts);
     assert.deepEqual(v114!.errors, ["kubelet config is already set in v1alpha1 config (.machine.kubelet)"]);

@@ -19,7 +19,10 @@ const { version } = JSON.parse(await readFile(new URL("package.json", root), "ut
 const inlineVersion = {
   name: "inline-version",
   setup(b) {
-    b.onLoad({ filter: /[/\\]dist[/\\]version\.js$/ }, () => ({ contents: `export const TALFORM_VERSION = ${JSON.stringify(version)};\n`, loader: "js" }));
+    b.onLoad({ filter: /[/\\]dist[/\\]version\.js$/ }, () => ({
+      contents: `export const TALFORM_VERSION = ${JSON.stringify(version)};\n`,
+      loader: "js",
+    }));
   },
 };
 
@@ -47,7 +50,9 @@ const code = await readFile(bundleFile, "latin1");
 if (/[\u0080-\uffff]/.test(code)) throw new Error("dist/cli-bundle/talform.cjs is not ASCII");
 const dynamicImport = /\bimport\(\s*["'`]/.exec(code);
 if (dynamicImport) {
-  throw new Error(`dist/cli-bundle/talform.cjs still calls import() (${code.slice(dynamicImport.index, dynamicImport.index + 60)}…): import Node built-ins statically`);
+  throw new Error(
+    `dist/cli-bundle/talform.cjs still calls import() (${code.slice(dynamicImport.index, dynamicImport.index + 60)}…): import Node built-ins statically`,
+  );
 }
 
 // The training run: the commands a user runs most, on the homelab example in a temp folder (with a throwaway age key,
@@ -60,7 +65,12 @@ const work = await mkdtemp(join(tmpdir(), "talform-build-"));
 try {
   const run = async (cwd, env, ...argv) => {
     let out = "";
-    const code = await cli.runCli(argv, { stdout: { write: (s) => (out += s) }, stderr: { write: (s) => (out += s) }, env, cwd });
+    const code = await cli.runCli(argv, {
+      stdout: { write: (s) => (out += s) },
+      stderr: { write: (s) => (out += s) },
+      env,
+      cwd,
+    });
     if (code !== 0) throw new Error(`training run \`talform ${argv.join(" ")}\` exited ${code}:\n${out}`);
   };
   await run(work, {}, "--help");
@@ -68,7 +78,10 @@ try {
     await cp(example, work, { recursive: true });
     const identity = await generateIdentity();
     const sopsConfig = join(work, ".sops.yaml");
-    await writeFile(sopsConfig, (await readFile(sopsConfig, "utf8")).replaceAll("age1-your-recipient-here", await identityToRecipient(identity)));
+    await writeFile(
+      sopsConfig,
+      (await readFile(sopsConfig, "utf8")).replaceAll("age1-your-recipient-here", await identityToRecipient(identity)),
+    );
     const env = { SOPS_AGE_KEY: identity, HOME: work };
     await run(work, env, "validate");
     await run(work, env, "gensecret", "--out", "talsecret.sops.yaml");

@@ -55,7 +55,12 @@ mkdirSync(join(root, "test-results"), { recursive: true });
 const reporters =
   process.env.TALFORM_TEST_TAP === "1"
     ? ["--test-reporter=tap", "--test-reporter-destination=stdout"]
-    : [`--test-reporter=${join(root, "scripts", "test-summary-reporter.mjs")}`, "--test-reporter-destination=stdout", "--test-reporter=tap", `--test-reporter-destination=${tapFile}`];
+    : [
+        `--test-reporter=${join(root, "scripts", "test-summary-reporter.mjs")}`,
+        "--test-reporter-destination=stdout",
+        "--test-reporter=tap",
+        `--test-reporter-destination=${tapFile}`,
+      ];
 const runTmp = mkdtempSync(join(process.env.TMPDIR || tmpdir(), "talform-tests-"));
 // tsx keeps its compile cache in $TMPDIR/tsx-<uid>: link the usual one in, so the run stays warm and it is no leak.
 const tsxCache = `tsx-${process.getuid?.() ?? 0}`;
@@ -65,13 +70,21 @@ const started = Date.now();
 const result = spawnSync(
   process.execPath,
   ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, ...reporters, ...files],
-  { cwd: root, stdio: "inherit", env: { ...process.env, TALFORM_LOOPBACK_ONLY: "1", ...(suite === "unit" ? { TMPDIR: runTmp } : {}) } },
+  {
+    cwd: root,
+    stdio: "inherit",
+    env: { ...process.env, TALFORM_LOOPBACK_ONLY: "1", ...(suite === "unit" ? { TMPDIR: runTmp } : {}) },
+  },
 );
 const leaked = readdirSync(runTmp).filter((name) => name !== tsxCache);
 rmSync(runTmp, { recursive: true, force: true });
-console.error(`${files.length} test files in ${((Date.now() - started) / 1000).toFixed(1)} s wall (concurrency ${concurrency})${process.env.TALFORM_TEST_TAP === "1" ? "" : `; full TAP: ${relative(root, tapFile)}`}`);
+console.error(
+  `${files.length} test files in ${((Date.now() - started) / 1000).toFixed(1)} s wall (concurrency ${concurrency})${process.env.TALFORM_TEST_TAP === "1" ? "" : `; full TAP: ${relative(root, tapFile)}`}`,
+);
 if (leaked.length > 0) {
-  console.error(`FAIL: the tests left ${leaked.length} folder(s) in the temp dir (every test removes what it creates):\n  ${leaked.join("\n  ")}`);
+  console.error(
+    `FAIL: the tests left ${leaked.length} folder(s) in the temp dir (every test removes what it creates):\n  ${leaked.join("\n  ")}`,
+  );
   process.exit(1);
 }
 process.exit(result.status ?? 1);

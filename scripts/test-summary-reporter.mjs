@@ -40,6 +40,7 @@ export default async function* summary(source) {
 
 function indent(text) {
   const lines = text.split("\n");
-  const shown = lines.length > 40 ? [...lines.slice(0, 40), `… (${lines.length - 40} more lines in the TAP file)`] : lines;
+  const shown =
+    lines.length > 40 ? [...lines.slice(0, 40), `… (${lines.length - 40} more lines in the TAP file)`] : lines;
   return shown.map((l) => `    ${l}`).join("\n");
 }

@@ -44,7 +44,12 @@ export async function loadCorpus(): Promise<CorpusEntry[]> {
     const provenance = JSON.parse(await readFile(join(dir, "provenance.json"), "utf8")) as Provenance;
     const text = await readFile(join(dir, "files", provenance.path), "utf8");
     const talosVersion = /^talosVersion:\s*["']?(v?[0-9][^\s"'#]*)/m.exec(text)?.[1] ?? "";
-    entries.push({ name, dir, provenance, talosVersion: talosVersion.startsWith("v") ? talosVersion : `v${talosVersion}` });
+    entries.push({
+      name,
+      dir,
+      provenance,
+      talosVersion: talosVersion.startsWith("v") ? talosVersion : `v${talosVersion}`,
+    });
   }
   return entries;
 }
@@ -122,13 +127,25 @@ export async function runEntry(entry: CorpusEntry, secretsYaml: string): Promise
     }
 
     const theirsDir = join(tmp, ".theirs");
-    const th = await runOracle("talhelper", ["genconfig", "--offline-mode", "-c", configPath, "-s", secretsFile, "-o", theirsDir], { cwd, env });
+    const th = await runOracle(
+      "talhelper",
+      ["genconfig", "--offline-mode", "-c", configPath, "-s", secretsFile, "-o", theirsDir],
+      { cwd, env },
+    );
     const theirFiles = th.code === 0 ? await readOutputs(theirsDir) : new Map<string, string>();
-    const talhelper = { ok: th.code === 0, message: th.code === 0 ? "" : lastLines(th.stderr + th.stdout), files: theirFiles, valid: false, validationErrors: [] as string[] };
+    const talhelper = {
+      ok: th.code === 0,
+      message: th.code === 0 ? "" : lastLines(th.stderr + th.stdout),
+      files: theirFiles,
+      valid: false,
+      validationErrors: [] as string[],
+    };
     if (talhelper.ok && theirFiles.size > 0) {
       const files = [...theirFiles.keys()].map((n) => join(theirsDir, n));
       const { report } = await runOracleJson<ValidateReport>(["validate", "--mode", "metal", ...files]);
-      talhelper.validationErrors = report.files.flatMap((f) => f.errors.map((e) => `${f.file.slice(theirsDir.length + 1)}: ${e}`));
+      talhelper.validationErrors = report.files.flatMap((f) =>
+        f.errors.map((e) => `${f.file.slice(theirsDir.length + 1)}: ${e}`),
+      );
       talhelper.valid = talhelper.validationErrors.length === 0;
     }
 
@@ -140,7 +157,9 @@ export async function runEntry(entry: CorpusEntry, secretsYaml: string): Promise
       talform.files = await readOutputs(oursDir);
     } catch (e) {
       if (!(e instanceof TalformError)) throw e;
-      talform.findings = e.diagnostics.filter((d) => d.severity === "error").map((d) => formatDiagnostic(d).replaceAll(tmp + "/", ""));
+      talform.findings = e.diagnostics
+        .filter((d) => d.severity === "error")
+        .map((d) => formatDiagnostic(d).replaceAll(tmp + "/", ""));
       talform.message = talform.findings[0] ?? e.message;
     }
 
@@ -153,12 +172,23 @@ export async function runEntry(entry: CorpusEntry, secretsYaml: string): Promise
         const theirs = await oracleReencode(join(theirsDir, name));
         equal = theirs.text !== undefined && theirs.text === mine.text;
       }
-      const { report } = await runOracleJson<ValidateReport>(["validate", "--mode", "metal", "--strict", join(oursDir, name)]);
+      const { report } = await runOracleJson<ValidateReport>([
+        "validate",
+        "--mode",
+        "metal",
+        "--strict",
+        join(oursDir, name),
+      ]);
       comparisons.push({
         name,
         equal,
         byteExact,
-        ...(byteExact ? {} : { firstDifference: mine.text === undefined ? `Talos cannot load it: ${mine.error}` : firstDifference(text, mine.text) }),
+        ...(byteExact
+          ? {}
+          : {
+              firstDifference:
+                mine.text === undefined ? `Talos cannot load it: ${mine.error}` : firstDifference(text, mine.text),
+            }),
         strictFindings: report.files.flatMap((f) => [...f.errors, ...f.warnings]),
       });
     }
@@ -172,7 +202,10 @@ export async function runEntry(entry: CorpusEntry, secretsYaml: string): Promise
 function lastLines(s: string): string {
   const lines = s.trim().split("\n");
   const errors = lines.filter((l) => /^\s*\* (?!WARNING)|failed to |error/i.test(l) && !/WARNING/.test(l));
-  return (errors.length > 0 ? errors.slice(0, 2) : lines.slice(-2)).map((l) => l.trim()).join(" | ").slice(0, 300);
+  return (errors.length > 0 ? errors.slice(0, 2) : lines.slice(-2))
+    .map((l) => l.trim())
+    .join(" | ")
+    .slice(0, 300);
 }
 
 /** The printed table: entry, talhelper, talform, equal, byte-exact. */
@@ -182,7 +215,8 @@ export function formatTable(results: readonly EntryResult[]): string {
     const tf = r.talform.ok ? "renders" : "refuses";
     const withTheirs = r.comparisons.filter((c) => c.equal !== undefined);
     const equal = withTheirs.length === 0 ? "-" : `${withTheirs.filter((c) => c.equal).length}/${withTheirs.length}`;
-    const exact = r.comparisons.length === 0 ? "-" : `${r.comparisons.filter((c) => c.byteExact).length}/${r.comparisons.length}`;
+    const exact =
+      r.comparisons.length === 0 ? "-" : `${r.comparisons.filter((c) => c.byteExact).length}/${r.comparisons.length}`;
     return [r.entry.name, r.entry.talosVersion, th, tf, equal, exact];
   });
   const head = ["entry", "talos", "talhelper", "talform", "equal", "byte-exact"];

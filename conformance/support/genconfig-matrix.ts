@@ -129,5 +129,8 @@ export const MATRIX_NODES_TALHELPER: string = withoutPresets(MATRIX_NODES);
 export const MATRIX_NODES_LEGACY_TALHELPER: string = withoutPresets(MATRIX_NODES_LEGACY);
 
 function withoutPresets(nodes: string): string {
-  return nodes.split("\n").filter((l) => !l.includes("presets:")).join("\n");
+  return nodes
+    .split("\n")
+    .filter((l) => !l.includes("presets:"))
+    .join("\n");
 }

@@ -51,7 +51,11 @@ export function oraclePath(name: OracleName): string {
 const QUIET_ENV: Record<string, string> = { SOPS_DISABLE_VERSION_CHECK: "1" };
 
 /** Runs an oracle to completion and returns its exit code and output; never throws for a non-zero exit. */
-export function runOracle(name: OracleName, args: readonly string[], opts: RunOracleOptions = {}): Promise<OracleResult> {
+export function runOracle(
+  name: OracleName,
+  args: readonly string[],
+  opts: RunOracleOptions = {},
+): Promise<OracleResult> {
   const path = oraclePath(name);
   const env: NodeJS.ProcessEnv = { ...process.env, ...QUIET_ENV };
   for (const [key, value] of Object.entries(opts.env ?? {})) {
@@ -88,12 +92,17 @@ export function runOracle(name: OracleName, args: readonly string[], opts: RunOr
 }
 
 /** Runs talos-oracle and parses its JSON report; throws with the oracle's stderr when it printed no JSON. */
-export async function runOracleJson<T>(args: readonly string[], opts: RunOracleOptions = {}): Promise<{ code: number; report: T; stderr: string }> {
+export async function runOracleJson<T>(
+  args: readonly string[],
+  opts: RunOracleOptions = {},
+): Promise<{ code: number; report: T; stderr: string }> {
   const res = await runOracle("talos-oracle", args, opts);
   try {
     return { code: res.code, report: JSON.parse(res.stdout) as T, stderr: res.stderr };
   } catch {
-    throw new Error(`talos-oracle ${args.join(" ")} exited ${res.code} without a JSON report:\n${res.stderr}${res.stdout}`);
+    throw new Error(
+      `talos-oracle ${args.join(" ")} exited ${res.code} without a JSON report:\n${res.stderr}${res.stdout}`,
+    );
   }
 }
 
@@ -104,7 +113,10 @@ export async function runOracleJson<T>(args: readonly string[], opts: RunOracleO
 export function resolveReferenceRoot(env: NodeJS.ProcessEnv = process.env): string {
   const override = env.TALFORM_REFERENCE_DIR;
   if (override !== undefined && override !== "") return resolve(repoRoot, override);
-  const candidates = [resolve(repoRoot, "..", "shared", "reference"), resolve(repoRoot, "..", "..", "shared", "reference")];
+  const candidates = [
+    resolve(repoRoot, "..", "shared", "reference"),
+    resolve(repoRoot, "..", "..", "shared", "reference"),
+  ];
   const found = candidates.find((c) => existsSync(c));
   if (found === undefined) {
     throw new Error(

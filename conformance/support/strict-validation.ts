@@ -12,11 +12,16 @@ interface ValidateReport {
  * ones stay warnings). Each file must have no finding but the allowed warnings (given without the `warning: ` prefix),
  * in either list: the ones its input asks for.
  */
-export async function assertTalosStrictlyValid(files: readonly string[], allowedWarnings: ReadonlySet<string>): Promise<void> {
+export async function assertTalosStrictlyValid(
+  files: readonly string[],
+  allowedWarnings: ReadonlySet<string>,
+): Promise<void> {
   const { report } = await runOracleJson<ValidateReport>(["validate", "--mode", "metal", "--strict", ...files]);
   assert.equal(report.files.length, files.length);
   for (const f of report.files) {
-    const errors = f.errors.filter((e) => !(e.startsWith("warning: ") && allowedWarnings.has(e.slice("warning: ".length))));
+    const errors = f.errors.filter(
+      (e) => !(e.startsWith("warning: ") && allowedWarnings.has(e.slice("warning: ".length))),
+    );
     const warnings = f.warnings.filter((w) => !allowedWarnings.has(w));
     assert.deepEqual({ errors, warnings }, { errors: [], warnings: [] }, f.file);
   }

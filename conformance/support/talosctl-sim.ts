@@ -28,7 +28,10 @@ export interface TalosctlSim {
   /** controlplane.yaml / worker.yaml from `talosctl gen config`. */
   readonly configs: { readonly controlplane: string; readonly worker: string };
   /** Runs talosctl with the talosconfig of `role` (default os:admin, talosctl's own from `gen config`). */
-  talosctl(args: readonly string[], opts?: { role?: TalosRole; timeoutMs?: number; input?: string; env?: Record<string, string> }): Promise<OracleResult>;
+  talosctl(
+    args: readonly string[],
+    opts?: { role?: TalosRole; timeoutMs?: number; input?: string; env?: Record<string, string> },
+  ): Promise<OracleResult>;
   /** Runs a talosctl command that streams until interrupted (events, --watch): SIGINT after `ms`, its output. */
   talosctlUntil(args: readonly string[], ms: number): Promise<OracleResult>;
   /** Runs `talform` (the CLI under test) in the same folder. */
@@ -45,7 +48,11 @@ const TALFORM = join(repoRoot, "bin", "talform.js");
 
 function run(cmd: string, args: readonly string[], cwd: string, timeoutMs: number): Promise<OracleResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, env: { ...process.env, TALFORM_LOOPBACK_ONLY: "1", NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd, args, {
+      cwd,
+      env: { ...process.env, TALFORM_LOOPBACK_ONLY: "1", NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     const timer = setTimeout(() => {
@@ -57,7 +64,11 @@ function run(cmd: string, args: readonly string[], cwd: string, timeoutMs: numbe
     child.on("error", reject);
     child.on("close", (code, signal) => {
       clearTimeout(timer);
-      resolve({ code: code ?? (signal ? 128 : 1), stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") });
+      resolve({
+        code: code ?? (signal ? 128 : 1),
+        stdout: Buffer.concat(out).toString("utf8"),
+        stderr: Buffer.concat(err).toString("utf8"),
+      });
     });
   });
 }
@@ -75,45 +86,103 @@ function runUntil(cmd: string, args: readonly string[], cwd: string, ms: number)
     child.on("close", (code, signal) => {
       clearTimeout(interrupt);
       clearTimeout(kill);
-      resolve({ code: code ?? (signal ? 128 : 1), stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") });
+      resolve({
+        code: code ?? (signal ? 128 : 1),
+        stdout: Buffer.concat(out).toString("utf8"),
+        stderr: Buffer.concat(err).toString("utf8"),
+      });
     });
   });
 }
 
 /** `talosctl gen secrets` → OS CA → fleet spec → `talform sim up` (child process) → role talosconfigs. */
-export async function startTalosctlSim(clusterName: string, nodes: readonly SimNodeSpecLite[], timeScale = 0.02): Promise<TalosctlSim> {
+export async function startTalosctlSim(
+  clusterName: string,
+  nodes: readonly SimNodeSpecLite[],
+  timeScale = 0.02,
+): Promise<TalosctlSim> {
   const dir = await mkdtemp(join(tmpdir(), "talform-talosctl-"));
   const stateDir = join(dir, "st");
   const ctl = (args: readonly string[], env: Record<string, string> = {}, timeoutMs = 120_000, input?: string) =>
-    runOracle("talosctl", args, { cwd: dir, env: { TALOSCONFIG: join(dir, "talosconfig"), ...env }, timeoutMs, ...(input !== undefined ? { input } : {}) });
+    runOracle("talosctl", args, {
+      cwd: dir,
+      env: { TALOSCONFIG: join(dir, "talosconfig"), ...env },
+      timeoutMs,
+      ...(input !== undefined ? { input } : {}),
+    });
   const must = (r: OracleResult, what: string) => {
     if (r.code !== 0) throw new Error(`${what} failed (${r.code}): ${r.stderr}`);
   };
   must(await ctl(["gen", "secrets", "-o", "secrets.yaml"]), "talosctl gen secrets");
   const endpoint = `https://${nodes.find((n) => n.controlPlane)!.address}:6443`;
-  must(await ctl(["gen", "config", clusterName, endpoint, "--with-secrets", "secrets.yaml", "--install-disk", "/dev/sda", "--talos-version", "v1.13"]), "talosctl gen config");
-  const secrets = parse(await readFile(join(dir, "secrets.yaml"), "utf8")) as { certs: { os: { crt: string; key: string } } };
-  const osCA = { crt: Buffer.from(secrets.certs.os.crt, "base64").toString("utf8"), key: Buffer.from(secrets.certs.os.key, "base64").toString("utf8") };
+  must(
+    await ctl([
+      "gen",
+      "config",
+      clusterName,
+      endpoint,
+      "--with-secrets",
+      "secrets.yaml",
+      "--install-disk",
+      "/dev/sda",
+      "--talos-version",
+      "v1.13",
+    ]),
+    "talosctl gen config",
+  );
+  const secrets = parse(await readFile(join(dir, "secrets.yaml"), "utf8")) as {
+    certs: { os: { crt: string; key: string } };
+  };
+  const osCA = {
+    crt: Buffer.from(secrets.certs.os.crt, "base64").toString("utf8"),
+    key: Buffer.from(secrets.certs.os.key, "base64").toString("utf8"),
+  };
   const endpoints = nodes.filter((n) => n.controlPlane).map((n) => n.address);
   // talosctl's talosconfig from gen config points at the control plane endpoint; give it the simulated ones.
-  const tc = parse(await readFile(join(dir, "talosconfig"), "utf8")) as { contexts: Record<string, { endpoints: string[]; nodes?: string[] }> };
+  const tc = parse(await readFile(join(dir, "talosconfig"), "utf8")) as {
+    contexts: Record<string, { endpoints: string[]; nodes?: string[] }>;
+  };
   tc.contexts[clusterName]!.endpoints = endpoints;
   tc.contexts[clusterName]!.nodes = [endpoints[0]!];
   await writeFile(join(dir, "talosconfig"), stringify(tc), { mode: 0o600 });
   for (const role of ["os:operator", "os:reader", "os:etcd:backup"] as const) {
     const cert = await makeClientCert(osCA, [role]);
-    await writeFile(join(dir, `talosconfig-${role.replace(/:/g, "-")}`), renderTalosconfig(clusterName, { endpoints, nodes: [endpoints[0]!], ca: osCA.crt, crt: cert.crt, key: cert.key }), { mode: 0o600 });
+    await writeFile(
+      join(dir, `talosconfig-${role.replace(/:/g, "-")}`),
+      renderTalosconfig(clusterName, { endpoints, nodes: [endpoints[0]!], ca: osCA.crt, crt: cert.crt, key: cert.key }),
+      { mode: 0o600 },
+    );
   }
-  await writeFile(join(dir, "fleet.yaml"), stringify({ clusterName, osCA, nodes: nodes.map((n) => ({ ...n })) }), { mode: 0o600 });
-  const child = spawn(process.execPath, [TALFORM, "sim", "up", "--spec", "fleet.yaml", "--state-dir", stateDir, "--time-scale", String(timeScale), "--seed", "1"], {
-    cwd: dir,
-    env: { ...process.env, TALFORM_LOOPBACK_ONLY: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
+  await writeFile(join(dir, "fleet.yaml"), stringify({ clusterName, osCA, nodes: nodes.map((n) => ({ ...n })) }), {
+    mode: 0o600,
   });
+  const child = spawn(
+    process.execPath,
+    [
+      TALFORM,
+      "sim",
+      "up",
+      "--spec",
+      "fleet.yaml",
+      "--state-dir",
+      stateDir,
+      "--time-scale",
+      String(timeScale),
+      "--seed",
+      "1",
+    ],
+    {
+      cwd: dir,
+      env: { ...process.env, TALFORM_LOOPBACK_ONLY: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let log = "";
   child.stdout!.on("data", (c: Buffer) => (log += c.toString()));
   child.stderr!.on("data", (c: Buffer) => (log += c.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on("exit", (code, signal) => r({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.on("exit", (code, signal) => r({ code, signal })),
+  );
   const deadline = Date.now() + 30_000;
   while (!existsSync(socketPath(stateDir)) || !/ready/.test(log)) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`talform sim up did not start: ${log}`);
@@ -128,10 +197,12 @@ export async function startTalosctlSim(clusterName: string, nodes: readonly SimN
     log: () => log,
     talosctl: (args, opts = {}) => {
       const role = opts.role ?? "os:admin";
-      const talosconfig = role === "os:admin" ? join(dir, "talosconfig") : join(dir, `talosconfig-${role.replace(/:/g, "-")}`);
+      const talosconfig =
+        role === "os:admin" ? join(dir, "talosconfig") : join(dir, `talosconfig-${role.replace(/:/g, "-")}`);
       return ctl([...args, "--talosconfig", talosconfig], opts.env ?? {}, opts.timeoutMs ?? 60_000, opts.input);
     },
-    talosctlUntil: (args, ms) => runUntil(oraclePath("talosctl"), [...args, "--talosconfig", join(dir, "talosconfig")], dir, ms),
+    talosctlUntil: (args, ms) =>
+      runUntil(oraclePath("talosctl"), [...args, "--talosconfig", join(dir, "talosconfig")], dir, ms),
     talform: (args, timeoutMs = 60_000) => run(process.execPath, [TALFORM, ...args], dir, timeoutMs),
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {

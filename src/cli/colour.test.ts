@@ -19,12 +19,19 @@ test("colour: on a TTY, off when piped; NO_COLOR turns it off, FORCE_COLOR on; T
     [{ FORCE_COLOR: "1", NO_COLOR: "1" }, pipe, true],
     [{ TERM: "dumb" }, tty, false],
   ];
-  for (const [env, stream, want] of table) assert.equal(colourEnabled(env, stream), want, `${JSON.stringify(env)} tty=${stream.isTTY}`);
+  for (const [env, stream, want] of table)
+    assert.equal(colourEnabled(env, stream), want, `${JSON.stringify(env)} tty=${stream.isTTY}`);
 });
 
 test("paint colours severities, hints and verdicts, and leaves JSON alone", () => {
-  assert.equal(paint("error[usage]: bad\n  hint: do this\n"), "\x1b[1m\x1b[31merror[usage]:\x1b[39m\x1b[22m bad\n  \x1b[36mhint:\x1b[39m do this\n");
-  assert.match(paint("    t.yaml:8:5: warning[nameservers]: none\n"), /t\.yaml:8:5: \x1b\[33mwarning\[nameservers\]:\x1b\[39m none/);
+  assert.equal(
+    paint("error[usage]: bad\n  hint: do this\n"),
+    "\x1b[1m\x1b[31merror[usage]:\x1b[39m\x1b[22m bad\n  \x1b[36mhint:\x1b[39m do this\n",
+  );
+  assert.match(
+    paint("    t.yaml:8:5: warning[nameservers]: none\n"),
+    /t\.yaml:8:5: \x1b\[33mwarning\[nameservers\]:\x1b\[39m none/,
+  );
   assert.match(paint("OK    node-side HealthCheck\n"), /^\x1b\[32mOK\x1b\[39m/);
   assert.equal(paint('{"error": "x"}\n'), '{"error": "x"}\n');
 });
@@ -32,7 +39,12 @@ test("paint colours severities, hints and verdicts, and leaves JSON alone", () =
 test("the CLI paints a TTY and writes plain text to a pipe", async () => {
   const run = async (isTTY: boolean, env: Record<string, string> = {}) => {
     let err = "";
-    await runCli(["no-such-command"], { stdout: { write: () => true, isTTY }, stderr: { write: (s: string) => (err += s), isTTY }, env, cwd: "/" });
+    await runCli(["no-such-command"], {
+      stdout: { write: () => true, isTTY },
+      stderr: { write: (s: string) => (err += s), isTTY },
+      env,
+      cwd: "/",
+    });
     return err;
   };
   assert.match(await run(true), /\x1b\[31merror:/);

@@ -30,7 +30,10 @@ export function paint(text: string): string {
 }
 
 /** A stream whose writes are painted when colour is on for it; the stream itself when not. */
-export function colourStream<S extends { write(chunk: string): unknown; readonly isTTY?: boolean }>(env: Env, stream: S): S {
+export function colourStream<S extends { write(chunk: string): unknown; readonly isTTY?: boolean }>(
+  env: Env,
+  stream: S,
+): S {
   if (!colourEnabled(env, stream)) return stream;
   return Object.assign(Object.create(stream) as S, { write: (chunk: string) => stream.write(paint(chunk)) });
 }

@@ -40,12 +40,16 @@ export function commandTree(cmd: Command, parentPath: readonly string[] = []): C
       flags: o.flags,
       takesValue: o.required || o.optional,
       description: firstLine(o.description),
-      ...(defaultText(dv, o.defaultValueDescription) === undefined ? {} : { defaultValue: defaultText(dv, o.defaultValueDescription)! }),
+      ...(defaultText(dv, o.defaultValueDescription) === undefined
+        ? {}
+        : { defaultValue: defaultText(dv, o.defaultValueDescription)! }),
     };
   });
   const subcommands = help
     .visibleCommands(cmd)
-    .filter((c) => !(c.name() === "help" && c.commands.length === 0 && c.options.length === 0 && isImplicitHelp(cmd, c)))
+    .filter(
+      (c) => !(c.name() === "help" && c.commands.length === 0 && c.options.length === 0 && isImplicitHelp(cmd, c)),
+    )
     .map((c) => commandTree(c, path));
   return {
     path,

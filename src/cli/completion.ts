@@ -184,7 +184,9 @@ function fishScript(root: CommandSpec): string {
     const cond = `-n ${fq(`__${name}_at ${sq(key(c))}`)}`;
     for (const s of c.subcommands) lines.push(`complete -c ${name} ${cond} -a ${fq(s.name)} -d ${fq(s.description)}`);
     for (const o of c.options) {
-      const flags = o.names.map((n) => (n.startsWith("--") ? `-l ${fq(n.slice(2))}` : `-s ${fq(n.slice(1))}`)).join(" ");
+      const flags = o.names
+        .map((n) => (n.startsWith("--") ? `-l ${fq(n.slice(2))}` : `-s ${fq(n.slice(1))}`))
+        .join(" ");
       lines.push(`complete -c ${name} ${cond} ${flags}${o.takesValue ? " -r -F" : ""} -d ${fq(o.description)}`);
     }
     if (c.argumentChoices.length > 0) lines.push(`complete -c ${name} ${cond} -a ${fq(c.argumentChoices.join(" "))}`);
@@ -196,7 +198,9 @@ function fishScript(root: CommandSpec): string {
       `    switch $argv[1]`,
       ...all.flatMap((c) => {
         const v = value(c);
-        return v.length === 0 ? [] : [`        case ${fq(key(c))}`, `            printf '%s\\n' ${v.map(fq).join(" ")}`];
+        return v.length === 0
+          ? []
+          : [`        case ${fq(key(c))}`, `            printf '%s\\n' ${v.map(fq).join(" ")}`];
       }),
       `    end`,
       `end`,

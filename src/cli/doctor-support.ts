@@ -18,13 +18,24 @@ export interface TargetOptions {
  * expectations; `-n` narrows to those hostnames/addresses (or names nodes outright without a talconfig); with neither,
  * the talosconfig context's nodes.
  */
-export async function resolveTarget(ctx: CliContext, o: TargetOptions): Promise<{ target: Target | undefined; talconfig?: LoadedTalconfig }> {
-  const path = o.config ? resolve(ctx.cwd, o.config) : existsSync(resolve(ctx.cwd, "talconfig.yaml")) ? resolve(ctx.cwd, "talconfig.yaml") : undefined;
+export async function resolveTarget(
+  ctx: CliContext,
+  o: TargetOptions,
+): Promise<{ target: Target | undefined; talconfig?: LoadedTalconfig }> {
+  const path = o.config
+    ? resolve(ctx.cwd, o.config)
+    : existsSync(resolve(ctx.cwd, "talconfig.yaml"))
+      ? resolve(ctx.cwd, "talconfig.yaml")
+      : undefined;
   if (!path) return { target: o.nodes ? { nodes: o.nodes, expected: [] } : undefined };
   const talconfig = await loadTalconfig({ path, env: ctx.env, decryptor: createSopsDecryptor({ ...ctx.env }) });
   const errors = talconfig.diagnostics.filter((d) => d.severity === "error");
   if (!talconfig.config || errors.length > 0) {
-    throw new TalformError(`${o.config ?? "talconfig.yaml"} has errors; doctor needs a valid talconfig`, { code: "talconfig", diagnostics: errors, hint: `run talform validate -c ${o.config ?? "talconfig.yaml"}` });
+    throw new TalformError(`${o.config ?? "talconfig.yaml"} has errors; doctor needs a valid talconfig`, {
+      code: "talconfig",
+      diagnostics: errors,
+      hint: `run talform validate -c ${o.config ?? "talconfig.yaml"}`,
+    });
   }
   const all = expectedNodes(talconfig);
   let expected = all;
@@ -33,7 +44,14 @@ export async function resolveTarget(ctx: CliContext, o: TargetOptions): Promise<
     expected = expected.filter((e) => o.nodes!.includes(e.hostname) || o.nodes!.includes(e.address));
     if (unknown.length > 0 && expected.length === 0) return { target: { nodes: o.nodes, expected: [] }, talconfig };
   }
-  return { target: { nodes: expected.map((e) => e.address), controlPlanes: all.filter((e) => e.controlPlane).map((e) => e.address), expected }, talconfig };
+  return {
+    target: {
+      nodes: expected.map((e) => e.address),
+      controlPlanes: all.filter((e) => e.controlPlane).map((e) => e.address),
+      expected,
+    },
+    talconfig,
+  };
 }
 
 /**
@@ -65,6 +83,8 @@ export async function renderForDoctor(
       },
     };
   } catch (e) {
-    return { note: `configs not rendered (${(e as Error).message}); comparing with the files in clusterconfig/ instead` };
+    return {
+      note: `configs not rendered (${(e as Error).message}); comparing with the files in clusterconfig/ instead`,
+    };
   }
 }

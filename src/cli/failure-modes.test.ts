@@ -17,8 +17,10 @@ interface Case {
   readonly files?: Readonly<Record<string, string>>;
 }
 
-const TALCONFIG = "clusterName: lab\ntalosVersion: v1.13.9\nendpoint: https://127.0.31.11:6443\nnodes:\n  - hostname: cp1\n    ipAddress: 127.0.31.11\n    controlPlane: true\n    installDisk: /dev/sda\n";
-const PLACEHOLDER_SOPS = "creation_rules:\n  - path_regex: talsecret\\.sops\\.yaml$\n    age: age1-your-recipient-here\n";
+const TALCONFIG =
+  "clusterName: lab\ntalosVersion: v1.13.9\nendpoint: https://127.0.31.11:6443\nnodes:\n  - hostname: cp1\n    ipAddress: 127.0.31.11\n    controlPlane: true\n    installDisk: /dev/sda\n";
+const PLACEHOLDER_SOPS =
+  "creation_rules:\n  - path_regex: talsecret\\.sops\\.yaml$\n    age: age1-your-recipient-here\n";
 
 const CASES: readonly Case[] = [
   { argv: ["validate"], code: 1, says: /talconfig\.yaml/ },
@@ -32,11 +34,31 @@ const CASES: readonly Case[] = [
   { argv: ["gensecret", "--talos-version", "banana"], code: 64, says: /not a Talos version/ },
   { argv: ["gensecret", "--plaintext"], code: 64, says: /--plaintext needs/ },
   { argv: ["gensecret", "--out", "talsecret.sops.yaml"], code: 1, says: /\.sops\.yaml/ },
-  { argv: ["gensecret", "--out", "talsecret.sops.yaml"], code: 1, says: /age1-your-recipient-here" is not an age public key/, files: { ".sops.yaml": PLACEHOLDER_SOPS } },
-  { argv: ["validate"], code: 1, says: /sops-recipient/, files: { "talconfig.yaml": TALCONFIG, ".sops.yaml": PLACEHOLDER_SOPS } },
-  { argv: ["genconfig"], code: 1, says: /talsecret/, files: { "talconfig.yaml": TALCONFIG.replace("endpoint", "kubernetesVersion: v1.36.3\nendpoint") } },
+  {
+    argv: ["gensecret", "--out", "talsecret.sops.yaml"],
+    code: 1,
+    says: /age1-your-recipient-here" is not an age public key/,
+    files: { ".sops.yaml": PLACEHOLDER_SOPS },
+  },
+  {
+    argv: ["validate"],
+    code: 1,
+    says: /sops-recipient/,
+    files: { "talconfig.yaml": TALCONFIG, ".sops.yaml": PLACEHOLDER_SOPS },
+  },
+  {
+    argv: ["genconfig"],
+    code: 1,
+    says: /talsecret/,
+    files: { "talconfig.yaml": TALCONFIG.replace("endpoint", "kubernetesVersion: v1.36.3\nendpoint") },
+  },
   { argv: ["genconfig", "--talos-mode", "moon"], code: 1, says: /not a mode/ },
-  { argv: ["genconfig", "--crt-ttl", "forever"], code: 1, says: /not a duration/, files: { "talconfig.yaml": TALCONFIG } },
+  {
+    argv: ["genconfig", "--crt-ttl", "forever"],
+    code: 1,
+    says: /not a duration/,
+    files: { "talconfig.yaml": TALCONFIG },
+  },
   { argv: ["gencommand", "apply"], code: 1, says: /talconfig\.yaml/ },
   { argv: ["schematic", "show", "-n", "cp1"], code: 1, says: /talconfig\.yaml/ },
   { argv: ["services"], code: 1, says: /talosconfig/ },
@@ -52,7 +74,12 @@ const CASES: readonly Case[] = [
   { argv: ["get"], code: 64, says: /type/ },
   { argv: ["sops", "decrypt", "missing.yaml"], code: 1, says: /missing\.yaml/ },
   { argv: ["sops", "encrypt", "missing.yaml"], code: 1, says: /missing\.yaml/ },
-  { argv: ["sops", "decrypt", "plain.yaml"], code: 1, says: /not (sops-)?encrypted|sops metadata/i, files: { "plain.yaml": "a: 1\n" } },
+  {
+    argv: ["sops", "decrypt", "plain.yaml"],
+    code: 1,
+    says: /not (sops-)?encrypted|sops metadata/i,
+    files: { "plain.yaml": "a: 1\n" },
+  },
   { argv: ["sim", "up"], code: 1, says: /talconfig\.yaml/ },
   { argv: ["demo", "--nodes", "cp=0"], code: 64, says: /at least one control plane/ },
   { argv: ["demo", "--subnet", "10.0.0"], code: 64, says: /not a loopback \/24/ },
@@ -73,7 +100,8 @@ test("every documented failure exits 1 or 64 with a located message and a way ou
       const out = r.stdout + r.stderr;
       if (r.code !== c.code) failures.push(`${label}: exit ${r.code}, expected ${c.code}\n${out}`);
       else if (!c.says.test(out)) failures.push(`${label}: output does not match ${c.says}\n${out}`);
-      else if (!/hint: |run with --help|\(run with --help for usage\)/.test(out)) failures.push(`${label}: no hint\n${out}`);
+      else if (!/hint: |run with --help|\(run with --help for usage\)/.test(out))
+        failures.push(`${label}: no hint\n${out}`);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

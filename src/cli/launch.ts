@@ -40,12 +40,22 @@ export function loadBundledCli(dir: URL): BundledCli | undefined {
   const digest = createHash("sha256").update(WRAPPER_HEAD).update(bytes).update(WRAPPER_TAIL).digest();
   const cachePath = new URL(CACHE_FILE, dir);
   const stored = existsSync(cachePath) ? readFileSync(cachePath) : undefined;
-  const cachedData = stored && stored.length > 32 && stored.subarray(0, 32).equals(digest) ? stored.subarray(32) : undefined;
+  const cachedData =
+    stored && stored.length > 32 && stored.subarray(0, 32).equals(digest) ? stored.subarray(32) : undefined;
   const filename = fileURLToPath(bundlePath);
   // The build checks that the bundle is ASCII, so latin1 decodes it exactly (and much faster than utf8).
-  const script = new Script(WRAPPER_HEAD + bytes.toString("latin1") + WRAPPER_TAIL, { filename, ...(cachedData ? { cachedData } : {}) });
+  const script = new Script(WRAPPER_HEAD + bytes.toString("latin1") + WRAPPER_TAIL, {
+    filename,
+    ...(cachedData ? { cachedData } : {}),
+  });
   const bundle = { exports: {} as { runCli?: BundledCli["runCli"] } };
-  (script.runInThisContext() as (...args: unknown[]) => void)(bundle.exports, createRequire(filename), bundle, filename, dirname(filename));
+  (script.runInThisContext() as (...args: unknown[]) => void)(
+    bundle.exports,
+    createRequire(filename),
+    bundle,
+    filename,
+    dirname(filename),
+  );
   const { runCli } = bundle.exports;
   if (typeof runCli !== "function") throw new Error(`${filename} does not export runCli`);
   return {

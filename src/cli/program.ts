@@ -43,7 +43,8 @@ function useDiscoveredTalconfig(ctx: CliContext, cmd: Command): void {
   const hasConfig = cmd.options.some((o) => o.long === "--config");
   const name = cmd.parent?.parent ? `${cmd.parent.name()} ${cmd.name()}` : cmd.name();
   if (!hasConfig && !WORK_BESIDE_TALCONFIG.has(name)) return;
-  if (hasConfig && (cmd.getOptionValueSource("config") === "cli" || cmd.getOptionValue("configFile") !== undefined)) return;
+  if (hasConfig && (cmd.getOptionValueSource("config") === "cli" || cmd.getOptionValue("configFile") !== undefined))
+    return;
   const found = discoverTalconfig(ctx.cwd);
   if (!found || dirname(found) === resolve(ctx.cwd)) return;
   const shown = relative(ctx.cwd, found);
@@ -58,7 +59,13 @@ function useDiscoveredTalconfig(ctx: CliContext, cmd: Command): void {
  */
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
   // Colour on a TTY (NO_COLOR / FORCE_COLOR respected), plain when piped or captured.
-  const ctx: CliContext = { ...io, stdout: colourStream(io.env, io.stdout), stderr: colourStream(io.env, io.stderr), exitCode: ExitCode.ok, debug: argv.includes("--debug") };
+  const ctx: CliContext = {
+    ...io,
+    stdout: colourStream(io.env, io.stdout),
+    stderr: colourStream(io.env, io.stderr),
+    exitCode: ExitCode.ok,
+    debug: argv.includes("--debug"),
+  };
   try {
     const program = await buildProgram(ctx);
     await program.parseAsync([...argv], { from: "user" });
@@ -101,5 +108,10 @@ function fileProblem(e: unknown): Diagnostic | undefined {
   const err = e as NodeJS.ErrnoException | undefined;
   const what = err?.code ? FILE_ERRORS[err.code] : undefined;
   if (!what || typeof err?.path !== "string") return undefined;
-  return { severity: "error", code: "file", message: `${err.path} ${what}`, hint: "check the path (relative paths start at the current folder)" };
+  return {
+    severity: "error",
+    code: "file",
+    message: `${err.path} ${what}`,
+    hint: "check the path (relative paths start at the current folder)",
+  };
 }

@@ -54,11 +54,23 @@ test("talform plan / apply / plan against simulated nodes", async () => {
     let r = await runCliCaptured(["plan", "--out", "plan.json"], { cwd: dir, env });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stdout, /cp1 +controlplane +maintenance +install, bootstrap/);
-    const plan = JSON.parse(await readFile(join(dir, "plan.json"), "utf8")) as { nodes: { hostname: string; actions: { type: string }[] }[] };
-    assert.deepEqual(plan.nodes.map((n) => [n.hostname, n.actions.map((a) => a.type)]), [["cp1", ["install", "bootstrap"]], ["w1", ["install"]], ["w2", ["install"]]]);
+    const plan = JSON.parse(await readFile(join(dir, "plan.json"), "utf8")) as {
+      nodes: { hostname: string; actions: { type: string }[] }[];
+    };
+    assert.deepEqual(
+      plan.nodes.map((n) => [n.hostname, n.actions.map((a) => a.type)]),
+      [
+        ["cp1", ["install", "bootstrap"]],
+        ["w1", ["install"]],
+        ["w2", ["install"]],
+      ],
+    );
     // One register-schematic step for the schematic all three install, run before any node.
     const prepare = (plan as unknown as { prepare: { type: string; nodes: string[]; factory: string }[] }).prepare;
-    assert.deepEqual(prepare.map((p) => [p.type, p.nodes, p.factory]), [["register-schematic", ["cp1", "w1", "w2"], factory.url]]);
+    assert.deepEqual(
+      prepare.map((p) => [p.type, p.nodes, p.factory]),
+      [["register-schematic", ["cp1", "w1", "w2"], factory.url]],
+    );
     assert.match(r.stdout, /register-schematic 376567988ad3… at http:\/\/127\.0\.0\.1:\d+: cp1, w1, w2 install/);
 
     r = await runCliCaptured(["plan", "--offline"], { cwd: dir, env });
@@ -69,7 +81,10 @@ test("talform plan / apply / plan against simulated nodes", async () => {
     r = await runCliCaptured(["apply", "plan.json"], { cwd: dir, env });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /rollout finished/);
-    assert.deepEqual(factory.requests.map((q) => `${q.method} ${q.path.replace(/[0-9a-f]{64}/, "<id>")} ${q.status}`), ["GET /schematics/<id> 404", "POST /schematics 201"]);
+    assert.deepEqual(
+      factory.requests.map((q) => `${q.method} ${q.path.replace(/[0-9a-f]{64}/, "<id>")} ${q.status}`),
+      ["GET /schematics/<id> 404", "POST /schematics 201"],
+    );
     // clusterconfig/ existed, so apply rendered it from the inputs it just applied.
     assert.match(r.stdout, /refreshed clusterconfig\/ \(\d+ files written\)/);
     await stat(join(dir, "clusterconfig", "simlab-cp1.yaml"));

@@ -7,6 +7,9 @@ export interface CliRun {
 }
 
 /** Runs the CLI in-process with captured output (for tests). */
-export async function runCliCaptured(argv: readonly string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<CliRun> {
+export async function runCliCaptured(
+  argv: readonly string[],
+  options: { cwd?: string; env?: Record<string, string | undefined> } = {},
+): Promise<CliRun> {
   return runCaptured(argv, { env: options.env ?? {}, cwd: options.cwd ?? process.cwd() });
 }

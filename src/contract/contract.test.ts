@@ -1,6 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { compareTalosVersions, contractFor, parseTalosVersion, SUPPORTED_TALOS_MINORS, SUPPORTED_TALOS_RANGE } from "./index.js";
+import {
+  compareTalosVersions,
+  contractFor,
+  parseTalosVersion,
+  SUPPORTED_TALOS_MINORS,
+  SUPPORTED_TALOS_RANGE,
+} from "./index.js";
 
 test("parseTalosVersion accepts v-prefixed and bare versions, with pre-release", () => {
   const table: [string, ReturnType<typeof parseTalosVersion>][] = [
@@ -35,7 +41,10 @@ function assertFlips(table: readonly (readonly [string, Predicate, readonly stri
 }
 
 test("the supported minors are 1.3–1.15, in order", () => {
-  assert.deepEqual(SUPPORTED_TALOS_MINORS, Array.from({ length: 13 }, (_, i) => `v1.${i + 3}`));
+  assert.deepEqual(
+    SUPPORTED_TALOS_MINORS,
+    Array.from({ length: 13 }, (_, i) => `v1.${i + 3}`),
+  );
   assert.equal(SUPPORTED_TALOS_RANGE, "v1.3–v1.15");
 });
 
@@ -83,7 +92,11 @@ test("machine-config generation predicates flip at the minors Talos's generator 
     ["clusterControlPlaneOmitEmpty", (c) => c.clusterControlPlaneOmitEmpty(), from("v1.14")],
     ["patchRepeatedDocumentsAllowed", (c) => c.patchRepeatedDocumentsAllowed(), from("v1.14")],
     ["kernelModuleMultidocConfig", (c) => c.kernelModuleMultidocConfig(), from("v1.14")],
-    ["systemDiskEncryptionConflictsWithVolumeConfig", (c) => c.systemDiskEncryptionConflictsWithVolumeConfig(), from("v1.12")],
+    [
+      "systemDiskEncryptionConflictsWithVolumeConfig",
+      (c) => c.systemDiskEncryptionConflictsWithVolumeConfig(),
+      from("v1.12"),
+    ],
   ]);
 });
 

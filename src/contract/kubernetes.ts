@@ -68,51 +68,99 @@ export const KUBERNETES_REMOVED: Readonly<Record<string, RemovedInStep>> = {
     controllerManagerFlags: ["enable-taint-manager", "pod-eviction-timeout"],
     kubeletFlags: ["container-runtime", "master-service-namespace"],
     featureGates: [
-      "ExpandCSIVolumes", "ExpandInUsePersistentVolumes", "ExpandPersistentVolumes", "ControllerManagerLeaderMigration",
-      "CSIMigration", "CSIInlineVolume", "EphemeralContainers", "LocalStorageCapacityIsolation", "NetworkPolicyEndPort",
-      "StatefulSetMinReadySeconds", "IdentifyPodOS", "DaemonSetUpdateSurge",
+      "ExpandCSIVolumes",
+      "ExpandInUsePersistentVolumes",
+      "ExpandPersistentVolumes",
+      "ControllerManagerLeaderMigration",
+      "CSIMigration",
+      "CSIInlineVolume",
+      "EphemeralContainers",
+      "LocalStorageCapacityIsolation",
+      "NetworkPolicyEndPort",
+      "StatefulSetMinReadySeconds",
+      "IdentifyPodOS",
+      "DaemonSetUpdateSurge",
     ],
   },
   "1.27->1.28": {
     featureGates: [
-      "AdvancedAuditing", "DelegateFSGroupToCSIDriver", "DevicePlugins", "DisableAcceleratorUsageMetrics",
-      "EndpointSliceTerminatingCondition", "CSIStorageCapacity", "CSIMigrationGCE", "KubeletCredentialProviders",
-      "MixedProtocolLBService", "ServiceInternalTrafficPolicy", "ServiceIPStaticSubrange", "WindowsHostProcessContainers",
+      "AdvancedAuditing",
+      "DelegateFSGroupToCSIDriver",
+      "DevicePlugins",
+      "DisableAcceleratorUsageMetrics",
+      "EndpointSliceTerminatingCondition",
+      "CSIStorageCapacity",
+      "CSIMigrationGCE",
+      "KubeletCredentialProviders",
+      "MixedProtocolLBService",
+      "ServiceInternalTrafficPolicy",
+      "ServiceIPStaticSubrange",
+      "WindowsHostProcessContainers",
     ],
   },
   "1.28->1.29": { apiResources: ["clustercidrs.v1alpha1.networking.k8s.io"] },
   "1.29->1.30": {
     featureGates: [
-      "ExpandedDNSConfig", "ExperimentalHostUserNamespaceDefaultingGate", "IPTablesOwnershipCleanup", "KubeletPodResources",
-      "KubeletPodResourcesGetAllocatable", "MinimizeIPTablesRestore", "ProxyTerminatingEndpoints", "RemoveSelfLink",
+      "ExpandedDNSConfig",
+      "ExperimentalHostUserNamespaceDefaultingGate",
+      "IPTablesOwnershipCleanup",
+      "KubeletPodResources",
+      "KubeletPodResourcesGetAllocatable",
+      "MinimizeIPTablesRestore",
+      "ProxyTerminatingEndpoints",
+      "RemoveSelfLink",
     ],
     admissionPlugins: ["SecurityContextDeny"],
   },
   "1.30->1.31": {
     featureGates: [
-      "APIPriorityAndFairness", "CSINodeExpandSecret", "ConsistentHTTPGetHandlers", "DefaultHostNetworkHostPortsInPodTemplates",
-      "ServiceNodePortStaticSubrange", "SkipReadOnlyValidationGCE",
+      "APIPriorityAndFairness",
+      "CSINodeExpandSecret",
+      "ConsistentHTTPGetHandlers",
+      "DefaultHostNetworkHostPortsInPodTemplates",
+      "ServiceNodePortStaticSubrange",
+      "SkipReadOnlyValidationGCE",
     ],
     kubeletFlags: ["keep-terminated-pod-volumes", "iptables-masquerade-bit", "iptables-drop-bit"],
     controllerManagerFlags: [
-      "volume-host-cidr-denylist", "volume-host-allow-local-loopback", "horizontal-pod-autoscaler-upscale-delay",
+      "volume-host-cidr-denylist",
+      "volume-host-allow-local-loopback",
+      "horizontal-pod-autoscaler-upscale-delay",
       "horizontal-pod-autoscaler-downscale-delay",
     ],
   },
   "1.31->1.32": {
     featureGates: [
-      "AllowServiceLBStatusOnNonLB", "CloudDualStackNodeIPs", "DRAControlPlaneController", "HPAContainerMetrics", "KMSv2",
-      "KMSv2KDF", "LegacyServiceAccountTokenCleanUp", "MinDomainsInPodTopologySpread", "NewVolumeManagerReconstruction",
-      "NodeOutOfServiceVolumeDetach", "ServerSideApply", "ServerSideFieldValidation", "StableLoadBalancerNodeSet",
-      "ValidatingAdmissionPolicy", "ZeroLimitedNominalConcurrencyShares",
+      "AllowServiceLBStatusOnNonLB",
+      "CloudDualStackNodeIPs",
+      "DRAControlPlaneController",
+      "HPAContainerMetrics",
+      "KMSv2",
+      "KMSv2KDF",
+      "LegacyServiceAccountTokenCleanUp",
+      "MinDomainsInPodTopologySpread",
+      "NewVolumeManagerReconstruction",
+      "NodeOutOfServiceVolumeDetach",
+      "ServerSideApply",
+      "ServerSideFieldValidation",
+      "StableLoadBalancerNodeSet",
+      "ValidatingAdmissionPolicy",
+      "ZeroLimitedNominalConcurrencyShares",
     ],
     apiResources: ["podschedulingcontexts.v1alpha3.resource.k8s.io"],
   },
   "1.32->1.33": {
     featureGates: [
-      "AppArmor", "AppArmorFields", "CPUManager", "DisableCloudProviders", "DisableKubeletCloudCredentialProviders",
-      "JobPodFailurePolicy", "KubeProxyDrainingTerminatingNodes", "PDBUnhealthyPodEvictionPolicy",
-      "PersistentVolumeLastPhaseTransitionTime", "VolumeCapacityPriority",
+      "AppArmor",
+      "AppArmorFields",
+      "CPUManager",
+      "DisableCloudProviders",
+      "DisableKubeletCloudCredentialProviders",
+      "JobPodFailurePolicy",
+      "KubeProxyDrainingTerminatingNodes",
+      "PDBUnhealthyPodEvictionPolicy",
+      "PersistentVolumeLastPhaseTransitionTime",
+      "VolumeCapacityPriority",
     ],
     apiServerFlags: ["cloud-config"],
   },
@@ -125,16 +173,41 @@ export const KUBERNETES_REMOVED: Readonly<Record<string, RemovedInStep>> = {
     featureGates: ["SizeMemoryBackedVolumes", "UserNamespacesHostNetworkSupport"],
   },
   "1.35->1.36": {
-    featureGates: ["CSIMigrationPortworx", "HonorPVReclaimPolicy", "InTreePluginPortworxUnregister", "WatchFromStorageWithoutResourceVersion"],
+    featureGates: [
+      "CSIMigrationPortworx",
+      "HonorPVReclaimPolicy",
+      "InTreePluginPortworxUnregister",
+      "WatchFromStorageWithoutResourceVersion",
+    ],
   },
   "1.36->1.37": {
-    featureGates: ["AnyVolumeDataSource", "DeclarativeValidationTakeover", "GangScheduling", "PreventStaticPodAPIReferences", "WorkloadAwarePreemption"],
+    featureGates: [
+      "AnyVolumeDataSource",
+      "DeclarativeValidationTakeover",
+      "GangScheduling",
+      "PreventStaticPodAPIReferences",
+      "WorkloadAwarePreemption",
+    ],
     apiResources: ["workloads.v1alpha2.scheduling.k8s.io", "podgroups.v1alpha2.scheduling.k8s.io"],
     kubeletFlags: [
-      "application-metrics-count-limit", "boot-id-file", "container-hints", "containerd", "containerd-namespace",
-      "enable-load-reader", "event-storage-age-limit", "event-storage-event-limit", "global-housekeeping-interval",
-      "log-cadvisor-usage", "machine-id-file", "storage-driver-user", "storage-driver-password", "storage-driver-host",
-      "storage-driver-db", "storage-driver-table", "storage-driver-secure", "storage-driver-buffer-duration",
+      "application-metrics-count-limit",
+      "boot-id-file",
+      "container-hints",
+      "containerd",
+      "containerd-namespace",
+      "enable-load-reader",
+      "event-storage-age-limit",
+      "event-storage-event-limit",
+      "global-housekeeping-interval",
+      "log-cadvisor-usage",
+      "machine-id-file",
+      "storage-driver-user",
+      "storage-driver-password",
+      "storage-driver-host",
+      "storage-driver-db",
+      "storage-driver-table",
+      "storage-driver-secure",
+      "storage-driver-buffer-duration",
     ],
   },
 };
@@ -167,8 +240,10 @@ export function removedApiResourcesBy(k8s: string): readonly string[] {
 export function kubernetesUpgradePath(from: string, to: string): { hops: string[] } | { error: string } {
   const f = parseKubernetesVersion(from);
   const t = parseKubernetesVersion(to);
-  if (!f || !t) return { error: `cannot plan a Kubernetes upgrade from "${from}" to "${to}": not Kubernetes versions (x.y.z)` };
-  if (f.major !== t.major) return { error: `Kubernetes upgrades across major versions (${from} → ${to}) are not supported` };
+  if (!f || !t)
+    return { error: `cannot plan a Kubernetes upgrade from "${from}" to "${to}": not Kubernetes versions (x.y.z)` };
+  if (f.major !== t.major)
+    return { error: `Kubernetes upgrades across major versions (${from} → ${to}) are not supported` };
   if (t.minor < f.minor || (t.minor === f.minor && t.patch < f.patch)) {
     return { error: `Kubernetes ${from} → ${to} is a downgrade, which Kubernetes does not support` };
   }
@@ -176,7 +251,8 @@ export function kubernetesUpgradePath(from: string, to: string): { hops: string[
   const hops: string[] = [];
   for (let minor = f.minor + 1; minor < t.minor; minor++) {
     const latest = KUBERNETES_LATEST_PATCH[`${f.major}.${minor}`];
-    if (!latest) return { error: `no known release of Kubernetes ${f.major}.${minor} to upgrade through (from ${from} to ${to})` };
+    if (!latest)
+      return { error: `no known release of Kubernetes ${f.major}.${minor} to upgrade through (from ${from} to ${to})` };
     hops.push(latest);
   }
   hops.push(formatKubernetesVersion(t));

@@ -20,21 +20,86 @@ export interface TalosMinorFacts {
 }
 
 export const TALOS_MINORS: readonly TalosMinorFacts[] = [
-  { minor: "v1.3", latestPatch: "v1.3.7", kubernetes: { min: "1.24", max: "1.26" }, defaultKubernetesVersion: "1.26.3" },
-  { minor: "v1.4", latestPatch: "v1.4.8", kubernetes: { min: "1.25", max: "1.27" }, defaultKubernetesVersion: "1.27.4" },
-  { minor: "v1.5", latestPatch: "v1.5.6", kubernetes: { min: "1.26", max: "1.28" }, defaultKubernetesVersion: "1.28.3" },
-  { minor: "v1.6", latestPatch: "v1.6.8", kubernetes: { min: "1.24", max: "1.29" }, defaultKubernetesVersion: "1.29.7" },
-  { minor: "v1.7", latestPatch: "v1.7.7", kubernetes: { min: "1.25", max: "1.30" }, defaultKubernetesVersion: "1.30.5" },
-  { minor: "v1.8", latestPatch: "v1.8.4", kubernetes: { min: "1.26", max: "1.31" }, defaultKubernetesVersion: "1.31.4" },
-  { minor: "v1.9", latestPatch: "v1.9.6", kubernetes: { min: "1.27", max: "1.32" }, defaultKubernetesVersion: "1.32.4" },
-  { minor: "v1.10", latestPatch: "v1.10.9", kubernetes: { min: "1.28", max: "1.33" }, defaultKubernetesVersion: "1.33.6" },
-  { minor: "v1.11", latestPatch: "v1.11.6", kubernetes: { min: "1.29", max: "1.34" }, defaultKubernetesVersion: "1.34.1" },
-  { minor: "v1.12", latestPatch: "v1.12.11", kubernetes: { min: "1.30", max: "1.35" }, defaultKubernetesVersion: "1.35.4" },
-  { minor: "v1.13", latestPatch: "v1.13.9", kubernetes: { min: "1.31", max: "1.36" }, defaultKubernetesVersion: "1.36.3" },
-  { minor: "v1.14", latestPatch: "v1.14.1", kubernetes: { min: "1.32", max: "1.37" }, defaultKubernetesVersion: "1.37.0" },
+  {
+    minor: "v1.3",
+    latestPatch: "v1.3.7",
+    kubernetes: { min: "1.24", max: "1.26" },
+    defaultKubernetesVersion: "1.26.3",
+  },
+  {
+    minor: "v1.4",
+    latestPatch: "v1.4.8",
+    kubernetes: { min: "1.25", max: "1.27" },
+    defaultKubernetesVersion: "1.27.4",
+  },
+  {
+    minor: "v1.5",
+    latestPatch: "v1.5.6",
+    kubernetes: { min: "1.26", max: "1.28" },
+    defaultKubernetesVersion: "1.28.3",
+  },
+  {
+    minor: "v1.6",
+    latestPatch: "v1.6.8",
+    kubernetes: { min: "1.24", max: "1.29" },
+    defaultKubernetesVersion: "1.29.7",
+  },
+  {
+    minor: "v1.7",
+    latestPatch: "v1.7.7",
+    kubernetes: { min: "1.25", max: "1.30" },
+    defaultKubernetesVersion: "1.30.5",
+  },
+  {
+    minor: "v1.8",
+    latestPatch: "v1.8.4",
+    kubernetes: { min: "1.26", max: "1.31" },
+    defaultKubernetesVersion: "1.31.4",
+  },
+  {
+    minor: "v1.9",
+    latestPatch: "v1.9.6",
+    kubernetes: { min: "1.27", max: "1.32" },
+    defaultKubernetesVersion: "1.32.4",
+  },
+  {
+    minor: "v1.10",
+    latestPatch: "v1.10.9",
+    kubernetes: { min: "1.28", max: "1.33" },
+    defaultKubernetesVersion: "1.33.6",
+  },
+  {
+    minor: "v1.11",
+    latestPatch: "v1.11.6",
+    kubernetes: { min: "1.29", max: "1.34" },
+    defaultKubernetesVersion: "1.34.1",
+  },
+  {
+    minor: "v1.12",
+    latestPatch: "v1.12.11",
+    kubernetes: { min: "1.30", max: "1.35" },
+    defaultKubernetesVersion: "1.35.4",
+  },
+  {
+    minor: "v1.13",
+    latestPatch: "v1.13.9",
+    kubernetes: { min: "1.31", max: "1.36" },
+    defaultKubernetesVersion: "1.36.3",
+  },
+  {
+    minor: "v1.14",
+    latestPatch: "v1.14.1",
+    kubernetes: { min: "1.32", max: "1.37" },
+    defaultKubernetesVersion: "1.37.0",
+  },
   // No 1.15 release yet: main (ad8823176, 2026-08-21) has talos115 = 1.33–1.38 and DefaultKubernetesVersion
   // 1.37.0-rc.1, whose release is 1.37.0.
-  { minor: "v1.15", latestPatch: undefined, kubernetes: { min: "1.33", max: "1.38" }, defaultKubernetesVersion: "1.37.0" },
+  {
+    minor: "v1.15",
+    latestPatch: undefined,
+    kubernetes: { min: "1.33", max: "1.38" },
+    defaultKubernetesVersion: "1.37.0",
+  },
 ];
 
 /** talhelper v3.1.16's default `talosVersion` when talconfig.yaml sets none. */

@@ -25,13 +25,22 @@ export class TalformError extends Error {
   readonly diagnostics: readonly Diagnostic[];
   readonly exitCode: ExitCode;
 
-  constructor(message: string, options: { diagnostics?: readonly Diagnostic[]; hint?: string; code?: string; exitCode?: ExitCode; cause?: unknown } = {}) {
+  constructor(
+    message: string,
+    options: {
+      diagnostics?: readonly Diagnostic[];
+      hint?: string;
+      code?: string;
+      exitCode?: ExitCode;
+      cause?: unknown;
+    } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "TalformError";
     this.exitCode = options.exitCode ?? ExitCode.userError;
-    this.diagnostics =
-      options.diagnostics ??
-      [{ severity: "error", code: options.code ?? "error", message, ...(options.hint ? { hint: options.hint } : {}) }];
+    this.diagnostics = options.diagnostics ?? [
+      { severity: "error", code: options.code ?? "error", message, ...(options.hint ? { hint: options.hint } : {}) },
+    ];
   }
 }
 

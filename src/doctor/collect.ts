@@ -35,7 +35,9 @@ async function attempt<T>(errors: string[], what: string, fn: () => Promise<T>):
  * string. Read the raw spec and accept both.
  */
 async function machineConfigText(client: TalosClient, node: string, id: string): Promise<string | undefined> {
-  const r = await client.call(node, (c, o) => c.state.get({ namespace: "config", type: "MachineConfigs.config.talos.dev", id }, o));
+  const r = await client.call(node, (c, o) =>
+    c.state.get({ namespace: "config", type: "MachineConfigs.config.talos.dev", id }, o),
+  );
   const raw = r.resource?.spec?.yamlSpec;
   return raw ? configFromYamlSpec(raw) : undefined;
 }
@@ -55,7 +57,8 @@ export function configFromYamlSpec(raw: string): string {
  */
 export function crashRestarts(events: readonly { state: string }[]): number {
   let n = 0;
-  for (let i = 1; i < events.length; i++) if (events[i - 1]!.state === "Running" && (events[i]!.state === "Waiting" || events[i]!.state === "Failed")) n++;
+  for (let i = 1; i < events.length; i++)
+    if (events[i - 1]!.state === "Running" && (events[i]!.state === "Waiting" || events[i]!.state === "Failed")) n++;
   return n;
 }
 
@@ -63,25 +66,27 @@ async function observeNode(client: TalosClient, node: string, o: CollectOptions)
   const [v] = await client.version([node]);
   if (!v || v.error) return { node, unreachable: v?.error?.message ?? "no answer" };
   const errors: string[] = [];
-  const cosi = (ns: string, type: string, id: string) => attempt(errors, `${type} ${id}`, () => client.getResource(node, ns, type, id));
+  const cosi = (ns: string, type: string, id: string) =>
+    attempt(errors, `${type} ${id}`, () => client.getResource(node, ns, type, id));
   const list = (ns: string, type: string) => attempt(errors, type, () => client.listResources(node, ns, type));
-  const [hostname, active, persistent, status, extensions, time, addresses, routes, resolvers, services, modules] = await Promise.all([
-    attempt(errors, "Hostname", async () => (await client.hostname([node]))[0]?.value),
-    attempt(errors, "MachineConfig v1alpha1", () => machineConfigText(client, node, "v1alpha1")),
-    attempt(errors, "MachineConfig persistent", () => machineConfigText(client, node, "persistent")),
-    cosi("runtime", "MachineStatuses.runtime.talos.dev", "machine"),
-    list("runtime", "ExtensionStatuses.runtime.talos.dev"),
-    cosi("runtime", "TimeStatuses.v1alpha1.talos.dev", "node"),
-    list("network", "AddressStatuses.net.talos.dev"),
-    list("network", "RouteStatuses.net.talos.dev"),
-    cosi("network", "ResolverStatuses.net.talos.dev", "resolvers"),
-    attempt(errors, "ServiceList", async () => {
-      const [r] = await client.services([node]);
-      if (r?.error) throw r.error;
-      return r?.value ?? [];
-    }),
-    attempt(errors, "/proc/modules", async () => text(await client.read(node, "/proc/modules"))),
-  ]);
+  const [hostname, active, persistent, status, extensions, time, addresses, routes, resolvers, services, modules] =
+    await Promise.all([
+      attempt(errors, "Hostname", async () => (await client.hostname([node]))[0]?.value),
+      attempt(errors, "MachineConfig v1alpha1", () => machineConfigText(client, node, "v1alpha1")),
+      attempt(errors, "MachineConfig persistent", () => machineConfigText(client, node, "persistent")),
+      cosi("runtime", "MachineStatuses.runtime.talos.dev", "machine"),
+      list("runtime", "ExtensionStatuses.runtime.talos.dev"),
+      cosi("runtime", "TimeStatuses.v1alpha1.talos.dev", "node"),
+      list("network", "AddressStatuses.net.talos.dev"),
+      list("network", "RouteStatuses.net.talos.dev"),
+      cosi("network", "ResolverStatuses.net.talos.dev", "resolvers"),
+      attempt(errors, "ServiceList", async () => {
+        const [r] = await client.services([node]);
+        if (r?.error) throw r.error;
+        return r?.value ?? [];
+      }),
+      attempt(errors, "/proc/modules", async () => text(await client.read(node, "/proc/modules"))),
+    ]);
   const serviceViews: ServiceView[] | undefined = services?.map((s) => ({
     id: s.id,
     state: s.state,
@@ -116,31 +121,65 @@ async function observeNode(client: TalosClient, node: string, o: CollectOptions)
     ...(serviceViews ? { services: serviceViews } : {}),
     ...(o.logs ? { logs } : {}),
     ...(extensions
-      ? { extensions: extensions.map((r): ExtensionView => { const m = (r.spec as { metadata?: { name?: string; version?: string } } | undefined)?.metadata; return { name: m?.name ?? r.id, version: m?.version ?? "" }; }) }
+      ? {
+          extensions: extensions.map((r): ExtensionView => {
+            const m = (r.spec as { metadata?: { name?: string; version?: string } } | undefined)?.metadata;
+            return { name: m?.name ?? r.id, version: m?.version ?? "" };
+          }),
+        }
       : {}),
-    ...(modules !== undefined ? { modules: modules.split("\n").map((l) => l.split(" ")[0]!).filter(Boolean) } : {}),
+    ...(modules !== undefined
+      ? {
+          modules: modules
+            .split("\n")
+            .map((l) => l.split(" ")[0]!)
+            .filter(Boolean),
+        }
+      : {}),
     ...(time ? { timeSynced: Boolean((time.spec as { synced?: boolean } | undefined)?.synced) } : {}),
-    ...(addresses ? { addresses: addresses.map((r) => String((r.spec as { address?: string } | undefined)?.address ?? "")).filter(Boolean) } : {}),
-    ...(routes
-      ? { routes: routes.map((r): RouteView => { const s = (r.spec ?? {}) as { dst?: string; gateway?: string; table?: string }; return { dst: s.dst ?? "", gateway: s.gateway ?? "", table: s.table ?? "" }; }) }
+    ...(addresses
+      ? {
+          addresses: addresses
+            .map((r) => String((r.spec as { address?: string } | undefined)?.address ?? ""))
+            .filter(Boolean),
+        }
       : {}),
-    ...(resolvers ? { resolvers: ((resolvers.spec as { dnsServers?: string[] } | undefined)?.dnsServers ?? []).map(String) } : {}),
+    ...(routes
+      ? {
+          routes: routes.map((r): RouteView => {
+            const s = (r.spec ?? {}) as { dst?: string; gateway?: string; table?: string };
+            return { dst: s.dst ?? "", gateway: s.gateway ?? "", table: s.table ?? "" };
+          }),
+        }
+      : {}),
+    ...(resolvers
+      ? { resolvers: ((resolvers.spec as { dnsServers?: string[] } | undefined)?.dnsServers ?? []).map(String) }
+      : {}),
     ...(errors.length > 0 ? { errors } : {}),
   };
 }
 
 /** Asks every node (≤ 8 in flight), then etcd (through a control plane) and Kubernetes (its admin kubeconfig). */
-export async function collect(client: TalosClient, nodes: readonly string[], o: CollectOptions): Promise<ClusterObservation> {
+export async function collect(
+  client: TalosClient,
+  nodes: readonly string[],
+  o: CollectOptions,
+): Promise<ClusterObservation> {
   const results = await client.fanOut((n) => observeNode(client, n, o), nodes);
   const observed = results.map((r) => r.value ?? { node: r.node, unreachable: r.error!.message });
-  const cps = (o.controlPlanes ?? observed.filter((n) => n.machineType === "controlplane" || n.machineType === "init").map((n) => n.node)).filter((cp) => observed.some((n) => n.node === cp && !n.unreachable));
+  const cps = (
+    o.controlPlanes ??
+    observed.filter((n) => n.machineType === "controlplane" || n.machineType === "init").map((n) => n.node)
+  ).filter((cp) => observed.some((n) => n.node === cp && !n.unreachable));
   let etcd: EtcdView | undefined;
   let kubernetes: ClusterObservation["kubernetes"];
   if (cps.length > 0) {
     const [members] = await client.etcdMembers([cps[0]!]);
     const statuses = await client.etcdStatus(cps);
     etcd = {
-      ...(members?.value ? { members: members.value.members.map((x) => ({ hostname: x.hostname, peerUrls: [...x.peerUrls] })) } : { error: members?.error?.message ?? "no answer" }),
+      ...(members?.value
+        ? { members: members.value.members.map((x) => ({ hostname: x.hostname, peerUrls: [...x.peerUrls] })) }
+        : { error: members?.error?.message ?? "no answer" }),
       // NodeError messages start with the node; the status map is keyed by it already.
       status: Object.fromEntries(statuses.map((s) => [s.node, s.error?.message.replace(`${s.node}: `, "")])),
     };

@@ -35,7 +35,11 @@ const map = (v: unknown): Map_ => (isMap(v) ? v : {});
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const strings = (v: unknown): string[] => list(v).filter((x): x is string => typeof x === "string");
 const stringMap = (v: unknown): Record<string, string> =>
-  Object.fromEntries(Object.entries(map(v)).filter(([, x]) => typeof x === "string" || typeof x === "number" || typeof x === "boolean").map(([k, x]) => [k, String(x)]));
+  Object.fromEntries(
+    Object.entries(map(v))
+      .filter(([, x]) => typeof x === "string" || typeof x === "number" || typeof x === "boolean")
+      .map(([k, x]) => [k, String(x)]),
+  );
 
 export function machineConfigFacts(text: string): MachineConfigFacts {
   const docs = parseAllDocuments(text);
@@ -52,14 +56,33 @@ export function machineConfigFacts(text: string): MachineConfigFacts {
   const install = map(machine["install"]);
   return {
     ...(typeof machine["type"] === "string" ? { machineType: machine["type"] } : {}),
-    addresses: interfaces.flatMap((i) => [...strings(i["addresses"]), ...list(i["vlans"]).map(map).flatMap((v) => strings(v["addresses"]))]),
-    nameservers: [...strings(network["nameservers"]), ...doc("ResolverConfig").flatMap((d) => list(d["nameservers"]).map((n) => String(map(n)["address"] ?? "")))].filter(Boolean),
-    timeServers: [...strings(map(machine["time"])["servers"]), ...doc("TimeSyncConfig").flatMap((d) => strings(map(d["ntp"])["servers"]))],
+    addresses: interfaces.flatMap((i) => [
+      ...strings(i["addresses"]),
+      ...list(i["vlans"])
+        .map(map)
+        .flatMap((v) => strings(v["addresses"])),
+    ]),
+    nameservers: [
+      ...strings(network["nameservers"]),
+      ...doc("ResolverConfig").flatMap((d) => list(d["nameservers"]).map((n) => String(map(n)["address"] ?? ""))),
+    ].filter(Boolean),
+    timeServers: [
+      ...strings(map(machine["time"])["servers"]),
+      ...doc("TimeSyncConfig").flatMap((d) => strings(map(d["ntp"])["servers"])),
+    ],
     nodeLabels: stringMap(machine["nodeLabels"]),
     nodeTaints: stringMap(machine["nodeTaints"]),
-    kernelModules: [...list(map(machine["kernel"])["modules"]).map((m) => String(map(m)["name"] ?? "")), ...doc("KernelModuleConfig").map((d) => String(d["name"] ?? ""))].filter(Boolean),
-    sysctls: { ...stringMap(machine["sysctls"]), ...Object.assign({}, ...doc("SysctlConfig").map((d) => stringMap(d["sysctls"]))) },
-    files: list(machine["files"]).map(map).map((f) => ({ path: String(f["path"] ?? ""), content: String(f["content"] ?? "") })),
+    kernelModules: [
+      ...list(map(machine["kernel"])["modules"]).map((m) => String(map(m)["name"] ?? "")),
+      ...doc("KernelModuleConfig").map((d) => String(d["name"] ?? "")),
+    ].filter(Boolean),
+    sysctls: {
+      ...stringMap(machine["sysctls"]),
+      ...Object.assign({}, ...doc("SysctlConfig").map((d) => stringMap(d["sysctls"]))),
+    },
+    files: list(machine["files"])
+      .map(map)
+      .map((f) => ({ path: String(f["path"] ?? ""), content: String(f["content"] ?? "") })),
     ...(kubeletVersion ? { kubeletVersion } : {}),
     ...(typeof caCrt === "string" && caCrt ? { osCaCrt: Buffer.from(caCrt, "base64").toString("utf8") } : {}),
     ...(typeof install["image"] === "string" ? { installImage: install["image"] } : {}),

@@ -16,7 +16,16 @@ import { loadTalconfig, type LoadedTalconfig } from "../talconfig/index.js";
 import { ApplyMode, TalosClient } from "../talosapi/client.js";
 import { renderTalosconfig } from "../talosapi/talosconfig.js";
 import { issueCertificate, generateKeyPair } from "../pki/index.js";
-import { expectedNodes, gatherLocalState, parseKubeconfig, runDoctor, runHealth, type ExpectedNode, type Finding, type Target } from "./index.js";
+import {
+  expectedNodes,
+  gatherLocalState,
+  parseKubeconfig,
+  runDoctor,
+  runHealth,
+  type ExpectedNode,
+  type Finding,
+  type Target,
+} from "./index.js";
 
 // Addresses 127.0.90.x are reserved for this file.
 const D1 = "127.0.90.1";
@@ -84,19 +93,43 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), "talform-doctor-"));
   await writeFile(join(dir, "talconfig.yaml"), TALCONFIG);
   talconfig = await loadTalconfig({ path: join(dir, "talconfig.yaml"), env: {} });
-  assert.deepEqual(talconfig.diagnostics.filter((d) => d.severity === "error"), []);
+  assert.deepEqual(
+    talconfig.diagnostics.filter((d) => d.severity === "error"),
+    [],
+  );
   expected = expectedNodes(talconfig);
   target = { nodes: expected.map((e) => e.address), controlPlanes: [D1], expected };
   bundle = await generateSecretsBundle(TalosContract.parse("v1.13.9")!, undefined, { serviceAccountRsa: "rsa-2048" });
   await writeFile(join(dir, "talsecret.yaml"), serializeSecretsBundle(bundle), { mode: 0o600 });
-  const schematics = Object.fromEntries(talconfig.nodes.map((n) => [schematicId(schematicFromValue(n.schematic)), n.schematic?.customization?.systemExtensions?.officialExtensions ?? []]));
+  const schematics = Object.fromEntries(
+    talconfig.nodes.map((n) => [
+      schematicId(schematicFromValue(n.schematic)),
+      n.schematic?.customization?.systemExtensions?.officialExtensions ?? [],
+    ]),
+  );
   const spec = fleetSpecFromTalconfig(
-    { clusterName: "demo", endpoint: `https://${D1}:6443`, talosVersion: "v1.13.9", nodes: talconfig.nodes.map((n) => ({ hostname: n.hostname, ipAddress: n.ipAddress, controlPlane: n.controlPlane, schematicId: schematicId(schematicFromValue(n.schematic)) })) },
+    {
+      clusterName: "demo",
+      endpoint: `https://${D1}:6443`,
+      talosVersion: "v1.13.9",
+      nodes: talconfig.nodes.map((n) => ({
+        hostname: n.hostname,
+        ipAddress: n.ipAddress,
+        controlPlane: n.controlPlane,
+        schematicId: schematicId(schematicFromValue(n.schematic)),
+      })),
+    },
     bundle.certs.os,
     schematics,
   );
   fleet = await startFleet(spec, { timeScale: 0.01, seed: 90 });
-  const generated = await runGenconfig({ configPath: join(dir, "talconfig.yaml"), outDir: "clusterconfig", cwd: dir, env: {}, dryRun: true });
+  const generated = await runGenconfig({
+    configPath: join(dir, "talconfig.yaml"),
+    outDir: "clusterconfig",
+    cwd: dir,
+    env: {},
+    dryRun: true,
+  });
   for (const c of generated.generated.configs) rendered[c.hostname!] = c.text;
   await mkdir(join(dir, "clusterconfig"));
   for (const e of expected) {
@@ -106,8 +139,24 @@ before(async () => {
   await installNodes(fleet, configs, env);
   const cert = await makeClientCert(bundle.certs.os, ["os:admin"]);
   talosconfigPath = join(dir, "clusterconfig", "talosconfig");
-  await writeFile(talosconfigPath, renderTalosconfig("demo", { endpoints: [D1], nodes: [D1, D2, D3], ca: bundle.certs.os.crt, crt: cert.crt, key: cert.key }), { mode: 0o600 });
-  admin = new TalosClient({ endpoints: [D1], nodes: [D1, D2, D3], credentials: { kind: "mtls", ca: bundle.certs.os.crt, crt: cert.crt, key: cert.key }, env, retryAttempts: 1 });
+  await writeFile(
+    talosconfigPath,
+    renderTalosconfig("demo", {
+      endpoints: [D1],
+      nodes: [D1, D2, D3],
+      ca: bundle.certs.os.crt,
+      crt: cert.crt,
+      key: cert.key,
+    }),
+    { mode: 0o600 },
+  );
+  admin = new TalosClient({
+    endpoints: [D1],
+    nodes: [D1, D2, D3],
+    credentials: { kind: "mtls", ca: bundle.certs.os.crt, crt: cert.crt, key: cert.key },
+    env,
+    retryAttempts: 1,
+  });
   await admin.bootstrap(D1);
   await waitUntil("etcd member", async () => (await admin.etcdMembers([D1]))[0]?.value !== undefined);
 });
@@ -119,7 +168,12 @@ after(async () => {
 });
 
 async function doctor(opts: { talosconfig?: string } = {}): Promise<readonly Finding[]> {
-  const local = await gatherLocalState({ cwd: dir, talconfig, expected, talosconfigPath: opts.talosconfig ?? talosconfigPath });
+  const local = await gatherLocalState({
+    cwd: dir,
+    talconfig,
+    expected,
+    talosconfigPath: opts.talosconfig ?? talosconfigPath,
+  });
   return (await runDoctor(admin, target, local, env, new Date())).findings;
 }
 
@@ -137,9 +191,26 @@ async function withFault<T>(node: string, fault: string, fn: () => Promise<T>): 
 test("a healthy simulated cluster: health passes every check and doctor finds nothing", async () => {
   const h = await runHealth(admin, target, { waitTimeoutMs: 3000, pollMs: 20, env });
   assert.equal(h.nodeSide.error, undefined);
-  assert.ok(h.nodeSide.lines.some((l) => /waiting for etcd to be healthy: OK/.test(l)), h.nodeSide.lines.join("\n"));
-  assert.deepEqual(h.checks.filter((c) => !c.ok), []);
-  assert.deepEqual(h.checks.map((c) => c.name), ["apid reachable on every node", "services up", "etcd members == control planes", "etcd healthy", "boot finished", "time synced", "Kubernetes nodes Ready"]);
+  assert.ok(
+    h.nodeSide.lines.some((l) => /waiting for etcd to be healthy: OK/.test(l)),
+    h.nodeSide.lines.join("\n"),
+  );
+  assert.deepEqual(
+    h.checks.filter((c) => !c.ok),
+    [],
+  );
+  assert.deepEqual(
+    h.checks.map((c) => c.name),
+    [
+      "apid reachable on every node",
+      "services up",
+      "etcd members == control planes",
+      "etcd healthy",
+      "boot finished",
+      "time synced",
+      "Kubernetes nodes Ready",
+    ],
+  );
   assert.equal(h.healthy, true);
   assert.deepEqual(await doctor(), []);
 });
@@ -185,9 +256,16 @@ test("acceptance: doctor and health are clean via the CLI; drop-extension makes 
 test("health -n with only a worker and no talconfig finds the control planes through Members; --json", async () => {
   const elsewhere = await mkdtemp(join(tmpdir(), "talform-doctor-cwd-"));
   try {
-    const r = await runCliCaptured(["health", "--talosconfig", talosconfigPath, "-n", D2, "--json", "--wait-timeout", "3s"], { cwd: elsewhere, env });
+    const r = await runCliCaptured(
+      ["health", "--talosconfig", talosconfigPath, "-n", D2, "--json", "--wait-timeout", "3s"],
+      { cwd: elsewhere, env },
+    );
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    const json = JSON.parse(r.stdout) as { healthy: boolean; nodeSide: { node: string }; checks: { name: string; ok: boolean }[] };
+    const json = JSON.parse(r.stdout) as {
+      healthy: boolean;
+      nodeSide: { node: string };
+      checks: { name: string; ok: boolean }[];
+    };
     assert.equal(json.healthy, true);
     assert.equal(json.nodeSide.node, D1);
     assert.equal(json.checks.length, 7);
@@ -202,7 +280,10 @@ test("config not applied: drift against the rendered file, and a staged config w
   const drift = await doctor();
   assert.deepEqual(codes(drift), [`config-drift@${D2}`]);
   assert.match(drift[0]!.evidence[0]!, /\.machine\.nodeLabels/);
-  assert.equal(drift[0]!.fix, `talform apply-config -n ${D2} --file clusterconfig/demo-d2.yaml (or the whole cluster, drained and etcd-safe: talform apply -c talconfig.yaml)`);
+  assert.equal(
+    drift[0]!.fix,
+    `talform apply-config -n ${D2} --file clusterconfig/demo-d2.yaml (or the whole cluster, drained and etcd-safe: talform apply -c talconfig.yaml)`,
+  );
   await admin.applyConfiguration(Buffer.from(configs[D2]!), { mode: ApplyMode.NO_REBOOT }, [D2]);
 
   // A reboot-needing change staged: the node runs the old config, the persisted one waits.
@@ -233,17 +314,33 @@ test("clusterconfig stale: talconfig.yaml newer than the rendered file", async (
 async function kubePatchNode(name: string, patch: unknown): Promise<void> {
   const k = parseKubeconfig(await admin.kubeconfig(D1));
   await new Promise<void>((resolve, reject) => {
-    const req = https.request({ host: k.server.hostname, port: Number(k.server.port), path: `/api/v1/nodes/${name}`, method: "PATCH", ca: k.ca, cert: k.crt, key: k.key, agent: false, headers: { "content-type": "application/merge-patch+json" } }, (res) => {
-      res.resume();
-      res.on("end", () => (res.statusCode === 200 ? resolve() : reject(new Error(`PATCH ${res.statusCode}`))));
-    });
+    const req = https.request(
+      {
+        host: k.server.hostname,
+        port: Number(k.server.port),
+        path: `/api/v1/nodes/${name}`,
+        method: "PATCH",
+        ca: k.ca,
+        cert: k.crt,
+        key: k.key,
+        agent: false,
+        headers: { "content-type": "application/merge-patch+json" },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => (res.statusCode === 200 ? resolve() : reject(new Error(`PATCH ${res.statusCode}`))));
+      },
+    );
     req.on("error", reject);
     req.end(JSON.stringify(patch));
   });
 }
 
 test("Kubernetes node labels/taints edited with kubectl differ from the machine config", async () => {
-  await kubePatchNode("d2", { metadata: { labels: { role: "edited", team: "a" } }, spec: { taints: [{ key: "dedicated", value: "x", effect: "NoSchedule" }] } });
+  await kubePatchNode("d2", {
+    metadata: { labels: { role: "edited", team: "a" } },
+    spec: { taints: [{ key: "dedicated", value: "x", effect: "NoSchedule" }] },
+  });
   try {
     const f = await doctor();
     assert.deepEqual(codes(f), [`kubernetes-node-drift@${D2}`]);
@@ -263,13 +360,19 @@ test("GPU: driver extension missing (modules not loaded), and a driver built for
     const f = await doctor();
     assert.deepEqual(codes(f), [`extension-missing@${D3}`, `gpu-modules-not-loaded@${D3}`]);
     assert.match(f[0]!.symptom, /nvidia-open-gpu-kernel-modules-production is not installed \(GPU not available\)/);
-    assert.match(f[1]!.evidence[0]!, /\/proc\/modules on 127\.0\.90\.3: no nvidia, nvidia_uvm, nvidia_drm, nvidia_modeset/);
+    assert.match(
+      f[1]!.evidence[0]!,
+      /\/proc\/modules on 127\.0\.90\.3: no nvidia, nvidia_uvm, nvidia_drm, nvidia_modeset/,
+    );
   });
   await withFault("d3", `extension-version=${NVIDIA_KMOD}@570.172.08-v1.12.6`, async () => {
     const f = await doctor();
     assert.deepEqual(codes(f), [`gpu-driver-version@${D3}`]);
     assert.match(f[0]!.symptom, /built for Talos v1\.12\.6, the node runs v1\.13\.9/);
-    assert.match(f[0]!.fix, /^talform upgrade -n 127\.0\.90\.3 --image factory\.talos\.dev\/metal-installer\/[0-9a-f]{64}:v1\.13\.9$/);
+    assert.match(
+      f[0]!.fix,
+      /^talform upgrade -n 127\.0\.90\.3 --image factory\.talos\.dev\/metal-installer\/[0-9a-f]{64}:v1\.13\.9$/,
+    );
   });
   const noModules = renderConfig(expected[2]!, { kernel: { modules: [{ name: "nvidia" }] } });
   await admin.applyConfiguration(Buffer.from(noModules), { mode: ApplyMode.NO_REBOOT }, [D3]);
@@ -288,12 +391,23 @@ test("network and time: static address absent, no default route, resolvers, cloc
   fleet.fault("d1", "time-unsynced");
   try {
     const f = await doctor();
-    assert.deepEqual(codes(f), [`network-address-missing@${D1}`, `network-no-default-route@${D1}`, `network-resolvers@${D1}`, `time-not-synced@${D1}`]);
-    assert.match(f.find((x) => x.code === "network-resolvers")!.symptom, /resolves names with 1\.1\.1\.1, not the configured nameservers 127\.0\.90\.53/);
+    assert.deepEqual(codes(f), [
+      `network-address-missing@${D1}`,
+      `network-no-default-route@${D1}`,
+      `network-resolvers@${D1}`,
+      `time-not-synced@${D1}`,
+    ]);
+    assert.match(
+      f.find((x) => x.code === "network-resolvers")!.symptom,
+      /resolves names with 1\.1\.1\.1, not the configured nameservers 127\.0\.90\.53/,
+    );
     assert.match(f.find((x) => x.code === "time-not-synced")!.symptom, /not synchronized with 127\.0\.90\.123/);
     const h = await runHealth(admin, target, { waitTimeoutMs: 0, env });
     assert.equal(h.healthy, false);
-    assert.deepEqual(h.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`), [`time synced: ${D1}: not synced`]);
+    assert.deepEqual(
+      h.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`),
+      [`time synced: ${D1}: not synced`],
+    );
   } finally {
     fleet.fault("d1", "clear");
   }
@@ -308,7 +422,10 @@ test("a crash-looping service is reported with its last 20 log lines; health fai
     assert.equal(logLines.length, 20);
     assert.match(logLines.at(-1)!, /kubelet exited \(attempt 25\)/);
     const h = await runHealth(admin, target, { waitTimeoutMs: 0, env });
-    assert.deepEqual(h.checks.filter((c) => !c.ok).map((c) => c.name), ["services up"]);
+    assert.deepEqual(
+      h.checks.filter((c) => !c.ok).map((c) => c.name),
+      ["services up"],
+    );
   });
 });
 
@@ -333,7 +450,11 @@ test("credentials: a talosconfig client certificate expiring within 30 days; sec
     extKeyUsages: ["clientAuth"],
   });
   const expiring = join(dir, "talosconfig-expiring");
-  await writeFile(expiring, renderTalosconfig("demo", { endpoints: [D1], nodes: [D1], ca: bundle.certs.os.crt, crt: soon.crt, key: soon.key }), { mode: 0o600 });
+  await writeFile(
+    expiring,
+    renderTalosconfig("demo", { endpoints: [D1], nodes: [D1], ca: bundle.certs.os.crt, crt: soon.crt, key: soon.key }),
+    { mode: 0o600 },
+  );
   const f = await doctor({ talosconfig: expiring });
   assert.deepEqual(codes(f), ["talosconfig-cert-expiry@-"]);
   assert.match(f[0]!.symptom, /expires in (9|10) days/);
@@ -353,7 +474,11 @@ test("credentials: a talosconfig client certificate expiring within 30 days; sec
 
 test("version skew: a node on another Talos version than talconfig; kubelets on different Kubernetes versions", async () => {
   const d2 = expected[1]!;
-  await admin.applyConfiguration(Buffer.from(renderConfig(d2, { kubelet: { image: "ghcr.io/siderolabs/kubelet:v1.32.4" } })), { mode: ApplyMode.NO_REBOOT }, [D2]);
+  await admin.applyConfiguration(
+    Buffer.from(renderConfig(d2, { kubelet: { image: "ghcr.io/siderolabs/kubelet:v1.32.4" } })),
+    { mode: ApplyMode.NO_REBOOT },
+    [D2],
+  );
   try {
     const f = await doctor();
     assert.deepEqual(codes(f), [`config-drift@${D2}`, "kubernetes-version-skew@-"]);
@@ -383,7 +508,10 @@ test("an unreachable node: health fails apid reachable, doctor reports it and st
     const f = await doctor();
     assert.deepEqual(codes(f), [`node-unreachable@${D2}`]);
     const h = await runHealth(admin, target, { waitTimeoutMs: 0, env });
-    assert.ok(h.checks.some((c) => c.name === "apid reachable on every node" && !c.ok && c.detail.startsWith(`${D2}: `)), JSON.stringify(h.checks));
+    assert.ok(
+      h.checks.some((c) => c.name === "apid reachable on every node" && !c.ok && c.detail.startsWith(`${D2}: `)),
+      JSON.stringify(h.checks),
+    );
   } finally {
     await waitUntil("d2 back", async () => (await admin.version([D2]))[0]?.value !== undefined, 15000);
   }

@@ -17,7 +17,10 @@ function fileName(n: ResolvedNode, clusterName: string): string {
 }
 
 function staticAddresses(n: ResolvedNode): string[] {
-  return (n.networkInterfaces ?? []).flatMap((i) => [...(i.addresses ?? []), ...(i.vlans ?? []).flatMap((v) => v.addresses ?? [])]);
+  return (n.networkInterfaces ?? []).flatMap((i) => [
+    ...(i.addresses ?? []),
+    ...(i.vlans ?? []).flatMap((v) => v.addresses ?? []),
+  ]);
 }
 
 /** What each talconfig node should look like on the wire; `outDir` is where genconfig writes (`clusterconfig`). */
@@ -28,7 +31,13 @@ export function expectedNodes(t: LoadedTalconfig, outDir = "clusterconfig"): Exp
     let installerImage: string | undefined;
     try {
       installerImage = installerImageUrl(
-        { hostname: n.hostname, talosVersion: n.talosVersion, ...(n.schematic ? { schematic: schematicFromValue(n.schematic) } : {}), ...(n.talosImageURL ? { talosImageURL: n.talosImageURL } : {}), ...(n.machineSpec ? { machineSpec: n.machineSpec } : {}) },
+        {
+          hostname: n.hostname,
+          talosVersion: n.talosVersion,
+          ...(n.schematic ? { schematic: schematicFromValue(n.schematic) } : {}),
+          ...(n.talosImageURL ? { talosImageURL: n.talosImageURL } : {}),
+          ...(n.machineSpec ? { machineSpec: n.machineSpec } : {}),
+        },
         config.imageFactory ?? {},
       );
     } catch {

@@ -21,7 +21,10 @@ const b64 = (v: unknown, what: string): string => {
 };
 
 export function parseKubeconfig(text: string): KubeconfigCreds {
-  const k = parseYaml(text) as { clusters?: { cluster?: Record<string, unknown> }[]; users?: { user?: Record<string, unknown> }[] };
+  const k = parseYaml(text) as {
+    clusters?: { cluster?: Record<string, unknown> }[];
+    users?: { user?: Record<string, unknown> }[];
+  };
   const cluster = k.clusters?.[0]?.cluster ?? {};
   const user = k.users?.[0]?.user ?? {};
   if (typeof cluster["server"] !== "string") throw new Error("kubeconfig has no cluster server");
@@ -36,7 +39,11 @@ export function parseKubeconfig(text: string): KubeconfigCreds {
 interface KubeNode {
   metadata?: { name?: string; labels?: Record<string, string> };
   spec?: { taints?: { key: string; value?: string; effect: string }[] };
-  status?: { conditions?: { type: string; status: string }[]; nodeInfo?: { kubeletVersion?: string }; addresses?: { type: string; address: string }[] };
+  status?: {
+    conditions?: { type: string; status: string }[];
+    nodeInfo?: { kubeletVersion?: string };
+    addresses?: { type: string; address: string }[];
+  };
 }
 
 export function kubeNodeView(n: KubeNode): KubeNodeView {
@@ -50,16 +57,35 @@ export function kubeNodeView(n: KubeNode): KubeNodeView {
   };
 }
 
-export async function listKubeNodes(kubeconfig: string, env: Readonly<Record<string, string | undefined>>, timeoutMs = 10_000): Promise<KubeNodeView[]> {
+export async function listKubeNodes(
+  kubeconfig: string,
+  env: Readonly<Record<string, string | undefined>>,
+  timeoutMs = 10_000,
+): Promise<KubeNodeView[]> {
   const c = parseKubeconfig(kubeconfig);
   assertDialAllowed(c.server.hostname.replace(/^\[|\]$/g, ""), loopbackOnlyFromEnv(env));
   const body = await new Promise<string>((resolve, reject) => {
     const req = https.request(
-      { host: c.server.hostname.replace(/^\[|\]$/g, ""), port: Number(c.server.port || 443), path: "/api/v1/nodes", method: "GET", ca: c.ca, cert: c.crt, key: c.key, timeout: timeoutMs, agent: false, headers: { accept: "application/json" } },
+      {
+        host: c.server.hostname.replace(/^\[|\]$/g, ""),
+        port: Number(c.server.port || 443),
+        path: "/api/v1/nodes",
+        method: "GET",
+        ca: c.ca,
+        cert: c.crt,
+        key: c.key,
+        timeout: timeoutMs,
+        agent: false,
+        headers: { accept: "application/json" },
+      },
       (res) => {
         let data = "";
         res.on("data", (d: Buffer) => (data += d.toString("utf8")));
-        res.on("end", () => (res.statusCode === 200 ? resolve(data) : reject(new Error(`GET /api/v1/nodes: HTTP ${res.statusCode}: ${data.slice(0, 200)}`))));
+        res.on("end", () =>
+          res.statusCode === 200
+            ? resolve(data)
+            : reject(new Error(`GET /api/v1/nodes: HTTP ${res.statusCode}: ${data.slice(0, 200)}`)),
+        );
       },
     );
     req.on("timeout", () => req.destroy(new Error(`GET ${c.server.origin}/api/v1/nodes timed out`)));

@@ -37,18 +37,21 @@ test("expectedNodes: address, role, schematic extensions, static addresses, name
     await writeFile(join(dir, "talconfig.yaml"), TALCONFIG);
     const t = await loadTalconfig({ path: join(dir, "talconfig.yaml"), env: {} });
     const [e] = expectedNodes(t);
-    assert.deepEqual({ ...e!, installerImage: e!.installerImage?.replace(/[0-9a-f]{64}/, "<id>") }, {
-      hostname: "cp1",
-      address: "10.0.0.11",
-      controlPlane: true,
-      talosVersion: "v1.13.9",
-      kubernetesVersion: "1.33.0",
-      extensions: ["siderolabs/iscsi-tools"],
-      staticAddresses: ["10.0.0.11/24"],
-      nameservers: ["10.0.0.53"],
-      installerImage: "factory.talos.dev/metal-installer/<id>:v1.13.9",
-      configFile: "clusterconfig/lab-cp1.yaml",
-    });
+    assert.deepEqual(
+      { ...e!, installerImage: e!.installerImage?.replace(/[0-9a-f]{64}/, "<id>") },
+      {
+        hostname: "cp1",
+        address: "10.0.0.11",
+        controlPlane: true,
+        talosVersion: "v1.13.9",
+        kubernetesVersion: "1.33.0",
+        extensions: ["siderolabs/iscsi-tools"],
+        staticAddresses: ["10.0.0.11/24"],
+        nameservers: ["10.0.0.53"],
+        installerImage: "factory.talos.dev/metal-installer/<id>:v1.13.9",
+        configFile: "clusterconfig/lab-cp1.yaml",
+      },
+    );
   });
 });
 
@@ -60,7 +63,10 @@ test("gatherLocalState: rendered files from disk with mtime staleness, or a rend
     const ca = await makeOsCA();
     const cert = await makeClientCert(ca, ["os:admin"]);
     const tc = join(dir, "clusterconfig", "talosconfig");
-    await writeFile(tc, renderTalosconfig("lab", { endpoints: ["10.0.0.11"], nodes: [], ca: ca.crt, crt: cert.crt, key: cert.key }));
+    await writeFile(
+      tc,
+      renderTalosconfig("lab", { endpoints: ["10.0.0.11"], nodes: [], ca: ca.crt, crt: cert.crt, key: cert.key }),
+    );
     await writeFile(join(dir, "talsecret.yaml"), "not: a bundle\n");
     const t = await loadTalconfig({ path: join(dir, "talconfig.yaml"), env: {} });
     const expected = expectedNodes(t);

@@ -55,13 +55,18 @@ export async function gatherLocalState(o: GatherOptions): Promise<LocalState> {
           continue;
         }
         renderedConfigs.set(e.hostname, { text, file: show(path) });
-        if (onDisk !== undefined && configDifferences(text, onDisk).length > 0) staleFiles.push({ file: show(path), newerInput: show(t.path) });
+        if (onDisk !== undefined && configDifferences(text, onDisk).length > 0)
+          staleFiles.push({ file: show(path), newerInput: show(t.path) });
         continue;
       }
       if (onDisk === undefined) continue;
       renderedConfigs.set(e.hostname, { text: onDisk, file: show(path) });
       const node = t.nodes.find((n) => n.hostname === e.hostname);
-      const inputs = [resolve(t.path), ...t.envFiles.map((f) => resolve(t.dir, f)), ...(node?.patches.flatMap((p) => (p.file ? [p.file] : [])) ?? [])];
+      const inputs = [
+        resolve(t.path),
+        ...t.envFiles.map((f) => resolve(t.dir, f)),
+        ...(node?.patches.flatMap((p) => (p.file ? [p.file] : [])) ?? []),
+      ];
       const out = (await mtime(path)) ?? 0;
       for (const input of inputs) {
         const m = await mtime(input);
@@ -75,14 +80,19 @@ export async function gatherLocalState(o: GatherOptions): Promise<LocalState> {
   let talosconfig: LocalState["talosconfig"];
   if (o.talosconfigPath && existsSync(o.talosconfigPath)) {
     try {
-      const c = selectContext(parseTalosconfig(await readFile(o.talosconfigPath, "utf8"), o.talosconfigPath), o.talosconfigPath, o.talosconfigContext);
+      const c = selectContext(
+        parseTalosconfig(await readFile(o.talosconfigPath, "utf8"), o.talosconfigPath),
+        o.talosconfigPath,
+        o.talosconfigContext,
+      );
       talosconfig = { path: show(o.talosconfigPath), ...(c.crt ? { crt: c.crt } : {}), ...(c.ca ? { ca: c.ca } : {}) };
     } catch (e) {
       notes.push(`talosconfig ${show(o.talosconfigPath)} not checked: ${(e as Error).message}`);
     }
   }
   let secrets: LocalState["secrets"];
-  const secretsPath = o.secretsFile ?? (t ? SECRETS_FILES.map((f) => join(t.dir, f)).find((f) => existsSync(f)) : undefined);
+  const secretsPath =
+    o.secretsFile ?? (t ? SECRETS_FILES.map((f) => join(t.dir, f)).find((f) => existsSync(f)) : undefined);
   if (secretsPath) {
     try {
       let text = await readFile(secretsPath, "utf8");

@@ -10,6 +10,10 @@ export function formatFindings(findings: readonly Finding[], notes: readonly str
     lines.push("");
   }
   for (const n of notes) lines.push(`note: ${n}`);
-  lines.push(findings.length === 0 ? "doctor: no problems found" : `doctor: ${findings.length} finding${findings.length === 1 ? "" : "s"} (${findings.filter((f) => f.severity === "error").length} errors)`);
+  lines.push(
+    findings.length === 0
+      ? "doctor: no problems found"
+      : `doctor: ${findings.length} finding${findings.length === 1 ? "" : "s"} (${findings.filter((f) => f.severity === "error").length} errors)`,
+  );
   return lines.join("\n") + "\n";
 }

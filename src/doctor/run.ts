@@ -17,8 +17,19 @@ export interface DoctorResult {
   readonly observation: ClusterObservation;
 }
 
-export async function runDoctor(client: TalosClient, target: Target, local: LocalState, env: Readonly<Record<string, string | undefined>>, now: Date): Promise<DoctorResult> {
-  const observation = await collect(client, target.nodes, { logs: true, kubernetes: true, env, ...(target.controlPlanes ? { controlPlanes: target.controlPlanes } : {}) });
+export async function runDoctor(
+  client: TalosClient,
+  target: Target,
+  local: LocalState,
+  env: Readonly<Record<string, string | undefined>>,
+  now: Date,
+): Promise<DoctorResult> {
+  const observation = await collect(client, target.nodes, {
+    logs: true,
+    kubernetes: true,
+    env,
+    ...(target.controlPlanes ? { controlPlanes: target.controlPlanes } : {}),
+  });
   return { findings: diagnose({ observation, expected: target.expected, local, now }), observation };
 }
 
@@ -38,8 +49,10 @@ export interface HealthOptions {
   readonly onLine?: (line: string) => void;
 }
 
-const controlPlanesOf = (obs: ClusterObservation | undefined, target: Target): string[] =>
-  [...(target.controlPlanes ?? (obs?.nodes ?? []).filter((n) => n.machineType === "controlplane" || n.machineType === "init").map((n) => n.node))];
+const controlPlanesOf = (obs: ClusterObservation | undefined, target: Target): string[] => [
+  ...(target.controlPlanes ??
+    (obs?.nodes ?? []).filter((n) => n.machineType === "controlplane" || n.machineType === "init").map((n) => n.node)),
+];
 
 /**
  * `talform health`: the node-side HealthCheck (the node runs Talos's own checks and streams progress) on one control
@@ -48,9 +61,15 @@ const controlPlanesOf = (obs: ClusterObservation | undefined, target: Target): s
 export async function runHealth(client: TalosClient, target: Target, o: HealthOptions): Promise<HealthResult> {
   const deadline = Date.now() + o.waitTimeoutMs;
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const opts = { kubernetes: true, env: o.env, ...(target.controlPlanes ? { controlPlanes: target.controlPlanes } : {}) };
+  const opts = {
+    kubernetes: true,
+    env: o.env,
+    ...(target.controlPlanes ? { controlPlanes: target.controlPlanes } : {}),
+  };
   // Roles come from talconfig when given; otherwise from the nodes' machine configs (one extra round of questions).
-  let obs: ClusterObservation | undefined = target.controlPlanes ? undefined : await collect(client, target.nodes, opts);
+  let obs: ClusterObservation | undefined = target.controlPlanes
+    ? undefined
+    : await collect(client, target.nodes, opts);
   let cps = controlPlanesOf(obs, target);
   let nodes = target.nodes;
   if (cps.length === 0 && obs) {
@@ -90,7 +109,9 @@ export async function runHealth(client: TalosClient, target: Target, o: HealthOp
     if (Date.now() - lastProgress >= 5000) {
       lastProgress = Date.now();
       const waiting = checks.filter((c) => !c.ok).map((c) => c.name);
-      o.onLine?.(`waiting for: ${waiting.join(", ")} (${Math.ceil((deadline - Date.now()) / 1000)}s left of --wait-timeout)`);
+      o.onLine?.(
+        `waiting for: ${waiting.join(", ")} (${Math.ceil((deadline - Date.now()) / 1000)}s left of --wait-timeout)`,
+      );
     }
     await sleep(Math.min(o.pollMs ?? 1000, Math.max(0, deadline - Date.now())));
     obs = await collect(client, nodes, collectOpts);
@@ -98,7 +119,11 @@ export async function runHealth(client: TalosClient, target: Target, o: HealthOp
   }
   return {
     healthy: nodeSideError === undefined && checks.every((c) => c.ok),
-    nodeSide: { ...(via ? { node: via } : {}), lines, ...(nodeSideError !== undefined ? { error: nodeSideError } : {}) },
+    nodeSide: {
+      ...(via ? { node: via } : {}),
+      lines,
+      ...(nodeSideError !== undefined ? { error: nodeSideError } : {}),
+    },
     checks,
   };
 }

@@ -35,7 +35,11 @@ export async function membersWithHealth(client: TalosClient, node: string): Prom
   const leaders = new Set(statuses.flatMap((s) => (s.value?.leader ? [s.value.leader] : [])));
   return list.members.map((m, i) => {
     const s = statuses[i]!;
-    const problem = s.error ? s.error.error.message : s.value && s.value.errors.length > 0 ? s.value.errors.join(", ") : undefined;
+    const problem = s.error
+      ? s.error.error.message
+      : s.value && s.value.errors.length > 0
+        ? s.value.errors.join(", ")
+        : undefined;
     return {
       id: formatMemberId(m.id),
       hostname: m.hostname,
@@ -52,7 +56,9 @@ export async function membersWithHealth(client: TalosClient, node: string): Prom
 
 /** A call refused because the node is not a control plane (machined answers Unimplemented). */
 export function isNotControlPlane(e: unknown): boolean {
-  return e instanceof ConnectError ? e.code === Code.Unimplemented : (e as { code?: number } | undefined)?.code === Code.Unimplemented;
+  return e instanceof ConnectError
+    ? e.code === Code.Unimplemented
+    : (e as { code?: number } | undefined)?.code === Code.Unimplemented;
 }
 
 export interface SavedSnapshot {
@@ -62,15 +68,24 @@ export interface SavedSnapshot {
   readonly pruned: readonly string[];
 }
 
-const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-const snapshotName = (cluster: string) => new RegExp(`^${cluster.replace(/[^A-Za-z0-9_-]/g, "\\$&")}-etcd-\\d{8}T\\d{6}Z\\.db$`);
+const stamp = (d: Date) =>
+  d
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
+const snapshotName = (cluster: string) =>
+  new RegExp(`^${cluster.replace(/[^A-Za-z0-9_-]/g, "\\$&")}-etcd-\\d{8}T\\d{6}Z\\.db$`);
 
 /**
  * Streams a snapshot from `node`, writes it 0600 atomically as `<dir>/<cluster>-etcd-<UTC time>.db`, reads it back
  * and verifies it (size, sha256 trailer, members and revision where the format carries them); a snapshot that does
  * not verify is deleted and reported. `keep` prunes older snapshots of the cluster, newest kept.
  */
-export async function saveSnapshot(client: TalosClient, node: string, o: { dir: string; cluster: string; now: Date; keep?: number }): Promise<SavedSnapshot> {
+export async function saveSnapshot(
+  client: TalosClient,
+  node: string,
+  o: { dir: string; cluster: string; now: Date; keep?: number },
+): Promise<SavedSnapshot> {
   const data = await client.etcdSnapshot(node);
   const path = join(o.dir, `${o.cluster}-etcd-${stamp(o.now)}.db`);
   await writeFileAtomic(path, data, { mode: 0o600 });
@@ -81,7 +96,9 @@ export async function saveSnapshot(client: TalosClient, node: string, o: { dir: 
     info = inspectSnapshot(back);
   } catch (e) {
     await rm(path, { force: true });
-    throw new Error(`the snapshot from ${node} does not verify (${(e as Error).message}); it was not kept`, { cause: e });
+    throw new Error(`the snapshot from ${node} does not verify (${(e as Error).message}); it was not kept`, {
+      cause: e,
+    });
   }
   const pruned: string[] = [];
   if (o.keep !== undefined && o.keep > 0) {
@@ -95,7 +112,10 @@ export async function saveSnapshot(client: TalosClient, node: string, o: { dir: 
 }
 
 export function describeSnapshot(info: SnapshotInfo): string {
-  const parts = [`${info.size} bytes`, info.hashVerified ? `sha256 ${info.sha256!.slice(0, 16)}… verified` : "no hash check"];
+  const parts = [
+    `${info.size} bytes`,
+    info.hashVerified ? `sha256 ${info.sha256!.slice(0, 16)}… verified` : "no hash check",
+  ];
   if (info.revision !== undefined) parts.push(`revision ${info.revision}`, `${info.totalKeys} keys`);
   if (info.members) parts.push(`${info.members.length} member(s): ${info.members.map((m) => m.name).join(", ")}`);
   else if (info.format === "bbolt") parts.push("bbolt db (members are not read from it)");

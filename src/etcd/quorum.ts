@@ -27,7 +27,9 @@ export function hasQuorum(members: readonly MemberHealth[]): boolean {
 export function checkRemoval(members: readonly MemberHealth[], removing: readonly string[]): RemovalVerdict {
   const gone = new Set(removing);
   if (members.length > 0 && members.every((m) => gone.has(m.hostname))) {
-    return { error: `removing every control plane (${removing.join(", ")}) would leave no etcd member: the cluster and its Kubernetes API would be gone` };
+    return {
+      error: `removing every control plane (${removing.join(", ")}) would leave no etcd member: the cluster and its Kubernetes API would be gone`,
+    };
   }
   let rest = [...members];
   for (const h of removing) {
@@ -42,7 +44,9 @@ export function checkRemoval(members: readonly MemberHealth[], removing: readonl
     }
   }
   if (rest.length < 3) {
-    return { warning: `the cluster shrinks to ${rest.length} control plane(s): etcd no longer tolerates losing a member (3 or more are recommended)` };
+    return {
+      warning: `the cluster shrinks to ${rest.length} control plane(s): etcd no longer tolerates losing a member (3 or more are recommended)`,
+    };
   }
   return {};
 }

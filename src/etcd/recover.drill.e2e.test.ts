@@ -26,20 +26,36 @@ test("restore drill: snapshot, wipe every control plane, recover --from, everyth
       clusterName: "drill",
       osCA,
       kubernetesEndpoint: ENDPOINT,
-      nodes: [...CPS.map((address, i) => ({ hostname: names[i]!, address, controlPlane: true, talosVersion: "v1.13.9" })), { hostname: "w1", address: W1, controlPlane: false, talosVersion: "v1.13.9" }],
+      nodes: [
+        ...CPS.map((address, i) => ({ hostname: names[i]!, address, controlPlane: true, talosVersion: "v1.13.9" })),
+        { hostname: "w1", address: W1, controlPlane: false, talosVersion: "v1.13.9" },
+      ],
     },
     { timeScale: 0.005, seed: 3 },
   );
   const admin = await makeClientCert(osCA, ["os:admin"]);
-  const client = new TalosClient({ endpoints: [CPS[0]!], nodes: CPS, credentials: { kind: "mtls", ca: osCA.crt, crt: admin.crt, key: admin.key }, env, retryAttempts: 1 });
+  const client = new TalosClient({
+    endpoints: [CPS[0]!],
+    nodes: CPS,
+    credentials: { kind: "mtls", ca: osCA.crt, crt: admin.crt, key: admin.key },
+    env,
+    retryAttempts: 1,
+  });
   try {
-    const configs: Record<string, string> = Object.fromEntries(CPS.map((a, i) => [a, sampleMachineConfig({ type: "controlplane", hostname: names[i]!, endpoint: ENDPOINT })]));
+    const configs: Record<string, string> = Object.fromEntries(
+      CPS.map((a, i) => [a, sampleMachineConfig({ type: "controlplane", hostname: names[i]!, endpoint: ENDPOINT })]),
+    );
     configs[W1] = sampleMachineConfig({ type: "worker", hostname: "w1", endpoint: ENDPOINT });
     await installNodes(fleet, configs, env);
     await client.bootstrap(CPS[0]!);
     await waitUntil("3 healthy etcd members", () => fleet.etcd().healthy.length === 3);
-    await writeFile(join(dir, "talosconfig"), renderTalosconfig("drill", { endpoints: CPS, nodes: CPS, ca: osCA.crt, crt: admin.crt, key: admin.key }), { mode: 0o600 });
-    const cli = (...args: string[]) => runCliCaptured([...args, "--talosconfig", join(dir, "talosconfig")], { cwd: dir, env });
+    await writeFile(
+      join(dir, "talosconfig"),
+      renderTalosconfig("drill", { endpoints: CPS, nodes: CPS, ca: osCA.crt, crt: admin.crt, key: admin.key }),
+      { mode: 0o600 },
+    );
+    const cli = (...args: string[]) =>
+      runCliCaptured([...args, "--talosconfig", join(dir, "talosconfig")], { cwd: dir, env });
 
     // Data: the Kubernetes objects of a running cluster, one of them changed (cordon: version 2 of its key).
     const kube = createKubeApi(await client.kubeconfig(CPS[0]!), { env });
@@ -79,7 +95,8 @@ test("restore drill: snapshot, wipe every control plane, recover --from, everyth
     assert.match(r.stdout, /3 healthy member\(s\)/);
 
     const after = new Map(fleet.etcdKeys().map((k) => [k.key, k]));
-    for (const k of before) assert.deepEqual(after.get(k.key), k, `key ${k.key} came back with its value and revisions`);
+    for (const k of before)
+      assert.deepEqual(after.get(k.key), k, `key ${k.key} came back with its value and revisions`);
     assert.deepEqual([...fleet.etcd().healthy].sort(), names);
     assert.equal(fleet.etcd().quorum, true);
     r = await cli("etcd", "members", "-n", CPS[2]!);
@@ -88,7 +105,11 @@ test("restore drill: snapshot, wipe every control plane, recover --from, everyth
 
     const kubeAfter = createKubeApi(await client.kubeconfig(CPS[0]!), { env });
     assert.equal((await kubeAfter.node("w1"))?.unschedulable, true, "the cordon (a changed object) is back");
-    assert.deepEqual((await kubeAfter.evictablePods("w1")).map((p) => p.name), appPods, "the same pods are back");
+    assert.deepEqual(
+      (await kubeAfter.evictablePods("w1")).map((p) => p.name),
+      appPods,
+      "the same pods are back",
+    );
   } finally {
     client.close();
     await fleet.stop();

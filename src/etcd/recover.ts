@@ -37,25 +37,50 @@ export class RecoverRefused extends Error {
   }
 }
 
-export function verifySnapshotForRecovery(o: Pick<RecoverOptions, "snapshot" | "snapshotPath" | "skipHashCheck">): SnapshotInfo {
+export function verifySnapshotForRecovery(
+  o: Pick<RecoverOptions, "snapshot" | "snapshotPath" | "skipHashCheck">,
+): SnapshotInfo {
   try {
     return inspectSnapshot(o.snapshot, { skipHashCheck: o.skipHashCheck });
   } catch (e) {
-    throw new RecoverRefused(`${o.snapshotPath}: ${(e as Error).message}`, "take a fresh snapshot (talform etcd snapshot), or pass --skip-hash-check for a db copied from a member's disk");
+    throw new RecoverRefused(
+      `${o.snapshotPath}: ${(e as Error).message}`,
+      "take a fresh snapshot (talform etcd snapshot), or pass --skip-hash-check for a db copied from a member's disk",
+    );
   }
 }
 
 /** The steps, in order (also what `--dry-run` prints). */
-export function recoverySteps(o: Pick<RecoverOptions, "controlPlanes" | "bootstrapNode" | "snapshotPath">): RecoverStep[] {
+export function recoverySteps(
+  o: Pick<RecoverOptions, "controlPlanes" | "bootstrapNode" | "snapshotPath">,
+): RecoverStep[] {
   const others = o.controlPlanes.filter((n) => n !== o.bootstrapNode);
   return [
     { id: "verify", label: `verify the snapshot ${o.snapshotPath} (size, sha256 trailer)` },
-    { id: "quorum", label: "check that etcd has no healthy quorum (a live cluster is not overwritten without --force)" },
-    ...o.controlPlanes.map((n) => ({ id: `reset/${n}`, node: n, label: `reset ${n}: wipe EPHEMERAL (etcd data), keep STATE, reboot (graceful=false)` })),
-    ...o.controlPlanes.map((n) => ({ id: `preparing/${n}`, node: n, label: `wait until etcd on ${n} is Preparing (empty data directory, waiting for a bootstrap)` })),
+    {
+      id: "quorum",
+      label: "check that etcd has no healthy quorum (a live cluster is not overwritten without --force)",
+    },
+    ...o.controlPlanes.map((n) => ({
+      id: `reset/${n}`,
+      node: n,
+      label: `reset ${n}: wipe EPHEMERAL (etcd data), keep STATE, reboot (graceful=false)`,
+    })),
+    ...o.controlPlanes.map((n) => ({
+      id: `preparing/${n}`,
+      node: n,
+      label: `wait until etcd on ${n} is Preparing (empty data directory, waiting for a bootstrap)`,
+    })),
     { id: "upload", node: o.bootstrapNode, label: `upload the snapshot to ${o.bootstrapNode} (EtcdRecover)` },
-    { id: "bootstrap", node: o.bootstrapNode, label: `bootstrap ${o.bootstrapNode} from it (Bootstrap with recover_etcd)` },
-    { id: "join", label: `wait until ${others.length > 0 ? `${others.join(", ")} join and ` : ""}every member is healthy` },
+    {
+      id: "bootstrap",
+      node: o.bootstrapNode,
+      label: `bootstrap ${o.bootstrapNode} from it (Bootstrap with recover_etcd)`,
+    },
+    {
+      id: "join",
+      label: `wait until ${others.length > 0 ? `${others.join(", ")} join and ` : ""}every member is healthy`,
+    },
   ];
 }
 
@@ -63,10 +88,19 @@ export function recoverySteps(o: Pick<RecoverOptions, "controlPlanes" | "bootstr
  * `clientFor(node)` must talk to that node directly (the node as its own endpoint): every control plane reboots
  * during the recovery, so proxying through one of them would cut the calls to the others.
  */
-export async function recoverEtcd(clientFor: (node: string) => TalosClient, o: RecoverOptions, report: (line: string) => void): Promise<{ members: MemberView[]; info: SnapshotInfo }> {
-  if (!o.controlPlanes.includes(o.bootstrapNode)) throw new RecoverRefused(`the bootstrap node ${o.bootstrapNode} is not one of the control planes (${o.controlPlanes.join(", ")})`, "pass --bootstrap-node with one of the -n addresses");
+export async function recoverEtcd(
+  clientFor: (node: string) => TalosClient,
+  o: RecoverOptions,
+  report: (line: string) => void,
+): Promise<{ members: MemberView[]; info: SnapshotInfo }> {
+  if (!o.controlPlanes.includes(o.bootstrapNode))
+    throw new RecoverRefused(
+      `the bootstrap node ${o.bootstrapNode} is not one of the control planes (${o.controlPlanes.join(", ")})`,
+      "pass --bootstrap-node with one of the -n addresses",
+    );
   const steps = recoverySteps(o);
-  const step = (id: string) => report(`[${steps.findIndex((s) => s.id === id) + 1}/${steps.length}] ${steps.find((s) => s.id === id)!.label}`);
+  const step = (id: string) =>
+    report(`[${steps.findIndex((s) => s.id === id) + 1}/${steps.length}] ${steps.find((s) => s.id === id)!.label}`);
   step("verify");
   const info = verifySnapshotForRecovery(o);
   report(`  ${describeSnapshot(info)}`);
@@ -97,8 +131,17 @@ export async function recoverEtcd(clientFor: (node: string) => TalosClient, o: R
   const boots = new Map<string, string | undefined>();
   for (const n of o.controlPlanes) {
     step(`reset/${n}`);
-    boots.set(n, await clientFor(n).bootId(n).catch(() => undefined));
-    await clientFor(n).reset(n, { graceful: false, reboot: true, systemPartitionsToWipe: [{ label: "EPHEMERAL", wipe: true }] });
+    boots.set(
+      n,
+      await clientFor(n)
+        .bootId(n)
+        .catch(() => undefined),
+    );
+    await clientFor(n).reset(n, {
+      graceful: false,
+      reboot: true,
+      systemPartitionsToWipe: [{ label: "EPHEMERAL", wipe: true }],
+    });
   }
   for (const n of o.controlPlanes) {
     step(`preparing/${n}`);
@@ -130,7 +173,10 @@ export async function recoverEtcd(clientFor: (node: string) => TalosClient, o: R
 }
 
 /** The member list with health when some control plane can still read it and the members have quorum. */
-async function liveQuorum(clientFor: (node: string) => TalosClient, controlPlanes: readonly string[]): Promise<MemberView[] | undefined> {
+async function liveQuorum(
+  clientFor: (node: string) => TalosClient,
+  controlPlanes: readonly string[],
+): Promise<MemberView[] | undefined> {
   for (const n of controlPlanes) {
     try {
       const members = await membersWithHealth(clientFor(n), n);

@@ -37,7 +37,12 @@ export function memberOf(members: readonly MemberView[], node: string): MemberVi
  * while the other members stay a healthy quorum — checked before anything is sent, so a refused reset changes
  * nothing. With `wait`, returns once the node went away (rebooted with a new boot id, or down/halted).
  */
-export async function resetWithGuards(client: TalosClient, node: string, o: ResetOptions, report: (line: string) => void): Promise<{ actorId: string; member?: MemberView }> {
+export async function resetWithGuards(
+  client: TalosClient,
+  node: string,
+  o: ResetOptions,
+  report: (line: string) => void,
+): Promise<{ actorId: string; member?: MemberView }> {
   let members: MemberView[] | undefined;
   try {
     members = await membersWithHealth(client, node);
@@ -49,7 +54,9 @@ export async function resetWithGuards(client: TalosClient, node: string, o: Rese
           "fix etcd first (talform etcd status), or reset without leaving etcd: --graceful=false, then remove its member with talform etcd remove-member",
         );
       }
-      report(`warning: cannot read the etcd members through ${node} (${(e as Error).message}); resetting without leaving etcd`);
+      report(
+        `warning: cannot read the etcd members through ${node} (${(e as Error).message}); resetting without leaving etcd`,
+      );
     }
   }
   const member = members ? memberOf(members, node) : undefined;
@@ -57,12 +64,17 @@ export async function resetWithGuards(client: TalosClient, node: string, o: Rese
     if (o.graceful) {
       const verdict = checkRemoval(members, [member.hostname]);
       if (verdict.error) {
-        throw new ResetRefused(`refusing to reset ${member.hostname}: ${verdict.error}`, "bring the other control planes back to healthy first (talform etcd members), or recover from a snapshot (talform recover)");
+        throw new ResetRefused(
+          `refusing to reset ${member.hostname}: ${verdict.error}`,
+          "bring the other control planes back to healthy first (talform etcd members), or recover from a snapshot (talform recover)",
+        );
       }
       if (verdict.warning) report(`warning: ${verdict.warning}`);
       report(`${member.hostname} leaves etcd (member ${member.id}) before the reset`);
     } else {
-      report(`warning: --graceful=false: ${member.hostname} does not leave etcd; afterwards remove its member: talform etcd remove-member ${member.id} -n <another control plane>`);
+      report(
+        `warning: --graceful=false: ${member.hostname} does not leave etcd; afterwards remove its member: talform etcd remove-member ${member.id} -n <another control plane>`,
+      );
     }
   }
   const before = await client.bootId(node).catch(() => undefined);
@@ -84,7 +96,9 @@ async function waitGone(client: TalosClient, node: string, before: string | unde
     const now = await client.bootId(node).catch(() => undefined);
     if (now === undefined || now !== before) return;
     if (Date.now() > deadline) {
-      throw new Error(`${node} did not start the reset within ${Math.round(o.timeoutMs / 1000)} s (check talform logs machined -n ${node}: the sequence fails when etcd refuses the leave)`);
+      throw new Error(
+        `${node} did not start the reset within ${Math.round(o.timeoutMs / 1000)} s (check talform logs machined -n ${node}: the sequence fails when etcd refuses the leave)`,
+      );
     }
     await new Promise((r) => setTimeout(r, o.pollMs ?? 500));
   }

@@ -8,7 +8,9 @@ const content = {
   clusterId: "00000000000000aa",
   revision: 42,
   members: [{ id: "0000000000000001", name: "cp1", peerUrls: ["https://10.0.0.1:2380"] }],
-  keys: [{ key: "/registry/a", value: Buffer.from("x").toString("base64"), createRevision: 2, modRevision: 40, version: 3 }],
+  keys: [
+    { key: "/registry/a", value: Buffer.from("x").toString("base64"), createRevision: 2, modRevision: 40, version: 3 },
+  ],
 };
 
 test("simulated snapshots: etcd's size rule (size % 512 == 32), sha256 trailer, header and keys round-trip", () => {
@@ -17,7 +19,10 @@ test("simulated snapshots: etcd's size rule (size % 512 == 32), sha256 trailer, 
   const body = snap.subarray(0, snap.byteLength - 32);
   assert.deepEqual(Buffer.from(snap.subarray(snap.byteLength - 32)), createHash("sha256").update(body).digest());
   const info = inspectSnapshot(snap);
-  assert.deepEqual([info.format, info.hashVerified, info.revision, info.totalKeys, info.members?.length, info.cluster], ["talform-sim", true, 42, 1, 1, "lab"]);
+  assert.deepEqual(
+    [info.format, info.hashVerified, info.revision, info.totalKeys, info.members?.length, info.cluster],
+    ["talform-sim", true, 42, 1, 1, "lab"],
+  );
   assert.deepEqual(decodeSimSnapshot(snap).keys, content.keys);
 });
 

@@ -67,8 +67,15 @@ export class SnapshotError extends Error {
 }
 
 export function encodeSimSnapshot(content: SimSnapshotContent): Uint8Array {
-  const header = { cluster: content.cluster, clusterId: content.clusterId, revision: content.revision, totalKeys: content.keys.length, members: content.members };
-  const lines = [SIM_SNAPSHOT_MAGIC + JSON.stringify(header), ...content.keys.map((k) => JSON.stringify(k))].join("\n") + "\n";
+  const header = {
+    cluster: content.cluster,
+    clusterId: content.clusterId,
+    revision: content.revision,
+    totalKeys: content.keys.length,
+    members: content.members,
+  };
+  const lines =
+    [SIM_SNAPSHOT_MAGIC + JSON.stringify(header), ...content.keys.map((k) => JSON.stringify(k))].join("\n") + "\n";
   const body = Buffer.from(lines, "utf8");
   const padded = Buffer.alloc(Math.ceil(body.length / PAD_TO) * PAD_TO, "\n");
   body.copy(padded);
@@ -91,13 +98,27 @@ export function inspectSnapshot(data: Uint8Array, opts: { skipHashCheck?: boolea
     const got = createHash("sha256").update(content).digest();
     sha256 = got.toString("hex");
     hashVerified = got.equals(want);
-    if (!hashVerified && !opts.skipHashCheck) throw new SnapshotError(`snapshot file integrity check failed: sha256 ${got.toString("hex").slice(0, 16)}… does not match the trailer`);
+    if (!hashVerified && !opts.skipHashCheck)
+      throw new SnapshotError(
+        `snapshot file integrity check failed: sha256 ${got.toString("hex").slice(0, 16)}… does not match the trailer`,
+      );
   } else if (!opts.skipHashCheck) {
-    throw new SnapshotError(`the snapshot has no sha256 trailer (size ${size} is not a multiple of ${PAD_TO} plus ${HASH_SIZE}); a raw copy of a db needs --skip-hash-check`);
+    throw new SnapshotError(
+      `the snapshot has no sha256 trailer (size ${size} is not a multiple of ${PAD_TO} plus ${HASH_SIZE}); a raw copy of a db needs --skip-hash-check`,
+    );
   }
   if (content.subarray(0, SIM_SNAPSHOT_MAGIC.length).toString("utf8") === SIM_SNAPSHOT_MAGIC) {
     const parsed = decodeSimSnapshot(content);
-    return { format: "talform-sim", size, hashVerified, ...(sha256 ? { sha256 } : {}), revision: parsed.revision, totalKeys: parsed.keys.length, members: parsed.members, cluster: parsed.cluster };
+    return {
+      format: "talform-sim",
+      size,
+      hashVerified,
+      ...(sha256 ? { sha256 } : {}),
+      revision: parsed.revision,
+      totalKeys: parsed.keys.length,
+      members: parsed.members,
+      cluster: parsed.cluster,
+    };
   }
   const bbolt = content.length >= 20 && content.readUInt32LE(16) === BBOLT_MAGIC;
   return { format: bbolt ? "bbolt" : "unknown", size, hashVerified, ...(sha256 ? { sha256 } : {}) };
@@ -108,12 +129,28 @@ export function decodeSimSnapshot(data: Uint8Array): SimSnapshotContent {
   let text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("utf8");
   if (!text.startsWith(SIM_SNAPSHOT_MAGIC)) throw new SnapshotError("not a simulated etcd snapshot (unknown magic)");
   if (data.byteLength % PAD_TO === HASH_SIZE) text = text.slice(0, data.byteLength - HASH_SIZE);
-  const lines = text.slice(SIM_SNAPSHOT_MAGIC.length).split("\n").filter((l) => l.length > 0);
+  const lines = text
+    .slice(SIM_SNAPSHOT_MAGIC.length)
+    .split("\n")
+    .filter((l) => l.length > 0);
   try {
-    const header = JSON.parse(lines[0] ?? "") as { cluster: string; clusterId: string; revision: number; totalKeys: number; members: SnapshotMember[] };
+    const header = JSON.parse(lines[0] ?? "") as {
+      cluster: string;
+      clusterId: string;
+      revision: number;
+      totalKeys: number;
+      members: SnapshotMember[];
+    };
     const keys = lines.slice(1).map((l) => JSON.parse(l) as SnapshotKey);
-    if (keys.length !== header.totalKeys) throw new SnapshotError(`the snapshot header counts ${header.totalKeys} keys, the body has ${keys.length}`);
-    return { cluster: header.cluster, clusterId: header.clusterId, revision: header.revision, members: header.members, keys };
+    if (keys.length !== header.totalKeys)
+      throw new SnapshotError(`the snapshot header counts ${header.totalKeys} keys, the body has ${keys.length}`);
+    return {
+      cluster: header.cluster,
+      clusterId: header.clusterId,
+      revision: header.revision,
+      members: header.members,
+      keys,
+    };
   } catch (e) {
     if (e instanceof SnapshotError) throw e;
     throw new SnapshotError(`the snapshot is damaged: ${(e as Error).message}`);
@@ -126,6 +163,7 @@ export function formatMemberId(id: bigint): string {
 }
 
 export function parseMemberId(s: string): bigint {
-  if (!/^(0x)?[0-9a-fA-F]{1,16}$/.test(s)) throw new Error(`"${s}" is not an etcd member id (16 hex digits, as \`talform etcd members\` prints them)`);
+  if (!/^(0x)?[0-9a-fA-F]{1,16}$/.test(s))
+    throw new Error(`"${s}" is not an etcd member id (16 hex digits, as \`talform etcd members\` prints them)`);
   return BigInt(`0x${s.replace(/^0x/, "")}`);
 }

@@ -6,9 +6,18 @@ import { EXTENSION_CATALOGUE, officialExtensions } from "./extensions.js";
 describe("extension catalogue", () => {
   it("contains the extensions the seed cluster uses, for every supported Talos minor", () => {
     const seed = [
-      "amd-ucode", "gasket-driver", "iscsi-tools", "nfsd", "qemu-guest-agent", "util-linux-tools",
-      "nonfree-kmod-nvidia-production", "nvidia-container-toolkit-production", "nonfree-kmod-nvidia-lts",
-      "nvidia-container-toolkit-lts", "nvidia-open-gpu-kernel-modules-production", "nvidia-open-gpu-kernel-modules-lts",
+      "amd-ucode",
+      "gasket-driver",
+      "iscsi-tools",
+      "nfsd",
+      "qemu-guest-agent",
+      "util-linux-tools",
+      "nonfree-kmod-nvidia-production",
+      "nvidia-container-toolkit-production",
+      "nonfree-kmod-nvidia-lts",
+      "nvidia-container-toolkit-lts",
+      "nvidia-open-gpu-kernel-modules-production",
+      "nvidia-open-gpu-kernel-modules-lts",
     ];
     for (const v of ["v1.10.0", "v1.11.2", "v1.12.0", "v1.13.9", "v1.14.0"]) {
       const names = officialExtensions(v);

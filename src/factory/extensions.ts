@@ -15,7 +15,11 @@ export const EXTENSION_CATALOGUE: readonly CatalogueEntry[] = catalogue.extensio
 /** A comparable number for the minor of a version (`v1.12.3` → 1012). */
 function minorOf(version: string): number {
   const v = parseTalosVersion(version);
-  if (!v) throw new TalformError(`"${version}" is not a Talos version`, { code: "talos-version", hint: "write it like v1.13.9" });
+  if (!v)
+    throw new TalformError(`"${version}" is not a Talos version`, {
+      code: "talos-version",
+      hint: "write it like v1.13.9",
+    });
   return v.major * 1000 + v.minor;
 }
 
@@ -29,7 +33,8 @@ export function officialExtensions(talosVersion?: string): ReadonlySet<string> {
   const minor = minorOf(talosVersion);
   return new Set(
     EXTENSION_CATALOGUE.filter(
-      (e) => (e.minTalos === null || minor >= minorOf(e.minTalos)) && (e.maxTalos === null || minor <= minorOf(e.maxTalos)),
+      (e) =>
+        (e.minTalos === null || minor >= minorOf(e.minTalos)) && (e.maxTalos === null || minor <= minorOf(e.maxTalos)),
     ).map((e) => e.name),
   );
 }

@@ -49,7 +49,8 @@ function mergedKeyPath(node: ResolvedNode, key: "schematic" | "imageSchematic"):
   return origin === "node" ? ["nodes", node.index, key] : [node.controlPlane ? "controlPlane" : "worker", key];
 }
 
-const formatDocPath = (p: readonly (string | number)[]): string => p.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("");
+const formatDocPath = (p: readonly (string | number)[]): string =>
+  p.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("");
 
 /** `nodes[1].schematic.customization.extraKernelArgs[0]` → `["nodes", 1, "schematic", …, 0]` (for the source map). */
 function parseDocPath(path: string): (string | number)[] {
@@ -99,13 +100,20 @@ function decodeSchematic(doc: Document, path: (string | number)[], loaded: Loade
 export function factoryViewFromTalconfig(loaded: LoadedTalconfig, text: string): TalconfigFactoryView {
   const errors = loaded.diagnostics.filter((d) => d.severity === "error");
   if (loaded.config === undefined || errors.length > 0) {
-    throw new TalformError(`${loaded.path} has ${errors.length} error${errors.length === 1 ? "" : "s"}; run \`talform validate\` for details`, {
-      diagnostics: errors.length > 0 ? errors : [{ severity: "error", code: "talconfig", message: `${loaded.path} is not a valid talconfig` }],
-    });
+    throw new TalformError(
+      `${loaded.path} has ${errors.length} error${errors.length === 1 ? "" : "s"}; run \`talform validate\` for details`,
+      {
+        diagnostics:
+          errors.length > 0
+            ? errors
+            : [{ severity: "error", code: "talconfig", message: `${loaded.path} is not a valid talconfig` }],
+      },
+    );
   }
   const config = loaded.config;
   const doc = parseDocument(text, { uniqueKeys: false });
-  if (!isMap(doc.contents)) throw new TalformError(`${loaded.path}: the substituted talconfig is not a mapping`, { code: "talconfig" });
+  if (!isMap(doc.contents))
+    throw new TalformError(`${loaded.path}: the substituted talconfig is not a mapping`, { code: "talconfig" });
   const nodes = loaded.nodes.map((n): TalconfigFactoryNode => {
     const schematicPath = mergedKeyPath(n, "schematic");
     const imageSchematicPath = mergedKeyPath(n, "imageSchematic");
@@ -115,13 +123,25 @@ export function factoryViewFromTalconfig(loaded: LoadedTalconfig, text: string):
       controlPlane: n.controlPlane,
       talosVersion: n.talosVersion,
       filename: outputFilename(n.filenameTmpl, { ...n, clusterName: config.clusterName }),
-      ...(schematicPath ? { schematic: decodeSchematic(doc, schematicPath, loaded), schematicPath: formatDocPath(schematicPath) } : {}),
-      ...(imageSchematicPath ? { imageSchematic: decodeSchematic(doc, imageSchematicPath, loaded), imageSchematicPath: formatDocPath(imageSchematicPath) } : {}),
+      ...(schematicPath
+        ? { schematic: decodeSchematic(doc, schematicPath, loaded), schematicPath: formatDocPath(schematicPath) }
+        : {}),
+      ...(imageSchematicPath
+        ? {
+            imageSchematic: decodeSchematic(doc, imageSchematicPath, loaded),
+            imageSchematicPath: formatDocPath(imageSchematicPath),
+          }
+        : {}),
       ...(n.talosImageURL ? { talosImageURL: n.talosImageURL } : {}),
       ...(n.machineSpec ? { machineSpec: n.machineSpec as MachineSpec } : {}),
     };
   });
-  return { clusterName: config.clusterName, kubernetesVersion: config.kubernetesVersion.replace(/^v/, ""), settings: config.imageFactory ?? {}, nodes };
+  return {
+    clusterName: config.clusterName,
+    kubernetesVersion: config.kubernetesVersion.replace(/^v/, ""),
+    settings: config.imageFactory ?? {},
+    nodes,
+  };
 }
 
 /**
@@ -149,10 +169,17 @@ export function talconfigSchematicDiagnostics(loaded: LoadedTalconfig, text: str
         schematic = decodeSchematic(doc, path, loaded);
       } catch (e) {
         if (!(e instanceof TalformError)) throw e;
-        out.push(...e.diagnostics.map((d): Diagnostic => ({ ...d, code: "schematic-invalid", ...(node ? { node } : {}) })));
+        out.push(
+          ...e.diagnostics.map((d): Diagnostic => ({ ...d, code: "schematic-invalid", ...(node ? { node } : {}) })),
+        );
         continue;
       }
-      for (const d of schematicDiagnostics(schematic, { talosVersion: n.talosVersion, ...(registryURL ? { registryURL } : {}), ...(node ? { node } : {}), path: where })) {
+      for (const d of schematicDiagnostics(schematic, {
+        talosVersion: n.talosVersion,
+        ...(registryURL ? { registryURL } : {}),
+        ...(node ? { node } : {}),
+        path: where,
+      })) {
         if (d.code === "unknown-extension") continue;
         const source = d.path !== undefined ? loaded.sourceMap?.positionOf(parseDocPath(d.path)) : undefined;
         out.push({ ...d, ...(source ? { source } : {}) });
@@ -174,7 +201,13 @@ export function gencommandInputFromView(
     extraFlags: opts.extraFlags ?? [],
     nodes: view.nodes.map((n): GencommandNode => {
       const url = opts.installerUrls?.get(n.hostname);
-      return { hostname: n.hostname, ipAddress: n.ipAddress, controlPlane: n.controlPlane, filename: n.filename, ...(url === undefined ? {} : { installerUrl: url }) };
+      return {
+        hostname: n.hostname,
+        ipAddress: n.ipAddress,
+        controlPlane: n.controlPlane,
+        filename: n.filename,
+        ...(url === undefined ? {} : { installerUrl: url }),
+      };
     }),
   };
 }

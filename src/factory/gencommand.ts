@@ -7,7 +7,15 @@ import { TalformError } from "../diagnostics/index.js";
  * upgrade-k8s, after everything else otherwise), no `--insecure` ever added.
  */
 
-export const GENCOMMAND_KINDS = ["apply", "upgrade", "upgrade-k8s", "bootstrap", "kubeconfig", "reset", "health"] as const;
+export const GENCOMMAND_KINDS = [
+  "apply",
+  "upgrade",
+  "upgrade-k8s",
+  "bootstrap",
+  "kubeconfig",
+  "reset",
+  "health",
+] as const;
 export type GencommandKind = (typeof GENCOMMAND_KINDS)[number];
 
 export interface GencommandNode {
@@ -39,10 +47,16 @@ export function nodeIpAddresses(ipAddress: string): string[] {
 }
 
 const notFound = (node: string): TalformError =>
-  new TalformError(`node with IP or hostname ${node} not found`, { code: "node-not-found", hint: "pass a hostname or an IP address listed in talconfig nodes[]" });
+  new TalformError(`node with IP or hostname ${node} not found`, {
+    code: "node-not-found",
+    hint: "pass a hostname or an IP address listed in talconfig nodes[]",
+  });
 
 const notControlPlane = (node: string, byIp: boolean): TalformError =>
-  new TalformError(`node with ${byIp ? "IP" : "hostname"} ${node} is not a controlplane node`, { code: "node-not-controlplane", hint: "select a node with controlPlane: true" });
+  new TalformError(`node with ${byIp ? "IP" : "hostname"} ${node} is not a controlplane node`, {
+    code: "node-not-controlplane",
+    hint: "select a node with controlPlane: true",
+  });
 
 /**
  * The command lines (without trailing newlines) for `kind`, for all nodes or the one selected by `node` (a hostname
@@ -69,7 +83,8 @@ export function generateCommands(kind: GencommandKind, input: GencommandInput, n
   // bootstrap, kubeconfig, upgrade-k8s: the first control plane node (first address), or the selected one.
   const controlPlaneOnly = (sub: string, lead: readonly string[]): string[] => {
     for (const n of input.nodes) {
-      if (node === "" && n.controlPlane) return [line(sub, [talosconfig, ...lead, ...extra, `--nodes=${nodeIpAddresses(n.ipAddress)[0]}`])];
+      if (node === "" && n.controlPlane)
+        return [line(sub, [talosconfig, ...lead, ...extra, `--nodes=${nodeIpAddresses(n.ipAddress)[0]}`])];
       if (byIp(n)) {
         if (!n.controlPlane) throw notControlPlane(node, true);
         return [line(sub, [talosconfig, ...lead, ...extra, `--nodes=${node}`])];
@@ -87,7 +102,8 @@ export function generateCommands(kind: GencommandKind, input: GencommandInput, n
       return perAddress("apply-config", (n, ip) => [`--nodes=${ip}`, `--file=${input.outDir}/${n.filename}`]);
     case "upgrade":
       return perAddress("upgrade", (n, ip) => {
-        if (n.installerUrl === undefined) throw new TalformError(`internal: no installer URL for ${n.hostname}`, { code: "internal" });
+        if (n.installerUrl === undefined)
+          throw new TalformError(`internal: no installer URL for ${n.hostname}`, { code: "internal" });
         return [`--nodes=${ip}`, `--image=${n.installerUrl}`];
       });
     case "reset":
@@ -98,20 +114,28 @@ export function generateCommands(kind: GencommandKind, input: GencommandInput, n
       return controlPlaneOnly("kubeconfig", []);
     case "upgrade-k8s": {
       if (!input.kubernetesVersion) {
-        throw new TalformError("`kubernetesVersion` is not defined in the configuration", { code: "kubernetes-version", hint: "set kubernetesVersion in talconfig.yaml" });
+        throw new TalformError("`kubernetesVersion` is not defined in the configuration", {
+          code: "kubernetes-version",
+          hint: "set kubernetesVersion in talconfig.yaml",
+        });
       }
       return controlPlaneOnly("upgrade-k8s", [`--to=v${input.kubernetesVersion.replace(/^v/, "")}`]);
     }
     case "health": {
       // talhelper passes a selected node string through verbatim (hostnames included).
-      const target = node === "" ? input.nodes.find((n) => n.controlPlane) : input.nodes.find((n) => byIp(n) || byName(n));
+      const target =
+        node === "" ? input.nodes.find((n) => n.controlPlane) : input.nodes.find((n) => byIp(n) || byName(n));
       if (!target) throw notFound(node);
-      return [line("health", [talosconfig, `--nodes=${node === "" ? nodeIpAddresses(target.ipAddress)[0] : node}`, ...extra])];
+      return [
+        line("health", [talosconfig, `--nodes=${node === "" ? nodeIpAddresses(target.ipAddress)[0] : node}`, ...extra]),
+      ];
     }
   }
 }
 
 /** `generateCommands` as the text talhelper prints (each line followed by a newline). */
 export function renderCommands(kind: GencommandKind, input: GencommandInput, node = ""): string {
-  return generateCommands(kind, input, node).map((l) => `${l}\n`).join("");
+  return generateCommands(kind, input, node)
+    .map((l) => `${l}\n`)
+    .join("");
 }

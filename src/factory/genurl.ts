@@ -2,7 +2,13 @@ import { DEFAULT_TALOS_VERSION } from "../contract/index.js";
 import { TalformError } from "../diagnostics/index.js";
 import { nodeIpAddresses } from "./gencommand.js";
 import type { Schematic } from "./schematic.js";
-import { imageUrl, installerImageUrl, type FactoryNodeInput, type ImageFactorySettings, type MachineSpec } from "./urls.js";
+import {
+  imageUrl,
+  installerImageUrl,
+  type FactoryNodeInput,
+  type ImageFactorySettings,
+  type MachineSpec,
+} from "./urls.js";
 
 /**
  * `talhelper genurl installer|image` output, in its two input modes (a talconfig's nodes, or flags only), so the
@@ -27,10 +33,16 @@ export interface GenurlOptions {
  * One line per node (`hostname: url`), or the bare URL when exactly one node is printed — talhelper's format. With
  * a talconfig, talhelper takes mode/arch/secureboot/suffix from each node's machineSpec, not from flags.
  */
-export function genurlForNodes(kind: GenurlKind, nodes: readonly GenurlNode[], settings: ImageFactorySettings = {}, opts: GenurlOptions = {}): string {
+export function genurlForNodes(
+  kind: GenurlKind,
+  nodes: readonly GenurlNode[],
+  settings: ImageFactorySettings = {},
+  opts: GenurlOptions = {},
+): string {
   // talhelper quirk: `genurl image -n` matches any of a node's addresses, `genurl installer -n` only the whole
   // `ipAddress` string (or the hostname).
-  const matchesIp = (n: GenurlNode): boolean => (kind === "image" ? nodeIpAddresses(n.ipAddress).includes(opts.node!) : n.ipAddress === opts.node);
+  const matchesIp = (n: GenurlNode): boolean =>
+    kind === "image" ? nodeIpAddresses(n.ipAddress).includes(opts.node!) : n.ipAddress === opts.node;
   const selected = opts.node ? nodes.filter((n) => n.hostname === opts.node || matchesIp(n)) : nodes;
   // talhelper stops at the first match when a node is selected.
   const printed = opts.node ? selected.slice(0, 1) : selected;
@@ -43,7 +55,10 @@ export function genurlForNodes(kind: GenurlKind, nodes: readonly GenurlNode[], s
   const lines = printed.map((n) => {
     const id = opts.schematicIds?.get(n.hostname);
     const urlOpts = id === undefined ? {} : { schematicId: id };
-    return { hostname: n.hostname, url: kind === "installer" ? installerImageUrl(n, settings, urlOpts) : imageUrl(n, settings, urlOpts) };
+    return {
+      hostname: n.hostname,
+      url: kind === "installer" ? installerImageUrl(n, settings, urlOpts) : imageUrl(n, settings, urlOpts),
+    };
   });
   if (lines.length === 1) return `${lines[0]!.url}\n`;
   return lines.map((l) => `${l.hostname}: ${l.url}\n`).join("");
@@ -67,7 +82,9 @@ export function schematicFromFlags(flags: Pick<GenurlFlags, "extensions" | "kern
   return {
     customization: {
       ...(flags.kernelArgs && flags.kernelArgs.length > 0 ? { extraKernelArgs: flags.kernelArgs } : {}),
-      ...(flags.extensions && flags.extensions.length > 0 ? { systemExtensions: { officialExtensions: flags.extensions } } : {}),
+      ...(flags.extensions && flags.extensions.length > 0
+        ? { systemExtensions: { officialExtensions: flags.extensions } }
+        : {}),
     },
   };
 }
@@ -80,6 +97,9 @@ export function genurlFromFlags(kind: GenurlKind, flags: GenurlFlags): string {
     ...(flags.machineSpec ? { machineSpec: flags.machineSpec } : {}),
   };
   const opts = { specDefaults: "flags" as const, ...(flags.schematicId ? { schematicId: flags.schematicId } : {}) };
-  const url = kind === "installer" ? installerImageUrl(node, flags.registryURL ? { registryURL: flags.registryURL } : {}, opts) : imageUrl(node, {}, opts);
+  const url =
+    kind === "installer"
+      ? installerImageUrl(node, flags.registryURL ? { registryURL: flags.registryURL } : {}, opts)
+      : imageUrl(node, {}, opts);
   return `${url}\n`;
 }

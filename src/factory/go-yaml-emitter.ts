@@ -37,12 +37,51 @@ export class UnsupportedYamlError extends Error {}
 // Resolution: what a plain scalar would mean to go-yaml's resolver.
 
 const RESOLVE_MAP = new Set([
-  "true", "True", "TRUE", "false", "False", "FALSE",
-  "", "~", "null", "Null", "NULL",
-  ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF",
-  "-0", "-0.0", "<<",
+  "true",
+  "True",
+  "TRUE",
+  "false",
+  "False",
+  "FALSE",
+  "",
+  "~",
+  "null",
+  "Null",
+  "NULL",
+  ".nan",
+  ".NaN",
+  ".NAN",
+  ".inf",
+  ".Inf",
+  ".INF",
+  "+.inf",
+  "+.Inf",
+  "+.INF",
+  "-.inf",
+  "-.Inf",
+  "-.INF",
+  "-0",
+  "-0.0",
+  "<<",
 ]);
-const OLD_BOOLS = new Set(["y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "n", "N", "no", "No", "NO", "off", "Off", "OFF"]);
+const OLD_BOOLS = new Set([
+  "y",
+  "Y",
+  "yes",
+  "Yes",
+  "YES",
+  "on",
+  "On",
+  "ON",
+  "n",
+  "N",
+  "no",
+  "No",
+  "NO",
+  "off",
+  "Off",
+  "OFF",
+]);
 const BASE60_FLOAT = /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/;
 const YAML_STYLE_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
 
@@ -64,7 +103,13 @@ function parsesAsGoInt(s: string): boolean {
   else [digits, re] = [body, /^[0-9]+$/];
   if (!re.test(digits)) return false;
   // Range: int64 for signed forms, uint64 otherwise. Overflow makes it a string.
-  const radix = /^0[xX]/.test(body) ? 16n : /^0[bB]/.test(body) ? 2n : /^0[oO]/.test(body) || (body.length > 1 && body.startsWith("0")) ? 8n : 10n;
+  const radix = /^0[xX]/.test(body)
+    ? 16n
+    : /^0[bB]/.test(body)
+      ? 2n
+      : /^0[oO]/.test(body) || (body.length > 1 && body.startsWith("0"))
+        ? 8n
+        : 10n;
   let v = 0n;
   for (const ch of digits) v = v * radix + BigInt(parseInt(ch, Number(radix)));
   if (s.startsWith("-")) return v <= 2n ** 63n;
@@ -80,7 +125,10 @@ function parsesAsGoFloat(s: string): boolean {
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 /** go-yaml's timestamp check: `YYYY-` then one of Go's layouts "2006-1-2", with `T`/`t`/space time and optional zone. */
 function isGoTimestamp(s: string): boolean {
-  const m = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:(?:([Tt])(\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d+)?(Z|[+-]\d{2}:\d{2}))|(?: (\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d+)?))?$/.exec(s);
+  const m =
+    /^(\d{4})-(\d{1,2})-(\d{1,2})(?:(?:([Tt])(\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d+)?(Z|[+-]\d{2}:\d{2}))|(?: (\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d+)?))?$/.exec(
+      s,
+    );
   if (!m) return false;
   const year = Number(m[1]);
   const month = Number(m[2]);
@@ -100,7 +148,18 @@ function isGoTimestamp(s: string): boolean {
 /** True when go-yaml's resolver would give the plain scalar `s` a non-string tag. */
 export function resolvesToNonString(s: string): boolean {
   const first = s === "" ? "" : s[0]!;
-  const hint = s === "" ? "N" : /[-+]/.test(first) ? "S" : /[0-9]/.test(first) ? "D" : /[yYnNtTfFoO~<]/.test(first) ? "M" : first === "." ? "." : "";
+  const hint =
+    s === ""
+      ? "N"
+      : /[-+]/.test(first)
+        ? "S"
+        : /[0-9]/.test(first)
+          ? "D"
+          : /[yYnNtTfFoO~<]/.test(first)
+            ? "M"
+            : first === "."
+              ? "."
+              : "";
   if (hint === "") return false;
   if (RESOLVE_MAP.has(s)) return true;
   // Go's ParseFloat: no underscores without a base prefix, so only `.5`, `.5e3`-like text is a float here.
@@ -136,7 +195,8 @@ interface Analysis {
 }
 
 function analyze(value: string): Analysis {
-  if (value === "") return { multiline: false, blockPlainAllowed: true, singleQuotedAllowed: true, blockAllowed: false };
+  if (value === "")
+    return { multiline: false, blockPlainAllowed: true, singleQuotedAllowed: true, blockAllowed: false };
   const chars = [...value];
   let blockIndicators = value.startsWith("---") || value.startsWith("...");
   let lineBreaks = false;
@@ -223,8 +283,21 @@ export function scalarStyle(value: string, simpleKey = false): ScalarStyle {
 }
 
 const ESCAPES: Record<number, string> = {
-  0x00: "0", 0x07: "a", 0x08: "b", 0x09: "t", 0x0a: "n", 0x0b: "v", 0x0c: "f", 0x0d: "r", 0x1b: "e",
-  0x22: '"', 0x5c: "\\", 0x85: "N", 0xa0: "_", 0x2028: "L", 0x2029: "P",
+  0x00: "0",
+  0x07: "a",
+  0x08: "b",
+  0x09: "t",
+  0x0a: "n",
+  0x0b: "v",
+  0x0c: "f",
+  0x0d: "r",
+  0x1b: "e",
+  0x22: '"',
+  0x5c: "\\",
+  0x85: "N",
+  0xa0: "_",
+  0x2028: "L",
+  0x2029: "P",
 };
 
 function doubleQuoted(value: string): string {
@@ -257,7 +330,8 @@ function literalHeader(value: string): string {
 
 /** go-yaml writes invalid UTF-8 as `!!binary`; a lone surrogate is the JavaScript equivalent. Not reproduced. */
 function assertValidUtf16(value: string): void {
-  if (/\p{Surrogate}/u.test(value)) throw new UnsupportedYamlError("strings with unpaired UTF-16 surrogates (invalid UTF-8) are not supported");
+  if (/\p{Surrogate}/u.test(value))
+    throw new UnsupportedYamlError("strings with unpaired UTF-16 surrogates (invalid UTF-8) are not supported");
 }
 
 function literalBody(value: string, indent: number): string[] {
@@ -346,7 +420,12 @@ function emitValue(lines: string[], prefix: string, node: YamlNode, valueIndent:
 }
 
 /** `inlinePrefix`, when set, is the text already on the line (a `- `) the first entry continues. */
-function emitMapping(lines: string[], entries: readonly (readonly [string, YamlNode])[], indent: number, inlinePrefix: string): void {
+function emitMapping(
+  lines: string[],
+  entries: readonly (readonly [string, YamlNode])[],
+  indent: number,
+  inlinePrefix: string,
+): void {
   entries.forEach(([key, value], i) => {
     const lead = i === 0 && inlinePrefix !== "" ? inlinePrefix : " ".repeat(indent);
     if (!needsComplexKey(key)) {

@@ -3,7 +3,10 @@ import { canonicalSchematicYaml, schematicId, type Schematic } from "./schematic
 import { resolveImageFactorySettings, type ImageFactorySettings } from "./urls.js";
 
 /** The subset of `fetch` this module uses, so tests (and callers with proxies) can pass their own. */
-export type FetchLike = (url: string, init: { method: "POST"; body: string; headers: Record<string, string> }) => Promise<{
+export type FetchLike = (
+  url: string,
+  init: { method: "POST"; body: string; headers: Record<string, string> },
+) => Promise<{
   readonly status: number;
   readonly statusText: string;
   text(): Promise<string>;
@@ -22,7 +25,11 @@ export interface OnlineSchematicId {
  * that the ID it returns is the one computed offline. Only call this when the user asked for `--online`: it
  * registers the schematic with the factory, which is also what makes an offline ID downloadable.
  */
-export async function fetchSchematicIdOnline(schematic: Schematic, settings: ImageFactorySettings, fetchImpl: FetchLike): Promise<OnlineSchematicId> {
+export async function fetchSchematicIdOnline(
+  schematic: Schematic,
+  settings: ImageFactorySettings,
+  fetchImpl: FetchLike,
+): Promise<OnlineSchematicId> {
   const f = resolveImageFactorySettings(settings);
   const url = `${f.protocol}://${f.registryURL}${f.schematicEndpoint}`;
   const body = canonicalSchematicYaml(schematic);
@@ -38,10 +45,13 @@ export async function fetchSchematicIdOnline(schematic: Schematic, settings: Ima
   }
   const text = await res.text();
   if (res.status !== 201) {
-    throw new TalformError(`server not replying StatusCreated (${url}): ${res.status} ${res.statusText}${text ? `: ${text.trim().slice(0, 200)}` : ""}`, {
-      code: "factory-rejected",
-      hint: "a 400 usually means the factory does not know a field or an extension name for this schematic",
-    });
+    throw new TalformError(
+      `server not replying StatusCreated (${url}): ${res.status} ${res.statusText}${text ? `: ${text.trim().slice(0, 200)}` : ""}`,
+      {
+        code: "factory-rejected",
+        hint: "a 400 usually means the factory does not know a field or an extension name for this schematic",
+      },
+    );
   }
   let id: unknown;
   try {
@@ -50,7 +60,9 @@ export async function fetchSchematicIdOnline(schematic: Schematic, settings: Ima
     id = undefined;
   }
   if (typeof id !== "string" || !/^[0-9a-f]{64}$/.test(id)) {
-    throw new TalformError(`the image factory at ${url} answered without a schematic id`, { code: "factory-bad-response" });
+    throw new TalformError(`the image factory at ${url} answered without a schematic id`, {
+      code: "factory-bad-response",
+    });
   }
   if (id !== offlineId) {
     throw new TalformError(`the image factory returned schematic ID ${id}, but talform computed ${offlineId}`, {

@@ -3,7 +3,16 @@ import { createHash } from "node:crypto";
 import { describe, it } from "node:test";
 import { TalformError } from "../diagnostics/index.js";
 import { inlineScalar, resolvesToNonString } from "./go-yaml-emitter.js";
-import { canonicalSchematicYaml, EMPTY_SCHEMATIC_ID, goFloatText, goKeyLess, parseSchematic, schematicFromValue, schematicId, type Schematic } from "./schematic.js";
+import {
+  canonicalSchematicYaml,
+  EMPTY_SCHEMATIC_ID,
+  goFloatText,
+  goKeyLess,
+  parseSchematic,
+  schematicFromValue,
+  schematicId,
+  type Schematic,
+} from "./schematic.js";
 
 const sha = (s: string): string => createHash("sha256").update(s).digest("hex");
 
@@ -12,7 +21,11 @@ describe("canonicalSchematicYaml / schematicId", () => {
   const table: [name: string, input: string, canonical: string][] = [
     ["empty document", "", "customization: {}\n"],
     ["empty object", "{}", "customization: {}\n"],
-    ["empty lists and structs are omitted", "customization: {extraKernelArgs: [], meta: [], systemExtensions: {officialExtensions: []}, secureboot: {}, diskImage: {sectorSize: 0}, bootloader: none}", "customization: {}\n"],
+    [
+      "empty lists and structs are omitted",
+      "customization: {extraKernelArgs: [], meta: [], systemExtensions: {officialExtensions: []}, secureboot: {}, diskImage: {sectorSize: 0}, bootloader: none}",
+      "customization: {}\n",
+    ],
     [
       "extensions keep their order (not sorted)",
       "customization:\n  systemExtensions:\n    officialExtensions: [siderolabs/zfs, siderolabs/amd-ucode, siderolabs/zfs]\n",
@@ -23,10 +36,26 @@ describe("canonicalSchematicYaml / schematicId", () => {
       "customization:\n  bootloader: sd-boot\n  systemExtensions: {officialExtensions: [siderolabs/iscsi-tools]}\n  extraKernelArgs: [a]\noverlay: {name: nm, image: i}\n",
       "overlay:\n    image: i\n    name: nm\ncustomization:\n    extraKernelArgs:\n        - a\n    systemExtensions:\n        officialExtensions:\n            - siderolabs/iscsi-tools\n    bootloader: sd-boot\n",
     ],
-    ["overlay with only a name keeps image: \"\"", "overlay: {name: rpi}", 'overlay:\n    image: ""\n    name: rpi\ncustomization: {}\n'],
-    ["meta key 0xa is 10", "customization: {meta: [{key: 0xa, value: x}]}", "customization:\n    meta:\n        - key: 10\n          value: x\n"],
-    ["meta empty value is kept", 'customization: {meta: [{key: 0, value: ""}]}', 'customization:\n    meta:\n        - key: 0\n          value: ""\n'],
-    ["secureboot enrollKeys only", "customization: {secureboot: {enrollKeys: if-safe, includeWellKnownCertificates: no}}", "customization:\n    secureboot:\n        enrollKeys: if-safe\n"],
+    [
+      'overlay with only a name keeps image: ""',
+      "overlay: {name: rpi}",
+      'overlay:\n    image: ""\n    name: rpi\ncustomization: {}\n',
+    ],
+    [
+      "meta key 0xa is 10",
+      "customization: {meta: [{key: 0xa, value: x}]}",
+      "customization:\n    meta:\n        - key: 10\n          value: x\n",
+    ],
+    [
+      "meta empty value is kept",
+      'customization: {meta: [{key: 0, value: ""}]}',
+      'customization:\n    meta:\n        - key: 0\n          value: ""\n',
+    ],
+    [
+      "secureboot enrollKeys only",
+      "customization: {secureboot: {enrollKeys: if-safe, includeWellKnownCertificates: no}}",
+      "customization:\n    secureboot:\n        enrollKeys: if-safe\n",
+    ],
     [
       "numbers/bools/null as kernel args are quoted as go-yaml does",
       'customization: {extraKernelArgs: ["1", "017", "0o17", "0b11", "1_000", "08", "1e5", ".5", "-0", "+.inf", ".nan", "True", "NULL", "2024-02-29", "2023-02-29", "2024-1-2 3:04:05", "0x", "1.2.3"]}',
@@ -55,14 +84,18 @@ describe("canonicalSchematicYaml / schematicId", () => {
     [
       "overlay options: natural key order, nested values, go float formatting",
       'overlay: {image: i, name: nm, options: {b10: 1, b9: 2, "x": 1.0, big: 1000000.0, small: 0.00001, neg: -7, s: "yes", e: [], m: {}, z: null, "1": t, list: [{k: v, a: [1]}]}}',
-      'overlay:\n    image: i\n    name: nm\n    options:\n        "1": t\n        b9: 2\n        b10: 1\n        big: 1e+06\n        e: []\n        list:\n            - a:\n                - 1\n              k: v\n        m: {}\n        neg: -7\n        s: \'yes\'\n        small: 1e-05\n        x: 1\n        z: null\ncustomization: {}\n',
+      "overlay:\n    image: i\n    name: nm\n    options:\n        \"1\": t\n        b9: 2\n        b10: 1\n        big: 1e+06\n        e: []\n        list:\n            - a:\n                - 1\n              k: v\n        m: {}\n        neg: -7\n        s: 'yes'\n        small: 1e-05\n        x: 1\n        z: null\ncustomization: {}\n",
     ],
     [
       "literal blocks inside a sequence item and with a leading newline (no indentation hint, as current go-yaml)",
       'customization: {extraKernelArgs: ["a\\nb"], meta: [{key: 9, value: "\\nx\\n"}]}',
       "customization:\n    extraKernelArgs:\n        - |-\n          a\n          b\n    meta:\n        - key: 9\n          value: |\n\n            x\n",
     ],
-    ["owner comes first", "owner: bob\ncustomization: {extraKernelArgs: [x]}", "owner: bob\ncustomization:\n    extraKernelArgs:\n        - x\n"],
+    [
+      "owner comes first",
+      "owner: bob\ncustomization: {extraKernelArgs: [x]}",
+      "owner: bob\ncustomization:\n    extraKernelArgs:\n        - x\n",
+    ],
   ];
   for (const [name, input, canonical] of table) {
     it(name, () => {
@@ -74,14 +107,25 @@ describe("canonicalSchematicYaml / schematicId", () => {
 
   it("known IDs", () => {
     assert.equal(schematicId({}), EMPTY_SCHEMATIC_ID);
-    assert.equal(schematicId(parseSchematic("customization:\n  extraKernelArgs: [net.ifnames=0]\n")), "6905bc709e5947573a4ec2d11723b58882936d3d0e15c708f7d78f0c689684a5");
-    const withExts: Schematic = { customization: { systemExtensions: { officialExtensions: ["siderolabs/drbd", "siderolabs/zfs"] } } };
+    assert.equal(
+      schematicId(parseSchematic("customization:\n  extraKernelArgs: [net.ifnames=0]\n")),
+      "6905bc709e5947573a4ec2d11723b58882936d3d0e15c708f7d78f0c689684a5",
+    );
+    const withExts: Schematic = {
+      customization: { systemExtensions: { officialExtensions: ["siderolabs/drbd", "siderolabs/zfs"] } },
+    };
     assert.equal(schematicId(withExts), "98442b5bb4e8d050f30978ce3e6ec22e7bf534d57cafcd51313235128057e612");
   });
 
   it("schematicFromValue decodes plain values strictly", () => {
-    assert.equal(schematicId(schematicFromValue({ customization: { extraKernelArgs: ["net.ifnames=0"] } })), "6905bc709e5947573a4ec2d11723b58882936d3d0e15c708f7d78f0c689684a5");
-    assert.deepEqual(schematicFromValue({ customization: { extraKernelArgs: ["null", "yes"] } }).customization?.extraKernelArgs, ["null", "yes"]);
+    assert.equal(
+      schematicId(schematicFromValue({ customization: { extraKernelArgs: ["net.ifnames=0"] } })),
+      "6905bc709e5947573a4ec2d11723b58882936d3d0e15c708f7d78f0c689684a5",
+    );
+    assert.deepEqual(
+      schematicFromValue({ customization: { extraKernelArgs: ["null", "yes"] } }).customization?.extraKernelArgs,
+      ["null", "yes"],
+    );
     assert.deepEqual(schematicFromValue(undefined), {});
     assert.throws(() => schematicFromValue({ customization: { extension: [] } }), TalformError);
   });
@@ -105,7 +149,11 @@ describe("parseSchematic is strict", () => {
     ["unknown top-level field", "customisation: {}", /unknown field "customisation"/],
     ["unknown nested field", "customization: {systemExtension: {}}", /unknown field "systemExtension"/],
     ["wrong type", "customization: {extraKernelArgs: quiet}", /extraKernelArgs: expected a list/],
-    ["meta key out of range", "customization: {meta: [{key: 256, value: x}]}", /meta\[0\]\.key: expected an integer from 0 to 255/],
+    [
+      "meta key out of range",
+      "customization: {meta: [{key: 256, value: x}]}",
+      /meta\[0\]\.key: expected an integer from 0 to 255/,
+    ],
     ["quoted meta key", 'customization: {meta: [{key: "1", value: x}]}', /expected an integer/],
     ["unknown bootloader", "customization: {bootloader: lilo}", /unknown bootloader "lilo"/],
     ["bad bool", "customization: {secureboot: {includeWellKnownCertificates: maybe}}", /expected true or false/],
@@ -115,14 +163,30 @@ describe("parseSchematic is strict", () => {
   ];
   for (const [name, text, re] of bad) {
     it(name, () => {
-      assert.throws(() => parseSchematic(text, "s.yaml"), (e: unknown) => e instanceof TalformError && re.test(e.message));
+      assert.throws(
+        () => parseSchematic(text, "s.yaml"),
+        (e: unknown) => e instanceof TalformError && re.test(e.message),
+      );
     });
   }
 });
 
 describe("go-yaml helpers", () => {
   it("goFloatText matches strconv.FormatFloat(f, 'g', -1, 64)", () => {
-    const cases: [number, string][] = [[1, "1"], [1.5, "1.5"], [100000, "100000"], [1e6, "1e+06"], [1.25e21, "1.25e+21"], [0.0001, "0.0001"], [0.00001, "1e-05"], [-2.5e-7, "-2.5e-07"], [1e100, "1e+100"], [-0, "-0"], [Infinity, ".inf"], [NaN, ".nan"]];
+    const cases: [number, string][] = [
+      [1, "1"],
+      [1.5, "1.5"],
+      [100000, "100000"],
+      [1e6, "1e+06"],
+      [1.25e21, "1.25e+21"],
+      [0.0001, "0.0001"],
+      [0.00001, "1e-05"],
+      [-2.5e-7, "-2.5e-07"],
+      [1e100, "1e+100"],
+      [-0, "-0"],
+      [Infinity, ".inf"],
+      [NaN, ".nan"],
+    ];
     for (const [f, text] of cases) assert.equal(goFloatText(f), text, String(f));
   });
   it("goKeyLess sorts naturally", () => {
@@ -137,8 +201,30 @@ describe("go-yaml helpers", () => {
     assert.ok(goKeyLess("a\u0663", "a\u0664")); // Arabic-Indic digits compare numerically
   });
   it("resolvesToNonString", () => {
-    for (const s of ["", "~", "null", "1", "-1", "0x1f", "0o7", "017", "1.5", ".5", "1e3", "true", "FALSE", ".inf", "-.Inf", "2001-12-14", "2001-12-14t21:59:43.10Z", "<<", "1__"]) assert.ok(resolvesToNonString(s), s);
-    for (const s of ["yes", "nul", "0x", "1.2.3", "1:20", "2001-13-01", "abc", "-", "+", ".", "..5", "0b2"]) assert.ok(!resolvesToNonString(s), s);
+    for (const s of [
+      "",
+      "~",
+      "null",
+      "1",
+      "-1",
+      "0x1f",
+      "0o7",
+      "017",
+      "1.5",
+      ".5",
+      "1e3",
+      "true",
+      "FALSE",
+      ".inf",
+      "-.Inf",
+      "2001-12-14",
+      "2001-12-14t21:59:43.10Z",
+      "<<",
+      "1__",
+    ])
+      assert.ok(resolvesToNonString(s), s);
+    for (const s of ["yes", "nul", "0x", "1.2.3", "1:20", "2001-13-01", "abc", "-", "+", ".", "..5", "0b2"])
+      assert.ok(!resolvesToNonString(s), s);
   });
   it("map keys that are not plain are quoted", () => {
     assert.equal(inlineScalar("a\nb", true), '"a\\nb"');

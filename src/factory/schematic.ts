@@ -1,7 +1,16 @@
 import { createHash } from "node:crypto";
 import { Alias, isMap, isScalar, isSeq, parseAllDocuments, type Node as YamlAstNode, type Scalar } from "yaml";
 import { TalformError } from "../diagnostics/index.js";
-import { emitDocument, map, raw, resolvesToNonString, seq, str, UnsupportedYamlError, type YamlNode } from "./go-yaml-emitter.js";
+import {
+  emitDocument,
+  map,
+  raw,
+  resolvesToNonString,
+  seq,
+  str,
+  UnsupportedYamlError,
+  type YamlNode,
+} from "./go-yaml-emitter.js";
 import { compareGoKeys, goKeyLess } from "../util/go-key-order.js";
 
 /**
@@ -26,7 +35,8 @@ export interface Overlay {
  * A value inside `overlay.options`, typed as go-yaml decodes it into `any`: `bigint` is an integer, `number` a float
  * (they print differently: `1000000` vs `1e+06`).
  */
-export type OptionValue = string | number | bigint | boolean | null | readonly OptionValue[] | { readonly [key: string]: OptionValue };
+export type OptionValue =
+  string | number | bigint | boolean | null | readonly OptionValue[] | { readonly [key: string]: OptionValue };
 
 export interface Customization {
   readonly embeddedMachineConfiguration?: string;
@@ -53,7 +63,15 @@ export type BootloaderKind = (typeof BOOTLOADER_KINDS)[number];
 const FIELDS = {
   schematic: ["owner", "overlay", "customization"],
   overlay: ["image", "name", "options"],
-  customization: ["embeddedMachineConfiguration", "extraKernelArgs", "meta", "systemExtensions", "bootloader", "secureboot", "diskImage"],
+  customization: [
+    "embeddedMachineConfiguration",
+    "extraKernelArgs",
+    "meta",
+    "systemExtensions",
+    "bootloader",
+    "secureboot",
+    "diskImage",
+  ],
   meta: ["key", "value"],
   systemExtensions: ["officialExtensions"],
   secureboot: ["enrollKeys", "includeWellKnownCertificates"],
@@ -75,7 +93,11 @@ class Decoder {
   }
 
   isNull(node: unknown): boolean {
-    return node === null || node === undefined || (isScalar(node) && (node.type === "PLAIN" || node.type === undefined) && NULL_FORMS.has(scalarText(node)));
+    return (
+      node === null ||
+      node === undefined ||
+      (isScalar(node) && (node.type === "PLAIN" || node.type === undefined) && NULL_FORMS.has(scalarText(node)))
+    );
   }
 
   noAliasOrTag(node: unknown, path: string): void {
@@ -93,7 +115,11 @@ class Decoder {
     for (const pair of node.items) {
       const key = isScalar(pair.key) ? scalarText(pair.key) : this.fail(path, "mapping keys must be plain strings");
       if (!known.includes(key)) {
-        this.fail(path, `unknown field "${key}"`, `known fields here: ${known.join(", ")} (the factory rejects unknown fields)`);
+        this.fail(
+          path,
+          `unknown field "${key}"`,
+          `known fields here: ${known.join(", ")} (the factory rejects unknown fields)`,
+        );
       }
       if (out.has(key)) this.fail(path, `field "${key}" is given twice`);
       out.set(key, (pair.value as YamlAstNode | null) ?? null);
@@ -143,10 +169,19 @@ class Decoder {
     if (isMap(node)) {
       const out: Record<string, OptionValue> = {};
       for (const pair of node.items) {
-        const key = isScalar(pair.key) ? (this.isNull(pair.key) ? "" : scalarText(pair.key)) : this.fail(path, "option keys must be scalars");
+        const key = isScalar(pair.key)
+          ? this.isNull(pair.key)
+            ? ""
+            : scalarText(pair.key)
+          : this.fail(path, "option keys must be scalars");
         if (Object.hasOwn(out, key)) this.fail(path, `option "${key}" is given twice`);
         // defineProperty, not assignment: an option named "__proto__" must stay an option, not become the prototype.
-        Object.defineProperty(out, key, { value: this.option(pair.value, `${path}.${key}`), enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(out, key, {
+          value: this.option(pair.value, `${path}.${key}`),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       }
       return out;
     }
@@ -206,7 +241,8 @@ function goPlainValue(text: string): OptionValue {
 export function parseSchematic(text: string, file = "schematic"): Schematic {
   const docs = parseAllDocuments(text, { uniqueKeys: true });
   if (!Array.isArray(docs)) return {};
-  if (docs.length > 1) throw new TalformError(`${file}: a schematic is one YAML document, found ${docs.length}`, { code: "schematic" });
+  if (docs.length > 1)
+    throw new TalformError(`${file}: a schematic is one YAML document, found ${docs.length}`, { code: "schematic" });
   const doc = docs[0];
   if (!doc) return {};
   if (doc.errors.length > 0) throw new TalformError(`${file}: ${doc.errors[0]!.message}`, { code: "schematic" });
@@ -338,7 +374,17 @@ function customizationEntries(c: Customization | undefined): Entries {
   if (c.embeddedMachineConfiguration) e.push(["embeddedMachineConfiguration", str(c.embeddedMachineConfiguration)]);
   if (c.extraKernelArgs && c.extraKernelArgs.length > 0) e.push(["extraKernelArgs", seq(c.extraKernelArgs.map(str))]);
   if (c.meta && c.meta.length > 0) {
-    e.push(["meta", seq(c.meta.map((m) => map([["key", raw(String(m.key))], ["value", str(m.value)]])))]);
+    e.push([
+      "meta",
+      seq(
+        c.meta.map((m) =>
+          map([
+            ["key", raw(String(m.key))],
+            ["value", str(m.value)],
+          ]),
+        ),
+      ),
+    ]);
   }
   const exts = c.systemExtensions?.officialExtensions;
   if (exts && exts.length > 0) e.push(["systemExtensions", map([["officialExtensions", seq(exts.map(str))]])]);
@@ -361,7 +407,10 @@ export function canonicalSchematicYaml(schematic: Schematic): string {
   const ov = schematic.overlay;
   const options = ov?.options && Object.keys(ov.options).length > 0 ? ov.options : undefined;
   if (ov && (ov.image || ov.name || options)) {
-    const o: Entries = [["image", str(ov.image ?? "")], ["name", str(ov.name ?? "")]];
+    const o: Entries = [
+      ["image", str(ov.image ?? "")],
+      ["name", str(ov.name ?? "")],
+    ];
     if (options) o.push(["options", optionNode(options)]);
     root.push(["overlay", map(o)]);
   }
@@ -370,7 +419,10 @@ export function canonicalSchematicYaml(schematic: Schematic): string {
     return emitDocument(root);
   } catch (e) {
     if (e instanceof UnsupportedYamlError) {
-      throw new TalformError(`schematic: ${e.message}`, { code: "schematic-unsupported", hint: "simplify the value, or compute the ID online with --online" });
+      throw new TalformError(`schematic: ${e.message}`, {
+        code: "schematic-unsupported",
+        hint: "simplify the value, or compute the ID online with --online",
+      });
     }
     throw e;
   }

@@ -39,11 +39,13 @@ export interface FactoryNodeInput {
 }
 
 export const DEFAULT_REGISTRY_URL = "factory.talos.dev";
-export const DEFAULT_INSTALLER_URL_TMPL = "{{.RegistryURL}}/{{.Mode}}-installer{{if .Secureboot}}-secureboot{{end}}/{{.ID}}:{{.Version}}";
+export const DEFAULT_INSTALLER_URL_TMPL =
+  "{{.RegistryURL}}/{{.Mode}}-installer{{if .Secureboot}}-secureboot{{end}}/{{.ID}}:{{.Version}}";
 export const DEFAULT_IMAGE_URL_TMPL =
   "{{.Protocol}}://{{.RegistryURL}}/image/{{.ID}}/{{.Version}}/{{.Mode}}-{{.Arch}}{{if .Secureboot}}-secureboot{{end}}{{if and .Secureboot .UseUKI}}-uki.efi{{ else }}{{.Suffix}}{{end}}";
 /** The installer form the factory offers below Talos 1.10 (and still serves): always the `metal` platform. */
-export const LEGACY_INSTALLER_URL_TMPL = "{{.RegistryURL}}/installer{{if .Secureboot}}-secureboot{{end}}/{{.ID}}:{{.Version}}";
+export const LEGACY_INSTALLER_URL_TMPL =
+  "{{.RegistryURL}}/installer{{if .Secureboot}}-secureboot{{end}}/{{.ID}}:{{.Version}}";
 
 /** talhelper `GetImageFactory`: every empty setting takes its default (values are used verbatim otherwise). */
 export function resolveImageFactorySettings(settings: ImageFactorySettings = {}): Required<ImageFactorySettings> {
@@ -61,7 +63,10 @@ export function resolveImageFactorySettings(settings: ImageFactorySettings = {})
  * imageSuffix iso); `flags` is the flags-only mode of `genurl` (no talconfig), where an empty suffix is derived from
  * the boot method.
  */
-export function resolveMachineSpec(spec: MachineSpec = {}, defaults: "talconfig" | "flags" = "talconfig"): Required<MachineSpec> {
+export function resolveMachineSpec(
+  spec: MachineSpec = {},
+  defaults: "talconfig" | "flags" = "talconfig",
+): Required<MachineSpec> {
   return {
     mode: spec.mode || "metal",
     arch: spec.arch || "amd64",
@@ -97,7 +102,13 @@ function render(template: string, data: TemplateData, what: string, node: string
       throw new TalformError(`imageFactory.${what}: ${e.message}`, {
         code: "factory-template",
         hint: "use {{.Field}}, {{if}}/{{else}}/{{end}} and the functions listed; see docs/factory.md",
-        ...(node ? { diagnostics: [{ severity: "error", code: "factory-template", message: `imageFactory.${what}: ${e.message}`, node }] } : {}),
+        ...(node
+          ? {
+              diagnostics: [
+                { severity: "error", code: "factory-template", message: `imageFactory.${what}: ${e.message}`, node },
+              ],
+            }
+          : {}),
       });
     }
     throw e;
@@ -112,7 +123,11 @@ export interface UrlOptions {
 }
 
 /** The installer image for `talosctl upgrade --image` / `machine.install.image`, as `talhelper genurl installer` prints it. */
-export function installerImageUrl(node: FactoryNodeInput, settings: ImageFactorySettings = {}, opts: UrlOptions & { legacy?: boolean } = {}): string {
+export function installerImageUrl(
+  node: FactoryNodeInput,
+  settings: ImageFactorySettings = {},
+  opts: UrlOptions & { legacy?: boolean } = {},
+): string {
   if (node.talosImageURL) return `${node.talosImageURL}:${node.talosVersion}`;
   const f = resolveImageFactorySettings(settings);
   const spec = resolveMachineSpec(node.machineSpec, opts.specDefaults);
@@ -150,7 +165,14 @@ export function imageUrl(node: FactoryNodeInput, settings: ImageFactorySettings 
 
 export type FactoryArch = "amd64" | "arm64";
 /** Boot assets under `/image/<id>/<version>/`. Disk-image suffixes are free-form (`raw.xz`, `qcow2`, `raw.zst`, `vmdk`…). */
-export type BootAsset = { kind: "iso" } | { kind: "disk"; suffix: string } | { kind: "uki" } | { kind: "kernel" } | { kind: "initramfs" } | { kind: "cmdline" } | { kind: "installer-tar" };
+export type BootAsset =
+  | { kind: "iso" }
+  | { kind: "disk"; suffix: string }
+  | { kind: "uki" }
+  | { kind: "kernel" }
+  | { kind: "initramfs" }
+  | { kind: "cmdline" }
+  | { kind: "installer-tar" };
 
 export interface FactoryAssetRequest {
   readonly schematicId: string;

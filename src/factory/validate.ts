@@ -13,7 +13,8 @@ export interface SchematicCheckContext {
   readonly path?: string;
 }
 
-const OLD_YAML_SCALAR = /^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?)$/;
+const OLD_YAML_SCALAR =
+  /^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?)$/;
 
 function editDistance(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
@@ -34,7 +35,10 @@ function editDistance(a: string, b: string): number {
 export function schematicDiagnostics(schematic: Schematic, ctx: SchematicCheckContext): Diagnostic[] {
   const out: Diagnostic[] = [];
   const base = ctx.path ?? "schematic";
-  const where = (p: string): Pick<Diagnostic, "path" | "node"> => ({ path: `${base}.${p}`, ...(ctx.node ? { node: ctx.node } : {}) });
+  const where = (p: string): Pick<Diagnostic, "path" | "node"> => ({
+    path: `${base}.${p}`,
+    ...(ctx.node ? { node: ctx.node } : {}),
+  });
   const exts = schematic.customization?.systemExtensions?.officialExtensions ?? [];
   const checkNames = (ctx.registryURL || DEFAULT_REGISTRY_URL) === DEFAULT_REGISTRY_URL;
   const known = checkNames ? officialExtensions(ctx.talosVersion) : undefined;
@@ -42,21 +46,42 @@ export function schematicDiagnostics(schematic: Schematic, ctx: SchematicCheckCo
   exts.forEach((name, i) => {
     const p = `customization.systemExtensions.officialExtensions[${i}]`;
     if (seen.has(name)) {
-      out.push({ severity: "warning", code: "duplicate-extension", message: `extension "${name}" is listed twice`, hint: "remove the duplicate; the factory keeps both and the schematic ID changes", ...where(p) });
+      out.push({
+        severity: "warning",
+        code: "duplicate-extension",
+        message: `extension "${name}" is listed twice`,
+        hint: "remove the duplicate; the factory keeps both and the schematic ID changes",
+        ...where(p),
+      });
     }
     seen.add(name);
     if (!known || known.has(name)) return;
     let hint: string;
     if (known.has(`siderolabs/${name}`)) hint = `write "siderolabs/${name}"`;
     else {
-      const best = [...known].map((k) => [k, editDistance(k, name)] as const).sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1))[0];
-      hint = best && best[1] <= 3 ? `did you mean "${best[0]}"?` : "see https://github.com/siderolabs/extensions for the official names";
+      const best = [...known]
+        .map((k) => [k, editDistance(k, name)] as const)
+        .sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1))[0];
+      hint =
+        best && best[1] <= 3
+          ? `did you mean "${best[0]}"?`
+          : "see https://github.com/siderolabs/extensions for the official names";
     }
-    out.push({ severity: "warning", code: "unknown-extension", message: `"${name}" is not an official extension for Talos ${ctx.talosVersion}`, hint, ...where(p) });
+    out.push({
+      severity: "warning",
+      code: "unknown-extension",
+      message: `"${name}" is not an official extension for Talos ${ctx.talosVersion}`,
+      hint,
+      ...where(p),
+    });
   });
   const strings: [string, string][] = [
-    ...(schematic.customization?.extraKernelArgs ?? []).map((a, i) => [`customization.extraKernelArgs[${i}]`, a] as [string, string]),
-    ...(schematic.customization?.meta ?? []).map((m, i) => [`customization.meta[${i}].value`, m.value] as [string, string]),
+    ...(schematic.customization?.extraKernelArgs ?? []).map(
+      (a, i) => [`customization.extraKernelArgs[${i}]`, a] as [string, string],
+    ),
+    ...(schematic.customization?.meta ?? []).map(
+      (m, i) => [`customization.meta[${i}].value`, m.value] as [string, string],
+    ),
   ];
   for (const [p, value] of strings) {
     if (OLD_YAML_SCALAR.test(value)) {

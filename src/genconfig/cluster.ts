@@ -2,10 +2,23 @@ import { createHash } from "node:crypto";
 import { contractFor, SUPPORTED_TALOS_RANGE } from "../contract/index.js";
 import { TalformError, type Diagnostic } from "../diagnostics/index.js";
 import { installerImageUrl, type FactoryNodeInput } from "../factory/index.js";
-import { decodeMachineConfig, decodeMachineDocuments, generateTalosconfig, hasIndentationIndicator, parseTalosconfig, validateMachineConfig, type Talosconfig } from "../machineconfig/index.js";
+import {
+  decodeMachineConfig,
+  decodeMachineDocuments,
+  generateTalosconfig,
+  hasIndentationIndicator,
+  parseTalosconfig,
+  validateMachineConfig,
+  type Talosconfig,
+} from "../machineconfig/index.js";
 import type { PkiEnv } from "../pki/index.js";
 import type { SecretsBundle } from "../secrets/bundle.js";
-import { kubernetesVersionFindings, outputFilename, type LoadedTalconfig, type ResolvedNode } from "../talconfig/index.js";
+import {
+  kubernetesVersionFindings,
+  outputFilename,
+  type LoadedTalconfig,
+  type ResolvedNode,
+} from "../talconfig/index.js";
 import { attributeToPatches } from "./patch-attribution.js";
 import { renderNode, type TalosMode } from "./render-node.js";
 
@@ -65,10 +78,14 @@ export async function generateCluster(input: GenerateClusterInput): Promise<Gene
   const { loaded } = input;
   const config = loaded.config;
   if (!config || loaded.diagnostics.some((d) => d.severity === "error")) {
-    throw new TalformError("talconfig has errors; run `talform validate` and fix them first", { code: "genconfig", diagnostics: loaded.diagnostics.filter((d) => d.severity === "error") });
+    throw new TalformError("talconfig has errors; run `talform validate` and fix them first", {
+      code: "genconfig",
+      diagnostics: loaded.diagnostics.filter((d) => d.severity === "error"),
+    });
   }
   const incompatible = kubernetesVersionFindings(loaded);
-  if (incompatible.length > 0) throw new TalformError(incompatible[0]!.message, { code: "genconfig", diagnostics: incompatible });
+  if (incompatible.length > 0)
+    throw new TalformError(incompatible[0]!.message, { code: "genconfig", diagnostics: incompatible });
   const mode = input.mode ?? "metal";
   const installImage = input.installImage ?? defaultInstallImage(loaded);
   const failures: Diagnostic[] = [];
@@ -80,28 +97,66 @@ export async function generateCluster(input: GenerateClusterInput): Promise<Gene
   for (const node of loaded.nodes) {
     try {
       const contract = contractFor(node.talosVersion);
-      if (!contract) throw new TalformError(`Talos ${node.talosVersion} is not supported`, { code: "talos-version", hint: `use Talos ${SUPPORTED_TALOS_RANGE}` });
+      if (!contract)
+        throw new TalformError(`Talos ${node.talosVersion} is not supported`, {
+          code: "talos-version",
+          hint: `use Talos ${SUPPORTED_TALOS_RANGE}`,
+        });
       const name = outputFilename(node.filenameTmpl, { ...node, clusterName: config.clusterName });
       const other = names.get(name);
-      if (other) throw new TalformError(`output file ${name} is also the file of node ${other}`, { code: "filename-template", hint: "make filenameTmpl include {{ .Hostname }}" });
+      if (other)
+        throw new TalformError(`output file ${name} is also the file of node ${other}`, {
+          code: "filename-template",
+          hint: "make filenameTmpl include {{ .Hostname }}",
+        });
       names.set(name, node.hostname);
-      const rendered = renderNode(node, { config, bundle: input.bundle, contract, installImage, readFile: input.readFile, env: loaded.env, dir: loaded.dir, mode });
+      const rendered = renderNode(node, {
+        config,
+        bundle: input.bundle,
+        contract,
+        installImage,
+        readFile: input.readFile,
+        env: loaded.env,
+        dir: loaded.dir,
+        mode,
+      });
       // The strict decode runs on the rendered documents, whose text parses back to them (see
       // hasIndentationIndicator for the one go-yaml encoding that does not). The text is decoded only then, or when
       // the documents have errors, so the diagnostics carry line numbers in the file as written.
-      const inMemory = hasIndentationIndicator(rendered.text) ? undefined : decodeMachineDocuments(rendered.documents, contract);
-      const decoded = inMemory && inMemory.errors.length === 0 ? inMemory : decodeMachineConfig(rendered.text, contract, name);
-      const findings = [...decoded.errors, ...validateMachineConfig(rendered.documents, contract, { mode, file: name })];
-      for (const f of findings) (f.severity === "error" ? failures : warnings).push({ ...attributeToPatches(f, rendered.patches), node: node.hostname });
+      const inMemory = hasIndentationIndicator(rendered.text)
+        ? undefined
+        : decodeMachineDocuments(rendered.documents, contract);
+      const decoded =
+        inMemory && inMemory.errors.length === 0 ? inMemory : decodeMachineConfig(rendered.text, contract, name);
+      const findings = [
+        ...decoded.errors,
+        ...validateMachineConfig(rendered.documents, contract, { mode, file: name }),
+      ];
+      for (const f of findings)
+        (f.severity === "error" ? failures : warnings).push({
+          ...attributeToPatches(f, rendered.patches),
+          node: node.hostname,
+        });
       configs.push({ name, text: rendered.text, hostname: node.hostname });
     } catch (e) {
       if (!(e instanceof TalformError)) throw e;
-      const ds = e.diagnostics.length > 0 ? e.diagnostics : [{ severity: "error" as const, code: "genconfig", message: e.message }];
-      for (const d of ds) failures.push({ ...d, node: node.hostname, message: d.message.startsWith(`node ${node.hostname}`) ? d.message : `node ${node.hostname}: ${d.message}` });
+      const ds =
+        e.diagnostics.length > 0
+          ? e.diagnostics
+          : [{ severity: "error" as const, code: "genconfig", message: e.message }];
+      for (const d of ds)
+        failures.push({
+          ...d,
+          node: node.hostname,
+          message: d.message.startsWith(`node ${node.hostname}`) ? d.message : `node ${node.hostname}: ${d.message}`,
+        });
     }
   }
   if (failures.length > 0) {
-    throw new TalformError(`genconfig failed for ${new Set(failures.map((f) => f.node)).size} node(s); nothing was written`, { code: "genconfig", diagnostics: failures });
+    throw new TalformError(
+      `genconfig failed for ${new Set(failures.map((f) => f.node)).size} node(s); nothing was written`,
+      { code: "genconfig", diagnostics: failures },
+    );
   }
 
   let existing: Talosconfig | undefined;
@@ -125,7 +180,11 @@ export async function generateCluster(input: GenerateClusterInput): Promise<Gene
     },
     ...(input.pkiEnv ? [input.pkiEnv] : []),
   );
-  return { configs, talosconfig: { name: "talosconfig", text: tc.text, certificateIssued: tc.certificateIssued }, warnings };
+  return {
+    configs,
+    talosconfig: { name: "talosconfig", text: tc.text, certificateIssued: tc.certificateIssued },
+    warnings,
+  };
 }
 
 // ---- fingerprint -------------------------------------------------------------------------------------------------
@@ -149,7 +208,8 @@ export function encodeFingerprint(f: InputFingerprint): string {
 /** What changed between a recorded fingerprint and the current one (empty: clusterconfig is up to date). */
 export function fingerprintChanges(recorded: InputFingerprint, current: InputFingerprint): string[] {
   const out: string[] = [];
-  if (recorded.talformVersion !== current.talformVersion) out.push(`talform ${recorded.talformVersion} → ${current.talformVersion}`);
+  if (recorded.talformVersion !== current.talformVersion)
+    out.push(`talform ${recorded.talformVersion} → ${current.talformVersion}`);
   if (recorded.mode !== current.mode) out.push(`mode ${recorded.mode} → ${current.mode}`);
   for (const [path, digest] of Object.entries(current.inputs)) {
     if (!(path in recorded.inputs)) out.push(`${path} is new`);

@@ -14,7 +14,8 @@ interface Cursor {
   readonly shape: Shape;
 }
 
-const isCursor = (v: unknown): v is Cursor => typeof v === "object" && v !== null && "shape" in v && !Array.isArray(v) && !(v instanceof Map);
+const isCursor = (v: unknown): v is Cursor =>
+  typeof v === "object" && v !== null && "shape" in v && !Array.isArray(v) && !(v instanceof Map);
 
 /** Template data for a v1alpha1 document. */
 export function configTemplateData(v1alpha1: YamlNode): unknown {

@@ -13,7 +13,8 @@ import { networkDocuments } from "./network.js";
  */
 export function nodeDocuments(node: ResolvedNode, contract: TalosContract): YamlMap[] {
   const docs: YamlMap[] = [];
-  const doc = (kind: string, entries: readonly (readonly [string, YamlNode | undefined])[]): YamlMap => struct([["apiVersion", "v1alpha1"], ["kind", kind], ...entries]);
+  const doc = (kind: string, entries: readonly (readonly [string, YamlNode | undefined])[]): YamlMap =>
+    struct([["apiVersion", "v1alpha1"], ["kind", kind], ...entries]);
   const multiNet = contract.multidocNetworkConfigSupported();
 
   if (multiNet && ((node.nameservers?.length ?? 0) > 0 || node.disableSearchDomain)) {
@@ -25,7 +26,14 @@ export function nodeDocuments(node: ResolvedNode, contract: TalosContract): Yaml
     );
   }
   if (multiNet) {
-    docs.push(node.ignoreHostname ? doc("HostnameConfig", [["auto", "stable"]]) : doc("HostnameConfig", [["auto", "off"], ["hostname", node.hostname]]));
+    docs.push(
+      node.ignoreHostname
+        ? doc("HostnameConfig", [["auto", "stable"]])
+        : doc("HostnameConfig", [
+            ["auto", "off"],
+            ["hostname", node.hostname],
+          ]),
+    );
   }
   if (node.ingressFirewall) {
     const fw = node.ingressFirewall;
@@ -34,8 +42,24 @@ export function nodeDocuments(node: ResolvedNode, contract: TalosContract): Yaml
       docs.push(
         doc("NetworkRuleConfig", [
           ["name", rule.name ?? ""],
-          ["portSelector", rule.portSelector ? struct([["ports", rule.portSelector.ports ? [...rule.portSelector.ports] : undefined], ["protocol", rule.portSelector.protocol]]) : undefined],
-          ["ingress", (rule.ingress ?? []).map((i) => struct([["subnet", i.subnet], ["except", i.except]]))],
+          [
+            "portSelector",
+            rule.portSelector
+              ? struct([
+                  ["ports", rule.portSelector.ports ? [...rule.portSelector.ports] : undefined],
+                  ["protocol", rule.portSelector.protocol],
+                ])
+              : undefined,
+          ],
+          [
+            "ingress",
+            (rule.ingress ?? []).map((i) =>
+              struct([
+                ["subnet", i.subnet],
+                ["except", i.except],
+              ]),
+            ),
+          ],
         ]),
       );
     }
@@ -44,13 +68,28 @@ export function nodeDocuments(node: ResolvedNode, contract: TalosContract): Yaml
     docs.push(
       doc("ExtensionServiceConfig", [
         ["name", svc.name],
-        ["configFiles", svc.configFiles?.map((f) => struct([["content", f.content], ["mountPath", f.mountPath]]))],
+        [
+          "configFiles",
+          svc.configFiles?.map((f) =>
+            struct([
+              ["content", f.content],
+              ["mountPath", f.mountPath],
+            ]),
+          ),
+        ],
         ["environment", svc.environment ? [...svc.environment] : undefined],
       ]),
     );
   }
   unique(node.volumes ?? [], "volumes");
-  for (const v of node.volumes ?? []) docs.push(doc("VolumeConfig", [["name", v.name], ["provisioning", data(v.provisioning)], ["encryption", data(v.encryption)]]));
+  for (const v of node.volumes ?? [])
+    docs.push(
+      doc("VolumeConfig", [
+        ["name", v.name],
+        ["provisioning", data(v.provisioning)],
+        ["encryption", data(v.encryption)],
+      ]),
+    );
   unique(node.userVolumes ?? [], "userVolumes");
   for (const v of node.userVolumes ?? []) {
     docs.push(
@@ -63,9 +102,16 @@ export function nodeDocuments(node: ResolvedNode, contract: TalosContract): Yaml
       ]),
     );
   }
-  if (multiNet && node.networkInterfaces && node.networkInterfaces.length > 0) docs.push(...networkDocuments(node.networkInterfaces));
+  if (multiNet && node.networkInterfaces && node.networkInterfaces.length > 0)
+    docs.push(...networkDocuments(node.networkInterfaces));
   if (contract.multidocKernelModuleConfigSupported()) {
-    for (const m of node.kernelModules ?? []) docs.push(doc("KernelModuleConfig", [["name", m.name], ["parameters", m.parameters && m.parameters.length > 0 ? [...m.parameters] : undefined]]));
+    for (const m of node.kernelModules ?? [])
+      docs.push(
+        doc("KernelModuleConfig", [
+          ["name", m.name],
+          ["parameters", m.parameters && m.parameters.length > 0 ? [...m.parameters] : undefined],
+        ]),
+      );
   }
   return docs;
 }
@@ -73,7 +119,11 @@ export function nodeDocuments(node: ResolvedNode, contract: TalosContract): Yaml
 function unique(items: readonly { name: string }[], key: string): void {
   const seen = new Set<string>();
   for (const { name } of items) {
-    if (seen.has(name)) throw new TalformError(`${key}: duplicated name "${name}"`, { code: "duplicate-volume", hint: "give every volume a unique name" });
+    if (seen.has(name))
+      throw new TalformError(`${key}: duplicated name "${name}"`, {
+        code: "duplicate-volume",
+        hint: "give every volume a unique name",
+      });
     seen.add(name);
   }
 }
@@ -84,5 +134,11 @@ export function data(v: unknown): YamlNode | undefined {
   if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") return v;
   if (Array.isArray(v)) return v.map((x) => data(x) ?? null);
   if (v instanceof Map) return v as YamlMap;
-  return goMap(new Map(Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).map(([k, x]) => [k, data(x) ?? null])));
+  return goMap(
+    new Map(
+      Object.entries(v as Record<string, unknown>)
+        .filter(([, x]) => x !== undefined)
+        .map(([k, x]) => [k, data(x) ?? null]),
+    ),
+  );
 }

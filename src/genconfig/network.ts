@@ -19,7 +19,10 @@ import type { NetworkInterface } from "../talconfig/index.js";
 type Device = NetworkInterface;
 
 const BOND_ENUMS: Readonly<Record<string, readonly [string, readonly string[]]>> = {
-  mode: ["bondMode", ["balance-rr", "active-backup", "balance-xor", "broadcast", "802.3ad", "balance-tlb", "balance-alb"]],
+  mode: [
+    "bondMode",
+    ["balance-rr", "active-backup", "balance-xor", "broadcast", "802.3ad", "balance-tlb", "balance-alb"],
+  ],
   xmitHashPolicy: ["xmitHashPolicy", ["layer2", "layer3+4", "layer2+3", "encap2+3", "encap3+4"]],
   lacpRate: ["lacpRate", ["slow", "fast"]],
   arpValidate: ["arpValidate", ["none", "active", "backup", "all", "filter", "filter-active", "filter-backup"]],
@@ -79,7 +82,12 @@ function routes(list: readonly Route[] | undefined): YamlNode | undefined {
 }
 
 /** `cidr` is v1alpha1's deprecated single-address form of `addresses` (an address with its prefix). */
-function commonLink(d: { mtu?: number | undefined; addresses?: string[] | undefined; cidr?: string | undefined; routes?: Route[] | undefined }): (readonly [string, YamlNode | undefined])[] {
+function commonLink(d: {
+  mtu?: number | undefined;
+  addresses?: string[] | undefined;
+  cidr?: string | undefined;
+  routes?: Route[] | undefined;
+}): (readonly [string, YamlNode | undefined])[] {
   return [
     ["mtu", d.mtu && d.mtu > 0 ? d.mtu : undefined],
     ["addresses", addresses([...(d.addresses ?? []), ...(d.cidr ? [d.cidr] : [])])],
@@ -111,10 +119,22 @@ function dhcpDocs(name: string, enabled: boolean | undefined, options: Device["d
 }
 
 function checkConvertible(d: Device, where: string): void {
-  if (d.ignore !== undefined) fail(where, "`ignore` has no multi-document equivalent (Talos ≥ 1.12)", "remove the interface from networkInterfaces (Talos ≥ 1.12 leaves unconfigured links alone)");
-  if (d.vip?.equinixMetal) fail(where, "vip.equinixMetal has no multi-document equivalent (Talos ≥ 1.12)", "use a Layer2VIPConfig document, or stay on the v1alpha1 form with Talos ≤ 1.11");
-  if (!d.interface && !d.deviceSelector) fail(where, "needs `interface` or `deviceSelector`", "name the link (e.g. eth0) or select it by hardwareAddr");
-  if (d.deviceSelector && selectorExpression(d.deviceSelector) === "") fail(where, "deviceSelector is empty", "select by hardwareAddr, permanentAddr, busPath, driver, pciID or physical");
+  if (d.ignore !== undefined)
+    fail(
+      where,
+      "`ignore` has no multi-document equivalent (Talos ≥ 1.12)",
+      "remove the interface from networkInterfaces (Talos ≥ 1.12 leaves unconfigured links alone)",
+    );
+  if (d.vip?.equinixMetal)
+    fail(
+      where,
+      "vip.equinixMetal has no multi-document equivalent (Talos ≥ 1.12)",
+      "use a Layer2VIPConfig document, or stay on the v1alpha1 form with Talos ≤ 1.11",
+    );
+  if (!d.interface && !d.deviceSelector)
+    fail(where, "needs `interface` or `deviceSelector`", "name the link (e.g. eth0) or select it by hardwareAddr");
+  if (d.deviceSelector && selectorExpression(d.deviceSelector) === "")
+    fail(where, "deviceSelector is empty", "select by hardwareAddr, permanentAddr, busPath, driver, pciID or physical");
 }
 
 /** The documents for `networkInterfaces`, in talhelper's order. */
@@ -150,20 +170,33 @@ export function networkDocuments(interfaces: readonly Device[]): YamlMap[] {
   interfaces.forEach((d, i) => {
     const master = d.bridgePort?.master;
     if (master === undefined) return;
-    if (!bridgeNames.has(master)) fail(`[${i}].bridgePort.master`, `"${master}" is not a bridge in networkInterfaces`, "name an interface that has a `bridge:` section, or list the port in that bridge's `bridge.interfaces`");
+    if (!bridgeNames.has(master))
+      fail(
+        `[${i}].bridgePort.master`,
+        `"${master}" is not a bridge in networkInterfaces`,
+        "name an interface that has a `bridge:` section, or list the port in that bridge's `bridge.interfaces`",
+      );
     portsOf.set(master, [...(portsOf.get(master) ?? []), names[i]!]);
   });
 
   interfaces.forEach((d, i) => {
     const name = names[i]!;
     const where = `[${i}]`;
-    if (d.deviceSelector) aliases.push(doc("LinkAliasConfig", name, [["selector", struct([["match", selectorExpression(d.deviceSelector)]])]]));
+    if (d.deviceSelector)
+      aliases.push(
+        doc("LinkAliasConfig", name, [["selector", struct([["match", selectorExpression(d.deviceSelector)]])]]),
+      );
 
     if (d.bond) {
       const b = d.bond;
       const members = (b.deviceSelectors ?? []).map((s, m) => {
         const expr = selectorExpression(s);
-        if (expr === "") fail(`${where}.bond.deviceSelectors[${m}]`, "selector is empty", "select the member by hardwareAddr, busPath, driver, pciID or physical");
+        if (expr === "")
+          fail(
+            `${where}.bond.deviceSelectors[${m}]`,
+            "selector is empty",
+            "select the member by hardwareAddr, busPath, driver, pciID or physical",
+          );
         memberAliases.push(doc("LinkAliasConfig", `${name}-m${m}`, [["selector", struct([["match", expr]])]]));
         return `${name}-m${m}`;
       });
@@ -172,7 +205,8 @@ export function networkDocuments(interfaces: readonly Device[]): YamlMap[] {
       for (const [key, [field, allowed]] of Object.entries(BOND_ENUMS)) {
         const v = (b as Record<string, unknown>)[key];
         if (typeof v !== "string" || v === "") continue;
-        if (!allowed.includes(v)) fail(`${where}.bond.${key}`, `unknown value "${v}"`, `use one of: ${allowed.join(", ")}`);
+        if (!allowed.includes(v))
+          fail(`${where}.bond.${key}`, `unknown value "${v}"`, `use one of: ${allowed.join(", ")}`);
         entries.push([field, v]);
       }
       for (const [key, field] of BOND_NUMBERS) {
@@ -186,7 +220,13 @@ export function networkDocuments(interfaces: readonly Device[]): YamlMap[] {
 
     dhcp.push(...dhcpDocs(name, d.dhcp, d.dhcpOptions));
     if (d.vip?.ip) {
-      if (d.vip.hcloud) vips.push(doc("HCloudVIPConfig", d.vip.ip, [["link", name], ["apiToken", d.vip.hcloud.apiToken ?? ""]]));
+      if (d.vip.hcloud)
+        vips.push(
+          doc("HCloudVIPConfig", d.vip.ip, [
+            ["link", name],
+            ["apiToken", d.vip.hcloud.apiToken ?? ""],
+          ]),
+        );
       else vips.push(doc("Layer2VIPConfig", d.vip.ip, [["link", name]]));
     }
 
@@ -228,7 +268,13 @@ export function networkDocuments(interfaces: readonly Device[]): YamlMap[] {
       const br = d.bridge;
       bridges.push(
         doc("BridgeConfig", name, [
-          ["links", ((links) => (links.length > 0 ? links : undefined))([...(br.interfaces ?? []), ...(portsOf.get(name) ?? [])])],
+          [
+            "links",
+            ((links) => (links.length > 0 ? links : undefined))([
+              ...(br.interfaces ?? []),
+              ...(portsOf.get(name) ?? []),
+            ]),
+          ],
           ["stp", br.stp?.enabled !== undefined ? struct([["enabled", br.stp.enabled]]) : undefined],
           ["vlan", br.vlan?.vlanFiltering ? struct([["filtering", true]]) : undefined],
           ...commonLink(d),
@@ -236,7 +282,18 @@ export function networkDocuments(interfaces: readonly Device[]): YamlMap[] {
       );
     }
   });
-  return [...aliases, ...memberAliases, ...bonds, ...dhcp, ...vips, ...links, ...dummies, ...vlans, ...wireguards, ...bridges];
+  return [
+    ...aliases,
+    ...memberAliases,
+    ...bonds,
+    ...dhcp,
+    ...vips,
+    ...links,
+    ...dummies,
+    ...vlans,
+    ...wireguards,
+    ...bridges,
+  ];
 }
 
 /** Keepalive as a Go duration string (talconfig allows `10s` or nanoseconds). */

@@ -1,7 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { chmod, mkdir, open, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { documentId, encodeDocument, isYamlMap, parseYamlDocuments, type YamlMap, type YamlNode } from "../machineconfig/index.js";
+import {
+  documentId,
+  encodeDocument,
+  isYamlMap,
+  parseYamlDocuments,
+  type YamlMap,
+  type YamlNode,
+} from "../machineconfig/index.js";
 import { mapBounded } from "../util/map-bounded.js";
 import { sha256 } from "./cluster.js";
 
@@ -58,14 +65,19 @@ export function gitignoreText(existing: string | undefined, names: readonly stri
 
 // ---- dry run -----------------------------------------------------------------------------------------------------
 
-const SECRET_KEY = /(?:^|[a-z])(?:key|token|secret|passphrase|password|privateKey|clusterSecret|secretboxEncryptionSecret|aescbcEncryptionSecret)$/i;
+const SECRET_KEY =
+  /(?:^|[a-z])(?:key|token|secret|passphrase|password|privateKey|clusterSecret|secretboxEncryptionSecret|aescbcEncryptionSecret)$/i;
 const PUBLIC_KEYS = new Set(["publicKey", "publicKeys"]);
 
 /** Replaces secret values by a short digest, so a diff shows that a secret changed without showing it. */
 export function redact(node: YamlNode, key = ""): YamlNode {
   if (isYamlMap(node)) return new Map([...node].map(([k, v]) => [k, redact(v, k)]));
   if (Array.isArray(node)) return (node as YamlNode[]).map((v) => redact(v, key));
-  if (typeof node === "string" && node !== "" && ((SECRET_KEY.test(key) && !PUBLIC_KEYS.has(key)) || /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(node))) {
+  if (
+    typeof node === "string" &&
+    node !== "" &&
+    ((SECRET_KEY.test(key) && !PUBLIC_KEYS.has(key)) || /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(node))
+  ) {
     return `<redacted sha256:${sha256(node).slice(0, 12)}>`;
   }
   return node;
@@ -83,7 +95,9 @@ export function lineDiff(a: readonly string[], b: readonly string[], context = 2
   const n = a.length;
   const m = b.length;
   const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
-  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) lcs[i]![j] = a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
+  for (let i = n - 1; i >= 0; i--)
+    for (let j = m - 1; j >= 0; j--)
+      lcs[i]![j] = a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
   const ops: [" " | "-" | "+", string][] = [];
   let i = 0;
   let j = 0;
@@ -109,14 +123,22 @@ export function documentDiffs(existing: string | undefined, generated: string): 
   const before = documentsById(existing);
   const after = documentsById(generated);
   const out: { id: string; lines: string[] }[] = [];
-  const lines = (d: YamlMap | undefined) => (d ? encodeDocument(redact(d) as YamlMap).replace(/\n$/, "").split("\n") : []);
+  const lines = (d: YamlMap | undefined) =>
+    d
+      ? encodeDocument(redact(d) as YamlMap)
+          .replace(/\n$/, "")
+          .split("\n")
+      : [];
   for (const id of new Set([...after.keys(), ...before.keys()])) {
     const a = before.get(id);
     const b = after.get(id);
     const la = lines(a);
     const lb = lines(b);
     if (la.join("\n") === lb.join("\n")) continue;
-    out.push({ id: a === undefined ? `${id} (new)` : b === undefined ? `${id} (removed)` : id, lines: lineDiff(la, lb) });
+    out.push({
+      id: a === undefined ? `${id} (new)` : b === undefined ? `${id} (removed)` : id,
+      lines: lineDiff(la, lb),
+    });
   }
   return out;
 }

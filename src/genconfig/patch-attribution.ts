@@ -1,8 +1,16 @@
 import type { Diagnostic } from "../diagnostics/index.js";
-import { documentKind, isYamlMap, parseConfigPatch, V1ALPHA1_CONFLICT_CODE, valueAt, type YamlNode } from "../machineconfig/index.js";
+import {
+  documentKind,
+  isYamlMap,
+  parseConfigPatch,
+  V1ALPHA1_CONFLICT_CODE,
+  valueAt,
+  type YamlNode,
+} from "../machineconfig/index.js";
 import type { AppliedPatch } from "./render-node.js";
 
-const setsValue = (v: YamlNode | undefined): boolean => v !== undefined && v !== null && !(isYamlMap(v) && v.get("$patch") === "delete");
+const setsValue = (v: YamlNode | undefined): boolean =>
+  v !== undefined && v !== null && !(isYamlMap(v) && v.get("$patch") === "delete");
 
 /**
  * The applied patches whose v1alpha1 document sets the field at `path` (dotted). Only strategic-merge patches are
@@ -12,7 +20,10 @@ export function patchesSetting(applied: readonly AppliedPatch[], path: string): 
   return applied.filter(({ text }) => {
     try {
       const patch = parseConfigPatch(text);
-      return patch.type === "strategic" && patch.documents.some((d) => documentKind(d) === "v1alpha1" && setsValue(valueAt(d, path)));
+      return (
+        patch.type === "strategic" &&
+        patch.documents.some((d) => documentKind(d) === "v1alpha1" && setsValue(valueAt(d, path)))
+      );
     } catch {
       return false; // it was applied, so it parses; a patch that does not cannot be the culprit
     }

@@ -29,18 +29,33 @@ const CRI_DEFAULT_RUNTIME_NVIDIA = `[plugins]
       default_runtime_name = "nvidia"
 `;
 
-const doc = (kind: string, name: string): YamlMap => struct([["apiVersion", "v1alpha1"], ["kind", kind], ["name", name]]);
+const doc = (kind: string, name: string): YamlMap =>
+  struct([
+    ["apiVersion", "v1alpha1"],
+    ["kind", kind],
+    ["name", name],
+  ]);
 
 export function presetDocuments(preset: Preset, contract: TalosContract): YamlMap[] {
   switch (preset) {
     case "nvidia-gpu": {
       const docs: YamlMap[] = [];
       const machine: [string, YamlMap | YamlMap[]][] = [];
-      if (contract.multidocKernelModuleConfigSupported()) docs.push(...NVIDIA_MODULES.map((name) => doc("KernelModuleConfig", name)));
+      if (contract.multidocKernelModuleConfigSupported())
+        docs.push(...NVIDIA_MODULES.map((name) => doc("KernelModuleConfig", name)));
       else machine.push(["kernel", struct([["modules", NVIDIA_MODULES.map((name) => struct([["name", name]]))]])]);
       if (!contract.nvidiaGpuViaCdi()) {
         machine.push(["sysctls", goMap({ "net.core.bpf_jit_harden": "1" })]);
-        machine.push(["files", [struct([["content", CRI_DEFAULT_RUNTIME_NVIDIA], ["path", "/etc/cri/conf.d/20-customization.part"], ["op", "create"]])]]);
+        machine.push([
+          "files",
+          [
+            struct([
+              ["content", CRI_DEFAULT_RUNTIME_NVIDIA],
+              ["path", "/etc/cri/conf.d/20-customization.part"],
+              ["op", "create"],
+            ]),
+          ],
+        ]);
       }
       if (machine.length > 0) docs.unshift(struct([["machine", struct(machine)]]));
       return docs;
@@ -57,7 +72,14 @@ export function presetDocuments(preset: Preset, contract: TalosContract): YamlMa
                 struct([
                   [
                     "extraMounts",
-                    [struct([["destination", "/var/lib/longhorn"], ["type", "bind"], ["source", "/var/lib/longhorn"], ["options", ["bind", "rshared", "rw"]]])],
+                    [
+                      struct([
+                        ["destination", "/var/lib/longhorn"],
+                        ["type", "bind"],
+                        ["source", "/var/lib/longhorn"],
+                        ["options", ["bind", "rshared", "rw"]],
+                      ]),
+                    ],
                   ],
                 ]),
               ],

@@ -26,11 +26,24 @@ async function load(yaml: string, files: Record<string, string> = {}): Promise<L
 function render(loaded: LoadedTalconfig, hostname = loaded.nodes[0]!.hostname) {
   const node = loaded.nodes.find((n) => n.hostname === hostname)!;
   const contract = TalosContract.parse(node.talosVersion)!;
-  return { contract, ...renderNode(node, { config: loaded.config!, bundle, contract, installImage: (n) => `factory.talos.dev/metal-installer/abc:${n.talosVersion}`, readFile: (p) => readFileSync(p, "utf8"), env: loaded.env, dir: loaded.dir }) };
+  return {
+    contract,
+    ...renderNode(node, {
+      config: loaded.config!,
+      bundle,
+      contract,
+      installImage: (n) => `factory.talos.dev/metal-installer/abc:${n.talosVersion}`,
+      readFile: (p) => readFileSync(p, "utf8"),
+      env: loaded.env,
+      dir: loaded.dir,
+    }),
+  };
 }
 
-const kinds = (docs: readonly YamlMap[]) => docs.map((d) => (d.get("name") ? `${documentKind(d)}/${String(d.get("name"))}` : documentKind(d)));
-const get = (d: YamlMap | undefined, ...path: string[]): unknown => path.reduce<unknown>((v, k) => (v instanceof Map ? v.get(k) : undefined), d);
+const kinds = (docs: readonly YamlMap[]) =>
+  docs.map((d) => (d.get("name") ? `${documentKind(d)}/${String(d.get("name"))}` : documentKind(d)));
+const get = (d: YamlMap | undefined, ...path: string[]): unknown =>
+  path.reduce<unknown>((v, k) => (v instanceof Map ? v.get(k) : undefined), d);
 const v1 = (docs: readonly YamlMap[]) => docs.find((d) => documentKind(d) === "v1alpha1");
 const byKind = (docs: readonly YamlMap[], kind: string) => docs.filter((d) => documentKind(d) === kind);
 
@@ -70,8 +83,14 @@ for (const version of VERSIONS) {
     for (const node of loaded.nodes) {
       const { text, contract, documents } = render(loaded, node.hostname);
       const decoded = decodeMachineConfig(text, contract);
-      assert.deepEqual(decoded.errors.map((d) => d.message), [], `${node.hostname}\n${text}`);
-      const findings = validateMachineConfig(documents, contract, { mode: "metal" }).filter((d) => d.severity === "error");
+      assert.deepEqual(
+        decoded.errors.map((d) => d.message),
+        [],
+        `${node.hostname}\n${text}`,
+      );
+      const findings = validateMachineConfig(documents, contract, { mode: "metal" }).filter(
+        (d) => d.severity === "error",
+      );
       assert.deepEqual(findings, [], node.hostname);
       assert.ok(!text.includes("{{"), "no template text");
     }
@@ -139,7 +158,8 @@ test("network interfaces: legacy list before 1.12; multi-document conversion fro
 });
 
 test("network conversion: dummy, hcloud VIP, bridgePort and cidr become documents; ignore and equinixMetal fail clearly", async () => {
-  const node = (interfaces: string) => `  - hostname: n1\n    ipAddress: 10.0.0.1\n    installDisk: /dev/sda\n    networkInterfaces:\n${interfaces}`;
+  const node = (interfaces: string) =>
+    `  - hostname: n1\n    ipAddress: 10.0.0.1\n    installDisk: /dev/sda\n    networkInterfaces:\n${interfaces}`;
   const { documents } = render(
     await load(
       base(
@@ -159,16 +179,30 @@ test("network conversion: dummy, hcloud VIP, bridgePort and cidr become document
       ),
     ),
   );
-  assert.deepEqual(kinds(documents).slice(2), ["HCloudVIPConfig/10.0.0.100", "LinkConfig/eth0", "DummyLinkConfig/dummy0", "BridgeConfig/br0"]);
-  assert.deepEqual((get(byKind(documents, "DummyLinkConfig")[0]!, "addresses") as YamlMap[]).map((a) => a.get("address")), ["169.254.10.1/32"]);
-  assert.deepEqual((get(byKind(documents, "LinkConfig")[0]!, "addresses") as YamlMap[]).map((a) => a.get("address")), ["10.0.0.1/24"]);
+  assert.deepEqual(kinds(documents).slice(2), [
+    "HCloudVIPConfig/10.0.0.100",
+    "LinkConfig/eth0",
+    "DummyLinkConfig/dummy0",
+    "BridgeConfig/br0",
+  ]);
+  assert.deepEqual(
+    (get(byKind(documents, "DummyLinkConfig")[0]!, "addresses") as YamlMap[]).map((a) => a.get("address")),
+    ["169.254.10.1/32"],
+  );
+  assert.deepEqual(
+    (get(byKind(documents, "LinkConfig")[0]!, "addresses") as YamlMap[]).map((a) => a.get("address")),
+    ["10.0.0.1/24"],
+  );
   const vip = byKind(documents, "HCloudVIPConfig")[0]!;
   assert.deepEqual([vip.get("link"), vip.get("apiToken")], ["eth0", "tok"]);
   assert.deepEqual(byKind(documents, "BridgeConfig")[0]!.get("links"), ["eth2", "eth1"]);
 
   const failures: [string, RegExp][] = [
     ["      - interface: eth0\n        ignore: true\n", /ignore.*no multi-document equivalent/],
-    ["      - interface: eth0\n        vip: {ip: 10.0.0.100, equinixMetal: {apiToken: t}}\n", /equinixMetal has no multi-document equivalent/],
+    [
+      "      - interface: eth0\n        vip: {ip: 10.0.0.100, equinixMetal: {apiToken: t}}\n",
+      /equinixMetal has no multi-document equivalent/,
+    ],
     ["      - interface: eth1\n        bridgePort: {master: br9}\n", /"br9" is not a bridge/],
   ];
   for (const [interfaces, error] of failures) {
@@ -191,11 +225,18 @@ test("nameservers/disableSearchDomain: legacy fields before 1.12, ResolverConfig
     const neu = render(await load(base(version, node)));
     const rc = byKind(neu.documents, "ResolverConfig");
     assert.equal(rc.length, 1, version);
-    assert.deepEqual((rc[0]!.get("nameservers") as YamlMap[]).map((n) => n.get("address")), ["1.1.1.1", "8.8.8.8"]);
+    assert.deepEqual(
+      (rc[0]!.get("nameservers") as YamlMap[]).map((n) => n.get("address")),
+      ["1.1.1.1", "8.8.8.8"],
+    );
     assert.equal(get(rc[0], "searchDomains", "disableDefault"), true);
   }
   const v14 = render(await load(base("v1.14.1", node)));
-  assert.equal(get(byKind(v14.documents, "ResolverConfig")[0], "hostDNS", "enabled"), true, "merged into the generated ResolverConfig");
+  assert.equal(
+    get(byKind(v14.documents, "ResolverConfig")[0], "hostDNS", "enabled"),
+    true,
+    "merged into the generated ResolverConfig",
+  );
 });
 
 test("install: disk/selector, installer image, schematic kernel args only before 1.12; UnattendedInstallConfig on 1.14", async () => {
@@ -213,7 +254,11 @@ test("install: disk/selector, installer image, schematic kernel args only before
   assert.equal(get(v1(old.documents), "machine", "install", "image"), "factory.talos.dev/metal-installer/abc:v1.11.6");
   assert.deepEqual(get(v1(old.documents), "machine", "install", "extraKernelArgs"), ["net.ifnames=0"]);
   const v12 = render(await load(node("v1.12.0")));
-  assert.equal(get(v1(v12.documents), "machine", "install", "extraKernelArgs"), undefined, "grubUseUKICmdline default from 1.12");
+  assert.equal(
+    get(v1(v12.documents), "machine", "install", "extraKernelArgs"),
+    undefined,
+    "grubUseUKICmdline default from 1.12",
+  );
   const v14 = render(await load(node("v1.14.1")));
   assert.equal(get(v1(v14.documents), "machine", "install"), undefined);
   const uic = byKind(v14.documents, "UnattendedInstallConfig")[0]!;
@@ -222,7 +267,11 @@ test("install: disk/selector, installer image, schematic kernel args only before
 });
 
 test("kernel modules: machine.kernel up to 1.13, KernelModuleConfig on 1.14", async () => {
-  const node = (v: string) => base(v, `  - hostname: n1\n    ipAddress: 10.0.0.1\n    installDisk: /dev/sda\n    kernelModules: [{name: zfs, parameters: [a=1]}]\n`);
+  const node = (v: string) =>
+    base(
+      v,
+      `  - hostname: n1\n    ipAddress: 10.0.0.1\n    installDisk: /dev/sda\n    kernelModules: [{name: zfs, parameters: [a=1]}]\n`,
+    );
   const old = render(await load(node("v1.13.9")));
   assert.deepEqual((get(v1(old.documents), "machine", "kernel", "modules") as YamlMap[])[0]!.get("name"), "zfs");
   const neu = render(await load(node("v1.14.1")));
@@ -231,7 +280,10 @@ test("kernel modules: machine.kernel up to 1.13, KernelModuleConfig on 1.14", as
 });
 
 test("labels, annotations and taints replace the generated ones (talhelper), templates rendered over Go field names", async () => {
-  const loaded = await load(base("v1.11.6", `  - hostname: cp1
+  const loaded = await load(
+    base(
+      "v1.11.6",
+      `  - hostname: cp1
     ipAddress: 10.0.0.1
     controlPlane: true
     installDisk: /dev/sda
@@ -242,23 +294,52 @@ test("labels, annotations and taints replace the generated ones (talhelper), tem
       installer: "{{ .MachineConfig.MachineInstall.InstallImage }}"
       type: "{{ .MachineConfig.MachineType }}"
     nodeTaints: {gpu: "true:NoSchedule"}
-`));
+`,
+    ),
+  );
   const { documents } = render(loaded);
   const m = get(v1(documents), "machine") as YamlMap;
-  assert.deepEqual([...(m.get("nodeLabels") as YamlMap)], [["rack", "r1"], ["secure", "false"]]);
-  assert.deepEqual([...(m.get("nodeAnnotations") as YamlMap)], [["installer", "factory.talos.dev/metal-installer/abc:v1.11.6"], ["type", "controlplane"]]);
+  assert.deepEqual(
+    [...(m.get("nodeLabels") as YamlMap)],
+    [
+      ["rack", "r1"],
+      ["secure", "false"],
+    ],
+  );
+  assert.deepEqual(
+    [...(m.get("nodeAnnotations") as YamlMap)],
+    [
+      ["installer", "factory.talos.dev/metal-installer/abc:v1.11.6"],
+      ["type", "controlplane"],
+    ],
+  );
   assert.deepEqual([...(m.get("nodeTaints") as YamlMap)], [["gpu", "true:NoSchedule"]]);
 });
 
 test("a template over an unknown field fails with an error, never emits template text", async () => {
-  const loaded = await load(base("v1.11.6", `  - hostname: n1\n    ipAddress: 10.0.0.1\n    installDisk: /dev/sda\n    nodeLabels: {x: "{{ .Nope.Field }}"}\n`));
+  const loaded = await load(
+    base(
+      "v1.11.6",
+      `  - hostname: n1\n    ipAddress: 10.0.0.1\n    installDisk: /dev/sda\n    nodeLabels: {x: "{{ .Nope.Field }}"}\n`,
+    ),
+  );
   assert.throws(() => render(loaded), /can't evaluate field Nope/);
 });
 
 test("labels on 1.14 merge into KubeNodeConfig and keep the control-plane role label and taint", async () => {
-  const { documents } = render(await load(base("v1.14.1", `  - hostname: cp1\n    ipAddress: 10.0.0.1\n    controlPlane: true\n    installDisk: /dev/sda\n    nodeLabels: {zone: a}\n`)));
+  const { documents } = render(
+    await load(
+      base(
+        "v1.14.1",
+        `  - hostname: cp1\n    ipAddress: 10.0.0.1\n    controlPlane: true\n    installDisk: /dev/sda\n    nodeLabels: {zone: a}\n`,
+      ),
+    ),
+  );
   const knc = byKind(documents, "KubeNodeConfig")[0]!;
-  assert.deepEqual([...(knc.get("labels") as YamlMap).keys()], ["node-role.kubernetes.io/control-plane", "node.kubernetes.io/exclude-from-external-load-balancers", "zone"]);
+  assert.deepEqual(
+    [...(knc.get("labels") as YamlMap).keys()],
+    ["node-role.kubernetes.io/control-plane", "node.kubernetes.io/exclude-from-external-load-balancers", "zone"],
+  );
   assert.ok(knc.get("taints") instanceof Map);
 });
 
@@ -287,7 +368,10 @@ worker:
           ORDER: group
           GROUP: "yes"
 `,
-    { "node.yaml": "machine:\n  env:\n    ORDER: node\n    HOST: '{{ .MachineConfig.MachineNetwork.NetworkHostname }}'\n" },
+    {
+      "node.yaml":
+        "machine:\n  env:\n    ORDER: node\n    HOST: '{{ .MachineConfig.MachineNetwork.NetworkHostname }}'\n",
+    },
   );
   const env = get(v1(render(loaded).documents), "machine", "env") as YamlMap;
   assert.equal(env.get("ORDER"), "global");
@@ -296,15 +380,27 @@ worker:
 });
 
 test("JSON6902 patches on multi-document configs fail with the fix named", async () => {
-  const loaded = await load(base("v1.12.0", `  - hostname: n1\n    ipAddress: 10.0.0.1\n    installDisk: /dev/sda\n    patches:\n      - '[{"op": "add", "path": "/machine/env", "value": {"A": "b"}}]'\n`));
+  const loaded = await load(
+    base(
+      "v1.12.0",
+      `  - hostname: n1\n    ipAddress: 10.0.0.1\n    installDisk: /dev/sda\n    patches:\n      - '[{"op": "add", "path": "/machine/env", "value": {"A": "b"}}]'\n`,
+    ),
+  );
   assert.throws(() => render(loaded), /JSON6902 patches are not supported for multi-document/);
 });
 
 test("presets: nvidia-gpu per version, longhorn kubelet mount", async () => {
-  const node = (v: string) => base(v, `  - hostname: gpu1\n    ipAddress: 10.0.0.1\n    installDisk: /dev/sda\n    presets: [nvidia-gpu, longhorn]\n`);
+  const node = (v: string) =>
+    base(
+      v,
+      `  - hostname: gpu1\n    ipAddress: 10.0.0.1\n    installDisk: /dev/sda\n    presets: [nvidia-gpu, longhorn]\n`,
+    );
   const v12 = render(await load(node("v1.12.0")));
   const m12 = get(v1(v12.documents), "machine") as YamlMap;
-  assert.deepEqual((get(m12, "kernel", "modules") as YamlMap[]).map((x) => x.get("name")), ["nvidia", "nvidia_uvm", "nvidia_drm", "nvidia_modeset"]);
+  assert.deepEqual(
+    (get(m12, "kernel", "modules") as YamlMap[]).map((x) => x.get("name")),
+    ["nvidia", "nvidia_uvm", "nvidia_drm", "nvidia_modeset"],
+  );
   assert.equal(get(m12, "sysctls", "net.core.bpf_jit_harden"), "1");
   assert.equal((m12.get("files") as YamlMap[])[0]!.get("path"), "/etc/cri/conf.d/20-customization.part");
   assert.equal((get(m12, "kubelet", "extraMounts") as YamlMap[])[0]!.get("destination"), "/var/lib/longhorn");
@@ -357,18 +453,40 @@ nodes:
 });
 
 test("extraManifests (deprecated, as in talhelper): files templated against the config, documents appended; non-Talos documents fail", async () => {
-  const manifest = "apiVersion: v1alpha1\nkind: UserVolumeConfig\nname: data-{{ .MachineConfig.MachineType }}\nprovisioning:\n  diskSelector:\n    match: '!system_disk'\n  minSize: 10GiB\n";
-  const loaded = await load(base("v1.12.0", `  - hostname: n1\n    ipAddress: 10.0.0.1\n    installDisk: /dev/sda\n    extraManifests: [m.yaml]\n`), { "m.yaml": manifest });
+  const manifest =
+    "apiVersion: v1alpha1\nkind: UserVolumeConfig\nname: data-{{ .MachineConfig.MachineType }}\nprovisioning:\n  diskSelector:\n    match: '!system_disk'\n  minSize: 10GiB\n";
+  const loaded = await load(
+    base(
+      "v1.12.0",
+      `  - hostname: n1\n    ipAddress: 10.0.0.1\n    installDisk: /dev/sda\n    extraManifests: [m.yaml]\n`,
+    ),
+    { "m.yaml": manifest },
+  );
   const { documents, text } = render(loaded);
   assert.equal(kinds(documents).at(-1), "UserVolumeConfig/data-worker");
   assert.match(text, /\nkind: UserVolumeConfig\nname: data-worker\n/);
 
-  const k8s = await load(base("v1.12.0", `  - hostname: n1\n    ipAddress: 10.0.0.1\n    installDisk: /dev/sda\n    extraManifests: ["@k.yaml"]\n`), { "k.yaml": "# a Kubernetes list\n- a\n" });
+  const k8s = await load(
+    base(
+      "v1.12.0",
+      `  - hostname: n1\n    ipAddress: 10.0.0.1\n    installDisk: /dev/sda\n    extraManifests: ["@k.yaml"]\n`,
+    ),
+    { "k.yaml": "# a Kubernetes list\n- a\n" },
+  );
   assert.throws(() => render(k8s), /extraManifests @k\.yaml: document 1 is not a Talos config document/);
 });
 
 test("machineFiles: permissions are written in octal as Talos writes them, @file content loaded", async () => {
-  const loaded = await load(base("v1.12.0", `  - hostname: n1\n    ipAddress: 10.0.0.1\n    installDisk: /dev/sda\n    machineFiles:\n      - {content: "@./f.env", permissions: 0o600, path: /var/etc/f.env, op: create}\n`), { "f.env": "A=1\n" });
+  const loaded = await load(
+    base(
+      "v1.12.0",
+      `  - hostname: n1\n    ipAddress: 10.0.0.1\n    installDisk: /dev/sda\n    machineFiles:\n      - {content: "@./f.env", permissions: 0o600, path: /var/etc/f.env, op: create}\n`,
+    ),
+    { "f.env": "A=1\n" },
+  );
   const { text } = render(loaded);
-  assert.match(text, /\n {8}- content: \|\n {12}A=1\n {10}permissions: 0o600\n {10}path: \/var\/etc\/f\.env\n {10}op: create\n/);
+  assert.match(
+    text,
+    /\n {8}- content: \|\n {12}A=1\n {10}permissions: 0o600\n {10}path: \/var\/etc\/f\.env\n {10}op: create\n/,
+  );
 });

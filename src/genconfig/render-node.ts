@@ -85,7 +85,11 @@ function absPath(dir: string, ref: string): string {
 }
 
 /** `@file` content of machineFiles / inlineManifests: read (decrypted) and env-substituted unless skipEnvsubst. */
-function fileContent(ctx: RenderContext, content: string | undefined, skipEnvsubst: boolean | undefined): string | undefined {
+function fileContent(
+  ctx: RenderContext,
+  content: string | undefined,
+  skipEnvsubst: boolean | undefined,
+): string | undefined {
   if (content === undefined || !content.startsWith("@")) return content;
   const file = absPath(ctx.dir, content);
   const text = ctx.readFile(file);
@@ -101,7 +105,8 @@ export function clusterOptions(config: Talconfig, mode: TalosMode | undefined): 
   return {
     additionalSubjectAltNames: config.additionalApiServerCertSans ?? [],
     additionalMachineCertSANs: config.additionalMachineCertSans ?? [],
-    allowSchedulingOnControlPlanes: config.allowSchedulingOnControlPlanes === true || config.allowSchedulingOnMasters === true,
+    allowSchedulingOnControlPlanes:
+      config.allowSchedulingOnControlPlanes === true || config.allowSchedulingOnMasters === true,
     ...(config.domain ? { dnsDomain: config.domain } : {}),
     ...(config.clusterPodNets ? { podSubnets: config.clusterPodNets } : {}),
     ...(config.clusterSvcNets ? { serviceSubnets: config.clusterSvcNets } : {}),
@@ -148,7 +153,8 @@ export function renderNode(node: ResolvedNode, ctx: RenderContext): RenderedNode
     if (!node.ignoreHostname) network.set("hostname", node.hostname);
     if (node.nameservers && node.nameservers.length > 0) network.set("nameservers", [...node.nameservers]);
     if (node.disableSearchDomain) network.set("disableSearchDomain", true);
-    if (node.networkInterfaces && node.networkInterfaces.length > 0) network.set("interfaces", data(node.networkInterfaces)!);
+    if (node.networkInterfaces && node.networkInterfaces.length > 0)
+      network.set("interfaces", data(node.networkInterfaces)!);
   }
 
   // applyNodeOverride.
@@ -200,12 +206,18 @@ export function renderNode(node: ResolvedNode, ctx: RenderContext): RenderedNode
   // Templated labels/annotations, rendered against the config so far (talhelper templateConfig).
   const templateData = configTemplateData(cloneNode(root));
   const rendered = (items: Record<string, string>, what: string): Record<string, string> =>
-    Object.fromEntries(Object.entries(items).map(([k, t]) => [k, executeTemplate(t, templateData, configField, `node ${node.hostname}: ${what} "${k}"`)]));
+    Object.fromEntries(
+      Object.entries(items).map(([k, t]) => [
+        k,
+        executeTemplate(t, templateData, configField, `node ${node.hostname}: ${what} "${k}"`),
+      ]),
+    );
   const renderedLabels = rendered(labelTemplates, "nodeLabels");
   const renderedAnnotations = rendered(annotationTemplates, "nodeAnnotations");
   if (!multiK8s) {
     if (Object.keys(renderedLabels).length > 0) machine.set("nodeLabels", goMap({ ...labels, ...renderedLabels }));
-    if (Object.keys(renderedAnnotations).length > 0) machine.set("nodeAnnotations", goMap({ ...annotations, ...renderedAnnotations }));
+    if (Object.keys(renderedAnnotations).length > 0)
+      machine.set("nodeAnnotations", goMap({ ...annotations, ...renderedAnnotations }));
   }
 
   // Cluster-wide keys talhelper sets in GenerateConfig.
@@ -246,9 +258,12 @@ export function renderNode(node: ResolvedNode, ctx: RenderContext): RenderedNode
       applied.push({ ref: p, text: texts[texts.length - 1]! });
     }
     // Every text is patch content now (files were read above): mark inline so nothing is read as a file name.
-    const patches: ConfigPatch[] = loadConfigPatches(texts.map((t) => (/\s/.test(t) || t.startsWith("[") || t.startsWith("{") ? t : `${t}\n`)), () => {
-      throw nodeError(node, "internal: patch text read as a file");
-    });
+    const patches: ConfigPatch[] = loadConfigPatches(
+      texts.map((t) => (/\s/.test(t) || t.startsWith("[") || t.startsWith("{") ? t : `${t}\n`)),
+      () => {
+        throw nodeError(node, "internal: patch text read as a file");
+      },
+    );
     try {
       docs = applyConfigPatches(docs, patches, { machinery: c });
     } catch (e) {
@@ -265,7 +280,12 @@ export function renderNode(node: ResolvedNode, ctx: RenderContext): RenderedNode
 }
 
 /** Templated, env-substituted text of a patch or manifest file; empty files give "" (talhelper skips them). */
-function templatedFileText(ctx: RenderContext, file: string, data: ReturnType<typeof configTemplateData>, where: string): string {
+function templatedFileText(
+  ctx: RenderContext,
+  file: string,
+  data: ReturnType<typeof configTemplateData>,
+  where: string,
+): string {
   const raw = ctx.readFile(file);
   if (raw.trim() === "") return "";
   const r = substituteFileText(executeTemplate(raw, data, configField, where), file, ctx.env);
@@ -281,11 +301,16 @@ function extraManifestDocuments(node: ResolvedNode, ctx: RenderContext, docs: re
   return node.extraManifests.flatMap((ref) => {
     const file = absPath(ctx.dir, ref);
     const parsed = parseYamlDocuments(templatedFileText(ctx, file, current, `extraManifests ${ref}`));
-    if (parsed.errors.length > 0) throw nodeError(node, `extraManifests ${ref}: ${parsed.errors[0]}`, "fix the YAML of the manifest file");
+    if (parsed.errors.length > 0)
+      throw nodeError(node, `extraManifests ${ref}: ${parsed.errors[0]}`, "fix the YAML of the manifest file");
     return parsed.documents.flatMap((d, i) => {
       if (d === null || d === undefined) return [];
       if (!isYamlMap(d) || typeof d.get("kind") !== "string") {
-        throw nodeError(node, `extraManifests ${ref}: document ${i + 1} is not a Talos config document (no kind)`, "extraManifests append Talos machine-config documents; put Kubernetes manifests in inlineManifests");
+        throw nodeError(
+          node,
+          `extraManifests ${ref}: document ${i + 1} is not a Talos config document (no kind)`,
+          "extraManifests append Talos machine-config documents; put Kubernetes manifests in inlineManifests",
+        );
       }
       return [d];
     });
@@ -322,32 +347,68 @@ function split(map: Readonly<Record<string, string>> | undefined): [Record<strin
 function applyCniAndManifests(docs: YamlMap[], root: YamlMap, ctx: RenderContext, c: TalosContract): YamlMap[] {
   const { config } = ctx;
   const cluster = child(root, "cluster");
-  const manifests = (config.inlineManifests ?? []).map((m) => ({ name: m.name, contents: fileContent(ctx, m.contents, m.skipEnvsubst) ?? "" }));
+  const manifests = (config.inlineManifests ?? []).map((m) => ({
+    name: m.name,
+    contents: fileContent(ctx, m.contents, m.skipEnvsubst) ?? "",
+  }));
   let out = docs;
   if (c.multidocKubernetesConfigSupported()) {
     const cni = config.cniConfig;
     if (cni) {
-      out = out.filter((d) => documentKind(d) !== "KubeFlannelCNIConfig" && !(documentKind(d) === "KubeExternalManifestConfig" && d.get("name") === "custom-cni"));
-      const doc = (kind: string, entries: readonly (readonly [string, YamlNode | undefined])[]) => struct([["apiVersion", "v1alpha1"], ["kind", kind], ...entries]);
+      out = out.filter(
+        (d) =>
+          documentKind(d) !== "KubeFlannelCNIConfig" &&
+          !(documentKind(d) === "KubeExternalManifestConfig" && d.get("name") === "custom-cni"),
+      );
+      const doc = (kind: string, entries: readonly (readonly [string, YamlNode | undefined])[]) =>
+        struct([["apiVersion", "v1alpha1"], ["kind", kind], ...entries]);
       if (cni.name === "flannel") {
         out.push(
           doc("KubeFlannelCNIConfig", [
             ["backendType", "vxlan"],
             ["backendPort", 4789],
-            ["extraArgs", cni.flannel?.extraArgs && cni.flannel.extraArgs.length > 0 ? [...cni.flannel.extraArgs] : undefined],
+            [
+              "extraArgs",
+              cni.flannel?.extraArgs && cni.flannel.extraArgs.length > 0 ? [...cni.flannel.extraArgs] : undefined,
+            ],
             ["kubeNetworkPoliciesEnabled", cni.flannel?.kubeNetworkPoliciesEnabled],
           ]),
         );
       }
-      if (cni.name === "custom") (cni.urls ?? []).forEach((url, i) => out.push(doc("KubeExternalManifestConfig", [["name", i === 0 ? "custom-cni" : `custom-cni-${i}`], ["url", url]])));
+      if (cni.name === "custom")
+        (cni.urls ?? []).forEach((url, i) =>
+          out.push(
+            doc("KubeExternalManifestConfig", [
+              ["name", i === 0 ? "custom-cni" : `custom-cni-${i}`],
+              ["url", url],
+            ]),
+          ),
+        );
     }
-    for (const m of manifests) out.push(struct([["apiVersion", "v1alpha1"], ["kind", "KubeInlineManifestConfig"], ["name", m.name], ["manifest", m.contents]]));
+    for (const m of manifests)
+      out.push(
+        struct([
+          ["apiVersion", "v1alpha1"],
+          ["kind", "KubeInlineManifestConfig"],
+          ["name", m.name],
+          ["manifest", m.contents],
+        ]),
+      );
     return out;
   }
   if (config.cniConfig) {
     const network = child(cluster, "network");
     network.set("cni", data(config.cniConfig)!);
   }
-  if (manifests.length > 0) cluster.set("inlineManifests", manifests.map((m) => struct([["name", m.name], ["contents", m.contents]])));
+  if (manifests.length > 0)
+    cluster.set(
+      "inlineManifests",
+      manifests.map((m) =>
+        struct([
+          ["name", m.name],
+          ["contents", m.contents],
+        ]),
+      ),
+    );
   return out;
 }

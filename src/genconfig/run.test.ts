@@ -37,14 +37,22 @@ async function project(talconfig = TALCONFIG): Promise<string> {
   return dir;
 }
 
-const run = (dir: string, extra: Partial<Parameters<typeof runGenconfig>[0]> = {}) => runGenconfig({ configPath: join(dir, "talconfig.yaml"), outDir: "clusterconfig", cwd: dir, env: {}, ...extra });
+const run = (dir: string, extra: Partial<Parameters<typeof runGenconfig>[0]> = {}) =>
+  runGenconfig({ configPath: join(dir, "talconfig.yaml"), outDir: "clusterconfig", cwd: dir, env: {}, ...extra });
 
 test("writes <cluster>-<host>.yaml, talosconfig (0600), .gitignore and the input fingerprint", async () => {
   const dir = await project();
   const r = await run(dir);
   const out = join(dir, "clusterconfig");
-  assert.deepEqual((await readdir(out)).sort(), [".gitignore", ".talform-inputs.json", "lab-cp1.yaml", "lab-w1.yaml", "talosconfig"]);
-  for (const f of ["lab-cp1.yaml", "lab-w1.yaml", "talosconfig", ".talform-inputs.json"]) assert.equal((await stat(join(out, f))).mode & 0o777, 0o600, f);
+  assert.deepEqual((await readdir(out)).sort(), [
+    ".gitignore",
+    ".talform-inputs.json",
+    "lab-cp1.yaml",
+    "lab-w1.yaml",
+    "talosconfig",
+  ]);
+  for (const f of ["lab-cp1.yaml", "lab-w1.yaml", "talosconfig", ".talform-inputs.json"])
+    assert.equal((await stat(join(out, f))).mode & 0o777, 0o600, f);
   assert.equal(await readFile(join(out, ".gitignore"), "utf8"), "lab-cp1.yaml\nlab-w1.yaml\ntalosconfig\n");
   assert.match(r.report, /generated config for cp1 in clusterconfig\/lab-cp1\.yaml/);
   assert.match(await readFile(join(out, "lab-w1.yaml"), "utf8"), /A: b/);
@@ -61,7 +69,9 @@ test("regenerating keeps the admin certificate; --regenerate-cert issues a new o
 });
 
 test("all or nothing: one failing node means no file is written", async () => {
-  const dir = await project(TALCONFIG.replace("      - \"@./w1.yaml\"", "      - '[{\"op\": \"add\", \"path\": \"/machine/env\", \"value\": {}}]'"));
+  const dir = await project(
+    TALCONFIG.replace('      - "@./w1.yaml"', '      - \'[{"op": "add", "path": "/machine/env", "value": {}}]\''),
+  );
   await assert.rejects(run(dir), (e: Error & { diagnostics?: { message: string; node?: string }[] }) => {
     assert.match(e.message, /nothing was written/);
     assert.ok(e.diagnostics?.some((d) => d.node === "w1" && /JSON6902/.test(d.message)));
@@ -91,7 +101,10 @@ test("stale detection: the fingerprint changes when an input changes", async () 
   await writeFile(join(dir, "w1.yaml"), "machine:\n  env:\n    A: c\n");
   assert.deepEqual(await clusterconfigStaleness(loaded, join(dir, "clusterconfig")), ["w1.yaml changed"]);
   await writeFile(join(dir, "talsecret.yaml"), encodeSecretsBundle(await makeTestBundle()));
-  assert.deepEqual(await clusterconfigStaleness(loaded, join(dir, "clusterconfig")), ["talsecret.yaml changed", "w1.yaml changed"]);
+  assert.deepEqual(await clusterconfigStaleness(loaded, join(dir, "clusterconfig")), [
+    "talsecret.yaml changed",
+    "w1.yaml changed",
+  ]);
 });
 
 test("dry run: per-node, per-document diff, secrets redacted, nothing written", async () => {
@@ -109,20 +122,25 @@ test("dry run: per-node, per-document diff, secrets redacted, nothing written", 
 });
 
 test("redact keeps public values and hides secrets and private keys", () => {
-  const doc = parseYamlDocuments("machine:\n  token: abc\n  ca:\n    crt: CERT\n    key: KEY\npeers:\n  - publicKey: PUB\nx: '-----BEGIN EC PRIVATE KEY-----'\n").documents[0] as YamlMap;
+  const doc = parseYamlDocuments(
+    "machine:\n  token: abc\n  ca:\n    crt: CERT\n    key: KEY\npeers:\n  - publicKey: PUB\nx: '-----BEGIN EC PRIVATE KEY-----'\n",
+  ).documents[0] as YamlMap;
   const r = redact(doc) as YamlMap;
   const m = r.get("machine") as YamlMap;
   assert.match(String(m.get("token")), /^<redacted/);
   assert.equal((m.get("ca") as YamlMap).get("crt"), "CERT");
   assert.match(String((m.get("ca") as YamlMap).get("key")), /^<redacted/);
-  assert.equal(((r.get("peers") as YamlMap[])[0]!).get("publicKey"), "PUB");
+  assert.equal((r.get("peers") as YamlMap[])[0]!.get("publicKey"), "PUB");
   assert.match(String(r.get("x")), /^<redacted/);
 });
 
 test("lineDiff and documentDiffs", () => {
   assert.deepEqual(lineDiff(["a", "b", "c"], ["a", "x", "c"]), [" a", "-b", "+x", " c"]);
   assert.deepEqual(documentDiffs("a: 1\n", "a: 1\n"), []);
-  assert.deepEqual(documentDiffs(undefined, "apiVersion: v1alpha1\nkind: HostnameConfig\nauto: stable\n").map((d) => d.id), ["v1alpha1/HostnameConfig (new)"]);
+  assert.deepEqual(
+    documentDiffs(undefined, "apiVersion: v1alpha1\nkind: HostnameConfig\nauto: stable\n").map((d) => d.id),
+    ["v1alpha1/HostnameConfig (new)"],
+  );
 });
 
 test("gitignore keeps existing lines and adds missing files once", () => {
@@ -135,9 +153,15 @@ test("filenameTmpl: talhelper's data, errors for unknown fields and path separat
   const loaded = await loadTalconfig({ path: join(dir, "talconfig.yaml"), env: {} });
   const node = loaded.nodes[0]!;
   assert.equal(outputFilename(node.filenameTmpl, { ...node, clusterName: "lab" }), "lab-cp1.yaml");
-  assert.equal(outputFilename("{{.Hostname}}-{{.Role}}.yaml", { ...node, clusterName: "lab" }), "cp1-controlplane.yaml");
+  assert.equal(
+    outputFilename("{{.Hostname}}-{{.Role}}.yaml", { ...node, clusterName: "lab" }),
+    "cp1-controlplane.yaml",
+  );
   assert.equal(outputFilename("{{ .IPAddress }}.yaml", { ...node, clusterName: "lab" }), "10.0.0.11.yaml");
-  assert.throws(() => outputFilename("{{.Invalid}}.yaml", { ...node, clusterName: "lab" }), /can't evaluate field Invalid/);
+  assert.throws(
+    () => outputFilename("{{.Invalid}}.yaml", { ...node, clusterName: "lab" }),
+    /can't evaluate field Invalid/,
+  );
   assert.throws(() => outputFilename("../{{.Hostname}}.yaml", { ...node, clusterName: "lab" }), /not a file name/);
 });
 
@@ -162,7 +186,10 @@ test("talform validate says when clusterconfig is stale", async () => {
   assert.doesNotMatch(fresh.stdout, /clusterconfig-stale/);
   await writeFile(join(dir, "w1.yaml"), "machine:\n  env:\n    A: changed\n");
   const stale = await runCliCaptured(["validate"], { cwd: dir });
-  assert.match(stale.stdout, /warning\[clusterconfig-stale\]: clusterconfig is stale — run genconfig \(w1\.yaml changed\)/);
+  assert.match(
+    stale.stdout,
+    /warning\[clusterconfig-stale\]: clusterconfig is stale — run genconfig \(w1\.yaml changed\)/,
+  );
 });
 
 test("end to end: gensecret --out talsecret.sops.yaml (age) then genconfig decrypts it in memory", async () => {
@@ -172,7 +199,10 @@ test("end to end: gensecret --out talsecret.sops.yaml (age) then genconfig decry
   const dir = await project();
   const { rm } = await import("node:fs/promises");
   await rm(join(dir, "talsecret.yaml"));
-  await writeFile(join(dir, ".sops.yaml"), `creation_rules:\n  - path_regex: talsecret\\.sops\\.yaml$\n    age: ${recipient}\n`);
+  await writeFile(
+    join(dir, ".sops.yaml"),
+    `creation_rules:\n  - path_regex: talsecret\\.sops\\.yaml$\n    age: ${recipient}\n`,
+  );
   const env = { SOPS_AGE_KEY: identity };
   const gen = await runCliCaptured(["gensecret", "--out", "talsecret.sops.yaml"], { cwd: dir, env });
   assert.equal(gen.code, 0, gen.stderr);
@@ -210,27 +240,42 @@ nodes:
     assert.equal(d.code, "v1alpha1-conflict");
     assert.equal(d.message, "lab-w1.yaml: kubelet config is already set in v1alpha1 config (.machine.kubelet)");
     assert.equal(d.path, "machine.kubelet");
-    assert.match(d.hint ?? "", /extraArgs, extraConfig \(as config\), clusterDNS, image and defaultRuntimeSeccompProfileEnabled go to the KubeletConfig document/);
+    assert.match(
+      d.hint ?? "",
+      /extraArgs, extraConfig \(as config\), clusterDNS, image and defaultRuntimeSeccompProfileEnabled go to the KubeletConfig document/,
+    );
     assert.match(d.hint ?? "", /the legacy field comes from patch nodes\[0\]\.patches\[1\] \(inline\)$/);
     assert.deepEqual([d.source?.line, d.source?.col], [11, 9], "points at the patch entry in talconfig.yaml");
-    assert.match(formatDiagnostic(d), /talconfig\.yaml:11:9: error\[v1alpha1-conflict\]: w1: lab-w1\.yaml: kubelet config is already set/);
+    assert.match(
+      formatDiagnostic(d),
+      /talconfig\.yaml:11:9: error\[v1alpha1-conflict\]: w1: lab-w1\.yaml: kubelet config is already set/,
+    );
     return true;
   });
   await assert.rejects(stat(join(dir14, "clusterconfig")));
 
   const dir13 = await project(talconfig("v1.13.9"));
   const r = await run(dir13);
-  assert.match(await readFile(join(dir13, "clusterconfig", "lab-w1.yaml"), "utf8"), /kubelet:\n(?:.*\n)*?\s+rotate-server-certificates: "true"/);
+  assert.match(
+    await readFile(join(dir13, "clusterconfig", "lab-w1.yaml"), "utf8"),
+    /kubelet:\n(?:.*\n)*?\s+rotate-server-certificates: "true"/,
+  );
   assert.equal(r.generated.configs.length, 1);
 });
 
 test("genconfig refuses a Kubernetes version the Talos version does not support, naming the line (as talhelper does)", async () => {
   const dir = await project(TALCONFIG.replace("kubernetesVersion: v1.33.0", "kubernetesVersion: v1.36.2"));
-  await assert.rejects(runGenconfig({ configPath: join(dir, "talconfig.yaml"), outDir: "out", cwd: dir, env: {} }), (e: Error & { diagnostics?: Diagnostic[] }) => {
-    const d = e.diagnostics?.[0];
-    assert.match(d?.message ?? "", /Kubernetes v?1\.36\.2 is not supported by Talos v1\.12 \(supported: 1\.30 to 1\.35\)/);
-    assert.equal(d?.source?.line, 3);
-    return true;
-  });
+  await assert.rejects(
+    runGenconfig({ configPath: join(dir, "talconfig.yaml"), outDir: "out", cwd: dir, env: {} }),
+    (e: Error & { diagnostics?: Diagnostic[] }) => {
+      const d = e.diagnostics?.[0];
+      assert.match(
+        d?.message ?? "",
+        /Kubernetes v?1\.36\.2 is not supported by Talos v1\.12 \(supported: 1\.30 to 1\.35\)/,
+      );
+      assert.equal(d?.source?.line, 3);
+      return true;
+    },
+  );
   await assert.rejects(readdir(join(dir, "out")), /ENOENT/);
 });

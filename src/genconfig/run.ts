@@ -7,7 +7,15 @@ import { parseSecretsBundle } from "../secrets/bundle.js";
 import { hasSopsMetadata, secretsFileWarnings } from "../secrets/file-shape.js";
 import { loadTalconfig, substituteFileText, type LoadedTalconfig, type SopsDecryptor } from "../talconfig/index.js";
 import { TALFORM_VERSION } from "../version.js";
-import { encodeFingerprint, FINGERPRINT_FILE, fingerprintChanges, generateCluster, sha256, type GeneratedCluster, type InputFingerprint } from "./cluster.js";
+import {
+  encodeFingerprint,
+  FINGERPRINT_FILE,
+  fingerprintChanges,
+  generateCluster,
+  sha256,
+  type GeneratedCluster,
+  type InputFingerprint,
+} from "./cluster.js";
 import { documentDiffs, gitignoreText, writeAllOrNothing, type OutputFile } from "./output.js";
 import type { TalosMode } from "./render-node.js";
 
@@ -43,11 +51,17 @@ async function readDecrypted(path: string, decryptor: SopsDecryptor | undefined,
   try {
     text = await fsReadFile(path, "utf8");
   } catch {
-    throw new TalformError(`${what} ${path} does not exist`, { code: "file-missing", hint: "check the path (relative paths are resolved against the talconfig folder)" });
+    throw new TalformError(`${what} ${path} does not exist`, {
+      code: "file-missing",
+      hint: "check the path (relative paths are resolved against the talconfig folder)",
+    });
   }
   if (decryptor) return decryptor.isEncrypted(text) ? decryptor.decrypt(text, path) : text;
   if (hasSopsMetadata(text)) {
-    throw new TalformError(`${what} ${path} is SOPS-encrypted and no SOPS decryptor is available`, { code: "sops", hint: "decrypt it with sops first, or use a talform build with SOPS support" });
+    throw new TalformError(`${what} ${path} is SOPS-encrypted and no SOPS decryptor is available`, {
+      code: "sops",
+      hint: "decrypt it with sops first, or use a talform build with SOPS support",
+    });
   }
   return text;
 }
@@ -80,7 +94,11 @@ function findSecretsFile(opts: RunGenconfigOptions): string {
 }
 
 /** The inputs' fingerprint: talform version, mode and the sha256 of every file genconfig read. */
-export async function inputFingerprint(loaded: LoadedTalconfig, files: readonly string[], mode: string): Promise<InputFingerprint> {
+export async function inputFingerprint(
+  loaded: LoadedTalconfig,
+  files: readonly string[],
+  mode: string,
+): Promise<InputFingerprint> {
   const inputs: Record<string, string> = {};
   for (const f of [resolve(loaded.path), ...loaded.envFiles.map((e) => resolve(e)), ...files]) {
     const rel = relative(loaded.dir, f);
@@ -107,10 +125,20 @@ export interface RenderedCluster {
 /** Loads and renders the cluster's configs in memory (the existing talosconfig's admin certificate is kept). */
 export async function renderCluster(opts: RenderClusterOptions): Promise<RenderedCluster> {
   const mode = opts.mode ?? "metal";
-  const loaded = opts.loaded ?? (await loadTalconfig({ path: opts.configPath, env: opts.env, ...(opts.decryptor ? { decryptor: opts.decryptor } : {}), ...(opts.envFiles && opts.envFiles.length > 0 ? { envFiles: opts.envFiles } : {}) }));
+  const loaded =
+    opts.loaded ??
+    (await loadTalconfig({
+      path: opts.configPath,
+      env: opts.env,
+      ...(opts.decryptor ? { decryptor: opts.decryptor } : {}),
+      ...(opts.envFiles && opts.envFiles.length > 0 ? { envFiles: opts.envFiles } : {}),
+    }));
   const errors = loaded.diagnostics.filter((d) => d.severity === "error");
   if (!loaded.config || errors.length > 0) {
-    throw new TalformError(`${basename(opts.configPath)} has errors; nothing was generated`, { code: "genconfig", diagnostics: errors });
+    throw new TalformError(`${basename(opts.configPath)} has errors; nothing was generated`, {
+      code: "genconfig",
+      diagnostics: errors,
+    });
   }
   const secretsPath = findSecretsFile(opts);
   const secretsText = await readDecrypted(secretsPath, opts.decryptor, "secrets file");
@@ -142,7 +170,13 @@ export async function renderCluster(opts: RenderClusterOptions): Promise<Rendere
     ...(opts.crtTtlMs !== undefined ? { crtTtlMs: opts.crtTtlMs } : {}),
     ...(opts.pkiEnv ? { pkiEnv: opts.pkiEnv } : {}),
   });
-  return { loaded, generated: { ...generated, warnings: [...secretsWarnings, ...generated.warnings] }, secretsPath, files, outDir };
+  return {
+    loaded,
+    generated: { ...generated, warnings: [...secretsWarnings, ...generated.warnings] },
+    secretsPath,
+    files,
+    outDir,
+  };
 }
 
 async function readIfExists(path: string): Promise<string | undefined> {
@@ -179,7 +213,12 @@ export async function runGenconfig(opts: RunGenconfigOptions): Promise<RunGencon
     { name: "talosconfig", text: generated.talosconfig.text, mode: 0o600 },
     { name: FINGERPRINT_FILE, text: encodeFingerprint(fingerprint), mode: 0o600 },
   ];
-  if (opts.gitignore !== false) outputs.push({ name: ".gitignore", text: gitignoreText(await existing(".gitignore"), [...generated.configs.map((c) => c.name), "talosconfig"]), mode: 0o644 });
+  if (opts.gitignore !== false)
+    outputs.push({
+      name: ".gitignore",
+      text: gitignoreText(await existing(".gitignore"), [...generated.configs.map((c) => c.name), "talosconfig"]),
+      mode: 0o644,
+    });
   await writeAllOrNothing(outDir, outputs);
   const lines = [
     ...generated.configs.map((c) => `generated config for ${c.hostname} in ${display(c.name)}`),

@@ -11,7 +11,8 @@ export function executeTemplate(src: string, data: TemplateValue, field: FieldRe
   try {
     return executeGoTemplate(src, data, field);
   } catch (e) {
-    if (e instanceof GoTemplateError) throw new TalformError(`${where}: template: ${e.message}`, { code: "template", hint: TEMPLATE_HINT });
+    if (e instanceof GoTemplateError)
+      throw new TalformError(`${where}: template: ${e.message}`, { code: "template", hint: TEMPLATE_HINT });
     throw e;
   }
 }

@@ -24,14 +24,19 @@ export interface InitNode {
   readonly controlPlane: boolean;
 }
 
-
 /**
  * `--node NAME=IP:ROLE` (role controlplane, cp or worker; default worker), e.g. `cp1=10.0.10.11:controlplane`.
  */
 export function parseNodeFlag(text: string): InitNode {
-  const m = /^([a-z0-9]([a-z0-9.-]*[a-z0-9])?)=([^:=\s]+)(?::(controlplane|control-plane|cp|worker))?$/i.exec(text.trim());
+  const m = /^([a-z0-9]([a-z0-9.-]*[a-z0-9])?)=([^:=\s]+)(?::(controlplane|control-plane|cp|worker))?$/i.exec(
+    text.trim(),
+  );
   if (!m) {
-    throw new TalformError(`--node "${text}" is not NAME=ADDRESS[:ROLE]`, { code: "usage", hint: "write e.g. --node cp1=10.0.10.11:controlplane --node w1=10.0.10.21:worker", exitCode: 64 });
+    throw new TalformError(`--node "${text}" is not NAME=ADDRESS[:ROLE]`, {
+      code: "usage",
+      hint: "write e.g. --node cp1=10.0.10.11:controlplane --node w1=10.0.10.21:worker",
+      exitCode: 64,
+    });
   }
   const role = (m[4] ?? "worker").toLowerCase();
   return { hostname: m[1]!, address: m[3]!, controlPlane: role !== "worker" };
@@ -42,11 +47,22 @@ export function checkAnswers(a: InitAnswers): void {
   const fail = (message: string, hint: string) => {
     throw new TalformError(message, { code: "usage", hint, exitCode: 64 });
   };
-  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(a.clusterName)) fail(`cluster name "${a.clusterName}" is not a DNS label`, "use lowercase letters, digits and -, e.g. --name homelab");
-  if (!/^https:\/\/[^/\s]+:\d+$/.test(a.endpoint)) fail(`endpoint "${a.endpoint}" is not https://HOST:PORT`, "write e.g. --endpoint https://10.0.10.10:6443");
-  if (a.nodes.length === 0) fail("a cluster needs nodes", "add --node cp1=10.0.10.11:controlplane (repeat for each node)");
-  if (!a.nodes.some((n) => n.controlPlane)) fail("a cluster needs at least one control-plane node", "give one node the role controlplane: --node cp1=10.0.10.11:controlplane");
-  if (!Number.isInteger(a.prefix) || a.prefix < 1 || a.prefix > 128) fail(`prefix ${a.prefix} is not a prefix length`, "write e.g. --prefix 24");
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(a.clusterName))
+    fail(
+      `cluster name "${a.clusterName}" is not a DNS label`,
+      "use lowercase letters, digits and -, e.g. --name homelab",
+    );
+  if (!/^https:\/\/[^/\s]+:\d+$/.test(a.endpoint))
+    fail(`endpoint "${a.endpoint}" is not https://HOST:PORT`, "write e.g. --endpoint https://10.0.10.10:6443");
+  if (a.nodes.length === 0)
+    fail("a cluster needs nodes", "add --node cp1=10.0.10.11:controlplane (repeat for each node)");
+  if (!a.nodes.some((n) => n.controlPlane))
+    fail(
+      "a cluster needs at least one control-plane node",
+      "give one node the role controlplane: --node cp1=10.0.10.11:controlplane",
+    );
+  if (!Number.isInteger(a.prefix) || a.prefix < 1 || a.prefix > 128)
+    fail(`prefix ${a.prefix} is not a prefix length`, "write e.g. --prefix 24");
   const seen = new Set<string>();
   for (const n of a.nodes) {
     if (seen.has(n.hostname)) fail(`node ${n.hostname} is given twice`, "give every node its own name");
@@ -57,28 +73,33 @@ export function checkAnswers(a: InitAnswers): void {
 /** talconfig.yaml as init writes it: talhelper-compatible, with the schema line editors read. */
 export function talconfigText(a: InitAnswers, schemaRef: string): string {
   const group = { nameservers: [...a.nameservers] };
-  const body = stringify({
-    clusterName: a.clusterName,
-    talosVersion: a.talosVersion,
-    kubernetesVersion: a.kubernetesVersion,
-    endpoint: a.endpoint,
-    patches: [stringify({ machine: { time: { servers: [...a.timeServers] } } }).trimEnd()],
-    controlPlane: group,
-    worker: group,
-    nodes: a.nodes.map((n) => ({
-      hostname: n.hostname,
-      ipAddress: n.address,
-      controlPlane: n.controlPlane,
-      installDisk: "/dev/sda",
-      networkInterfaces: [
-        {
-          deviceSelector: { physical: true },
-          addresses: [`${n.address}/${a.prefix}`],
-          ...(a.gateway ? { routes: [{ network: n.address.includes(":") ? "::/0" : "0.0.0.0/0", gateway: a.gateway }] } : {}),
-        },
-      ],
-    })),
-  }, { aliasDuplicateObjects: false });
+  const body = stringify(
+    {
+      clusterName: a.clusterName,
+      talosVersion: a.talosVersion,
+      kubernetesVersion: a.kubernetesVersion,
+      endpoint: a.endpoint,
+      patches: [stringify({ machine: { time: { servers: [...a.timeServers] } } }).trimEnd()],
+      controlPlane: group,
+      worker: group,
+      nodes: a.nodes.map((n) => ({
+        hostname: n.hostname,
+        ipAddress: n.address,
+        controlPlane: n.controlPlane,
+        installDisk: "/dev/sda",
+        networkInterfaces: [
+          {
+            deviceSelector: { physical: true },
+            addresses: [`${n.address}/${a.prefix}`],
+            ...(a.gateway
+              ? { routes: [{ network: n.address.includes(":") ? "::/0" : "0.0.0.0/0", gateway: a.gateway }] }
+              : {}),
+          },
+        ],
+      })),
+    },
+    { aliasDuplicateObjects: false },
+  );
   return `# yaml-language-server: $schema=${schemaRef}\n# Written by \`talform init\`; \`talform validate\` checks it, \`talform genconfig\` renders it.\n${body}`;
 }
 

@@ -57,7 +57,11 @@ export async function runInit(o: InitOptions): Promise<InitResult> {
   const talconfigPath = join(o.dir, "talconfig.yaml");
   const existing = await o.fs.read(talconfigPath);
   if (o.fromTalhelper) {
-    if (existing === undefined) throw new TalformError(`${talconfigPath} does not exist: there is nothing to adopt`, { code: "init", hint: "run `talform init --from-talhelper DIR` on the folder that holds talconfig.yaml, or init without it" });
+    if (existing === undefined)
+      throw new TalformError(`${talconfigPath} does not exist: there is nothing to adopt`, {
+        code: "init",
+        hint: "run `talform init --from-talhelper DIR` on the folder that holds talconfig.yaml, or init without it",
+      });
     if (hasSchemaLine(existing)) steps.push({ path: talconfigPath, action: "kept" });
     else {
       await o.fs.write(talconfigPath, `# yaml-language-server: $schema=./${SCHEMA_FILE}\n${existing}`, 0o644);
@@ -67,7 +71,10 @@ export async function runInit(o: InitOptions): Promise<InitResult> {
     if (!o.answers) throw new Error("runInit: answers are required without fromTalhelper");
     checkAnswers(o.answers);
     if (existing !== undefined && !o.force) {
-      throw new TalformError(`${talconfigPath} exists already`, { code: "init", hint: "adopt it with `talform init --from-talhelper`, or pass --force to replace it" });
+      throw new TalformError(`${talconfigPath} exists already`, {
+        code: "init",
+        hint: "adopt it with `talform init --from-talhelper`, or pass --force to replace it",
+      });
     }
     await o.fs.write(talconfigPath, talconfigText(o.answers, `./${SCHEMA_FILE}`), 0o644);
     steps.push({ path: talconfigPath, action: existing === undefined ? "wrote" : "updated" });
@@ -76,7 +83,8 @@ export async function runInit(o: InitOptions): Promise<InitResult> {
   steps.push({ path: join(o.dir, SCHEMA_FILE), action: "wrote", note: "for editors (talform schema)" });
 
   const key = await ensureAgeKey(o);
-  if (key.newKeyFile) steps.push({ path: key.newKeyFile, action: "wrote", note: "your age identity (0600); back it up" });
+  if (key.newKeyFile)
+    steps.push({ path: key.newKeyFile, action: "wrote", note: "your age identity (0600); back it up" });
 
   const sopsPath = join(o.dir, ".sops.yaml");
   const sops = await o.fs.read(sopsPath);
@@ -95,7 +103,12 @@ export async function runInit(o: InitOptions): Promise<InitResult> {
   }
   const state = await ensureStateDir(o.dir, o.fs);
   if (state) steps.push({ path: state, action: "wrote", note: "the state folder ignores itself" });
-  return { talconfigPath, steps, ...(key.recipient ? { recipient: key.recipient } : {}), ...(key.newKeyFile ? { newKeyFile: key.newKeyFile } : {}) };
+  return {
+    talconfigPath,
+    steps,
+    ...(key.recipient ? { recipient: key.recipient } : {}),
+    ...(key.newKeyFile ? { newKeyFile: key.newKeyFile } : {}),
+  };
 }
 
 /** The recipient of the first existing identity, or a new key written to sops's default location. */
@@ -107,11 +120,23 @@ async function ensureAgeKey(o: InitOptions): Promise<{ recipient?: string; newKe
 }
 
 /** Writes a new age identity where sops reads it by default; refuses to touch an existing file. */
-export async function writeNewAgeKey(env: Readonly<Record<string, string | undefined>>, fs: InitFs, now?: Date, target?: string): Promise<{ recipient: string; newKeyFile: string }> {
+export async function writeNewAgeKey(
+  env: Readonly<Record<string, string | undefined>>,
+  fs: InitFs,
+  now?: Date,
+  target?: string,
+): Promise<{ recipient: string; newKeyFile: string }> {
   const path = target ?? ageIdentityLocations(env).defaultFile;
-  if (!path) throw new TalformError("there is no HOME to put an age key in", { code: "age-key", hint: "set HOME or XDG_CONFIG_HOME, or pass --out FILE" });
+  if (!path)
+    throw new TalformError("there is no HOME to put an age key in", {
+      code: "age-key",
+      hint: "set HOME or XDG_CONFIG_HOME, or pass --out FILE",
+    });
   if ((await fs.read(path)) !== undefined) {
-    throw new TalformError(`${path} exists but holds no age identity; talform does not overwrite it`, { code: "age-key", hint: "add an AGE-SECRET-KEY line to it, or move it away" });
+    throw new TalformError(`${path} exists but holds no age identity; talform does not overwrite it`, {
+      code: "age-key",
+      hint: "add an AGE-SECRET-KEY line to it, or move it away",
+    });
   }
   const key = await newAgeKey(now);
   await fs.write(path, key.text, 0o600);

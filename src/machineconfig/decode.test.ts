@@ -7,13 +7,24 @@ import { makeTestBundle } from "./test-support.js";
 import { encodeDocuments } from "./yaml/encode.js";
 
 const c = (v: string) => contractFor(v)!;
-const messages = (text: string, version: string) => decodeMachineConfig(text, c(version), "cp.yaml").errors.map((e) => e.message);
+const messages = (text: string, version: string) =>
+  decodeMachineConfig(text, c(version), "cp.yaml").errors.map((e) => e.message);
 
 test("generated configs decode cleanly for their own version", async () => {
   const bundle = await makeTestBundle();
   for (const v of ["v1.10", "v1.11", "v1.12", "v1.13", "v1.14"]) {
     for (const machineType of ["controlplane", "worker"] as const) {
-      const text = encodeDocuments(generateMachineConfig({ bundle, contract: c(v), machineType, clusterName: "x", endpoint: "https://x:6443", kubernetesVersion: "1.33.0", installDisk: "/dev/sda" }));
+      const text = encodeDocuments(
+        generateMachineConfig({
+          bundle,
+          contract: c(v),
+          machineType,
+          clusterName: "x",
+          endpoint: "https://x:6443",
+          kubernetesVersion: "1.33.0",
+          installDisk: "/dev/sda",
+        }),
+      );
       assert.deepEqual(messages(text, v), [], `${v} ${machineType}`);
     }
   }
@@ -49,7 +60,10 @@ test("unknown and too-new fields, unknown kinds, duplicates and conflicts are er
   const { errors } = decodeMachineConfig(text, c("v1.11"), "cp.yaml");
   const byMessage = new Map(errors.map((e) => [e.message, e]));
   assert.equal(byMessage.get('unknown field "machine.instal"')?.source?.line, 4);
-  assert.match(byMessage.get('field "machine.install.grubUseUKICmdline" is not supported by Talos v1.11')?.hint ?? "", /v1\.12/);
+  assert.match(
+    byMessage.get('field "machine.install.grubUseUKICmdline" is not supported by Talos v1.11')?.hint ?? "",
+    /v1\.12/,
+  );
   assert.ok(byMessage.has('unknown document kind "HostnameConfig" for Talos v1.11'));
   const e13 = messages(text, "v1.13");
   assert.ok(e13.includes('BondConfig "eth0" conflicts with LinkConfig "eth0"'), e13.join("\n"));
@@ -58,7 +72,10 @@ test("unknown and too-new fields, unknown kinds, duplicates and conflicts are er
 });
 
 test("type mismatches and malformed documents", () => {
-  const e = messages("version: v1alpha1\nmachine:\n  certSANs: foo\n  features: {rbac: maybe, stableHostname: yes}\n  kubelet: {nodeIP: []}\n---\nfoo: bar\n---\napiVersion: v1\nkind: HostnameConfig\n", "v1.13");
+  const e = messages(
+    "version: v1alpha1\nmachine:\n  certSANs: foo\n  features: {rbac: maybe, stableHostname: yes}\n  kubelet: {nodeIP: []}\n---\nfoo: bar\n---\napiVersion: v1\nkind: HostnameConfig\n",
+    "v1.13",
+  );
   assert.ok(e.includes("machine.certSANs: expected a list, got a string"), e.join("\n"));
   assert.ok(e.includes('machine.features.rbac: expected true or false, got "maybe"'), e.join("\n"));
   assert.ok(!e.some((m) => m.includes("stableHostname")), e.join("\n"));

@@ -27,7 +27,16 @@ export interface DecodedMachineConfig {
 }
 
 const CONFLICTING_KINDS: readonly (readonly string[])[] = [
-  ["LinkConfig", "BondConfig", "BridgeConfig", "VLANConfig", "DummyLinkConfig", "VRFConfig", "WireguardConfig", "VethConfig"],
+  [
+    "LinkConfig",
+    "BondConfig",
+    "BridgeConfig",
+    "VLANConfig",
+    "DummyLinkConfig",
+    "VRFConfig",
+    "WireguardConfig",
+    "VethConfig",
+  ],
   ["Layer2VIPConfig", "HCloudVIPConfig"],
   ["UserVolumeConfig", "ExistingVolumeConfig"],
 ];
@@ -39,11 +48,22 @@ function firstMinorWith(predicate: (delta: (typeof VERSION_DELTAS)[string]) => b
   return Object.entries(VERSION_DELTAS).find(([, d]) => predicate(d))?.[0];
 }
 
-export function decodeMachineConfig(text: string, contract: TalosContract, file = "machine config"): DecodedMachineConfig {
+export function decodeMachineConfig(
+  text: string,
+  contract: TalosContract,
+  file = "machine config",
+): DecodedMachineConfig {
   const errors: Diagnostic[] = [];
   const parsed = parseYamlDocuments(text);
   const source = (p: YamlPosition | undefined) => (p ? { source: { file, line: p.line, col: p.col } } : {});
-  parsed.errors.forEach((message, i) => errors.push({ severity: "error", code: "config-decode", message: `${file}: ${message}`, ...source(parsed.errorPositions[i]) }));
+  parsed.errors.forEach((message, i) =>
+    errors.push({
+      severity: "error",
+      code: "config-decode",
+      message: `${file}: ${message}`,
+      ...source(parsed.errorPositions[i]),
+    }),
+  );
   const checked = checkDocuments(parsed.documents, contract, (index, path) => source(parsed.positionOf(index, path)));
   return { documents: checked.documents, errors: [...errors, ...checked.errors] };
 }
@@ -57,13 +77,21 @@ export function decodeMachineDocuments(documents: readonly YamlNode[], contract:
   return checkDocuments(documents, contract, () => ({}));
 }
 
-type Locate = (index: number, path: readonly (string | number)[]) => { source?: { file: string; line: number; col: number } };
+type Locate = (
+  index: number,
+  path: readonly (string | number)[],
+) => { source?: { file: string; line: number; col: number } };
 
 function checkDocuments(input: readonly YamlNode[], contract: TalosContract, locate: Locate): DecodedMachineConfig {
   const errors: Diagnostic[] = [];
   const delta = VERSION_DELTAS[contract.name];
   if (!delta) {
-    errors.push({ severity: "error", code: "config-decode", message: `Talos ${contract.name} is not supported by talform's decoder`, hint: `use one of ${Object.keys(VERSION_DELTAS).join(", ")}` });
+    errors.push({
+      severity: "error",
+      code: "config-decode",
+      message: `Talos ${contract.name} is not supported by talform's decoder`,
+      hint: `use one of ${Object.keys(VERSION_DELTAS).join(", ")}`,
+    });
     return { documents: [], errors };
   }
   const kinds = new Set(delta.kinds);
@@ -76,7 +104,14 @@ function checkDocuments(input: readonly YamlNode[], contract: TalosContract, loc
   input.forEach((doc, index) => {
     const at = (path: readonly (string | number)[]) => locate(index, path);
     const err = (message: string, path: readonly (string | number)[], hint?: string) =>
-      errors.push({ severity: "error", code: "config-decode", message, ...(hint ? { hint } : {}), ...(path.length > 0 ? { path: `document ${index + 1}: ${path.join(".")}` } : { path: `document ${index + 1}` }), ...at(path) });
+      errors.push({
+        severity: "error",
+        code: "config-decode",
+        message,
+        ...(hint ? { hint } : {}),
+        ...(path.length > 0 ? { path: `document ${index + 1}: ${path.join(".")}` } : { path: `document ${index + 1}` }),
+        ...at(path),
+      });
     if (!isYamlMap(doc)) {
       err(`document ${index + 1} is not a mapping`, []);
       return;
@@ -98,19 +133,31 @@ function checkDocuments(input: readonly YamlNode[], contract: TalosContract, loc
       err(
         `unknown document kind "${kind}" for Talos ${contract.name}`,
         ["kind"],
-        since ? `${kind} needs Talos ${since} or newer; generate for that version or drop the document` : "check the kind's spelling",
+        since
+          ? `${kind} needs Talos ${since} or newer; generate for that version or drop the document`
+          : "check the kind's spelling",
       );
       return;
     }
     const id = documentId(doc);
-    if (ids.has(id)) err(`duplicate document ${kind === "v1alpha1" ? "v1alpha1 (legacy config)" : id} is not allowed`, [], `merge it with document ${ids.get(id)! + 1}`);
+    if (ids.has(id))
+      err(
+        `duplicate document ${kind === "v1alpha1" ? "v1alpha1 (legacy config)" : id} is not allowed`,
+        [],
+        `merge it with document ${ids.get(id)! + 1}`,
+      );
     else ids.set(id, index);
     const name = doc.get("name");
     const group = CONFLICTING_KINDS.findIndex((g) => g.includes(kind));
     if (group >= 0 && typeof name === "string") {
       const key = `${group}/${name}`;
       const other = namesByGroup.get(key);
-      if (other && other !== kind) err(`${kind} "${name}" conflicts with ${other} "${name}"`, ["name"], "each link/VIP/volume name may be configured by one kind only");
+      if (other && other !== kind)
+        err(
+          `${kind} "${name}" conflicts with ${other} "${name}"`,
+          ["name"],
+          "each link/VIP/volume name may be configured by one kind only",
+        );
       else namesByGroup.set(key, kind);
     }
     const shape = documentShape(kind);
@@ -128,7 +175,18 @@ interface CheckContext {
   readonly err: (message: string, path: readonly (string | number)[], hint?: string) => void;
 }
 
-const describe = (v: YamlNode): string => (v === null ? "null" : isYamlMap(v) ? "a mapping" : Array.isArray(v) ? "a list" : typeof v === "string" ? "a string" : typeof v === "number" ? "a number" : "a boolean");
+const describe = (v: YamlNode): string =>
+  v === null
+    ? "null"
+    : isYamlMap(v)
+      ? "a mapping"
+      : Array.isArray(v)
+        ? "a list"
+        : typeof v === "string"
+          ? "a string"
+          : typeof v === "number"
+            ? "a number"
+            : "a boolean";
 const META_FIELDS = new Set(["apiVersion", "kind"]);
 // go-yaml accepts YAML 1.1 booleans for Go bool fields (talform also accepts them quoted — Talos would not).
 const YAML11_BOOL = /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/;
@@ -163,12 +221,20 @@ function checkNode(node: YamlNode, shape: Shape, path: (string | number)[], ctx:
         if (!field) {
           if (path.length === 0 && META_FIELDS.has(key)) continue;
           if (ctx.extra.has(`${shape.type}.${key}`)) continue;
-          ctx.err(`unknown field "${[...path, key].join(".")}"`, [...path, key], "remove it or check its spelling against the Talos configuration reference");
+          ctx.err(
+            `unknown field "${[...path, key].join(".")}"`,
+            [...path, key],
+            "remove it or check its spelling against the Talos configuration reference",
+          );
           continue;
         }
         if (ctx.absent.has(`${shape.type}.${key}`)) {
           const since = firstMinorWith((d) => !d.absent.includes(`${shape.type}.${key}`));
-          ctx.err(`field "${[...path, key].join(".")}" is not supported by Talos ${ctx.contract.name}`, [...path, key], since ? `it needs Talos ${since} or newer` : undefined);
+          ctx.err(
+            `field "${[...path, key].join(".")}" is not supported by Talos ${ctx.contract.name}`,
+            [...path, key],
+            since ? `it needs Talos ${since} or newer` : undefined,
+          );
           continue;
         }
         checkNode(value, field.shape(), [...path, key], ctx);
@@ -190,9 +256,19 @@ function checkNode(node: YamlNode, shape: Shape, path: (string | number)[], ctx:
       for (const [k, v] of node) checkNode(v, shape.elem, [...path, k], ctx);
       return;
     case "scalar":
-      if (isYamlMap(node) || Array.isArray(node)) ctx.err(`${path.join(".")}: expected a ${shape.go === "string" ? "string" : shape.go === "bool" ? "boolean" : "number"}, got ${describe(node)}`, path);
-      else if (shape.go === "bool" && typeof node !== "boolean" && !(typeof node === "string" && YAML11_BOOL.test(node))) ctx.err(`${path.join(".")}: expected true or false, got ${JSON.stringify(node)}`, path);
-      else if (shape.go === "int" && !(typeof node === "number" && Number.isInteger(node))) ctx.err(`${path.join(".")}: expected an integer, got ${JSON.stringify(node)}`, path);
+      if (isYamlMap(node) || Array.isArray(node))
+        ctx.err(
+          `${path.join(".")}: expected a ${shape.go === "string" ? "string" : shape.go === "bool" ? "boolean" : "number"}, got ${describe(node)}`,
+          path,
+        );
+      else if (
+        shape.go === "bool" &&
+        typeof node !== "boolean" &&
+        !(typeof node === "string" && YAML11_BOOL.test(node))
+      )
+        ctx.err(`${path.join(".")}: expected true or false, got ${JSON.stringify(node)}`, path);
+      else if (shape.go === "int" && !(typeof node === "number" && Number.isInteger(node)))
+        ctx.err(`${path.join(".")}: expected an integer, got ${JSON.stringify(node)}`, path);
       return;
     case "unstructured":
     case "opaque":

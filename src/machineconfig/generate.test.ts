@@ -38,7 +38,17 @@ test("document kinds per contract", () => {
   ];
   for (const [minor, type, want] of table) assert.deepEqual(kinds(gen(minor, type)), want, `${minor} ${type}`);
   const cp14 = kinds(gen("v1.14", "controlplane"));
-  assert.deepEqual(cp14.slice(0, 9), ["v1alpha1", "DiscoveryServiceConfig", "DiscoveryIdentityConfig", "UnattendedInstallConfig", "ResolverConfig", "VolumeConfig", "FilesystemTrimConfig", "SecurityProfileConfig", "HostnameConfig"]);
+  assert.deepEqual(cp14.slice(0, 9), [
+    "v1alpha1",
+    "DiscoveryServiceConfig",
+    "DiscoveryIdentityConfig",
+    "UnattendedInstallConfig",
+    "ResolverConfig",
+    "VolumeConfig",
+    "FilesystemTrimConfig",
+    "SecurityProfileConfig",
+    "HostnameConfig",
+  ]);
   assert.ok(cp14.includes("KubeEtcdEncryptionConfig") && cp14.includes("KubeFlannelCNIConfig"));
   const w14 = kinds(gen("v1.14", "worker"));
   assert.ok(!w14.includes("KubeEtcdEncryptionConfig") && w14.includes("KubePrismConfig"));
@@ -60,7 +70,10 @@ test("install disk and image: machine.install up to 1.13, UnattendedInstallConfi
   const [v13] = gen("v1.13", "controlplane");
   assert.equal(at(v13, "machine", "install", "disk"), "/dev/sda");
   assert.equal(at(v13, "machine", "install", "image"), "ghcr.io/siderolabs/installer:v1.10.9");
-  assert.deepEqual([...(at(v13, "machine", "install") as YamlMap).keys()], ["disk", "image", "wipe", "grubUseUKICmdline"]);
+  assert.deepEqual(
+    [...(at(v13, "machine", "install") as YamlMap).keys()],
+    ["disk", "image", "wipe", "grubUseUKICmdline"],
+  );
   const docs14 = gen("v1.14", "worker");
   assert.equal(at(docs14[0], "machine", "install"), undefined);
   const unattended = docs14.find((d) => d.get("kind") === "UnattendedInstallConfig")!;
@@ -69,7 +82,12 @@ test("install disk and image: machine.install up to 1.13, UnattendedInstallConfi
 });
 
 test("exact text of a 1.12 worker (own fixture)", () => {
-  const text = encodeDocuments(gen("v1.12", "worker", { additionalSubjectAltNames: ["10.0.0.10"], registryMirrors: { "docker.io": ["https://mirror.local"] } }));
+  const text = encodeDocuments(
+    gen("v1.12", "worker", {
+      additionalSubjectAltNames: ["10.0.0.10"],
+      registryMirrors: { "docker.io": ["https://mirror.local"] },
+    }),
+  );
   const crt = Buffer.from(bundle.certs.os.crt).toString("base64");
   const k8sCrt = Buffer.from(bundle.certs.k8s.crt).toString("base64");
   const want = `version: v1alpha1
@@ -149,7 +167,15 @@ test("1.10/1.11 control planes: endpoint host first in apiServer certSANs, legac
 
 test("non-https endpoints are rejected like talosctl does", () => {
   assert.throws(
-    () => generateMachineConfig({ bundle, contract: contractFor("v1.13")!, machineType: "worker", clusterName: "x", endpoint: "http://x:6443", kubernetesVersion: "1.33.0" }),
+    () =>
+      generateMachineConfig({
+        bundle,
+        contract: contractFor("v1.13")!,
+        machineType: "worker",
+        clusterName: "x",
+        endpoint: "http://x:6443",
+        kubernetesVersion: "1.33.0",
+      }),
     /must use https/,
   );
 });
@@ -159,8 +185,18 @@ test("generated documents already have Talos's shape (field order, omitempty) fo
   const { documentShape } = await import("./schema/shape.js");
   const optionSets = [
     {},
-    { additionalSubjectAltNames: ["a"], allowSchedulingOnControlPlanes: true, dnsDomain: "x.local", installExtraKernelArgs: ["k=v"], localAPIServerPort: 7443 },
-    { sysctls: { "net.ipv4.ip_forward": "1" }, customCNIUrl: "https://cni/x.yaml", registryMirrors: { "docker.io": ["https://m1", "https://m2"], "ghcr.io": ["https://m3"] } },
+    {
+      additionalSubjectAltNames: ["a"],
+      allowSchedulingOnControlPlanes: true,
+      dnsDomain: "x.local",
+      installExtraKernelArgs: ["k=v"],
+      localAPIServerPort: 7443,
+    },
+    {
+      sysctls: { "net.ipv4.ip_forward": "1" },
+      customCNIUrl: "https://cni/x.yaml",
+      registryMirrors: { "docker.io": ["https://m1", "https://m2"], "ghcr.io": ["https://m3"] },
+    },
     { discoveryEnabled: false, kubePrismPort: 0 },
   ];
   for (const minor of SUPPORTED_TALOS_MINORS) {
@@ -168,7 +204,17 @@ test("generated documents already have Talos's shape (field order, omitempty) fo
       for (const options of optionSets) {
         const docs = gen(minor, machineType, options);
         const text = encodeDocuments(docs);
-        const again = encodeDocuments(docs.map((d) => canonicalize(d, documentShape(kinds([d])[0]!, { clusterControlPlaneOmitEmpty: contractFor(minor)!.clusterControlPlaneOmitEmpty() })!) as YamlMap));
+        const again = encodeDocuments(
+          docs.map(
+            (d) =>
+              canonicalize(
+                d,
+                documentShape(kinds([d])[0]!, {
+                  clusterControlPlaneOmitEmpty: contractFor(minor)!.clusterControlPlaneOmitEmpty(),
+                })!,
+              ) as YamlMap,
+          ),
+        );
         assert.equal(again, text, `${minor} ${machineType} ${JSON.stringify(options)}`);
       }
     }
@@ -179,9 +225,23 @@ test("renderMachineConfig: per-node settings as a strategic patch (hostname on 1
   const { renderMachineConfig } = await import("./render.js");
   const { parseConfigPatch } = await import("./patch/index.js");
   const { decodeMachineConfig } = await import("./decode.js");
-  const patch = parseConfigPatch("apiVersion: v1alpha1\nkind: HostnameConfig\nauto: off\nhostname: cp-1\n---\nmachine:\n  nodeLabels:\n    topology.kubernetes.io/zone: a\n");
-  const { text } = renderMachineConfig({ bundle, contract: contractFor("v1.13")!, machineType: "controlplane", clusterName: "demo", endpoint: "https://10.0.0.10:6443", kubernetesVersion: "1.33.1", installDisk: "/dev/sda", patches: [patch] });
+  const patch = parseConfigPatch(
+    "apiVersion: v1alpha1\nkind: HostnameConfig\nauto: off\nhostname: cp-1\n---\nmachine:\n  nodeLabels:\n    topology.kubernetes.io/zone: a\n",
+  );
+  const { text } = renderMachineConfig({
+    bundle,
+    contract: contractFor("v1.13")!,
+    machineType: "controlplane",
+    clusterName: "demo",
+    endpoint: "https://10.0.0.10:6443",
+    kubernetesVersion: "1.33.1",
+    installDisk: "/dev/sda",
+    patches: [patch],
+  });
   assert.match(text, /kind: HostnameConfig\nauto: 'off'\nhostname: cp-1\n$/);
-  assert.match(text, /nodeLabels:\n {8}node\.kubernetes\.io\/exclude-from-external-load-balancers: ""\n {8}topology\.kubernetes\.io\/zone: a\n/);
+  assert.match(
+    text,
+    /nodeLabels:\n {8}node\.kubernetes\.io\/exclude-from-external-load-balancers: ""\n {8}topology\.kubernetes\.io\/zone: a\n/,
+  );
   assert.deepEqual(decodeMachineConfig(text, contractFor("v1.13")!).errors, []);
 });

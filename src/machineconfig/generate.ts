@@ -73,17 +73,24 @@ const SERVICE_SUBNET_V6 = "fc00:db8:20::/112";
 const b64 = (pem: string): string => Buffer.from(pem, "utf8").toString("base64");
 const doc = (kind: string, entries: readonly (readonly [string, YamlNode | undefined])[]): YamlMap =>
   struct([["apiVersion", "v1alpha1"], ["kind", kind], ...entries]);
-const list = (items: readonly string[] | undefined): readonly string[] | undefined => (items && items.length > 0 ? items : undefined);
+const list = (items: readonly string[] | undefined): readonly string[] | undefined =>
+  items && items.length > 0 ? items : undefined;
 
 function parseEndpoint(endpoint: string): URL {
   let url: URL;
   try {
     url = new URL(endpoint);
   } catch {
-    throw new TalformError(`control-plane endpoint "${endpoint}" is not a URL`, { code: "endpoint", hint: "use https://<host>:6443" });
+    throw new TalformError(`control-plane endpoint "${endpoint}" is not a URL`, {
+      code: "endpoint",
+      hint: "use https://<host>:6443",
+    });
   }
   if (url.protocol !== "https:") {
-    throw new TalformError(`control-plane endpoint "${endpoint}" must use https`, { code: "endpoint", hint: "use https://<host>:6443" });
+    throw new TalformError(`control-plane endpoint "${endpoint}" must use https`, {
+      code: "endpoint",
+      hint: "use https://<host>:6443",
+    });
   }
   return url;
 }
@@ -103,19 +110,29 @@ export function generateMachineConfig(input: GenerateMachineConfigInput): YamlMa
   // Talos picks IPv6 defaults only when the endpoint string itself is a bare IPv6 address (never a URL).
   const ipv6 = /^[0-9a-fA-F:]+$/.test(input.endpoint) && input.endpoint.includes(":");
   const podNet = o.podSubnets && o.podSubnets.length > 0 ? [...o.podSubnets] : [ipv6 ? POD_SUBNET_V6 : POD_SUBNET_V4];
-  const serviceNet = o.serviceSubnets && o.serviceSubnets.length > 0 ? [...o.serviceSubnets] : [ipv6 ? SERVICE_SUBNET_V6 : SERVICE_SUBNET_V4];
+  const serviceNet =
+    o.serviceSubnets && o.serviceSubnets.length > 0
+      ? [...o.serviceSubnets]
+      : [ipv6 ? SERVICE_SUBNET_V6 : SERVICE_SUBNET_V4];
   const discovery = o.discoveryEnabled ?? true;
   const kubePrismPort = o.kubePrismPort ?? DEFAULT_KUBEPRISM_PORT;
   // An explicit port decides (0 disables); without one, KubePrism is on from the 1.6 contract.
   const kubePrismOn = o.kubePrismPort !== undefined ? o.kubePrismPort > 0 : c.kubePrismEnabled();
-  const hostDNS = () => struct([["enabled", true], ["forwardKubeDNSToHost", c.hostDNSForwardKubeDNSToHost() ? true : undefined]]);
+  const hostDNS = () =>
+    struct([
+      ["enabled", true],
+      ["forwardKubeDNSToHost", c.hostDNSForwardKubeDNSToHost() ? true : undefined],
+    ]);
   const sans = o.additionalSubjectAltNames ?? [];
   const apiServerSANs = [...(c.populateClusterSANsFromEndpoint() ? [hostnameOf(url)] : []), ...sans];
   const mirrors = Object.entries(o.registryMirrors ?? {});
   const secretbox = bundle.secrets.secretboxencryptionsecret;
   const aescbc = bundle.secrets.aescbcencryptionsecret;
 
-  const osCA = struct([["crt", b64(bundle.certs.os.crt)], ["key", cp ? b64(bundle.certs.os.key) : ""]]);
+  const osCA = struct([
+    ["crt", b64(bundle.certs.os.crt)],
+    ["key", cp ? b64(bundle.certs.os.key) : ""],
+  ]);
 
   const kubelet = multiK8s
     ? undefined
@@ -140,13 +157,26 @@ export function generateMachineConfig(input: GenerateMachineConfigInput): YamlMa
     ["stableHostname", c.stableHostnameInV1Alpha1() ? true : undefined],
     ["apidCheckExtKeyUsage", c.hideRBACAndKeyUsage() ? undefined : true],
     ["diskQuotaSupport", c.diskQuotaSupportEnabled() ? true : undefined],
-    ["kubePrism", !multiK8s && kubePrismOn ? struct([["enabled", true], ["port", kubePrismPort]]) : undefined],
+    [
+      "kubePrism",
+      !multiK8s && kubePrismOn
+        ? struct([
+            ["enabled", true],
+            ["port", kubePrismPort],
+          ])
+        : undefined,
+    ],
     ["hostDNS", c.hostDNSEnabled() && !c.hostDNSMultidocConfig() ? hostDNS() : undefined],
   ]);
 
   const registries =
     !c.multidocNetworkConfigSupported() && mirrors.length > 0
-      ? struct([["mirrors", goMap(Object.fromEntries(mirrors.map(([host, eps]) => [host, struct([["endpoints", [...eps]]])])))]])
+      ? struct([
+          [
+            "mirrors",
+            goMap(Object.fromEntries(mirrors.map(([host, eps]) => [host, struct([["endpoints", [...eps]]])]))),
+          ],
+        ])
       : undefined;
 
   const machine = struct([
@@ -157,16 +187,32 @@ export function generateMachineConfig(input: GenerateMachineConfigInput): YamlMa
     ["kubelet", kubelet],
     ["network", c.kubeSpanMultidocConfig() ? undefined : new Map()],
     ["install", install],
-    ["sysctls", !c.multidocSysctlConfigSupported() && o.sysctls && Object.keys(o.sysctls).length > 0 ? goMap(o.sysctls) : undefined],
+    [
+      "sysctls",
+      !c.multidocSysctlConfigSupported() && o.sysctls && Object.keys(o.sysctls).length > 0
+        ? goMap(o.sysctls)
+        : undefined,
+    ],
     ["registries", registries],
     ["features", features],
-    ["nodeLabels", cp && !multiK8s && c.addExcludeFromExternalLoadBalancer() ? goMap({ [LABEL_EXCLUDE_FROM_LB]: "" }) : undefined],
+    [
+      "nodeLabels",
+      cp && !multiK8s && c.addExcludeFromExternalLoadBalancer() ? goMap({ [LABEL_EXCLUDE_FROM_LB]: "" }) : undefined,
+    ],
   ]);
 
   const clusterNetwork = multiK8s
     ? undefined
     : struct([
-        ["cni", o.customCNIUrl ? struct([["name", "custom"], ["urls", [o.customCNIUrl]]]) : undefined],
+        [
+          "cni",
+          o.customCNIUrl
+            ? struct([
+                ["name", "custom"],
+                ["urls", [o.customCNIUrl]],
+              ])
+            : undefined,
+        ],
         ["dnsDomain", dnsDomain],
         ["podSubnets", podNet],
         ["serviceSubnets", serviceNet],
@@ -175,26 +221,62 @@ export function generateMachineConfig(input: GenerateMachineConfigInput): YamlMa
   const legacyDiscovery =
     c.discoveryServiceMultidocConfig() || !discovery
       ? undefined
-      : struct([["enabled", true], ["registries", struct([["kubernetes", struct([["disabled", true]])], ["service", new Map()]])]]);
+      : struct([
+          ["enabled", true],
+          [
+            "registries",
+            struct([
+              ["kubernetes", struct([["disabled", true]])],
+              ["service", new Map()],
+            ]),
+          ],
+        ]);
 
   const apiServer = struct([
     ["image", `${APISERVER_IMAGE}:v${k8s}`],
     ["certSANs", list(apiServerSANs)],
     ["disablePodSecurityPolicy", c.hideDisablePSP() ? undefined : true],
-    ["admissionControl", [struct([["name", "PodSecurity"], ["configuration", podSecurityConfiguration()]])]],
+    [
+      "admissionControl",
+      [
+        struct([
+          ["name", "PodSecurity"],
+          ["configuration", podSecurityConfiguration()],
+        ]),
+      ],
+    ],
     ["auditPolicy", auditPolicy()],
   ]);
 
   const cluster = struct([
     ["id", c.discoveryIdentityMultidocConfig() ? undefined : bundle.cluster.id],
     ["secret", c.discoveryIdentityMultidocConfig() ? undefined : bundle.cluster.secret],
-    ["controlPlane", multiK8s ? undefined : struct([["endpoint", input.endpoint], ["localAPIServerPort", cp ? o.localAPIServerPort || undefined : undefined]])],
-    ["clusterName", c.discoveryIdentityMultidocConfig() || (!cp && !c.clusterNameForWorkers()) ? undefined : input.clusterName],
+    [
+      "controlPlane",
+      multiK8s
+        ? undefined
+        : struct([
+            ["endpoint", input.endpoint],
+            ["localAPIServerPort", cp ? o.localAPIServerPort || undefined : undefined],
+          ]),
+    ],
+    [
+      "clusterName",
+      c.discoveryIdentityMultidocConfig() || (!cp && !c.clusterNameForWorkers()) ? undefined : input.clusterName,
+    ],
     ["network", clusterNetwork],
     ["token", bundle.secrets.bootstraptoken],
     ["aescbcEncryptionSecret", cp && !multiK8s && !secretbox ? aescbc : undefined],
     ["secretboxEncryptionSecret", cp && !multiK8s ? secretbox : undefined],
-    ["ca", multiK8s ? undefined : struct([["crt", b64(bundle.certs.k8s.crt)], ["key", cp ? b64(bundle.certs.k8s.key) : ""]])],
+    [
+      "ca",
+      multiK8s
+        ? undefined
+        : struct([
+            ["crt", b64(bundle.certs.k8s.crt)],
+            ["key", cp ? b64(bundle.certs.k8s.key) : ""],
+          ]),
+    ],
     ["aggregatorCA", cp && !multiK8s ? pemPair(bundle.certs.k8saggregator) : undefined],
     ["serviceAccount", cp && !multiK8s ? struct([["key", b64(bundle.certs.k8sserviceaccount.key)]]) : undefined],
     ["apiServer", cp && !multiK8s ? apiServer : undefined],
@@ -217,17 +299,33 @@ export function generateMachineConfig(input: GenerateMachineConfigInput): YamlMa
   ];
 
   if (discovery && c.discoveryServiceMultidocConfig()) {
-    docs.push(doc("DiscoveryServiceConfig", [["name", "default"], ["endpoint", DEFAULT_DISCOVERY_ENDPOINT]]));
+    docs.push(
+      doc("DiscoveryServiceConfig", [
+        ["name", "default"],
+        ["endpoint", DEFAULT_DISCOVERY_ENDPOINT],
+      ]),
+    );
   }
   if (c.discoveryIdentityMultidocConfig()) {
-    docs.push(doc("DiscoveryIdentityConfig", [["clusterID", bundle.cluster.id], ["clusterSecret", bundle.cluster.secret]]));
+    docs.push(
+      doc("DiscoveryIdentityConfig", [
+        ["clusterID", bundle.cluster.id],
+        ["clusterSecret", bundle.cluster.secret],
+      ]),
+    );
   }
   // The UnattendedInstallConfig needs a disk selector, so Talos emits it only when an install disk is given.
   if (c.unattendedInstallConfig() && input.installDisk) {
     docs.push(
       doc("UnattendedInstallConfig", [
         ["installer", struct([["image", input.installImage]])],
-        ["provisioning", struct([["diskSelector", struct([["match", `disk.dev_path == ${goQuote(input.installDisk)}`]])], ["wipe", false]])],
+        [
+          "provisioning",
+          struct([
+            ["diskSelector", struct([["match", `disk.dev_path == ${goQuote(input.installDisk)}`]])],
+            ["wipe", false],
+          ]),
+        ],
       ]),
     );
   }
@@ -238,7 +336,12 @@ export function generateMachineConfig(input: GenerateMachineConfigInput): YamlMa
     docs.push(doc("SysctlConfig", [["params", goMap(o.sysctls)]]));
   }
   if (c.filesystemTrimEnabledByDefault()) {
-    docs.push(doc("VolumeConfig", [["name", "EPHEMERAL"], ["mount", struct([["secure", true]])]]));
+    docs.push(
+      doc("VolumeConfig", [
+        ["name", "EPHEMERAL"],
+        ["mount", struct([["secure", true]])],
+      ]),
+    );
     docs.push(doc("FilesystemTrimConfig", [["interval", "168h0m0s"]]));
   }
   if (c.workloadIsolationEnabledByDefault()) {
@@ -247,7 +350,12 @@ export function generateMachineConfig(input: GenerateMachineConfigInput): YamlMa
   if (c.multidocNetworkConfigSupported()) {
     // Talos sorts registry documents by kind, then name.
     for (const [host, endpoints] of [...mirrors].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      docs.push(doc("RegistryMirrorConfig", [["name", host], ["endpoints", endpoints.map((url) => struct([["url", url]]))]]));
+      docs.push(
+        doc("RegistryMirrorConfig", [
+          ["name", host],
+          ["endpoints", endpoints.map((url) => struct([["url", url]]))],
+        ]),
+      );
     }
     docs.push(doc("HostnameConfig", [["auto", "stable"]]));
   }
@@ -256,7 +364,10 @@ export function generateMachineConfig(input: GenerateMachineConfigInput): YamlMa
 }
 
 function pemPair(pair: { crt: string; key: string }): YamlMap {
-  return struct([["crt", b64(pair.crt)], ["key", b64(pair.key)]]);
+  return struct([
+    ["crt", b64(pair.crt)],
+    ["key", b64(pair.key)],
+  ]);
 }
 
 /** Go's `%q` for the ASCII paths used as install disks. */
@@ -285,27 +396,51 @@ function auditPolicy(): YamlMap {
 }
 
 /** The `Kube*` documents of contracts with multi-document Kubernetes configuration (Talos 1.14+). */
-function kubernetesDocuments(input: GenerateMachineConfigInput, o: GenerateOptions, apiServerSANs: readonly string[]): YamlMap[] {
+function kubernetesDocuments(
+  input: GenerateMachineConfigInput,
+  o: GenerateOptions,
+  apiServerSANs: readonly string[],
+): YamlMap[] {
   const { bundle, machineType } = input;
   const cp = machineType === "controlplane";
   const k8s = input.kubernetesVersion.replace(/^v/, "");
   const kubePrismPort = o.kubePrismPort ?? DEFAULT_KUBEPRISM_PORT;
-  const labels = cp ? goMap({ [LABEL_CONTROL_PLANE]: "", ...(input.contract.addExcludeFromExternalLoadBalancer() ? { [LABEL_EXCLUDE_FROM_LB]: "" } : {}) }) : undefined;
+  const labels = cp
+    ? goMap({
+        [LABEL_CONTROL_PLANE]: "",
+        ...(input.contract.addExcludeFromExternalLoadBalancer() ? { [LABEL_EXCLUDE_FROM_LB]: "" } : {}),
+      })
+    : undefined;
   const docs: YamlMap[] = [
-    doc("KubeClusterConfig", [["clusterName", input.clusterName], ["endpoint", input.endpoint]]),
+    doc("KubeClusterConfig", [
+      ["clusterName", input.clusterName],
+      ["endpoint", input.endpoint],
+    ]),
     doc("KubeNodeConfig", [
       ["nodeIP", new Map()],
       ["labels", labels],
       ["taints", cp && !o.allowSchedulingOnControlPlanes ? goMap({ [LABEL_CONTROL_PLANE]: "NoSchedule" }) : undefined],
     ]),
-    doc("KubeletConfig", [["image", `${KUBELET_IMAGE}:v${k8s}`], ["config", new Map()], ["defaultRuntimeSeccompProfileEnabled", true]]),
+    doc("KubeletConfig", [
+      ["image", `${KUBELET_IMAGE}:v${k8s}`],
+      ["config", new Map()],
+      ["defaultRuntimeSeccompProfileEnabled", true],
+    ]),
     doc("KubeNetworkConfig", [
       ["dnsDomain", o.dnsDomain ?? "cluster.local"],
       ["podSubnets", o.podSubnets && o.podSubnets.length > 0 ? [...o.podSubnets] : [POD_SUBNET_V4]],
       ["serviceSubnets", o.serviceSubnets && o.serviceSubnets.length > 0 ? [...o.serviceSubnets] : [SERVICE_SUBNET_V4]],
     ]),
     cp
-      ? doc("KubeAPIServerCAConfig", [["issuingCA", struct([["cert", bundle.certs.k8s.crt], ["key", bundle.certs.k8s.key]])]])
+      ? doc("KubeAPIServerCAConfig", [
+          [
+            "issuingCA",
+            struct([
+              ["cert", bundle.certs.k8s.crt],
+              ["key", bundle.certs.k8s.key],
+            ]),
+          ],
+        ])
       : doc("KubeAPIServerCAConfig", [["acceptedCAs", [bundle.certs.k8s.crt]]]),
   ];
   if (kubePrismPort > 0) docs.push(doc("KubePrismConfig", [["port", kubePrismPort]]));
@@ -314,37 +449,85 @@ function kubernetesDocuments(input: GenerateMachineConfigInput, o: GenerateOptio
   const providers: YamlMap[] = [];
   const secretboxKey = (name: string, secret: string): YamlMap =>
     goMap({ secretbox: goMap({ keys: [goMap({ name, secret })] }) });
-  if (bundle.secrets.secretboxencryptionsecret) providers.push(secretboxKey("key2", bundle.secrets.secretboxencryptionsecret));
-  if (bundle.secrets.aescbcencryptionsecret) providers.push(secretboxKey("key1", bundle.secrets.aescbcencryptionsecret));
+  if (bundle.secrets.secretboxencryptionsecret)
+    providers.push(secretboxKey("key2", bundle.secrets.secretboxencryptionsecret));
+  if (bundle.secrets.aescbcencryptionsecret)
+    providers.push(secretboxKey("key1", bundle.secrets.aescbcencryptionsecret));
 
   docs.push(
-    doc("KubeAggregatorCAConfig", [["issuingCA", struct([["cert", bundle.certs.k8saggregator.crt], ["key", bundle.certs.k8saggregator.key]])]]),
-    doc("KubeAdmissionControlConfig", [["name", "PodSecurity"], ["configuration", podSecurityConfiguration()]]),
+    doc("KubeAggregatorCAConfig", [
+      [
+        "issuingCA",
+        struct([
+          ["cert", bundle.certs.k8saggregator.crt],
+          ["key", bundle.certs.k8saggregator.key],
+        ]),
+      ],
+    ]),
+    doc("KubeAdmissionControlConfig", [
+      ["name", "PodSecurity"],
+      ["configuration", podSecurityConfiguration()],
+    ]),
     doc("KubeAuditPolicyConfig", [["configuration", auditPolicy()]]),
     doc("KubeAuthenticationConfig", [
       [
         "configuration",
         goMap({
-          anonymous: goMap({ enabled: true, conditions: ["/livez", "/readyz", "/healthz"].map((path) => goMap({ path })) }),
+          anonymous: goMap({
+            enabled: true,
+            conditions: ["/livez", "/readyz", "/healthz"].map((path) => goMap({ path })),
+          }),
           jwt: [],
         }),
       ],
     ]),
-    doc("KubeAuthorizerConfig", [["name", "node"], ["type", "Node"]]),
-    doc("KubeAuthorizerConfig", [["name", "rbac"], ["type", "RBAC"]]),
+    doc("KubeAuthorizerConfig", [
+      ["name", "node"],
+      ["type", "Node"],
+    ]),
+    doc("KubeAuthorizerConfig", [
+      ["name", "rbac"],
+      ["type", "RBAC"],
+    ]),
     doc("KubeEtcdEncryptionConfig", [["config", goMap({ resources: [goMap({ providers, resources: ["secrets"] })] })]]),
-    doc("KubeServiceAccountConfig", [["issuer", struct([["privateKey", bundle.certs.k8sserviceaccount.key], ["issuerURL", input.endpoint]])]]),
+    doc("KubeServiceAccountConfig", [
+      [
+        "issuer",
+        struct([
+          ["privateKey", bundle.certs.k8sserviceaccount.key],
+          ["issuerURL", input.endpoint],
+        ]),
+      ],
+    ]),
     doc("KubeAPIServerConfig", [
       ["image", `${APISERVER_IMAGE}:v${k8s}`],
       ["apiPort", o.localAPIServerPort || undefined],
       ["certExtraSANs", list(apiServerSANs)],
     ]),
     doc("KubeControllerManagerConfig", [["image", `${CONTROLLER_MANAGER_IMAGE}:v${k8s}`]]),
-    doc("KubeSchedulerConfig", [["image", `${SCHEDULER_IMAGE}:v${k8s}`], ["config", new Map()]]),
-    doc("KubeProxyConfig", [["image", `${PROXY_IMAGE}:v${k8s}`], ["config", new Map()]]),
+    doc("KubeSchedulerConfig", [
+      ["image", `${SCHEDULER_IMAGE}:v${k8s}`],
+      ["config", new Map()],
+    ]),
+    doc("KubeProxyConfig", [
+      ["image", `${PROXY_IMAGE}:v${k8s}`],
+      ["config", new Map()],
+    ]),
   );
-  if (!o.customCNIUrl) docs.push(doc("KubeFlannelCNIConfig", [["backendType", "vxlan"], ["backendPort", 4789]]));
+  if (!o.customCNIUrl)
+    docs.push(
+      doc("KubeFlannelCNIConfig", [
+        ["backendType", "vxlan"],
+        ["backendPort", 4789],
+      ]),
+    );
   docs.push(doc("KubeCoreDNSConfig", [["enabled", true]]));
-  if (o.customCNIUrl) docs.push(doc("KubeExternalManifestConfig", [["name", "custom-cni"], ["url", o.customCNIUrl]]));
+  if (o.customCNIUrl)
+    docs.push(
+      doc("KubeExternalManifestConfig", [
+        ["name", "custom-cni"],
+        ["url", o.customCNIUrl],
+      ]),
+    );
   return docs;
 }

@@ -1,8 +1,33 @@
-export { generateMachineConfig, type GenerateMachineConfigInput, type GenerateOptions, type MachineType } from "./generate.js";
+export {
+  generateMachineConfig,
+  type GenerateMachineConfigInput,
+  type GenerateOptions,
+  type MachineType,
+} from "./generate.js";
 export { renderMachineConfig, type RenderMachineConfigInput } from "./render.js";
 export { encodeDocument, encodeDocuments, formatScalar, hasIndentationIndicator } from "./yaml/encode.js";
-export { cloneNode, goMap, isYamlMap, RawScalar, struct, type YamlMap, type YamlNode, type YamlScalar } from "./yaml/node.js";
-export { applyConfigPatches, loadConfigPatches, applyJsonPatch, applyStrategicPatch, documentId, documentKind, parseConfigPatch, toJsonPatch, type ConfigPatch, type JsonPatchOperation } from "./patch/index.js";
+export {
+  cloneNode,
+  goMap,
+  isYamlMap,
+  RawScalar,
+  struct,
+  type YamlMap,
+  type YamlNode,
+  type YamlScalar,
+} from "./yaml/node.js";
+export {
+  applyConfigPatches,
+  loadConfigPatches,
+  applyJsonPatch,
+  applyStrategicPatch,
+  documentId,
+  documentKind,
+  parseConfigPatch,
+  toJsonPatch,
+  type ConfigPatch,
+  type JsonPatchOperation,
+} from "./patch/index.js";
 export { parseYamlDocuments, type ParsedDocuments } from "./yaml/parse.js";
 export { canonicalize } from "./schema/canonical.js";
 export { documentShape, type Shape } from "./schema/shape.js";

@@ -11,6 +11,9 @@ export interface RenderMachineConfigInput extends GenerateMachineConfigInput {
 /** Generates, patches and encodes one machine config; the documents are returned too for validation. */
 export function renderMachineConfig(input: RenderMachineConfigInput): { documents: YamlMap[]; text: string } {
   const generated = generateMachineConfig(input);
-  const documents = input.patches && input.patches.length > 0 ? applyConfigPatches(generated, input.patches, { machinery: input.contract }) : generated;
+  const documents =
+    input.patches && input.patches.length > 0
+      ? applyConfigPatches(generated, input.patches, { machinery: input.contract })
+      : generated;
   return { documents, text: encodeDocuments(documents) };
 }

@@ -9,7 +9,12 @@ import { encodeTalosconfig, generateTalosconfig, parseTalosconfig } from "./talo
 
 const bundle = await makeTestBundle();
 const at = (iso: string): PkiEnv => ({ now: () => new Date(iso), randomBytes: systemPkiEnv.randomBytes });
-const input = { bundle, clusterName: "home", endpoints: ["10.0.0.10", "10.0.0.11"], nodes: ["10.0.0.10", "10.0.0.11", "10.0.0.20"] };
+const input = {
+  bundle,
+  clusterName: "home",
+  endpoints: ["10.0.0.10", "10.0.0.11"],
+  nodes: ["10.0.0.10", "10.0.0.11", "10.0.0.20"],
+};
 
 test("admin certificate: Ed25519, O=os:admin, clientAuth only, KeyUsage digitalSignature critical, one year, signed by the OS CA", async () => {
   const { talosconfig, certificateIssued } = await generateTalosconfig(input, at("2026-03-01T00:00:00Z"));
@@ -63,14 +68,26 @@ test("an existing valid certificate is kept; near expiry, other roles or regener
   assert.deepEqual(kept.talosconfig.contexts.get("home")!.endpoints, ["10.0.0.12"]);
   const nearExpiry = await generateTalosconfig({ ...input, existing }, at("2027-02-15T00:00:00Z"));
   assert.equal(nearExpiry.certificateIssued, true);
-  assert.equal((await generateTalosconfig({ ...input, existing, regenerate: true }, at("2026-06-01T00:00:00Z"))).certificateIssued, true);
-  assert.equal((await generateTalosconfig({ ...input, existing, roles: ["os:reader"] }, at("2026-06-01T00:00:00Z"))).certificateIssued, true);
+  assert.equal(
+    (await generateTalosconfig({ ...input, existing, regenerate: true }, at("2026-06-01T00:00:00Z"))).certificateIssued,
+    true,
+  );
+  assert.equal(
+    (await generateTalosconfig({ ...input, existing, roles: ["os:reader"] }, at("2026-06-01T00:00:00Z")))
+      .certificateIssued,
+    true,
+  );
   const otherCa = await makeTestBundle();
-  assert.equal((await generateTalosconfig({ ...input, bundle: otherCa, existing }, at("2026-06-01T00:00:00Z"))).certificateIssued, true);
+  assert.equal(
+    (await generateTalosconfig({ ...input, bundle: otherCa, existing }, at("2026-06-01T00:00:00Z"))).certificateIssued,
+    true,
+  );
 });
 
 test("other contexts of an existing talosconfig are preserved; unknown roles are rejected", async () => {
-  const existing = parseTalosconfig("context: other\ncontexts:\n    other:\n        endpoints: []\n        target: 1.2.3.4\n");
+  const existing = parseTalosconfig(
+    "context: other\ncontexts:\n    other:\n        endpoints: []\n        target: 1.2.3.4\n",
+  );
   assert.deepEqual(existing.contexts.get("other")!.endpoints, ["1.2.3.4"]);
   const { talosconfig, text } = await generateTalosconfig({ ...input, existing }, at("2026-03-01T00:00:00Z"));
   assert.deepEqual([...talosconfig.contexts.keys()].sort(), ["home", "other"]);
@@ -80,5 +97,8 @@ test("other contexts of an existing talosconfig are preserved; unknown roles are
 
 test("parseTalosconfig reports malformed files with the place", () => {
   assert.throws(() => parseTalosconfig("contexts: {}\n"), /context is missing/);
-  assert.throws(() => parseTalosconfig("context: a\ncontexts:\n  a:\n    endpoints: [1]\n    ca: bm90IHBlbQ==\n"), /endpoints must be a list of strings|ca is not base64-encoded PEM/);
+  assert.throws(
+    () => parseTalosconfig("context: a\ncontexts:\n  a:\n    endpoints: [1]\n    ca: bm90IHBlbQ==\n"),
+    /endpoints must be a list of strings|ca is not base64-encoded PEM/,
+  );
 });

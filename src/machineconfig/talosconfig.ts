@@ -54,10 +54,23 @@ export interface GeneratedTalosconfig {
   readonly certificateIssued: boolean;
 }
 
-const VALID_ROLES = new Set(["os:admin", "os:operator", "os:reader", "os:etcd:backup", "os:image:verifier", "os:meta:writer", "os:impersonator"]);
+const VALID_ROLES = new Set([
+  "os:admin",
+  "os:operator",
+  "os:reader",
+  "os:etcd:backup",
+  "os:image:verifier",
+  "os:meta:writer",
+  "os:impersonator",
+]);
 
 /** Is `crt` (PEM) issued by `caPem`, with these roles, valid beyond the renewal window at `now`? */
-function reusableCertificate(ctx: TalosconfigContext | undefined, caPem: string, roles: readonly string[], now: Date): ctx is TalosconfigContext & { crt: string; key: string } {
+function reusableCertificate(
+  ctx: TalosconfigContext | undefined,
+  caPem: string,
+  roles: readonly string[],
+  now: Date,
+): ctx is TalosconfigContext & { crt: string; key: string } {
   if (!ctx?.crt || !ctx.key) return false;
   try {
     const cert = new X509Certificate(ctx.crt);
@@ -75,11 +88,17 @@ function reusableCertificate(ctx: TalosconfigContext | undefined, caPem: string,
   }
 }
 
-export async function generateTalosconfig(input: GenerateTalosconfigInput, env: PkiEnv = systemPkiEnv): Promise<GeneratedTalosconfig> {
+export async function generateTalosconfig(
+  input: GenerateTalosconfigInput,
+  env: PkiEnv = systemPkiEnv,
+): Promise<GeneratedTalosconfig> {
   const roles = input.roles ?? ["os:admin"];
   for (const role of roles) {
     if (!VALID_ROLES.has(role)) {
-      throw new TalformError(`talosconfig: unknown role "${role}"`, { code: "talosconfig", hint: `use one of ${[...VALID_ROLES].join(", ")}` });
+      throw new TalformError(`talosconfig: unknown role "${role}"`, {
+        code: "talosconfig",
+        hint: `use one of ${[...VALID_ROLES].join(", ")}`,
+      });
     }
   }
   const now = env.now();
@@ -114,7 +133,8 @@ export async function generateTalosconfig(input: GenerateTalosconfigInput, env: 
   return { talosconfig, text: encodeTalosconfig(talosconfig), certificateIssued };
 }
 
-const b64 = (pem: string | undefined): string | undefined => (pem ? Buffer.from(pem, "utf8").toString("base64") : undefined);
+const b64 = (pem: string | undefined): string | undefined =>
+  pem ? Buffer.from(pem, "utf8").toString("base64") : undefined;
 
 /** Serialises as talosctl does (Go struct order, contexts sorted, base64 PEM, empty endpoints as `[]`). */
 export function encodeTalosconfig(config: Talosconfig): string {
@@ -132,16 +152,25 @@ export function encodeTalosconfig(config: Talosconfig): string {
       ]),
     );
   }
-  return encodeDocument(struct([["context", config.context], ["contexts", goMap(contexts)]]));
+  return encodeDocument(
+    struct([
+      ["context", config.context],
+      ["contexts", goMap(contexts)],
+    ]),
+  );
 }
 
 function err(message: string, source: string): TalformError {
-  return new TalformError(`${source}: ${message}`, { code: "talosconfig", hint: "regenerate it with `talform genconfig` or fix the file" });
+  return new TalformError(`${source}: ${message}`, {
+    code: "talosconfig",
+    hint: "regenerate it with `talform genconfig` or fix the file",
+  });
 }
 
 function stringList(v: YamlNode | undefined, where: string, source: string): string[] | undefined {
   if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v) || !v.every((x) => typeof x === "string")) throw err(`${where} must be a list of strings`, source);
+  if (!Array.isArray(v) || !v.every((x) => typeof x === "string"))
+    throw err(`${where} must be a list of strings`, source);
   return [...(v as string[])];
 }
 
@@ -166,14 +195,20 @@ export interface ParseTalosconfigOptions {
  * Parses a talosconfig (as written by talosctl or talform). The deprecated `target` is folded into endpoints, as
  * talosctl does on read. This is talform's only talosconfig parser (the API client selects contexts on top of it).
  */
-export function parseTalosconfig(text: string, source = "talosconfig", options: ParseTalosconfigOptions = {}): Talosconfig {
+export function parseTalosconfig(
+  text: string,
+  source = "talosconfig",
+  options: ParseTalosconfigOptions = {},
+): Talosconfig {
   const { documents, errors } = parseYamlDocuments(text);
   if (errors.length > 0) throw err(errors[0]!, source);
   const root = documents[0];
-  if (documents.length !== 1 || !isYamlMap(root)) throw err("expected one YAML mapping with context and contexts", source);
+  if (documents.length !== 1 || !isYamlMap(root))
+    throw err("expected one YAML mapping with context and contexts", source);
   const context = root.get("context");
   const rawContexts = root.get("contexts");
-  if (rawContexts !== undefined && rawContexts !== null && !isYamlMap(rawContexts)) throw err("contexts must be a mapping", source);
+  if (rawContexts !== undefined && rawContexts !== null && !isYamlMap(rawContexts))
+    throw err("contexts must be a mapping", source);
   const contexts = new Map<string, TalosconfigContext>();
   for (const [name, value] of isYamlMap(rawContexts) ? rawContexts : new Map<string, YamlNode>()) {
     if (!isYamlMap(value)) throw err(`contexts.${name} must be a mapping`, source);
@@ -195,7 +230,8 @@ export function parseTalosconfig(text: string, source = "talosconfig", options: 
       ...(typeof cluster === "string" && cluster !== "" ? { cluster } : {}),
     });
   }
-  if (context !== undefined && context !== null && typeof context !== "string") throw err("context must be a string", source);
+  if (context !== undefined && context !== null && typeof context !== "string")
+    throw err("context must be a string", source);
   if (typeof context !== "string") {
     if (options.requireContext ?? true) throw err("context is missing", source);
     return { context: "", contexts };

@@ -18,12 +18,29 @@ async function ca(alg: KeyAlgorithm, organizations: string[]) {
 }
 
 export async function makeTestBundle(): Promise<SecretsBundle> {
-  const [etcd, k8s, k8saggregator, os] = await Promise.all([ca("ecdsa-p256", ["etcd"]), ca("ecdsa-p256", ["kubernetes"]), ca("ecdsa-p256", []), ca("ed25519", ["talos"])]);
+  const [etcd, k8s, k8saggregator, os] = await Promise.all([
+    ca("ecdsa-p256", ["etcd"]),
+    ca("ecdsa-p256", ["kubernetes"]),
+    ca("ecdsa-p256", []),
+    ca("ed25519", ["talos"]),
+  ]);
   return {
-    cluster: { id: "Y2x1c3Rlci1pZC1mb3ItdGVzdHMtMDEyMzQ1Njc4OTA=", secret: "c2VjcmV0LWZvci10ZXN0cy0wMTIzNDU2Nzg5MDEyMzQ=" },
-    secrets: { bootstraptoken: "abcdef.0123456789abcdef", secretboxencryptionsecret: "c2VjcmV0Ym94LWZvci10ZXN0cy0wMTIzNDU2Nzg5MDE=" },
+    cluster: {
+      id: "Y2x1c3Rlci1pZC1mb3ItdGVzdHMtMDEyMzQ1Njc4OTA=",
+      secret: "c2VjcmV0LWZvci10ZXN0cy0wMTIzNDU2Nzg5MDEyMzQ=",
+    },
+    secrets: {
+      bootstraptoken: "abcdef.0123456789abcdef",
+      secretboxencryptionsecret: "c2VjcmV0Ym94LWZvci10ZXN0cy0wMTIzNDU2Nzg5MDE=",
+    },
     trustdinfo: { token: "uvwxyz.0123456789uvwxyz" },
-    certs: { etcd, k8s, k8saggregator, os, k8sserviceaccount: { key: privateKeyToTalosPem(generateKeyPair("ecdsa-p256").privateKey) } },
+    certs: {
+      etcd,
+      k8s,
+      k8saggregator,
+      os,
+      k8sserviceaccount: { key: privateKeyToTalosPem(generateKeyPair("ecdsa-p256").privateKey) },
+    },
   };
 }
 

@@ -5,7 +5,14 @@ import { generateMachineConfig } from "./generate.js";
 import { applyStrategicPatch } from "./patch/index.js";
 import { applyConflictCase, CONFLICT_CASES, ruleOf, setAt } from "./test-support/v1alpha1-conflict-cases.js";
 import { makeTestBundle } from "./test-support.js";
-import { findV1Alpha1Conflicts, legacyValueIsSet, V1ALPHA1_CONFLICT_CODE, V1ALPHA1_CONFLICT_RULES, v1alpha1ConflictDiagnostics, type LegacyValueTest } from "./v1alpha1-conflicts.js";
+import {
+  findV1Alpha1Conflicts,
+  legacyValueIsSet,
+  V1ALPHA1_CONFLICT_CODE,
+  V1ALPHA1_CONFLICT_RULES,
+  v1alpha1ConflictDiagnostics,
+  type LegacyValueTest,
+} from "./v1alpha1-conflicts.js";
 import { validateMachineConfig } from "./validate.js";
 import { parseYamlDocuments } from "./yaml/parse.js";
 import type { YamlMap, YamlNode } from "./yaml/node.js";
@@ -13,9 +20,18 @@ import type { YamlMap, YamlNode } from "./yaml/node.js";
 const bundle = await makeTestBundle();
 const c14 = contractFor("v1.14")!;
 const generate = (minor: string, machineType: "controlplane" | "worker", installDisk?: string) =>
-  generateMachineConfig({ bundle, contract: contractFor(minor)!, machineType, clusterName: "demo", endpoint: "https://10.0.0.10:6443", kubernetesVersion: "1.35.0", ...(installDisk ? { installDisk } : {}) });
+  generateMachineConfig({
+    bundle,
+    contract: contractFor(minor)!,
+    machineType,
+    clusterName: "demo",
+    endpoint: "https://10.0.0.10:6443",
+    kubernetesVersion: "1.35.0",
+    ...(installDisk ? { installDisk } : {}),
+  });
 const docsOf = (text: string) => parseYamlDocuments(text).documents as YamlMap[];
-const messages = (docs: readonly YamlMap[], minor = "v1.14") => findV1Alpha1Conflicts(docs, contractFor(minor)!).map((c) => c.rule.message);
+const messages = (docs: readonly YamlMap[], minor = "v1.14") =>
+  findV1Alpha1Conflicts(docs, contractFor(minor)!).map((c) => c.rule.message);
 const v1Of = (docs: readonly YamlMap[]) => docs.find((d) => !d.has("kind"))!;
 
 /**
@@ -104,7 +120,10 @@ port: 7445
 `;
 
 test("every rule has a test case, and every case a rule", () => {
-  assert.deepEqual(CONFLICT_CASES.map((c) => `${c.kind} ${c.legacyPath}`).sort(), V1ALPHA1_CONFLICT_RULES.map((r) => `${r.kind} ${r.legacyPath}`).sort());
+  assert.deepEqual(
+    CONFLICT_CASES.map((c) => `${c.kind} ${c.legacyPath}`).sort(),
+    V1ALPHA1_CONFLICT_RULES.map((r) => `${r.kind} ${r.legacyPath}`).sort(),
+  );
   for (const c of CONFLICT_CASES) ruleOf(c);
 });
 
@@ -112,7 +131,8 @@ test("no rule fires on Talos's own 1.14 output nor on talform's generated config
   assert.deepEqual(messages(docsOf(TALOS_114_OVERRIDES_WORKER)), []);
   for (const minor of SUPPORTED_TALOS_MINORS) {
     for (const role of ["controlplane", "worker"] as const) {
-      for (const disk of [undefined, "/dev/sda"]) assert.deepEqual(messages(generate(minor, role, disk), minor), [], `${minor} ${role} ${disk ?? "no disk"}`);
+      for (const disk of [undefined, "/dev/sda"])
+        assert.deepEqual(messages(generate(minor, role, disk), minor), [], `${minor} ${role} ${disk ?? "no disk"}`);
     }
   }
 });
@@ -123,10 +143,15 @@ for (const c of CONFLICT_CASES) {
     const base = generate("v1.14", "controlplane");
     const conflicting = applyConflictCase(base, c, "conflicting", c14);
     const inert = applyConflictCase(base, c, "inert", c14);
-    assert.ok(findV1Alpha1Conflicts(conflicting, c14).some((f) => f.rule === rule), "conflicting value");
+    assert.ok(
+      findV1Alpha1Conflicts(conflicting, c14).some((f) => f.rule === rule),
+      "conflicting value",
+    );
     assert.ok(!findV1Alpha1Conflicts(inert, c14).some((f) => f.rule === rule), "inert value");
     // Through validateMachineConfig: Talos's message, the legacy path and a hint naming the replacing document.
-    const d = validateMachineConfig(conflicting, c14, { mode: "metal", file: "n.yaml" }).find((x) => x.code === V1ALPHA1_CONFLICT_CODE && x.message === `n.yaml: ${rule.message}`);
+    const d = validateMachineConfig(conflicting, c14, { mode: "metal", file: "n.yaml" }).find(
+      (x) => x.code === V1ALPHA1_CONFLICT_CODE && x.message === `n.yaml: ${rule.message}`,
+    );
     assert.equal(d?.path, c.legacyPath);
     assert.equal(d?.severity, "error");
     assert.ok(d?.hint?.includes(c.kind === "KubeAuthorizerConfig" ? "KubeAdmissionControlConfig" : c.kind), d?.hint);
@@ -139,11 +164,19 @@ test("a document reports only its first failing check, in Talos's order", () => 
   setAt(v1Of(docs), "machine.kubelet", docsOf("{nodeIP: {validSubnets: [10.0.0.0/8]}}")[0]!);
   setAt(v1Of(docs), "machine.network", docsOf("{nameservers: [1.1.1.1], searchDomains: [lan]}")[0]!);
   // KubeNodeConfig: nodeIP before nodeTaints; ResolverConfig: searchDomains before nameservers; KubeletConfig too.
-  assert.deepEqual(messages(docs), [".machine.network.searchDomains is already set in v1alpha1 config", ".machine.kubelet.nodeIP is already set in v1alpha1 config", "kubelet config is already set in v1alpha1 config (.machine.kubelet)"]);
+  assert.deepEqual(messages(docs), [
+    ".machine.network.searchDomains is already set in v1alpha1 config",
+    ".machine.kubelet.nodeIP is already set in v1alpha1 config",
+    "kubelet config is already set in v1alpha1 config (.machine.kubelet)",
+  ]);
 });
 
 test("each document is checked on its own: one legacy field can conflict with several documents", () => {
-  const docs = applyStrategicPatch(generate("v1.14", "controlplane"), docsOf("apiVersion: v1alpha1\nkind: KubeCredentialProviderConfig\nconfiguration: {}\n"), { machinery: c14 });
+  const docs = applyStrategicPatch(
+    generate("v1.14", "controlplane"),
+    docsOf("apiVersion: v1alpha1\nkind: KubeCredentialProviderConfig\nconfiguration: {}\n"),
+    { machinery: c14 },
+  );
   setAt(v1Of(docs), "cluster.network", docsOf("{cni: {name: none}}")[0]!);
   setAt(v1Of(docs), "machine.kubelet", new Map());
   assert.deepEqual(messages(docs).sort(), [
@@ -159,19 +192,42 @@ test("the check is by presence of the document: no document, no conflict; no v1a
   setAt(v1Of(docs), "cluster.apiServer", docsOf("{extraArgs: {a: b}}")[0]!); // KubeAPIServerConfig is control-plane only
   setAt(v1Of(docs), "machine.time", docsOf("{servers: [pool.ntp.org]}")[0]!); // no TimeSyncConfig generated
   assert.deepEqual(messages(docs), []);
-  assert.deepEqual(v1alpha1ConflictDiagnostics(docsOf("apiVersion: v1alpha1\nkind: KubeletConfig\nimage: k\n"), c14), []);
+  assert.deepEqual(
+    v1alpha1ConflictDiagnostics(docsOf("apiVersion: v1alpha1\nkind: KubeletConfig\nimage: k\n"), c14),
+    [],
+  );
 });
 
 test("document-side conditions: VolumeConfig only with encryption of STATE/EPHEMERAL, ResolverConfig hostDNS only when set", () => {
   const docs = generate("v1.14", "worker"); // VolumeConfig EPHEMERAL {mount.secure}, ResolverConfig {hostDNS}
-  setAt(v1Of(docs), "machine.systemDiskEncryption", docsOf("{ephemeral: {provider: luks2, keys: [{slot: 0, nodeID: {}}]}}")[0]!);
+  setAt(
+    v1Of(docs),
+    "machine.systemDiskEncryption",
+    docsOf("{ephemeral: {provider: luks2, keys: [{slot: 0, nodeID: {}}]}}")[0]!,
+  );
   assert.deepEqual(messages(docs), []);
-  const none = applyStrategicPatch(docs, docsOf("apiVersion: v1alpha1\nkind: VolumeConfig\nname: EPHEMERAL\nencryption: {provider: none}\n"), { machinery: c14 });
+  const none = applyStrategicPatch(
+    docs,
+    docsOf("apiVersion: v1alpha1\nkind: VolumeConfig\nname: EPHEMERAL\nencryption: {provider: none}\n"),
+    { machinery: c14 },
+  );
   assert.deepEqual(messages(none), []);
-  const luks = applyStrategicPatch(docs, docsOf("apiVersion: v1alpha1\nkind: VolumeConfig\nname: EPHEMERAL\nencryption: {provider: luks2, keys: [{slot: 0, tpm: {}}]}\n"), { machinery: c14 });
-  assert.deepEqual(messages(luks), ['system disk encryption for "EPHEMERAL" is configured in both v1alpha1.Config and VolumeConfig']);
+  const luks = applyStrategicPatch(
+    docs,
+    docsOf(
+      "apiVersion: v1alpha1\nkind: VolumeConfig\nname: EPHEMERAL\nencryption: {provider: luks2, keys: [{slot: 0, tpm: {}}]}\n",
+    ),
+    { machinery: c14 },
+  );
+  assert.deepEqual(messages(luks), [
+    'system disk encryption for "EPHEMERAL" is configured in both v1alpha1.Config and VolumeConfig',
+  ]);
 
-  const resolver = applyStrategicPatch(generate("v1.14", "worker"), docsOf("apiVersion: v1alpha1\nkind: ResolverConfig\nhostDNS: {$patch: delete}\n"), { machinery: c14 });
+  const resolver = applyStrategicPatch(
+    generate("v1.14", "worker"),
+    docsOf("apiVersion: v1alpha1\nkind: ResolverConfig\nhostDNS: {$patch: delete}\n"),
+    { machinery: c14 },
+  );
   setAt(v1Of(resolver), "machine.features.hostDNS", docsOf("{enabled: true}")[0]!);
   assert.deepEqual(messages(resolver), []);
 });
@@ -179,20 +235,37 @@ test("document-side conditions: VolumeConfig only with encryption of STATE/EPHEM
 test("rules newer than their document kind follow the contract (1.12/1.13 machinery lacks them)", () => {
   // ResolverConfig exists from 1.12, its hostDNS check from 1.14.
   const resolverDocs = (minor: string) => {
-    const docs = applyStrategicPatch(generate(minor, "worker"), docsOf("apiVersion: v1alpha1\nkind: ResolverConfig\nhostDNS: {enabled: true}\n"), { machinery: contractFor(minor)! });
+    const docs = applyStrategicPatch(
+      generate(minor, "worker"),
+      docsOf("apiVersion: v1alpha1\nkind: ResolverConfig\nhostDNS: {enabled: true}\n"),
+      { machinery: contractFor(minor)! },
+    );
     setAt(v1Of(docs), "machine.features.hostDNS", docsOf("{enabled: true}")[0]!);
     return docs;
   };
   assert.deepEqual(messages(resolverDocs("v1.13"), "v1.13"), []);
-  assert.deepEqual(messages(resolverDocs("v1.14"), "v1.14"), [".machine.features.hostDNS is already set in v1alpha1 config"]);
+  assert.deepEqual(messages(resolverDocs("v1.14"), "v1.14"), [
+    ".machine.features.hostDNS is already set in v1alpha1 config",
+  ]);
   // VolumeConfig exists from 1.8 (encryption from 1.11), the systemDiskEncryption check from 1.12.
   const volumeDocs = (minor: string) => {
-    const docs = [...generate(minor, "worker"), ...docsOf("apiVersion: v1alpha1\nkind: VolumeConfig\nname: STATE\nencryption: {provider: luks2, keys: [{slot: 0, tpm: {}}]}\n")];
-    setAt(v1Of(docs), "machine.systemDiskEncryption", docsOf("{state: {provider: luks2, keys: [{slot: 0, nodeID: {}}]}}")[0]!);
+    const docs = [
+      ...generate(minor, "worker"),
+      ...docsOf(
+        "apiVersion: v1alpha1\nkind: VolumeConfig\nname: STATE\nencryption: {provider: luks2, keys: [{slot: 0, tpm: {}}]}\n",
+      ),
+    ];
+    setAt(
+      v1Of(docs),
+      "machine.systemDiskEncryption",
+      docsOf("{state: {provider: luks2, keys: [{slot: 0, nodeID: {}}]}}")[0]!,
+    );
     return docs;
   };
   assert.deepEqual(messages(volumeDocs("v1.11"), "v1.11"), []);
-  assert.deepEqual(messages(volumeDocs("v1.12"), "v1.12"), ['system disk encryption for "STATE" is configured in both v1alpha1.Config and VolumeConfig']);
+  assert.deepEqual(messages(volumeDocs("v1.12"), "v1.12"), [
+    'system disk encryption for "STATE" is configured in both v1alpha1.Config and VolumeConfig',
+  ]);
 });
 
 test("legacy value tests mirror Go's decoded values", () => {

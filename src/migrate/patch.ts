@@ -26,18 +26,35 @@ export interface MigratedPatch {
 const TO_STRING = { lineWidth: 0, flowCollectionPadding: false } as const;
 
 const isLegacyDocument = (contents: unknown): contents is YAMLMap =>
-  isMap(contents) && !contents.has("kind") && ["machine", "cluster", "version", "debug", "persist"].some((k) => contents.has(k));
+  isMap(contents) &&
+  !contents.has("kind") &&
+  ["machine", "cluster", "version", "debug", "persist"].some((k) => contents.has(k));
 
 /** Migrates `text`; a text that is not YAML, or JSON6902 (a list), is left alone with a note. */
 export function migratePatchText(text: string, scope: PatchScope, target: MigrationTarget): MigratedPatch {
   // talhelper renders patch files as Go templates; `{{ … }}` even parses as YAML (a flow map), so look first.
-  if (text.includes("{{")) return { text: undefined, controlPlaneText: undefined, notes: ["not migrated: a Go template (migrate the template by hand)"] };
+  if (text.includes("{{"))
+    return {
+      text: undefined,
+      controlPlaneText: undefined,
+      notes: ["not migrated: a Go template (migrate the template by hand)"],
+    };
   const docs = parseAllDocuments(text);
   if (!Array.isArray(docs) || docs.some((d) => d.errors.length > 0)) {
-    return { text: undefined, controlPlaneText: undefined, notes: ["not migrated: not parseable as YAML (templated or encrypted?)"] };
+    return {
+      text: undefined,
+      controlPlaneText: undefined,
+      notes: ["not migrated: not parseable as YAML (templated or encrypted?)"],
+    };
   }
   if (docs.some((d) => isSeq(d.contents))) {
-    return { text: undefined, controlPlaneText: undefined, notes: ["not migrated: a JSON6902 patch (Talos applies JSON6902 only to single-document configs, i.e. before 1.12)"] };
+    return {
+      text: undefined,
+      controlPlaneText: undefined,
+      notes: [
+        "not migrated: a JSON6902 patch (Talos applies JSON6902 only to single-document configs, i.e. before 1.12)",
+      ],
+    };
   }
   const notes: string[] = [];
   const created = new Map<string, Document>();
@@ -81,14 +98,20 @@ export function migratePatchText(text: string, scope: PatchScope, target: Migrat
       const left = pairAt(root, section);
       if (left && isMap(left.value) && left.value.items.length > 0) {
         const keys = left.value.items.map((p) => String(isScalar(p.key) ? p.key.value : p.key));
-        notes.push(`left in ${section}: ${keys.join(", ")} (no ${target.minor} document takes ${keys.length === 1 ? "it" : "them"}; see docs/genconfig.md)`);
+        notes.push(
+          `left in ${section}: ${keys.join(", ")} (no ${target.minor} document takes ${keys.length === 1 ? "it" : "them"}; see docs/genconfig.md)`,
+        );
       }
     }
   }
   if (!changed) return { text: undefined, controlPlaneText: undefined, notes };
 
   // A comment above an emptied legacy document (the patch's header) moves to the first new document.
-  const header = [...legacy].filter((d) => isEmptyMap(d.contents)).flatMap((d) => [d.commentBefore, (d.contents as YAMLMap).commentBefore]).filter(Boolean).join("\n");
+  const header = [...legacy]
+    .filter((d) => isEmptyMap(d.contents))
+    .flatMap((d) => [d.commentBefore, (d.contents as YAMLMap).commentBefore])
+    .filter(Boolean)
+    .join("\n");
   const firstNew = [...created.values(), ...listed][0];
   if (header && firstNew) {
     const contents = firstNew.contents as YAMLMap;
@@ -119,11 +142,13 @@ export function migratePatchText(text: string, scope: PatchScope, target: Migrat
 }
 
 function joinDocuments(docs: readonly Document[]): string {
-  return docs.map((d, i) => {
-    d.directives!.docStart = null;
-    const body = d.toString(TO_STRING);
-    return i === 0 ? body : `---\n${body}`;
-  }).join("");
+  return docs
+    .map((d, i) => {
+      d.directives!.docStart = null;
+      const body = d.toString(TO_STRING);
+      return i === 0 ? body : `---\n${body}`;
+    })
+    .join("");
 }
 
 const isEmptyMap = (n: unknown): boolean => isMap(n) && n.items.length === 0;
@@ -179,7 +204,8 @@ function takePair(root: YAMLMap, path: string): Pair | undefined {
     // The comment of a key that disappears goes with the moved field, or (at the top) to the document's header.
     const lost = pruned && isScalar(pruned.key) ? pruned.key.commentBefore : undefined;
     if (lost && i === 1) up.commentBefore = [up.commentBefore, lost].filter(Boolean).join("\n");
-    else if (lost && isScalar(pair!.key)) pair!.key.commentBefore = [lost, pair!.key.commentBefore].filter(Boolean).join("\n");
+    else if (lost && isScalar(pair!.key))
+      pair!.key.commentBefore = [lost, pair!.key.commentBefore].filter(Boolean).join("\n");
   }
   return pair;
 }

@@ -44,19 +44,37 @@ export interface MigrationTarget {
 }
 
 const move = (kind: string, prefix: string, fields: readonly (string | readonly [string, string])[]): FieldMove[] =>
-  fields.map((f) => (typeof f === "string" ? { from: `${prefix}.${f}`, kind, to: f } : { from: `${prefix}.${f[0]}`, kind, to: f[1] }));
+  fields.map((f) =>
+    typeof f === "string" ? { from: `${prefix}.${f}`, kind, to: f } : { from: `${prefix}.${f[0]}`, kind, to: f[1] },
+  );
 
 export const TO_V1_14: MigrationTarget = {
   minor: "v1.14",
   moves: [
-    ...move("KubeletConfig", "machine.kubelet", ["image", "extraArgs", "clusterDNS", ["extraConfig", "config"], "defaultRuntimeSeccompProfileEnabled"]),
+    ...move("KubeletConfig", "machine.kubelet", [
+      "image",
+      "extraArgs",
+      "clusterDNS",
+      ["extraConfig", "config"],
+      "defaultRuntimeSeccompProfileEnabled",
+    ]),
     ...move("KubeNodeConfig", "machine.kubelet", ["nodeIP", "registerWithFQDN", "skipNodeRegistration"]),
     ...move("KubeCredentialProviderConfig", "machine.kubelet", [["credentialProviderConfig", "configuration"]]),
-    ...move("KubeNodeConfig", "machine", [["nodeLabels", "labels"], ["nodeAnnotations", "annotations"], ["nodeTaints", "taints"]]),
+    ...move("KubeNodeConfig", "machine", [
+      ["nodeLabels", "labels"],
+      ["nodeAnnotations", "annotations"],
+      ["nodeTaints", "taints"],
+    ]),
     ...move("SysctlConfig", "machine", [["sysctls", "params"]]),
     { from: "cluster.proxy.disabled", kind: "KubeProxyConfig", to: "enabled", transform: "negate" },
     ...move("KubeProxyConfig", "cluster.proxy", ["image", "mode", "extraArgs"]),
-    ...move("KubeAPIServerConfig", "cluster.apiServer", ["image", "extraArgs", "env", "resources", ["certSANs", "certExtraSANs"]]),
+    ...move("KubeAPIServerConfig", "cluster.apiServer", [
+      "image",
+      "extraArgs",
+      "env",
+      "resources",
+      ["certSANs", "certExtraSANs"],
+    ]),
     ...move("KubeControllerManagerConfig", "cluster.controllerManager", ["image", "extraArgs", "env", "resources"]),
     ...move("KubeSchedulerConfig", "cluster.scheduler", ["image", "extraArgs", "env", "resources", "config"]),
     { from: "cluster.coreDNS.disabled", kind: "KubeCoreDNSConfig", to: "enabled", transform: "negate" },
@@ -70,7 +88,14 @@ export const TO_V1_14: MigrationTarget = {
     },
   ],
   lists: [{ from: "machine.kernel.modules", kind: "KernelModuleConfig" }],
-  sections: ["machine.kubelet", "cluster.proxy", "cluster.apiServer", "cluster.controllerManager", "cluster.scheduler", "cluster.coreDNS"],
+  sections: [
+    "machine.kubelet",
+    "cluster.proxy",
+    "cluster.apiServer",
+    "cluster.controllerManager",
+    "cluster.scheduler",
+    "cluster.coreDNS",
+  ],
   controlPlaneOnly: new Set([
     "KubeAPIServerConfig",
     "KubeControllerManagerConfig",

@@ -92,7 +92,10 @@ export async function migrateTalconfig(input: MigrateInput): Promise<MigrateResu
   const text = await input.readFile(input.path);
   const doc = parseDocument(text, { keepSourceTokens: true });
   if (doc.errors.length > 0 || !isMap(doc.contents)) {
-    throw new TalformError(`${input.path} is not a YAML mapping`, { code: "migrate-input", hint: "fix it first (talform validate)" });
+    throw new TalformError(`${input.path} is not a YAML mapping`, {
+      code: "migrate-input",
+      hint: "fix it first (talform validate)",
+    });
   }
   const root = doc.contents;
   const notes: MigrateNote[] = [];
@@ -118,7 +121,8 @@ export async function migrateTalconfig(input: MigrateInput): Promise<MigrateResu
     for (const n of r.notes) notes.push({ where: e.where, text: n });
     if (r.text === undefined) continue;
     const removal = r.text === "" ? removeEntry(text, e.node) : undefined;
-    if (r.controlPlaneText !== undefined) controlPlaneAdditions.push({ from: e.where, text: r.controlPlaneText, comments: removal?.comments ?? [] });
+    if (r.controlPlaneText !== undefined)
+      controlPlaneAdditions.push({ from: e.where, text: r.controlPlaneText, comments: removal?.comments ?? [] });
     splices.push(removal ?? replaceScalar(text, e.node, keepChomping(ref, r.text)));
   }
 
@@ -132,12 +136,16 @@ export async function migrateTalconfig(input: MigrateInput): Promise<MigrateResu
       continue;
     }
     if (/^sops:\s*$/m.test(before)) {
-      notes.push({ where, text: "not migrated: SOPS-encrypted (decrypt it with talform sops edit, migrate, encrypt again)" });
+      notes.push({
+        where,
+        text: "not migrated: SOPS-encrypted (decrypt it with talform sops edit, migrate, encrypt again)",
+      });
       continue;
     }
     const r = migratePatchText(before, scope, target);
     for (const n of r.notes) notes.push({ where, text: n });
-    if (r.controlPlaneText !== undefined) controlPlaneAdditions.push({ from: where, text: r.controlPlaneText, comments: [] });
+    if (r.controlPlaneText !== undefined)
+      controlPlaneAdditions.push({ from: where, text: r.controlPlaneText, comments: [] });
     if (r.text !== undefined) changes.push({ path: file, before, after: r.text });
   }
 
@@ -147,7 +155,10 @@ export async function migrateTalconfig(input: MigrateInput): Promise<MigrateResu
   if (isScalar(version) && typeof version.value === "string") {
     const current = String(version.value);
     if (current.includes("${")) {
-      notes.push({ where: "talosVersion", text: `set by a variable (${current}): set it to ${latest} where the variable is defined` });
+      notes.push({
+        where: "talosVersion",
+        text: `set by a variable (${current}): set it to ${latest} where the variable is defined`,
+      });
     } else if (!sameOrNewerMinor(current, input.target)) {
       splices.push({ start: version.range![0], end: version.range![1], text: latest });
       notes.push({ where: "talosVersion", text: `${current} → ${latest}` });
@@ -183,7 +194,11 @@ function replaceScalar(text: string, node: Scalar, value: string): Splice {
   const [start, end] = node.range!;
   const indent = " ".repeat(indentAt(text, start)); // the column after "- "
   const chomp = value.endsWith("\n") ? "" : "-";
-  const body = value.replace(/\n$/, "").split("\n").map((l) => (l === "" ? "" : indent + l)).join("\n");
+  const body = value
+    .replace(/\n$/, "")
+    .split("\n")
+    .map((l) => (l === "" ? "" : indent + l))
+    .join("\n");
   const tail = node.type === "BLOCK_LITERAL" || node.type === "BLOCK_FOLDED" ? "\n" : "";
   return { start, end, text: `|${chomp}\n${body}${tail}` };
 }
@@ -196,7 +211,11 @@ function removeEntry(text: string, node: Scalar): Splice & { comments: string[] 
   const [start, , end] = node.range!;
   let from = lineStart(text, start);
   const comments: string[] = [];
-  for (let prev = lineStart(text, from - 1); from > 0 && /^\s*#/.test(text.slice(prev, from - 1)); prev = lineStart(text, from - 1)) {
+  for (
+    let prev = lineStart(text, from - 1);
+    from > 0 && /^\s*#/.test(text.slice(prev, from - 1));
+    prev = lineStart(text, from - 1)
+  ) {
     comments.unshift(text.slice(prev, from - 1).trim());
     from = prev;
   }
@@ -219,7 +238,11 @@ function addControlPlanePatches(text: string, root: YAMLMap, additions: readonly
     additions
       .map((a) => {
         const pad = " ".repeat(indent);
-        const body = a.text.replace(/\n$/, "").split("\n").map((l) => (l === "" ? "" : `${pad}  ${l}`)).join("\n");
+        const body = a.text
+          .replace(/\n$/, "")
+          .split("\n")
+          .map((l) => (l === "" ? "" : `${pad}  ${l}`))
+          .join("\n");
         const comments = a.comments.map((c) => `${pad}${c}\n`).join("");
         return `${comments}${pad}# moved here by talform migrate from ${a.from}: Talos accepts these documents on control planes only\n${pad}- |-\n${body}\n`;
       })
@@ -252,6 +275,7 @@ function appendTopLevel(text: string, block: string): Splice {
 
 function applySplices(text: string, splices: readonly Splice[]): string {
   let out = text;
-  for (const s of [...splices].sort((a, b) => b.start - a.start || b.end - a.end)) out = out.slice(0, s.start) + s.text + out.slice(s.end);
+  for (const s of [...splices].sort((a, b) => b.start - a.start || b.end - a.end))
+    out = out.slice(0, s.start) + s.text + out.slice(s.end);
   return out;
 }

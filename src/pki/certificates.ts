@@ -58,8 +58,17 @@ export interface CertificateTemplate {
 }
 
 // RFC 5280 §4.2.1.3 bit numbers.
-const KEY_USAGE_BIT: Record<KeyUsageName, number> = { digitalSignature: 0, keyEncipherment: 2, keyAgreement: 4, keyCertSign: 5, crlSign: 6 };
-const EXT_KEY_USAGE_OID: Record<ExtKeyUsageName, string> = { serverAuth: "1.3.6.1.5.5.7.3.1", clientAuth: "1.3.6.1.5.5.7.3.2" };
+const KEY_USAGE_BIT: Record<KeyUsageName, number> = {
+  digitalSignature: 0,
+  keyEncipherment: 2,
+  keyAgreement: 4,
+  keyCertSign: 5,
+  crlSign: 6,
+};
+const EXT_KEY_USAGE_OID: Record<ExtKeyUsageName, string> = {
+  serverAuth: "1.3.6.1.5.5.7.3.1",
+  clientAuth: "1.3.6.1.5.5.7.3.2",
+};
 const OID = {
   organization: "2.5.4.10",
   commonName: "2.5.4.3",
@@ -80,10 +89,16 @@ function signatureAlgorithm(alg: KeyAlgorithm): { id: Der; sign: (data: Uint8Arr
     case "ed25519":
       return { id: sequence(objectIdentifier(OID.ed25519)), sign: (data, key) => sign(null, data, key) };
     case "ecdsa-p256":
-      return { id: sequence(objectIdentifier(OID.ecdsaWithSha256)), sign: (data, key) => sign("sha256", data, { key, dsaEncoding: "der" }) };
+      return {
+        id: sequence(objectIdentifier(OID.ecdsaWithSha256)),
+        sign: (data, key) => sign("sha256", data, { key, dsaEncoding: "der" }),
+      };
     case "rsa-2048":
     case "rsa-4096":
-      return { id: sequence(objectIdentifier(OID.sha256WithRsa), nullValue()), sign: (data, key) => sign("sha256", data, key) };
+      return {
+        id: sequence(objectIdentifier(OID.sha256WithRsa), nullValue()),
+        sign: (data, key) => sign("sha256", data, key),
+      };
   }
 }
 
@@ -98,7 +113,10 @@ function serialNumber(env: PkiEnv): Der {
 /** Subject name: one relative distinguished name per organization, then the common name. */
 function subjectName(t: CertificateTemplate): Der {
   const rdn = (oid: string, value: string) => setOfOne(sequence(objectIdentifier(oid), directoryString(value)));
-  return sequence(...(t.organizations ?? []).map((o) => rdn(OID.organization, o)), ...(t.commonName ? [rdn(OID.commonName, t.commonName)] : []));
+  return sequence(
+    ...(t.organizations ?? []).map((o) => rdn(OID.organization, o)),
+    ...(t.commonName ? [rdn(OID.commonName, t.commonName)] : []),
+  );
 }
 
 /** The 4 or 16 bytes of an IP address (iPAddress in a SAN). */
@@ -107,12 +125,16 @@ export function ipAddressBytes(ip: string): Uint8Array {
   if (!isIPv6(ip)) throw new Error(`not an IP address: ${ip}`);
   // An embedded IPv4 tail (::ffff:1.2.3.4) becomes two hextets first.
   const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(ip);
-  const text = v4 ? ip.slice(0, -v4[1]!.length) + ((b) => `${((b[0]! << 8) | b[1]!).toString(16)}:${((b[2]! << 8) | b[3]!).toString(16)}`)(ipAddressBytes(v4[1]!)) : ip;
+  const text = v4
+    ? ip.slice(0, -v4[1]!.length) +
+      ((b) => `${((b[0]! << 8) | b[1]!).toString(16)}:${((b[2]! << 8) | b[3]!).toString(16)}`)(ipAddressBytes(v4[1]!))
+    : ip;
   const [head, tail] = text.includes("::") ? text.split("::") : [text, undefined];
   const hextets = (s: string | undefined) => (s ? s.split(":").map((h) => parseInt(h, 16)) : []);
   const front = hextets(head);
   const back = hextets(tail);
-  const all = tail === undefined ? front : [...front, ...new Array<number>(8 - front.length - back.length).fill(0), ...back];
+  const all =
+    tail === undefined ? front : [...front, ...new Array<number>(8 - front.length - back.length).fill(0), ...back];
   return Uint8Array.from(all.flatMap((h) => [h >> 8, h & 0xff]));
 }
 
@@ -123,11 +145,17 @@ function extension(oid: string, critical: boolean, value: Der): Der {
 /** Extensions in the order talform has always written them: key usage, EKU, basic constraints, SKI, AKI, SAN. */
 function extensionsFor(t: CertificateTemplate, authorityKeyId: Uint8Array | undefined): Der {
   const exts: Der[] = [extension(OID.keyUsage, true, namedBits(t.keyUsages.map((u) => KEY_USAGE_BIT[u])))];
-  if (t.extKeyUsages && t.extKeyUsages.length > 0) exts.push(extension(OID.extKeyUsage, false, sequence(...t.extKeyUsages.map((u) => objectIdentifier(EXT_KEY_USAGE_OID[u])))));
+  if (t.extKeyUsages && t.extKeyUsages.length > 0)
+    exts.push(
+      extension(OID.extKeyUsage, false, sequence(...t.extKeyUsages.map((u) => objectIdentifier(EXT_KEY_USAGE_OID[u])))),
+    );
   if (t.isCA) exts.push(extension(OID.basicConstraints, true, sequence(boolean(true))));
   if (t.subjectKeyId) exts.push(extension(OID.subjectKeyId, false, octetString(t.subjectKeyId)));
   if (authorityKeyId) exts.push(extension(OID.authorityKeyId, false, sequence(implicitPrimitive(0, authorityKeyId))));
-  const names = [...(t.dnsNames ?? []).map((n) => implicitPrimitive(2, Buffer.from(n, "ascii"))), ...(t.ipAddresses ?? []).map((ip) => implicitPrimitive(7, ipAddressBytes(ip)))];
+  const names = [
+    ...(t.dnsNames ?? []).map((n) => implicitPrimitive(2, Buffer.from(n, "ascii"))),
+    ...(t.ipAddresses ?? []).map((ip) => implicitPrimitive(7, ipAddressBytes(ip))),
+  ];
   if (names.length > 0) exts.push(extension(OID.subjectAltName, false, sequence(...names)));
   return explicit(3, sequence(...exts));
 }
@@ -138,7 +166,12 @@ interface Issuer {
   readonly privateKey: KeyObject;
 }
 
-function buildCertificate(subjectPublicKey: KeyObject, template: CertificateTemplate, issuer: Issuer, env: PkiEnv): string {
+function buildCertificate(
+  subjectPublicKey: KeyObject,
+  template: CertificateTemplate,
+  issuer: Issuer,
+  env: PkiEnv,
+): string {
   const alg = signatureAlgorithm(keyAlgorithmOf(issuer.privateKey));
   const tbs = sequence(
     explicit(0, smallInteger(2)), // v3
@@ -174,15 +207,34 @@ function caIdentity(caPem: string): { name: Der; keyId: Uint8Array | undefined }
 }
 
 /** Creates a self-signed CA certificate for `keys`. */
-export async function createSelfSignedCertificate(keys: KeyPair, template: CertificateTemplate, env: PkiEnv = systemPkiEnv): Promise<CertificateAndKey> {
-  const crt = buildCertificate(keys.publicKey, template, { name: subjectName(template), keyId: undefined, privateKey: keys.privateKey }, env);
+export async function createSelfSignedCertificate(
+  keys: KeyPair,
+  template: CertificateTemplate,
+  env: PkiEnv = systemPkiEnv,
+): Promise<CertificateAndKey> {
+  const crt = buildCertificate(
+    keys.publicKey,
+    template,
+    { name: subjectName(template), keyId: undefined, privateKey: keys.privateKey },
+    env,
+  );
   return { crt, key: privateKeyToTalosPem(keys.privateKey) };
 }
 
 /** Issues a certificate for `subjectKeys`, signed by the CA (`ca.crt`/`ca.key` PEM). AKI = the CA's SKI when it has one. */
-export async function issueCertificate(ca: CertificateAndKey, subjectKeys: KeyPair, template: CertificateTemplate, env: PkiEnv = systemPkiEnv): Promise<CertificateAndKey> {
+export async function issueCertificate(
+  ca: CertificateAndKey,
+  subjectKeys: KeyPair,
+  template: CertificateTemplate,
+  env: PkiEnv = systemPkiEnv,
+): Promise<CertificateAndKey> {
   // Node parses the CA first: a malformed certificate fails here with OpenSSL's message, not in the walk below.
   new X509Certificate(ca.crt);
-  const crt = buildCertificate(subjectKeys.publicKey, template, { ...caIdentity(ca.crt), privateKey: parsePrivateKeyPem(ca.key) }, env);
+  const crt = buildCertificate(
+    subjectKeys.publicKey,
+    template,
+    { ...caIdentity(ca.crt), privateKey: parsePrivateKeyPem(ca.key) },
+    env,
+  );
   return { crt, key: privateKeyToTalosPem(subjectKeys.privateKey) };
 }

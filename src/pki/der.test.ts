@@ -1,6 +1,18 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { childrenOf, contentOf, namedBits, objectIdentifier, octetString, readItem, sequence, smallInteger, time, tlv, unsignedInteger } from "./der.js";
+import {
+  childrenOf,
+  contentOf,
+  namedBits,
+  objectIdentifier,
+  octetString,
+  readItem,
+  sequence,
+  smallInteger,
+  time,
+  tlv,
+  unsignedInteger,
+} from "./der.js";
 import { ipAddressBytes } from "./certificates.js";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
@@ -32,9 +44,19 @@ test("named bits drop trailing zeros and count the unused bits", () => {
 });
 
 test("times: UTCTime through 2049, GeneralizedTime from 2050, whole seconds in UTC", () => {
-  assert.equal(Buffer.from(time(new Date("2049-12-31T23:59:59.999Z"))).toString("latin1").slice(2), "491231235959Z");
+  assert.equal(
+    Buffer.from(time(new Date("2049-12-31T23:59:59.999Z")))
+      .toString("latin1")
+      .slice(2),
+    "491231235959Z",
+  );
   assert.equal(time(new Date("2049-12-31T23:59:59Z"))[0], 0x17);
-  assert.equal(Buffer.from(time(new Date("2050-01-01T00:00:00Z"))).toString("latin1").slice(2), "20500101000000Z");
+  assert.equal(
+    Buffer.from(time(new Date("2050-01-01T00:00:00Z")))
+      .toString("latin1")
+      .slice(2),
+    "20500101000000Z",
+  );
   assert.equal(time(new Date("1949-12-31T00:00:00Z"))[0], 0x18);
 });
 

@@ -44,7 +44,7 @@ export function namedBits(bits: readonly number[]): Der {
   if (bits.length === 0) return tlv(0x03, Uint8Array.of(0));
   const highest = Math.max(...bits);
   const bytes = new Uint8Array(Math.floor(highest / 8) + 1);
-  for (const b of bits) bytes[Math.floor(b / 8)] = bytes[Math.floor(b / 8)]! | (0x80 >> b % 8);
+  for (const b of bits) bytes[Math.floor(b / 8)] = bytes[Math.floor(b / 8)]! | (0x80 >> (b % 8));
   return tlv(0x03, concat([Uint8Array.of(7 - (highest % 8)), bytes]));
 }
 
@@ -88,7 +88,9 @@ export function time(date: Date): Der {
   const iso = date.toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ
   const digits = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
   const year = date.getUTCFullYear();
-  return year >= 1950 && year < 2050 ? tlv(0x17, Buffer.from(digits.slice(2), "ascii")) : tlv(0x18, Buffer.from(digits, "ascii"));
+  return year >= 1950 && year < 2050
+    ? tlv(0x17, Buffer.from(digits.slice(2), "ascii"))
+    : tlv(0x18, Buffer.from(digits, "ascii"));
 }
 
 /** `[n] EXPLICIT` (constructed, context-specific). */
@@ -129,7 +131,7 @@ export function readItem(der: Uint8Array, offset: number): Item {
 /** The items inside a constructed item. */
 export function childrenOf(der: Uint8Array, parent: Item): Item[] {
   const out: Item[] = [];
-  for (let at = parent.contentStart; at < parent.end; ) {
+  for (let at = parent.contentStart; at < parent.end;) {
     const item = readItem(der, at);
     out.push(item);
     at = item.end;

@@ -25,7 +25,9 @@ export function generateKeyPair(algorithm: KeyAlgorithm): KeyPair {
     }
     case "rsa-4096":
     case "rsa-2048": {
-      const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: algorithm === "rsa-4096" ? 4096 : 2048 });
+      const { privateKey, publicKey } = generateKeyPairSync("rsa", {
+        modulusLength: algorithm === "rsa-4096" ? 4096 : 2048,
+      });
       return { algorithm, privateKey, publicKey };
     }
   }

@@ -1,5 +1,6 @@
 /** PEM framing with the exact labels Talos writes (it accepts these and generic `PRIVATE KEY` when reading). */
-export type PemLabel = "CERTIFICATE" | "EC PRIVATE KEY" | "ED25519 PRIVATE KEY" | "RSA PRIVATE KEY" | "PRIVATE KEY" | "PUBLIC KEY";
+export type PemLabel =
+  "CERTIFICATE" | "EC PRIVATE KEY" | "ED25519 PRIVATE KEY" | "RSA PRIVATE KEY" | "PRIVATE KEY" | "PUBLIC KEY";
 
 export function encodePem(label: PemLabel, der: Uint8Array): string {
   const b64 = Buffer.from(der).toString("base64");

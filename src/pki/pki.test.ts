@@ -1,7 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
-import { createSelfSignedCertificate, generateKeyPair, issueCertificate, parsePrivateKeyPem, type KeyAlgorithm } from "./index.js";
+import {
+  createSelfSignedCertificate,
+  generateKeyPair,
+  issueCertificate,
+  parsePrivateKeyPem,
+  type KeyAlgorithm,
+} from "./index.js";
 
 const now = new Date("2026-01-01T00:00:00Z");
 const later = new Date("2036-01-01T00:00:00Z");
@@ -40,11 +46,19 @@ for (const alg of ["ed25519", "ecdsa-p256"] as KeyAlgorithm[]) {
 
 test("server cert carries IP and DNS SANs", async () => {
   const ca = await createSelfSignedCertificate(generateKeyPair("ed25519"), {
-    organizations: ["talos"], notBefore: now, notAfter: later, isCA: true, keyUsages: ["digitalSignature", "keyCertSign"],
+    organizations: ["talos"],
+    notBefore: now,
+    notAfter: later,
+    isCA: true,
+    keyUsages: ["digitalSignature", "keyCertSign"],
   });
   const srv = await issueCertificate(ca, generateKeyPair("ed25519"), {
-    notBefore: now, notAfter: later, keyUsages: ["digitalSignature"], extKeyUsages: ["serverAuth"],
-    dnsNames: ["cp1"], ipAddresses: ["127.0.10.1"],
+    notBefore: now,
+    notAfter: later,
+    keyUsages: ["digitalSignature"],
+    extKeyUsages: ["serverAuth"],
+    dnsNames: ["cp1"],
+    ipAddresses: ["127.0.10.1"],
   });
   const x = new X509Certificate(srv.crt);
   assert.match(x.subjectAltName ?? "", /DNS:cp1/);
@@ -53,10 +67,21 @@ test("server cert carries IP and DNS SANs", async () => {
 
 test("an issued certificate names its CA exactly: issuer = the CA's subject bytes, AKI = the CA's SKI", async () => {
   const ca = await createSelfSignedCertificate(generateKeyPair("ed25519"), {
-    organizations: ["talos"], commonName: "ünïcode CA", notBefore: now, notAfter: new Date("2056-01-01T00:00:00Z"), isCA: true,
-    keyUsages: ["digitalSignature", "keyCertSign"], subjectKeyId: new Uint8Array(20).fill(9),
+    organizations: ["talos"],
+    commonName: "ünïcode CA",
+    notBefore: now,
+    notAfter: new Date("2056-01-01T00:00:00Z"),
+    isCA: true,
+    keyUsages: ["digitalSignature", "keyCertSign"],
+    subjectKeyId: new Uint8Array(20).fill(9),
   });
-  const leaf = await issueCertificate(ca, generateKeyPair("ecdsa-p256"), { organizations: ["os:admin"], notBefore: now, notAfter: later, keyUsages: ["digitalSignature"], extKeyUsages: ["clientAuth"] });
+  const leaf = await issueCertificate(ca, generateKeyPair("ecdsa-p256"), {
+    organizations: ["os:admin"],
+    notBefore: now,
+    notAfter: later,
+    keyUsages: ["digitalSignature"],
+    extKeyUsages: ["clientAuth"],
+  });
   const caX = new X509Certificate(ca.crt);
   const leafX = new X509Certificate(leaf.crt);
   assert.equal(leafX.issuer, caX.subject);

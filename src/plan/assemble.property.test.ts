@@ -22,8 +22,12 @@ test("property: exactly the nodes whose labels change get one live apply-config;
       assert.equal(assemblePlan(d1, observedFrom(d1), opts).summary.changes, 0);
       const p = assemblePlan(d1, observedFrom(d0), opts);
       const changed = NODES.filter((_, i) => from[i] !== to[i]).map((n) => n.hostname);
-      assert.deepEqual(p.nodes.filter((n) => n.actions.length > 0).map((n) => n.hostname), changed);
-      for (const n of p.nodes) for (const a of n.actions) assert.ok(a.type === "apply-config" && a.mode === "no-reboot" && !n.reboots);
+      assert.deepEqual(
+        p.nodes.filter((n) => n.actions.length > 0).map((n) => n.hostname),
+        changed,
+      );
+      for (const n of p.nodes)
+        for (const a of n.actions) assert.ok(a.type === "apply-config" && a.mode === "no-reboot" && !n.reboots);
       assert.deepEqual(p, assemblePlan(d1, observedFrom(d0), opts), "assemblePlan is not deterministic");
     }),
     { numRuns: 25 },

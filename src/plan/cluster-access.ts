@@ -28,12 +28,21 @@ export function createClusterAccess(o: ClusterAccessOptions): ClusterAccess {
   const secure = new Map<string, TalosClient>();
   const insecure = new Map<string, TalosClient>();
   let kube: KubeApi | undefined;
-  const common = { timeoutMs: o.timeoutMs ?? 10_000, retryAttempts: o.retryAttempts ?? 1, ...(o.env ? { env: o.env } : {}) };
+  const common = {
+    timeoutMs: o.timeoutMs ?? 10_000,
+    retryAttempts: o.retryAttempts ?? 1,
+    ...(o.env ? { env: o.env } : {}),
+  };
   const access: ClusterAccess = {
     secure(address) {
       let c = secure.get(address);
       if (!c) {
-        c = new TalosClient({ endpoints: [address], nodes: [address], credentials: { kind: "mtls", ...o.credentials }, ...common });
+        c = new TalosClient({
+          endpoints: [address],
+          nodes: [address],
+          credentials: { kind: "mtls", ...o.credentials },
+          ...common,
+        });
         secure.set(address, c);
       }
       return c;

@@ -25,7 +25,8 @@ const isMap = (v: unknown): v is Record<string, unknown> => typeof v === "object
 function walk(document: string, path: string[], a: unknown, b: unknown, out: DiffEntry[]): void {
   if (isDeepStrictEqual(a, b)) return;
   if (isMap(a) && isMap(b)) {
-    for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) walk(document, [...path, k], a[k], b[k], out);
+    for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort())
+      walk(document, [...path, k], a[k], b[k], out);
     return;
   }
   const p = path.join(".");

@@ -35,9 +35,15 @@ test("desired state from talconfig nodes + genconfig's in-memory render: install
     const configs = new Map(generated.configs.map((c) => [c.hostname!, c.text]));
     const desired = desiredFromRendered("lab", loaded.nodes, configs);
     const [cp1, gpu1] = desired.nodes;
-    assert.deepEqual([cp1!.hostname, cp1!.controlPlane, cp1!.talosVersion, cp1!.kubernetesVersion, cp1!.extensions], ["cp1", true, "v1.13.9", "1.36.3", []]);
+    assert.deepEqual(
+      [cp1!.hostname, cp1!.controlPlane, cp1!.talosVersion, cp1!.kubernetesVersion, cp1!.extensions],
+      ["cp1", true, "v1.13.9", "1.36.3", []],
+    );
     assert.equal(gpu1!.address, "10.0.0.31");
-    assert.deepEqual(gpu1!.extensions, ["siderolabs/nonfree-kmod-nvidia-lts", "siderolabs/nvidia-container-toolkit-lts"]);
+    assert.deepEqual(gpu1!.extensions, [
+      "siderolabs/nonfree-kmod-nvidia-lts",
+      "siderolabs/nvidia-container-toolkit-lts",
+    ]);
     assert.match(gpu1!.schematicId ?? "", /^[0-9a-f]{64}$/);
     assert.notEqual(gpu1!.schematicId, cp1!.schematicId);
     assert.ok(gpu1!.installImage.includes(`${gpu1!.schematicId}:v1.13.9`), gpu1!.installImage);

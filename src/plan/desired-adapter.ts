@@ -21,7 +21,10 @@ export function desiredFromRendered(
       const configText = configs.get(n.hostname);
       if (configText === undefined) throw new Error(`no rendered config for node ${n.hostname}`);
       const installImage = installerImageOf(parseConfigDocuments(configText));
-      if (!installImage) throw new Error(`the rendered config of ${n.hostname} names no installer image (machine.install.image or UnattendedInstallConfig)`);
+      if (!installImage)
+        throw new Error(
+          `the rendered config of ${n.hostname} names no installer image (machine.install.image or UnattendedInstallConfig)`,
+        );
       const schematicId = /\/([0-9a-f]{64}):[^/]+$/.exec(installImage)?.[1];
       const schematicYaml = schematicId ? schematicTextFor(n, schematicId) : undefined;
       return {

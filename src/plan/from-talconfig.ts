@@ -18,18 +18,31 @@ export interface LoadedDesired {
   readonly credentials: { readonly ca: string; readonly crt: string; readonly key: string };
 }
 
-export async function loadDesiredFromTalconfig(o: { configPath: string; cwd: string; env: Readonly<Record<string, string | undefined>>; secretsFile?: string; outDir?: string }): Promise<LoadedDesired> {
+export async function loadDesiredFromTalconfig(o: {
+  configPath: string;
+  cwd: string;
+  env: Readonly<Record<string, string | undefined>>;
+  secretsFile?: string;
+  outDir?: string;
+}): Promise<LoadedDesired> {
   const configPath = isAbsolute(o.configPath) ? o.configPath : resolve(o.cwd, o.configPath);
   let text: string;
   try {
     text = await readFile(configPath, "utf8");
   } catch {
-    throw new TalformError(`${relative(o.cwd, configPath) || configPath} does not exist`, { code: "file-missing", hint: "pass -c <talconfig.yaml>" });
+    throw new TalformError(`${relative(o.cwd, configPath) || configPath} does not exist`, {
+      code: "file-missing",
+      hint: "pass -c <talconfig.yaml>",
+    });
   }
   const decryptor = createSopsDecryptor({ ...o.env });
   const loaded = await loadTalconfig({ path: configPath, env: o.env, decryptor });
   const errors = loaded.diagnostics.filter((d) => d.severity === "error");
-  if (!loaded.config || errors.length > 0) throw new TalformError(`${relative(o.cwd, configPath)} has errors; run talform validate`, { code: "talconfig", diagnostics: errors });
+  if (!loaded.config || errors.length > 0)
+    throw new TalformError(`${relative(o.cwd, configPath)} has errors; run talform validate`, {
+      code: "talconfig",
+      diagnostics: errors,
+    });
   // genconfig renders every node (and an admin talosconfig) in memory; nothing is written.
   const { generated } = await renderCluster({
     configPath,
@@ -44,8 +57,17 @@ export async function loadDesiredFromTalconfig(o: { configPath: string; cwd: str
   const factory = factoryEndpoint(loaded.config.imageFactory ?? {});
   // TALFORM_IMAGE_FACTORY points registration at another factory (a simulated one, a mirror) without renaming images.
   const override = o.env["TALFORM_IMAGE_FACTORY"]?.replace(/\/+$/, "");
-  const desired = desiredFromRendered(loaded.config.clusterName, loaded.nodes, configs, { ...factory, ...(override ? { baseUrl: override } : {}) });
+  const desired = desiredFromRendered(loaded.config.clusterName, loaded.nodes, configs, {
+    ...factory,
+    ...(override ? { baseUrl: override } : {}),
+  });
   const ctx = selectContext(parseTalosconfig(generated.talosconfig.text, "talosconfig"), "talosconfig");
-  if (!ctx.ca || !ctx.crt || !ctx.key) throw new TalformError("the rendered talosconfig has no admin credentials", { code: "talosconfig" });
-  return { desired, talconfigPath: configPath, talconfigDigest: digestText(text), credentials: { ca: ctx.ca, crt: ctx.crt, key: ctx.key } };
+  if (!ctx.ca || !ctx.crt || !ctx.key)
+    throw new TalformError("the rendered talosconfig has no admin credentials", { code: "talosconfig" });
+  return {
+    desired,
+    talconfigPath: configPath,
+    talconfigDigest: digestText(text),
+    credentials: { ca: ctx.ca, crt: ctx.crt, key: ctx.key },
+  };
 }

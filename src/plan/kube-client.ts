@@ -48,39 +48,70 @@ function kubeconfigParts(text: string): KubeconfigParts {
   const user = k.users?.find((u) => u.name === ctx?.context.user) ?? k.users?.[0];
   const b = (s: string | undefined) => Buffer.from(s ?? "", "base64").toString("utf8");
   if (!cluster?.cluster.server || !user) throw new Error("the kubeconfig has no cluster server or user");
-  return { server: cluster.cluster.server, ca: b(cluster.cluster["certificate-authority-data"]), crt: b(user.user["client-certificate-data"]), key: b(user.user["client-key-data"]) };
+  return {
+    server: cluster.cluster.server,
+    ca: b(cluster.cluster["certificate-authority-data"]),
+    crt: b(user.user["client-certificate-data"]),
+    key: b(user.user["client-key-data"]),
+  };
 }
 
 interface NodeObject {
   metadata: { name: string };
   spec?: { unschedulable?: boolean };
-  status?: { conditions?: { type: string; status: string }[]; nodeInfo?: { kubeletVersion?: string; bootID?: string }; addresses?: { type: string; address: string }[] };
+  status?: {
+    conditions?: { type: string; status: string }[];
+    nodeInfo?: { kubeletVersion?: string; bootID?: string };
+    addresses?: { type: string; address: string }[];
+  };
 }
 
 interface PodObject {
-  metadata: { name: string; namespace: string; annotations?: Record<string, string>; ownerReferences?: { kind: string }[] };
+  metadata: {
+    name: string;
+    namespace: string;
+    annotations?: Record<string, string>;
+    ownerReferences?: { kind: string }[];
+  };
 }
 
-export function createKubeApi(kubeconfig: string, opts: { env?: Readonly<Record<string, string | undefined>>; timeoutMs?: number } = {}): KubeApi {
+export function createKubeApi(
+  kubeconfig: string,
+  opts: { env?: Readonly<Record<string, string | undefined>>; timeoutMs?: number } = {},
+): KubeApi {
   const parts = kubeconfigParts(kubeconfig);
   const base = new URL(parts.server);
   assertDialAllowed(base.hostname.replace(/^\[|\]$/g, ""), opts.env?.["TALFORM_LOOPBACK_ONLY"] === "1");
   // Keep-alive: a rollout makes a few API calls per node (cordon, drain, Ready, uncordon); a new mTLS handshake for
   // each was most of their cost. Idle sockets do not keep the process alive (Node unrefs them).
   const agent = new https.Agent({ ca: parts.ca, cert: parts.crt, key: parts.key, keepAlive: true });
-  const request = (method: string, path: string, body?: unknown, contentType = "application/json"): Promise<{ status: number; json: unknown }> =>
+  const request = (
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = "application/json",
+  ): Promise<{ status: number; json: unknown }> =>
     new Promise((resolve, reject) => {
-      const req = https.request(new URL(path, base), { method, agent, headers: { accept: "application/json", ...(body !== undefined ? { "content-type": contentType } : {}) }, timeout: opts.timeoutMs ?? 15_000 }, (res) => {
-        let data = "";
-        res.on("data", (d: Buffer) => (data += d.toString("utf8")));
-        res.on("end", () => {
-          try {
-            resolve({ status: res.statusCode ?? 0, json: data ? JSON.parse(data) : undefined });
-          } catch (e) {
-            reject(e as Error);
-          }
-        });
-      });
+      const req = https.request(
+        new URL(path, base),
+        {
+          method,
+          agent,
+          headers: { accept: "application/json", ...(body !== undefined ? { "content-type": contentType } : {}) },
+          timeout: opts.timeoutMs ?? 15_000,
+        },
+        (res) => {
+          let data = "";
+          res.on("data", (d: Buffer) => (data += d.toString("utf8")));
+          res.on("end", () => {
+            try {
+              resolve({ status: res.statusCode ?? 0, json: data ? JSON.parse(data) : undefined });
+            } catch (e) {
+              reject(e as Error);
+            }
+          });
+        },
+      );
       req.on("timeout", () => req.destroy(new Error(`Kubernetes API ${method} ${path}: timed out`)));
       req.on("error", reject);
       if (body !== undefined) req.write(typeof body === "string" ? body : JSON.stringify(body));
@@ -88,7 +119,10 @@ export function createKubeApi(kubeconfig: string, opts: { env?: Readonly<Record<
     });
   const ok = async (method: string, path: string, body?: unknown, contentType?: string) => {
     const r = await request(method, path, body, contentType);
-    if (r.status >= 300) throw new Error(`Kubernetes API ${method} ${path}: ${r.status} ${(r.json as { message?: string } | undefined)?.message ?? ""}`.trim());
+    if (r.status >= 300)
+      throw new Error(
+        `Kubernetes API ${method} ${path}: ${r.status} ${(r.json as { message?: string } | undefined)?.message ?? ""}`.trim(),
+      );
     return r.json;
   };
   const toNode = (n: NodeObject): KubeNode => ({
@@ -97,7 +131,9 @@ export function createKubeApi(kubeconfig: string, opts: { env?: Readonly<Record<
     unschedulable: n.spec?.unschedulable === true,
     ...(n.status?.nodeInfo?.kubeletVersion ? { kubeletVersion: n.status.nodeInfo.kubeletVersion } : {}),
     ...(n.status?.nodeInfo?.bootID ? { bootId: n.status.nodeInfo.bootID } : {}),
-    ...(n.status?.addresses?.find((a) => a.type === "InternalIP") ? { address: n.status.addresses.find((a) => a.type === "InternalIP")!.address } : {}),
+    ...(n.status?.addresses?.find((a) => a.type === "InternalIP")
+      ? { address: n.status.addresses.find((a) => a.type === "InternalIP")!.address }
+      : {}),
   });
   return {
     async nodes() {
@@ -110,21 +146,39 @@ export function createKubeApi(kubeconfig: string, opts: { env?: Readonly<Record<
       return toNode(r.json as NodeObject);
     },
     async setUnschedulable(name, unschedulable) {
-      await ok("PATCH", `/api/v1/nodes/${encodeURIComponent(name)}`, { spec: { unschedulable: unschedulable ? true : null } }, "application/merge-patch+json");
+      await ok(
+        "PATCH",
+        `/api/v1/nodes/${encodeURIComponent(name)}`,
+        { spec: { unschedulable: unschedulable ? true : null } },
+        "application/merge-patch+json",
+      );
     },
     async evictablePods(node) {
-      const list = (await ok("GET", `/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${node}`)}`)) as { items: PodObject[] };
+      const list = (await ok("GET", `/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${node}`)}`)) as {
+        items: PodObject[];
+      };
       return list.items
-        .filter((p) => !p.metadata.annotations?.["kubernetes.io/config.mirror"] && !p.metadata.ownerReferences?.some((o) => o.kind === "DaemonSet"))
+        .filter(
+          (p) =>
+            !p.metadata.annotations?.["kubernetes.io/config.mirror"] &&
+            !p.metadata.ownerReferences?.some((o) => o.kind === "DaemonSet"),
+        )
         .map((p) => ({ namespace: p.metadata.namespace, name: p.metadata.name }));
     },
     async deleteNode(name) {
       const r = await request("DELETE", `/api/v1/nodes/${encodeURIComponent(name)}`);
-      if (r.status >= 300 && r.status !== 404) throw new Error(`Kubernetes API DELETE node ${name}: ${r.status} ${(r.json as { message?: string } | undefined)?.message ?? ""}`.trim());
+      if (r.status >= 300 && r.status !== 404)
+        throw new Error(
+          `Kubernetes API DELETE node ${name}: ${r.status} ${(r.json as { message?: string } | undefined)?.message ?? ""}`.trim(),
+        );
     },
     call: (method, path, body, contentType) => request(method, path, body, contentType),
     async evict(namespace, name) {
-      await ok("POST", `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}/eviction`, { apiVersion: "policy/v1", kind: "Eviction", metadata: { name, namespace } });
+      await ok(
+        "POST",
+        `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}/eviction`,
+        { apiVersion: "policy/v1", kind: "Eviction", metadata: { name, namespace } },
+      );
     },
   };
 }

@@ -1,7 +1,19 @@
-import { compareKubernetesVersions, kubernetesUpgradePath, removedInStep, TalosContract, type RemovedInStep } from "../contract/index.js";
+import {
+  compareKubernetesVersions,
+  kubernetesUpgradePath,
+  removedInStep,
+  TalosContract,
+  type RemovedInStep,
+} from "../contract/index.js";
 import { parseAllDocuments } from "yaml";
 import { kubeletVersionOf, kubernetesImagesOf, parseConfigDocuments, withImageTag } from "./config-documents.js";
-import type { DesiredCluster, KubernetesUpgradePlan, KubernetesUpgradeStep, ObservedCluster, PlanProblem } from "./types.js";
+import type {
+  DesiredCluster,
+  KubernetesUpgradePlan,
+  KubernetesUpgradeStep,
+  ObservedCluster,
+  PlanProblem,
+} from "./types.js";
 
 /**
  * The cluster-level `upgrade-k8s` action, ordered as `talosctl upgrade-k8s` does it (siderolabs/talos
@@ -16,7 +28,11 @@ export interface KubernetesPlanResult {
   readonly errors: PlanProblem[];
 }
 
-export function planKubernetesUpgrade(desired: DesiredCluster, observed: ObservedCluster, opts: { skipChecks?: boolean } = {}): KubernetesPlanResult {
+export function planKubernetesUpgrade(
+  desired: DesiredCluster,
+  observed: ObservedCluster,
+  opts: { skipChecks?: boolean } = {},
+): KubernetesPlanResult {
   const errors: PlanProblem[] = [];
   const cps = desired.nodes.filter((n) => n.controlPlane);
   const workers = desired.nodes.filter((n) => !n.controlPlane);
@@ -24,7 +40,11 @@ export function planKubernetesUpgrade(desired: DesiredCluster, observed: Observe
   if (!target) return { errors };
   const mixedTargets = [...new Set(desired.nodes.map((n) => n.kubernetesVersion))];
   if (mixedTargets.length > 1) {
-    errors.push({ code: "k8s-version", message: `the nodes want different Kubernetes versions (${mixedTargets.join(", ")})`, hint: "set one kubernetesVersion for the cluster in talconfig.yaml" });
+    errors.push({
+      code: "k8s-version",
+      message: `the nodes want different Kubernetes versions (${mixedTargets.join(", ")})`,
+      hint: "set one kubernetesVersion for the cluster in talconfig.yaml",
+    });
     return { errors };
   }
   // Every node's Talos must support the Kubernetes version the config asks for, changed or not.
@@ -65,14 +85,49 @@ export function planKubernetesUpgrade(desired: DesiredCluster, observed: Observe
   const steps: KubernetesUpgradeStep[] = [];
   for (const hop of hops) {
     const p = `k8s/v${hop}`;
-    steps.push({ id: `${p}/pre-pull`, kind: "pre-pull", version: hop, label: `pre-pull Kubernetes v${hop} images on every node` });
+    steps.push({
+      id: `${p}/pre-pull`,
+      kind: "pre-pull",
+      version: hop,
+      label: `pre-pull Kubernetes v${hop} images on every node`,
+    });
     for (const c of STATIC_POD_COMPONENTS) {
-      for (const n of cps) steps.push({ id: `${p}/${c}/${n.hostname}`, kind: "static-pod", component: c, node: n.hostname, version: hop, label: `${c} v${hop} on ${n.hostname}` });
+      for (const n of cps)
+        steps.push({
+          id: `${p}/${c}/${n.hostname}`,
+          kind: "static-pod",
+          component: c,
+          node: n.hostname,
+          version: hop,
+          label: `${c} v${hop} on ${n.hostname}`,
+        });
     }
-    for (const n of cps) steps.push({ id: `${p}/kube-proxy/${n.hostname}`, kind: "kube-proxy", component: "kube-proxy", node: n.hostname, version: hop, label: `kube-proxy v${hop} in ${n.hostname}'s config` });
-    for (const n of [...cps, ...workers]) steps.push({ id: `${p}/kubelet/${n.hostname}`, kind: "kubelet", component: "kubelet", node: n.hostname, version: hop, label: `kubelet v${hop} on ${n.hostname}` });
+    for (const n of cps)
+      steps.push({
+        id: `${p}/kube-proxy/${n.hostname}`,
+        kind: "kube-proxy",
+        component: "kube-proxy",
+        node: n.hostname,
+        version: hop,
+        label: `kube-proxy v${hop} in ${n.hostname}'s config`,
+      });
+    for (const n of [...cps, ...workers])
+      steps.push({
+        id: `${p}/kubelet/${n.hostname}`,
+        kind: "kubelet",
+        component: "kubelet",
+        node: n.hostname,
+        version: hop,
+        label: `kubelet v${hop} on ${n.hostname}`,
+      });
     const ssa = TalosContract.parse(cps[0]?.talosVersion ?? "")?.ssaManifestSync() ?? false;
-    steps.push({ id: `${p}/manifests`, kind: "manifests", version: hop, sync: ssa ? "server-side-apply" : "legacy", label: `bootstrap manifests (${ssa ? "server-side apply with inventory and pruning" : "legacy sync"})` });
+    steps.push({
+      id: `${p}/manifests`,
+      kind: "manifests",
+      version: hop,
+      sync: ssa ? "server-side-apply" : "legacy",
+      label: `bootstrap manifests (${ssa ? "server-side apply with inventory and pruning" : "legacy sync"})`,
+    });
   }
   const plan: KubernetesUpgradePlan = {
     type: "upgrade-k8s",
@@ -86,7 +141,12 @@ export function planKubernetesUpgrade(desired: DesiredCluster, observed: Observe
   return { plan, errors };
 }
 
-function supportProblems(desired: DesiredCluster, observed: ObservedCluster, versions: readonly string[], from: string | undefined): PlanProblem[] {
+function supportProblems(
+  desired: DesiredCluster,
+  observed: ObservedCluster,
+  versions: readonly string[],
+  from: string | undefined,
+): PlanProblem[] {
   const out: PlanProblem[] = [];
   for (const d of desired.nodes) {
     const range = TalosContract.parse(d.talosVersion)?.facts?.kubernetes;
@@ -94,8 +154,16 @@ function supportProblems(desired: DesiredCluster, observed: ObservedCluster, ver
     const bad = versions.find((v) => !inRange(v, range.min, range.max));
     if (!bad) continue;
     const o = observed.nodes.find((x) => x.hostname === d.hostname);
-    const order = bad === from && o?.talosVersion !== d.talosVersion ? `; the Talos upgrade of ${d.hostname} goes first and Talos ${d.talosVersion} cannot run Kubernetes ${from}: upgrade Kubernetes first (keep talosVersion), then Talos` : "";
-    out.push({ node: d.hostname, code: "k8s-talos-support", message: `${d.hostname}: Talos ${d.talosVersion} does not support Kubernetes ${bad} (supported: ${range.min}–${range.max})${order}`, hint: `pick a kubernetesVersion between ${range.min} and ${range.max}, or upgrade Talos first` });
+    const order =
+      bad === from && o?.talosVersion !== d.talosVersion
+        ? `; the Talos upgrade of ${d.hostname} goes first and Talos ${d.talosVersion} cannot run Kubernetes ${from}: upgrade Kubernetes first (keep talosVersion), then Talos`
+        : "";
+    out.push({
+      node: d.hostname,
+      code: "k8s-talos-support",
+      message: `${d.hostname}: Talos ${d.talosVersion} does not support Kubernetes ${bad} (supported: ${range.min}–${range.max})${order}`,
+      hint: `pick a kubernetesVersion between ${range.min} and ${range.max}, or upgrade Talos first`,
+    });
   }
   return out;
 }
@@ -104,13 +172,22 @@ function supportProblems(desired: DesiredCluster, observed: ObservedCluster, ver
  * What the target minor removes and the cluster still uses: objects served from removed API versions (listed by
  * observe) and removed flags, feature gates and admission plugins in the rendered configs' extraArgs.
  */
-export function preUpgradeChecks(from: string, to: string, desired: DesiredCluster, observed: ObservedCluster): PlanProblem[] {
+export function preUpgradeChecks(
+  from: string,
+  to: string,
+  desired: DesiredCluster,
+  observed: ObservedCluster,
+): PlanProblem[] {
   const removed = removedInStep(from, to);
   const step = `${from} → ${to}`;
   const out: PlanProblem[] = [];
   for (const resource of removed.apiResources ?? []) {
     for (const obj of observed.kubernetesObjects?.[resource] ?? []) {
-      out.push({ code: "k8s-removed-api", message: `${resource} ${obj}: served from an API version Kubernetes ${to} removes (${step})`, hint: `migrate ${obj} to a served API version (or delete it) before upgrading; --skip-checks overrides` });
+      out.push({
+        code: "k8s-removed-api",
+        message: `${resource} ${obj}: served from an API version Kubernetes ${to} removes (${step})`,
+        hint: `migrate ${obj} to a served API version (or delete it) before upgrading; --skip-checks overrides`,
+      });
     }
   }
   for (const d of desired.nodes) {
@@ -126,7 +203,11 @@ export function preUpgradeChecks(from: string, to: string, desired: DesiredClust
       ...(d.controlPlane
         ? ([
             ["cluster.apiServer.extraArgs", at(v1, "cluster", "apiServer", "extraArgs"), "apiServerFlags"],
-            ["cluster.controllerManager.extraArgs", at(v1, "cluster", "controllerManager", "extraArgs"), "controllerManagerFlags"],
+            [
+              "cluster.controllerManager.extraArgs",
+              at(v1, "cluster", "controllerManager", "extraArgs"),
+              "controllerManagerFlags",
+            ],
             ["cluster.scheduler.extraArgs", at(v1, "cluster", "scheduler", "extraArgs"), "schedulerFlags"],
           ] as [string, Record<string, unknown> | undefined, keyof RemovedInStep][])
         : []),
@@ -134,14 +215,38 @@ export function preUpgradeChecks(from: string, to: string, desired: DesiredClust
     for (const [where, args, kind] of sections) {
       if (!args) continue;
       for (const flag of Object.keys(args)) {
-        if ((removed[kind] ?? []).includes(flag)) out.push({ node: d.hostname, code: "k8s-removed-flag", message: `${d.hostname}: ${where}.${flag}: the flag is removed in Kubernetes ${to} (${step})`, hint: `remove ${flag} from the patch that sets ${where}; --skip-checks overrides` });
+        if ((removed[kind] ?? []).includes(flag))
+          out.push({
+            node: d.hostname,
+            code: "k8s-removed-flag",
+            message: `${d.hostname}: ${where}.${flag}: the flag is removed in Kubernetes ${to} (${step})`,
+            hint: `remove ${flag} from the patch that sets ${where}; --skip-checks overrides`,
+          });
       }
-      for (const gate of String(args["feature-gates"] ?? "").split(",").map((g) => g.split("=")[0]!.trim()).filter(Boolean)) {
-        if ((removed.featureGates ?? []).includes(gate)) out.push({ node: d.hostname, code: "k8s-removed-feature-gate", message: `${d.hostname}: ${where}.feature-gates: ${gate} is removed in Kubernetes ${to} (${step})`, hint: `drop ${gate} from feature-gates; --skip-checks overrides` });
+      for (const gate of String(args["feature-gates"] ?? "")
+        .split(",")
+        .map((g) => g.split("=")[0]!.trim())
+        .filter(Boolean)) {
+        if ((removed.featureGates ?? []).includes(gate))
+          out.push({
+            node: d.hostname,
+            code: "k8s-removed-feature-gate",
+            message: `${d.hostname}: ${where}.feature-gates: ${gate} is removed in Kubernetes ${to} (${step})`,
+            hint: `drop ${gate} from feature-gates; --skip-checks overrides`,
+          });
       }
       if (kind === "apiServerFlags") {
-        for (const plugin of String(args["enable-admission-plugins"] ?? "").split(",").map((g) => g.trim()).filter(Boolean)) {
-          if ((removed.admissionPlugins ?? []).includes(plugin)) out.push({ node: d.hostname, code: "k8s-removed-admission-plugin", message: `${d.hostname}: ${where}.enable-admission-plugins: ${plugin} is removed in Kubernetes ${to} (${step})`, hint: `drop ${plugin} from enable-admission-plugins; --skip-checks overrides` });
+        for (const plugin of String(args["enable-admission-plugins"] ?? "")
+          .split(",")
+          .map((g) => g.trim())
+          .filter(Boolean)) {
+          if ((removed.admissionPlugins ?? []).includes(plugin))
+            out.push({
+              node: d.hostname,
+              code: "k8s-removed-admission-plugin",
+              message: `${d.hostname}: ${where}.enable-admission-plugins: ${plugin} is removed in Kubernetes ${to} (${step})`,
+              hint: `drop ${plugin} from enable-admission-plugins; --skip-checks overrides`,
+            });
         }
       }
     }
@@ -150,7 +255,10 @@ export function preUpgradeChecks(from: string, to: string, desired: DesiredClust
 }
 
 function at(doc: Record<string, unknown>, ...path: string[]): Record<string, unknown> | undefined {
-  const v = path.reduce<unknown>((c, p) => (c && typeof c === "object" ? (c as Record<string, unknown>)[p] : undefined), doc);
+  const v = path.reduce<unknown>(
+    (c, p) => (c && typeof c === "object" ? (c as Record<string, unknown>)[p] : undefined),
+    doc,
+  );
   return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
 
@@ -179,7 +287,9 @@ export function withKubernetesVersion(desired: DesiredCluster, version: string):
       const docs = parseAllDocuments(n.configText);
       for (const [key, image] of Object.entries(kubernetesImagesOf(parseConfigDocuments(n.configText)))) {
         const [document, path] = key.split(":") as [string, string];
-        const doc = docs.find((d) => (document === "v1alpha1" ? d.get("kind") === undefined : d.get("kind") === document));
+        const doc = docs.find((d) =>
+          document === "v1alpha1" ? d.get("kind") === undefined : d.get("kind") === document,
+        );
         doc?.setIn(path.split("."), withImageTag(image, `v${v}`));
       }
       return { ...n, kubernetesVersion: v, configText: docs.map((d) => d.toString()).join("") };

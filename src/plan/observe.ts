@@ -21,7 +21,11 @@ export interface ObserveTarget {
  * Reads what every node runs, in parallel (at most `concurrency` nodes at once): reachability, maintenance mode,
  * Talos version, extensions/schematic, running config, boot id, etcd membership and health, Kubernetes readiness.
  */
-export async function observeCluster(targets: readonly ObserveTarget[], access: ClusterAccess, opts: { concurrency?: number } = {}): Promise<ObservedCluster> {
+export async function observeCluster(
+  targets: readonly ObserveTarget[],
+  access: ClusterAccess,
+  opts: { concurrency?: number } = {},
+): Promise<ObservedCluster> {
   let nodes = await mapBounded(targets, opts.concurrency ?? 32, (t) => observeNode(t, access));
   const discovered = await discoverControlPlanes(targets, nodes, access);
   if (discovered.length > 0) {
@@ -44,9 +48,12 @@ export async function observeCluster(targets: readonly ObserveTarget[], access: 
   const membership = await observeMembership(targets, nodes, kubeNodes, access);
   // Members of the cluster the targets do not name (a node removed from talconfig.yaml): observe them too.
   const extra = discoverExtraNodes(targets, membership);
-  if (extra.length > 0) nodes = [...nodes, ...(await mapBounded(extra, opts.concurrency ?? 32, (t) => observeNode(t, access)))];
+  if (extra.length > 0)
+    nodes = [...nodes, ...(await mapBounded(extra, opts.concurrency ?? 32, (t) => observeNode(t, access)))];
   const ready = kubeNodes ? new Map(kubeNodes.map((n) => [n.name, n.ready])) : undefined;
-  const observed = ready ? nodes.map((n) => (n.maintenance || !n.reachable ? n : { ...n, kubernetesReady: ready.get(n.hostname) ?? false })) : nodes;
+  const observed = ready
+    ? nodes.map((n) => (n.maintenance || !n.reachable ? n : { ...n, kubernetesReady: ready.get(n.hostname) ?? false }))
+    : nodes;
   return { nodes: observed, etcdBootstrapped, membership, ...(kubernetesObjects ? { kubernetesObjects } : {}) };
 }
 
@@ -64,7 +71,10 @@ async function removedApiObjects(kube: KubeApi): Promise<Record<string, string[]
       if (r.status === 404) return;
       if (r.status >= 300) throw new Error(`listing ${arg}: ${r.status}`);
       const items = (r.json as { items?: { metadata: { name: string; namespace?: string } }[] }).items ?? [];
-      if (items.length > 0) out[arg] = items.map((i) => (i.metadata.namespace ? `${i.metadata.namespace}/${i.metadata.name}` : i.metadata.name));
+      if (items.length > 0)
+        out[arg] = items.map((i) =>
+          i.metadata.namespace ? `${i.metadata.namespace}/${i.metadata.name}` : i.metadata.name,
+        );
     }),
   );
   return out;
@@ -82,14 +92,35 @@ export async function observeNode(t: ObserveTarget, access: ClusterAccess): Prom
       const spec = status.spec as { stage?: string } | undefined;
       if (spec?.stage === "maintenance") {
         const [mv] = await m.version([t.address]);
-        return { ...base, reachable: true, maintenance: true, stage: "maintenance", ready: false, ...(mv?.value?.version?.tag ? { talosVersion: mv.value.version.tag } : {}) };
+        return {
+          ...base,
+          reachable: true,
+          maintenance: true,
+          stage: "maintenance",
+          ready: false,
+          ...(mv?.value?.version?.tag ? { talosVersion: mv.value.version.tag } : {}),
+        };
       }
-      return { ...base, reachable: false, maintenance: false, error: `the node answers without the cluster's certificates (stage ${spec?.stage ?? "unknown"})` };
+      return {
+        ...base,
+        reachable: false,
+        maintenance: false,
+        error: `the node answers without the cluster's certificates (stage ${spec?.stage ?? "unknown"})`,
+      };
     } catch (e) {
-      return { ...base, reachable: false, maintenance: false, error: `${v.error.error.message}; maintenance API: ${toError(e).message}` };
+      return {
+        ...base,
+        reachable: false,
+        maintenance: false,
+        error: `${v.error.error.message}; maintenance API: ${toError(e).message}`,
+      };
     }
   }
-  const settle = async <T>(p: Promise<T>): Promise<T | undefined> => p.then((x) => x, () => undefined);
+  const settle = async <T>(p: Promise<T>): Promise<T | undefined> =>
+    p.then(
+      (x) => x,
+      () => undefined,
+    );
   const [status, extensions, config, persistent, bootId, etcd] = await Promise.all([
     settle(client.getResource(t.address, "runtime", "MachineStatuses.runtime.talos.dev", "machine")),
     settle(client.listResources(t.address, "runtime", "ExtensionStatuses.runtime.talos.dev")),
@@ -122,7 +153,12 @@ export async function observeNode(t: ObserveTarget, access: ClusterAccess): Prom
   }
   let staged: string | undefined;
   // The saved config mostly is the active one: same YAML, no need to parse it.
-  if (persistent && persistent.yamlSpec !== config?.yamlSpec && typeof persistent.spec === "string" && persistent.spec !== configText) {
+  if (
+    persistent &&
+    persistent.yamlSpec !== config?.yamlSpec &&
+    typeof persistent.spec === "string" &&
+    persistent.spec !== configText
+  ) {
     try {
       const d = documentsDigest(parseConfigDocuments(persistent.spec));
       if (d !== digest) staged = d;
@@ -147,12 +183,20 @@ export async function observeNode(t: ObserveTarget, access: ClusterAccess): Prom
   };
 }
 
-async function observeEtcd(address: string, access: ClusterAccess): Promise<{ member: boolean; healthy: boolean; members: number }> {
+async function observeEtcd(
+  address: string,
+  access: ClusterAccess,
+): Promise<{ member: boolean; healthy: boolean; members: number }> {
   const client = access.secure(address);
   const [[members], [status]] = await Promise.all([client.etcdMembers([address]), client.etcdStatus([address])]);
   const list = members?.value?.members ?? [];
   // Before bootstrap Talos answers FailedPrecondition ("etcd is not running"); any other error is a member in trouble.
   const notBootstrapped = (r: { error?: { code?: number } } | undefined) => r?.error?.code === Code.FailedPrecondition;
-  const member = status?.value !== undefined || list.length > 0 || !(notBootstrapped(status) && notBootstrapped(members));
-  return { member, healthy: status?.value !== undefined && (status.value.errors?.length ?? 0) === 0, members: list.length };
+  const member =
+    status?.value !== undefined || list.length > 0 || !(notBootstrapped(status) && notBootstrapped(members));
+  return {
+    member,
+    healthy: status?.value !== undefined && (status.value.errors?.length ?? 0) === 0,
+    members: list.length,
+  };
 }

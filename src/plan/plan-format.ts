@@ -18,11 +18,37 @@ const revision = z.object({
 const action = z.discriminatedUnion("type", [
   z.object({ type: z.literal("install"), reason: z.string(), configDigest: z.string(), talosVersion: z.string() }),
   z.object({ type: z.literal("bootstrap"), reason: z.string() }),
-  z.object({ type: z.literal("upgrade"), reason: z.string(), from: z.string(), to: z.string(), image: z.string(), schematicId: z.string().optional(), extensions: z.array(z.string()) }),
-  z.object({ type: z.literal("apply-config"), reason: z.string(), mode: z.enum(["no-reboot", "reboot"]), rebootReasons: z.array(z.string()), configDigest: z.string() }),
+  z.object({
+    type: z.literal("upgrade"),
+    reason: z.string(),
+    from: z.string(),
+    to: z.string(),
+    image: z.string(),
+    schematicId: z.string().optional(),
+    extensions: z.array(z.string()),
+  }),
+  z.object({
+    type: z.literal("apply-config"),
+    reason: z.string(),
+    mode: z.enum(["no-reboot", "reboot"]),
+    rebootReasons: z.array(z.string()),
+    configDigest: z.string(),
+  }),
   z.object({ type: z.literal("reboot"), reason: z.string() }),
-  z.object({ type: z.literal("upgrade-k8s"), reason: z.string(), from: z.string(), to: z.string(), configDigest: z.string() }),
-  z.object({ type: z.literal("remove"), reason: z.string(), etcdMemberId: z.string().optional(), reset: z.boolean(), kubernetesNode: z.boolean() }),
+  z.object({
+    type: z.literal("upgrade-k8s"),
+    reason: z.string(),
+    from: z.string(),
+    to: z.string(),
+    configDigest: z.string(),
+  }),
+  z.object({
+    type: z.literal("remove"),
+    reason: z.string(),
+    etcdMemberId: z.string().optional(),
+    reset: z.boolean(),
+    kubernetesNode: z.boolean(),
+  }),
 ]);
 
 export const planJsonSchema = z.object({
@@ -30,7 +56,11 @@ export const planJsonSchema = z.object({
   tool: z.object({ name: z.literal("talform"), version: z.string() }),
   createdAt: z.string(),
   clusterName: z.string(),
-  inputs: z.object({ talconfig: z.string().optional(), talconfigDigest: z.string().optional(), desiredDigest: z.string() }),
+  inputs: z.object({
+    talconfig: z.string().optional(),
+    talconfigDigest: z.string().optional(),
+    desiredDigest: z.string(),
+  }),
   etcdBootstrapped: z.boolean(),
   prepare: z
     .array(
@@ -54,7 +84,15 @@ export const planJsonSchema = z.object({
       observed: revision,
       actions: z.array(action),
       reboots: z.boolean(),
-      diff: z.array(z.object({ document: z.string(), path: z.string(), op: z.enum(["add", "remove", "change"]), before: z.unknown().optional(), after: z.unknown().optional() })),
+      diff: z.array(
+        z.object({
+          document: z.string(),
+          path: z.string(),
+          op: z.enum(["add", "remove", "change"]),
+          before: z.unknown().optional(),
+          after: z.unknown().optional(),
+        }),
+      ),
       drift: z.object({ lastAppliedDigest: z.string(), observedDigest: z.string() }).optional(),
     }),
   ),
@@ -79,8 +117,14 @@ export const planJsonSchema = z.object({
       skippedChecks: z.array(z.string()).optional(),
     })
     .optional(),
-  errors: z.array(z.object({ node: z.string().optional(), code: z.string(), message: z.string(), hint: z.string().optional() })),
-  warnings: z.array(z.object({ node: z.string().optional(), code: z.string(), message: z.string(), hint: z.string().optional() })).optional(),
+  errors: z.array(
+    z.object({ node: z.string().optional(), code: z.string(), message: z.string(), hint: z.string().optional() }),
+  ),
+  warnings: z
+    .array(
+      z.object({ node: z.string().optional(), code: z.string(), message: z.string(), hint: z.string().optional() }),
+    )
+    .optional(),
   summary: z.object({ changes: z.number(), nodesChanged: z.number() }),
 });
 
@@ -92,7 +136,10 @@ export function parsePlanJson(text: string, source = "plan.json"): Plan {
     throw new Error(`${source} is not JSON: ${(e as Error).message}`, { cause: e });
   }
   const version = (data as { formatVersion?: unknown } | null)?.formatVersion;
-  if (version !== PLAN_FORMAT_VERSION) throw new Error(`${source}: plan format version ${String(version)} is not supported (this talform reads version ${PLAN_FORMAT_VERSION}); plan again`);
+  if (version !== PLAN_FORMAT_VERSION)
+    throw new Error(
+      `${source}: plan format version ${String(version)} is not supported (this talform reads version ${PLAN_FORMAT_VERSION}); plan again`,
+    );
   const r = planJsonSchema.safeParse(data);
   if (!r.success) {
     const i = r.error.issues[0]!;

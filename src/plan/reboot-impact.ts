@@ -10,8 +10,24 @@ import type { DiffEntry } from "./types.js";
  * settings, environment variables, kernel module parameters/removals and disk encryption (peers.md §0.1–0.2).
  */
 const LIVE_MACHINE_SECTIONS = new Set([
-  "ca", "acceptedCAs", "time", "certSANs", "install", "network", "sysfs", "sysctls", "logging", "controlPlane", "kubelet", "kernel",
-  "registries", "pods", "seccompProfiles", "nodeLabels", "nodeAnnotations", "nodeTaints",
+  "ca",
+  "acceptedCAs",
+  "time",
+  "certSANs",
+  "install",
+  "network",
+  "sysfs",
+  "sysctls",
+  "logging",
+  "controlPlane",
+  "kubelet",
+  "kernel",
+  "registries",
+  "pods",
+  "seccompProfiles",
+  "nodeLabels",
+  "nodeAnnotations",
+  "nodeTaints",
 ]);
 const LIVE_FEATURES = new Set(["kubernetesTalosAPIAccess", "hostDNS"]);
 
@@ -42,12 +58,15 @@ function documentedRebootChange(d: DiffEntry): string | undefined {
     if (d.path.startsWith("cluster.etcd")) return ".cluster.etcd (etcd is not restarted)";
     if (d.path.startsWith("machine.env")) return ".machine.env (environment variables)";
     if (d.path.startsWith("machine.systemDiskEncryption")) return ".machine.systemDiskEncryption";
-    if (d.path.startsWith("machine.kernel.modules") && d.op !== "add") return ".machine.kernel.modules (modules are never unloaded)";
+    if (d.path.startsWith("machine.kernel.modules") && d.op !== "add")
+      return ".machine.kernel.modules (modules are never unloaded)";
     return undefined;
   }
   if (kind === "EtcdConfig") return "EtcdConfig (etcd is not restarted)";
   if (kind === "EnvironmentConfig") return "EnvironmentConfig (environment variables)";
-  if (kind === "KernelModuleConfig" && d.op !== "add") return `${d.document} (modules are never unloaded; parameters apply at boot)`;
-  if ((kind === "VolumeConfig" || kind === "UserVolumeConfig") && /(^|\.)encryption/.test(d.path)) return `${d.document} encryption`;
+  if (kind === "KernelModuleConfig" && d.op !== "add")
+    return `${d.document} (modules are never unloaded; parameters apply at boot)`;
+  if ((kind === "VolumeConfig" || kind === "UserVolumeConfig") && /(^|\.)encryption/.test(d.path))
+    return `${d.document} encryption`;
   return undefined;
 }

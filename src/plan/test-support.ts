@@ -32,7 +32,9 @@ export interface ClusterFixture {
 let sharedBundle: Promise<SecretsBundle> | undefined;
 
 export function installerFor(version: string, schematicId?: string): string {
-  return schematicId ? `factory.talos.dev/metal-installer/${schematicId}:${version}` : `ghcr.io/siderolabs/installer:${version}`;
+  return schematicId
+    ? `factory.talos.dev/metal-installer/${schematicId}:${version}`
+    : `ghcr.io/siderolabs/installer:${version}`;
 }
 
 export async function renderDesired(f: ClusterFixture): Promise<DesiredCluster> {
@@ -42,7 +44,12 @@ export async function renderDesired(f: ClusterFixture): Promise<DesiredCluster> 
     const talosVersion = n.talosVersion ?? f.talosVersion;
     const kubernetesVersion = n.kubernetesVersion ?? f.kubernetesVersion;
     const installImage = installerFor(talosVersion, n.schematicId);
-    const labels = n.labels && Object.keys(n.labels).length > 0 ? `  nodeLabels:\n${Object.entries(n.labels).map(([k, v]) => `    ${k}: "${v}"`).join("\n")}\n` : "";
+    const labels =
+      n.labels && Object.keys(n.labels).length > 0
+        ? `  nodeLabels:\n${Object.entries(n.labels)
+            .map(([k, v]) => `    ${k}: "${v}"`)
+            .join("\n")}\n`
+        : "";
     const patch = `machine:\n  network:\n    hostname: ${n.hostname}\n${labels}${n.patch ?? ""}`;
     const { text } = renderMachineConfig({
       bundle,
@@ -71,7 +78,10 @@ export async function renderDesired(f: ClusterFixture): Promise<DesiredCluster> 
 }
 
 /** What the nodes would report if they ran exactly `desired` (a converged cluster). */
-export function observedFrom(desired: DesiredCluster, over: Readonly<Record<string, Partial<ObservedNode>>> = {}): ObservedCluster {
+export function observedFrom(
+  desired: DesiredCluster,
+  over: Readonly<Record<string, Partial<ObservedNode>>> = {},
+): ObservedCluster {
   const nodes = desired.nodes.map((d): ObservedNode => {
     const base: ObservedNode = {
       hostname: d.hostname,
@@ -86,7 +96,9 @@ export function observedFrom(desired: DesiredCluster, over: Readonly<Record<stri
       configText: d.configText,
       configDigest: configDigest(d.configText),
       bootId: `boot-${d.hostname}`,
-      ...(d.controlPlane ? { etcd: { member: true, healthy: true, members: desired.nodes.filter((n) => n.controlPlane).length } } : {}),
+      ...(d.controlPlane
+        ? { etcd: { member: true, healthy: true, members: desired.nodes.filter((n) => n.controlPlane).length } }
+        : {}),
       kubernetesReady: true,
       kubernetesVersion: kubeletVersionOf(parseConfigDocuments(d.configText))!,
     };

@@ -97,14 +97,27 @@ export interface KubernetesUpgradePlan {
 
 export interface ObservedMembership {
   /** The etcd members as a healthy control plane lists them, each with its own health. */
-  readonly etcdMembers: readonly { readonly id: string; readonly hostname: string; readonly address: string; readonly healthy: boolean }[];
+  readonly etcdMembers: readonly {
+    readonly id: string;
+    readonly hostname: string;
+    readonly address: string;
+    readonly healthy: boolean;
+  }[];
   /** Why no control plane could list the etcd members (e.g. no quorum): removals cannot be planned then. */
   readonly etcdMembersError?: string;
   /** Registered Kubernetes Nodes (undefined: the Kubernetes API could not be asked). */
   readonly kubernetesNodes?: readonly { readonly name: string; readonly address?: string }[];
 }
 
-export const ACTION_TYPES = ["install", "bootstrap", "upgrade", "apply-config", "reboot", "upgrade-k8s", "remove"] as const;
+export const ACTION_TYPES = [
+  "install",
+  "bootstrap",
+  "upgrade",
+  "apply-config",
+  "reboot",
+  "upgrade-k8s",
+  "remove",
+] as const;
 export type ActionType = (typeof ACTION_TYPES)[number];
 
 export type PlanAction =
@@ -128,7 +141,13 @@ export type PlanAction =
       readonly configDigest: string;
     }
   | { readonly type: "reboot"; readonly reason: string }
-  | { readonly type: "upgrade-k8s"; readonly reason: string; readonly from: string; readonly to: string; readonly configDigest: string }
+  | {
+      readonly type: "upgrade-k8s";
+      readonly reason: string;
+      readonly from: string;
+      readonly to: string;
+      readonly configDigest: string;
+    }
   | {
       readonly type: "remove";
       readonly reason: string;

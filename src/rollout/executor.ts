@@ -22,7 +22,12 @@ import {
 } from "../plan/index.js";
 import { TalformError } from "../diagnostics/index.js";
 import { TalosContract } from "../contract/index.js";
-import { ensureSchematicRegistered, installerImageKnown, type FactoryEndpoint, type FactoryHttp } from "../factory/index.js";
+import {
+  ensureSchematicRegistered,
+  installerImageKnown,
+  type FactoryEndpoint,
+  type FactoryHttp,
+} from "../factory/index.js";
 import type { Reporter } from "./events.js";
 import type { JournalStore, RolloutJournal } from "./journal.js";
 import { runKubernetesStep, type KubernetesStepContext } from "./kubernetes-steps.js";
@@ -81,15 +86,31 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export async function executePlan(plan: Plan, desired: DesiredCluster, o: ExecuteOptions): Promise<RolloutResult> {
   const started = Date.now();
   const now = () => (o.now ?? (() => new Date()))().toISOString();
-  if (plan.errors.length > 0) throw new TalformError(`the plan has ${plan.errors.length} error(s) and cannot be applied: ${plan.errors.map((e) => e.message).join("; ")}`, { code: "plan-errors", hint: "fix the errors the plan lists, then plan again" });
-  if (desiredDigest(desired) !== plan.inputs.desiredDigest) throw new StalePlanError(["the configuration (talconfig, secrets or rendered configs) changed since planning"]);
+  if (plan.errors.length > 0)
+    throw new TalformError(
+      `the plan has ${plan.errors.length} error(s) and cannot be applied: ${plan.errors.map((e) => e.message).join("; ")}`,
+      { code: "plan-errors", hint: "fix the errors the plan lists, then plan again" },
+    );
+  if (desiredDigest(desired) !== plan.inputs.desiredDigest)
+    throw new StalePlanError(["the configuration (talconfig, secrets or rendered configs) changed since planning"]);
   const removed = plan.nodes.filter((n) => n.actions.some((a) => a.type === "remove")).map((n) => n.hostname);
-  if (removed.length > 0 && !o.allowRemove) throw new Error(`the plan removes ${removed.join(", ")} from the cluster; apply it with --allow-remove (or confirm when asked)`);
+  if (removed.length > 0 && !o.allowRemove)
+    throw new Error(
+      `the plan removes ${removed.join(", ")} from the cluster; apply it with --allow-remove (or confirm when asked)`,
+    );
 
   const journal = await o.journal.load();
   if (o.resume) {
-    if (!journal.run || journal.run.planDigest !== plan.inputs.desiredDigest) throw new TalformError("there is no interrupted run of this plan to resume", { code: "no-resume", hint: "run `talform apply` without --resume" });
-    if (journal.run.finishedAt) throw new TalformError("the last run of this plan already finished: there is nothing to resume", { code: "no-resume", hint: "run `talform plan` to see what is left, then `talform apply`" });
+    if (!journal.run || journal.run.planDigest !== plan.inputs.desiredDigest)
+      throw new TalformError("there is no interrupted run of this plan to resume", {
+        code: "no-resume",
+        hint: "run `talform apply` without --resume",
+      });
+    if (journal.run.finishedAt)
+      throw new TalformError("the last run of this plan already finished: there is nothing to resume", {
+        code: "no-resume",
+        hint: "run `talform plan` to see what is left, then `talform apply`",
+      });
     delete journal.run.failed;
   } else {
     journal.run = { planDigest: plan.inputs.desiredDigest, startedAt: now(), steps: {} };
@@ -101,7 +122,10 @@ export async function executePlan(plan: Plan, desired: DesiredCluster, o: Execut
   const byHost = new Map(desired.nodes.map((n) => [n.hostname, n]));
   // A started Kubernetes upgrade changes every node's config step by step: none of them is stale for it.
   const touched = (h: string) => Object.keys(run.steps).some((id) => id.startsWith(`${h}/`) || id.startsWith("k8s/"));
-  const observed = await observeCluster(plan.nodes.map((n) => ({ hostname: n.hostname, address: n.address, controlPlane: n.controlPlane })), o.access);
+  const observed = await observeCluster(
+    plan.nodes.map((n) => ({ hostname: n.hostname, address: n.address, controlPlane: n.controlPlane })),
+    o.access,
+  );
   const stale: string[] = [];
   for (const n of plan.nodes) {
     if (touched(n.hostname)) continue; // changed by this run, before the interruption
@@ -117,7 +141,14 @@ export async function executePlan(plan: Plan, desired: DesiredCluster, o: Execut
   // plan/health/doctor can tell the user which nodes talform left cordoned and why.
   ctx.onCordon = async (node, bootId) => {
     const why = node.actions.map((a) => a.type).join(", ");
-    journal.cordoned = { ...journal.cordoned, [node.hostname]: { at: now(), reason: `drained for ${why} by the apply started ${run.startedAt}`, ...(bootId ? { bootId } : {}) } };
+    journal.cordoned = {
+      ...journal.cordoned,
+      [node.hostname]: {
+        at: now(),
+        reason: `drained for ${why} by the apply started ${run.startedAt}`,
+        ...(bootId ? { bootId } : {}),
+      },
+    };
     await save();
   };
   const uncordoned = async (h: string) => {
@@ -128,19 +159,40 @@ export async function executePlan(plan: Plan, desired: DesiredCluster, o: Execut
   const cps = plan.nodes.filter((n) => n.controlPlane && n.actions.length > 0);
   const workers = plan.nodes.filter((n) => !n.controlPlane && n.actions.length > 0);
   const k8sSteps = plan.kubernetes?.steps ?? [];
-  const total = plan.prepare.length + [...cps, ...workers].reduce((s, n) => s + stepsFor(n, { gate: !!o.gate }).length, 0) + k8sSteps.length;
-  o.report({ type: "rollout-start", nodes: [...cps, ...workers].map((n) => n.hostname), steps: total, resumed: !!o.resume });
+  const total =
+    plan.prepare.length +
+    [...cps, ...workers].reduce((s, n) => s + stepsFor(n, { gate: !!o.gate }).length, 0) +
+    k8sSteps.length;
+  o.report({
+    type: "rollout-start",
+    nodes: [...cps, ...workers].map((n) => n.hostname),
+    steps: total,
+    resumed: !!o.resume,
+  });
 
   const runPrepare = async (r: Plan["prepare"][number]): Promise<void> => {
     const id = `factory/register-${r.schematicId.slice(0, 12)}`;
     const label = `register schematic ${r.schematicId.slice(0, 12)}… at ${r.factory}`;
-    if (run.steps[id]?.status === "done") return o.report({ type: "step-skip", node: "factory", step: id, label, why: "done in a previous run" });
+    if (run.steps[id]?.status === "done")
+      return o.report({ type: "step-skip", node: "factory", step: id, label, why: "done in a previous run" });
     o.report({ type: "step-start", node: "factory", step: id, label });
     const t0 = Date.now();
     try {
       if (!o.factoryHttp) throw new Error("no network to the image factory was given (library use: pass factoryHttp)");
-      const result = await ensureSchematicRegistered({ baseUrl: r.factory, registry: "", schematicEndpoint: r.schematicEndpoint }, r.schematicId, r.schematic, o.factoryHttp);
-      o.report({ type: "info", node: "factory", message: result.outcome === "registered" ? `registered ${r.schematicId.slice(0, 12)}… (POST ${result.url})` : `${r.schematicId.slice(0, 12)}… is already registered` });
+      const result = await ensureSchematicRegistered(
+        { baseUrl: r.factory, registry: "", schematicEndpoint: r.schematicEndpoint },
+        r.schematicId,
+        r.schematic,
+        o.factoryHttp,
+      );
+      o.report({
+        type: "info",
+        node: "factory",
+        message:
+          result.outcome === "registered"
+            ? `registered ${r.schematicId.slice(0, 12)}… (POST ${result.url})`
+            : `${r.schematicId.slice(0, 12)}… is already registered`,
+      });
     } catch (e) {
       const hint = e instanceof TalformError ? e.diagnostics[0]?.hint : undefined;
       const error = `${toError(e).message}; no node was touched${hint ? ` (${hint})` : ""}`;
@@ -158,7 +210,13 @@ export async function executePlan(plan: Plan, desired: DesiredCluster, o: Execut
     for (const step of stepsFor(node, { gate: !!o.gate })) {
       const rec = run.steps[step.id];
       if (rec?.status === "done") {
-        o.report({ type: "step-skip", node: node.hostname, step: step.id, label: step.label, why: "done in a previous run" });
+        o.report({
+          type: "step-skip",
+          node: node.hostname,
+          step: step.id,
+          label: step.label,
+          why: "done in a previous run",
+        });
         continue;
       }
       if (needsSnapshot(step) && o.saveEtcdSnapshot && !run.etcdSnapshot && ctx.bootstrapped) {
@@ -169,7 +227,11 @@ export async function executePlan(plan: Plan, desired: DesiredCluster, o: Execut
       const t0 = Date.now();
       o.report({ type: "step-start", node: node.hostname, step: step.id, label: step.label });
       const resumed = rec?.status === "started" ? rec : undefined;
-      const entry = { status: "started" as const, at: now(), ...(resumed?.bootIdBefore ? { bootIdBefore: resumed.bootIdBefore } : {}) };
+      const entry = {
+        status: "started" as const,
+        at: now(),
+        ...(resumed?.bootIdBefore ? { bootIdBefore: resumed.bootIdBefore } : {}),
+      };
       run.steps[step.id] = entry;
       await save();
       try {
@@ -226,7 +288,8 @@ export async function executePlan(plan: Plan, desired: DesiredCluster, o: Execut
         throw new NodeFailure(where, error);
       }
       run.steps[step.id] = { status: "done", at: now() };
-      if (step.kind === "kubelet" && step.version === plan.kubernetes!.to) journal.applied[where] = configDigest(byHost.get(where)!.configText);
+      if (step.kind === "kubelet" && step.version === plan.kubernetes!.to)
+        journal.applied[where] = configDigest(byHost.get(where)!.configText);
       await save();
       o.report({ type: "step-done", node: where, step: step.id, label: step.label, ms: Date.now() - t0 });
       await o.afterStep?.(step.id);
@@ -234,7 +297,12 @@ export async function executePlan(plan: Plan, desired: DesiredCluster, o: Execut
   } catch (e) {
     if (!(e instanceof NodeFailure)) throw e;
     o.report({ type: "rollout-done", ok: false, failedNode: e.node, ms: Date.now() - started });
-    return { ok: false, failedNode: e.node, error: e.message, ...(run.etcdSnapshot ? { etcdSnapshot: run.etcdSnapshot } : {}) };
+    return {
+      ok: false,
+      failedNode: e.node,
+      error: e.message,
+      ...(run.etcdSnapshot ? { etcdSnapshot: run.etcdSnapshot } : {}),
+    };
   }
   run.finishedAt = now();
   await save();
@@ -253,15 +321,30 @@ class NodeFailure extends Error {
 
 /** A control-plane change that takes a member down or changes it: snapshot etcd first. */
 function needsSnapshot(step: Step): boolean {
-  return step.node.controlPlane && step.kind === "action" && step.action!.type !== "install" && step.action!.type !== "bootstrap";
+  return (
+    step.node.controlPlane &&
+    step.kind === "action" &&
+    step.action!.type !== "install" &&
+    step.action!.type !== "bootstrap"
+  );
 }
 
 export function revisionDifference(planned: ObservedRevision, now: ObservedRevision): string | undefined {
-  const fields: (keyof ObservedRevision)[] = ["reachable", "maintenance", "talosVersion", "schematicId", "configDigest", "stagedConfigDigest", "bootId"];
+  const fields: (keyof ObservedRevision)[] = [
+    "reachable",
+    "maintenance",
+    "talosVersion",
+    "schematicId",
+    "configDigest",
+    "stagedConfigDigest",
+    "bootId",
+  ];
   for (const f of fields) {
-    if (planned[f] !== now[f]) return `${f} was ${String(planned[f] ?? "unknown")} when planned, is ${String(now[f] ?? "unknown")} now`;
+    if (planned[f] !== now[f])
+      return `${f} was ${String(planned[f] ?? "unknown")} when planned, is ${String(now[f] ?? "unknown")} now`;
   }
-  if ((planned.extensions ?? []).join(",") !== (now.extensions ?? []).join(",")) return `extensions were [${(planned.extensions ?? []).join(", ")}], are [${(now.extensions ?? []).join(", ")}] now`;
+  if ((planned.extensions ?? []).join(",") !== (now.extensions ?? []).join(","))
+    return `extensions were [${(planned.extensions ?? []).join(", ")}], are [${(now.extensions ?? []).join(", ")}] now`;
   return undefined;
 }
 
@@ -344,10 +427,18 @@ class RolloutContext {
         // try the next member
       }
     }
-    throw new TalformError("no control plane could take an etcd snapshot", { code: "etcd-snapshot", hint: "check `talform health`, or pass --no-etcd-snapshot to proceed without one" });
+    throw new TalformError("no control plane could take an etcd snapshot", {
+      code: "etcd-snapshot",
+      hint: "check `talform health`, or pass --no-etcd-snapshot to proceed without one",
+    });
   }
 
-  async runStep(step: Step, entry: { bootIdBefore?: string }, resumed: boolean, save: () => Promise<void>): Promise<void> {
+  async runStep(
+    step: Step,
+    entry: { bootIdBefore?: string },
+    resumed: boolean,
+    save: () => Promise<void>,
+  ): Promise<void> {
     const node = step.node;
     switch (step.kind) {
       case "pre-check":
@@ -377,7 +468,13 @@ class RolloutContext {
 
   // --- actions ----------------------------------------------------------------------------------------------------
 
-  private async runAction(node: NodePlan, a: PlanAction, entry: { bootIdBefore?: string }, resumed: boolean, save: () => Promise<void>): Promise<void> {
+  private async runAction(
+    node: NodePlan,
+    a: PlanAction,
+    entry: { bootIdBefore?: string },
+    resumed: boolean,
+    save: () => Promise<void>,
+  ): Promise<void> {
     if (a.type === "remove") {
       // A removed node has no desired config: it leaves (remove-node.ts).
       await removeNode(this.removal(node), node, a);
@@ -390,10 +487,14 @@ class RolloutContext {
     switch (a.type) {
       case "install": {
         if (!(resumed && (await this.runsConfig(node, a.configDigest)))) {
-          const [r] = await this.o.access.insecure(node.address).applyConfiguration(config, { mode: ApplyMode.AUTO }, [node.address]);
+          const [r] = await this.o.access
+            .insecure(node.address)
+            .applyConfiguration(config, { mode: ApplyMode.AUTO }, [node.address]);
           if (r?.error) throw new Error(`apply-config --insecure: ${r.error.error.message}`);
         }
-        await this.until(`${node.hostname} to install and boot`, this.rebootTimeoutMs, async () => ((await this.running(node)) ? undefined : "not running with the cluster's certificates yet"));
+        await this.until(`${node.hostname} to install and boot`, this.rebootTimeoutMs, async () =>
+          (await this.running(node)) ? undefined : "not running with the cluster's certificates yet",
+        );
         this.configured.add(node.hostname);
         return;
       }
@@ -420,8 +521,14 @@ class RolloutContext {
         await save();
         const [r] = await client.upgrade(a.image, {}, [node.address]);
         if (r?.error) throw new Error(`upgrade to ${a.image}: ${r.error.error.message}`);
-        const back = await client.waitForReboot(node.address, before, { timeoutMs: this.rebootTimeoutMs, pollMs: this.pollMs });
-        if (back.version !== a.to) throw new Error(`upgrade to ${a.to} failed: the node rebooted but runs ${back.version} (rolled back to the previous boot entry — check \`talform dmesg -n ${node.address}\`)`);
+        const back = await client.waitForReboot(node.address, before, {
+          timeoutMs: this.rebootTimeoutMs,
+          pollMs: this.pollMs,
+        });
+        if (back.version !== a.to)
+          throw new Error(
+            `upgrade to ${a.to} failed: the node rebooted but runs ${back.version} (rolled back to the previous boot entry — check \`talform dmesg -n ${node.address}\`)`,
+          );
         await this.verifyExtensions(node, a.extensions);
         return;
       }
@@ -433,10 +540,17 @@ class RolloutContext {
           entry.bootIdBefore = before;
           await save();
         }
-        const [r] = await client.applyConfiguration(config, { mode: a.mode === "reboot" ? ApplyMode.REBOOT : ApplyMode.NO_REBOOT }, [node.address]);
+        const [r] = await client.applyConfiguration(
+          config,
+          { mode: a.mode === "reboot" ? ApplyMode.REBOOT : ApplyMode.NO_REBOOT },
+          [node.address],
+        );
         if (r?.error) throw new Error(`apply-config: ${r.error.error.message}`);
-        if (before) await client.waitForReboot(node.address, before, { timeoutMs: this.rebootTimeoutMs, pollMs: this.pollMs });
-        await this.until(`${node.hostname} to run the new config`, this.healthTimeoutMs, async () => ((await this.runsConfig(node, a.configDigest)) ? undefined : "the running config differs"));
+        if (before)
+          await client.waitForReboot(node.address, before, { timeoutMs: this.rebootTimeoutMs, pollMs: this.pollMs });
+        await this.until(`${node.hostname} to run the new config`, this.healthTimeoutMs, async () =>
+          (await this.runsConfig(node, a.configDigest)) ? undefined : "the running config differs",
+        );
         return;
       }
       case "reboot": {
@@ -483,13 +597,18 @@ class RolloutContext {
     const running = v?.value?.version?.tag;
     const wants = installer ? imageTagVersion(installer) : undefined;
     if (running && wants && `v${wants}` !== running) {
-      throw new Error(`refusing to apply a config that installs ${installer} while the node runs ${running}: that is an upgrade (plan again)`);
+      throw new Error(
+        `refusing to apply a config that installs ${installer} while the node runs ${running}: that is an upgrade (plan again)`,
+      );
     }
     if (!k8sAllowed) {
       const current = await client.getResource(node.address, "config", "MachineConfigs.config.talos.dev", "v1alpha1");
       const from = typeof current.spec === "string" ? kubeletVersionOf(parseConfigDocuments(current.spec)) : undefined;
       const to = kubeletVersionOf(docs);
-      if (from && to && from !== to) throw new Error(`refusing to apply a config that moves Kubernetes ${from} → ${to} outside upgrade-k8s (plan again)`);
+      if (from && to && from !== to)
+        throw new Error(
+          `refusing to apply a config that moves Kubernetes ${from} → ${to} outside upgrade-k8s (plan again)`,
+        );
     }
   }
 
@@ -497,12 +616,19 @@ class RolloutContext {
 
   /** Waits until the node runs (after an interrupted reboot it may still be coming back). */
   private settle(node: NodePlan): Promise<void> {
-    return this.until(`${node.hostname} to be running`, this.rebootTimeoutMs, async () => ((await this.running(node)) ? undefined : "not running yet"));
+    return this.until(`${node.hostname} to be running`, this.rebootTimeoutMs, async () =>
+      (await this.running(node)) ? undefined : "not running yet",
+    );
   }
 
   private async running(node: NodePlan): Promise<boolean> {
     try {
-      const s = await this.client(node).getResource(node.address, "runtime", "MachineStatuses.runtime.talos.dev", "machine");
+      const s = await this.client(node).getResource(
+        node.address,
+        "runtime",
+        "MachineStatuses.runtime.talos.dev",
+        "machine",
+      );
       const spec = s.spec as { stage?: string; status?: { ready?: boolean } } | undefined;
       return spec?.stage === "running" && spec.status?.ready === true;
     } catch {
@@ -512,7 +638,12 @@ class RolloutContext {
 
   private async runsConfig(node: NodePlan, digest: string): Promise<boolean> {
     try {
-      const r = await this.client(node).getResource(node.address, "config", "MachineConfigs.config.talos.dev", "v1alpha1");
+      const r = await this.client(node).getResource(
+        node.address,
+        "config",
+        "MachineConfigs.config.talos.dev",
+        "v1alpha1",
+      );
       return typeof r.spec === "string" && configDigest(r.spec) === digest;
     } catch {
       return false;
@@ -532,11 +663,15 @@ class RolloutContext {
 
   private async verifyExtensions(node: NodePlan, want: readonly string[]): Promise<void> {
     const list = await this.client(node).listResources(node.address, "runtime", "ExtensionStatuses.runtime.talos.dev");
-    const names = list.map((e) => (e.spec as { metadata?: { name?: string } } | undefined)?.metadata?.name ?? "").filter((n) => n && n !== "schematic");
+    const names = list
+      .map((e) => (e.spec as { metadata?: { name?: string } } | undefined)?.metadata?.name ?? "")
+      .filter((n) => n && n !== "schematic");
     const missing = want.filter((e) => !names.includes(e));
     const extra = names.filter((e) => !want.includes(e));
     if (missing.length > 0 || extra.length > 0) {
-      throw new Error(`the node runs other extensions than planned (missing: ${missing.join(", ") || "none"}; unexpected: ${extra.join(", ") || "none"})`);
+      throw new Error(
+        `the node runs other extensions than planned (missing: ${missing.join(", ") || "none"}; unexpected: ${extra.join(", ") || "none"})`,
+      );
     }
   }
 
@@ -547,16 +682,20 @@ class RolloutContext {
     await this.settle(node);
     const [v] = await client.version([node.address]);
     const version = v?.value?.version?.tag;
-    if (version !== d.talosVersion) throw new Error(`the node runs Talos ${version ?? "unknown"}, expected ${d.talosVersion}`);
+    if (version !== d.talosVersion)
+      throw new Error(`the node runs Talos ${version ?? "unknown"}, expected ${d.talosVersion}`);
     await this.verifyExtensions(node, d.extensions);
     // With a Kubernetes upgrade planned, the node gets its desired config in that upgrade's kubelet step (after this).
     const k8sLater = this.plan.kubernetes?.steps.some((s) => s.node === node.hostname) ?? false;
-    if (!k8sLater && !(await this.runsConfig(node, configDigest(d.configText)))) throw new Error("the node does not run the planned config");
+    if (!k8sLater && !(await this.runsConfig(node, configDigest(d.configText))))
+      throw new Error("the node does not run the planned config");
     await this.until(`services on ${node.hostname} to be healthy`, this.healthTimeoutMs, async () => {
       const [s] = await client.services([node.address]);
       if (s?.error) return s.error.error.message;
       const bad = s!.value!.filter((x) => !(x.health?.healthy ?? true) && !(x.id === "etcd" && !this.bootstrapped));
-      return bad.length > 0 ? `unhealthy: ${bad.map((x) => `${x.id} (${x.health?.lastMessage ?? x.state})`).join(", ")}` : undefined;
+      return bad.length > 0
+        ? `unhealthy: ${bad.map((x) => `${x.id} (${x.health?.lastMessage ?? x.state})`).join(", ")}`
+        : undefined;
     });
     const kube = await this.kube();
     if (kube) {
@@ -578,13 +717,19 @@ class RolloutContext {
     for (const [i, a] of upgrades.entries()) {
       if (i === 0 && running?.installerPrePullApi()) {
         const [r] = await this.client(node).pullInstallerImage(a.image, [node.address]);
-        if (r?.error) throw new Error(`the node cannot pull ${a.image}: ${r.error.error.message} (nothing was drained)`);
+        if (r?.error)
+          throw new Error(`the node cannot pull ${a.image}: ${r.error.error.message} (nothing was drained)`);
         continue;
       }
       const factory = this.imageFactory;
-      const known = factory && this.o.factoryHttp ? await installerImageKnown(factory, a.image, this.o.factoryHttp) : undefined;
+      const known =
+        factory && this.o.factoryHttp ? await installerImageKnown(factory, a.image, this.o.factoryHttp) : undefined;
       if (known === false) throw new Error(`the image factory does not serve ${a.image} (nothing was drained)`);
-      if (known === undefined) this.info(node.hostname, `${a.image} not checked before draining: Talos ${node.observed.talosVersion ?? "?"} has no image pull API and the image is not from the configured factory`);
+      if (known === undefined)
+        this.info(
+          node.hostname,
+          `${a.image} not checked before draining: Talos ${node.observed.talosVersion ?? "?"} has no image pull API and the image is not from the configured factory`,
+        );
     }
   }
 
@@ -597,7 +742,13 @@ class RolloutContext {
     if (!(await kube.node(node.hostname))) return;
     // The boot id lets a failure uncordon a node that never rebooted; a node that cannot say (a lost node being
     // removed, a node in maintenance mode) is still drained, and is then never uncordoned automatically.
-    if (this.onCordon) await this.onCordon(node, await this.client(node).bootId(node.address).catch(() => undefined));
+    if (this.onCordon)
+      await this.onCordon(
+        node,
+        await this.client(node)
+          .bootId(node.address)
+          .catch(() => undefined),
+      );
     await kube.setUnschedulable(node.hostname, true);
     for (const p of await kube.evictablePods(node.hostname)) await kube.evict(p.namespace, p.name);
     await this.until(`pods to leave ${node.hostname}`, this.healthTimeoutMs, async () => {
@@ -627,14 +778,24 @@ class RolloutContext {
     } catch (e) {
       why = `it cannot be reached (${toError(e).message})`;
     }
-    this.info(node.hostname, `${node.hostname} stays cordoned: ${why}; fix it, then \`talform apply --resume\` (or \`kubectl uncordon ${node.hostname}\`)`);
+    this.info(
+      node.hostname,
+      `${node.hostname} stays cordoned: ${why}; fix it, then \`talform apply --resume\` (or \`kubectl uncordon ${node.hostname}\`)`,
+    );
     return false;
   }
 
   private removal(node: NodePlan): RemovalContext {
     return {
       access: this.o.access,
-      otherControlPlanes: () => this.plan.nodes.filter((n) => n.controlPlane && n !== node && this.configured.has(n.hostname) && !n.actions.some((a) => a.type === "remove")),
+      otherControlPlanes: () =>
+        this.plan.nodes.filter(
+          (n) =>
+            n.controlPlane &&
+            n !== node &&
+            this.configured.has(n.hostname) &&
+            !n.actions.some((a) => a.type === "remove"),
+        ),
       kube: () => this.kube(),
       until: (what, check) => this.until(what, this.healthTimeoutMs, check),
       info: (m) => this.info(node.hostname, m),
@@ -649,9 +810,17 @@ class RolloutContext {
     const client = this.client(node);
     const lines: string[] = [];
     try {
-      for await (const line of client.healthCheck(node.address, { controlPlaneNodes: cps.map((n) => n.address), workerNodes: workers.map((n) => n.address) }, { waitTimeoutMs: this.healthTimeoutMs })) lines.push(line);
+      for await (const line of client.healthCheck(
+        node.address,
+        { controlPlaneNodes: cps.map((n) => n.address), workerNodes: workers.map((n) => n.address) },
+        { waitTimeoutMs: this.healthTimeoutMs },
+      ))
+        lines.push(line);
     } catch (e) {
-      throw new Error(`cluster health check failed: ${toError(e).message}${lines.length > 0 ? ` (last: ${lines.at(-1)})` : ""}`, { cause: e });
+      throw new Error(
+        `cluster health check failed: ${toError(e).message}${lines.length > 0 ? ` (last: ${lines.at(-1)})` : ""}`,
+        { cause: e },
+      );
     }
   }
 

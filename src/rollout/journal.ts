@@ -59,9 +59,16 @@ export function fileJournal(path: string): JournalStore {
       try {
         j = JSON.parse(text) as RolloutJournal;
       } catch (e) {
-        throw new TalformError(`${path}: the rollout journal is not JSON (${(e as Error).message})`, { code: "journal", hint: "remove the file if no rollout is in progress" });
+        throw new TalformError(`${path}: the rollout journal is not JSON (${(e as Error).message})`, {
+          code: "journal",
+          hint: "remove the file if no rollout is in progress",
+        });
       }
-      if (j.formatVersion !== 1) throw new TalformError(`${path}: journal format ${String(j.formatVersion)} is not supported by this talform`, { code: "journal", hint: "finish the rollout with the talform that started it, or remove the file" });
+      if (j.formatVersion !== 1)
+        throw new TalformError(`${path}: journal format ${String(j.formatVersion)} is not supported by this talform`, {
+          code: "journal",
+          hint: "finish the rollout with the talform that started it, or remove the file",
+        });
       return j;
     },
     async save(j) {

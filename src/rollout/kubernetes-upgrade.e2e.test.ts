@@ -12,7 +12,12 @@ const NODES: NodeFixture[] = [
   { hostname: "w1", address: "127.0.68.11", controlPlane: false },
   { hostname: "w2", address: "127.0.68.12", controlPlane: false },
 ];
-const FIXTURE = { endpoint: "https://127.0.68.100:6443", talosVersion: "v1.13.9", kubernetesVersion: "1.31.14", nodes: NODES };
+const FIXTURE = {
+  endpoint: "https://127.0.68.100:6443",
+  talosVersion: "v1.13.9",
+  kubernetesVersion: "1.31.14",
+  nodes: NODES,
+};
 const CPS = ["cp1", "cp2", "cp3"];
 
 let h: SimHarness;
@@ -41,16 +46,28 @@ function hopSteps(v: string): string[] {
 const kube = async () => (await h.access.kube())!;
 const image = (host: string, component: string) => {
   const text = h.fleet.node(host).config!.text;
-  const key = { "kube-apiserver": "apiServer", "kube-controller-manager": "controllerManager", "kube-scheduler": "scheduler", "kube-proxy": "proxy" }[component]!;
+  const key = {
+    "kube-apiserver": "apiServer",
+    "kube-controller-manager": "controllerManager",
+    "kube-scheduler": "scheduler",
+    "kube-proxy": "proxy",
+  }[component]!;
   return new RegExp(`${key}:\\n(?:\\s+.*\\n)*?\\s+image: (\\S+)`).exec(text)?.[1];
 };
 const podImages = async () => {
   const r = await (await kube()).call("GET", "/api/v1/namespaces/kube-system/pods");
-  return Object.fromEntries((r.json as { items: { metadata: { name: string }; spec: { containers: { image: string }[] } }[] }).items.filter((p) => !p.metadata.name.startsWith("kube-proxy-")).map((p) => [p.metadata.name, p.spec.containers[0]!.image]));
+  return Object.fromEntries(
+    (r.json as { items: { metadata: { name: string }; spec: { containers: { image: string }[] } }[] }).items
+      .filter((p) => !p.metadata.name.startsWith("kube-proxy-"))
+      .map((p) => [p.metadata.name, p.spec.containers[0]!.image]),
+  );
 };
 const kubelets = async () => Object.fromEntries((await (await kube()).nodes()).map((n) => [n.name, n.kubeletVersion]));
 
-async function planFor(version: string, skipChecks = false): Promise<{ plan: Plan; desired: Awaited<ReturnType<SimHarness["render"]>> }> {
+async function planFor(
+  version: string,
+  skipChecks = false,
+): Promise<{ plan: Plan; desired: Awaited<ReturnType<SimHarness["render"]>> }> {
   const desired = await h.render(NODES, { kubernetesVersion: version });
   const plan = await h.plan(desired);
   return { plan: skipChecks ? await h.planWith(desired, { skipChecks: true }) : plan, desired };
@@ -62,21 +79,37 @@ test("a removed API in use blocks the upgrade before any change, naming the obje
   const { plan, desired } = await planFor("1.32.9");
   const blocked = plan.errors.find((e) => e.code === "k8s-removed-api");
   assert.ok(blocked, JSON.stringify(plan.errors));
-  assert.match(blocked.message, /podschedulingcontexts\.v1alpha3\.resource\.k8s\.io default\/legacy-claim: served from an API version Kubernetes 1\.32\.9 removes/);
+  assert.match(
+    blocked.message,
+    /podschedulingcontexts\.v1alpha3\.resource\.k8s\.io default\/legacy-claim: served from an API version Kubernetes 1\.32\.9 removes/,
+  );
   await assert.rejects(h.apply(plan, desired), /cannot be applied: .*legacy-claim/);
-  assert.deepEqual(h.fleet.nodes.map((n) => n.config!.text), configs, "a node's config changed");
+  assert.deepEqual(
+    h.fleet.nodes.map((n) => n.config!.text),
+    configs,
+    "a node's config changed",
+  );
   const skipped = await h.planWith(desired, { skipChecks: true });
   assert.deepEqual(skipped.errors, []);
   assert.match(skipped.kubernetes!.skippedChecks!.join("\n"), /legacy-claim/);
-  const del = await (await kube()).call("DELETE", "/apis/resource.k8s.io/v1alpha3/namespaces/default/podschedulingcontexts/legacy-claim");
+  const del = await (
+    await kube()
+  ).call("DELETE", "/apis/resource.k8s.io/v1alpha3/namespaces/default/podschedulingcontexts/legacy-claim");
   assert.equal(del.status, 200);
 });
 
 test("a minor bump: plan lists the sub-steps in Talos's order; a component that never gets Ready stops there", async () => {
   const { plan, desired } = await planFor("1.32.9");
   assert.deepEqual(plan.errors, []);
-  assert.deepEqual(plan.kubernetes!.steps.map((s) => s.id), hopSteps("1.32.9"));
-  assert.deepEqual(plan.nodes.map((n) => n.actions.length), [0, 0, 0, 0, 0], "no per-node actions: upgrade-k8s is one cluster action");
+  assert.deepEqual(
+    plan.kubernetes!.steps.map((s) => s.id),
+    hopSteps("1.32.9"),
+  );
+  assert.deepEqual(
+    plan.nodes.map((n) => n.actions.length),
+    [0, 0, 0, 0, 0],
+    "no per-node actions: upgrade-k8s is one cluster action",
+  );
   h.fleet.fault("cp2", "component-not-ready=kube-apiserver");
   h.events.length = 0;
   const r = await h.apply(plan, desired, { healthTimeoutMs: 600 });
@@ -84,7 +117,11 @@ test("a minor bump: plan lists the sub-steps in Talos's order; a component that 
   assert.match(r.error!, /kube-apiserver-cp2 with the new config to be Ready/);
   assert.equal(image("cp1", "kube-apiserver"), "registry.k8s.io/kube-apiserver:v1.32.9");
   assert.equal(image("cp2", "kube-apiserver"), "registry.k8s.io/kube-apiserver:v1.32.9");
-  assert.equal(image("cp3", "kube-apiserver"), "registry.k8s.io/kube-apiserver:v1.31.14", "cp3 was touched after cp2 failed");
+  assert.equal(
+    image("cp3", "kube-apiserver"),
+    "registry.k8s.io/kube-apiserver:v1.31.14",
+    "cp3 was touched after cp2 failed",
+  );
   assert.equal(image("cp1", "kube-controller-manager"), "registry.k8s.io/kube-controller-manager:v1.31.14");
 
   // Fixed: the resumed run continues at the failed step and finishes the upgrade.
@@ -142,7 +179,10 @@ test("two minors at once go through the latest patch of the minor between", asyn
   assert.deepEqual(plan.errors, []);
   // w1 still runs 1.33.6 (its kubelet step failed above): the upgrade continues from the oldest version.
   assert.deepEqual(plan.kubernetes!.hops, ["1.34.1", "1.35.4", "1.36.3"]);
-  assert.deepEqual(plan.kubernetes!.steps.map((s) => s.id), [...hopSteps("1.34.1"), ...hopSteps("1.35.4"), ...hopSteps("1.36.3")]);
+  assert.deepEqual(
+    plan.kubernetes!.steps.map((s) => s.id),
+    [...hopSteps("1.34.1"), ...hopSteps("1.35.4"), ...hopSteps("1.36.3")],
+  );
   const r = await h.apply(plan, desired);
   assert.equal(r.ok, true, r.error);
   assert.deepEqual(new Set(Object.values(await kubelets())), new Set(["v1.36.3"]));

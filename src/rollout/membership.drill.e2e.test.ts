@@ -13,8 +13,14 @@ import { waitUntil } from "../sim/testing.js";
 // --allow-remove) → re-added (install, joins etcd) → 3 healthy members; then the guards: removing a healthy control
 // plane (leaves etcd, reset, Node deleted), removing every control plane, removing one while another is down.
 // Addresses 127.0.121.x.
-const node = (h: string, ip: string, cp: boolean) => `  - hostname: ${h}\n    ipAddress: ${ip}\n    controlPlane: ${cp}\n    installDisk: /dev/sda\n`;
-const NODES = { cp1: node("cp1", "127.0.121.1", true), cp2: node("cp2", "127.0.121.2", true), cp3: node("cp3", "127.0.121.3", true), w1: node("w1", "127.0.121.11", false) };
+const node = (h: string, ip: string, cp: boolean) =>
+  `  - hostname: ${h}\n    ipAddress: ${ip}\n    controlPlane: ${cp}\n    installDisk: /dev/sda\n`;
+const NODES = {
+  cp1: node("cp1", "127.0.121.1", true),
+  cp2: node("cp2", "127.0.121.2", true),
+  cp3: node("cp3", "127.0.121.3", true),
+  w1: node("w1", "127.0.121.11", false),
+};
 const talconfig = (names: (keyof typeof NODES)[]) =>
   `clusterName: members\ntalosVersion: v1.13.9\nkubernetesVersion: v1.36.3\nendpoint: https://127.0.121.100:6443\nnodes:\n${names.map((n) => NODES[n]).join("")}`;
 
@@ -39,7 +45,12 @@ test("membership drill: lose a control plane, remove it, re-add it; removal guar
   // No image factory here: the drill is about etcd membership, so plan and apply run --offline.
   const cli = (...args: string[]) => runCliCaptured(args, { cwd: dir, env });
   const use = (names: (keyof typeof NODES)[]) => writeFile(join(dir, "talconfig.yaml"), talconfig(names));
-  const kubeNodes = () => fleet.etcdKeys().filter((k) => k.key.startsWith("/registry/minions/")).map((k) => k.key.split("/").pop()).sort();
+  const kubeNodes = () =>
+    fleet
+      .etcdKeys()
+      .filter((k) => k.key.startsWith("/registry/minions/"))
+      .map((k) => k.key.split("/").pop())
+      .sort();
   try {
     await writeFile(join(dir, "talsecret.yaml"), serializeSecretsBundle(bundle), { mode: 0o600 });
     await use(["cp1", "cp2", "cp3", "w1"]);
@@ -98,7 +109,6 @@ test("membership drill: lose a control plane, remove it, re-add it; removal guar
     r = await cli("plan", "--offline");
     assert.equal(r.code, 1, r.stdout);
     assert.match(r.stdout, /removing every control plane \(cp1, cp2\)/);
-
   } finally {
     await fleet.stop();
     await rm(dir, { recursive: true, force: true });

@@ -46,22 +46,40 @@ export async function removeNode(ctx: RemovalContext, node: NodePlan, a: RemoveA
     const { via, list } = await members(ctx);
     const member = list.find((m) => m.id === a.etcdMemberId || m.hostname === node.hostname);
     if (member) {
-      const left = a.reset && member.healthy ? await self.etcdLeaveCluster(node.address).then(() => true, (e: Error) => (ctx.info(`etcd leave on ${node.hostname} failed (${e.message}); removing the member by id`), false)) : false;
+      const left =
+        a.reset && member.healthy
+          ? await self.etcdLeaveCluster(node.address).then(
+              () => true,
+              (e: Error) => (
+                ctx.info(`etcd leave on ${node.hostname} failed (${e.message}); removing the member by id`),
+                false
+              ),
+            )
+          : false;
       if (!left) await ctx.access.secure(via.address).etcdRemoveMemberById(via.address, parseMemberId(member.id));
-      await ctx.until(`${node.hostname} to leave the etcd members`, async () => ((await members(ctx)).list.some((m) => m.id === member.id) ? "still a member" : undefined));
-      ctx.info(`${node.hostname} is no longer an etcd member (${left ? "left" : `removed ${member.id} through ${via.hostname}`})`);
+      await ctx.until(`${node.hostname} to leave the etcd members`, async () =>
+        (await members(ctx)).list.some((m) => m.id === member.id) ? "still a member" : undefined,
+      );
+      ctx.info(
+        `${node.hostname} is no longer an etcd member (${left ? "left" : `removed ${member.id} through ${via.hostname}`})`,
+      );
     }
   }
   if (a.reset) {
     const before = await self.bootId(node.address).catch(() => undefined);
     if (before !== undefined) {
       await self.reset(node.address, { graceful: false, reboot: true });
-      await ctx.until(`${node.hostname} to reset`, async () => ((await self.bootId(node.address).catch(() => undefined)) === before ? "not reset yet" : undefined));
+      await ctx.until(`${node.hostname} to reset`, async () =>
+        (await self.bootId(node.address).catch(() => undefined)) === before ? "not reset yet" : undefined,
+      );
     }
   }
   if (a.kubernetesNode) {
     const kube = await ctx.kube();
-    if (!kube) throw new Error(`the Kubernetes API is not reachable: the Node ${node.hostname} was not deleted (delete it with kubectl delete node ${node.hostname})`);
+    if (!kube)
+      throw new Error(
+        `the Kubernetes API is not reachable: the Node ${node.hostname} was not deleted (delete it with kubectl delete node ${node.hostname})`,
+      );
     await kube.deleteNode(node.hostname);
   }
 }

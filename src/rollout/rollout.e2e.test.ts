@@ -16,7 +16,12 @@ const NODES: NodeFixture[] = [
   { hostname: "w2", address: "127.0.61.12", controlPlane: false },
   { hostname: "gpu1", address: "127.0.61.21", controlPlane: false, schematicId: GPU, extensions: [NVIDIA] },
 ];
-const FIXTURE = { endpoint: "https://127.0.61.100:6443", talosVersion: "v1.12.11", kubernetesVersion: "1.35.4", nodes: NODES };
+const FIXTURE = {
+  endpoint: "https://127.0.61.100:6443",
+  talosVersion: "v1.12.11",
+  kubernetesVersion: "1.35.4",
+  nodes: NODES,
+};
 
 let h: SimHarness;
 before(async () => {
@@ -40,12 +45,21 @@ async function converge(nodes: NodeFixture[], over = {}, applyOpts = {}) {
 }
 
 /** Nodes in the order their first action started. */
-const actionOrder = () => [...new Set(h.events.flatMap((e) => (e.type === "step-start" && /\/\d+-/.test(e.step) ? [e.node] : [])))];
+const actionOrder = () => [
+  ...new Set(h.events.flatMap((e) => (e.type === "step-start" && /\/\d+-/.test(e.step) ? [e.node] : []))),
+];
 const bootIds = () => Object.fromEntries(h.fleet.nodes.map((n) => [n.hostname, n.bootId]));
 
 test("fresh install from maintenance: every node installed, etcd bootstrapped once, re-plan empty", async () => {
   const { plan } = await converge(NODES);
-  assert.deepEqual(actionsByNode(plan), { cp1: ["install", "bootstrap"], cp2: ["install"], cp3: ["install"], w1: ["install"], w2: ["install"], gpu1: ["install"] });
+  assert.deepEqual(actionsByNode(plan), {
+    cp1: ["install", "bootstrap"],
+    cp2: ["install"],
+    cp3: ["install"],
+    w1: ["install"],
+    w2: ["install"],
+    gpu1: ["install"],
+  });
   assert.deepEqual([...h.fleet.etcd().members].sort(), ["cp1", "cp2", "cp3"]);
 });
 
@@ -68,21 +82,34 @@ test("an extension added to the GPU worker → upgrade of that node only, extens
   assert.equal(record.type === "apply-config" && record.mode, "no-reboot");
   assert.deepEqual([...h.fleet.node("gpu1").extensions].sort(), [NVIDIA, TOOLKIT]);
   const now = bootIds();
-  assert.deepEqual(Object.keys(now).filter((k) => now[k] !== boots[k]), ["gpu1"]);
+  assert.deepEqual(
+    Object.keys(now).filter((k) => now[k] !== boots[k]),
+    ["gpu1"],
+  );
 });
 
 test("a Talos minor bump → control planes one by one, then workers; quorum held at every step", async () => {
   const inv = watchInvariants(h.fleet);
   const { plan } = await converge(NODES, { talosVersion: "v1.13.9" });
   inv.stop();
-  for (const n of plan.nodes) assert.deepEqual(n.actions.map((a) => a.type), ["upgrade", "apply-config"], n.hostname);
+  for (const n of plan.nodes)
+    assert.deepEqual(
+      n.actions.map((a) => a.type),
+      ["upgrade", "apply-config"],
+      n.hostname,
+    );
   assert.deepEqual(actionOrder(), ["cp1", "cp2", "cp3", "w1", "w2", "gpu1"]);
   assert.equal(inv.maxControlPlanesDown, 1);
   assert.deepEqual(inv.quorumLost, []);
   assert.ok(h.fleet.nodes.every((n) => n.talosVersion === "v1.13.9"));
-  const drained = h.events.filter((e) => e.type === "step-done" && e.label === "cordon and drain").map((e) => (e as { node: string }).node);
+  const drained = h.events
+    .filter((e) => e.type === "step-done" && e.label === "cordon and drain")
+    .map((e) => (e as { node: string }).node);
   assert.deepEqual(drained, ["cp1", "cp2", "cp3", "w1", "w2", "gpu1"]);
-  assert.ok((await (await h.access.kube())!.nodes()).every((n) => !n.unschedulable && n.ready), "a node stayed cordoned or NotReady");
+  assert.ok(
+    (await (await h.access.kube())!.nodes()).every((n) => !n.unschedulable && n.ready),
+    "a node stayed cordoned or NotReady",
+  );
   assert.deepEqual([...h.fleet.node("gpu1").extensions].sort(), [NVIDIA, TOOLKIT]);
 });
 

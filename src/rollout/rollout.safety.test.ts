@@ -13,7 +13,12 @@ const NODES: NodeFixture[] = [
   { hostname: "w1", address: "127.0.62.11", controlPlane: false },
   { hostname: "w2", address: "127.0.62.12", controlPlane: false },
 ];
-const FIXTURE = { endpoint: "https://127.0.62.100:6443", talosVersion: "v1.13.8", kubernetesVersion: "1.36.3", nodes: NODES };
+const FIXTURE = {
+  endpoint: "https://127.0.62.100:6443",
+  talosVersion: "v1.13.8",
+  kubernetesVersion: "1.36.3",
+  nodes: NODES,
+};
 const FAST = { rebootTimeoutMs: 1500, healthTimeoutMs: 1500 };
 
 let h: SimHarness;
@@ -44,9 +49,15 @@ test("a stale plan is refused: a node changed, or the inputs changed, since plan
   const before = await w2.bootId("127.0.62.12");
   await w2.reboot(undefined, ["127.0.62.12"]);
   await w2.waitForReboot("127.0.62.12", before, { pollMs: 5, timeoutMs: 5000 });
-  await assert.rejects(h.apply(plan, desired), (e: unknown) => e instanceof StalePlanError && /w2: bootId was/.test(e.message));
+  await assert.rejects(
+    h.apply(plan, desired),
+    (e: unknown) => e instanceof StalePlanError && /w2: bootId was/.test(e.message),
+  );
   const other = await h.render(labelled("b"));
-  await assert.rejects(h.apply(await h.plan(desired), other), (e: unknown) => e instanceof StalePlanError && /configuration .* changed since planning/.test(e.message));
+  await assert.rejects(
+    h.apply(await h.plan(desired), other),
+    (e: unknown) => e instanceof StalePlanError && /configuration .* changed since planning/.test(e.message),
+  );
   await converge(desired);
 });
 
@@ -66,7 +77,10 @@ test("apply-reject stops the rollout at that node; later nodes stay untouched; -
   h.fleet.fault("cp2", "clear");
   const resumed = await h.apply(plan, desired, { ...FAST, resume: true });
   assert.equal(resumed.ok, true, resumed.error);
-  assert.ok(h.events.some((e) => e.type === "step-skip" && e.step === "cp1/1-apply-config"), "cp1's finished apply was redone");
+  assert.ok(
+    h.events.some((e) => e.type === "step-skip" && e.step === "cp1/1-apply-config"),
+    "cp1's finished apply was redone",
+  );
   assert.deepEqual(actionsByNode(await h.plan(desired)), {});
 });
 
@@ -102,7 +116,10 @@ test("a hung reboot fails that control plane; no second control plane goes down,
 });
 
 test("a silent A/B rollback fails the upgrade; the other worker is not touched", async () => {
-  const desired = await h.render(NODES.map((n) => ({ ...n, labels: { role: "c" }, ...(n.controlPlane ? {} : { talosVersion: "v1.13.8" }) })), { talosVersion: "v1.13.9" });
+  const desired = await h.render(
+    NODES.map((n) => ({ ...n, labels: { role: "c" }, ...(n.controlPlane ? {} : { talosVersion: "v1.13.8" }) })),
+    { talosVersion: "v1.13.9" },
+  );
   const plan = await h.plan(desired);
   assert.deepEqual(actionsByNode(plan), { w1: ["upgrade", "apply-config"], w2: ["upgrade", "apply-config"] });
   h.fleet.fault("w1", "rollback-on-upgrade");
@@ -118,7 +135,12 @@ test("a failing gate stops the rollout after that node", async () => {
   const desired = await h.render(labelled("g"), { talosVersion: "v1.13.9" });
   const plan = await h.plan(desired);
   const before = configs();
-  const r = await h.apply(plan, desired, { ...FAST, gate: async (n) => { if (n.hostname === "cp1") throw new Error("gate said no"); } });
+  const r = await h.apply(plan, desired, {
+    ...FAST,
+    gate: async (n) => {
+      if (n.hostname === "cp1") throw new Error("gate said no");
+    },
+  });
   assert.equal(r.failedNode, "cp1");
   assert.match(r.error!, /gate said no/);
   for (const n of ["cp2", "cp3", "w1", "w2"]) assert.equal(configs()[n], before[n], `${n} was touched`);
@@ -127,13 +149,30 @@ test("a failing gate stops the rollout after that node", async () => {
 test("the apply-config guard refuses a config that would silently change the installer, even in a hand-edited plan", async () => {
   const current = await h.render(labelled("g"), { talosVersion: "v1.13.9" });
   // A desired state whose config installs v1.13.8 while it claims the node stays on v1.13.9.
-  const sneaky = { ...current, nodes: current.nodes.map((n) => (n.hostname === "w1" ? { ...n, configText: n.configText.replaceAll("installer:v1.13.9", "installer:v1.13.8"), installImage: n.installImage.replace("v1.13.9", "v1.13.8") } : n)) };
+  const sneaky = {
+    ...current,
+    nodes: current.nodes.map((n) =>
+      n.hostname === "w1"
+        ? {
+            ...n,
+            configText: n.configText.replaceAll("installer:v1.13.9", "installer:v1.13.8"),
+            installImage: n.installImage.replace("v1.13.9", "v1.13.8"),
+          }
+        : n,
+    ),
+  };
   const plan = await h.plan(sneaky);
-  assert.deepEqual(plan.errors.map((e) => `${e.node}:${e.code}`), ["w1:installer-version"]);
+  assert.deepEqual(
+    plan.errors.map((e) => `${e.node}:${e.code}`),
+    ["w1:installer-version"],
+  );
   const before = configs()["w1"];
   const r = await h.apply({ ...plan, errors: [] }, sneaky, FAST);
   assert.equal(r.failedNode, "w1");
-  assert.match(r.error!, /refusing to apply a config that installs .*v1\.13\.8 while the node runs v1\.13\.9: that is an upgrade/);
+  assert.match(
+    r.error!,
+    /refusing to apply a config that installs .*v1\.13\.8 while the node runs v1\.13\.9: that is an upgrade/,
+  );
   assert.equal(configs()["w1"], before);
 });
 
@@ -141,19 +180,33 @@ test("an unreachable node is a plan error, and apply refuses a plan with errors"
   const desired = await h.render(labelled("d"), { talosVersion: "v1.13.9" });
   h.fleet.fault("w2", "unavailable=400");
   const plan = await h.plan(desired);
-  assert.deepEqual(plan.errors.map((e) => `${e.node}:${e.code}`), ["w2:unreachable"]);
+  assert.deepEqual(
+    plan.errors.map((e) => `${e.node}:${e.code}`),
+    ["w2:unreachable"],
+  );
   await assert.rejects(h.apply(plan, desired), /cannot be applied/);
 });
 
 test("killing apply at every step boundary and resuming reaches the same end state without redoing work", async () => {
   const { waitUntil } = await import("../sim/testing.js");
-  await waitUntil("w2 back", async () => (await h.plan(await h.render(labelled("d"), { talosVersion: "v1.13.9" }))).errors.length === 0, 10_000);
+  await waitUntil(
+    "w2 back",
+    async () => (await h.plan(await h.render(labelled("d"), { talosVersion: "v1.13.9" }))).errors.length === 0,
+    10_000,
+  );
   // Every node moves to another patch release and gets a label: upgrade + apply-config with drains, checks and gates.
   const desired = await h.render(labelled("e"), { talosVersion: "v1.13.8" });
   const plan = await h.plan(desired);
-  assert.equal(Object.values(actionsByNode(plan)).flat().filter((a) => a === "upgrade").length, 5);
+  assert.equal(
+    Object.values(actionsByNode(plan))
+      .flat()
+      .filter((a) => a === "upgrade").length,
+    5,
+  );
   const upgrades: string[] = [];
-  const stopWatch = h.fleet.watch((e) => (e.stage === "upgrading" || e.stage === "rebooting") && upgrades.push(e.node.hostname));
+  const stopWatch = h.fleet.watch(
+    (e) => (e.stage === "upgrading" || e.stage === "rebooting") && upgrades.push(e.node.hostname),
+  );
   h.events.length = 0;
   let resume = false;
   let kills = 0;
@@ -180,7 +233,11 @@ test("killing apply at every step boundary and resuming reaches the same end sta
   const starts = h.events.filter((e) => e.type === "step-start").map((e) => (e as { step: string }).step);
   assert.equal(kills, starts.length, "one kill after every step");
   assert.equal(new Set(starts).size, starts.length, "a finished step was run again");
-  assert.deepEqual(upgrades.sort(), ["cp1", "cp2", "cp3", "w1", "w2"], "a node rebooted more than once (an upgrade was redone)");
+  assert.deepEqual(
+    upgrades.sort(),
+    ["cp1", "cp2", "cp3", "w1", "w2"],
+    "a node rebooted more than once (an upgrade was redone)",
+  );
   assert.deepEqual(actionsByNode(await h.plan(desired)), {});
 });
 
@@ -189,7 +246,9 @@ test("a config staged by hand is seen (persistent ≠ active) and replaced by ap
   const desired = await h.render(labelled("g"), { talosVersion: "v1.13.9" });
   await converge(desired);
   const w2 = h.access.secure("127.0.62.12");
-  const other = (await h.render(labelled("staged"), { talosVersion: "v1.13.9" })).nodes.find((n) => n.hostname === "w2")!.configText;
+  const other = (await h.render(labelled("staged"), { talosVersion: "v1.13.9" })).nodes.find(
+    (n) => n.hostname === "w2",
+  )!.configText;
   const [r] = await w2.applyConfiguration(Buffer.from(other), { mode: ApplyMode.STAGED }, ["127.0.62.12"]);
   assert.equal(r?.error, undefined);
   const plan = await h.plan(desired);

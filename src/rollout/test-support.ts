@@ -1,6 +1,13 @@
 // Test-only: a simulated cluster for rollout tests — fleet, admin access, and plan/apply helpers.
 import { makeTestBundle } from "../machineconfig/test-support.js";
-import { assemblePlan, createClusterAccess, observeCluster, type ClusterAccess, type DesiredCluster, type Plan } from "../plan/index.js";
+import {
+  assemblePlan,
+  createClusterAccess,
+  observeCluster,
+  type ClusterAccess,
+  type DesiredCluster,
+  type Plan,
+} from "../plan/index.js";
 import { renderDesired, type ClusterFixture, type NodeFixture } from "../plan/test-support.js";
 import { makeClientCert } from "../sim/certs.js";
 import { startFleet, type Fleet, type FleetOptions } from "../sim/index.js";
@@ -28,7 +35,11 @@ export interface SimHarness {
  */
 export async function startSimHarness(
   fixture: ClusterFixture,
-  opts: { timeScale?: number; schematics?: Record<string, readonly string[]>; imageFactory?: FleetOptions["imageFactory"] } = {},
+  opts: {
+    timeScale?: number;
+    schematics?: Record<string, readonly string[]>;
+    imageFactory?: FleetOptions["imageFactory"];
+  } = {},
 ): Promise<SimHarness> {
   const bundle = fixture.bundle ?? (await makeTestBundle());
   const schematics: Record<string, readonly string[]> = { ...opts.schematics };
@@ -59,10 +70,19 @@ export async function startSimHarness(
   });
   const journal = memoryJournal();
   const events: RolloutEvent[] = [];
-  const targets = fixture.nodes.map((n) => ({ hostname: n.hostname, address: n.address, controlPlane: n.controlPlane }));
+  const targets = fixture.nodes.map((n) => ({
+    hostname: n.hostname,
+    address: n.address,
+    controlPlane: n.controlPlane,
+  }));
   const planWith = async (desired: DesiredCluster, opts: { skipChecks?: boolean }) => {
     const observed = await observeCluster(targets, access);
-    return assemblePlan(desired, observed, { toolVersion: "test", now: new Date().toISOString(), lastApplied: (await journal.load()).applied, ...opts });
+    return assemblePlan(desired, observed, {
+      toolVersion: "test",
+      now: new Date().toISOString(),
+      lastApplied: (await journal.load()).applied,
+      ...opts,
+    });
   };
   return {
     fleet,
@@ -72,7 +92,16 @@ export async function startSimHarness(
     render: (nodes, over = {}) => renderDesired({ ...fixture, ...over, bundle, nodes }),
     plan: (desired) => planWith(desired, {}),
     planWith,
-    apply: (plan, desired, o = {}) => executePlan(plan, desired, { access, journal, report: (e) => events.push(e), pollMs: 5, rebootTimeoutMs: 5000, healthTimeoutMs: 5000, ...o }),
+    apply: (plan, desired, o = {}) =>
+      executePlan(plan, desired, {
+        access,
+        journal,
+        report: (e) => events.push(e),
+        pollMs: 5,
+        rebootTimeoutMs: 5000,
+        healthTimeoutMs: 5000,
+        ...o,
+      }),
     async stop() {
       access.close();
       await fleet.stop();
@@ -81,16 +110,25 @@ export async function startSimHarness(
 }
 
 export function actionsByNode(plan: Plan): Record<string, string[]> {
-  return Object.fromEntries(plan.nodes.filter((n) => n.actions.length > 0).map((n) => [n.hostname, n.actions.map((a) => a.type)]));
+  return Object.fromEntries(
+    plan.nodes.filter((n) => n.actions.length > 0).map((n) => [n.hostname, n.actions.map((a) => a.type)]),
+  );
 }
 
 /** Records, at every simulated stage change, how many control planes are down and whether etcd has quorum. */
-export function watchInvariants(fleet: Fleet): { maxControlPlanesDown: number; quorumLost: string[]; stop: () => void } {
+export function watchInvariants(fleet: Fleet): {
+  maxControlPlanesDown: number;
+  quorumLost: string[];
+  stop: () => void;
+} {
   const state = { maxControlPlanesDown: 0, quorumLost: [] as string[], stop: () => {} };
   state.stop = fleet.watch((e) => {
     const down = fleet.nodes.filter((n) => n.controlPlane && n.config && n.stage !== "running").length;
     state.maxControlPlanesDown = Math.max(state.maxControlPlanesDown, down);
-    if (!e.etcd.quorum) state.quorumLost.push(`${e.node.hostname} ${e.stage}: healthy ${e.etcd.healthy.join(",")} of ${e.etcd.members.join(",")}`);
+    if (!e.etcd.quorum)
+      state.quorumLost.push(
+        `${e.node.hostname} ${e.stage}: healthy ${e.etcd.healthy.join(",")} of ${e.etcd.members.join(",")}`,
+      );
   });
   return state;
 }

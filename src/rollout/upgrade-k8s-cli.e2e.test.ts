@@ -52,9 +52,19 @@ test("talform upgrade-k8s --dry-run changes nothing; --to upgrades; plan then wa
     r = await cli("upgrade-k8s", "--to", "v1.36.3", "--dry-run");
     assert.equal(r.code, 2, r.stdout + r.stderr);
     assert.match(r.stdout, /cluster: upgrade-k8s 1\.35\.4 → 1\.36\.3/);
-    assert.match(r.stdout, /2\. kube-apiserver v1\.36\.3 on cp1\n {2}3\. kube-controller-manager v1\.36\.3 on cp1\n {2}4\. kube-scheduler v1\.36\.3 on cp1/);
-    assert.match(r.stdout, /~ DaemonSet kube-system\/kube-proxy: image registry\.k8s\.io\/kube-proxy:v1\.35\.4 → registry\.k8s\.io\/kube-proxy:v1\.36\.3/);
-    assert.deepEqual(fleet.nodes.map((n) => n.config!.text), before, "--dry-run changed a config");
+    assert.match(
+      r.stdout,
+      /2\. kube-apiserver v1\.36\.3 on cp1\n {2}3\. kube-controller-manager v1\.36\.3 on cp1\n {2}4\. kube-scheduler v1\.36\.3 on cp1/,
+    );
+    assert.match(
+      r.stdout,
+      /~ DaemonSet kube-system\/kube-proxy: image registry\.k8s\.io\/kube-proxy:v1\.35\.4 → registry\.k8s\.io\/kube-proxy:v1\.36\.3/,
+    );
+    assert.deepEqual(
+      fleet.nodes.map((n) => n.config!.text),
+      before,
+      "--dry-run changed a config",
+    );
 
     r = await cli("upgrade-k8s", "--to", "v1.36.3", "--yes");
     assert.equal(r.code, 0, r.stdout + r.stderr);

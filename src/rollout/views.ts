@@ -22,7 +22,9 @@ export function plainLine(e: RolloutEvent): string {
     case "info":
       return `${e.node ? `${e.node}: ` : ""}${e.message}`;
     case "rollout-done":
-      return e.ok ? `rollout finished in ${(e.ms / 1000).toFixed(1)} s` : `rollout stopped at ${e.failedNode ?? "?"}; nodes after it were not touched (fix, then apply --resume)`;
+      return e.ok
+        ? `rollout finished in ${(e.ms / 1000).toFixed(1)} s`
+        : `rollout stopped at ${e.failedNode ?? "?"}; nodes after it were not touched (fix, then apply --resume)`;
   }
 }
 

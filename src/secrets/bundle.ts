@@ -35,7 +35,10 @@ const CERT_FIELDS = ["etcd", "k8s", "k8saggregator", "os"] as const;
 
 function decodeB64Pem(value: unknown, where: string): string {
   if (typeof value !== "string" || value === "") {
-    throw new TalformError(`secrets bundle: ${where} is missing`, { code: "secrets-bundle", hint: "regenerate or restore the secrets file; never hand-edit it" });
+    throw new TalformError(`secrets bundle: ${where} is missing`, {
+      code: "secrets-bundle",
+      hint: "regenerate or restore the secrets file; never hand-edit it",
+    });
   }
   const text = Buffer.from(value, "base64").toString("utf8");
   if (!text.includes("-----BEGIN ")) {
@@ -46,7 +49,8 @@ function decodeB64Pem(value: unknown, where: string): string {
 
 function str(obj: Record<string, unknown> | undefined, key: string, where: string): string {
   const v = obj?.[key];
-  if (typeof v !== "string" || v === "") throw new TalformError(`secrets bundle: ${where}.${key} is missing`, { code: "secrets-bundle" });
+  if (typeof v !== "string" || v === "")
+    throw new TalformError(`secrets bundle: ${where}.${key} is missing`, { code: "secrets-bundle" });
   return v;
 }
 
@@ -60,7 +64,8 @@ export function parseSecretsBundle(text: string, fileName = "secrets bundle"): S
     throw new TalformError(`${fileName}: ${doc.errors[0]!.message}`, { code: "secrets-bundle" });
   }
   const root = doc.toJS({ maxAliasCount: 0 }) as Record<string, Record<string, unknown>> | null;
-  if (root === null || typeof root !== "object") throw new TalformError(`${fileName}: not a secrets bundle`, { code: "secrets-bundle" });
+  if (root === null || typeof root !== "object")
+    throw new TalformError(`${fileName}: not a secrets bundle`, { code: "secrets-bundle" });
   const allowed: Record<string, readonly string[]> = {
     cluster: ["id", "secret"],
     secrets: ["bootstraptoken", "secretboxencryptionsecret", "aescbcencryptionsecret"],
@@ -71,21 +76,28 @@ export function parseSecretsBundle(text: string, fileName = "secrets bundle"): S
     const fields = allowed[key];
     if (!fields) throw new TalformError(`${fileName}: unknown key "${key}"`, { code: "secrets-bundle" });
     for (const sub of Object.keys(value ?? {})) {
-      if (!fields.includes(sub)) throw new TalformError(`${fileName}: unknown key "${key}.${sub}"`, { code: "secrets-bundle" });
+      if (!fields.includes(sub))
+        throw new TalformError(`${fileName}: unknown key "${key}.${sub}"`, { code: "secrets-bundle" });
     }
   }
   const certs = root.certs as Record<string, Record<string, unknown>> | undefined;
   const certPairs = Object.fromEntries(
     CERT_FIELDS.map((name) => [
       name,
-      { crt: decodeB64Pem(certs?.[name]?.crt, `certs.${name}.crt`), key: decodeB64Pem(certs?.[name]?.key, `certs.${name}.key`) },
+      {
+        crt: decodeB64Pem(certs?.[name]?.crt, `certs.${name}.crt`),
+        key: decodeB64Pem(certs?.[name]?.key, `certs.${name}.key`),
+      },
     ]),
   ) as Record<(typeof CERT_FIELDS)[number], CertAndKeyPem>;
   const secrets = root.secrets;
   const secretbox = secrets?.secretboxencryptionsecret;
   const aescbc = secrets?.aescbcencryptionsecret;
   if ((typeof secretbox === "string") === (typeof aescbc === "string")) {
-    throw new TalformError(`${fileName}: exactly one of secrets.secretboxencryptionsecret and secrets.aescbcencryptionsecret must be set`, { code: "secrets-bundle" });
+    throw new TalformError(
+      `${fileName}: exactly one of secrets.secretboxencryptionsecret and secrets.aescbcencryptionsecret must be set`,
+      { code: "secrets-bundle" },
+    );
   }
   return {
     cluster: { id: str(root.cluster, "id", "cluster"), secret: str(root.cluster, "secret", "cluster") },

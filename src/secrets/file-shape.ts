@@ -15,13 +15,19 @@ export function secretsFileWarnings(text: string, path: string): Diagnostic[] {
   const name = basename(path);
   if (hasSopsMetadata(text)) return [];
   if (text.includes("ENC[AES256_GCM,")) {
-    throw new TalformError(`${path} holds SOPS-encrypted values but no sops: metadata block: the file is truncated or was cut by hand`, {
-      code: "secrets-truncated",
-      hint: `restore it (git checkout -- ${name}, or the backup gensecret --force kept beside it)`,
-    });
+    throw new TalformError(
+      `${path} holds SOPS-encrypted values but no sops: metadata block: the file is truncated or was cut by hand`,
+      {
+        code: "secrets-truncated",
+        hint: `restore it (git checkout -- ${name}, or the backup gensecret --force kept beside it)`,
+      },
+    );
   }
   if (text.trim() === "") {
-    throw new TalformError(`${path} is empty`, { code: "secrets-empty", hint: "create the bundle with `talform gensecret` (it writes talsecret.sops.yaml encrypted)" });
+    throw new TalformError(`${path} is empty`, {
+      code: "secrets-empty",
+      hint: "create the bundle with `talform gensecret` (it writes talsecret.sops.yaml encrypted)",
+    });
   }
   const misnamed = /\.sops\./.test(name) ? ` although its name says .sops.` : "";
   return [

@@ -1,4 +1,12 @@
-import { createSelfSignedCertificate, generateKeyPair, privateKeyToTalosPem, systemPkiEnv, type CertificateTemplate, type KeyAlgorithm, type PkiEnv } from "../pki/index.js";
+import {
+  createSelfSignedCertificate,
+  generateKeyPair,
+  privateKeyToTalosPem,
+  systemPkiEnv,
+  type CertificateTemplate,
+  type KeyAlgorithm,
+  type PkiEnv,
+} from "../pki/index.js";
 import type { TalosContract } from "../contract/index.js";
 import type { CertAndKeyPem, SecretsBundle } from "./bundle.js";
 
@@ -61,7 +69,11 @@ export interface GenerateOptions {
  * A complete new secrets bundle, exactly as `talosctl gen secrets` / `talhelper gensecret` make one for `contract`
  * (`secrets.NewBundle` → `populate`): one clock reading shared by every certificate.
  */
-export async function generateSecretsBundle(contract: TalosContract, env: PkiEnv = systemPkiEnv, options: GenerateOptions = {}): Promise<SecretsBundle> {
+export async function generateSecretsBundle(
+  contract: TalosContract,
+  env: PkiEnv = systemPkiEnv,
+  options: GenerateOptions = {},
+): Promise<SecretsBundle> {
   const now = env.now();
   const fixedEnv: PkiEnv = { now: () => now, randomBytes: env.randomBytes };
   const os = await ca(fixedEnv, "ed25519", ["talos"]);
@@ -69,15 +81,22 @@ export async function generateSecretsBundle(contract: TalosContract, env: PkiEnv
   const k8s = await ca(fixedEnv, "ecdsa-p256", ["kubernetes"]);
   // Talos passes CommonName("front-proxy") but the CA helper only copies Organizations: the subject is empty.
   const k8saggregator = await ca(fixedEnv, "ecdsa-p256", []);
-  const saAlgorithm: KeyAlgorithm = contract.useRSAServiceAccountKey() ? (options.serviceAccountRsa ?? "rsa-4096") : "ecdsa-p256";
+  const saAlgorithm: KeyAlgorithm = contract.useRSAServiceAccountKey()
+    ? (options.serviceAccountRsa ?? "rsa-4096")
+    : "ecdsa-p256";
   const serviceAccountKey = privateKeyToTalosPem(generateKeyPair(saAlgorithm).privateKey);
   const encryptionSecret = b64(env.randomBytes(32));
   const clusterIdBytes = env.randomBytes(32);
   return {
-    cluster: { id: contract.clusterIdStdBase64() ? b64(clusterIdBytes) : b64url(clusterIdBytes), secret: b64(env.randomBytes(32)) },
+    cluster: {
+      id: contract.clusterIdStdBase64() ? b64(clusterIdBytes) : b64url(clusterIdBytes),
+      secret: b64(env.randomBytes(32)),
+    },
     secrets: {
       bootstraptoken: generateToken(env),
-      ...(contract.secretboxEncryptionSupported() ? { secretboxencryptionsecret: encryptionSecret } : { aescbcencryptionsecret: encryptionSecret }),
+      ...(contract.secretboxEncryptionSupported()
+        ? { secretboxencryptionsecret: encryptionSecret }
+        : { aescbcencryptionsecret: encryptionSecret }),
     },
     trustdinfo: { token: generateToken(env) },
     certs: { etcd, k8s, k8saggregator, k8sserviceaccount: { key: serviceAccountKey }, os },

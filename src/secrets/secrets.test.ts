@@ -3,7 +3,15 @@ import assert from "node:assert/strict";
 import { X509Certificate, randomBytes } from "node:crypto";
 import { TalosContract } from "../contract/index.js";
 import { keyAlgorithmOf, parsePrivateKeyPem, type PkiEnv } from "../pki/index.js";
-import { CA_VALIDITY_MS, generateSecretsBundle, generateToken, parseSecretsBundle, serializeSecretsBundle, validateSecretsBundle, type SecretsBundle } from "./index.js";
+import {
+  CA_VALIDITY_MS,
+  generateSecretsBundle,
+  generateToken,
+  parseSecretsBundle,
+  serializeSecretsBundle,
+  validateSecretsBundle,
+  type SecretsBundle,
+} from "./index.js";
 
 const NOW = new Date("2026-03-04T05:06:07Z");
 const env: PkiEnv = { now: () => NOW, randomBytes: (n) => new Uint8Array(randomBytes(n)) };
@@ -48,15 +56,43 @@ test("CA certificates carry a 20-byte random subject key id and critical CA cons
   // KeyUsage 2.5.29.15, critical, digitalSignature + keyCertSign (bits 0 and 5 → 0x84, 2 unused bits).
   assert.match(der, /0603551d0f0101ff040403020284/);
   // The aggregator CA has an empty subject and issuer (two empty SEQUENCEs around the validity).
-  assert.match(new X509Certificate(full.certs.k8saggregator.crt).raw.toString("hex"), /3000301e170d[0-9a-f]{26}170d[0-9a-f]{26}3000/);
+  assert.match(
+    new X509Certificate(full.certs.k8saggregator.crt).raw.toString("hex"),
+    /3000301e170d[0-9a-f]{26}170d[0-9a-f]{26}3000/,
+  );
 });
 
-const CONTRACTS: { minor: number; saLabel: string; clusterIdAlphabet: RegExp; secret: "secretboxencryptionsecret" | "aescbcencryptionsecret" }[] = [
+const CONTRACTS: {
+  minor: number;
+  saLabel: string;
+  clusterIdAlphabet: RegExp;
+  secret: "secretboxencryptionsecret" | "aescbcencryptionsecret";
+}[] = [
   { minor: 2, saLabel: "EC PRIVATE KEY", clusterIdAlphabet: /^[A-Za-z0-9_-]{43}=$/, secret: "aescbcencryptionsecret" },
-  { minor: 6, saLabel: "EC PRIVATE KEY", clusterIdAlphabet: /^[A-Za-z0-9_-]{43}=$/, secret: "secretboxencryptionsecret" },
-  { minor: 10, saLabel: "RSA PRIVATE KEY", clusterIdAlphabet: /^[A-Za-z0-9_-]{43}=$/, secret: "secretboxencryptionsecret" },
-  { minor: 13, saLabel: "RSA PRIVATE KEY", clusterIdAlphabet: /^[A-Za-z0-9_-]{43}=$/, secret: "secretboxencryptionsecret" },
-  { minor: 14, saLabel: "RSA PRIVATE KEY", clusterIdAlphabet: /^[A-Za-z0-9+/]{43}=$/, secret: "secretboxencryptionsecret" },
+  {
+    minor: 6,
+    saLabel: "EC PRIVATE KEY",
+    clusterIdAlphabet: /^[A-Za-z0-9_-]{43}=$/,
+    secret: "secretboxencryptionsecret",
+  },
+  {
+    minor: 10,
+    saLabel: "RSA PRIVATE KEY",
+    clusterIdAlphabet: /^[A-Za-z0-9_-]{43}=$/,
+    secret: "secretboxencryptionsecret",
+  },
+  {
+    minor: 13,
+    saLabel: "RSA PRIVATE KEY",
+    clusterIdAlphabet: /^[A-Za-z0-9_-]{43}=$/,
+    secret: "secretboxencryptionsecret",
+  },
+  {
+    minor: 14,
+    saLabel: "RSA PRIVATE KEY",
+    clusterIdAlphabet: /^[A-Za-z0-9+/]{43}=$/,
+    secret: "secretboxencryptionsecret",
+  },
 ];
 
 for (const c of CONTRACTS) {
@@ -75,8 +111,35 @@ for (const c of CONTRACTS) {
 test("serializeSecretsBundle writes Talos's layout and parseSecretsBundle reads it back", () => {
   const text = serializeSecretsBundle(full);
   assert.deepEqual(
-    text.split("\n").filter((l) => /^\s*[a-z0-9]+:/.test(l)).map((l) => l.replace(/:.*/, "")),
-    ["cluster", "    id", "    secret", "secrets", "    bootstraptoken", "    secretboxencryptionsecret", "trustdinfo", "    token", "certs", "    etcd", "        crt", "        key", "    k8s", "        crt", "        key", "    k8saggregator", "        crt", "        key", "    k8sserviceaccount", "        key", "    os", "        crt", "        key"],
+    text
+      .split("\n")
+      .filter((l) => /^\s*[a-z0-9]+:/.test(l))
+      .map((l) => l.replace(/:.*/, "")),
+    [
+      "cluster",
+      "    id",
+      "    secret",
+      "secrets",
+      "    bootstraptoken",
+      "    secretboxencryptionsecret",
+      "trustdinfo",
+      "    token",
+      "certs",
+      "    etcd",
+      "        crt",
+      "        key",
+      "    k8s",
+      "        crt",
+      "        key",
+      "    k8saggregator",
+      "        crt",
+      "        key",
+      "    k8sserviceaccount",
+      "        key",
+      "    os",
+      "        crt",
+      "        key",
+    ],
   );
   assert.match(text, /\n {8}crt: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t[A-Za-z0-9+/=]+\n/);
   assert.deepEqual(parseSecretsBundle(text), full);
@@ -84,7 +147,9 @@ test("serializeSecretsBundle writes Talos's layout and parseSecretsBundle reads 
 });
 
 test("generateToken rejects biased bytes (≥ 252) and maps the rest modulo 36", () => {
-  const stream = [252, 255, 0, 35, 36, 251, 10, 253, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22];
+  const stream = [
+    252, 255, 0, 35, 36, 251, 10, 253, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
+  ];
   let i = 0;
   const fake = { randomBytes: (n: number) => Uint8Array.from({ length: n }, () => stream[i++ % stream.length]!) };
   // 252 and 255 are skipped, 36 wraps to "0", 253 is skipped in the second part.
@@ -97,7 +162,9 @@ test("validateSecretsBundle reports a mismatched key, an expired CA and bad toke
     secrets: { bootstraptoken: "ABC.def", secretboxencryptionsecret: "short" },
     certs: { ...full.certs, etcd: { crt: full.certs.etcd.crt, key: full.certs.k8s.key } },
   };
-  const codes = validateSecretsBundle(bad, { now: new Date(NOW.getTime() + CA_VALIDITY_MS + 1000) }).map((d) => `${d.severity}:${d.path}`);
+  const codes = validateSecretsBundle(bad, { now: new Date(NOW.getTime() + CA_VALIDITY_MS + 1000) }).map(
+    (d) => `${d.severity}:${d.path}`,
+  );
   assert.ok(codes.includes("error:secrets.bootstraptoken"));
   assert.ok(codes.includes("error:secrets.secretboxencryptionsecret"));
   assert.ok(codes.includes("error:certs.etcd.key"));

@@ -18,8 +18,12 @@ export function serializeSecretsBundle(bundle: SecretsBundle, options: Serialize
     cluster: { id: bundle.cluster.id, secret: bundle.cluster.secret },
     secrets: {
       bootstraptoken: bundle.secrets.bootstraptoken,
-      ...(bundle.secrets.aescbcencryptionsecret ? { aescbcencryptionsecret: bundle.secrets.aescbcencryptionsecret } : {}),
-      ...(bundle.secrets.secretboxencryptionsecret ? { secretboxencryptionsecret: bundle.secrets.secretboxencryptionsecret } : {}),
+      ...(bundle.secrets.aescbcencryptionsecret
+        ? { aescbcencryptionsecret: bundle.secrets.aescbcencryptionsecret }
+        : {}),
+      ...(bundle.secrets.secretboxencryptionsecret
+        ? { secretboxencryptionsecret: bundle.secrets.secretboxencryptionsecret }
+        : {}),
     },
     trustdinfo: { token: bundle.trustdinfo.token },
     certs: {

@@ -4,7 +4,12 @@ import { keyAlgorithmOf, parsePrivateKeyPem, publicKeyOf, type KeyAlgorithm } fr
 import type { SecretsBundle } from "./bundle.js";
 
 const TOKEN = /^[0-9a-z]{6}\.[0-9a-z]{16}$/;
-const EXPECTED_CA: Record<"os" | "etcd" | "k8s" | "k8saggregator", KeyAlgorithm> = { os: "ed25519", etcd: "ecdsa-p256", k8s: "ecdsa-p256", k8saggregator: "ecdsa-p256" };
+const EXPECTED_CA: Record<"os" | "etcd" | "k8s" | "k8saggregator", KeyAlgorithm> = {
+  os: "ed25519",
+  etcd: "ecdsa-p256",
+  k8s: "ecdsa-p256",
+  k8saggregator: "ecdsa-p256",
+};
 const DAY_MS = 24 * 3600 * 1000;
 
 export interface ValidateOptions {
@@ -25,16 +30,28 @@ function decodesTo32Bytes(b64: string): boolean {
  */
 export function validateSecretsBundle(bundle: SecretsBundle, options: ValidateOptions): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const err = (path: string, message: string, hint?: string) => out.push({ severity: "error", code: "secrets-bundle", path, message, ...(hint ? { hint } : {}) });
+  const err = (path: string, message: string, hint?: string) =>
+    out.push({ severity: "error", code: "secrets-bundle", path, message, ...(hint ? { hint } : {}) });
   const warningDays = options.expiryWarningDays ?? 365;
 
-  for (const [path, token] of [["secrets.bootstraptoken", bundle.secrets.bootstraptoken], ["trustdinfo.token", bundle.trustdinfo.token]] as const) {
-    if (!TOKEN.test(token)) err(path, `${path} is not a token of the form [0-9a-z]{6}.[0-9a-z]{16}`, "regenerate the bundle with `talform gensecret`");
+  for (const [path, token] of [
+    ["secrets.bootstraptoken", bundle.secrets.bootstraptoken],
+    ["trustdinfo.token", bundle.trustdinfo.token],
+  ] as const) {
+    if (!TOKEN.test(token))
+      err(
+        path,
+        `${path} is not a token of the form [0-9a-z]{6}.[0-9a-z]{16}`,
+        "regenerate the bundle with `talform gensecret`",
+      );
   }
   const enc = bundle.secrets.secretboxencryptionsecret ?? bundle.secrets.aescbcencryptionsecret;
-  if (enc === undefined || !decodesTo32Bytes(enc)) err("secrets.secretboxencryptionsecret", "the encryption secret must be 32 bytes in standard base64");
-  if (!decodesTo32Bytes(bundle.cluster.secret)) err("cluster.secret", "cluster.secret must be 32 bytes in standard base64");
-  if (Buffer.from(bundle.cluster.id.replaceAll("-", "+").replaceAll("_", "/"), "base64").length !== 32) err("cluster.id", "cluster.id must be 32 bytes in base64");
+  if (enc === undefined || !decodesTo32Bytes(enc))
+    err("secrets.secretboxencryptionsecret", "the encryption secret must be 32 bytes in standard base64");
+  if (!decodesTo32Bytes(bundle.cluster.secret))
+    err("cluster.secret", "cluster.secret must be 32 bytes in standard base64");
+  if (Buffer.from(bundle.cluster.id.replaceAll("-", "+").replaceAll("_", "/"), "base64").length !== 32)
+    err("cluster.id", "cluster.id must be 32 bytes in base64");
 
   for (const name of ["os", "etcd", "k8s", "k8saggregator"] as const) {
     const path = `certs.${name}`;
@@ -49,15 +66,31 @@ export function validateSecretsBundle(bundle: SecretsBundle, options: ValidateOp
     if (!cert.ca) err(`${path}.crt`, `${path}.crt is not a CA certificate`);
     const notAfter = new Date(cert.validTo);
     if (notAfter.getTime() <= options.now.getTime()) {
-      err(`${path}.crt`, `${path}.crt expired on ${notAfter.toISOString()}`, "rotate the CA (see Talos docs: CA rotation)");
+      err(
+        `${path}.crt`,
+        `${path}.crt expired on ${notAfter.toISOString()}`,
+        "rotate the CA (see Talos docs: CA rotation)",
+      );
     } else if (notAfter.getTime() - options.now.getTime() < warningDays * DAY_MS) {
-      out.push({ severity: "warning", code: "secrets-expiry", path: `${path}.crt`, message: `${path}.crt expires on ${notAfter.toISOString()}`, hint: "plan a CA rotation" });
+      out.push({
+        severity: "warning",
+        code: "secrets-expiry",
+        path: `${path}.crt`,
+        message: `${path}.crt expires on ${notAfter.toISOString()}`,
+        hint: "plan a CA rotation",
+      });
     }
     try {
       const key = parsePrivateKeyPem(pair.key);
       if (!cert.checkPrivateKey(key)) err(`${path}.key`, `${path}.key does not belong to ${path}.crt`);
       const alg = keyAlgorithmOf(key);
-      if (alg !== EXPECTED_CA[name]) out.push({ severity: "info", code: "secrets-algorithm", path: `${path}.key`, message: `${path} uses ${alg}; Talos generates ${EXPECTED_CA[name]}` });
+      if (alg !== EXPECTED_CA[name])
+        out.push({
+          severity: "info",
+          code: "secrets-algorithm",
+          path: `${path}.key`,
+          message: `${path} uses ${alg}; Talos generates ${EXPECTED_CA[name]}`,
+        });
     } catch (e) {
       err(`${path}.key`, `${path}.key is not a valid private key: ${(e as Error).message}`);
     }
@@ -65,7 +98,10 @@ export function validateSecretsBundle(bundle: SecretsBundle, options: ValidateOp
   try {
     publicKeyOf(parsePrivateKeyPem(bundle.certs.k8sserviceaccount.key));
   } catch (e) {
-    err("certs.k8sserviceaccount.key", `certs.k8sserviceaccount.key is not a valid private key: ${(e as Error).message}`);
+    err(
+      "certs.k8sserviceaccount.key",
+      `certs.k8sserviceaccount.key is not a valid private key: ${(e as Error).message}`,
+    );
   }
   return out;
 }

@@ -18,7 +18,8 @@ export function chooseBundleVersion(
   talconfig: { readonly file: string; readonly talosVersion: string | undefined } | undefined,
 ): BundleVersionChoice {
   if (flag !== undefined) return { version: flag, from: "flag" };
-  if (talconfig?.talosVersion !== undefined) return { version: talconfig.talosVersion, from: "talconfig", file: talconfig.file };
+  if (talconfig?.talosVersion !== undefined)
+    return { version: talconfig.talosVersion, from: "talconfig", file: talconfig.file };
   return { version: DEFAULT_TALOS_VERSION, from: "default", ...(talconfig ? { file: talconfig.file } : {}) };
 }
 

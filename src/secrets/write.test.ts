@@ -18,10 +18,20 @@ const generate = (c: TalosContract) => generateSecretsBundle(c, undefined, { ser
 /** `argv` mirrors the CLI flags: [file, ...("--force" | "--plaintext")]. */
 async function write(dir: string, argv: string[]): Promise<{ code: number; stderr: string }> {
   try {
-    await writeSecretsFile({ target: join(dir, argv[0]!), displayName: argv[0]!, contract, force: argv.includes("--force"), plaintext: argv.includes("--plaintext"), generate });
+    await writeSecretsFile({
+      target: join(dir, argv[0]!),
+      displayName: argv[0]!,
+      contract,
+      force: argv.includes("--force"),
+      plaintext: argv.includes("--plaintext"),
+      generate,
+    });
     return { code: 0, stderr: "" };
   } catch (e) {
-    return { code: 1, stderr: `${(e as Error).message}\n${(e as { diagnostics?: { hint?: string }[] }).diagnostics?.[0]?.hint ?? ""}` };
+    return {
+      code: 1,
+      stderr: `${(e as Error).message}\n${(e as { diagnostics?: { hint?: string }[] }).diagnostics?.[0]?.hint ?? ""}`,
+    };
   }
 }
 
@@ -33,7 +43,11 @@ async function runWatching(dir: string, argv: string[]): Promise<{ code: number;
 
 async function project(withRule = true): Promise<string> {
   const dir = await testTempDir("talform-write-");
-  if (withRule) await writeFile(join(dir, ".sops.yaml"), `creation_rules:\n  - path_regex: talsecret\\.sops\\.yaml$\n    age: ${recipient}\n`);
+  if (withRule)
+    await writeFile(
+      join(dir, ".sops.yaml"),
+      `creation_rules:\n  - path_regex: talsecret\\.sops\\.yaml$\n    age: ${recipient}\n`,
+    );
   return dir;
 }
 
@@ -70,13 +84,22 @@ test("--force over a plaintext bundle encrypts the backup; --plaintext writes pl
   assert.equal(forced.code, 0, forced.stderr);
   assert.deepEqual(await leaksIn(dir), []);
   const backup = (await readdir(dir)).find((n) => n.includes(".backup-"))!;
-  assert.equal(await decryptSopsText(await readFile(join(dir, backup), "utf8"), { path: backup, identities: [identity] }), original);
+  assert.equal(
+    await decryptSopsText(await readFile(join(dir, backup), "utf8"), { path: backup, identities: [identity] }),
+    original,
+  );
 });
 
 test("two --force runs in the same second keep both backups", async () => {
   const dir = await project();
   const now = () => new Date("2026-05-06T07:08:09Z");
-  const opts = { target: join(dir, "talsecret.sops.yaml"), displayName: "talsecret.sops.yaml", contract, generate, now };
+  const opts = {
+    target: join(dir, "talsecret.sops.yaml"),
+    displayName: "talsecret.sops.yaml",
+    contract,
+    generate,
+    now,
+  };
   await writeSecretsFile(opts);
   const first = await readFile(join(dir, "talsecret.sops.yaml"), "utf8");
   await writeSecretsFile({ ...opts, force: true });

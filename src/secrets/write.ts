@@ -1,6 +1,12 @@
 import { TalformError } from "../diagnostics/index.js";
 import type { TalosContract } from "../contract/index.js";
-import { backupEncrypted, encryptSopsText, fileExists, requireCreationRule, type MatchedCreationRule } from "../sops/index.js";
+import {
+  backupEncrypted,
+  encryptSopsText,
+  fileExists,
+  requireCreationRule,
+  type MatchedCreationRule,
+} from "../sops/index.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import type { SecretsBundle } from "./bundle.js";
 import { generateSecretsBundle } from "./generate.js";

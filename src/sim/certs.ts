@@ -1,4 +1,9 @@
-import { createSelfSignedCertificate, generateKeyPair, issueCertificate, type CertificateAndKey } from "../pki/index.js";
+import {
+  createSelfSignedCertificate,
+  generateKeyPair,
+  issueCertificate,
+  type CertificateAndKey,
+} from "../pki/index.js";
 
 /** A Talos-like OS CA (Ed25519, O=talos) and client certificates with roles in the Organization. */
 export async function makeOsCA(): Promise<CertificateAndKey> {
@@ -23,4 +28,3 @@ export async function makeClientCert(ca: CertificateAndKey, roles: readonly stri
     extKeyUsages: ["clientAuth"],
   });
 }
-

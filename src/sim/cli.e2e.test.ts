@@ -34,8 +34,14 @@ before(async () => {
   );
   up = run("sim", "up", "--spec", "fleet.yaml", "--time-scale", "0.01");
   await waitUntil("simulator socket", () => existsSync(socketPath(join(dir, ".talform", "sim"))), 10_000);
-  await writeFile(join(dir, "cp1.yaml"), sampleMachineConfig({ type: "controlplane", hostname: "cp1", endpoint: `https://${CP}:6443` }));
-  await writeFile(join(dir, "w1.yaml"), sampleMachineConfig({ type: "worker", hostname: "w1", endpoint: `https://${CP}:6443` }));
+  await writeFile(
+    join(dir, "cp1.yaml"),
+    sampleMachineConfig({ type: "controlplane", hostname: "cp1", endpoint: `https://${CP}:6443` }),
+  );
+  await writeFile(
+    join(dir, "w1.yaml"),
+    sampleMachineConfig({ type: "worker", hostname: "w1", endpoint: `https://${CP}:6443` }),
+  );
 });
 
 after(async () => {
@@ -45,18 +51,28 @@ after(async () => {
 });
 
 test("refuses a spec with a LAN address", async () => {
-  await writeFile(join(dir, "lan.yaml"), "clusterName: x\nnodes:\n  - {hostname: a, address: 192.168.1.10, controlPlane: true, talosVersion: v1.13.9}\n");
+  await writeFile(
+    join(dir, "lan.yaml"),
+    "clusterName: x\nnodes:\n  - {hostname: a, address: 192.168.1.10, controlPlane: true, talosVersion: v1.13.9}\n",
+  );
   const r = await run("sim", "up", "--spec", "lan.yaml", "--state-dir", "lan");
   assert.equal(r.code, 1);
   assert.match(r.stderr, /192\.168\.1\.10 is not a loopback address/);
 });
 
 test("a new user's path: apply-config --insecure, version, services, logs, bootstrap, get, kubeconfig", async () => {
-  for (const [node, file] of [[CP, "cp1.yaml"], [W, "w1.yaml"]] as const) {
+  for (const [node, file] of [
+    [CP, "cp1.yaml"],
+    [W, "w1.yaml"],
+  ] as const) {
     const r = await run("apply-config", "--insecure", "-n", node, "--file", file);
     assert.equal(r.code, 0, r.stderr);
   }
-  await waitUntil("running", async () => /running\s+-?\S*\n.*running/s.test((await run("sim", "status")).stdout), 10_000);
+  await waitUntil(
+    "running",
+    async () => /running\s+-?\S*\n.*running/s.test((await run("sim", "status")).stdout),
+    10_000,
+  );
   assert.ok((await stat(talosconfig())).mode % 0o1000 === 0o600);
 
   const tc = ["--talosconfig", talosconfig()];
@@ -100,7 +116,10 @@ test("a new user's path: apply-config --insecure, version, services, logs, boots
   // into the git-ignored state folder by default.
   r = await run("kubeconfig", ...tc, "-e", CP, "-n", `${CP},${W}`);
   assert.equal(r.code, 64, "two explicit nodes stay a usage error");
-  const both = parseYaml(await readFile(talosconfig(), "utf8")) as { context: string; contexts: Record<string, { endpoints: string[]; nodes?: string[] }> };
+  const both = parseYaml(await readFile(talosconfig(), "utf8")) as {
+    context: string;
+    contexts: Record<string, { endpoints: string[]; nodes?: string[] }>;
+  };
   both.contexts[both.context]!.endpoints = [CP];
   both.contexts[both.context]!.nodes = [CP, W];
   await writeFile(join(dir, "both-talosconfig"), stringifyYaml(both));
@@ -108,13 +127,26 @@ test("a new user's path: apply-config --insecure, version, services, logs, boots
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, new RegExp(`using the endpoint ${CP.replaceAll(".", "\\.")}`));
   assert.ok((await stat(join(dir, ".talform", "kubeconfig"))).mode % 0o1000 === 0o600);
-  assert.equal(await readFile(join(dir, ".talform", ".gitignore"), "utf8"), "# written by talform: everything here holds or derives from secrets\n*\n");
+  assert.equal(
+    await readFile(join(dir, ".talform", ".gitignore"), "utf8"),
+    "# written by talform: everything here holds or derives from secrets\n*\n",
+  );
 });
 
 test("per-node errors: a faulty node fails alone, the other node's answer and exit 1", async () => {
   let r = await run("sim", "fault", "w1", "apply-reject");
   assert.equal(r.code, 0, r.stderr);
-  r = await run("apply-config", "--talosconfig", talosconfig(), "-n", `${CP},${W}`, "--file", "w1.yaml", "--dry-run", "--json");
+  r = await run(
+    "apply-config",
+    "--talosconfig",
+    talosconfig(),
+    "-n",
+    `${CP},${W}`,
+    "--file",
+    "w1.yaml",
+    "--dry-run",
+    "--json",
+  );
   assert.equal(r.code, 1);
   assert.match(r.stderr, /error: 127\.0\.24\.2: .*apply-reject/);
   assert.equal(JSON.parse(r.stdout).length, 1);
@@ -126,7 +158,18 @@ test("per-node errors: a faulty node fails alone, the other node's answer and ex
 });
 
 test("upgrade --wait and reboot --wait", async () => {
-  let r = await run("upgrade", "--talosconfig", talosconfig(), "-n", W, "--image", `factory.talos.dev/metal-installer/${SCHEMATIC}:v1.13.9`, "--wait", "--timeout", "10");
+  let r = await run(
+    "upgrade",
+    "--talosconfig",
+    talosconfig(),
+    "-n",
+    W,
+    "--image",
+    `factory.talos.dev/metal-installer/${SCHEMATIC}:v1.13.9`,
+    "--wait",
+    "--timeout",
+    "10",
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /127\.0\.24\.2\s+v1\.13\.9\s+machine/);
   r = await run("get", "extensions", "--talosconfig", talosconfig(), "-n", W, "--json");

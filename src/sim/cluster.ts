@@ -3,10 +3,22 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { stringify } from "yaml";
 import { timestampFromDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { create } from "@bufbuild/protobuf";
-import { EtcdMemberSchema, EtcdMemberStatusSchema, ServiceInfoSchema, type EtcdMember, type EtcdMemberStatus, type ServiceInfo } from "../gen/machine/machine_pb.js";
+import {
+  EtcdMemberSchema,
+  EtcdMemberStatusSchema,
+  ServiceInfoSchema,
+  type EtcdMember,
+  type EtcdMemberStatus,
+  type ServiceInfo,
+} from "../gen/machine/machine_pb.js";
 import { EtcdRefusal, EtcdUnavailableError, SimEtcd, type KvEntry } from "./etcd.js";
 import { resetNode, type SimResetRequest } from "./reset.js";
-import { createSelfSignedCertificate, generateKeyPair, issueCertificate, type CertificateAndKey } from "../pki/index.js";
+import {
+  createSelfSignedCertificate,
+  generateKeyPair,
+  issueCertificate,
+  type CertificateAndKey,
+} from "../pki/index.js";
 import { toNodeKeyPem } from "../talosapi/pem.js";
 import { X509Certificate } from "node:crypto";
 import { TalformError } from "../diagnostics/index.js";
@@ -92,7 +104,13 @@ export class SimCluster implements NodeHost {
       clusterName: spec.clusterName,
       live: (h) => {
         const n = this.lookup(h);
-        return n !== undefined && n.stage === "running" && !n.faults.etcdUnhealthy && !n.faults.failingServices.has("etcd") && !this.unavailable.has(n);
+        return (
+          n !== undefined &&
+          n.stage === "running" &&
+          !n.faults.etcdUnhealthy &&
+          !n.faults.failingServices.has("etcd") &&
+          !this.unavailable.has(n)
+        );
       },
     });
     this.kube = new SimKubeApi(this, spec.osCA);
@@ -123,7 +141,9 @@ export class SimCluster implements NodeHost {
       node.log("kubelet", `kube-apiserver is not simulated: ${endpoint} is not a loopback address`);
       return;
     }
-    this.kubeStarting = this.kube.start(host, Number(url.port || 6443)).catch((e: Error) => node.log("kubelet", `kube-apiserver failed to listen on ${endpoint}: ${e.message}`));
+    this.kubeStarting = this.kube
+      .start(host, Number(url.port || 6443))
+      .catch((e: Error) => node.log("kubelet", `kube-apiserver failed to listen on ${endpoint}: ${e.message}`));
   }
 
   now(): Date {
@@ -187,7 +207,9 @@ export class SimCluster implements NodeHost {
         key: toNodeKeyPem(cert.key),
         minVersion: "TLSv1.2",
         ALPNProtocols: ["h2"],
-        ...(mode === "normal" ? { ca: this.spec.osCA.crt, requestCert: true, rejectUnauthorized: true } : { requestCert: false }),
+        ...(mode === "normal"
+          ? { ca: this.spec.osCA.crt, requestCert: true, rejectUnauthorized: true }
+          : { requestCert: false }),
       },
       createHandler(this, node, mode),
     );
@@ -229,7 +251,9 @@ export class SimCluster implements NodeHost {
 
   /** Listeners and Kubernetes API sockets still open (what a bounded stop reports). */
   openHandles(): string[] {
-    const out = [...this.listeners].map(([n, l]) => `${n.hostname} API ${n.address}:${n.spec.port ?? TALOS_API_PORT} (${l.sessions.size} connections)`);
+    const out = [...this.listeners].map(
+      ([n, l]) => `${n.hostname} API ${n.address}:${n.spec.port ?? TALOS_API_PORT} (${l.sessions.size} connections)`,
+    );
     return [...out, ...this.kube.openHandles()];
   }
 
@@ -257,7 +281,12 @@ export class SimCluster implements NodeHost {
   etcdModel(): EtcdModelState {
     const members = this.etcdData.memberList().map((m) => m.hostname);
     const healthy = this.etcdData.healthyMembers();
-    return { bootstrapped: this.etcdBootstrapped, members, healthy, quorum: !this.etcdBootstrapped || this.etcdData.quorum() };
+    return {
+      bootstrapped: this.etcdBootstrapped,
+      members,
+      healthy,
+      quorum: !this.etcdBootstrapped || this.etcdData.quorum(),
+    };
   }
 
   onRunning(node: SimNode): void {
@@ -272,7 +301,8 @@ export class SimCluster implements NodeHost {
   reconcileEtcd(): void {
     for (const n of this.nodes) {
       if (n.stage !== "running" || !n.config) continue;
-      if (n.controlPlane && this.etcdData.tryJoin({ hostname: n.hostname, address: n.address })) n.log("etcd", `member ${n.hostname} joined the cluster`);
+      if (n.controlPlane && this.etcdData.tryJoin({ hostname: n.hostname, address: n.address }))
+        n.log("etcd", `member ${n.hostname} joined the cluster`);
       try {
         if (this.kube.listening || this.etcdBootstrapped) this.kube.register(n);
       } catch (e) {
@@ -289,11 +319,15 @@ export class SimCluster implements NodeHost {
       return this.kube.clusterFault(kind, arg);
     }
     const node = this.lookup(name);
-    if (!node) throw new Error(`unknown node "${name}" (known: ${this.nodes.map((n) => `${n.spec.hostname} (${n.address})`).join(", ")})`);
+    if (!node)
+      throw new Error(
+        `unknown node "${name}" (known: ${this.nodes.map((n) => `${n.spec.hostname} (${n.address})`).join(", ")})`,
+      );
     const [kind, arg] = fault.split("=", 2) as [string, string | undefined];
     const seconds = () => {
       const s = Number(arg);
-      if (arg === undefined || !Number.isFinite(s) || s < 0) throw new Error(`fault ${kind} needs a number of seconds, e.g. ${kind}=10`);
+      if (arg === undefined || !Number.isFinite(s) || s < 0)
+        throw new Error(`fault ${kind} needs a number of seconds, e.g. ${kind}=10`);
       return s;
     };
     switch (kind) {
@@ -314,7 +348,8 @@ export class SimCluster implements NodeHost {
         node.log("etcd", "health check failed: context deadline exceeded");
         break;
       case "drop-extension":
-        if (!arg) throw new Error("fault drop-extension needs an extension name, e.g. drop-extension=siderolabs/iscsi-tools");
+        if (!arg)
+          throw new Error("fault drop-extension needs an extension name, e.g. drop-extension=siderolabs/iscsi-tools");
         node.faults.dropExtensions.add(arg);
         break;
       case "unavailable": {
@@ -335,7 +370,8 @@ export class SimCluster implements NodeHost {
       case "service-fail": {
         if (!arg) throw new Error("fault service-fail needs a service id, e.g. service-fail=kubelet");
         node.faults.failingServices.add(arg);
-        for (let i = 1; i <= 25; i++) node.log(arg, `error: ${arg} exited (attempt ${i}): failed to start: simulated failure`);
+        for (let i = 1; i <= 25; i++)
+          node.log(arg, `error: ${arg} exited (attempt ${i}): failed to start: simulated failure`);
         break;
       }
       case "drop-address":
@@ -346,16 +382,23 @@ export class SimCluster implements NodeHost {
         node.faults.noDefaultRoute = true;
         break;
       case "resolvers":
-        node.faults.resolvers = (arg ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+        node.faults.resolvers = (arg ?? "")
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean);
         break;
       case "extension-version": {
         const at = arg?.lastIndexOf("@") ?? -1;
-        if (!arg || at <= 0) throw new Error("fault extension-version needs NAME@VERSION, e.g. extension-version=siderolabs/nvidia-open-gpu-kernel-modules-production@570.172.08-v1.12.6");
+        if (!arg || at <= 0)
+          throw new Error(
+            "fault extension-version needs NAME@VERSION, e.g. extension-version=siderolabs/nvidia-open-gpu-kernel-modules-production@570.172.08-v1.12.6",
+          );
         node.faults.extensionVersions.set(arg.slice(0, at), arg.slice(at + 1));
         break;
       }
       case "wipe":
-        if (arg !== undefined && arg !== "disk") throw new Error("fault wipe takes no value (the node's etcd data) or wipe=disk (the whole system disk)");
+        if (arg !== undefined && arg !== "disk")
+          throw new Error("fault wipe takes no value (the node's etcd data) or wipe=disk (the whole system disk)");
         this.etcdData.wipe(node.hostname);
         node.log("etcd", `etcd data directory lost: ${this.etcdData.problem(node.hostname) ?? "rejoining"}`);
         if (arg === "disk") node.resetAndRestart({ wipeState: true, halt: false }, "");
@@ -422,25 +465,46 @@ export class SimCluster implements NodeHost {
   }
 
   bootstrap(node: SimNode, recover?: { skipHashCheck: boolean }): void {
-    if (node.inMaintenance || node.stage !== "running") throw new ConnectError("bootstrap is not available yet: the node is not running", Code.FailedPrecondition);
-    if (!node.controlPlane) throw new ConnectError("bootstrap is only available on control plane nodes", Code.FailedPrecondition);
-    const restored = etcdCall(() => this.etcdData.bootstrap({ hostname: node.hostname, address: node.address }, recover));
+    if (node.inMaintenance || node.stage !== "running")
+      throw new ConnectError("bootstrap is not available yet: the node is not running", Code.FailedPrecondition);
+    if (!node.controlPlane)
+      throw new ConnectError("bootstrap is only available on control plane nodes", Code.FailedPrecondition);
+    const restored = etcdCall(() =>
+      this.etcdData.bootstrap({ hostname: node.hostname, address: node.address }, recover),
+    );
     this.startKube(node);
     this.reconcileEtcd();
-    node.log("etcd", restored.restoredRevision !== undefined ? `recovered etcd from the snapshot: revision ${restored.restoredRevision}, total keys ${restored.keys}` : "bootstrapped a new etcd cluster");
+    node.log(
+      "etcd",
+      restored.restoredRevision !== undefined
+        ? `recovered etcd from the snapshot: revision ${restored.restoredRevision}, total keys ${restored.keys}`
+        : "bootstrapped a new etcd cluster",
+    );
   }
 
   private requireEtcdRunning(node: SimNode): void {
-    if (!this.etcdBootstrapped || !this.etcdData.member(node.hostname)) throw new ConnectError("etcd is not running on this node (bootstrap the cluster first)", Code.FailedPrecondition);
-    if (!this.etcdHealthy(node)) throw new ConnectError(`etcdserver: request timed out (etcd on this node is unhealthy: ${this.etcdData.problem(node.hostname)})`, Code.Unavailable);
+    if (!this.etcdBootstrapped || !this.etcdData.member(node.hostname))
+      throw new ConnectError("etcd is not running on this node (bootstrap the cluster first)", Code.FailedPrecondition);
+    if (!this.etcdHealthy(node))
+      throw new ConnectError(
+        `etcdserver: request timed out (etcd on this node is unhealthy: ${this.etcdData.problem(node.hostname)})`,
+        Code.Unavailable,
+      );
   }
 
   /** `queryLocal`: the node's own member answers (it must be healthy); otherwise any member of the quorum does. */
   etcdMembers(node: SimNode, queryLocal = false): EtcdMember[] {
     if (queryLocal || !this.etcdBootstrapped) this.requireEtcdRunning(node);
-    if (!this.etcdData.quorum()) throw new ConnectError("etcdserver: no leader (etcd has lost quorum)", Code.Unavailable);
+    if (!this.etcdData.quorum())
+      throw new ConnectError("etcdserver: no leader (etcd has lost quorum)", Code.Unavailable);
     return this.etcdData.memberList().map(({ hostname, id, address }) =>
-      create(EtcdMemberSchema, { id, hostname, peerUrls: [`https://${address}:2380`], clientUrls: [`https://${address}:2379`], isLearner: false }),
+      create(EtcdMemberSchema, {
+        id,
+        hostname,
+        peerUrls: [`https://${address}:2380`],
+        clientUrls: [`https://${address}:2379`],
+        isLearner: false,
+      }),
     );
   }
 
@@ -490,7 +554,8 @@ export class SimCluster implements NodeHost {
   }
 
   etcdRecoverUpload(node: SimNode, data: Uint8Array): void {
-    if (node.stage !== "running") throw new ConnectError("etcd service is not ready for recovery yet", Code.FailedPrecondition);
+    if (node.stage !== "running")
+      throw new ConnectError("etcd service is not ready for recovery yet", Code.FailedPrecondition);
     etcdCall(() => this.etcdData.upload(node.hostname, data));
     node.log("etcd", `etcd recovery snapshot uploaded (${data.byteLength} bytes)`);
   }
@@ -504,7 +569,11 @@ export class SimCluster implements NodeHost {
   requireEtcdQuorumWithout(node: SimNode): void {
     if (!this.etcdBootstrapped) return;
     for (const { hostname } of this.etcdData.memberList()) {
-      if (!this.etcdData.healthy(hostname)) throw new ConnectError(`etcd member ${hostname} is not healthy; all members must be healthy to upgrade ${node.hostname} (use --force to skip)`, Code.FailedPrecondition);
+      if (!this.etcdData.healthy(hostname))
+        throw new ConnectError(
+          `etcd member ${hostname} is not healthy; all members must be healthy to upgrade ${node.hostname} (use --force to skip)`,
+          Code.FailedPrecondition,
+        );
     }
   }
 
@@ -514,11 +583,23 @@ export class SimCluster implements NodeHost {
         return `${node.bootId}\n`;
       case "/proc/modules": {
         const base = ["overlay", "br_netfilter", "nf_conntrack"];
-        const fromExt = node.visibleExtensions().map((e) => (e.split("/").pop() ?? e).replace(/-kernel-modules.*$|-tools$|-driver.*$/, "").replace(/-/g, "_"));
+        const fromExt = node
+          .visibleExtensions()
+          .map((e) =>
+            (e.split("/").pop() ?? e).replace(/-kernel-modules.*$|-tools$|-driver.*$/, "").replace(/-/g, "_"),
+          );
         // Modules the config asks for load when something provides them: nvidia* only from an NVIDIA driver extension.
-        const nvidiaDriver = node.visibleExtensions().some((e) => /nvidia-open-gpu-kernel-modules|nonfree-kmod-nvidia/.test(e));
-        const configured = node.config ? configFacts(node.config).kernelModules.filter((m) => !m.startsWith("nvidia") || nvidiaDriver) : [];
-        return [...new Set([...base, ...fromExt, ...configured])].map((m, i) => `${m} ${16384 + i * 4096} 0 - Live 0x0000000000000000`).join("\n") + "\n";
+        const nvidiaDriver = node
+          .visibleExtensions()
+          .some((e) => /nvidia-open-gpu-kernel-modules|nonfree-kmod-nvidia/.test(e));
+        const configured = node.config
+          ? configFacts(node.config).kernelModules.filter((m) => !m.startsWith("nvidia") || nvidiaDriver)
+          : [];
+        return (
+          [...new Set([...base, ...fromExt, ...configured])]
+            .map((m, i) => `${m} ${16384 + i * 4096} 0 - Live 0x0000000000000000`)
+            .join("\n") + "\n"
+        );
       }
       case "/etc/os-release":
         return `NAME="Talos"\nID=talos\nVERSION_ID=${node.talosVersion}\nPRETTY_NAME="Talos (${node.talosVersion})"\n`;
@@ -530,7 +611,10 @@ export class SimCluster implements NodeHost {
   /** Logs of the Kubernetes containers this node runs (static pods on control planes, kube-proxy everywhere). */
   kubernetesContainerLog(node: SimNode, id: string): string[] | undefined {
     if (node.inMaintenance) return undefined;
-    const pods = [...(node.controlPlane ? ["kube-apiserver", "kube-controller-manager", "kube-scheduler"] : []), "kube-proxy"].map((p) => `kube-system/${p}-${node.hostname}`);
+    const pods = [
+      ...(node.controlPlane ? ["kube-apiserver", "kube-controller-manager", "kube-scheduler"] : []),
+      "kube-proxy",
+    ].map((p) => `kube-system/${p}-${node.hostname}`);
     const pod = pods.find((p) => p === id || p.split("/")[1] === id || id.startsWith(`${p}:`));
     if (!pod) return undefined;
     return [`${this.now().toISOString()} ${pod} started (boot ${node.bootId})`];
@@ -555,7 +639,12 @@ export class SimCluster implements NodeHost {
       apiVersion: "v1",
       kind: "Config",
       clusters: [{ name, cluster: { server, "certificate-authority-data": b64(this.spec.osCA.crt) } }],
-      users: [{ name: `admin@${name}`, user: { "client-certificate-data": b64(client.crt), "client-key-data": b64(toNodeKeyPem(client.key)) } }],
+      users: [
+        {
+          name: `admin@${name}`,
+          user: { "client-certificate-data": b64(client.crt), "client-key-data": b64(toNodeKeyPem(client.key)) },
+        },
+      ],
       contexts: [{ name: `admin@${name}`, context: { cluster: name, namespace: "default", user: `admin@${name}` } }],
       "current-context": `admin@${name}`,
     });
@@ -569,7 +658,13 @@ export class SimCluster implements NodeHost {
   // --- health ---------------------------------------------------------------------------------------------------
 
   /** `ClusterService.HealthCheck`: the node runs the checks and streams `waiting for …` lines (talos-api.md §3.1). */
-  async *healthCheck(_from: SimNode, cpNames: readonly string[], workerNames: readonly string[], waitMs: number, signal: AbortSignal): AsyncGenerator<string> {
+  async *healthCheck(
+    _from: SimNode,
+    cpNames: readonly string[],
+    workerNames: readonly string[],
+    waitMs: number,
+    signal: AbortSignal,
+  ): AsyncGenerator<string> {
     const resolve = (names: readonly string[]) =>
       names.map((n) => {
         const node = this.lookup(n);
@@ -580,16 +675,51 @@ export class SimCluster implements NodeHost {
     // Like Talos: explicit cluster info (control planes given) is used as is, an empty worker list means no workers;
     // only a request without any nodes falls back to discovering the fleet.
     // Discovery (no nodes given) finds the cluster's members: nodes with a machine config, not maintenance ones.
-    const workers = workerNames.length > 0 || cpNames.length > 0 ? resolve(workerNames) : this.nodes.filter((n) => !n.controlPlane && n.config);
+    const workers =
+      workerNames.length > 0 || cpNames.length > 0
+        ? resolve(workerNames)
+        : this.nodes.filter((n) => !n.controlPlane && n.config);
     const all = [...cps, ...workers];
     yield `discovered nodes: ${JSON.stringify(all.map((n) => n.address))}`;
     const checks: [string, () => string | undefined][] = [
-      ["etcd to be healthy", () => cps.filter((n) => !this.etcdHealthy(n)).map((n) => `${n.address}: service "etcd" not healthy`)[0]],
-      ["etcd members to be consistent across nodes", () => (this.etcdData.memberList().length === cps.length ? undefined : `expected ${cps.length} etcd members, found ${this.etcdData.memberList().length}`)],
-      ["etcd members to be control plane nodes", () => this.etcdData.memberList().map((m) => m.hostname).find((h) => !cps.some((n) => n.hostname === h))?.concat(" is not a control plane node")],
-      ["apid to be ready", () => all.filter((n) => !n.up || this.unavailable.has(n)).map((n) => `${n.address}: rpc error: code = Unavailable`)[0]],
-      ["kubelet to be healthy", () => cps.filter((n) => n.stage !== "running" || n.faults.failingServices.has("kubelet")).map((n) => `${n.address}: service "kubelet" not running`)[0]],
-      ["all nodes to finish boot sequence", () => all.filter((n) => n.stage !== "running").map((n) => `${n.address}: stage ${n.stage}`)[0]],
+      [
+        "etcd to be healthy",
+        () => cps.filter((n) => !this.etcdHealthy(n)).map((n) => `${n.address}: service "etcd" not healthy`)[0],
+      ],
+      [
+        "etcd members to be consistent across nodes",
+        () =>
+          this.etcdData.memberList().length === cps.length
+            ? undefined
+            : `expected ${cps.length} etcd members, found ${this.etcdData.memberList().length}`,
+      ],
+      [
+        "etcd members to be control plane nodes",
+        () =>
+          this.etcdData
+            .memberList()
+            .map((m) => m.hostname)
+            .find((h) => !cps.some((n) => n.hostname === h))
+            ?.concat(" is not a control plane node"),
+      ],
+      [
+        "apid to be ready",
+        () =>
+          all
+            .filter((n) => !n.up || this.unavailable.has(n))
+            .map((n) => `${n.address}: rpc error: code = Unavailable`)[0],
+      ],
+      [
+        "kubelet to be healthy",
+        () =>
+          cps
+            .filter((n) => n.stage !== "running" || n.faults.failingServices.has("kubelet"))
+            .map((n) => `${n.address}: service "kubelet" not running`)[0],
+      ],
+      [
+        "all nodes to finish boot sequence",
+        () => all.filter((n) => n.stage !== "running").map((n) => `${n.address}: stage ${n.stage}`)[0],
+      ],
     ];
     const deadline = Date.now() + waitMs;
     for (const [name, check] of checks) {
@@ -597,7 +727,9 @@ export class SimCluster implements NodeHost {
       if (err !== undefined) yield `waiting for ${name}: ${err}`;
       while (err !== undefined) {
         if (Date.now() >= deadline || signal.aborted) throw new ConnectError(`${name}: ${err}`, Code.DeadlineExceeded);
-        await new Promise((r) => setTimeout(r, Math.min(Math.max(5, 500 * this.timeScale), Math.max(1, deadline - Date.now()))));
+        await new Promise((r) =>
+          setTimeout(r, Math.min(Math.max(5, 500 * this.timeScale), Math.max(1, deadline - Date.now()))),
+        );
         err = check();
       }
       yield `waiting for ${name}: OK`;
@@ -660,16 +792,35 @@ function etcdCall<T>(fn: () => T): T {
   } catch (e) {
     if (e instanceof EtcdUnavailableError) throw new ConnectError(e.message, Code.Unavailable);
     if (e instanceof EtcdRefusal) {
-      const code = { "failed-precondition": Code.FailedPrecondition, "not-found": Code.NotFound, unavailable: Code.Unavailable, "already-exists": Code.AlreadyExists, "invalid-argument": Code.InvalidArgument }[e.code];
+      const code = {
+        "failed-precondition": Code.FailedPrecondition,
+        "not-found": Code.NotFound,
+        unavailable: Code.Unavailable,
+        "already-exists": Code.AlreadyExists,
+        "invalid-argument": Code.InvalidArgument,
+      }[e.code];
       throw new ConnectError(e.message, code);
     }
     throw e;
   }
 }
 
-function serviceEvents(history: readonly { msg: string; state: string; at: Date }[], failing: boolean, state: string, message: string, now: Timestamp) {
+function serviceEvents(
+  history: readonly { msg: string; state: string; at: Date }[],
+  failing: boolean,
+  state: string,
+  message: string,
+  now: Timestamp,
+) {
   const past = history.map((e) => ({ msg: e.msg, state: e.state, ts: timestampFromDate(e.at) }));
-  if (failing) return [...past, ...[1, 2, 3].flatMap(() => [{ msg: "Service started", state: "Running", ts: now }, { msg: message, state, ts: now }])];
+  if (failing)
+    return [
+      ...past,
+      ...[1, 2, 3].flatMap(() => [
+        { msg: "Service started", state: "Running", ts: now },
+        { msg: message, state, ts: now },
+      ]),
+    ];
   const last = past.at(-1);
   return last && last.state === state && last.msg === message ? past : [...past, { msg: message, state, ts: now }];
 }

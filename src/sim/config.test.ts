@@ -5,7 +5,8 @@ import { mergePatch } from "./kube.js";
 import { goDuration } from "./node.js";
 import { extractFileFromTarGz, tarGzSingleFile } from "../talosapi/targz.js";
 
-const base = "version: v1alpha1\nmachine:\n  type: worker\n  install:\n    image: ghcr.io/siderolabs/installer:v1.13.9\n  network:\n    hostname: w1\ncluster:\n  clusterName: c\n";
+const base =
+  "version: v1alpha1\nmachine:\n  type: worker\n  install:\n    image: ghcr.io/siderolabs/installer:v1.13.9\n  network:\n    hostname: w1\ncluster:\n  clusterName: c\n";
 
 test("decodeMachineConfig reads the fields the simulator acts on and rejects unknown fields and kinds", () => {
   const c = decodeMachineConfig(base + "---\napiVersion: v1alpha1\nkind: HostnameConfig\nhostname: from-doc\n");
@@ -33,7 +34,11 @@ test("rebootReasons: .persist changes need a reboot; network, cluster and instal
 });
 
 test("mergePatch follows RFC 7386", () => {
-  assert.deepEqual(mergePatch({ a: 1, b: { c: 2, d: 3 } }, { b: { c: null, e: 4 }, f: [1] }), { a: 1, b: { d: 3, e: 4 }, f: [1] });
+  assert.deepEqual(mergePatch({ a: 1, b: { c: 2, d: 3 } }, { b: { c: null, e: 4 }, f: [1] }), {
+    a: 1,
+    b: { d: 3, e: 4 },
+    f: [1],
+  });
   assert.deepEqual(mergePatch({ spec: { unschedulable: true } }, { spec: { unschedulable: null } }), { spec: {} });
 });
 
@@ -51,9 +56,20 @@ test("single-file tar.gz round trip (the Kubeconfig RPC's archive)", () => {
 test("fleetSpecFromTalconfig maps talconfig nodes onto simulated nodes", async () => {
   const { fleetSpecFromTalconfig } = await import("./from-talconfig.js");
   const { validateFleetSpec } = await import("./spec.js");
-  const osCA = { crt: "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n", key: "-----BEGIN ED25519 PRIVATE KEY-----\nx\n-----END ED25519 PRIVATE KEY-----\n" };
+  const osCA = {
+    crt: "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n",
+    key: "-----BEGIN ED25519 PRIVATE KEY-----\nx\n-----END ED25519 PRIVATE KEY-----\n",
+  };
   const spec = fleetSpecFromTalconfig(
-    { clusterName: "home", talosVersion: "v1.12.6", endpoint: "https://127.0.40.1:6443", nodes: [{ hostname: "cp1", ipAddress: "127.0.40.1, 127.0.41.1", controlPlane: true }, { hostname: "w1", ipAddress: "127.0.40.2", talosVersion: "v1.13.9" }] },
+    {
+      clusterName: "home",
+      talosVersion: "v1.12.6",
+      endpoint: "https://127.0.40.1:6443",
+      nodes: [
+        { hostname: "cp1", ipAddress: "127.0.40.1, 127.0.41.1", controlPlane: true },
+        { hostname: "w1", ipAddress: "127.0.40.2", talosVersion: "v1.13.9" },
+      ],
+    },
     osCA,
   );
   assert.deepEqual(validateFleetSpec(spec).nodes, [
@@ -61,5 +77,11 @@ test("fleetSpecFromTalconfig maps talconfig nodes onto simulated nodes", async (
     { hostname: "w1", address: "127.0.40.2", controlPlane: false, talosVersion: "v1.13.9" },
   ]);
   assert.equal(spec.kubernetesEndpoint, "https://127.0.40.1:6443");
-  assert.throws(() => validateFleetSpec(fleetSpecFromTalconfig({ clusterName: "lan", nodes: [{ hostname: "a", ipAddress: "192.168.1.5" }] }, osCA)), /not a loopback address/);
+  assert.throws(
+    () =>
+      validateFleetSpec(
+        fleetSpecFromTalconfig({ clusterName: "lan", nodes: [{ hostname: "a", ipAddress: "192.168.1.5" }] }, osCA),
+      ),
+    /not a loopback address/,
+  );
 });

@@ -22,19 +22,73 @@ export interface DecodedConfig {
 const V1ALPHA1_TOP = new Set(["version", "debug", "persist", "machine", "cluster"]);
 /** Kinds of the multi-document config (Talos 1.5–1.14) the simulator accepts alongside v1alpha1. */
 const KNOWN_KINDS = new Set([
-  "HostnameConfig", "ResolverConfig", "TimeSyncConfig", "LinkConfig", "DHCPv4Config", "DHCPv6Config", "StaticHostConfig",
-  "VLANConfig", "BondConfig", "BridgeConfig", "DummyLinkConfig", "Layer2VIPConfig", "WireguardConfig", "LinkAliasConfig",
-  "RegistryMirrorConfig", "RegistryAuthConfig", "RegistryTLSConfig", "KubeSpanEndpointsConfig", "NetworkRuleConfig",
-  "NetworkDefaultActionConfig", "EthernetConfig", "ExtensionServiceConfig", "UserVolumeConfig", "VolumeConfig",
-  "RawVolumeConfig", "ExistingVolumeConfig", "SwapVolumeConfig", "ZswapConfig", "WatchdogTimerConfig", "KmsgLogConfig",
-  "EventSinkConfig", "SideroLinkConfig", "TrustedRootsConfig", "PCIDriverRebindConfig", "KernelModuleConfig",
-  "UnattendedInstallConfig", "KubeletConfig", "KubeAPIServerConfig", "KubeControllerManagerConfig", "KubeSchedulerConfig",
-  "KubeProxyConfig", "EtcdConfig", "ClusterConfig", "ImageCacheConfig", "OOMConfig", "EnvironmentConfig",
+  "HostnameConfig",
+  "ResolverConfig",
+  "TimeSyncConfig",
+  "LinkConfig",
+  "DHCPv4Config",
+  "DHCPv6Config",
+  "StaticHostConfig",
+  "VLANConfig",
+  "BondConfig",
+  "BridgeConfig",
+  "DummyLinkConfig",
+  "Layer2VIPConfig",
+  "WireguardConfig",
+  "LinkAliasConfig",
+  "RegistryMirrorConfig",
+  "RegistryAuthConfig",
+  "RegistryTLSConfig",
+  "KubeSpanEndpointsConfig",
+  "NetworkRuleConfig",
+  "NetworkDefaultActionConfig",
+  "EthernetConfig",
+  "ExtensionServiceConfig",
+  "UserVolumeConfig",
+  "VolumeConfig",
+  "RawVolumeConfig",
+  "ExistingVolumeConfig",
+  "SwapVolumeConfig",
+  "ZswapConfig",
+  "WatchdogTimerConfig",
+  "KmsgLogConfig",
+  "EventSinkConfig",
+  "SideroLinkConfig",
+  "TrustedRootsConfig",
+  "PCIDriverRebindConfig",
+  "KernelModuleConfig",
+  "UnattendedInstallConfig",
+  "KubeletConfig",
+  "KubeAPIServerConfig",
+  "KubeControllerManagerConfig",
+  "KubeSchedulerConfig",
+  "KubeProxyConfig",
+  "EtcdConfig",
+  "ClusterConfig",
+  "ImageCacheConfig",
+  "OOMConfig",
+  "EnvironmentConfig",
   // Talos 1.14 (what `gen config` emits for the 1.14 contract)
-  "DiscoveryIdentityConfig", "DiscoveryServiceConfig", "FilesystemTrimConfig", "SecurityProfileConfig", "SysctlConfig",
-  "KubeAPIServerCAConfig", "KubeAdmissionControlConfig", "KubeAggregatorCAConfig", "KubeAuditPolicyConfig", "KubeAuthenticationConfig",
-  "KubeAuthorizerConfig", "KubeClusterConfig", "KubeCoreDNSConfig", "KubeEtcdEncryptionConfig", "KubeExternalManifestConfig",
-  "KubeFlannelCNIConfig", "KubeNetworkConfig", "KubeNodeConfig", "KubePrismConfig", "KubeServiceAccountConfig",
+  "DiscoveryIdentityConfig",
+  "DiscoveryServiceConfig",
+  "FilesystemTrimConfig",
+  "SecurityProfileConfig",
+  "SysctlConfig",
+  "KubeAPIServerCAConfig",
+  "KubeAdmissionControlConfig",
+  "KubeAggregatorCAConfig",
+  "KubeAuditPolicyConfig",
+  "KubeAuthenticationConfig",
+  "KubeAuthorizerConfig",
+  "KubeClusterConfig",
+  "KubeCoreDNSConfig",
+  "KubeEtcdEncryptionConfig",
+  "KubeExternalManifestConfig",
+  "KubeFlannelCNIConfig",
+  "KubeNetworkConfig",
+  "KubeNodeConfig",
+  "KubePrismConfig",
+  "KubeServiceAccountConfig",
 ]);
 const MACHINE_TYPES = new Set(["controlplane", "worker", "init"]);
 
@@ -55,14 +109,17 @@ export function decodeMachineConfig(text: string): DecodedConfig {
     if (body["kind"] === undefined) {
       if (v1) throw new ConfigDecodeError("failed to parse config: duplicate v1alpha1 document");
       for (const key of Object.keys(body)) {
-        if (!V1ALPHA1_TOP.has(key)) throw new ConfigDecodeError(`failed to decode v1alpha1 config: unknown field "${key}"`);
+        if (!V1ALPHA1_TOP.has(key))
+          throw new ConfigDecodeError(`failed to decode v1alpha1 config: unknown field "${key}"`);
       }
-      if (body["version"] !== "v1alpha1") throw new ConfigDecodeError(`unknown config version "${String(body["version"])}"`);
+      if (body["version"] !== "v1alpha1")
+        throw new ConfigDecodeError(`unknown config version "${String(body["version"])}"`);
       v1 = body;
       continue;
     }
     const kind = String(body["kind"]);
-    if (body["apiVersion"] !== "v1alpha1") throw new ConfigDecodeError(`${kind}: unsupported apiVersion "${String(body["apiVersion"])}"`);
+    if (body["apiVersion"] !== "v1alpha1")
+      throw new ConfigDecodeError(`${kind}: unsupported apiVersion "${String(body["apiVersion"])}"`);
     if (!KNOWN_KINDS.has(kind)) throw new ConfigDecodeError(`unknown document kind "${kind}" (apiVersion v1alpha1)`);
     documents.push({ kind, ...(typeof body["name"] === "string" ? { name: body["name"] } : {}), body });
   }
@@ -70,11 +127,17 @@ export function decodeMachineConfig(text: string): DecodedConfig {
   const machine = isMap(v1["machine"]) ? v1["machine"] : {};
   const cluster = isMap(v1["cluster"]) ? v1["cluster"] : {};
   const type = String(machine["type"] ?? "");
-  if (!MACHINE_TYPES.has(type)) throw new ConfigDecodeError(`machine.type "${type}" is invalid: expected controlplane or worker`);
+  if (!MACHINE_TYPES.has(type))
+    throw new ConfigDecodeError(`machine.type "${type}" is invalid: expected controlplane or worker`);
   const network = isMap(machine["network"]) ? machine["network"] : {};
   const install = isMap(machine["install"]) ? machine["install"] : {};
   const hostnameDoc = documents.find((d) => d.kind === "HostnameConfig");
-  const hostname = typeof hostnameDoc?.body["hostname"] === "string" ? hostnameDoc.body["hostname"] : typeof network["hostname"] === "string" ? network["hostname"] : undefined;
+  const hostname =
+    typeof hostnameDoc?.body["hostname"] === "string"
+      ? hostnameDoc.body["hostname"]
+      : typeof network["hostname"] === "string"
+        ? network["hostname"]
+        : undefined;
   const cp = isMap(cluster["controlPlane"]) ? cluster["controlPlane"] : {};
   return {
     text,
@@ -94,8 +157,25 @@ export function decodeMachineConfig(text: string): DecodedConfig {
  * needs a reboot. Extra documents apply live.
  */
 const LIVE_MACHINE_KEYS = new Set([
-  "ca", "acceptedCAs", "install", "network", "kubelet", "time", "sysctls", "sysfs", "registries", "certSANs", "logging", "controlPlane", "pods",
-  "seccompProfiles", "nodeLabels", "nodeAnnotations", "nodeTaints", "features", "kernel",
+  "ca",
+  "acceptedCAs",
+  "install",
+  "network",
+  "kubelet",
+  "time",
+  "sysctls",
+  "sysfs",
+  "registries",
+  "certSANs",
+  "logging",
+  "controlPlane",
+  "pods",
+  "seccompProfiles",
+  "nodeLabels",
+  "nodeAnnotations",
+  "nodeTaints",
+  "features",
+  "kernel",
 ]);
 
 /** The Kubernetes version the kubelet image pins (`KubeletConfig.image` from 1.14, `.machine.kubelet.image` before). */
@@ -103,7 +183,8 @@ export function kubeletVersion(cfg: DecodedConfig): string | undefined {
   const fromDoc = cfg.documents.find((d) => d.kind === "KubeletConfig")?.body["image"];
   const machine = isMap(cfg.v1alpha1["machine"]) ? cfg.v1alpha1["machine"] : {};
   const kubelet = isMap(machine["kubelet"]) ? machine["kubelet"] : {};
-  const image = typeof fromDoc === "string" ? fromDoc : typeof kubelet["image"] === "string" ? kubelet["image"] : undefined;
+  const image =
+    typeof fromDoc === "string" ? fromDoc : typeof kubelet["image"] === "string" ? kubelet["image"] : undefined;
   return image ? /:(v\d+\.\d+\.\d+[^@]*)/.exec(image)?.[1] : undefined;
 }
 

@@ -13,15 +13,31 @@ const NODE = "127.0.27.1";
 test("stop is bounded while a client holds a stream open mid-request (issue 17: sim down means down)", async () => {
   const dir = await mkdtemp(join(tmpdir(), "talform-sim-stop-"));
   const osCA = await makeOsCA();
-  const sim = await runSimulator({ clusterName: "stop", osCA, nodes: [{ hostname: "m1", address: NODE, controlPlane: true, talosVersion: "v1.13.9" }] }, { stateDir: dir, timeScale: 0.01, seed: 1 });
-  const client = new TalosClient({ endpoints: [], nodes: [NODE], credentials: { kind: "maintenance" }, env: { TALFORM_LOOPBACK_ONLY: "1" }, retryAttempts: 1 });
+  const sim = await runSimulator(
+    {
+      clusterName: "stop",
+      osCA,
+      nodes: [{ hostname: "m1", address: NODE, controlPlane: true, talosVersion: "v1.13.9" }],
+    },
+    { stateDir: dir, timeScale: 0.01, seed: 1 },
+  );
+  const client = new TalosClient({
+    endpoints: [],
+    nodes: [NODE],
+    credentials: { kind: "maintenance" },
+    env: { TALFORM_LOOPBACK_ONLY: "1" },
+    retryAttempts: 1,
+  });
   try {
     // A watch that never ends by itself: the server is in the middle of answering it when the stop comes.
     const ac = new AbortController();
     const watching = (async () => {
       let n = 0;
       try {
-        for await (const _ of client.watchResources(NODE, "runtime", "MachineStatuses.runtime.talos.dev", { signal: ac.signal })) n++;
+        for await (const _ of client.watchResources(NODE, "runtime", "MachineStatuses.runtime.talos.dev", {
+          signal: ac.signal,
+        }))
+          n++;
       } catch {
         // the stream breaks when the simulator goes away
       }

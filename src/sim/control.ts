@@ -31,7 +31,9 @@ export interface FactoryStatus {
 }
 
 export type ControlRequest = { cmd: "status" } | { cmd: "fault"; node: string; fault: string } | { cmd: "stop" };
-export type ControlResponse = { ok: true; nodes?: NodeStatus[]; factory?: FactoryStatus; pid?: number; leftOpen?: string[] } | { ok: false; error: string };
+export type ControlResponse =
+  | { ok: true; nodes?: NodeStatus[]; factory?: FactoryStatus; pid?: number; leftOpen?: string[] }
+  | { ok: false; error: string };
 
 /** The node name `talform sim fault` uses for the simulated Image Factory. */
 export const FACTORY_NODE = "factory";
@@ -73,18 +75,34 @@ export async function runSimulator(spec: FleetSpec, options: SimulatorOptions): 
   await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
   const sock = socketPath(options.stateDir);
   if (existsSync(sock)) {
-    const alive = await sendControl(options.stateDir, { cmd: "status" }).then(() => true, () => false);
-    if (alive) throw new Error(`a simulator is already running for ${options.stateDir}; run \`talform sim down --state-dir ${options.stateDir}\` first`);
+    const alive = await sendControl(options.stateDir, { cmd: "status" }).then(
+      () => true,
+      () => false,
+    );
+    if (alive)
+      throw new Error(
+        `a simulator is already running for ${options.stateDir}; run \`talform sim down --state-dir ${options.stateDir}\` first`,
+      );
     await rm(sock, { force: true });
   }
   const factoryLog = join(options.stateDir, "factory.log");
   await writeFileAtomic(factoryLog, "", { mode: 0o600 });
-  const factory = new SimImageFactory((r) => void appendFile(factoryLog, `${r.at} ${r.method} ${r.path} ${r.status}\n`).catch(() => undefined));
-  await factory.start(options.factoryListen?.host ?? "127.0.0.1", options.factoryListen?.port ?? 0).catch((e: Error) => {
-    throw new Error(`the simulated image factory cannot listen on ${options.factoryListen?.host ?? "127.0.0.1"}:${options.factoryListen?.port ?? 0}: ${e.message}`);
-  });
+  const factory = new SimImageFactory(
+    (r) => void appendFile(factoryLog, `${r.at} ${r.method} ${r.path} ${r.status}\n`).catch(() => undefined),
+  );
+  await factory
+    .start(options.factoryListen?.host ?? "127.0.0.1", options.factoryListen?.port ?? 0)
+    .catch((e: Error) => {
+      throw new Error(
+        `the simulated image factory cannot listen on ${options.factoryListen?.host ?? "127.0.0.1"}:${options.factoryListen?.port ?? 0}: ${e.message}`,
+      );
+    });
   factory.preload(spec.schematics ?? {});
-  await writeFileAtomic(factoryFilePath(options.stateDir), JSON.stringify({ url: factory.url, registryURL: factory.registryURL, log: factoryLog }, null, 2) + "\n", { mode: 0o600 });
+  await writeFileAtomic(
+    factoryFilePath(options.stateDir),
+    JSON.stringify({ url: factory.url, registryURL: factory.registryURL, log: factoryLog }, null, 2) + "\n",
+    { mode: 0o600 },
+  );
   const fleet = await startFleet(spec, { ...options, imageFactory: factory }).catch(async (e: unknown) => {
     await factory.stop();
     throw e;
@@ -94,7 +112,13 @@ export async function runSimulator(spec: FleetSpec, options: SimulatorOptions): 
   const talosconfigPath = join(options.stateDir, "talosconfig");
   await writeFileAtomic(
     talosconfigPath,
-    renderTalosconfig(spec.clusterName, { endpoints: endpoints.length > 0 ? endpoints : [endpointOf(fleet.nodes[0]!.address, fleet.nodes[0]!.spec.port)], nodes: fleet.nodes.map((n) => n.address), ca: spec.osCA.crt, crt: admin.crt, key: admin.key }),
+    renderTalosconfig(spec.clusterName, {
+      endpoints: endpoints.length > 0 ? endpoints : [endpointOf(fleet.nodes[0]!.address, fleet.nodes[0]!.spec.port)],
+      nodes: fleet.nodes.map((n) => n.address),
+      ca: spec.osCA.crt,
+      crt: admin.crt,
+      key: admin.key,
+    }),
     { mode: 0o600 },
   );
   let resolveDone!: () => void;
@@ -107,7 +131,10 @@ export async function runSimulator(spec: FleetSpec, options: SimulatorOptions): 
     (stopping ??= (async () => {
       const closedControl = new Promise<void>((r) => server.close(() => r()));
       const timedOut = Symbol("timeout");
-      const result = await Promise.race([fleet.stop().then(() => undefined), new Promise<typeof timedOut>((r) => setTimeout(() => r(timedOut), STOP_TIMEOUT_MS).unref())]);
+      const result = await Promise.race([
+        fleet.stop().then(() => undefined),
+        new Promise<typeof timedOut>((r) => setTimeout(() => r(timedOut), STOP_TIMEOUT_MS).unref()),
+      ]);
       if (result === timedOut) leftOpen = fleet.openHandles();
       await factory.stop();
       await rm(sock, { force: true });
@@ -125,8 +152,13 @@ export async function runSimulator(spec: FleetSpec, options: SimulatorOptions): 
       let stopAfter = false;
       try {
         const req = JSON.parse(buf.slice(0, nl)) as ControlRequest;
-        const factoryStatus = () => ({ url: factory.url, registered: factory.registered(), requests: factory.requests });
-        if (req.cmd === "status") res = { ok: true, nodes: statusOf(fleet), factory: factoryStatus(), pid: process.pid };
+        const factoryStatus = () => ({
+          url: factory.url,
+          registered: factory.registered(),
+          requests: factory.requests,
+        });
+        if (req.cmd === "status")
+          res = { ok: true, nodes: statusOf(fleet), factory: factoryStatus(), pid: process.pid };
         else if (req.cmd === "fault" && req.node === FACTORY_NODE) {
           await factory.fault(parseFactoryFault(req.fault));
           res = { ok: true, nodes: statusOf(fleet), factory: factoryStatus() };
@@ -162,7 +194,15 @@ function endpointOf(address: string, port: number | undefined): string {
 }
 
 export function statusOf(fleet: Fleet): NodeStatus[] {
-  return fleet.nodes.map((n) => ({ hostname: n.hostname, address: n.address, controlPlane: n.controlPlane, version: n.talosVersion, stage: n.stage, extensions: n.visibleExtensions(), bootId: n.bootId }));
+  return fleet.nodes.map((n) => ({
+    hostname: n.hostname,
+    address: n.address,
+    controlPlane: n.controlPlane,
+    version: n.talosVersion,
+    stage: n.stage,
+    extensions: n.visibleExtensions(),
+    bootId: n.bootId,
+  }));
 }
 
 export function sendControl(stateDir: string, req: ControlRequest, timeoutMs = 5000): Promise<ControlResponse> {

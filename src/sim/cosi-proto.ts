@@ -61,12 +61,25 @@ export function netIP(addr: string): Uint8Array {
 /** `common.NetIPPrefix`: the address bytes and the prefix length. */
 export function netIPPrefix(cidr: string): Uint8Array {
   const [ip, bits] = cidr.split("/");
-  return new ProtoSpec().bytes(1, ipAddressBytes(ip!)).varint(2, Number(bits ?? (ip!.includes(":") ? 128 : 32))).finish();
+  return new ProtoSpec()
+    .bytes(1, ipAddressBytes(ip!))
+    .varint(2, Number(bits ?? (ip!.includes(":") ? 128 : 32)))
+    .finish();
 }
 
 /** Values of `talos.resource.definitions.enums` that the simulated resources use. */
 export const ENUMS = {
-  machineStage: { unknown: 0, booting: 1, installing: 2, maintenance: 3, running: 4, rebooting: 5, shutting_down: 6, resetting: 7, upgrading: 8 } as Record<string, number>,
+  machineStage: {
+    unknown: 0,
+    booting: 1,
+    installing: 2,
+    maintenance: 3,
+    running: 4,
+    rebooting: 5,
+    shutting_down: 6,
+    resetting: 7,
+    upgrading: 8,
+  } as Record<string, number>,
   machineType: { unknown: 0, init: 1, controlplane: 2, worker: 3 } as Record<string, number>,
   family: { inet4: 2, inet6: 10 } as Record<string, number>,
   scope: { global: 0, site: 200, link: 253, host: 254, nowhere: 255 } as Record<string, number>,

@@ -18,7 +18,10 @@ export const ETCD_METHOD_ROLES: Readonly<Record<string, readonly string[]>> = {
  * The MachineService handlers for etcd membership, recovery and reset. `route` authorizes the call and picks the
  * target node (apid's routing); every handler then checks the node is a control plane like machined does.
  */
-export function etcdLifecycleHandlers(cluster: SimCluster, route: (ctx: HandlerContext) => SimNode): Partial<ServiceImpl<typeof MachineService>> {
+export function etcdLifecycleHandlers(
+  cluster: SimCluster,
+  route: (ctx: HandlerContext) => SimNode,
+): Partial<ServiceImpl<typeof MachineService>> {
   const controlPlane = (ctx: HandlerContext, what: string): SimNode => {
     const n = route(ctx);
     if (!n.controlPlane) throw new ConnectError(`${what} is only available on control plane nodes`, Code.Unimplemented);
@@ -49,7 +52,12 @@ export function etcdLifecycleHandlers(cluster: SimCluster, route: (ctx: HandlerC
     },
     reset(req, ctx) {
       const n = route(ctx);
-      const actorId = cluster.reset(n, { graceful: req.graceful, reboot: req.reboot, systemPartitionsToWipe: req.systemPartitionsToWipe, mode: req.mode });
+      const actorId = cluster.reset(n, {
+        graceful: req.graceful,
+        reboot: req.reboot,
+        systemPartitionsToWipe: req.systemPartitionsToWipe,
+        mode: req.mode,
+      });
       return { messages: [{ actorId }] };
     },
   };

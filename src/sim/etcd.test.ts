@@ -16,10 +16,16 @@ test("MVCC: every write bumps the revision; keys keep create/mod revision and ve
   const a = etcd.put("/a", "1");
   etcd.put("/b", "x");
   const a2 = etcd.put("/a", "2");
-  assert.deepEqual([a.createRevision, a2.createRevision, a2.modRevision, a2.version], [a.modRevision, a.modRevision, a.modRevision + 2, 2]);
+  assert.deepEqual(
+    [a.createRevision, a2.createRevision, a2.modRevision, a2.version],
+    [a.modRevision, a.modRevision, a.modRevision + 2, 2],
+  );
   assert.equal(etcd.delete("/b"), true);
   assert.equal(etcd.revision, a2.modRevision + 1);
-  assert.deepEqual(etcd.range("/").map((e) => e.key), ["/a"]);
+  assert.deepEqual(
+    etcd.range("/").map((e) => e.key),
+    ["/a"],
+  );
 });
 
 test("quorum: reads and writes need a healthy majority; removals keep the rest a quorum", () => {
@@ -29,9 +35,15 @@ test("quorum: reads and writes need a healthy majority; removals keep the rest a
   down.add("cp2");
   assert.throws(() => etcd.get("/k"), EtcdUnavailableError);
   down.delete("cp2");
-  assert.throws(() => etcd.leave("cp2"), (e: Error) => e instanceof EtcdRefusal && /not enough started members/.test(e.message));
+  assert.throws(
+    () => etcd.leave("cp2"),
+    (e: Error) => e instanceof EtcdRefusal && /not enough started members/.test(e.message),
+  );
   etcd.removeMember(etcd.member("cp3")!.id);
-  assert.deepEqual(etcd.memberList().map((m) => m.hostname), ["cp1", "cp2"]);
+  assert.deepEqual(
+    etcd.memberList().map((m) => m.hostname),
+    ["cp1", "cp2"],
+  );
   assert.match(etcd.problem("cp3")!, /already been removed/);
 });
 
@@ -48,11 +60,17 @@ test("wipe: the member stays until removed; wiping every member loses the key sp
   for (const h of ["cp1", "cp2", "cp3"]) etcd.wipe(h);
   assert.equal(etcd.bootstrapped, false);
   assert.deepEqual(etcd.dump(), []);
-  assert.throws(() => etcd.bootstrap({ hostname: "cp2", address: "10.0.0.2" }, { skipHashCheck: false }), /no etcd recovery snapshot/);
+  assert.throws(
+    () => etcd.bootstrap({ hostname: "cp2", address: "10.0.0.2" }, { skipHashCheck: false }),
+    /no etcd recovery snapshot/,
+  );
   etcd.upload("cp2", snap);
   etcd.bootstrap({ hostname: "cp2", address: "10.0.0.2" }, { skipHashCheck: false });
   assert.deepEqual(etcd.dump(), before);
-  assert.deepEqual(etcd.memberList().map((m) => m.hostname), ["cp2"]);
+  assert.deepEqual(
+    etcd.memberList().map((m) => m.hostname),
+    ["cp2"],
+  );
   assert.throws(() => etcd.upload("cp2", snap), /not ready for recovery/);
 });
 

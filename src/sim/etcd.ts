@@ -1,4 +1,10 @@
-import { decodeSimSnapshot, encodeSimSnapshot, formatMemberId, inspectSnapshot, type SnapshotKey } from "../etcd/snapshot.js";
+import {
+  decodeSimSnapshot,
+  encodeSimSnapshot,
+  formatMemberId,
+  inspectSnapshot,
+  type SnapshotKey,
+} from "../etcd/snapshot.js";
 import type { Random } from "./random.js";
 
 /**
@@ -109,9 +115,11 @@ export class SimEtcd implements KeyValueStore {
   problem(hostname: string): string | undefined {
     const m = this.members.get(hostname);
     const d = this.data.get(hostname);
-    if (d === "stale") return "the member has already been removed from the cluster; wipe the node's EPHEMERAL (reset) so it can join again";
+    if (d === "stale")
+      return "the member has already been removed from the cluster; wipe the node's EPHEMERAL (reset) so it can join again";
     if (!m) return this.bootstrapped ? "not a member of the etcd cluster" : "etcd is not bootstrapped";
-    if (d !== "member") return `member ${formatMemberId(m.id)} already exists with the same peer URLs, but its data is gone: remove it (talform etcd remove-member ${formatMemberId(m.id)}) so the node joins again`;
+    if (d !== "member")
+      return `member ${formatMemberId(m.id)} already exists with the same peer URLs, but its data is gone: remove it (talform etcd remove-member ${formatMemberId(m.id)}) so the node joins again`;
     if (this.stopped.has(hostname)) return "etcd was stopped (the node left the cluster)";
     if (!this.host.live(hostname)) return "the member is not running";
     return undefined;
@@ -136,7 +144,10 @@ export class SimEtcd implements KeyValueStore {
   }
 
   private require(): void {
-    if (!this.quorum()) throw new EtcdUnavailableError(this.bootstrapped ? "etcdserver: request timed out (etcd has lost quorum)" : "etcd is not bootstrapped");
+    if (!this.quorum())
+      throw new EtcdUnavailableError(
+        this.bootstrapped ? "etcdserver: request timed out (etcd has lost quorum)" : "etcd is not bootstrapped",
+      );
   }
 
   // --- key space ------------------------------------------------------------------------------------------------
@@ -148,14 +159,22 @@ export class SimEtcd implements KeyValueStore {
 
   range(prefix: string): KvEntry[] {
     this.require();
-    return [...this.keys.values()].filter((e) => e.key.startsWith(prefix)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return [...this.keys.values()]
+      .filter((e) => e.key.startsWith(prefix))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   put(key: string, value: string): KvEntry {
     this.require();
     const prev = this.keys.get(key);
     const rev = ++this.rev;
-    const e: KvEntry = { key, value, createRevision: prev?.createRevision ?? rev, modRevision: rev, version: (prev?.version ?? 0) + 1 };
+    const e: KvEntry = {
+      key,
+      value,
+      createRevision: prev?.createRevision ?? rev,
+      modRevision: rev,
+      version: (prev?.version ?? 0) + 1,
+    };
     this.keys.set(key, e);
     this.wrote(key.length + value.length);
     return e;
@@ -181,13 +200,20 @@ export class SimEtcd implements KeyValueStore {
   // --- membership -----------------------------------------------------------------------------------------------
 
   /** `Bootstrap`: a new one-member cluster on this node, empty or restored from its uploaded snapshot. */
-  bootstrap(node: { hostname: string; address: string }, recover: { skipHashCheck: boolean } | undefined): { restoredRevision?: number; keys?: number } {
+  bootstrap(
+    node: { hostname: string; address: string },
+    recover: { skipHashCheck: boolean } | undefined,
+  ): { restoredRevision?: number; keys?: number } {
     if (this.data.has(node.hostname)) throw new EtcdRefusal("etcd data directory is not empty", "already-exists");
     if (this.bootstrapped) throw new EtcdRefusal("etcd data directory is not empty", "already-exists");
     let restored: { restoredRevision: number; keys: number } | undefined;
     if (recover) {
       const file = this.recovery.get(node.hostname);
-      if (!file) throw new EtcdRefusal("no etcd recovery snapshot was uploaded to this node (EtcdRecover first)", "failed-precondition");
+      if (!file)
+        throw new EtcdRefusal(
+          "no etcd recovery snapshot was uploaded to this node (EtcdRecover first)",
+          "failed-precondition",
+        );
       let keys: readonly SnapshotKey[];
       let revision: number;
       try {
@@ -196,7 +222,18 @@ export class SimEtcd implements KeyValueStore {
       } catch (e) {
         throw new EtcdRefusal(`error recovering from the snapshot: ${(e as Error).message}`, "invalid-argument");
       }
-      this.keys = new Map(keys.map((k) => [k.key, { key: k.key, value: Buffer.from(k.value, "base64").toString("utf8"), createRevision: k.createRevision, modRevision: k.modRevision, version: k.version }]));
+      this.keys = new Map(
+        keys.map((k) => [
+          k.key,
+          {
+            key: k.key,
+            value: Buffer.from(k.value, "base64").toString("utf8"),
+            createRevision: k.createRevision,
+            modRevision: k.modRevision,
+            version: k.version,
+          },
+        ]),
+      );
       this.rev = revision;
       this.recovery.delete(node.hostname); // Talos deletes /var/lib/etcd.snapshot after the restore
       restored = { restoredRevision: revision, keys: keys.length };
@@ -223,7 +260,13 @@ export class SimEtcd implements KeyValueStore {
    * MemberAdd). It cannot while its old member entry is still there (same peer URLs) or while there is no quorum.
    */
   tryJoin(node: { hostname: string; address: string }): boolean {
-    if (!this.bootstrapped || this.data.has(node.hostname) || this.stopped.has(node.hostname) || this.members.has(node.hostname)) return false;
+    if (
+      !this.bootstrapped ||
+      this.data.has(node.hostname) ||
+      this.stopped.has(node.hostname) ||
+      this.members.has(node.hostname)
+    )
+      return false;
     if (!this.quorum()) return false;
     this.add(node);
     return true;
@@ -238,9 +281,16 @@ export class SimEtcd implements KeyValueStore {
   private checkRemoval(hostname: string): void {
     const rest = [...this.members.keys()].filter((h) => h !== hostname);
     const started = rest.filter((h) => this.healthy(h)).length;
-    if (rest.length === 0) throw new EtcdRefusal("etcdserver: re-configuration failed due to not enough started members (the last member cannot be removed)", "failed-precondition");
+    if (rest.length === 0)
+      throw new EtcdRefusal(
+        "etcdserver: re-configuration failed due to not enough started members (the last member cannot be removed)",
+        "failed-precondition",
+      );
     if (started <= rest.length / 2) {
-      throw new EtcdRefusal(`etcdserver: re-configuration failed due to not enough started members (${started} of the remaining ${rest.length} are healthy)`, "failed-precondition");
+      throw new EtcdRefusal(
+        `etcdserver: re-configuration failed due to not enough started members (${started} of the remaining ${rest.length} are healthy)`,
+        "failed-precondition",
+      );
     }
   }
 
@@ -274,7 +324,8 @@ export class SimEtcd implements KeyValueStore {
   /** Returns the new leader's name, or "" when this member was not the leader (like Talos). */
   forfeitLeadership(hostname: string): string {
     this.require();
-    if (this.members.size === 1) throw new EtcdRefusal("cannot forfeit leadership, only one member", "failed-precondition");
+    if (this.members.size === 1)
+      throw new EtcdRefusal("cannot forfeit leadership, only one member", "failed-precondition");
     if (this.leader()?.hostname !== hostname) return "";
     const next = this.healthyMembers().find((h) => h !== hostname);
     if (!next) throw new EtcdRefusal("no other healthy member can take the leadership", "unavailable");
@@ -313,20 +364,36 @@ export class SimEtcd implements KeyValueStore {
 
   /** `EtcdRecover`: keep the upload for `Bootstrap` with recover (only while etcd waits to be bootstrapped or join). */
   upload(hostname: string, snapshot: Uint8Array): void {
-    if (this.data.has(hostname) || this.members.has(hostname)) throw new EtcdRefusal("etcd service is not ready for recovery yet (the node has etcd data: reset its EPHEMERAL first)", "failed-precondition");
+    if (this.data.has(hostname) || this.members.has(hostname))
+      throw new EtcdRefusal(
+        "etcd service is not ready for recovery yet (the node has etcd data: reset its EPHEMERAL first)",
+        "failed-precondition",
+      );
     this.recovery.set(hostname, snapshot);
   }
 
   snapshot(hostname: string): Uint8Array {
     const m = this.members.get(hostname);
-    if (!m || this.data.get(hostname) !== "member") throw new EtcdRefusal("failed reading etcd snapshot: etcd is not running on this node", "failed-precondition");
-    if (!this.healthy(hostname)) throw new EtcdRefusal("failed reading etcd snapshot: etcdserver: request timed out", "unavailable");
+    if (!m || this.data.get(hostname) !== "member")
+      throw new EtcdRefusal("failed reading etcd snapshot: etcd is not running on this node", "failed-precondition");
+    if (!this.healthy(hostname))
+      throw new EtcdRefusal("failed reading etcd snapshot: etcdserver: request timed out", "unavailable");
     return encodeSimSnapshot({
       cluster: this.host.clusterName,
       clusterId: formatMemberId(this.clusterId),
       revision: this.rev,
-      members: this.memberList().map((x) => ({ id: formatMemberId(x.id), name: x.hostname, peerUrls: [`https://${x.address}:2380`] })),
-      keys: this.dump().map((e) => ({ key: e.key, value: Buffer.from(e.value, "utf8").toString("base64"), createRevision: e.createRevision, modRevision: e.modRevision, version: e.version })),
+      members: this.memberList().map((x) => ({
+        id: formatMemberId(x.id),
+        name: x.hostname,
+        peerUrls: [`https://${x.address}:2380`],
+      })),
+      keys: this.dump().map((e) => ({
+        key: e.key,
+        value: Buffer.from(e.value, "utf8").toString("base64"),
+        createRevision: e.createRevision,
+        modRevision: e.modRevision,
+        version: e.version,
+      })),
     });
   }
 }

@@ -9,7 +9,13 @@ export interface TalconfigLike {
   readonly clusterName: string;
   readonly talosVersion?: string;
   readonly endpoint?: string;
-  readonly nodes: readonly { readonly hostname: string; readonly ipAddress: string; readonly controlPlane?: boolean; readonly talosVersion?: string; readonly schematicId?: string }[];
+  readonly nodes: readonly {
+    readonly hostname: string;
+    readonly ipAddress: string;
+    readonly controlPlane?: boolean;
+    readonly talosVersion?: string;
+    readonly schematicId?: string;
+  }[];
 }
 
 /**

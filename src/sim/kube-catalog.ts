@@ -29,12 +29,44 @@ const BASE: readonly ApiResource[] = [
   { group: "", version: "v1", resource: "configmaps", kind: "ConfigMap", namespaced: true, shortNames: ["cm"] },
   { group: "", version: "v1", resource: "secrets", kind: "Secret", namespaced: true },
   { group: "", version: "v1", resource: "services", kind: "Service", namespaced: true, shortNames: ["svc"] },
-  { group: "", version: "v1", resource: "serviceaccounts", kind: "ServiceAccount", namespaced: true, shortNames: ["sa"] },
+  {
+    group: "",
+    version: "v1",
+    resource: "serviceaccounts",
+    kind: "ServiceAccount",
+    namespaced: true,
+    shortNames: ["sa"],
+  },
   { group: "apps", version: "v1", resource: "daemonsets", kind: "DaemonSet", namespaced: true, shortNames: ["ds"] },
-  { group: "apps", version: "v1", resource: "deployments", kind: "Deployment", namespaced: true, shortNames: ["deploy"] },
-  { group: "rbac.authorization.k8s.io", version: "v1", resource: "clusterroles", kind: "ClusterRole", namespaced: false },
-  { group: "rbac.authorization.k8s.io", version: "v1", resource: "clusterrolebindings", kind: "ClusterRoleBinding", namespaced: false },
-  { group: "flowcontrol.apiserver.k8s.io", version: "v1", resource: "flowschemas", kind: "FlowSchema", namespaced: false },
+  {
+    group: "apps",
+    version: "v1",
+    resource: "deployments",
+    kind: "Deployment",
+    namespaced: true,
+    shortNames: ["deploy"],
+  },
+  {
+    group: "rbac.authorization.k8s.io",
+    version: "v1",
+    resource: "clusterroles",
+    kind: "ClusterRole",
+    namespaced: false,
+  },
+  {
+    group: "rbac.authorization.k8s.io",
+    version: "v1",
+    resource: "clusterrolebindings",
+    kind: "ClusterRoleBinding",
+    namespaced: false,
+  },
+  {
+    group: "flowcontrol.apiserver.k8s.io",
+    version: "v1",
+    resource: "flowschemas",
+    kind: "FlowSchema",
+    namespaced: false,
+  },
   { group: "batch", version: "v1", resource: "jobs", kind: "Job", namespaced: true },
 ];
 
@@ -43,9 +75,22 @@ const BASE: readonly ApiResource[] = [
  * seeded in them (`sim fault cluster deprecated-api=<resource.version.group>/[<namespace>/]<name>`).
  */
 const REMOVABLE: readonly ApiResource[] = [
-  { group: "policy", version: "v1beta1", resource: "podsecuritypolicies", kind: "PodSecurityPolicy", namespaced: false, shortNames: ["psp"] },
+  {
+    group: "policy",
+    version: "v1beta1",
+    resource: "podsecuritypolicies",
+    kind: "PodSecurityPolicy",
+    namespaced: false,
+    shortNames: ["psp"],
+  },
   { group: "networking.k8s.io", version: "v1alpha1", resource: "clustercidrs", kind: "ClusterCIDR", namespaced: false },
-  { group: "resource.k8s.io", version: "v1alpha3", resource: "podschedulingcontexts", kind: "PodSchedulingContext", namespaced: true },
+  {
+    group: "resource.k8s.io",
+    version: "v1alpha3",
+    resource: "podschedulingcontexts",
+    kind: "PodSchedulingContext",
+    namespaced: true,
+  },
   { group: "scheduling.k8s.io", version: "v1alpha2", resource: "workloads", kind: "Workload", namespaced: true },
   { group: "scheduling.k8s.io", version: "v1alpha2", resource: "podgroups", kind: "PodGroup", namespaced: true },
 ];

@@ -3,14 +3,23 @@
  * algorithms (RFC 7386, RFC 6902) and the simulator needs their exact error behaviour (a failed `test` or a missing
  * path is a 422 from the API server, not an exception).
  */
-export const PATCH_TYPES = ["application/merge-patch+json", "application/strategic-merge-patch+json", "application/json-patch+json", "application/apply-patch+yaml", "application/apply-patch+cbor"] as const;
+export const PATCH_TYPES = [
+  "application/merge-patch+json",
+  "application/strategic-merge-patch+json",
+  "application/json-patch+json",
+  "application/apply-patch+yaml",
+  "application/apply-patch+cbor",
+] as const;
 
 export class PatchError extends Error {}
 
 /** RFC 7386 JSON merge patch. */
 export function mergePatch(target: unknown, patch: unknown): unknown {
   if (typeof patch !== "object" || patch === null || Array.isArray(patch)) return patch;
-  const out: Record<string, unknown> = typeof target === "object" && target !== null && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  const out: Record<string, unknown> =
+    typeof target === "object" && target !== null && !Array.isArray(target)
+      ? { ...(target as Record<string, unknown>) }
+      : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
     else out[k] = mergePatch(out[k], v);
@@ -24,7 +33,11 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
  */
 export function strategicMergePatch(target: unknown, patch: unknown): unknown {
   if (Array.isArray(patch) && Array.isArray(target)) {
-    const key = ["name", "key", "type"].find((k) => patch.every((p) => isMap(p) && typeof p[k] === "string") && target.every((t) => isMap(t) && typeof t[k] === "string"));
+    const key = ["name", "key", "type"].find(
+      (k) =>
+        patch.every((p) => isMap(p) && typeof p[k] === "string") &&
+        target.every((t) => isMap(t) && typeof t[k] === "string"),
+    );
     if (!key || patch.length === 0) return patch;
     const out = [...target] as Record<string, unknown>[];
     for (const p of patch as Record<string, unknown>[]) {
@@ -62,7 +75,8 @@ export function jsonPatch(target: unknown, ops: unknown): unknown {
         doc = remove(doc, path);
         break;
       case "test":
-        if (JSON.stringify(read(doc, path)) !== JSON.stringify(op.value)) throw new PatchError(`testing value ${op.path} failed`);
+        if (JSON.stringify(read(doc, path)) !== JSON.stringify(op.value))
+          throw new PatchError(`testing value ${op.path} failed`);
         break;
       case "copy":
         doc = put(doc, path, structuredClone(read(doc, pointer(op.from))), "add");
@@ -85,7 +99,10 @@ function pointer(p: string | undefined): string[] {
   if (p === undefined) throw new PatchError("a JSON patch operation needs a path");
   if (p === "") return [];
   if (!p.startsWith("/")) throw new PatchError(`invalid JSON pointer "${p}"`);
-  return p.slice(1).split("/").map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+  return p
+    .slice(1)
+    .split("/")
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
 }
 
 function read(doc: unknown, path: readonly string[]): unknown {
@@ -104,7 +121,8 @@ function put(doc: unknown, path: readonly string[], value: unknown, mode: "add" 
   const last = path[path.length - 1]!;
   if (Array.isArray(parent)) {
     const i = last === "-" ? parent.length : Number(last);
-    if (!Number.isInteger(i) || i < 0 || i > parent.length || (mode === "replace" && i >= parent.length)) throw new PatchError(`index out of range: /${path.join("/")}`);
+    if (!Number.isInteger(i) || i < 0 || i > parent.length || (mode === "replace" && i >= parent.length))
+      throw new PatchError(`index out of range: /${path.join("/")}`);
     if (mode === "add") parent.splice(i, 0, value);
     else parent[i] = value;
   } else if (isMap(parent)) {

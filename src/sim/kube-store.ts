@@ -46,7 +46,8 @@ export function registryKey(ref: ResourceRef, namespace: string | undefined, nam
 export function memoryKubeStore(): KubeObjectStore {
   const objects = new Map<string, KubeObject>();
   let rev = 1;
-  const prefix = (ref: ResourceRef, namespace: string | undefined) => `/registry/${ref.group || "core"}/${ref.resource}/${namespace === undefined ? "" : `${namespace}/`}`;
+  const prefix = (ref: ResourceRef, namespace: string | undefined) =>
+    `/registry/${ref.group || "core"}/${ref.resource}/${namespace === undefined ? "" : `${namespace}/`}`;
   return {
     get: (ref, namespace, name) => clone(objects.get(registryKey(ref, namespace, name))),
     list(ref, namespace) {
@@ -57,7 +58,10 @@ export function memoryKubeStore(): KubeObjectStore {
         .map(([, v]) => clone(v)!);
     },
     put(ref, obj) {
-      const stored = { ...structuredClone(obj), metadata: { ...structuredClone(obj.metadata), resourceVersion: String(++rev) } };
+      const stored = {
+        ...structuredClone(obj),
+        metadata: { ...structuredClone(obj.metadata), resourceVersion: String(++rev) },
+      };
       objects.set(registryKey(ref, obj.metadata.namespace, obj.metadata.name), stored);
       return clone(stored)!;
     },
@@ -89,7 +93,8 @@ export interface KeyValueBackend {
  * snapshot restore, as a real cluster's objects do.
  */
 export function etcdKubeStore(kv: KeyValueBackend): KubeObjectStore {
-  const prefix = (ref: ResourceRef, namespace: string | undefined) => `/registry/${ref.group || "core"}/${ref.resource}/${namespace === undefined ? "" : `${namespace}/`}`;
+  const prefix = (ref: ResourceRef, namespace: string | undefined) =>
+    `/registry/${ref.group || "core"}/${ref.resource}/${namespace === undefined ? "" : `${namespace}/`}`;
   const decode = (e: { value: string; modRevision: number }): KubeObject => {
     const o = JSON.parse(e.value) as KubeObject;
     return { ...o, metadata: { ...o.metadata, resourceVersion: String(e.modRevision) } };
@@ -104,7 +109,10 @@ export function etcdKubeStore(kv: KeyValueBackend): KubeObjectStore {
       const { resourceVersion: _rv, ...metadata } = obj.metadata;
       const stored = { ...obj, metadata };
       const e = kv.put(registryKey(ref, obj.metadata.namespace, obj.metadata.name), JSON.stringify(stored));
-      return { ...structuredClone(stored), metadata: { ...structuredClone(metadata), resourceVersion: String(e.modRevision) } } as KubeObject;
+      return {
+        ...structuredClone(stored),
+        metadata: { ...structuredClone(metadata), resourceVersion: String(e.modRevision) },
+      } as KubeObject;
     },
     delete: (ref, namespace, name) => kv.delete(registryKey(ref, namespace, name)),
     revision: () => kv.revision,

@@ -34,9 +34,20 @@ export function componentSpec(cfg: DecodedConfig, component: ControlPlaneCompone
   const doc = cfg.documents.find((d) => d.kind === src.document)?.body;
   const cluster = isMap(cfg.v1alpha1["cluster"]) ? cfg.v1alpha1["cluster"] : {};
   const section = isMap(cluster[src.v1alpha1]) ? (cluster[src.v1alpha1] as Record<string, unknown>) : {};
-  const image = typeof doc?.["image"] === "string" ? doc["image"] : typeof section["image"] === "string" ? section["image"] : `registry.k8s.io/${component}:${kubeletVersion(cfg) ?? "v1.33.0"}`;
-  const rawArgs = isMap(doc?.["extraArgs"]) ? doc["extraArgs"] : isMap(section["extraArgs"]) ? section["extraArgs"] : {};
-  const args = Object.fromEntries(Object.entries(rawArgs).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : String(v)]));
+  const image =
+    typeof doc?.["image"] === "string"
+      ? doc["image"]
+      : typeof section["image"] === "string"
+        ? section["image"]
+        : `registry.k8s.io/${component}:${kubeletVersion(cfg) ?? "v1.33.0"}`;
+  const rawArgs = isMap(doc?.["extraArgs"])
+    ? doc["extraArgs"]
+    : isMap(section["extraArgs"])
+      ? section["extraArgs"]
+      : {};
+  const args = Object.fromEntries(
+    Object.entries(rawArgs).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : String(v)]),
+  );
   return { image, args };
 }
 
@@ -106,7 +117,8 @@ export class SimWorkloads {
 
   /** Fault `component-not-ready=<component>`: the pod started for the node's next config of it never gets Ready. */
   failNextComponent(node: SimNode, c: string): void {
-    if (!(CONTROL_PLANE_COMPONENTS as readonly string[]).includes(c)) throw new Error(`fault component-not-ready needs one of ${CONTROL_PLANE_COMPONENTS.join(", ")}`);
+    if (!(CONTROL_PLANE_COMPONENTS as readonly string[]).includes(c))
+      throw new Error(`fault component-not-ready needs one of ${CONTROL_PLANE_COMPONENTS.join(", ")}`);
     if (!node.controlPlane) throw new Error(`${node.hostname} is not a control plane: it runs no ${c}`);
     this.pendingNotReady.set(`${node.hostname}/${c}`, true);
     this.component(node, c as ControlPlaneComponent);
@@ -150,7 +162,9 @@ export class SimWorkloads {
   nodeObject(n: SimNode): KubeObject {
     const facts = n.config ? configFacts(n.config) : undefined;
     const taints = Object.entries(facts?.nodeTaints ?? {}).map(([key, v]) => {
-      const [value, effect] = v.includes(":") ? [v.slice(0, v.lastIndexOf(":")), v.slice(v.lastIndexOf(":") + 1)] : ["", v];
+      const [value, effect] = v.includes(":")
+        ? [v.slice(0, v.lastIndexOf(":")), v.slice(v.lastIndexOf(":") + 1)]
+        : ["", v];
       return { key, ...(value ? { value } : {}), effect };
     });
     const k = this.kubelet(n);
@@ -176,17 +190,55 @@ export class SimWorkloads {
           ...(n.controlPlane ? { "node-role.kubernetes.io/control-plane": "" } : {}),
           ...facts?.nodeLabels,
         },
-        annotations: { "node.alpha.kubernetes.io/ttl": "0", "volumes.kubernetes.io/controller-managed-attach-detach": "true" },
+        annotations: {
+          "node.alpha.kubernetes.io/ttl": "0",
+          "volumes.kubernetes.io/controller-managed-attach-detach": "true",
+        },
       },
       spec: taints.length > 0 ? { taints } : {},
       status: {
         conditions: [
-          { type: "MemoryPressure", status: "False", reason: "KubeletHasSufficientMemory", message: "kubelet has sufficient memory available", lastHeartbeatTime: heartbeat, lastTransitionTime: created },
-          { type: "DiskPressure", status: "False", reason: "KubeletHasNoDiskPressure", message: "kubelet has no disk pressure", lastHeartbeatTime: heartbeat, lastTransitionTime: created },
-          { type: "PIDPressure", status: "False", reason: "KubeletHasSufficientPID", message: "kubelet has sufficient PID available", lastHeartbeatTime: heartbeat, lastTransitionTime: created },
+          {
+            type: "MemoryPressure",
+            status: "False",
+            reason: "KubeletHasSufficientMemory",
+            message: "kubelet has sufficient memory available",
+            lastHeartbeatTime: heartbeat,
+            lastTransitionTime: created,
+          },
+          {
+            type: "DiskPressure",
+            status: "False",
+            reason: "KubeletHasNoDiskPressure",
+            message: "kubelet has no disk pressure",
+            lastHeartbeatTime: heartbeat,
+            lastTransitionTime: created,
+          },
+          {
+            type: "PIDPressure",
+            status: "False",
+            reason: "KubeletHasSufficientPID",
+            message: "kubelet has sufficient PID available",
+            lastHeartbeatTime: heartbeat,
+            lastTransitionTime: created,
+          },
           ready
-            ? { type: "Ready", status: "True", reason: "KubeletReady", message: "kubelet is posting ready status", lastHeartbeatTime: heartbeat, lastTransitionTime: created }
-            : { type: "Ready", status: "Unknown", reason: "NodeStatusUnknown", message: "Kubelet stopped posting node status.", lastHeartbeatTime: heartbeat, lastTransitionTime: heartbeat },
+            ? {
+                type: "Ready",
+                status: "True",
+                reason: "KubeletReady",
+                message: "kubelet is posting ready status",
+                lastHeartbeatTime: heartbeat,
+                lastTransitionTime: created,
+              }
+            : {
+                type: "Ready",
+                status: "Unknown",
+                reason: "NodeStatusUnknown",
+                message: "Kubelet stopped posting node status.",
+                lastHeartbeatTime: heartbeat,
+                lastTransitionTime: heartbeat,
+              },
         ],
         addresses: [
           { type: "InternalIP", address: n.address },
@@ -221,14 +273,24 @@ export class SimWorkloads {
     const now = this.clock.now().getTime();
     return CONTROL_PLANE_COMPONENTS.map((c) => {
       const s = this.component(n, c)!;
-      const ready = n.stage === "running" && now - s.startedAt >= this.restartMs && componentReady(s.version, s.failFrom);
-      const command = [`/usr/local/bin/${c}`, ...Object.entries(s.spec.args).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `--${k}=${v}`)];
+      const ready =
+        n.stage === "running" && now - s.startedAt >= this.restartMs && componentReady(s.version, s.failFrom);
+      const command = [
+        `/usr/local/bin/${c}`,
+        ...Object.entries(s.spec.args)
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([k, v]) => `--${k}=${v}`),
+      ];
       return podObject({
         namespace: "kube-system",
         name: `${c}-${n.hostname}`,
         node: n,
         labels: { "k8s-app": c, tier: "control-plane" },
-        annotations: { "kubernetes.io/config.mirror": uid(`${s.key}/${s.version}`).replace(/-/g, ""), "kubernetes.io/config.source": "file", "talos.dev/config-version": String(s.version) },
+        annotations: {
+          "kubernetes.io/config.mirror": uid(`${s.key}/${s.version}`).replace(/-/g, ""),
+          "kubernetes.io/config.source": "file",
+          "talos.dev/config-version": String(s.version),
+        },
         owner: { apiVersion: "v1", kind: "Node", name: n.hostname, uid: uid(`node/${n.hostname}`) },
         containers: [{ name: c, image: s.spec.image, command }],
         ready,
@@ -271,7 +333,11 @@ export function podObject(p: {
       annotations: p.annotations ?? {},
       ownerReferences: [{ ...p.owner, controller: true }],
     },
-    spec: { nodeName: p.node.hostname, containers: p.containers, ...(p.hostNetwork ? { hostNetwork: true, priorityClassName: "system-node-critical" } : {}) },
+    spec: {
+      nodeName: p.node.hostname,
+      containers: p.containers,
+      ...(p.hostNetwork ? { hostNetwork: true, priorityClassName: "system-node-critical" } : {}),
+    },
     status: {
       phase: "Running",
       conditions: [
@@ -283,7 +349,15 @@ export function podObject(p: {
       hostIP: p.node.address,
       podIP: p.hostNetwork ? p.node.address : undefined,
       startTime: p.startedAt,
-      containerStatuses: p.containers.map((c) => ({ name: c.name, image: c.image, imageID: "", ready: p.ready, started: true, restartCount: 0, state: { running: { startedAt: p.startedAt } } })),
+      containerStatuses: p.containers.map((c) => ({
+        name: c.name,
+        image: c.image,
+        imageID: "",
+        ready: p.ready,
+        started: true,
+        restartCount: 0,
+        state: { running: { startedAt: p.startedAt } },
+      })),
     },
   };
 }

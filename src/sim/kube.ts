@@ -5,9 +5,22 @@ import { parse as parseYaml, parseAllDocuments } from "yaml";
 import { compareKubernetesVersions } from "../contract/index.js";
 import { generateKeyPair, issueCertificate, type CertificateAndKey } from "../pki/index.js";
 import { toNodeKeyPem } from "../talosapi/pem.js";
-import { apiGroupList, apiResourceList, groupVersion, removableResource, servedResources, type ApiResource } from "./kube-catalog.js";
+import {
+  apiGroupList,
+  apiResourceList,
+  groupVersion,
+  removableResource,
+  servedResources,
+  type ApiResource,
+} from "./kube-catalog.js";
 import { jsonPatch, mergePatch, PatchError, PATCH_TYPES, strategicMergePatch } from "./kube-patch.js";
-import { etcdKubeStore, type KeyValueBackend, type KubeObject, type KubeObjectStore, type ResourceRef } from "./kube-store.js";
+import {
+  etcdKubeStore,
+  type KeyValueBackend,
+  type KubeObject,
+  type KubeObjectStore,
+  type ResourceRef,
+} from "./kube-store.js";
 import { toTable } from "./kube-tables.js";
 import { componentSpec, imageVersion, keepsInventory, podObject, SimWorkloads, uid } from "./kube-workloads.js";
 import type { SimNode } from "./node.js";
@@ -83,11 +96,21 @@ export class SimKubeApi {
     });
     this.seed();
     this.address = `${hostname}:${port}`;
-    const server = https.createServer({ cert: cert.crt, key: toNodeKeyPem(cert.key), ca: this.osCA.crt, requestCert: true, rejectUnauthorized: true, minVersion: "TLSv1.2" }, (req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (d: Buffer) => chunks.push(d));
-      req.on("end", () => this.handle(req, res, Buffer.concat(chunks).toString("utf8")));
-    });
+    const server = https.createServer(
+      {
+        cert: cert.crt,
+        key: toNodeKeyPem(cert.key),
+        ca: this.osCA.crt,
+        requestCert: true,
+        rejectUnauthorized: true,
+        minVersion: "TLSv1.2",
+      },
+      (req, res) => {
+        const chunks: Buffer[] = [];
+        req.on("data", (d: Buffer) => chunks.push(d));
+        req.on("end", () => this.handle(req, res, Buffer.concat(chunks).toString("utf8")));
+      },
+    );
     server.on("connection", (s: Socket) => {
       this.sockets.add(s);
       s.on("close", () => this.sockets.delete(s));
@@ -134,7 +157,13 @@ export class SimKubeApi {
     if (this.store.list(NAMESPACES, undefined).length > 0) return;
     const created = this.host.now().toISOString();
     for (const ns of ["default", "kube-system", "kube-public", "kube-node-lease"]) {
-      this.store.put(NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, uid: uid(`ns/${ns}`), creationTimestamp: created }, spec: { finalizers: ["kubernetes"] }, status: { phase: "Active" } });
+      this.store.put(NAMESPACES, {
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: { name: ns, uid: uid(`ns/${ns}`), creationTimestamp: created },
+        spec: { finalizers: ["kubernetes"] },
+        status: { phase: "Active" },
+      });
     }
     const first = this.configured().find((n) => n.controlPlane);
     const objects: KubeObject[] = [];
@@ -144,13 +173,26 @@ export class SimKubeApi {
         apiVersion: "apps/v1",
         kind: "DaemonSet",
         metadata: { name: "kube-proxy", namespace: "kube-system", labels: { "k8s-app": "kube-proxy", tier: "node" } },
-        spec: { selector: { matchLabels: { "k8s-app": "kube-proxy" } }, template: { metadata: { labels: { "k8s-app": "kube-proxy" } }, spec: { containers: [{ name: "kube-proxy", image: proxy.image }] } } },
+        spec: {
+          selector: { matchLabels: { "k8s-app": "kube-proxy" } },
+          template: {
+            metadata: { labels: { "k8s-app": "kube-proxy" } },
+            spec: { containers: [{ name: "kube-proxy", image: proxy.image }] },
+          },
+        },
       });
       objects.push({
         apiVersion: "apps/v1",
         kind: "Deployment",
         metadata: { name: "coredns", namespace: "kube-system", labels: { "k8s-app": "kube-dns" } },
-        spec: { replicas: 2, selector: { matchLabels: { "k8s-app": "kube-dns" } }, template: { metadata: { labels: { "k8s-app": "kube-dns" } }, spec: { containers: [{ name: "coredns", image: "registry.k8s.io/coredns/coredns:v1.12.4" }] } } },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: { "k8s-app": "kube-dns" } },
+          template: {
+            metadata: { labels: { "k8s-app": "kube-dns" } },
+            spec: { containers: [{ name: "coredns", image: "registry.k8s.io/coredns/coredns:v1.12.4" }] },
+          },
+        },
       });
       objects.push(...inlineManifests(first.config.v1alpha1));
     }
@@ -158,12 +200,33 @@ export class SimKubeApi {
     for (const o of objects) {
       const r = this.resourceOfObject(o);
       if (!r) continue;
-      this.store.put(r, { ...o, metadata: { ...o.metadata, uid: uid(`${r.resource}/${o.metadata.namespace ?? ""}/${o.metadata.name}`), creationTimestamp: created, managedFields: [talosApplied(o, created)] } });
+      this.store.put(r, {
+        ...o,
+        metadata: {
+          ...o.metadata,
+          uid: uid(`${r.resource}/${o.metadata.namespace ?? ""}/${o.metadata.name}`),
+          creationTimestamp: created,
+          managedFields: [talosApplied(o, created)],
+        },
+      });
       inventory[`${o.metadata.namespace ?? ""}_${o.metadata.name}_${r.group}_${o.kind}`] = "";
     }
     if (first && keepsInventory(first)) {
-      const inv: KubeObject = { apiVersion: "v1", kind: "ConfigMap", metadata: { ...INVENTORY, labels: { "cli-utils.sigs.k8s.io/inventory-id": "talos-bootstrap-manifests" } }, data: inventory };
-      this.store.put(CONFIGMAPS, { ...inv, metadata: { ...inv.metadata, uid: uid("inventory"), creationTimestamp: created, managedFields: [talosApplied(inv, created)] } });
+      const inv: KubeObject = {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { ...INVENTORY, labels: { "cli-utils.sigs.k8s.io/inventory-id": "talos-bootstrap-manifests" } },
+        data: inventory,
+      };
+      this.store.put(CONFIGMAPS, {
+        ...inv,
+        metadata: {
+          ...inv.metadata,
+          uid: uid("inventory"),
+          creationTimestamp: created,
+          managedFields: [talosApplied(inv, created)],
+        },
+      });
     }
     // An application on the workers (a ReplicaSet's pods), which drains evict.
     for (const n of this.configured().filter((x) => !x.controlPlane)) this.storeAppPod("default", "app-7d9c", n);
@@ -213,14 +276,32 @@ export class SimKubeApi {
    * object served only from an API version a later Kubernetes minor removes.
    */
   clusterFault(kind: string, arg: string | undefined): void {
-    if (kind !== "deprecated-api") throw new Error(`unknown cluster fault "${kind}"; known: deprecated-api=RESOURCE.VERSION.GROUP/[NAMESPACE/]NAME`);
+    if (kind !== "deprecated-api")
+      throw new Error(`unknown cluster fault "${kind}"; known: deprecated-api=RESOURCE.VERSION.GROUP/[NAMESPACE/]NAME`);
     const [resourceArg, ...rest] = (arg ?? "").split("/");
     const r = removableResource(resourceArg ?? "");
-    if (!r) throw new Error(`fault deprecated-api needs RESOURCE.VERSION.GROUP/[NAMESPACE/]NAME of a removed API version, e.g. deprecated-api=podschedulingcontexts.v1alpha3.resource.k8s.io/default/legacy`);
-    if (!servedResources(this.version()).includes(r)) throw new Error(`${resourceArg} is not served by Kubernetes ${this.version()} (already removed)`);
+    if (!r)
+      throw new Error(
+        `fault deprecated-api needs RESOURCE.VERSION.GROUP/[NAMESPACE/]NAME of a removed API version, e.g. deprecated-api=podschedulingcontexts.v1alpha3.resource.k8s.io/default/legacy`,
+      );
+    if (!servedResources(this.version()).includes(r))
+      throw new Error(`${resourceArg} is not served by Kubernetes ${this.version()} (already removed)`);
     const [namespace, name] = r.namespaced ? [rest[0], rest[1]] : [undefined, rest[0]];
-    if (!name || (r.namespaced && !namespace)) throw new Error(`${resourceArg} is ${r.namespaced ? "namespaced: give NAMESPACE/NAME" : "cluster-scoped: give NAME"}`);
-    this.store.put(r, { apiVersion: groupVersion(r), kind: r.kind, metadata: { name, ...(namespace ? { namespace } : {}), uid: uid(`${resourceArg}/${namespace ?? ""}/${name}`), creationTimestamp: this.host.now().toISOString() }, spec: {} });
+    if (!name || (r.namespaced && !namespace))
+      throw new Error(
+        `${resourceArg} is ${r.namespaced ? "namespaced: give NAMESPACE/NAME" : "cluster-scoped: give NAME"}`,
+      );
+    this.store.put(r, {
+      apiVersion: groupVersion(r),
+      kind: r.kind,
+      metadata: {
+        name,
+        ...(namespace ? { namespace } : {}),
+        uid: uid(`${resourceArg}/${namespace ?? ""}/${name}`),
+        creationTimestamp: this.host.now().toISOString(),
+      },
+      spec: {},
+    });
   }
 
   // --- derived objects --------------------------------------------------------------------------------------------
@@ -230,7 +311,12 @@ export class SimKubeApi {
     if (this.store.get(NODES, undefined, n.hostname)) return;
     // It registers with the labels, annotations and taints of its config; later changes by clients are kept there.
     const base = this.workloads.nodeObject(n);
-    this.store.put(NODES, { apiVersion: "v1", kind: "Node", metadata: { name: n.hostname, labels: base.metadata.labels ?? {}, annotations: base.metadata.annotations ?? {} }, spec: base["spec"] ?? {} });
+    this.store.put(NODES, {
+      apiVersion: "v1",
+      kind: "Node",
+      metadata: { name: n.hostname, labels: base.metadata.labels ?? {}, annotations: base.metadata.annotations ?? {} },
+      spec: base["spec"] ?? {},
+    });
   }
 
   /** Configured machines whose kubelet registered a Node that was not deleted since. */
@@ -243,17 +329,29 @@ export class SimKubeApi {
     const base = this.workloads.nodeObject(n);
     const overlay = this.store.get(NODES, undefined, n.hostname);
     if (!overlay) return { ...base, metadata: { ...base.metadata, resourceVersion: String(this.store.revision()) } };
-    return { ...base, metadata: { ...base.metadata, labels: overlay.metadata.labels ?? {}, annotations: overlay.metadata.annotations ?? {}, resourceVersion: overlay.metadata.resourceVersion! }, spec: overlay["spec"] };
+    return {
+      ...base,
+      metadata: {
+        ...base.metadata,
+        labels: overlay.metadata.labels ?? {},
+        annotations: overlay.metadata.annotations ?? {},
+        resourceVersion: overlay.metadata.resourceVersion!,
+      },
+      spec: overlay["spec"],
+    };
   }
 
   private derivedPods(): KubeObject[] {
     const pods: KubeObject[] = [];
     const ds = this.store.get(DAEMONSETS, "kube-system", "kube-proxy");
-    const proxyImage = (ds?.["spec"] as { template?: { spec?: { containers?: { image?: string }[] } } } | undefined)?.template?.spec?.containers?.[0]?.image;
+    const proxyImage = (ds?.["spec"] as { template?: { spec?: { containers?: { image?: string }[] } } } | undefined)
+      ?.template?.spec?.containers?.[0]?.image;
     for (const n of this.configured().filter((x) => !x.inMaintenance)) {
       pods.push(...this.workloads.staticPods(n));
       if (proxyImage) {
-        const ready = (this.workloads.nodeObject(n)["status"] as { conditions: { type: string; status: string }[] }).conditions.some((c) => c.type === "Ready" && c.status === "True");
+        const ready = (
+          this.workloads.nodeObject(n)["status"] as { conditions: { type: string; status: string }[] }
+        ).conditions.some((c) => c.type === "Ready" && c.status === "True");
         pods.push(
           podObject({
             namespace: "kube-system",
@@ -276,7 +374,12 @@ export class SimKubeApi {
     if (r.resource === "nodes") return this.registered().map((n) => this.nodeView(n));
     const stored = this.store.list(r, namespace).map((o) => ({ ...o, apiVersion: groupVersion(r) }));
     if (r.resource !== "pods" || r.group !== "") return stored;
-    return [...this.derivedPods().filter((p) => namespace === undefined || p.metadata.namespace === namespace), ...stored].sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
+    return [
+      ...this.derivedPods().filter((p) => namespace === undefined || p.metadata.namespace === namespace),
+      ...stored,
+    ].sort((a, b) =>
+      `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`),
+    );
   }
 
   // --- HTTP ------------------------------------------------------------------------------------------------------
@@ -284,7 +387,11 @@ export class SimKubeApi {
   private handle(req: IncomingMessage, res: ServerResponse, body: string): void {
     const url = new URL(req.url ?? "/", "https://sim");
     const send = (code: number, obj: unknown, contentType = "application/json") => {
-      res.writeHead(code, { "content-type": contentType, "audit-id": this.host.random.uuid(), "cache-control": "no-cache, private" });
+      res.writeHead(code, {
+        "content-type": contentType,
+        "audit-id": this.host.random.uuid(),
+        "cache-control": "no-cache, private",
+      });
       res.end(JSON.stringify(obj));
     };
     try {
@@ -292,8 +399,22 @@ export class SimKubeApi {
       if (r.table) return send(r.code, r.body, "application/json;as=Table;v=v1;g=meta.k8s.io");
       return send(r.code, r.body);
     } catch (e) {
-      const err = e instanceof ApiError ? e : e instanceof PatchError ? new ApiError(422, "Invalid", e.message) : new ApiError(500, "InternalError", `Internal error occurred: ${(e as Error).message}`);
-      return send(err.code, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: err.message, reason: err.reason, ...(err.details ? { details: err.details } : {}), code: err.code });
+      const err =
+        e instanceof ApiError
+          ? e
+          : e instanceof PatchError
+            ? new ApiError(422, "Invalid", e.message)
+            : new ApiError(500, "InternalError", `Internal error occurred: ${(e as Error).message}`);
+      return send(err.code, {
+        kind: "Status",
+        apiVersion: "v1",
+        metadata: {},
+        status: "Failure",
+        message: err.message,
+        reason: err.reason,
+        ...(err.details ? { details: err.details } : {}),
+        code: err.code,
+      });
     }
   }
 
@@ -305,10 +426,31 @@ export class SimKubeApi {
     if (method === "GET") {
       if (path === "/version") {
         const [major, minor] = this.version().split(".");
-        return { code: 200, body: { major, minor, gitVersion: `v${this.version()}`, gitCommit: "simulated", gitTreeState: "clean", buildDate: "2026-01-01T00:00:00Z", goVersion: "go1.26.5", compiler: "gc", platform: "linux/amd64" } };
+        return {
+          code: 200,
+          body: {
+            major,
+            minor,
+            gitVersion: `v${this.version()}`,
+            gitCommit: "simulated",
+            gitTreeState: "clean",
+            buildDate: "2026-01-01T00:00:00Z",
+            goVersion: "go1.26.5",
+            compiler: "gc",
+            platform: "linux/amd64",
+          },
+        };
       }
       if (path === "/healthz" || path === "/readyz" || path === "/livez") return { code: 200, body: "ok" };
-      if (path === "/api") return { code: 200, body: { kind: "APIVersions", versions: ["v1"], serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress: this.address }] } };
+      if (path === "/api")
+        return {
+          code: 200,
+          body: {
+            kind: "APIVersions",
+            versions: ["v1"],
+            serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress: this.address }],
+          },
+        };
       if (path === "/apis") return { code: 200, body: apiGroupList(served) };
       if (path === "/api/v1") return { code: 200, body: apiResourceList(served, "", "v1") };
       if (parts[0] === "apis" && parts.length === 2) {
@@ -322,38 +464,67 @@ export class SimKubeApi {
         return { code: 200, body: list };
       }
     }
-    const [group, version, rest] = parts[0] === "api" && parts[1] === "v1" ? ["", "v1", parts.slice(2)] : parts[0] === "apis" && parts.length >= 4 ? [parts[1]!, parts[2]!, parts.slice(3)] : [undefined, undefined, []];
+    const [group, version, rest] =
+      parts[0] === "api" && parts[1] === "v1"
+        ? ["", "v1", parts.slice(2)]
+        : parts[0] === "apis" && parts.length >= 4
+          ? [parts[1]!, parts[2]!, parts.slice(3)]
+          : [undefined, undefined, []];
     if (group === undefined || rest.length === 0) throw notFound();
     // `namespaces/<ns>/<resource>/…` is namespaced; `namespaces` and `namespaces/<name>` are the Namespace objects.
     const namespaced = rest[0] === "namespaces" && rest.length >= 3;
-    const [namespace, resource, name, sub] = namespaced ? [rest[1], rest[2], rest[3], rest[4]] : [undefined, rest[0], rest[1], rest[2]];
+    const [namespace, resource, name, sub] = namespaced
+      ? [rest[1], rest[2], rest[3], rest[4]]
+      : [undefined, rest[0], rest[1], rest[2]];
     const r = served.find((x) => x.group === group && x.version === version && x.resource === resource);
     if (!r || (namespaced && !r.namespaced)) throw notFound();
     return this.resourceRequest(req, url, body, r, r.namespaced ? namespace : undefined, name, sub);
   }
 
-  private resourceRequest(req: IncomingMessage, url: URL, body: string, r: ApiResource, namespace: string | undefined, name: string | undefined, sub: string | undefined): { code: number; body: unknown; table?: boolean } {
+  private resourceRequest(
+    req: IncomingMessage,
+    url: URL,
+    body: string,
+    r: ApiResource,
+    namespace: string | undefined,
+    name: string | undefined,
+    sub: string | undefined,
+  ): { code: number; body: unknown; table?: boolean } {
     const method = req.method ?? "GET";
     const wantsTable = /as=Table/.test(req.headers.accept ?? "");
     const dryRun = url.searchParams.get("dryRun") === "All";
     const kindName = r.resource === "nodes" || r.resource === "pods" ? r.resource : r.resource;
     if (!name) {
       if (method === "GET") {
-        if (url.searchParams.get("watch") === "true" || url.searchParams.get("watch") === "1") throw new ApiError(405, "MethodNotAllowed", "watch is not supported by the simulator");
+        if (url.searchParams.get("watch") === "true" || url.searchParams.get("watch") === "1")
+          throw new ApiError(405, "MethodNotAllowed", "watch is not supported by the simulator");
         const items = this.objects(r, namespace).filter(selectorFilter(url));
         const rv = String(this.store.revision());
         if (wantsTable) return { code: 200, body: toTable(r.kind, items, rv, this.host.now()), table: true };
-        return { code: 200, body: { kind: `${r.kind}List`, apiVersion: groupVersion(r), metadata: { resourceVersion: rv }, items } };
+        return {
+          code: 200,
+          body: { kind: `${r.kind}List`, apiVersion: groupVersion(r), metadata: { resourceVersion: rv }, items },
+        };
       }
       if (method === "POST") {
-        if (r.derived) throw new ApiError(405, "MethodNotAllowed", `the server does not allow this method on the requested resource`);
+        if (r.derived)
+          throw new ApiError(
+            405,
+            "MethodNotAllowed",
+            `the server does not allow this method on the requested resource`,
+          );
         const obj = parseBody(body, req.headers["content-type"]) as KubeObject;
         return { code: 201, body: this.create(r, namespace, obj, dryRun) };
       }
       throw new ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
     }
     const current = this.objects(r, namespace).find((o) => o.metadata.name === name);
-    const missing = () => new ApiError(404, "NotFound", `${kindName}${r.group ? `.${r.group}` : ""} "${name}" not found`, { name, ...(r.group ? { group: r.group } : {}), kind: r.resource });
+    const missing = () =>
+      new ApiError(404, "NotFound", `${kindName}${r.group ? `.${r.group}` : ""} "${name}" not found`, {
+        name,
+        ...(r.group ? { group: r.group } : {}),
+        kind: r.resource,
+      });
     if (sub === "eviction" && r.resource === "pods" && method === "POST") {
       if (!current) throw missing();
       return { code: 201, body: this.evict(current) };
@@ -366,28 +537,54 @@ export class SimKubeApi {
     switch (method) {
       case "GET":
         if (!current) throw missing();
-        if (wantsTable) return { code: 200, body: toTable(r.kind, [current], current.metadata.resourceVersion ?? "", this.host.now()), table: true };
+        if (wantsTable)
+          return {
+            code: 200,
+            body: toTable(r.kind, [current], current.metadata.resourceVersion ?? "", this.host.now()),
+            table: true,
+          };
         return { code: 200, body: current };
       case "PATCH": {
         const type = (req.headers["content-type"] ?? "").split(";")[0]!.trim();
-        if (!(PATCH_TYPES as readonly string[]).includes(type)) throw new ApiError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(", ")}`);
+        if (!(PATCH_TYPES as readonly string[]).includes(type))
+          throw new ApiError(
+            415,
+            "UnsupportedMediaType",
+            `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(", ")}`,
+          );
         if (type === "application/apply-patch+yaml") return this.apply(r, namespace, name, current, body, url, dryRun);
         if (!current) throw missing();
         const patch = JSON.parse(body || "null") as unknown;
-        const patched = (type === "application/json-patch+json" ? jsonPatch(current, patch) : type === "application/merge-patch+json" ? mergePatch(current, patch) : strategicMergePatch(current, patch)) as KubeObject;
+        const patched = (
+          type === "application/json-patch+json"
+            ? jsonPatch(current, patch)
+            : type === "application/merge-patch+json"
+              ? mergePatch(current, patch)
+              : strategicMergePatch(current, patch)
+        ) as KubeObject;
         return { code: 200, body: this.update(r, current, patched, dryRun) };
       }
       case "PUT": {
         if (!current) throw missing();
         const obj = parseBody(body, req.headers["content-type"]) as KubeObject;
         if (obj.metadata?.resourceVersion && obj.metadata.resourceVersion !== current.metadata.resourceVersion) {
-          throw new ApiError(409, "Conflict", `Operation cannot be fulfilled on ${r.resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`, { name, kind: r.resource });
+          throw new ApiError(
+            409,
+            "Conflict",
+            `Operation cannot be fulfilled on ${r.resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+            { name, kind: r.resource },
+          );
         }
         return { code: 200, body: this.update(r, current, obj, dryRun) };
       }
       case "DELETE": {
         if (!current) throw missing();
-        if (r.derived || (r.resource === "pods" && !this.store.get(r, namespace, name))) throw new ApiError(405, "MethodNotAllowed", `${r.resource} "${name}" is managed by the node and cannot be deleted in the simulator`);
+        if (r.derived || (r.resource === "pods" && !this.store.get(r, namespace, name)))
+          throw new ApiError(
+            405,
+            "MethodNotAllowed",
+            `${r.resource} "${name}" is managed by the node and cannot be deleted in the simulator`,
+          );
         if (!dryRun) this.store.delete(r, namespace, name);
         return { code: 200, body: current };
       }
@@ -397,31 +594,91 @@ export class SimKubeApi {
   }
 
   private create(r: ApiResource, namespace: string | undefined, obj: KubeObject, dryRun: boolean): KubeObject {
-    if (!obj?.metadata?.name) throw new ApiError(422, "Invalid", `${r.kind} "" is invalid: metadata.name: Required value: name or generateName is required`);
-    if (obj.kind && obj.kind !== r.kind) throw new ApiError(400, "BadRequest", `the kind ${obj.kind} does not match the resource ${r.resource}`);
+    if (!obj?.metadata?.name)
+      throw new ApiError(
+        422,
+        "Invalid",
+        `${r.kind} "" is invalid: metadata.name: Required value: name or generateName is required`,
+      );
+    if (obj.kind && obj.kind !== r.kind)
+      throw new ApiError(400, "BadRequest", `the kind ${obj.kind} does not match the resource ${r.resource}`);
     if (r.namespaced) {
-      if (obj.metadata.namespace && namespace && obj.metadata.namespace !== namespace) throw new ApiError(400, "BadRequest", "the namespace of the provided object does not match the namespace sent on the request");
-      if (!this.store.get(NAMESPACES, undefined, namespace!)) throw new ApiError(404, "NotFound", `namespaces "${namespace}" not found`, { name: namespace!, kind: "namespaces" });
+      if (obj.metadata.namespace && namespace && obj.metadata.namespace !== namespace)
+        throw new ApiError(
+          400,
+          "BadRequest",
+          "the namespace of the provided object does not match the namespace sent on the request",
+        );
+      if (!this.store.get(NAMESPACES, undefined, namespace!))
+        throw new ApiError(404, "NotFound", `namespaces "${namespace}" not found`, {
+          name: namespace!,
+          kind: "namespaces",
+        });
     }
     if (this.objects(r, namespace).some((o) => o.metadata.name === obj.metadata.name)) {
-      throw new ApiError(409, "AlreadyExists", `${r.resource}${r.group ? `.${r.group}` : ""} "${obj.metadata.name}" already exists`, { name: obj.metadata.name, kind: r.resource });
+      throw new ApiError(
+        409,
+        "AlreadyExists",
+        `${r.resource}${r.group ? `.${r.group}` : ""} "${obj.metadata.name}" already exists`,
+        { name: obj.metadata.name, kind: r.resource },
+      );
     }
-    const full: KubeObject = { ...obj, apiVersion: groupVersion(r), kind: r.kind, metadata: { ...obj.metadata, ...(r.namespaced ? { namespace } : {}), uid: this.host.random.uuid(), creationTimestamp: this.host.now().toISOString() } };
+    const full: KubeObject = {
+      ...obj,
+      apiVersion: groupVersion(r),
+      kind: r.kind,
+      metadata: {
+        ...obj.metadata,
+        ...(r.namespaced ? { namespace } : {}),
+        uid: this.host.random.uuid(),
+        creationTimestamp: this.host.now().toISOString(),
+      },
+    };
     return dryRun ? full : this.store.put(r, full);
   }
 
   private update(r: ApiResource, current: KubeObject, next: KubeObject, dryRun: boolean): KubeObject {
-    if (next.metadata?.name !== current.metadata.name) throw new ApiError(422, "Invalid", `${r.kind} "${current.metadata.name}" is invalid: metadata.name: Invalid value: the name of the object does not match the name on the URL`);
+    if (next.metadata?.name !== current.metadata.name)
+      throw new ApiError(
+        422,
+        "Invalid",
+        `${r.kind} "${current.metadata.name}" is invalid: metadata.name: Invalid value: the name of the object does not match the name on the URL`,
+      );
     if (r.resource === "nodes") {
       // Only what a client may change on a Node is kept (labels, annotations, spec): status is the kubelet's.
-      const overlay: KubeObject = { apiVersion: "v1", kind: "Node", metadata: { name: current.metadata.name, labels: next.metadata.labels ?? {}, annotations: next.metadata.annotations ?? {} }, spec: next["spec"] ?? {} };
+      const overlay: KubeObject = {
+        apiVersion: "v1",
+        kind: "Node",
+        metadata: {
+          name: current.metadata.name,
+          labels: next.metadata.labels ?? {},
+          annotations: next.metadata.annotations ?? {},
+        },
+        spec: next["spec"] ?? {},
+      };
       if (!dryRun) this.store.put(NODES, overlay);
-      return dryRun ? { ...current, metadata: { ...current.metadata, ...overlay.metadata }, spec: overlay["spec"] } : this.nodeView(this.configured().find((n) => n.hostname === current.metadata.name)!);
+      return dryRun
+        ? { ...current, metadata: { ...current.metadata, ...overlay.metadata }, spec: overlay["spec"] }
+        : this.nodeView(this.configured().find((n) => n.hostname === current.metadata.name)!);
     }
     if (r.resource === "pods" && !this.store.get(r, current.metadata.namespace, current.metadata.name)) {
-      throw new ApiError(405, "MethodNotAllowed", `pod "${current.metadata.name}" is a mirror pod of a static pod: change the node's machine config instead`);
+      throw new ApiError(
+        405,
+        "MethodNotAllowed",
+        `pod "${current.metadata.name}" is a mirror pod of a static pod: change the node's machine config instead`,
+      );
     }
-    const full: KubeObject = { ...next, apiVersion: groupVersion(r), kind: r.kind, metadata: { ...next.metadata, uid: current.metadata.uid, creationTimestamp: current.metadata.creationTimestamp, ...(current.metadata.namespace ? { namespace: current.metadata.namespace } : {}) } };
+    const full: KubeObject = {
+      ...next,
+      apiVersion: groupVersion(r),
+      kind: r.kind,
+      metadata: {
+        ...next.metadata,
+        uid: current.metadata.uid,
+        creationTimestamp: current.metadata.creationTimestamp,
+        ...(current.metadata.namespace ? { namespace: current.metadata.namespace } : {}),
+      },
+    };
     return dryRun ? full : this.store.put(r, full);
   }
 
@@ -430,30 +687,71 @@ export class SimKubeApi {
    * (`managedFields[].fieldsV1`) is recorded, and a field the same manager applied before but no longer applies is
    * removed — how an applier (Talos's manifest sync, its inventory) drops what it stopped managing.
    */
-  private apply(r: ApiResource, namespace: string | undefined, name: string, current: KubeObject | undefined, body: string, url: URL, dryRun: boolean): { code: number; body: unknown } {
+  private apply(
+    r: ApiResource,
+    namespace: string | undefined,
+    name: string,
+    current: KubeObject | undefined,
+    body: string,
+    url: URL,
+    dryRun: boolean,
+  ): { code: number; body: unknown } {
     const manager = url.searchParams.get("fieldManager");
-    if (!manager) throw new ApiError(400, "BadRequest", "PATCH, application/apply-patch+yaml requires fieldManager to be set");
+    if (!manager)
+      throw new ApiError(400, "BadRequest", "PATCH, application/apply-patch+yaml requires fieldManager to be set");
     const applied = parseYaml(body) as KubeObject;
-    if (!applied?.metadata || applied.metadata.name !== name) throw new ApiError(422, "Invalid", `the name of the applied object does not match "${name}"`);
-    const entry = { manager, operation: "Apply", apiVersion: groupVersion(r), time: this.host.now().toISOString(), fieldsType: "FieldsV1", fieldsV1: fieldSet(applied) };
+    if (!applied?.metadata || applied.metadata.name !== name)
+      throw new ApiError(422, "Invalid", `the name of the applied object does not match "${name}"`);
+    const entry = {
+      manager,
+      operation: "Apply",
+      apiVersion: groupVersion(r),
+      time: this.host.now().toISOString(),
+      fieldsType: "FieldsV1",
+      fieldsV1: fieldSet(applied),
+    };
     type Managed = typeof entry;
-    if (!current) return { code: 201, body: this.create(r, namespace, { ...applied, metadata: { ...applied.metadata, managedFields: [entry] } }, dryRun) };
+    if (!current)
+      return {
+        code: 201,
+        body: this.create(
+          r,
+          namespace,
+          { ...applied, metadata: { ...applied.metadata, managedFields: [entry] } },
+          dryRun,
+        ),
+      };
     const managed = (current.metadata["managedFields"] as Managed[] | undefined) ?? [];
     const before = managed.find((m) => m.manager === manager && m.operation === "Apply");
     const base = before ? (dropReleased(current, before.fieldsV1, entry.fieldsV1) as KubeObject) : current;
     const merged = strategicMergePatch(base, applied) as KubeObject;
     const others = managed.filter((m) => m !== before);
-    return { code: 200, body: this.update(r, current, { ...merged, metadata: { ...merged.metadata, managedFields: [...others, entry] } }, dryRun) };
+    return {
+      code: 200,
+      body: this.update(
+        r,
+        current,
+        { ...merged, metadata: { ...merged.metadata, managedFields: [...others, entry] } },
+        dryRun,
+      ),
+    };
   }
 
   private evict(pod: KubeObject): unknown {
     const stored = this.store.get(PODS, pod.metadata.namespace, pod.metadata.name);
-    if (!stored) throw new ApiError(429, "TooManyRequests", `Cannot evict pod as it would violate the pod's disruption budget (mirror and DaemonSet pods are not evicted)`);
+    if (!stored)
+      throw new ApiError(
+        429,
+        "TooManyRequests",
+        `Cannot evict pod as it would violate the pod's disruption budget (mirror and DaemonSet pods are not evicted)`,
+      );
     this.store.delete(PODS, pod.metadata.namespace, pod.metadata.name);
     const owner = (pod.metadata["ownerReferences"] as { kind: string; name: string }[] | undefined)?.[0];
     const nodeName = (pod["spec"] as { nodeName?: string }).nodeName;
     if (owner?.kind === "ReplicaSet") {
-      const target = this.configured().find((n) => n.hostname !== nodeName && !n.controlPlane && n.stage === "running" && !this.cordoned(n));
+      const target = this.configured().find(
+        (n) => n.hostname !== nodeName && !n.controlPlane && n.stage === "running" && !this.cordoned(n),
+      );
       if (target) this.storeAppPod(pod.metadata.namespace!, owner.name, target);
     }
     return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 };
@@ -477,7 +775,14 @@ type FieldSet = { [key: string]: FieldSet };
 
 /** Talos applies the bootstrap manifests by server-side apply with the field manager `talos`. */
 function talosApplied(o: KubeObject, time: string): unknown {
-  return { manager: "talos", operation: "Apply", apiVersion: o.apiVersion, time, fieldsType: "FieldsV1", fieldsV1: fieldSet(o) };
+  return {
+    manager: "talos",
+    operation: "Apply",
+    apiVersion: o.apiVersion,
+    time,
+    fieldsType: "FieldsV1",
+    fieldsV1: fieldSet(o),
+  };
 }
 
 /** The fields an applied object sets, in kube-apiserver's FieldsV1 shape (`{"f:data":{"f:k":{}}}`; lists are leaves). */
@@ -494,7 +799,8 @@ function dropReleased(obj: unknown, before: FieldSet, now: FieldSet): unknown {
     const key = f.slice(2);
     if (!(f in now)) {
       if (key !== "name" && key !== "namespace" && key !== "apiVersion" && key !== "kind") delete out[key];
-    } else if (Object.keys(sub).length > 0 && Object.keys(now[f]!).length > 0) out[key] = dropReleased(out[key], sub, now[f]!);
+    } else if (Object.keys(sub).length > 0 && Object.keys(now[f]!).length > 0)
+      out[key] = dropReleased(out[key], sub, now[f]!);
   }
   return out;
 }
@@ -513,9 +819,21 @@ function parseBody(body: string, contentType: string | undefined): unknown {
 
 /** `labelSelector` (equality: `a=b`, `a!=b`, `a`) and `fieldSelector` (`spec.nodeName`, `metadata.name/namespace`). */
 function selectorFilter(url: URL): (o: KubeObject) => boolean {
-  const labels = (url.searchParams.get("labelSelector") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-  const fields = (url.searchParams.get("fieldSelector") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-  const field = (o: KubeObject, path: string): string => String(path.split(".").reduce<unknown>((c, p) => (c && typeof c === "object" ? (c as Record<string, unknown>)[p] : undefined), o) ?? "");
+  const labels = (url.searchParams.get("labelSelector") ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const fields = (url.searchParams.get("fieldSelector") ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const field = (o: KubeObject, path: string): string =>
+    String(
+      path
+        .split(".")
+        .reduce<unknown>((c, p) => (c && typeof c === "object" ? (c as Record<string, unknown>)[p] : undefined), o) ??
+        "",
+    );
   return (o) =>
     labels.every((sel) => {
       const l = o.metadata.labels ?? {};

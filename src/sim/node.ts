@@ -43,9 +43,24 @@ export interface Faults {
 }
 
 export const FAULT_NAMES = [
-  "reboot-hang", "slow-reboot=SECONDS", "rollback-on-upgrade", "apply-reject", "unavailable=SECONDS", "etcd-unhealthy", "drop-extension=NAME",
-  "time-unsynced", "service-fail=NAME", "drop-address=CIDR", "no-default-route", "resolvers=IP[,IP]", "extension-version=NAME@VERSION",
-  "wipe", "wipe=disk", "component-not-ready=kube-apiserver|kube-controller-manager|kube-scheduler", "kubelet-old-version", "clear",
+  "reboot-hang",
+  "slow-reboot=SECONDS",
+  "rollback-on-upgrade",
+  "apply-reject",
+  "unavailable=SECONDS",
+  "etcd-unhealthy",
+  "drop-extension=NAME",
+  "time-unsynced",
+  "service-fail=NAME",
+  "drop-address=CIDR",
+  "no-default-route",
+  "resolvers=IP[,IP]",
+  "extension-version=NAME@VERSION",
+  "wipe",
+  "wipe=disk",
+  "component-not-ready=kube-apiserver|kube-controller-manager|kube-scheduler",
+  "kubelet-old-version",
+  "clear",
 ];
 
 /** What a node needs from its fleet: timers scaled by the time scale, the cluster (etcd, peers) and its listener. */
@@ -92,8 +107,16 @@ export class SimNode {
   private tryRollback: { config: DecodedConfig; timer: number } | undefined;
   private tryGeneration = 0;
   readonly faults: Faults = {
-    rebootHang: false, rollbackOnUpgrade: false, applyReject: false, etcdUnhealthy: false, dropExtensions: new Set(),
-    timeUnsynced: false, failingServices: new Set(), droppedAddresses: new Set(), noDefaultRoute: false, extensionVersions: new Map(),
+    rebootHang: false,
+    rollbackOnUpgrade: false,
+    applyReject: false,
+    etcdUnhealthy: false,
+    dropExtensions: new Set(),
+    timeUnsynced: false,
+    failingServices: new Set(),
+    droppedAddresses: new Set(),
+    noDefaultRoute: false,
+    extensionVersions: new Map(),
   };
   /** Bumped on every state change; COSI resource versions and watches use it. */
   revision = 1;
@@ -165,7 +188,10 @@ export class SimNode {
   }
 
   /** Past events (`tail` -1 = all, n = the last n) and a subscription to new ones. */
-  subscribeEvents(tail: number, listener: (e: MachineEvent) => void): { past: MachineEvent[]; unsubscribe: () => void } {
+  subscribeEvents(
+    tail: number,
+    listener: (e: MachineEvent) => void,
+  ): { past: MachineEvent[]; unsubscribe: () => void } {
     const past = tail < 0 ? [...this.events] : tail === 0 ? [] : this.events.slice(-tail);
     this.eventListeners.add(listener);
     return { past, unsubscribe: () => this.eventListeners.delete(listener) };
@@ -202,7 +228,8 @@ export class SimNode {
     this.kmsg("kern", "info", `Command line: talos.platform=metal console=ttyS0`);
     this.kmsg("user", "warning", `[talos] talosctl ${this.talosVersion} booting, boot id ${this.bootId}`);
     for (const ext of this.visibleExtensions()) this.kmsg("user", "info", `[talos] loaded system extension ${ext}`);
-    if (mode === "maintenance") this.kmsg("user", "warning", "[talos] entering maintenance mode, waiting for the machine configuration");
+    if (mode === "maintenance")
+      this.kmsg("user", "warning", "[talos] entering maintenance mode, waiting for the machine configuration");
     this.log("machined", `Talos ${this.talosVersion} boot ${this.bootId}`);
     this.emit(SequenceEventSchema, { sequence: "boot", action: SequenceEvent_Action.START });
   }
@@ -210,7 +237,14 @@ export class SimNode {
   private setStage(stage: NodeStage, machineStage: Stage, ready: boolean, actorId = ""): void {
     this.stage = stage;
     this.host.stageChanged?.(this);
-    this.emit(MachineStatusEventSchema, { stage: machineStage, status: { ready, unmetConditions: ready ? [] : [{ name: "services", reason: `stage ${stage}` }] } }, actorId);
+    this.emit(
+      MachineStatusEventSchema,
+      {
+        stage: machineStage,
+        status: { ready, unmetConditions: ready ? [] : [{ name: "services", reason: `stage ${stage}` }] },
+      },
+      actorId,
+    );
   }
 
   /** Called by the fleet once the node's first listener is up. */
@@ -237,7 +271,11 @@ export class SimNode {
       this.recordService(s, "Preparing", "Running pre stage");
       this.recordService(s, "Running", `Started task ${s} (PID ${++pid}) for container ${s}`);
       this.recordService(s, "Running", "Health check successful");
-      this.emit(ServiceStateEventSchema, { service: s, action: ServiceStateEvent_Action.RUNNING, message: "Health check successful" }, actorId);
+      this.emit(
+        ServiceStateEventSchema,
+        { service: s, action: ServiceStateEvent_Action.RUNNING, message: "Health check successful" },
+        actorId,
+      );
       this.log(s, `service ${s} started`);
     }
     this.host.after(DURATIONS.boot, () => {
@@ -255,12 +293,20 @@ export class SimNode {
    */
   reboot(sequence: "reboot" | "upgrade", actorId: string): void {
     if (this.stage === "rebooting" || this.stage === "upgrading" || this.stage === "down") {
-      throw new ConnectError(`a ${this.stage === "upgrading" ? "upgrade" : "reboot"} sequence is already running`, Code.FailedPrecondition);
+      throw new ConnectError(
+        `a ${this.stage === "upgrading" ? "upgrade" : "reboot"} sequence is already running`,
+        Code.FailedPrecondition,
+      );
     }
     this.emit(SequenceEventSchema, { sequence, action: SequenceEvent_Action.START }, actorId);
     this.emit(PhaseEventSchema, { phase: "stopEverything", action: 0 }, actorId);
     this.emit(TaskEventSchema, { task: "stopAllServices", action: 0 }, actorId);
-    this.setStage(sequence === "upgrade" ? "upgrading" : "rebooting", sequence === "upgrade" ? Stage.UPGRADING : Stage.REBOOTING, false, actorId);
+    this.setStage(
+      sequence === "upgrade" ? "upgrading" : "rebooting",
+      sequence === "upgrade" ? Stage.UPGRADING : Stage.REBOOTING,
+      false,
+      actorId,
+    );
     this.host.after(DURATIONS.stopServices, () => {
       void this.host.stopListener(this).then(() => {
         this.stage = "down";
@@ -285,8 +331,16 @@ export class SimNode {
           }
           this.boot("normal");
           if (rolledBack) {
-            this.kmsg("user", "err", `[talos] boot of ${upgrade!.image} failed, rolled back to the previous boot entry (${this.talosVersion})`);
-            this.emit(SequenceEventSchema, { sequence: "boot", action: SequenceEvent_Action.NOOP, error: { message: `upgrade to ${upgrade!.version} failed: rolled back to ${this.talosVersion}` } });
+            this.kmsg(
+              "user",
+              "err",
+              `[talos] boot of ${upgrade!.image} failed, rolled back to the previous boot entry (${this.talosVersion})`,
+            );
+            this.emit(SequenceEventSchema, {
+              sequence: "boot",
+              action: SequenceEvent_Action.NOOP,
+              error: { message: `upgrade to ${upgrade!.version} failed: rolled back to ${this.talosVersion}` },
+            });
           }
           void this.host.startListener(this, "normal").then(() => this.finishBoot(""));
         };
@@ -294,7 +348,10 @@ export class SimNode {
           this.hungReboot = comeBack;
           return;
         }
-        this.host.after(this.faults.slowRebootSeconds !== undefined ? this.faults.slowRebootSeconds * 1000 : DURATIONS.reboot, comeBack);
+        this.host.after(
+          this.faults.slowRebootSeconds !== undefined ? this.faults.slowRebootSeconds * 1000 : DURATIONS.reboot,
+          comeBack,
+        );
       });
     });
   }
@@ -347,14 +404,23 @@ export class SimNode {
 
   /** Rollback: boot the previous boot entry (the version before the last upgrade). */
   rollback(actorId: string): void {
-    if (!this.previousVersion) throw new ConnectError("cannot rollback: no previous boot entry", Code.FailedPrecondition);
-    this.pendingUpgrade = { image: `rollback to ${this.previousVersion}`, version: this.previousVersion, extensions: this.extensions, ...(this.schematicId ? { schematicId: this.schematicId } : {}) };
+    if (!this.previousVersion)
+      throw new ConnectError("cannot rollback: no previous boot entry", Code.FailedPrecondition);
+    this.pendingUpgrade = {
+      image: `rollback to ${this.previousVersion}`,
+      version: this.previousVersion,
+      extensions: this.extensions,
+      ...(this.schematicId ? { schematicId: this.schematicId } : {}),
+    };
     this.reboot("reboot", actorId);
   }
 
   private requireNotBusy(): void {
     if (this.stage === "rebooting" || this.stage === "upgrading" || this.stage === "down") {
-      throw new ConnectError(`a ${this.stage === "upgrading" ? "upgrade" : "reboot"} sequence is already running`, Code.FailedPrecondition);
+      throw new ConnectError(
+        `a ${this.stage === "upgrading" ? "upgrade" : "reboot"} sequence is already running`,
+        Code.FailedPrecondition,
+      );
     }
   }
 
@@ -379,7 +445,8 @@ export class SimNode {
   // --- services -------------------------------------------------------------------------------------------------
 
   serviceIds(): string[] {
-    if (this.inMaintenance) return this.contract.unifiedMaintenanceApi() ? ["apid", "machined", "udevd"] : ["machined", "udevd"];
+    if (this.inMaintenance)
+      return this.contract.unifiedMaintenanceApi() ? ["apid", "machined", "udevd"] : ["machined", "udevd"];
     return SERVICE_IDS.filter((s) => this.controlPlane || (s !== "etcd" && s !== "trustd"));
   }
 
@@ -389,8 +456,17 @@ export class SimNode {
    * ApplyConfiguration as Talos decides it (talos-api.md §3.3, §2.4): returns the reply fields and schedules
    * whatever happens after the reply (install, reboot, try rollback).
    */
-  applyConfiguration(data: Uint8Array, mode: Mode, dryRun: boolean, tryTimeoutMs: number | undefined): { mode?: Mode; modeDetails: string; warnings: string[] } {
-    if (this.faults.applyReject) throw new ConnectError("configuration rejected by the node (simulated fault apply-reject)", Code.FailedPrecondition);
+  applyConfiguration(
+    data: Uint8Array,
+    mode: Mode,
+    dryRun: boolean,
+    tryTimeoutMs: number | undefined,
+  ): { mode?: Mode; modeDetails: string; warnings: string[] } {
+    if (this.faults.applyReject)
+      throw new ConnectError(
+        "configuration rejected by the node (simulated fault apply-reject)",
+        Code.FailedPrecondition,
+      );
     let cfg: DecodedConfig;
     try {
       cfg = decodeMachineConfig(Buffer.from(data).toString("utf8"));
@@ -398,12 +474,17 @@ export class SimNode {
       throw new ConnectError(`failed to parse config: ${(e as Error).message}`, Code.InvalidArgument);
     }
     const contract = this.contract;
-    if (this.inMaintenance && contract.unifiedMaintenanceApi()) return this.applyInUnifiedMaintenance(cfg, mode, dryRun);
+    if (this.inMaintenance && contract.unifiedMaintenanceApi())
+      return this.applyInUnifiedMaintenance(cfg, mode, dryRun);
     if (this.inMaintenance) {
       if (mode !== Mode.TRY && mode !== Mode.REBOOT && mode !== Mode.AUTO) {
-        throw new ConnectError(`apply configuration --mode='${modeName(mode)}' is not supported in maintenance mode`, Code.Unimplemented);
+        throw new ConnectError(
+          `apply configuration --mode='${modeName(mode)}' is not supported in maintenance mode`,
+          Code.Unimplemented,
+        );
       }
-      if (dryRun) return { modeDetails: "Node is running in maintenance mode and does not have a config yet.", warnings: [] };
+      if (dryRun)
+        return { modeDetails: "Node is running in maintenance mode and does not have a config yet.", warnings: [] };
       this.config = cfg;
       this.install();
       // Talos leaves `mode` unset in maintenance replies (decodes as REBOOT).
@@ -418,7 +499,10 @@ export class SimNode {
     let chosen = mode;
     if (mode === Mode.AUTO) chosen = needsReboot && !contract.applyNeverReboots() ? Mode.REBOOT : Mode.NO_REBOOT;
     if ((chosen === Mode.NO_REBOOT || chosen === Mode.TRY) && needsReboot && !contract.applyNeverReboots()) {
-      throw new ConnectError(`apply config requires a reboot (fields changed: ${reasons.join(", ")}); use --mode=reboot or --mode=staged`, Code.InvalidArgument);
+      throw new ConnectError(
+        `apply config requires a reboot (fields changed: ${reasons.join(", ")}); use --mode=reboot or --mode=staged`,
+        Code.InvalidArgument,
+      );
     }
     const tryMs = tryTimeoutMs ?? 60_000;
     let details: string;
@@ -427,7 +511,9 @@ export class SimNode {
         details = `Applied configuration with a reboot: ${needsReboot ? `changed ${reasons.join(", ")}` : "reboot requested"}`;
         break;
       case Mode.NO_REBOOT:
-        details = needsReboot ? `Applied configuration without a reboot (changes to ${reasons.join(", ")} take effect after the next reboot)` : "Applied configuration without a reboot";
+        details = needsReboot
+          ? `Applied configuration without a reboot (changes to ${reasons.join(", ")} take effect after the next reboot)`
+          : "Applied configuration without a reboot";
         break;
       case Mode.STAGED:
         details = "Staged configuration to be applied after the next reboot";
@@ -438,7 +524,8 @@ export class SimNode {
       default:
         details = "";
     }
-    if (dryRun) return { mode: chosen, modeDetails: dryRunSummary(details, configDiff(current.text, cfg.text)), warnings: [] };
+    if (dryRun)
+      return { mode: chosen, modeDetails: dryRunSummary(details, configDiff(current.text, cfg.text)), warnings: [] };
     switch (chosen) {
       case Mode.STAGED:
         this.stagedConfig = cfg;
@@ -479,9 +566,16 @@ export class SimNode {
    * become NO_REBOOT (nothing is running yet), the reply says so, and a dry run shows the diff against no config.
    * STAGED only persists the config (it is used at the next boot); the other modes install.
    */
-  private applyInUnifiedMaintenance(cfg: DecodedConfig, mode: Mode, dryRun: boolean): { mode?: Mode; modeDetails: string; warnings: string[] } {
+  private applyInUnifiedMaintenance(
+    cfg: DecodedConfig,
+    mode: Mode,
+    dryRun: boolean,
+  ): { mode?: Mode; modeDetails: string; warnings: string[] } {
     const chosen = mode === Mode.REBOOT || mode === Mode.AUTO ? Mode.NO_REBOOT : mode;
-    const details = chosen === Mode.STAGED ? "Staged configuration to be applied after the next reboot" : "Applied configuration without a reboot";
+    const details =
+      chosen === Mode.STAGED
+        ? "Staged configuration to be applied after the next reboot"
+        : "Applied configuration without a reboot";
     if (dryRun) return { mode: chosen, modeDetails: dryRunSummary(details, configDiff("", cfg.text)), warnings: [] };
     if (chosen === Mode.STAGED) {
       this.stagedConfig = cfg;
@@ -512,14 +606,28 @@ export class SimNode {
 
   /** Validates and "pulls" an installer image: `factory.talos.dev/<kind>-installer/<schematic>:<ver>` or `ghcr.io/siderolabs/installer:<ver>`. */
   resolveInstaller(image: string): PendingUpgrade {
-    const m = /^(?:[^/]+\/)+(?:[a-z0-9-]*installer)(?:\/([0-9a-f]{64}))?:(v\d+\.\d+\.\d+[^@]*)$/.exec(image) ?? /^[^/]+\/([0-9a-f]{64}):(v\d+\.\d+\.\d+[^@]*)$/.exec(image);
-    if (!m) throw new ConnectError(`failed to pull image "${image}": not a Talos installer image reference`, Code.InvalidArgument);
+    const m =
+      /^(?:[^/]+\/)+(?:[a-z0-9-]*installer)(?:\/([0-9a-f]{64}))?:(v\d+\.\d+\.\d+[^@]*)$/.exec(image) ??
+      /^[^/]+\/([0-9a-f]{64}):(v\d+\.\d+\.\d+[^@]*)$/.exec(image);
+    if (!m)
+      throw new ConnectError(
+        `failed to pull image "${image}": not a Talos installer image reference`,
+        Code.InvalidArgument,
+      );
     const [, schematic, version] = m;
-    if (!TalosContract.parse(version!)?.supported) throw new ConnectError(`failed to pull image "${image}": unsupported Talos version ${version}`, Code.FailedPrecondition);
+    if (!TalosContract.parse(version!)?.supported)
+      throw new ConnectError(
+        `failed to pull image "${image}": unsupported Talos version ${version}`,
+        Code.FailedPrecondition,
+      );
     let extensions: readonly string[] = [];
     if (schematic) {
       const ext = this.host.pullableSchematic(schematic);
-      if (!ext) throw new ConnectError(`failed to pull image "${image}": ${image}: not found (schematic ${schematic} is unknown to the image factory)`, Code.NotFound);
+      if (!ext)
+        throw new ConnectError(
+          `failed to pull image "${image}": ${image}: not found (schematic ${schematic} is unknown to the image factory)`,
+          Code.NotFound,
+        );
       extensions = ext;
     }
     return { image, version: version!, extensions, ...(schematic ? { schematicId: schematic } : {}) };
@@ -536,7 +644,15 @@ export function normalizeVersion(v: string): string {
 }
 
 export function modeName(mode: Mode): string {
-  return { [Mode.REBOOT]: "reboot", [Mode.AUTO]: "auto", [Mode.NO_REBOOT]: "no_reboot", [Mode.STAGED]: "staged", [Mode.TRY]: "try" }[mode] ?? String(mode);
+  return (
+    {
+      [Mode.REBOOT]: "reboot",
+      [Mode.AUTO]: "auto",
+      [Mode.NO_REBOOT]: "no_reboot",
+      [Mode.STAGED]: "staged",
+      [Mode.TRY]: "try",
+    }[mode] ?? String(mode)
+  );
 }
 
 /** Go's `time.Duration.String()` for whole seconds/minutes (Talos prints the try timeout that way). */

@@ -18,8 +18,12 @@ export function withOneToMany<T extends object>(service: DescService, impl: T): 
     const targetsOf = (ctx: HandlerContext): string[] | undefined => {
       const v = ctx.requestHeader.get("nodes");
       if (!v) return undefined;
-      if (service.typeName.startsWith("cosi.")) throw new ConnectError("one-2-many proxying is not supported for COSI methods", Code.InvalidArgument);
-      return v.split(",").map((s) => s.trim()).filter(Boolean);
+      if (service.typeName.startsWith("cosi."))
+        throw new ConnectError("one-2-many proxying is not supported for COSI methods", Code.InvalidArgument);
+      return v
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
     };
     const forTarget = (ctx: HandlerContext, target: string): HandlerContext => {
       const requestHeader = new Headers(ctx.requestHeader);
@@ -29,7 +33,9 @@ export function withOneToMany<T extends object>(service: DescService, impl: T): 
     };
     const errorMessage = (schema: DescMessage, target: string, e: unknown) => {
       const ce = ConnectError.from(e);
-      return create(schema, { metadata: { hostname: target, error: ce.rawMessage, status: { code: ce.code, message: ce.rawMessage } } } as never);
+      return create(schema, {
+        metadata: { hostname: target, error: ce.rawMessage, status: { code: ce.code, message: ce.rawMessage } },
+      } as never);
     };
     if (method.methodKind === "unary") {
       const itemSchema = method.output.fields.find((f) => f.name === "messages")?.message;
@@ -75,7 +81,11 @@ export function withOneToMany<T extends object>(service: DescService, impl: T): 
 async function* merge<T>(streams: AsyncIterable<T>[]): AsyncGenerator<T> {
   const its = streams.map((s) => s[Symbol.asyncIterator]());
   const pending = new Map<number, Promise<{ i: number; r: IteratorResult<T> }>>();
-  const pull = (i: number) => pending.set(i, its[i]!.next().then((r) => ({ i, r })));
+  const pull = (i: number) =>
+    pending.set(
+      i,
+      its[i]!.next().then((r) => ({ i, r })),
+    );
   its.forEach((_, i) => pull(i));
   try {
     while (pending.size > 0) {

@@ -21,12 +21,20 @@ const USER_DISKS = 2;
  */
 export function resetNode(cluster: SimCluster, node: SimNode, req: SimResetRequest): string {
   if (node.inMaintenance) throw new ConnectError("reset is not supported in maintenance mode", Code.FailedPrecondition);
-  if (node.stage !== "running") throw new ConnectError(`a ${node.stage} sequence is already running`, Code.FailedPrecondition);
+  if (node.stage !== "running")
+    throw new ConnectError(`a ${node.stage} sequence is already running`, Code.FailedPrecondition);
   for (const p of req.systemPartitionsToWipe) {
-    if (!SYSTEM_LABELS.has(p.label)) throw new ConnectError(`failed to get volume status with label "${p.label}": resource VolumeStatuses.block.talos.dev(runtime/${p.label}@undefined) doesn't exist`, Code.NotFound);
+    if (!SYSTEM_LABELS.has(p.label))
+      throw new ConnectError(
+        `failed to get volume status with label "${p.label}": resource VolumeStatuses.block.talos.dev(runtime/${p.label}@undefined) doesn't exist`,
+        Code.NotFound,
+      );
   }
   if (req.mode === USER_DISKS && req.systemPartitionsToWipe.length > 0) {
-    throw new ConnectError("reset failed: invalid input, wipe mode USER_DISKS doesn't support SystemPartitionsToWipe parameter", Code.Unknown);
+    throw new ConnectError(
+      "reset failed: invalid input, wipe mode USER_DISKS doesn't support SystemPartitionsToWipe parameter",
+      Code.Unknown,
+    );
   }
   const wholeDisk = req.mode !== USER_DISKS && req.systemPartitionsToWipe.length === 0;
   const wiped = (label: string) => wholeDisk || req.systemPartitionsToWipe.some((p) => p.label === label && p.wipe);
@@ -42,7 +50,17 @@ export function resetNode(cluster: SimCluster, node: SimNode, req: SimResetReque
       }
     }
     if (wiped("EPHEMERAL")) cluster.etcdData.wipe(node.hostname);
-    node.log("machined", `resetting: wiping ${wholeDisk ? "the system disk" : req.systemPartitionsToWipe.filter((p) => p.wipe).map((p) => p.label).join(", ") || "nothing"}`);
+    node.log(
+      "machined",
+      `resetting: wiping ${
+        wholeDisk
+          ? "the system disk"
+          : req.systemPartitionsToWipe
+              .filter((p) => p.wipe)
+              .map((p) => p.label)
+              .join(", ") || "nothing"
+      }`,
+    );
     node.resetAndRestart({ wipeState: wiped("STATE"), halt: !req.reboot }, actor);
   });
   return actor;

@@ -37,22 +37,144 @@ const col = (name: string, jsonPath: string): PrintColumn => ({ name, jsonPath }
 
 /** The resource types the simulator serves, as Talos 1.13 defines them (type, namespace, aliases, print columns). */
 export const DEFINITIONS: readonly Definition[] = [
-  { type: "MachineConfigs.config.talos.dev", displayType: "MachineConfig", defaultNamespace: "config", aliases: [], printColumns: [], sensitive: true },
-  { type: "MachineStatuses.runtime.talos.dev", displayType: "MachineStatus", defaultNamespace: "runtime", aliases: [], printColumns: [col("Stage", "{.stage}"), col("Ready", "{.status.ready}")] },
-  { type: "ExtensionStatuses.runtime.talos.dev", displayType: "ExtensionStatus", defaultNamespace: "runtime", aliases: ["extensions"], printColumns: [col("Name", "{.metadata.name}"), col("Version", "{.metadata.version}")] },
-  { type: "Members.cluster.talos.dev", displayType: "Member", defaultNamespace: "cluster", aliases: [], printColumns: [col("Hostname", "{.hostname}"), col("Machine Type", "{.machineType}"), col("OS", "{.operatingSystem}"), col("Addresses", "{.addresses}")] },
-  { type: "TimeStatuses.v1alpha1.talos.dev", displayType: "TimeStatus", defaultNamespace: "runtime", aliases: [], printColumns: [col("Synced", "{.synced}")] },
-  { type: "AddressStatuses.net.talos.dev", displayType: "AddressStatus", defaultNamespace: "network", aliases: ["address", "addresses"], printColumns: [col("Address", "{.address}"), col("Link", "{.linkName}")] },
-  { type: "RouteStatuses.net.talos.dev", displayType: "RouteStatus", defaultNamespace: "network", aliases: ["route", "routes"], printColumns: [col("Destination", "{.dst}"), col("Gateway", "{.gateway}"), col("Link", "{.outLinkName}"), col("Metric", "{.priority}")] },
-  { type: "ResolverStatuses.net.talos.dev", displayType: "ResolverStatus", defaultNamespace: "network", aliases: ["resolvers"], printColumns: [col("Resolvers", "{.dnsServers}"), col("Search Domains", "{.searchDomains}")] },
-  { type: "LinkStatuses.net.talos.dev", displayType: "LinkStatus", defaultNamespace: "network", aliases: ["link", "links"], printColumns: [col("Alias", "{.alias}"), col("Type", "{.type}"), col("Kind", "{.kind}"), col("Hw Addr", "{.hardwareAddr}"), col("Oper State", "{.operationalState}"), col("Link State", "{.linkState}")] },
-  { type: "TimeServerStatuses.net.talos.dev", displayType: "TimeServerStatus", defaultNamespace: "network", aliases: ["timeserver", "timeservers"], printColumns: [col("Timeservers", "{.timeServers}")] },
-  { type: "HostnameStatuses.net.talos.dev", displayType: "HostnameStatus", defaultNamespace: "network", aliases: ["hostname"], printColumns: [col("Hostname", "{.hostname}"), col("Domainname", "{.domainname}")] },
-  { type: "Services.v1alpha1.talos.dev", displayType: "Service", defaultNamespace: "runtime", aliases: ["svc"], printColumns: [col("Running", "{.running}"), col("Healthy", "{.healthy}"), col("Health Unknown", "{.unknown}")] },
-  { type: "Nodenames.kubernetes.talos.dev", displayType: "Nodename", defaultNamespace: "k8s", aliases: [], printColumns: [col("Nodename", "{.nodename}")] },
-  { type: "Disks.block.talos.dev", displayType: "Disk", defaultNamespace: "runtime", aliases: [], printColumns: [col("Size", "{.pretty_size}"), col("Read Only", "{.readonly}"), col("Transport", "{.transport}"), col("Rotational", "{.rotational}"), col("WWID", "{.wwid}"), col("Model", "{.model}"), col("Serial", "{.serial}")] },
-  { type: "ResourceDefinitions.meta.cosi.dev", displayType: "ResourceDefinition", defaultNamespace: "meta", aliases: [], printColumns: [] },
-  { type: "Namespaces.meta.cosi.dev", displayType: "Namespace", defaultNamespace: "meta", aliases: [], printColumns: [] },
+  {
+    type: "MachineConfigs.config.talos.dev",
+    displayType: "MachineConfig",
+    defaultNamespace: "config",
+    aliases: [],
+    printColumns: [],
+    sensitive: true,
+  },
+  {
+    type: "MachineStatuses.runtime.talos.dev",
+    displayType: "MachineStatus",
+    defaultNamespace: "runtime",
+    aliases: [],
+    printColumns: [col("Stage", "{.stage}"), col("Ready", "{.status.ready}")],
+  },
+  {
+    type: "ExtensionStatuses.runtime.talos.dev",
+    displayType: "ExtensionStatus",
+    defaultNamespace: "runtime",
+    aliases: ["extensions"],
+    printColumns: [col("Name", "{.metadata.name}"), col("Version", "{.metadata.version}")],
+  },
+  {
+    type: "Members.cluster.talos.dev",
+    displayType: "Member",
+    defaultNamespace: "cluster",
+    aliases: [],
+    printColumns: [
+      col("Hostname", "{.hostname}"),
+      col("Machine Type", "{.machineType}"),
+      col("OS", "{.operatingSystem}"),
+      col("Addresses", "{.addresses}"),
+    ],
+  },
+  {
+    type: "TimeStatuses.v1alpha1.talos.dev",
+    displayType: "TimeStatus",
+    defaultNamespace: "runtime",
+    aliases: [],
+    printColumns: [col("Synced", "{.synced}")],
+  },
+  {
+    type: "AddressStatuses.net.talos.dev",
+    displayType: "AddressStatus",
+    defaultNamespace: "network",
+    aliases: ["address", "addresses"],
+    printColumns: [col("Address", "{.address}"), col("Link", "{.linkName}")],
+  },
+  {
+    type: "RouteStatuses.net.talos.dev",
+    displayType: "RouteStatus",
+    defaultNamespace: "network",
+    aliases: ["route", "routes"],
+    printColumns: [
+      col("Destination", "{.dst}"),
+      col("Gateway", "{.gateway}"),
+      col("Link", "{.outLinkName}"),
+      col("Metric", "{.priority}"),
+    ],
+  },
+  {
+    type: "ResolverStatuses.net.talos.dev",
+    displayType: "ResolverStatus",
+    defaultNamespace: "network",
+    aliases: ["resolvers"],
+    printColumns: [col("Resolvers", "{.dnsServers}"), col("Search Domains", "{.searchDomains}")],
+  },
+  {
+    type: "LinkStatuses.net.talos.dev",
+    displayType: "LinkStatus",
+    defaultNamespace: "network",
+    aliases: ["link", "links"],
+    printColumns: [
+      col("Alias", "{.alias}"),
+      col("Type", "{.type}"),
+      col("Kind", "{.kind}"),
+      col("Hw Addr", "{.hardwareAddr}"),
+      col("Oper State", "{.operationalState}"),
+      col("Link State", "{.linkState}"),
+    ],
+  },
+  {
+    type: "TimeServerStatuses.net.talos.dev",
+    displayType: "TimeServerStatus",
+    defaultNamespace: "network",
+    aliases: ["timeserver", "timeservers"],
+    printColumns: [col("Timeservers", "{.timeServers}")],
+  },
+  {
+    type: "HostnameStatuses.net.talos.dev",
+    displayType: "HostnameStatus",
+    defaultNamespace: "network",
+    aliases: ["hostname"],
+    printColumns: [col("Hostname", "{.hostname}"), col("Domainname", "{.domainname}")],
+  },
+  {
+    type: "Services.v1alpha1.talos.dev",
+    displayType: "Service",
+    defaultNamespace: "runtime",
+    aliases: ["svc"],
+    printColumns: [col("Running", "{.running}"), col("Healthy", "{.healthy}"), col("Health Unknown", "{.unknown}")],
+  },
+  {
+    type: "Nodenames.kubernetes.talos.dev",
+    displayType: "Nodename",
+    defaultNamespace: "k8s",
+    aliases: [],
+    printColumns: [col("Nodename", "{.nodename}")],
+  },
+  {
+    type: "Disks.block.talos.dev",
+    displayType: "Disk",
+    defaultNamespace: "runtime",
+    aliases: [],
+    printColumns: [
+      col("Size", "{.pretty_size}"),
+      col("Read Only", "{.readonly}"),
+      col("Transport", "{.transport}"),
+      col("Rotational", "{.rotational}"),
+      col("WWID", "{.wwid}"),
+      col("Model", "{.model}"),
+      col("Serial", "{.serial}"),
+    ],
+  },
+  {
+    type: "ResourceDefinitions.meta.cosi.dev",
+    displayType: "ResourceDefinition",
+    defaultNamespace: "meta",
+    aliases: [],
+    printColumns: [],
+  },
+  {
+    type: "Namespaces.meta.cosi.dev",
+    displayType: "Namespace",
+    defaultNamespace: "meta",
+    aliases: [],
+    printColumns: [],
+  },
 ];
 
 /** The aliases COSI's `ResourceDefinitionSpec.Fill` derives: singular, capital-letter abbreviation, type prefixes. */
@@ -72,34 +194,88 @@ export function definitionAliases(d: Definition): { aliases: string[]; allAliase
 
 function definitionResource(d: Definition): SimResource {
   const { aliases, allAliases } = definitionAliases(d);
-  const p = new ProtoSpec().string(1, d.type).string(2, d.displayType).string(3, d.defaultNamespace).strings(4, aliases).strings(5, allAliases);
-  p.messages(6, d.printColumns.map((c) => new ProtoSpec().string(1, c.name).string(2, c.jsonPath).finish()));
+  const p = new ProtoSpec()
+    .string(1, d.type)
+    .string(2, d.displayType)
+    .string(3, d.defaultNamespace)
+    .strings(4, aliases)
+    .strings(5, allAliases);
+  p.messages(
+    6,
+    d.printColumns.map((c) => new ProtoSpec().string(1, c.name).string(2, c.jsonPath).finish()),
+  );
   p.varint(7, d.sensitive ? ENUMS.sensitivity.sensitive : 0);
-  const spec = { type: d.type, displayType: d.displayType, defaultNamespace: d.defaultNamespace, aliases, allAliases, printColumns: d.printColumns.map((c) => ({ name: c.name, jsonPath: c.jsonPath })), sensitivity: d.sensitive ? "sensitive" : "" };
-  return { namespace: "meta", type: "ResourceDefinitions.meta.cosi.dev", id: d.type.toLowerCase(), version: 1, spec, proto: p.finish() };
+  const spec = {
+    type: d.type,
+    displayType: d.displayType,
+    defaultNamespace: d.defaultNamespace,
+    aliases,
+    allAliases,
+    printColumns: d.printColumns.map((c) => ({ name: c.name, jsonPath: c.jsonPath })),
+    sensitivity: d.sensitive ? "sensitive" : "",
+  };
+  return {
+    namespace: "meta",
+    type: "ResourceDefinitions.meta.cosi.dev",
+    id: d.type.toLowerCase(),
+    version: 1,
+    spec,
+    proto: p.finish(),
+  };
 }
 
 const NAMESPACES: readonly [string, string][] = [
-  ["config", "Talos node configuration."], ["runtime", "Talos runtime resources."], ["cluster", "Cluster configuration and discovery resources."],
-  ["network", "Networking resources."], ["k8s", "Kubernetes all node types resources."], ["meta", "Metadata namespace which contains resource definitions."],
+  ["config", "Talos node configuration."],
+  ["runtime", "Talos runtime resources."],
+  ["cluster", "Cluster configuration and discovery resources."],
+  ["network", "Networking resources."],
+  ["k8s", "Kubernetes all node types resources."],
+  ["meta", "Metadata namespace which contains resource definitions."],
 ];
 
 const STAGE_NAMES: Record<string, string> = {
-  maintenance: "maintenance", installing: "installing", booting: "booting", running: "running", rebooting: "rebooting", upgrading: "upgrading", down: "rebooting",
+  maintenance: "maintenance",
+  installing: "installing",
+  booting: "booting",
+  running: "running",
+  rebooting: "rebooting",
+  upgrading: "upgrading",
+  down: "rebooting",
 };
 
 /** The simulated machine's one disk (what `get disks` shows and `install.disk: /dev/sda` refers to). */
-const DISK = { id: "sda", size: 107_374_182_400, prettySize: "107 GB", model: "QEMU HARDDISK", serial: "simulated-0", transport: "virtio", busPath: "/pci0000:00/0000:00:05.0/virtio2/host2/target2:0:0/2:0:0:0", ioSize: 512, sectorSize: 512 };
+const DISK = {
+  id: "sda",
+  size: 107_374_182_400,
+  prettySize: "107 GB",
+  model: "QEMU HARDDISK",
+  serial: "simulated-0",
+  transport: "virtio",
+  busPath: "/pci0000:00/0000:00:05.0/virtio2/host2/target2:0:0/2:0:0:0",
+  ioSize: 512,
+  sectorSize: 512,
+};
 
 export function listResources(cluster: SimCluster, node: SimNode): SimResource[] {
   const out: SimResource[] = [];
   const v = cluster.resourceVersion(node);
-  const add = (namespace: string, type: string, id: string, version: number, spec: unknown, proto: ProtoSpec) => out.push({ namespace, type, id, version, spec, proto: proto.finish() });
+  const add = (namespace: string, type: string, id: string, version: number, spec: unknown, proto: ProtoSpec) =>
+    out.push({ namespace, type, id, version, spec, proto: proto.finish() });
   for (const d of DEFINITIONS) out.push(definitionResource(d));
-  for (const [ns, description] of NAMESPACES) add("meta", "Namespaces.meta.cosi.dev", ns, 1, { description }, new ProtoSpec().string(1, description));
+  for (const [ns, description] of NAMESPACES)
+    add("meta", "Namespaces.meta.cosi.dev", ns, 1, { description }, new ProtoSpec().string(1, description));
   // Talos marks its MachineConfig resources `talos.dev/yaml-spec` (the spec marshals as one YAML string); talosctl's
   // patch/edit/get read the body that way only when the annotation is there.
-  const mc = (id: string, text: string) => out.push({ namespace: "config", type: "MachineConfigs.config.talos.dev", id, version: v, spec: text, proto: new ProtoSpec().bytes(1, Buffer.from(text)).finish(), annotations: { "talos.dev/yaml-spec": "1" } });
+  const mc = (id: string, text: string) =>
+    out.push({
+      namespace: "config",
+      type: "MachineConfigs.config.talos.dev",
+      id,
+      version: v,
+      spec: text,
+      proto: new ProtoSpec().bytes(1, Buffer.from(text)).finish(),
+      annotations: { "talos.dev/yaml-spec": "1" },
+    });
   if (node.config) mc("v1alpha1", node.config.text);
   // Like Talos: `persistent` is the config saved to disk — ahead of the active one while a staged config waits.
   const persistent = node.stagedConfig ?? node.config;
@@ -108,58 +284,244 @@ export function listResources(cluster: SimCluster, node: SimNode): SimResource[]
   const stage = STAGE_NAMES[node.stage] ?? node.stage;
   const ready = node.stage === "running";
   const unmet = ready ? [] : [{ name: "services", reason: `stage ${node.stage}` }];
-  add("runtime", "MachineStatuses.runtime.talos.dev", "machine", v, { stage, status: { ready, unmetConditions: unmet } },
-    new ProtoSpec().varint(1, ENUMS.machineStage[stage]).message(2, new ProtoSpec().bool(1, ready).messages(2, unmet.map((c) => new ProtoSpec().string(1, c.name).string(2, c.reason).finish())).finish()));
+  add(
+    "runtime",
+    "MachineStatuses.runtime.talos.dev",
+    "machine",
+    v,
+    { stage, status: { ready, unmetConditions: unmet } },
+    new ProtoSpec().varint(1, ENUMS.machineStage[stage]).message(
+      2,
+      new ProtoSpec()
+        .bool(1, ready)
+        .messages(
+          2,
+          unmet.map((c) => new ProtoSpec().string(1, c.name).string(2, c.reason).finish()),
+        )
+        .finish(),
+    ),
+  );
   node.visibleExtensions().forEach((name, i) => {
-    const meta = { name, version: node.faults.extensionVersions.get(name) ?? extensionVersion(name, node.talosVersion), author: "simulated", description: `${name} (simulated)`, compatibility: { talos: { version: `>= ${node.talosVersion}` } } };
-    const protoMeta = new ProtoSpec().string(1, meta.name).string(2, meta.version).string(3, meta.author).string(4, meta.description).message(5, new ProtoSpec().message(1, new ProtoSpec().string(1, meta.compatibility.talos.version).finish()).finish());
-    add("runtime", "ExtensionStatuses.runtime.talos.dev", String(i), v, { image: `${name}.sqsh`, metadata: meta }, new ProtoSpec().string(1, `${name}.sqsh`).message(2, protoMeta.finish()));
+    const meta = {
+      name,
+      version: node.faults.extensionVersions.get(name) ?? extensionVersion(name, node.talosVersion),
+      author: "simulated",
+      description: `${name} (simulated)`,
+      compatibility: { talos: { version: `>= ${node.talosVersion}` } },
+    };
+    const protoMeta = new ProtoSpec()
+      .string(1, meta.name)
+      .string(2, meta.version)
+      .string(3, meta.author)
+      .string(4, meta.description)
+      .message(
+        5,
+        new ProtoSpec().message(1, new ProtoSpec().string(1, meta.compatibility.talos.version).finish()).finish(),
+      );
+    add(
+      "runtime",
+      "ExtensionStatuses.runtime.talos.dev",
+      String(i),
+      v,
+      { image: `${name}.sqsh`, metadata: meta },
+      new ProtoSpec().string(1, `${name}.sqsh`).message(2, protoMeta.finish()),
+    );
   });
   if (!node.inMaintenance) {
     for (const m of cluster.nodes.filter((n) => n.config)) {
       const machineType = m.controlPlane ? "controlplane" : "worker";
-      const spec = { nodeId: m.hostname, addresses: [m.address], hostname: m.hostname, machineType, operatingSystem: `Talos (${m.talosVersion})`, controlPlane: m.controlPlane ? { apiServerPort: 6443 } : null };
-      const p = new ProtoSpec().string(1, spec.nodeId).messages(2, spec.addresses.map(netIP)).string(3, spec.hostname).varint(4, ENUMS.machineType[machineType]).string(5, spec.operatingSystem);
+      const spec = {
+        nodeId: m.hostname,
+        addresses: [m.address],
+        hostname: m.hostname,
+        machineType,
+        operatingSystem: `Talos (${m.talosVersion})`,
+        controlPlane: m.controlPlane ? { apiServerPort: 6443 } : null,
+      };
+      const p = new ProtoSpec()
+        .string(1, spec.nodeId)
+        .messages(2, spec.addresses.map(netIP))
+        .string(3, spec.hostname)
+        .varint(4, ENUMS.machineType[machineType])
+        .string(5, spec.operatingSystem);
       if (m.controlPlane) p.message(6, new ProtoSpec().varint(1, 6443).finish());
       add("cluster", "Members.cluster.talos.dev", m.hostname, cluster.resourceVersion(m), spec, p);
     }
   }
-  add("runtime", "TimeStatuses.v1alpha1.talos.dev", "node", v, { synced: !node.faults.timeUnsynced, epoch: 0, syncDisabled: false }, new ProtoSpec().bool(1, !node.faults.timeUnsynced));
-  const addresses = [`${node.address}/8`, ...(facts?.addresses ?? [])].filter((a) => !node.faults.droppedAddresses.has(a));
+  add(
+    "runtime",
+    "TimeStatuses.v1alpha1.talos.dev",
+    "node",
+    v,
+    { synced: !node.faults.timeUnsynced, epoch: 0, syncDisabled: false },
+    new ProtoSpec().bool(1, !node.faults.timeUnsynced),
+  );
+  const addresses = [`${node.address}/8`, ...(facts?.addresses ?? [])].filter(
+    (a) => !node.faults.droppedAddresses.has(a),
+  );
   const address = (link: string, cidr: string, scope: string, index: number) => {
     const local = cidr.split("/")[0]!;
     const family = local.includes(":") ? "inet6" : "inet4";
     const full = cidr.includes("/") ? cidr : `${cidr}/${family === "inet6" ? 128 : 32}`;
-    add("network", "AddressStatuses.net.talos.dev", `${link}/${full}`, 1, { address: full, local, family, scope, flags: "permanent", linkName: link, linkIndex: index },
-      new ProtoSpec().message(1, netIPPrefix(full)).message(2, netIP(local)).varint(6, index).string(7, link).varint(8, ENUMS.family[family]).varint(9, ENUMS.scope[scope]).varint(10, ADDRESS_FLAG_PERMANENT));
+    add(
+      "network",
+      "AddressStatuses.net.talos.dev",
+      `${link}/${full}`,
+      1,
+      { address: full, local, family, scope, flags: "permanent", linkName: link, linkIndex: index },
+      new ProtoSpec()
+        .message(1, netIPPrefix(full))
+        .message(2, netIP(local))
+        .varint(6, index)
+        .string(7, link)
+        .varint(8, ENUMS.family[family])
+        .varint(9, ENUMS.scope[scope])
+        .varint(10, ADDRESS_FLAG_PERMANENT),
+    );
   };
   for (const a of new Set(addresses)) address("eth0", a, "global", 2);
   address("lo", "127.0.0.1/8", "host", 1);
   if (!node.faults.noDefaultRoute) {
-    const r = { family: "inet4", dst: "", src: "", gateway: "127.0.0.1", outLinkName: "eth0", outLinkIndex: 2, table: "main", priority: 1024, scope: "global", type: "unicast", protocol: "static" };
-    add("network", "RouteStatuses.net.talos.dev", "inet4/127.0.0.1//1024", 1, r,
-      new ProtoSpec().varint(1, ENUMS.family.inet4).message(4, netIP(r.gateway)).varint(5, r.outLinkIndex).string(6, r.outLinkName).varint(7, ENUMS.routingTable.main).varint(8, r.priority).varint(10, ENUMS.routeType.unicast).varint(12, ENUMS.routeProtocol.static));
+    const r = {
+      family: "inet4",
+      dst: "",
+      src: "",
+      gateway: "127.0.0.1",
+      outLinkName: "eth0",
+      outLinkIndex: 2,
+      table: "main",
+      priority: 1024,
+      scope: "global",
+      type: "unicast",
+      protocol: "static",
+    };
+    add(
+      "network",
+      "RouteStatuses.net.talos.dev",
+      "inet4/127.0.0.1//1024",
+      1,
+      r,
+      new ProtoSpec()
+        .varint(1, ENUMS.family.inet4)
+        .message(4, netIP(r.gateway))
+        .varint(5, r.outLinkIndex)
+        .string(6, r.outLinkName)
+        .varint(7, ENUMS.routingTable.main)
+        .varint(8, r.priority)
+        .varint(10, ENUMS.routeType.unicast)
+        .varint(12, ENUMS.routeProtocol.static),
+    );
   }
-  const dnsServers = node.faults.resolvers ?? (facts && facts.nameservers.length > 0 ? [...facts.nameservers] : ["127.0.0.53"]);
-  add("network", "ResolverStatuses.net.talos.dev", "resolvers", 1, { dnsServers, searchDomains: [] }, new ProtoSpec().messages(1, dnsServers.map(netIP)));
+  const dnsServers =
+    node.faults.resolvers ?? (facts && facts.nameservers.length > 0 ? [...facts.nameservers] : ["127.0.0.53"]);
+  add(
+    "network",
+    "ResolverStatuses.net.talos.dev",
+    "resolvers",
+    1,
+    { dnsServers, searchDomains: [] },
+    new ProtoSpec().messages(1, dnsServers.map(netIP)),
+  );
   const ntp = facts && facts.timeServers.length > 0 ? [...facts.timeServers] : ["time.cloudflare.com"];
-  add("network", "TimeServerStatuses.net.talos.dev", "timeservers", 1, { timeServers: ntp }, new ProtoSpec().strings(1, ntp));
-  add("network", "HostnameStatuses.net.talos.dev", "hostname", v, { hostname: node.hostname, domainname: "" }, new ProtoSpec().string(1, node.hostname));
+  add(
+    "network",
+    "TimeServerStatuses.net.talos.dev",
+    "timeservers",
+    1,
+    { timeServers: ntp },
+    new ProtoSpec().strings(1, ntp),
+  );
+  add(
+    "network",
+    "HostnameStatuses.net.talos.dev",
+    "hostname",
+    v,
+    { hostname: node.hostname, domainname: "" },
+    new ProtoSpec().string(1, node.hostname),
+  );
   const link = (id: string, index: number, type: string, hw: Uint8Array, mtu: number, kind: string) =>
-    add("network", "LinkStatuses.net.talos.dev", id, 1, { index, type, hardwareAddr: [...hw].map((b) => b.toString(16).padStart(2, "0")).join(":"), mtu, kind, operationalState: "up", linkState: true },
-      new ProtoSpec().varint(1, index).varint(2, ENUMS.linkType[type]).bytes(5, hw).varint(7, mtu).string(11, kind).varint(10, ENUMS.operState.up).bool(22, true));
+    add(
+      "network",
+      "LinkStatuses.net.talos.dev",
+      id,
+      1,
+      {
+        index,
+        type,
+        hardwareAddr: [...hw].map((b) => b.toString(16).padStart(2, "0")).join(":"),
+        mtu,
+        kind,
+        operationalState: "up",
+        linkState: true,
+      },
+      new ProtoSpec()
+        .varint(1, index)
+        .varint(2, ENUMS.linkType[type])
+        .bytes(5, hw)
+        .varint(7, mtu)
+        .string(11, kind)
+        .varint(10, ENUMS.operState.up)
+        .bool(22, true),
+    );
   link("lo", 1, "loopback", new Uint8Array(6), 65536, "");
   link("eth0", 2, "ether", macOf(node.address), 1500, "");
   for (const s of cluster.services(node)) {
-    const spec = { running: s.state === "Running", healthy: s.health?.healthy ?? false, unknown: s.health?.unknown ?? true };
-    add("runtime", "Services.v1alpha1.talos.dev", s.id, v, spec, new ProtoSpec().bool(1, spec.running).bool(2, spec.healthy).bool(3, spec.unknown));
+    const spec = {
+      running: s.state === "Running",
+      healthy: s.health?.healthy ?? false,
+      unknown: s.health?.unknown ?? true,
+    };
+    add(
+      "runtime",
+      "Services.v1alpha1.talos.dev",
+      s.id,
+      v,
+      spec,
+      new ProtoSpec().bool(1, spec.running).bool(2, spec.healthy).bool(3, spec.unknown),
+    );
   }
   if (node.config) {
-    add("k8s", "Nodenames.kubernetes.talos.dev", "nodename", v, { nodename: node.hostname, hostnameVersion: "1", skipNodeRegistration: false }, new ProtoSpec().string(1, node.hostname).string(2, "1"));
+    add(
+      "k8s",
+      "Nodenames.kubernetes.talos.dev",
+      "nodename",
+      v,
+      { nodename: node.hostname, hostnameVersion: "1", skipNodeRegistration: false },
+      new ProtoSpec().string(1, node.hostname).string(2, "1"),
+    );
   }
-  const disk = { size: DISK.size, ioSize: DISK.ioSize, sectorSize: DISK.sectorSize, readonly: false, model: DISK.model, serial: DISK.serial, busPath: DISK.busPath, subsystem: "/sys/class/block", transport: DISK.transport, rotational: false, devPath: `/dev/${DISK.id}`, pretty_size: DISK.prettySize };
-  add("runtime", "Disks.block.talos.dev", DISK.id, 1, disk,
-    new ProtoSpec().varint(1, disk.size).varint(2, disk.ioSize).varint(3, disk.sectorSize).string(5, disk.model).string(6, disk.serial).string(9, disk.busPath).string(10, disk.subsystem).string(11, disk.transport).string(14, disk.devPath).string(15, disk.pretty_size));
+  const disk = {
+    size: DISK.size,
+    ioSize: DISK.ioSize,
+    sectorSize: DISK.sectorSize,
+    readonly: false,
+    model: DISK.model,
+    serial: DISK.serial,
+    busPath: DISK.busPath,
+    subsystem: "/sys/class/block",
+    transport: DISK.transport,
+    rotational: false,
+    devPath: `/dev/${DISK.id}`,
+    pretty_size: DISK.prettySize,
+  };
+  add(
+    "runtime",
+    "Disks.block.talos.dev",
+    DISK.id,
+    1,
+    disk,
+    new ProtoSpec()
+      .varint(1, disk.size)
+      .varint(2, disk.ioSize)
+      .varint(3, disk.sectorSize)
+      .string(5, disk.model)
+      .string(6, disk.serial)
+      .string(9, disk.busPath)
+      .string(10, disk.subsystem)
+      .string(11, disk.transport)
+      .string(14, disk.devPath)
+      .string(15, disk.pretty_size),
+  );
   return out;
 }
 

@@ -2,7 +2,15 @@ import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { TLSSocket } from "node:tls";
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, createContextKey, createContextValues, type ConnectRouter, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import {
+  Code,
+  ConnectError,
+  createContextKey,
+  createContextValues,
+  type ConnectRouter,
+  type HandlerContext,
+  type ServiceImpl,
+} from "@connectrpc/connect";
 import { connectNodeAdapter, type ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
 import { stringify } from "yaml";
 import { ClusterService } from "../gen/cluster/cluster_pb.js";
@@ -69,7 +77,12 @@ export const METHOD_ROLES: Readonly<Record<string, readonly Role[]>> = {
 };
 
 /** Methods a Talos ≤ 1.12 maintenance server answers; the rest are Unimplemented there. */
-const MAINTENANCE_METHODS = new Set(["/machine.MachineService/ApplyConfiguration", "/cosi.resource.State/Get", "/cosi.resource.State/List", "/cosi.resource.State/Watch"]);
+const MAINTENANCE_METHODS = new Set([
+  "/machine.MachineService/ApplyConfiguration",
+  "/cosi.resource.State/Get",
+  "/cosi.resource.State/List",
+  "/cosi.resource.State/Watch",
+]);
 
 const kRoles = createContextKey<readonly string[]>([]);
 
@@ -89,14 +102,21 @@ function methodPath(ctx: HandlerContext): string {
  * The apid side of one listener: authorization, then routing (no metadata → this node, `node` → that node of the
  * fleet, dispatched in-process like apid's one-to-one proxy), then the node's machined behaviour.
  */
-export function createHandler(cluster: SimCluster, self: SimNode, mode: "maintenance" | "normal"): (req: Http2ServerRequest, res: Http2ServerResponse) => void {
+export function createHandler(
+  cluster: SimCluster,
+  self: SimNode,
+  mode: "maintenance" | "normal",
+): (req: Http2ServerRequest, res: Http2ServerResponse) => void {
   const route = (ctx: HandlerContext): SimNode => {
     const path = methodPath(ctx);
     const roles = ctx.values.get(kRoles);
     const contract = self.contract;
     if (mode === "maintenance") {
       if (contract.unifiedMaintenanceApi()) {
-        if (path !== "/machine.MachineService/ApplyConfiguration" && !(METHOD_ROLES[path] ?? ADMIN).some((r) => roles.includes(r))) {
+        if (
+          path !== "/machine.MachineService/ApplyConfiguration" &&
+          !(METHOD_ROLES[path] ?? ADMIN).some((r) => roles.includes(r))
+        ) {
           throw new ConnectError("not authorized", Code.PermissionDenied);
         }
       } else if (!MAINTENANCE_METHODS.has(path)) {
@@ -107,11 +127,20 @@ export function createHandler(cluster: SimCluster, self: SimNode, mode: "mainten
     }
     const target = ctx.requestHeader.get("node");
     if (!target || target === self.address || target === self.hostname) return self;
-    if (mode === "maintenance") throw new ConnectError("node routing is disabled in maintenance mode", Code.InvalidArgument);
+    if (mode === "maintenance")
+      throw new ConnectError("node routing is disabled in maintenance mode", Code.InvalidArgument);
     if (target.includes(",")) throw new ConnectError("node metadata must be a single value", Code.InvalidArgument);
     const node = cluster.lookup(target);
-    if (!node) throw new ConnectError(`connection error: desc = "transport: Error while dialing: dial tcp ${target}:50000: connect: no route to host"`, Code.Unavailable);
-    if (!node.up || node.inMaintenance || cluster.isUnavailable(node)) throw new ConnectError(`connection error: desc = "transport: Error while dialing: dial tcp ${node.address}:50000: connect: connection refused"`, Code.Unavailable);
+    if (!node)
+      throw new ConnectError(
+        `connection error: desc = "transport: Error while dialing: dial tcp ${target}:50000: connect: no route to host"`,
+        Code.Unavailable,
+      );
+    if (!node.up || node.inMaintenance || cluster.isUnavailable(node))
+      throw new ConnectError(
+        `connection error: desc = "transport: Error while dialing: dial tcp ${node.address}:50000: connect: connection refused"`,
+        Code.Unavailable,
+      );
     return node;
   };
   /** A streaming call's lifetime: the client's cancellation, or the target node's API going away (→ Unavailable). */
@@ -120,21 +149,39 @@ export function createHandler(cluster: SimCluster, self: SimNode, mode: "mainten
     return {
       signal: AbortSignal.any([ctx.signal, down]),
       check: () => {
-        if (down.aborted && !ctx.signal.aborted) throw new ConnectError(`error reading from server: EOF (${n.hostname} went down)`, Code.Unavailable);
+        if (down.aborted && !ctx.signal.aborted)
+          throw new ConnectError(`error reading from server: EOF (${n.hostname} went down)`, Code.Unavailable);
       },
     };
   };
   const requireControlPlane = (node: SimNode, what: string) => {
-    if (!node.controlPlane) throw new ConnectError(`${what} is only available on control plane nodes`, Code.Unimplemented);
+    if (!node.controlPlane)
+      throw new ConnectError(`${what} is only available on control plane nodes`, Code.Unimplemented);
   };
   const requireContract13 = (node: SimNode) => {
-    if (!node.contract.lifecycleUpgradeApi()) throw new ConnectError(`unknown service for Talos ${node.talosVersion}`, Code.Unimplemented);
+    if (!node.contract.lifecycleUpgradeApi())
+      throw new ConnectError(`unknown service for Talos ${node.talosVersion}`, Code.Unimplemented);
   };
 
   const machine: Partial<ServiceImpl<typeof MachineService>> = {
     version(_req, ctx) {
       const n = route(ctx);
-      return { messages: [{ version: { tag: n.talosVersion, sha: "simulated", built: "", goVersion: "go1.24", os: "linux", arch: "amd64" }, platform: { name: "metal", mode: "metal" }, features: { rbac: true } }] };
+      return {
+        messages: [
+          {
+            version: {
+              tag: n.talosVersion,
+              sha: "simulated",
+              built: "",
+              goVersion: "go1.24",
+              os: "linux",
+              arch: "amd64",
+            },
+            platform: { name: "metal", mode: "metal" },
+            features: { rbac: true },
+          },
+        ],
+      };
     },
     hostname(_req, ctx) {
       return { messages: [{ hostname: route(ctx).hostname }] };
@@ -157,7 +204,8 @@ export function createHandler(cluster: SimCluster, self: SimNode, mode: "mainten
         if (!pod) throw new ConnectError(`log "${req.id}" was not registered`, Code.NotFound);
         lines = pod;
       } else {
-        if (!n.serviceIds().includes(req.id)) throw new ConnectError(`log "${req.id}" was not registered`, Code.NotFound);
+        if (!n.serviceIds().includes(req.id))
+          throw new ConnectError(`log "${req.id}" was not registered`, Code.NotFound);
         lines = n.logs.get(req.id) ?? [];
       }
       const past = req.tailLines >= 0 ? lines.slice(Math.max(0, lines.length - req.tailLines)) : lines;
@@ -165,7 +213,9 @@ export function createHandler(cluster: SimCluster, self: SimNode, mode: "mainten
       if (past.length > 0) yield { bytes: Buffer.from(past.join("\n") + "\n") };
       if (!req.follow) return;
       const live = whileUp(ctx, n);
-      yield* follow(live.signal, (push) => n.subscribeLogs((service, line) => service === req.id && push({ bytes: Buffer.from(line + "\n") })));
+      yield* follow(live.signal, (push) =>
+        n.subscribeLogs((service, line) => service === req.id && push({ bytes: Buffer.from(line + "\n") })),
+      );
       live.check();
     },
     async *dmesg(req, ctx) {
@@ -186,9 +236,15 @@ export function createHandler(cluster: SimCluster, self: SimNode, mode: "mainten
     },
     applyConfiguration(req, ctx) {
       const n = route(ctx);
-      const tryMs = req.tryModeTimeout ? Number(req.tryModeTimeout.seconds) * 1000 + Math.floor(req.tryModeTimeout.nanos / 1e6) : undefined;
+      const tryMs = req.tryModeTimeout
+        ? Number(req.tryModeTimeout.seconds) * 1000 + Math.floor(req.tryModeTimeout.nanos / 1e6)
+        : undefined;
       const r = n.applyConfiguration(req.data, req.mode, req.dryRun, tryMs);
-      return { messages: [{ warnings: r.warnings, modeDetails: r.modeDetails, ...(r.mode !== undefined ? { mode: r.mode } : {}) }] };
+      return {
+        messages: [
+          { warnings: r.warnings, modeDetails: r.modeDetails, ...(r.mode !== undefined ? { mode: r.mode } : {}) },
+        ],
+      };
     },
     reboot(_req, ctx) {
       const n = route(ctx);
@@ -311,8 +367,16 @@ export function createHandler(cluster: SimCluster, self: SimNode, mode: "mainten
   const clusterSvc: Partial<ServiceImpl<typeof ClusterService>> = {
     async *healthCheck(req, ctx) {
       const n = route(ctx);
-      const waitMs = req.waitTimeout ? Number(req.waitTimeout.seconds) * 1000 + req.waitTimeout.nanos / 1e6 : 20 * 60_000;
-      for await (const line of cluster.healthCheck(n, req.clusterInfo?.controlPlaneNodes ?? [], req.clusterInfo?.workerNodes ?? [], waitMs, ctx.signal)) {
+      const waitMs = req.waitTimeout
+        ? Number(req.waitTimeout.seconds) * 1000 + req.waitTimeout.nanos / 1e6
+        : 20 * 60_000;
+      for await (const line of cluster.healthCheck(
+        n,
+        req.clusterInfo?.controlPlaneNodes ?? [],
+        req.clusterInfo?.workerNodes ?? [],
+        waitMs,
+        ctx.signal,
+      )) {
         yield { message: line };
       }
     },
@@ -328,7 +392,11 @@ export function createHandler(cluster: SimCluster, self: SimNode, mode: "mainten
     get(req, ctx) {
       const n = route(ctx);
       const r = pick(n, req.namespace, req.type).find((x) => x.id === req.id);
-      if (!r) throw new ConnectError(`resource ${req.type}(${req.namespace}/${req.id}@undefined) doesn't exist`, Code.NotFound);
+      if (!r)
+        throw new ConnectError(
+          `resource ${req.type}(${req.namespace}/${req.id}@undefined) doesn't exist`,
+          Code.NotFound,
+        );
       return { resource: toProto(r) };
     },
     async *list(req, ctx) {
@@ -344,7 +412,13 @@ export function createHandler(cluster: SimCluster, self: SimNode, mode: "mainten
       if (req.id !== undefined && req.id !== "" && !req.options?.bootstrapContents) {
         const current = items[0];
         const md = { namespace: req.namespace, type: req.type, id: req.id, version: "0", owner: "", phase: "running" };
-        yield { event: [current ? { resource: toProto(current), eventType: EventType.CREATED } : { resource: { metadata: md }, eventType: EventType.DESTROYED }] };
+        yield {
+          event: [
+            current
+              ? { resource: toProto(current), eventType: EventType.CREATED }
+              : { resource: { metadata: md }, eventType: EventType.DESTROYED },
+          ],
+        };
       }
       if (req.options?.bootstrapContents) {
         yield { event: items.map((r) => ({ resource: toProto(r), eventType: EventType.CREATED })) };
@@ -426,7 +500,17 @@ export function createHandler(cluster: SimCluster, self: SimNode, mode: "mainten
 }
 
 /** Services whose every method Talos serves; a method of theirs the simulator lacks is "not implemented". */
-const TALOS_SERVICES = new Set(["machine.MachineService", "machine.ImageService", "machine.LifecycleService", "cluster.ClusterService", "cosi.resource.State", "time.TimeService", "storage.StorageService", "inspect.InspectService", "resource.ResourceService"]);
+const TALOS_SERVICES = new Set([
+  "machine.MachineService",
+  "machine.ImageService",
+  "machine.LifecycleService",
+  "cluster.ClusterService",
+  "cosi.resource.State",
+  "time.TimeService",
+  "storage.StorageService",
+  "inspect.InspectService",
+  "resource.ResourceService",
+]);
 
 /**
  * Answers an RPC the simulator does not serve the way a gRPC server does: a trailers-only response with status 12
@@ -438,7 +522,11 @@ export const unimplemented: NonNullable<ConnectNodeAdapterOptions["fallback"]> =
   const [, service = "", method = ""] = /^\/([^/]+)\/([^/]+)$/.exec(req.url ?? "") ?? [];
   const message = TALOS_SERVICES.has(service) ? `method ${method} not implemented` : `unknown service ${service}`;
   req.resume();
-  const headers = { "content-type": "application/grpc", "grpc-status": String(Code.Unimplemented), "grpc-message": encodeURIComponent(message) };
+  const headers = {
+    "content-type": "application/grpc",
+    "grpc-status": String(Code.Unimplemented),
+    "grpc-message": encodeURIComponent(message),
+  };
   // Trailers-only: one HEADERS frame that ends the stream (headers then an empty DATA frame reads as "no trailers").
   if ("stream" in res) res.stream.respond({ ":status": 200, ...headers }, { endStream: true });
   else {
@@ -451,7 +539,15 @@ const KNOWN_TYPES = new Set(DEFINITIONS.map((d) => d.type));
 
 function toProto(r: SimResource) {
   return {
-    metadata: { namespace: r.namespace, type: r.type, id: r.id, version: String(r.version), owner: r.owner ?? "", phase: "running", annotations: r.annotations ?? {} },
+    metadata: {
+      namespace: r.namespace,
+      type: r.type,
+      id: r.id,
+      version: String(r.version),
+      owner: r.owner ?? "",
+      phase: "running",
+      annotations: r.annotations ?? {},
+    },
     spec: { yamlSpec: stringify(r.spec), protoSpec: r.proto },
   };
 }
@@ -492,4 +588,3 @@ async function* follow<T>(signal: AbortSignal, subscribe: (push: (item: T) => vo
     signal.removeEventListener("abort", onAbort);
   }
 }
-

@@ -41,7 +41,13 @@ before(async () => {
     { timeScale: 0.01, seed: 7 },
   );
   const cert = await makeClientCert(ca, ["os:admin"]);
-  admin = new TalosClient({ endpoints: [CP1], nodes: [CP1, CP2, W1], credentials: { kind: "mtls", ca: ca.crt, crt: cert.crt, key: cert.key }, env, retryBaseMs: 20 });
+  admin = new TalosClient({
+    endpoints: [CP1],
+    nodes: [CP1, CP2, W1],
+    credentials: { kind: "mtls", ca: ca.crt, crt: cert.crt, key: cert.key },
+    env,
+    retryBaseMs: 20,
+  });
 });
 
 after(async () => {
@@ -75,23 +81,32 @@ test("maintenance-mode apply installs every node, then the mTLS API serves them"
     ],
   );
   const hostnames = await admin.hostname();
-  assert.deepEqual(hostnames.map((h) => h.value), ["cp1", "cp2", "w1"]);
+  assert.deepEqual(
+    hostnames.map((h) => h.value),
+    ["cp1", "cp2", "w1"],
+  );
 });
 
 test("services, logs, dmesg, read", async () => {
   const [cp, , w] = await admin.services();
-  assert.deepEqual(cp!.value!.map((s) => s.id), ["apid", "containerd", "cri", "etcd", "kubelet", "machined", "trustd", "udevd"]);
+  assert.deepEqual(
+    cp!.value!.map((s) => s.id),
+    ["apid", "containerd", "cri", "etcd", "kubelet", "machined", "trustd", "udevd"],
+  );
   assert.ok(!w!.value!.some((s) => s.id === "etcd"), "workers run no etcd");
   let text = "";
   for await (const chunk of admin.logs(CP2, "kubelet")) text += Buffer.from(chunk).toString();
   assert.match(text, /kubelet/);
   let k8s = "";
-  for await (const chunk of admin.logs(CP1, "kube-system/kube-apiserver-cp1", { kubernetes: true })) k8s += Buffer.from(chunk).toString();
+  for await (const chunk of admin.logs(CP1, "kube-system/kube-apiserver-cp1", { kubernetes: true }))
+    k8s += Buffer.from(chunk).toString();
   assert.match(k8s, /kube-apiserver-cp1 started/);
   const lines: string[] = [];
   for await (const chunk of admin.dmesg(W1)) lines.push(Buffer.from(chunk).toString());
   assert.match(lines[0]!, /^kern: +info: \[.*\]: Linux version/);
-  const bootId = Buffer.from(await admin.read(CP1, "/proc/sys/kernel/random/boot_id")).toString().trim();
+  const bootId = Buffer.from(await admin.read(CP1, "/proc/sys/kernel/random/boot_id"))
+    .toString()
+    .trim();
   assert.equal(bootId, fleet.node(CP1).bootId);
   await assert.rejects(admin.read(CP1, "/nope"), (e: Error) => /no such file/.test(e.message));
 });
@@ -108,12 +123,20 @@ test("bootstrap, etcd members/status/snapshot, kubeconfig, health check", async 
   assert.equal(typeof st!.value!.memberId, "bigint");
   const snap = inspectSnapshot(await admin.etcdSnapshot(CP1));
   assert.equal(snap.hashVerified, true);
-  assert.deepEqual(snap.members!.map((m) => m.name), ["cp1", "cp2"]);
+  assert.deepEqual(
+    snap.members!.map((m) => m.name),
+    ["cp1", "cp2"],
+  );
   const kubeconfig = await admin.kubeconfig(CP1);
   assert.match(kubeconfig, /kind: Config/);
   assert.match(kubeconfig, new RegExp(`server: https://${CP1.replace(/\./g, "\\.")}:6443`));
   const lines: string[] = [];
-  for await (const l of admin.healthCheck(CP1, { controlPlaneNodes: [CP1, CP2], workerNodes: [W1] }, { waitTimeoutMs: 2000 })) lines.push(l);
+  for await (const l of admin.healthCheck(
+    CP1,
+    { controlPlaneNodes: [CP1, CP2], workerNodes: [W1] },
+    { waitTimeoutMs: 2000 },
+  ))
+    lines.push(l);
   assert.equal(lines[0], `discovered nodes: ["${CP1}","${CP2}","${W1}"]`);
   assert.ok(lines.includes("waiting for etcd to be healthy: OK"));
   assert.equal(lines.at(-1), "waiting for all nodes to finish boot sequence: OK");
@@ -123,16 +146,30 @@ test("COSI get/list/watch with yaml specs", async () => {
   const ms = await admin.getResource(W1, "runtime", "MachineStatuses.runtime.talos.dev", "machine");
   assert.deepEqual(ms.spec, { stage: "running", status: { ready: true, unmetConditions: [] } });
   const members = await admin.listResources(CP1, "cluster", "Members.cluster.talos.dev");
-  assert.deepEqual(members.map((m) => m.id), ["cp1", "cp2", "w1"]);
+  assert.deepEqual(
+    members.map((m) => m.id),
+    ["cp1", "cp2", "w1"],
+  );
   const mc = await admin.getResource(CP1, "config", "MachineConfigs.config.talos.dev", "v1alpha1");
   assert.match(String(mc.spec), /hostname: cp1/);
-  for (const type of ["TimeStatuses.v1alpha1.talos.dev", "AddressStatuses.net.talos.dev", "RouteStatuses.net.talos.dev", "ResolverStatuses.net.talos.dev", "ExtensionStatuses.runtime.talos.dev"]) {
+  for (const type of [
+    "TimeStatuses.v1alpha1.talos.dev",
+    "AddressStatuses.net.talos.dev",
+    "RouteStatuses.net.talos.dev",
+    "ResolverStatuses.net.talos.dev",
+    "ExtensionStatuses.runtime.talos.dev",
+  ]) {
     await admin.listResources(CP2, "", type);
   }
-  await assert.rejects(admin.listResources(CP1, "runtime", "Nope.talos.dev"), (e: Error) => /not supported/.test(e.message));
+  await assert.rejects(admin.listResources(CP1, "runtime", "Nope.talos.dev"), (e: Error) =>
+    /not supported/.test(e.message),
+  );
   const ac = new AbortController();
   const seen: string[] = [];
-  for await (const ev of admin.watchResources(CP1, "runtime", "MachineStatuses.runtime.talos.dev", { id: "machine", signal: ac.signal })) {
+  for await (const ev of admin.watchResources(CP1, "runtime", "MachineStatuses.runtime.talos.dev", {
+    id: "machine",
+    signal: ac.signal,
+  })) {
     seen.push(ev.type);
     ac.abort();
   }
@@ -165,21 +202,36 @@ test("the Kubeconfig RPC hands out a working (minimal) Kubernetes API: nodes, co
         (res) => {
           let text = "";
           res.on("data", (d: Buffer) => (text += d.toString()));
-          res.on("end", () => resolve({ code: res.statusCode ?? 0, json: JSON.parse(text) as Record<string, unknown> }));
+          res.on("end", () =>
+            resolve({ code: res.statusCode ?? 0, json: JSON.parse(text) as Record<string, unknown> }),
+          );
         },
       );
       req.on("error", reject);
       req.end(body === undefined ? undefined : JSON.stringify(body));
     });
   const nodes = await call("GET", "/api/v1/nodes");
-  assert.deepEqual((nodes.json["items"] as { metadata: { name: string } }[]).map((n) => n.metadata.name), ["cp1", "cp2", "w1"]);
+  assert.deepEqual(
+    (nodes.json["items"] as { metadata: { name: string } }[]).map((n) => n.metadata.name),
+    ["cp1", "cp2", "w1"],
+  );
   const cordoned = await call("PATCH", "/api/v1/nodes/w1", { spec: { unschedulable: true } });
   assert.equal((cordoned.json["spec"] as { unschedulable: boolean }).unschedulable, true);
   const pods = await call("GET", "/api/v1/pods?fieldSelector=spec.nodeName%3Dw1");
-  const items = pods.json["items"] as { metadata: { name: string; namespace: string; ownerReferences: { kind: string }[] } }[];
+  const items = pods.json["items"] as {
+    metadata: { name: string; namespace: string; ownerReferences: { kind: string }[] };
+  }[];
   const app = items.find((p) => p.metadata.ownerReferences[0]?.kind === "ReplicaSet")!;
   assert.ok(app, "a workload pod runs on the worker");
-  assert.equal((await call("POST", `/api/v1/namespaces/${app.metadata.namespace}/pods/${app.metadata.name}/eviction`, { apiVersion: "policy/v1", kind: "Eviction" })).code, 201);
+  assert.equal(
+    (
+      await call("POST", `/api/v1/namespaces/${app.metadata.namespace}/pods/${app.metadata.name}/eviction`, {
+        apiVersion: "policy/v1",
+        kind: "Eviction",
+      })
+    ).code,
+    201,
+  );
   assert.equal((await call("GET", `/api/v1/namespaces/${app.metadata.namespace}/pods/${app.metadata.name}`)).code, 404);
   const uncordoned = await call("PATCH", "/api/v1/nodes/w1", { spec: { unschedulable: null } });
   assert.equal((uncordoned.json["spec"] as { unschedulable?: boolean }).unschedulable, undefined);
@@ -191,7 +243,11 @@ test("apid's one-to-many `nodes` proxying: hostnames injected, failures become m
   const { MachineService } = await import("../gen/machine/machine_pb.js");
   const { State } = await import("../gen/v1alpha1/state_pb.js");
   const cert = await makeClientCert(ca, ["os:admin"]);
-  const t = await openTransport({ endpoint: CP1, credentials: { kind: "mtls", ca: ca.crt, crt: cert.crt, key: cert.key }, env });
+  const t = await openTransport({
+    endpoint: CP1,
+    credentials: { kind: "mtls", ca: ca.crt, crt: cert.crt, key: cert.key },
+    env,
+  });
   try {
     const machine = createClient(MachineService, t.transport);
     const headers = { nodes: `${CP2}, ${W1}, 127.0.21.99` };
@@ -209,10 +265,20 @@ test("apid's one-to-many `nodes` proxying: hostnames injected, failures become m
     assert.match(etcd.messages[1]!.metadata!.error, /only available on control plane nodes/);
     assert.equal(etcd.messages[1]!.metadata!.status?.code, 12);
     const hosts = new Set<string>();
-    for await (const d of machine.logs({ namespace: "system", id: "kubelet", tailLines: -1 }, { headers: { nodes: `${CP1},${W1}` } })) hosts.add(d.metadata!.hostname);
+    for await (const d of machine.logs(
+      { namespace: "system", id: "kubelet", tailLines: -1 },
+      { headers: { nodes: `${CP1},${W1}` } },
+    ))
+      hosts.add(d.metadata!.hostname);
     assert.deepEqual([...hosts].sort(), [CP1, W1]);
     const state = createClient(State, t.transport);
-    await assert.rejects(state.get({ namespace: "runtime", type: "MachineStatuses.runtime.talos.dev", id: "machine" }, { headers: { nodes: CP2 } }), /one-2-many proxying is not supported for COSI/);
+    await assert.rejects(
+      state.get(
+        { namespace: "runtime", type: "MachineStatuses.runtime.talos.dev", id: "machine" },
+        { headers: { nodes: CP2 } },
+      ),
+      /one-2-many proxying is not supported for COSI/,
+    );
   } finally {
     t.close();
   }

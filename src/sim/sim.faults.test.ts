@@ -15,7 +15,12 @@ const SCHEMATIC = "d".repeat(64);
 let fleet: Fleet;
 let admin: TalosClient;
 let credentials: { kind: "mtls"; ca: string; crt: string; key: string };
-const cfg = (node: string) => sampleMachineConfig({ type: node === W1 ? "worker" : "controlplane", hostname: `f${node.split(".")[3]}`, endpoint: `https://${CP1}:6443` });
+const cfg = (node: string) =>
+  sampleMachineConfig({
+    type: node === W1 ? "worker" : "controlplane",
+    hostname: `f${node.split(".")[3]}`,
+    endpoint: `https://${CP1}:6443`,
+  });
 
 before(async () => {
   const ca = await makeOsCA();
@@ -52,12 +57,19 @@ test("apply-reject fails only that node's apply", async () => {
   assert.equal(results[1]!.error?.code, Code.FailedPrecondition);
   assert.match(results[1]!.error!.message, /^127\.0\.23\.3: .*rejected.*apply-reject/);
   fleet.fault(W1, "clear");
-  assert.equal((await admin.applyConfiguration(Buffer.from(cfg(W1)), { mode: ApplyMode.AUTO }, [W1]))[0]!.error, undefined);
+  assert.equal(
+    (await admin.applyConfiguration(Buffer.from(cfg(W1)), { mode: ApplyMode.AUTO }, [W1]))[0]!.error,
+    undefined,
+  );
 });
 
 test("rollback-on-upgrade: the node comes back on the old version and the upgrade is reported as failed", async () => {
   fleet.fault(W1, "rollback-on-upgrade");
-  const [r] = await admin.upgradeAndWait(`factory.talos.dev/metal-installer/${SCHEMATIC}:v1.13.9`, { pollMs: 10, timeoutMs: 5000 }, [W1]);
+  const [r] = await admin.upgradeAndWait(
+    `factory.talos.dev/metal-installer/${SCHEMATIC}:v1.13.9`,
+    { pollMs: 10, timeoutMs: 5000 },
+    [W1],
+  );
   assert.equal(r!.error?.node, W1);
   assert.match(r!.error!.message, /upgrade to v1\.13\.9 failed: the node rebooted but runs v1\.12\.6 \(rolled back/);
   fleet.fault(W1, "clear");
@@ -67,7 +79,10 @@ test("reboot-hang keeps the node down until cleared; slow-reboot makes the reboo
   fleet.fault(W1, "reboot-hang");
   const before = await admin.bootId(W1);
   await admin.reboot(undefined, [W1]);
-  await assert.rejects(admin.waitForReboot(W1, before, { pollMs: 10, timeoutMs: 300 }), /timed out waiting for the node to reboot/);
+  await assert.rejects(
+    admin.waitForReboot(W1, before, { pollMs: 10, timeoutMs: 300 }),
+    /timed out waiting for the node to reboot/,
+  );
   fleet.fault(W1, "clear");
   const { bootId } = await admin.waitForReboot(W1, before, { pollMs: 10, timeoutMs: 5000 });
 
@@ -100,7 +115,12 @@ test("etcd-unhealthy: etcd status fails, health check reports it, control-plane 
   assert.match(st!.error!.message, /unhealthy/);
   await assert.rejects(
     (async () => {
-      for await (const _ of admin.healthCheck(CP1, { controlPlaneNodes: [CP1, CP2], workerNodes: [W1] }, { waitTimeoutMs: 1000 })) void _;
+      for await (const _ of admin.healthCheck(
+        CP1,
+        { controlPlaneNodes: [CP1, CP2], workerNodes: [W1] },
+        { waitTimeoutMs: 1000 },
+      ))
+        void _;
     })(),
     /etcd to be healthy: 127\.0\.23\.2: service "etcd" not healthy/,
   );
@@ -113,7 +133,10 @@ test("etcd-unhealthy: etcd status fails, health check reports it, control-plane 
 test("drop-extension hides one extension from ExtensionStatus and /proc/modules", async () => {
   fleet.fault(CP1, "drop-extension=siderolabs/iscsi-tools");
   const ext = await admin.listResources(CP1, "runtime", "ExtensionStatuses.runtime.talos.dev");
-  assert.deepEqual(ext.map((e) => (e.spec as { metadata: { name: string } }).metadata.name), ["siderolabs/qemu-guest-agent"]);
+  assert.deepEqual(
+    ext.map((e) => (e.spec as { metadata: { name: string } }).metadata.name),
+    ["siderolabs/qemu-guest-agent"],
+  );
   const modules = Buffer.from(await admin.read(CP1, "/proc/modules")).toString();
   assert.doesNotMatch(modules, /^iscsi /m);
   assert.match(modules, /^qemu_guest_agent /m);
@@ -124,7 +147,14 @@ test("drop-extension hides one extension from ExtensionStatus and /proc/modules"
 });
 
 test("an unavailable endpoint is retried with backoff on the next endpoint", async () => {
-  const client = new TalosClient({ endpoints: [CP2, CP1], nodes: [W1], credentials, env, retryAttempts: 3, retryBaseMs: 10 });
+  const client = new TalosClient({
+    endpoints: [CP2, CP1],
+    nodes: [W1],
+    credentials,
+    env,
+    retryAttempts: 3,
+    retryBaseMs: 10,
+  });
   const probe = new TalosClient({ endpoints: [CP2], nodes: [CP2], credentials, env, retryAttempts: 1 });
   try {
     fleet.fault(CP2, "unavailable=100"); // 1 s

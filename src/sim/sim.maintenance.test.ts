@@ -29,7 +29,14 @@ after(async () => {
   await fleet?.stop();
 });
 
-const insecure = (nodes: string[], fingerprint?: string) => new TalosClient({ endpoints: [], nodes, credentials: { kind: "maintenance", ...(fingerprint ? { fingerprint } : {}) }, env, retryAttempts: 1 });
+const insecure = (nodes: string[], fingerprint?: string) =>
+  new TalosClient({
+    endpoints: [],
+    nodes,
+    credentials: { kind: "maintenance", ...(fingerprint ? { fingerprint } : {}) },
+    env,
+    retryAttempts: 1,
+  });
 
 test("maintenance mode serves the RPC subset of the node's Talos version", async () => {
   const c = insecure([OLD, NEW]);
@@ -39,10 +46,15 @@ test("maintenance mode serves the RPC subset of the node's Talos version", async
     assert.match(old!.error!.message, /not implemented in maintenance mode/);
     assert.equal(cur!.value?.version?.tag, "v1.13.9");
     const ms = await c.getResource(OLD, "runtime", "MachineStatuses.runtime.talos.dev", "machine");
-    assert.deepEqual(ms.spec, { stage: "maintenance", status: { ready: false, unmetConditions: [{ name: "services", reason: "stage maintenance" }] } });
+    assert.deepEqual(ms.spec, {
+      stage: "maintenance",
+      status: { ready: false, unmetConditions: [{ name: "services", reason: "stage maintenance" }] },
+    });
     // 1.13's maintenance mode is machined's own ApplyConfiguration: every mode is accepted (REBOOT and AUTO become
     // NO_REBOOT), and a dry run answers Talos's summary with the diff against no config (issue 17).
-    const config = Buffer.from(sampleMachineConfig({ type: "worker", hostname: "new", endpoint: "https://127.0.25.1:6443" }));
+    const config = Buffer.from(
+      sampleMachineConfig({ type: "worker", hostname: "new", endpoint: "https://127.0.25.1:6443" }),
+    );
     for (const [mode, chosen, details] of [
       [ApplyMode.STAGED, ApplyMode.STAGED, "Staged configuration to be applied after the next reboot"],
       [ApplyMode.NO_REBOOT, ApplyMode.NO_REBOOT, "Applied configuration without a reboot"],
@@ -52,7 +64,12 @@ test("maintenance mode serves the RPC subset of the node's Talos version", async
       const [dry] = await c.applyConfiguration(config, { mode, dryRun: true }, [NEW]);
       assert.equal(dry!.error, undefined, String(dry!.error));
       assert.equal(dry!.value?.mode, chosen);
-      assert.match(dry!.value!.modeDetails, new RegExp(`^Dry run summary:\n${details} \\(skipped in dry-run\\)\\.\nConfig diff:\n\n--- a\n\\+\\+\\+ b\n@@ -1,0 \\+1,\\d+ @@\n\\+version: v1alpha1\n`));
+      assert.match(
+        dry!.value!.modeDetails,
+        new RegExp(
+          `^Dry run summary:\n${details} \\(skipped in dry-run\\)\\.\nConfig diff:\n\n--- a\n\\+\\+\\+ b\n@@ -1,0 \\+1,\\d+ @@\n\\+version: v1alpha1\n`,
+        ),
+      );
     }
   } finally {
     c.close();

@@ -18,7 +18,13 @@ let fleet: Fleet;
 let ca: CertificateAndKey;
 let admin: TalosClient;
 const cfg = (node: string, extra = "", image?: string) =>
-  sampleMachineConfig({ type: node === N13 ? "controlplane" : "worker", hostname: `n${node.split(".")[3]}`, endpoint: `https://${N13}:6443`, extra, ...(image ? { image } : {}) });
+  sampleMachineConfig({
+    type: node === N13 ? "controlplane" : "worker",
+    hostname: `n${node.split(".")[3]}`,
+    endpoint: `https://${N13}:6443`,
+    extra,
+    ...(image ? { image } : {}),
+  });
 
 before(async () => {
   ca = await makeOsCA();
@@ -37,7 +43,13 @@ before(async () => {
   );
   await installNodes(fleet, { [N13]: cfg(N13), [N14]: cfg(N14), [N12]: cfg(N12) }, env);
   const cert = await makeClientCert(ca, ["os:admin"]);
-  admin = new TalosClient({ endpoints: [N13], nodes: [N13, N14, N12], credentials: { kind: "mtls", ca: ca.crt, crt: cert.crt, key: cert.key }, env, retryBaseMs: 10 });
+  admin = new TalosClient({
+    endpoints: [N13],
+    nodes: [N13, N14, N12],
+    credentials: { kind: "mtls", ca: ca.crt, crt: cert.crt, key: cert.key },
+    env,
+    retryBaseMs: 10,
+  });
   await admin.bootstrap(N13);
 });
 
@@ -72,7 +84,9 @@ test("AUTO: live changes never reboot; reboot-needing changes reboot on 1.13 but
 });
 
 test("NO_REBOOT refuses changes that need a reboot; REBOOT mode is gone on 1.14", async () => {
-  let r = await one(admin.applyConfiguration(Buffer.from(cfg(N12, "persist: true")), { mode: ApplyMode.NO_REBOOT }, [N12]));
+  let r = await one(
+    admin.applyConfiguration(Buffer.from(cfg(N12, "persist: true")), { mode: ApplyMode.NO_REBOOT }, [N12]),
+  );
   assert.equal(r.error?.code, Code.InvalidArgument);
   assert.match(r.error!.message, /requires a reboot/);
   r = await one(admin.applyConfiguration(Buffer.from(cfg(N14)), { mode: ApplyMode.REBOOT }, [N14]));
@@ -95,14 +109,21 @@ test("REBOOT applies and reboots; STAGED applies at the next reboot; dry run cha
   await admin.waitForReboot(N12, bootId, { pollMs: 10, timeoutMs: 5000 });
   assert.match(fleet.node(N12).config!.text, /v1\.12\.4/);
 
-  r = await one(admin.applyConfiguration(Buffer.from(cfg(N12, "persist: true")), { mode: ApplyMode.AUTO, dryRun: true }, [N12]));
-  assert.match(r.value!.modeDetails, /^Dry run summary:\nApplied configuration with a reboot.*\(skipped in dry-run\)\.\nConfig diff:/s);
+  r = await one(
+    admin.applyConfiguration(Buffer.from(cfg(N12, "persist: true")), { mode: ApplyMode.AUTO, dryRun: true }, [N12]),
+  );
+  assert.match(
+    r.value!.modeDetails,
+    /^Dry run summary:\nApplied configuration with a reboot.*\(skipped in dry-run\)\.\nConfig diff:/s,
+  );
   assert.match(fleet.node(N12).config!.text, /v1\.12\.4/);
 });
 
 test("TRY applies live and rolls back after the timeout", async () => {
   const original = fleet.node(N14).config!.text;
-  const r = await one(admin.applyConfiguration(Buffer.from(liveChange(N14)), { mode: ApplyMode.TRY, tryTimeoutMs: 60_000 }, [N14]));
+  const r = await one(
+    admin.applyConfiguration(Buffer.from(liveChange(N14)), { mode: ApplyMode.TRY, tryTimeoutMs: 60_000 }, [N14]),
+  );
   assert.equal(r.value?.mode, ApplyMode.TRY);
   assert.match(r.value!.modeDetails, /will be automatically reverted back in 1m0s$/);
   assert.match(fleet.node(N14).config!.text, /nameservers/);
@@ -124,15 +145,26 @@ test("configs are decoded strictly", async () => {
 test("RBAC: a reader can read but not apply or reboot; an operator can reboot but not apply", async () => {
   const mk = async (roles: string[]) => {
     const c = await makeClientCert(ca, roles);
-    return new TalosClient({ endpoints: [N13], nodes: [N14], credentials: { kind: "mtls", ca: ca.crt, crt: c.crt, key: c.key }, env });
+    return new TalosClient({
+      endpoints: [N13],
+      nodes: [N14],
+      credentials: { kind: "mtls", ca: ca.crt, crt: c.crt, key: c.key },
+      env,
+    });
   };
   const reader = await mk(["os:reader"]);
   const operator = await mk(["os:operator"]);
   try {
     assert.equal((await reader.version())[0]!.value?.version?.tag, "v1.14.0");
-    assert.equal((await one(reader.applyConfiguration(Buffer.from(cfg(N14)), { mode: ApplyMode.AUTO })))?.error?.code, Code.PermissionDenied);
+    assert.equal(
+      (await one(reader.applyConfiguration(Buffer.from(cfg(N14)), { mode: ApplyMode.AUTO })))?.error?.code,
+      Code.PermissionDenied,
+    );
     assert.equal((await reader.reboot())[0]!.error?.code, Code.PermissionDenied);
-    assert.equal((await one(operator.applyConfiguration(Buffer.from(cfg(N14)), { mode: ApplyMode.AUTO })))?.error?.code, Code.PermissionDenied);
+    assert.equal(
+      (await one(operator.applyConfiguration(Buffer.from(cfg(N14)), { mode: ApplyMode.AUTO })))?.error?.code,
+      Code.PermissionDenied,
+    );
     await assert.rejects(operator.read(N14, "/proc/modules"), /not authorized/);
   } finally {
     reader.close();
@@ -143,8 +175,20 @@ test("RBAC: a reader can read but not apply or reboot; an operator can reboot bu
 test("a client whose certificate comes from another CA is refused at the TLS handshake", async () => {
   const otherCA = await makeOsCA();
   const c = await makeClientCert(otherCA, ["os:admin"]);
-  const wrongClient = new TalosClient({ endpoints: [N13], nodes: [N13], credentials: { kind: "mtls", ca: ca.crt, crt: c.crt, key: c.key }, env, retryAttempts: 1 });
-  const wrongServer = new TalosClient({ endpoints: [N13], nodes: [N13], credentials: { kind: "mtls", ca: otherCA.crt, crt: c.crt, key: c.key }, env, retryAttempts: 1 });
+  const wrongClient = new TalosClient({
+    endpoints: [N13],
+    nodes: [N13],
+    credentials: { kind: "mtls", ca: ca.crt, crt: c.crt, key: c.key },
+    env,
+    retryAttempts: 1,
+  });
+  const wrongServer = new TalosClient({
+    endpoints: [N13],
+    nodes: [N13],
+    credentials: { kind: "mtls", ca: otherCA.crt, crt: c.crt, key: c.key },
+    env,
+    retryAttempts: 1,
+  });
   try {
     const [r1] = await wrongClient.version();
     assert.ok(r1!.error, "a client certificate from another CA must be refused");
@@ -164,9 +208,16 @@ test("upgrade: legacy API on 1.12, Image+Lifecycle API on 1.13; new version and 
   assert.equal(legacy!.value!.api, "machine");
   assert.equal(legacy!.value!.version, "v1.13.0");
   const ext = await admin.listResources(N12, "runtime", "ExtensionStatuses.runtime.talos.dev");
-  assert.deepEqual(ext.map((e) => (e.spec as { metadata: { name: string } }).metadata.name), ["siderolabs/iscsi-tools", "siderolabs/util-linux-tools"]);
+  assert.deepEqual(
+    ext.map((e) => (e.spec as { metadata: { name: string } }).metadata.name),
+    ["siderolabs/iscsi-tools", "siderolabs/util-linux-tools"],
+  );
 
-  const [modern] = await admin.upgradeAndWait(`factory.talos.dev/metal-installer/${SCHEMATIC}:v1.14.0`, { pollMs: 10, timeoutMs: 5000 }, [N13]);
+  const [modern] = await admin.upgradeAndWait(
+    `factory.talos.dev/metal-installer/${SCHEMATIC}:v1.14.0`,
+    { pollMs: 10, timeoutMs: 5000 },
+    [N13],
+  );
   assert.equal(modern!.error, undefined, String(modern!.error));
   assert.equal(modern!.value!.api, "lifecycle");
   assert.equal(modern!.value!.version, "v1.14.0");
@@ -180,7 +231,9 @@ test("events: the reboot sequence is visible with the reboot's actor id", async 
   const seen: string[] = [];
   const done = (async () => {
     for await (const e of admin.events(N14, { signal: ac.signal })) {
-      seen.push(`${e.type}:${String((e.payload as { sequence?: string; task?: string })?.sequence ?? (e.payload as { task?: string })?.task ?? "")}`);
+      seen.push(
+        `${e.type}:${String((e.payload as { sequence?: string; task?: string })?.sequence ?? (e.payload as { task?: string })?.task ?? "")}`,
+      );
       if (e.type === "machine.TaskEvent") ac.abort();
     }
   })().catch(() => undefined);
@@ -189,6 +242,10 @@ test("events: the reboot sequence is visible with the reboot's actor id", async 
   const [r] = await admin.reboot(undefined, [N14]);
   assert.match(r!.value!, /^[0-9a-f-]{36}$/);
   await done;
-  assert.deepEqual(seen.slice(0, 3), ["machine.SequenceEvent:reboot", "machine.PhaseEvent:", "machine.TaskEvent:stopAllServices"]);
+  assert.deepEqual(seen.slice(0, 3), [
+    "machine.SequenceEvent:reboot",
+    "machine.PhaseEvent:",
+    "machine.TaskEvent:stopAllServices",
+  ]);
   await admin.waitForReboot(N14, before, { pollMs: 10, timeoutMs: 5000 });
 });

@@ -1,7 +1,13 @@
 export { makeClientCert, makeOsCA } from "./certs.js";
 
 /** A small machine configuration the simulator accepts (tests; not a complete Talos config). */
-export function sampleMachineConfig(o: { type: "controlplane" | "worker"; hostname: string; endpoint: string; image?: string; extra?: string }): string {
+export function sampleMachineConfig(o: {
+  type: "controlplane" | "worker";
+  hostname: string;
+  endpoint: string;
+  image?: string;
+  extra?: string;
+}): string {
   return [
     "version: v1alpha1",
     "machine:",
@@ -26,7 +32,12 @@ export async function installNodes(
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<void> {
   const { TalosClient, ApplyMode } = await import("../talosapi/client.js");
-  const insecure = new TalosClient({ endpoints: [], nodes: Object.keys(configs), credentials: { kind: "maintenance" }, env });
+  const insecure = new TalosClient({
+    endpoints: [],
+    nodes: Object.keys(configs),
+    credentials: { kind: "maintenance" },
+    env,
+  });
   try {
     for (const [node, text] of Object.entries(configs)) {
       const [r] = await insecure.applyConfiguration(Buffer.from(text), { mode: ApplyMode.AUTO }, [node]);

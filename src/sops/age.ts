@@ -31,12 +31,19 @@ function keysIn(text: string): string[] {
  * `$XDG_CONFIG_HOME/sops/age/keys.txt` (Go's `os.UserConfigDir`: `$HOME/.config` when XDG_CONFIG_HOME is unset).
  * All sources are combined, like sops does. SSH keys and `SOPS_AGE_KEY_CMD` are not supported.
  */
-export async function loadAgeIdentities(env: Readonly<Record<string, string | undefined>>, readFile: ReadOptionalFile): Promise<string[]> {
+export async function loadAgeIdentities(
+  env: Readonly<Record<string, string | undefined>>,
+  readFile: ReadOptionalFile,
+): Promise<string[]> {
   const found: string[] = [];
   if (env.SOPS_AGE_KEY) found.push(...keysIn(env.SOPS_AGE_KEY));
   if (env.SOPS_AGE_KEY_FILE) {
     const text = await readIfExists(readFile, env.SOPS_AGE_KEY_FILE);
-    if (text === undefined) throw new TalformError(`SOPS_AGE_KEY_FILE points to ${env.SOPS_AGE_KEY_FILE}, which does not exist`, { code: "sops-identity", hint: "fix SOPS_AGE_KEY_FILE or unset it" });
+    if (text === undefined)
+      throw new TalformError(`SOPS_AGE_KEY_FILE points to ${env.SOPS_AGE_KEY_FILE}, which does not exist`, {
+        code: "sops-identity",
+        hint: "fix SOPS_AGE_KEY_FILE or unset it",
+      });
     found.push(...keysIn(text));
   }
   const configDir = env.XDG_CONFIG_HOME || (env.HOME ? `${env.HOME}/.config` : undefined);
@@ -67,7 +74,10 @@ export async function wrapForRecipient(payload: Uint8Array, recipient: string): 
 }
 
 /** Unwraps an armored age file with any of the identities; undefined when none of them is a recipient. */
-export async function unwrapWithIdentities(armored: string, identities: readonly string[]): Promise<Uint8Array | undefined> {
+export async function unwrapWithIdentities(
+  armored: string,
+  identities: readonly string[],
+): Promise<Uint8Array | undefined> {
   if (identities.length === 0) return undefined;
   let file: Uint8Array;
   try {

@@ -7,7 +7,8 @@ const VALUE_TYPES: ReadonlySet<string> = new Set(["str", "int", "float", "bool",
 
 // sops's own pattern is `^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]`; ours is stricter (base64 alphabet)
 // so a stray comma cannot shift the fields.
-const ENC_PATTERN = /^ENC\[AES256_GCM,data:([A-Za-z0-9+/=]*),iv:([A-Za-z0-9+/=]+),tag:([A-Za-z0-9+/=]+),type:([a-z]+)\]$/;
+const ENC_PATTERN =
+  /^ENC\[AES256_GCM,data:([A-Za-z0-9+/=]*),iv:([A-Za-z0-9+/=]+),tag:([A-Za-z0-9+/=]+),type:([a-z]+)\]$/;
 
 /** sops uses a 32-byte GCM nonce (`cipher.NewGCMWithNonceSize(…, 32)`), not the usual 12. */
 export const SOPS_IV_BYTES = 32;
@@ -57,7 +58,13 @@ export function openValue(v: EncryptedValue, key: Uint8Array, aad: string): Uint
   }
 }
 
-export function sealValue(plaintext: Uint8Array, key: Uint8Array, iv: Uint8Array, aad: string, type: SopsValueType): EncryptedValue {
+export function sealValue(
+  plaintext: Uint8Array,
+  key: Uint8Array,
+  iv: Uint8Array,
+  aad: string,
+  type: SopsValueType,
+): EncryptedValue {
   const c = createCipheriv("aes-256-gcm", key, iv, { authTagLength: TAG_BYTES });
   c.setAAD(Buffer.from(aad, "utf8"));
   const data = Buffer.concat([c.update(plaintext), c.final()]);

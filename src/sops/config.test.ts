@@ -8,7 +8,10 @@ import { randomBytes } from "node:crypto";
 const memFs = (files: Record<string, string>) => ({ readFile: async (p: string) => files[p] });
 
 test("findSopsConfig walks up from the start folder and ignores .sops.yml", async () => {
-  const fs = memFs({ "/repo/.sops.yaml": "creation_rules:\n  - age: age1aaa\n", "/repo/a/.sops.yml": "ignored: true\n" });
+  const fs = memFs({
+    "/repo/.sops.yaml": "creation_rules:\n  - age: age1aaa\n",
+    "/repo/a/.sops.yml": "ignored: true\n",
+  });
   const found = await findSopsConfig("/repo/a/b", fs);
   assert.equal(found?.path, "/repo/.sops.yaml");
   assert.equal(await findSopsConfig("/elsewhere", fs), undefined);
@@ -60,11 +63,23 @@ test("creation rule fields come through", () => {
   const g = creationRuleFor(CONFIG, "/repo/groups/a.yaml");
   assert.deepEqual(g?.keyGroups, [["age1g1"], ["age1g2a", "age1g2b"]]);
   assert.equal(g?.shamirThreshold, 2);
-  assert.equal(creationRuleFor(parseSopsConfig("creation_rules:\n  - age: age1x\n", "/r/.sops.yaml"), "/anywhere/f.yaml")?.ageRecipients[0], "age1x", "no path_regex = catch-all");
+  assert.equal(
+    creationRuleFor(parseSopsConfig("creation_rules:\n  - age: age1x\n", "/r/.sops.yaml"), "/anywhere/f.yaml")
+      ?.ageRecipients[0],
+    "age1x",
+    "no path_regex = catch-all",
+  );
 });
 
 test("a rule with two selectors is rejected", () => {
-  assert.throws(() => parseSopsConfig("creation_rules:\n  - age: a\n    encrypted_regex: x\n    unencrypted_suffix: y\n", "/r/.sops.yaml"), /only one of/);
+  assert.throws(
+    () =>
+      parseSopsConfig(
+        "creation_rules:\n  - age: a\n    encrypted_regex: x\n    unencrypted_suffix: y\n",
+        "/r/.sops.yaml",
+      ),
+    /only one of/,
+  );
 });
 
 test("loadAgeIdentities combines SOPS_AGE_KEY, SOPS_AGE_KEY_FILE and the XDG keys.txt", async () => {
@@ -74,12 +89,18 @@ test("loadAgeIdentities combines SOPS_AGE_KEY, SOPS_AGE_KEY_FILE and the XDG key
     "/home/u/.config/sops/age/keys.txt": "AGE-SECRET-KEY-1HOME\n",
   };
   const read = async (p: string) => files[p];
-  assert.deepEqual(await loadAgeIdentities({ SOPS_AGE_KEY: "AGE-SECRET-KEY-1A AGE-SECRET-KEY-1B", SOPS_AGE_KEY_FILE: "/keys/file.txt", XDG_CONFIG_HOME: "/xdg", HOME: "/home/u" }, read), [
-    "AGE-SECRET-KEY-1A",
-    "AGE-SECRET-KEY-1B",
-    "AGE-SECRET-KEY-1FILE",
-    "AGE-SECRET-KEY-1XDG",
-  ]);
+  assert.deepEqual(
+    await loadAgeIdentities(
+      {
+        SOPS_AGE_KEY: "AGE-SECRET-KEY-1A AGE-SECRET-KEY-1B",
+        SOPS_AGE_KEY_FILE: "/keys/file.txt",
+        XDG_CONFIG_HOME: "/xdg",
+        HOME: "/home/u",
+      },
+      read,
+    ),
+    ["AGE-SECRET-KEY-1A", "AGE-SECRET-KEY-1B", "AGE-SECRET-KEY-1FILE", "AGE-SECRET-KEY-1XDG"],
+  );
   assert.deepEqual(await loadAgeIdentities({ HOME: "/home/u" }, read), ["AGE-SECRET-KEY-1HOME"]);
   await assert.rejects(loadAgeIdentities({ SOPS_AGE_KEY_FILE: "/missing" }, read), /SOPS_AGE_KEY_FILE/);
 });
@@ -87,14 +108,26 @@ test("loadAgeIdentities combines SOPS_AGE_KEY, SOPS_AGE_KEY_FILE and the XDG key
 test("Shamir: any threshold-sized subset rebuilds the secret; fewer shares do not", () => {
   const secret = new Uint8Array(randomBytes(32));
   const shares = shamirSplit(secret, 3, 2, (n) => new Uint8Array(randomBytes(n)));
-  for (const pair of [[0, 1], [1, 2], [0, 2]]) assert.deepEqual(shamirCombine(pair.map((i) => shares[i]!)), secret);
+  for (const pair of [
+    [0, 1],
+    [1, 2],
+    [0, 2],
+  ])
+    assert.deepEqual(shamirCombine(pair.map((i) => shares[i]!)), secret);
   const damaged = Uint8Array.from(shares[1]!);
   damaged[0] = damaged[0]! ^ 0xff;
   assert.notDeepEqual(shamirCombine([shares[0]!, damaged]), secret);
   assert.throws(() => shamirCombine([shares[0]!, shares[0]!]), /duplicate/);
 });
 
-const FLOATS: [number, string][] = [[3.14, "3.14"], [1234568000, "1234568000"], [1e21, "1000000000000000000000"], [1.5e-7, "0.00000015"], [-2.5e22, "-25000000000000000000000"], [Infinity, "+Inf"]];
+const FLOATS: [number, string][] = [
+  [3.14, "3.14"],
+  [1234568000, "1234568000"],
+  [1e21, "1000000000000000000000"],
+  [1.5e-7, "0.00000015"],
+  [-2.5e22, "-25000000000000000000000"],
+  [Infinity, "+Inf"],
+];
 for (const [n, s] of FLOATS) test(`formatGoFloat(${n}) = ${s}`, () => assert.equal(formatGoFloat(n), s));
 
 const SELECT: [string[], Parameters<typeof shouldEncrypt>[1], boolean][] = [
@@ -104,16 +137,23 @@ const SELECT: [string[], Parameters<typeof shouldEncrypt>[1], boolean][] = [
   [["Password"], { encryptedRegex: "(?i)^password$" }, true],
   [[], { encryptedSuffix: "_enc" }, false],
 ];
-for (const [path, sel, want] of SELECT) test(`shouldEncrypt ${path.join(".")} ${JSON.stringify(sel)}`, () => assert.equal(shouldEncrypt(path, sel), want));
+for (const [path, sel, want] of SELECT)
+  test(`shouldEncrypt ${path.join(".")} ${JSON.stringify(sel)}`, () => assert.equal(shouldEncrypt(path, sel), want));
 
 test("a matching rule with PGP keys or comment regexes is an error, other rules still work", () => {
-  const cfg = parseSopsConfig("creation_rules:\n  - path_regex: pgp\\.yaml$\n    pgp: ABCDEF\n    age: age1x\n  - age: age1y\n", "/r/.sops.yaml");
+  const cfg = parseSopsConfig(
+    "creation_rules:\n  - path_regex: pgp\\.yaml$\n    pgp: ABCDEF\n    age: age1x\n  - age: age1y\n",
+    "/r/.sops.yaml",
+  );
   assert.throws(() => creationRuleFor(cfg, "/r/pgp.yaml"), /uses pgp, which talform does not support/);
   assert.deepEqual(creationRuleFor(cfg, "/r/other.yaml")?.ageRecipients, ["age1y"]);
 });
 
 test("SOPS_AGE_KEY_CMD alone is refused with a workaround", async () => {
-  await assert.rejects(loadAgeIdentities({ SOPS_AGE_KEY_CMD: "pass age" }, async () => undefined), /SOPS_AGE_KEY_CMD/);
+  await assert.rejects(
+    loadAgeIdentities({ SOPS_AGE_KEY_CMD: "pass age" }, async () => undefined),
+    /SOPS_AGE_KEY_CMD/,
+  );
 });
 
 test("readers that throw ENOENT (like fs.readFile) are accepted", async () => {
@@ -121,7 +161,9 @@ test("readers that throw ENOENT (like fs.readFile) are accepted", async () => {
     if (p === "/k.txt") return "AGE-SECRET-KEY-1T\n";
     throw Object.assign(new Error(`ENOENT: ${p}`), { code: "ENOENT" });
   };
-  assert.deepEqual(await loadAgeIdentities({ SOPS_AGE_KEY_FILE: "/k.txt", HOME: "/nohome" }, throwing), ["AGE-SECRET-KEY-1T"]);
+  assert.deepEqual(await loadAgeIdentities({ SOPS_AGE_KEY_FILE: "/k.txt", HOME: "/nohome" }, throwing), [
+    "AGE-SECRET-KEY-1T",
+  ]);
   assert.equal(await findSopsConfig("/a/b", { readFile: throwing }), undefined);
 });
 

@@ -35,7 +35,16 @@ export interface MatchedCreationRule extends SopsRule {
   readonly keyGroups: readonly (readonly string[])[];
 }
 
-const UNSUPPORTED_RULE_FIELDS = ["pgp", "kms", "gcp_kms", "hckms", "azure_keyvault", "hc_vault_transit_uri", "encrypted_comment_regex", "unencrypted_comment_regex"];
+const UNSUPPORTED_RULE_FIELDS = [
+  "pgp",
+  "kms",
+  "gcp_kms",
+  "hckms",
+  "azure_keyvault",
+  "hc_vault_transit_uri",
+  "encrypted_comment_regex",
+  "unencrypted_comment_regex",
+];
 
 /** sops accepts `age:` as a comma-separated string (empty parts dropped) or as a list. */
 function recipientList(v: unknown, where: string): string[] {
@@ -57,17 +66,33 @@ export function parseSopsConfig(text: string, path: string): SopsConfig {
     throw new TalformError(`${path}: ${(e as Error).message}`, { code: "sops-config" });
   }
   const rulesRaw = (raw as { creation_rules?: unknown } | null)?.creation_rules ?? [];
-  if (!Array.isArray(rulesRaw)) throw new TalformError(`${path}: creation_rules must be a list`, { code: "sops-config" });
+  if (!Array.isArray(rulesRaw))
+    throw new TalformError(`${path}: creation_rules must be a list`, { code: "sops-config" });
   const creationRules = rulesRaw.map((r: Record<string, unknown>, i): SopsCreationRule => {
     const where = `${path}: creation_rules[${i}]`;
-    const groups = Array.isArray(r.key_groups) ? (r.key_groups as Record<string, unknown>[]).map((g, j) => recipientList(g?.age, `${where}.key_groups[${j}]`)) : undefined;
-    const selectors = ["encrypted_regex", "unencrypted_regex", "encrypted_suffix", "unencrypted_suffix"].filter((k) => optionalString(r[k]));
-    if (selectors.length > 1) throw new TalformError(`${where}: only one of ${selectors.join(", ")} may be set`, { code: "sops-config" });
+    const groups = Array.isArray(r.key_groups)
+      ? (r.key_groups as Record<string, unknown>[]).map((g, j) => recipientList(g?.age, `${where}.key_groups[${j}]`))
+      : undefined;
+    const selectors = ["encrypted_regex", "unencrypted_regex", "encrypted_suffix", "unencrypted_suffix"].filter((k) =>
+      optionalString(r[k]),
+    );
+    if (selectors.length > 1)
+      throw new TalformError(`${where}: only one of ${selectors.join(", ")} may be set`, { code: "sops-config" });
     const pathRegex = optionalString(r.path_regex);
-    const unsupported = UNSUPPORTED_RULE_FIELDS.filter((k) => r[k] !== undefined && r[k] !== null && r[k] !== "" && !(Array.isArray(r[k]) && r[k].length === 0));
-    const groupUnsupported = Array.isArray(r.key_groups) ? (r.key_groups as Record<string, unknown>[]).flatMap((g) => Object.keys(g ?? {}).filter((k) => k !== "age").map((k) => `key_groups.${k}`)) : [];
+    const unsupported = UNSUPPORTED_RULE_FIELDS.filter(
+      (k) => r[k] !== undefined && r[k] !== null && r[k] !== "" && !(Array.isArray(r[k]) && r[k].length === 0),
+    );
+    const groupUnsupported = Array.isArray(r.key_groups)
+      ? (r.key_groups as Record<string, unknown>[]).flatMap((g) =>
+          Object.keys(g ?? {})
+            .filter((k) => k !== "age")
+            .map((k) => `key_groups.${k}`),
+        )
+      : [];
     return {
-      ...(unsupported.length + groupUnsupported.length > 0 ? { unsupported: [...unsupported, ...groupUnsupported] } : {}),
+      ...(unsupported.length + groupUnsupported.length > 0
+        ? { unsupported: [...unsupported, ...groupUnsupported] }
+        : {}),
       ...(pathRegex ? { pathRegex } : {}),
       age: recipientList(r.age, where),
       ...(groups ? { keyGroups: groups } : {}),
@@ -104,7 +129,10 @@ export async function findSopsConfig(startDir: string, fs: SopsConfigFs): Promis
  * The first creation rule whose `path_regex` matches (unanchored RE2) — or that has none — as sops does. The path is
  * made absolute, then relative to the config's folder when it lies below it (sops: `TrimPrefix(abs, configDir+"/")`).
  */
-export function creationRuleFor(config: SopsConfig, filePath: string /* absolute; relative paths resolve against the process cwd */): MatchedCreationRule | undefined {
+export function creationRuleFor(
+  config: SopsConfig,
+  filePath: string /* absolute; relative paths resolve against the process cwd */,
+): MatchedCreationRule | undefined {
   const abs = isAbsolute(filePath) ? filePath : resolve(filePath);
   const configDir = dirname(config.path);
   const prefix = configDir.endsWith("/") ? configDir : `${configDir}/`;
@@ -112,10 +140,13 @@ export function creationRuleFor(config: SopsConfig, filePath: string /* absolute
   for (const rule of config.creationRules) {
     if (rule.pathRegex !== undefined && !goRegExp(rule.pathRegex).test(relative)) continue;
     if (rule.unsupported) {
-      throw new TalformError(`${config.path}: the creation rule for ${relative} uses ${rule.unsupported.join(", ")}, which talform does not support`, {
-        code: "sops-config",
-        hint: "talform encrypts with age recipients only; use the sops binary for this file, or give it an age-only rule",
-      });
+      throw new TalformError(
+        `${config.path}: the creation rule for ${relative} uses ${rule.unsupported.join(", ")}, which talform does not support`,
+        {
+          code: "sops-config",
+          hint: "talform encrypts with age recipients only; use the sops binary for this file, or give it an age-only rule",
+        },
+      );
     }
     const keyGroups = rule.keyGroups && rule.keyGroups.length > 0 ? rule.keyGroups : [rule.age];
     return {

@@ -14,7 +14,9 @@ export async function requireCreationRule(absPath: string): Promise<MatchedCreat
   const config = await findSopsConfig(dirname(absPath), { readFile: readOptionalFile });
   const rule = config ? creationRuleFor(config, absPath) : undefined;
   if (rule) return rule;
-  const where = config ? `${config.path} has no creation_rules entry whose path_regex matches ${absPath}` : `no .sops.yaml found in ${dirname(absPath)} or any parent folder`;
+  const where = config
+    ? `${config.path} has no creation_rules entry whose path_regex matches ${absPath}`
+    : `no .sops.yaml found in ${dirname(absPath)} or any parent folder`;
   throw new TalformError(`cannot encrypt ${absPath}: ${where}`, {
     code: "sops-no-rule",
     hint: `add a rule to ${config?.path ?? join(dirname(absPath), ".sops.yaml")}, e.g.\n  creation_rules:\n    - path_regex: ${basename(absPath).replaceAll(".", "\\.")}$\n      age: age1…   # your public key (age-keygen -y ~/.config/sops/age/keys.txt)`,
@@ -47,7 +49,10 @@ export async function fileExists(path: string): Promise<boolean> {
 }
 
 function stamp(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}Z$/, "Z");
+  return d
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}Z$/, "Z");
 }
 
 /**
@@ -59,7 +64,8 @@ export async function backupEncrypted(absPath: string, rule: SopsRule | undefine
   const ext = extname(absPath);
   // Two --force runs within one second must not overwrite the first backup (it may be the only copy of the original).
   let backup = join(dirname(absPath), `${basename(absPath, ext)}.backup-${stamp(now)}${ext}`);
-  for (let n = 1; await fileExists(backup); n++) backup = join(dirname(absPath), `${basename(absPath, ext)}.backup-${stamp(now)}-${n}${ext}`);
+  for (let n = 1; await fileExists(backup); n++)
+    backup = join(dirname(absPath), `${basename(absPath, ext)}.backup-${stamp(now)}-${n}${ext}`);
   const text = await readFile(absPath, "utf8");
   if (isSopsEncrypted(text)) {
     await copyFile(absPath, backup, constants.COPYFILE_EXCL);

@@ -3,8 +3,25 @@ import { readOptionalFile } from "./read.js";
 import { decryptSopsText, isSopsEncrypted } from "./sops.js";
 
 export { loadAgeIdentities, recipientOf, type ReadOptionalFile } from "./age.js";
-export { creationRuleFor, findSopsConfig, parseSopsConfig, type MatchedCreationRule, type SopsConfig, type SopsConfigFs, type SopsCreationRule } from "./config.js";
-export { decryptSopsText, encryptSopsText, isSopsEncrypted, openSopsText, type DecryptOptions, type EncryptOptions, type OpenedSopsFile, type SopsRule } from "./sops.js";
+export {
+  creationRuleFor,
+  findSopsConfig,
+  parseSopsConfig,
+  type MatchedCreationRule,
+  type SopsConfig,
+  type SopsConfigFs,
+  type SopsCreationRule,
+} from "./config.js";
+export {
+  decryptSopsText,
+  encryptSopsText,
+  isSopsEncrypted,
+  openSopsText,
+  type DecryptOptions,
+  type EncryptOptions,
+  type OpenedSopsFile,
+  type SopsRule,
+} from "./sops.js";
 export { formatForPath, type SopsFormat } from "./stores.js";
 export type { SopsMetadata } from "./metadata.js";
 

@@ -5,7 +5,11 @@ import { loadAgeIdentities, type ReadOptionalFile } from "./age.js";
  * Where sops (and talform) look for age identities, in order, for this environment. The key file talform writes goes
  * to the last one, the default location sops reads without any variable set.
  */
-export function ageIdentityLocations(env: Readonly<Record<string, string | undefined>>): { readonly envKey: boolean; readonly keyFile?: string; readonly defaultFile?: string } {
+export function ageIdentityLocations(env: Readonly<Record<string, string | undefined>>): {
+  readonly envKey: boolean;
+  readonly keyFile?: string;
+  readonly defaultFile?: string;
+} {
   const configDir = env.XDG_CONFIG_HOME || (env.HOME ? `${env.HOME}/.config` : undefined);
   return {
     envKey: Boolean(env.SOPS_AGE_KEY),
@@ -15,7 +19,10 @@ export function ageIdentityLocations(env: Readonly<Record<string, string | undef
 }
 
 /** The public keys of the identities sops would use now (empty when there are none anywhere). */
-export async function existingRecipients(env: Readonly<Record<string, string | undefined>>, readFile: ReadOptionalFile): Promise<string[]> {
+export async function existingRecipients(
+  env: Readonly<Record<string, string | undefined>>,
+  readFile: ReadOptionalFile,
+): Promise<string[]> {
   const identities = await loadAgeIdentities(env, readFile);
   return Promise.all(identities.map((i) => identityToRecipient(i)));
 }

@@ -75,7 +75,8 @@ export function parseMetadata(raw: unknown): SopsMetadata {
   if (!isRecord(raw)) throw new SopsMetadataError("the sops metadata is not a mapping");
   const lastModified = raw.lastmodified;
   const mac = raw.mac;
-  if (typeof lastModified !== "string" || lastModified === "") throw new SopsMetadataError("sops.lastmodified is missing");
+  if (typeof lastModified !== "string" || lastModified === "")
+    throw new SopsMetadataError("sops.lastmodified is missing");
   if (typeof mac !== "string" || mac === "") throw new SopsMetadataError("sops.mac is missing");
   let keyGroups: KeyGroup[];
   const usesKeyGroups = Array.isArray(raw.key_groups) && raw.key_groups.length > 0;
@@ -92,7 +93,8 @@ export function parseMetadata(raw: unknown): SopsMetadata {
     const v = raw[yamlName];
     if (typeof v === "string" && v !== "") selection[field] = v;
   }
-  if (Object.keys(selection).length > 1) throw new SopsMetadataError("the sops metadata sets more than one of the (un)encrypted regex/suffix options");
+  if (Object.keys(selection).length > 1)
+    throw new SopsMetadataError("the sops metadata sets more than one of the (un)encrypted regex/suffix options");
   if (Object.keys(selection).length === 0 && !raw.unencrypted_comment_regex && !raw.encrypted_comment_regex) {
     // sops's `ToInternal`: a file without any selector is read as `unencrypted_suffix: _unencrypted`.
     selection.unencryptedSuffix = DEFAULT_UNENCRYPTED_SUFFIX;
@@ -101,7 +103,11 @@ export function parseMetadata(raw: unknown): SopsMetadata {
   return {
     keyGroups,
     usesKeyGroups,
-    ...(typeof threshold === "number" && threshold > 0 ? { shamirThreshold: threshold } : typeof threshold === "string" && /^\d+$/.test(threshold) && Number(threshold) > 0 ? { shamirThreshold: Number(threshold) } : {}),
+    ...(typeof threshold === "number" && threshold > 0
+      ? { shamirThreshold: threshold }
+      : typeof threshold === "string" && /^\d+$/.test(threshold) && Number(threshold) > 0
+        ? { shamirThreshold: Number(threshold) }
+        : {}),
     lastModified,
     mac,
     version: typeof raw.version === "string" ? raw.version : String(raw.version ?? ""),

@@ -11,7 +11,8 @@ export function ageRecipientProblem(recipient: string): string | undefined {
   }
 }
 
-export const RECIPIENT_HINT = "put your age public key there: `talform age keygen` prints it (or `age-keygen -y ~/.config/sops/age/keys.txt`)";
+export const RECIPIENT_HINT =
+  "put your age public key there: `talform age keygen` prints it (or `age-keygen -y ~/.config/sops/age/keys.txt`)";
 
 /**
  * Every `age:` recipient in a `.sops.yaml` text that is not an age public key (a placeholder such as

@@ -11,7 +11,11 @@ const identity = await generateIdentity();
 const recipient = await identityToRecipient(identity);
 
 // Mappings at the root (sops needs one), without a user key called `sops` (that name holds the metadata).
-const rootObject = fc.dictionary(fc.string().filter((k) => k !== "sops"), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6 });
+const rootObject = fc.dictionary(
+  fc.string().filter((k) => k !== "sops"),
+  fc.jsonValue({ maxDepth: 3 }),
+  { maxKeys: 6 },
+);
 
 test("property: any JSON-like YAML document survives encrypt → decrypt", async () => {
   await fc.assert(

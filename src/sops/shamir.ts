@@ -37,8 +37,14 @@ function interpolateAtZero(xs: readonly number[], ys: readonly number[]): number
 }
 
 /** Splits `secret` into `parts` shares, any `threshold` of which rebuild it. */
-export function shamirSplit(secret: Uint8Array, parts: number, threshold: number, randomBytes: (n: number) => Uint8Array): Uint8Array[] {
-  if (threshold < 2 || parts < threshold || parts > 255) throw new Error(`invalid Shamir parameters: ${parts} parts, threshold ${threshold}`);
+export function shamirSplit(
+  secret: Uint8Array,
+  parts: number,
+  threshold: number,
+  randomBytes: (n: number) => Uint8Array,
+): Uint8Array[] {
+  if (threshold < 2 || parts < threshold || parts > 255)
+    throw new Error(`invalid Shamir parameters: ${parts} parts, threshold ${threshold}`);
   // Distinct non-zero x coordinates from a random permutation of 1..255.
   const xs: number[] = Array.from({ length: 255 }, (_, i) => i + 1);
   const rnd = randomBytes(255 * 2);
@@ -71,6 +77,10 @@ export function shamirCombine(shares: readonly Uint8Array[]): Uint8Array {
   const xs = shares.map((s) => s[len - 1]!);
   if (new Set(xs).size !== xs.length) throw new Error("duplicate Shamir share");
   const secret = new Uint8Array(len - 1);
-  for (let b = 0; b < len - 1; b++) secret[b] = interpolateAtZero(xs, shares.map((s) => s[b]!));
+  for (let b = 0; b < len - 1; b++)
+    secret[b] = interpolateAtZero(
+      xs,
+      shares.map((s) => s[b]!),
+    );
   return secret;
 }

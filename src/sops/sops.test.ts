@@ -2,7 +2,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { generateIdentity, identityToRecipient } from "age-encryption";
 import { TalformError } from "../diagnostics/index.js";
-import { decryptSopsText, encryptSopsText, isSopsEncrypted, openSopsText, type SopsFormat, type SopsRule } from "./index.js";
+import {
+  decryptSopsText,
+  encryptSopsText,
+  isSopsEncrypted,
+  openSopsText,
+  type SopsFormat,
+  type SopsRule,
+} from "./index.js";
 import { parseEncryptedValue } from "./cipher.js";
 
 const id1 = await generateIdentity();
@@ -15,9 +22,12 @@ const r3 = await identityToRecipient(id3);
 const PLAINTEXTS: Record<SopsFormat, { path: string; text: string }> = {
   yaml: {
     path: "secret.yaml",
-    text: "# top comment\nhello: plain_world\nnum: 7\nflt: 3.5\nflag: true\nempty: \"\"\nnothing: null\nlist:\n    - a\n    - 2\nnested:\n    # inner comment\n    deep: value\n    multi: |\n        line1\n        line2\nplain_unencrypted: keep\n---\nsecond: doc\n",
+    text: '# top comment\nhello: plain_world\nnum: 7\nflt: 3.5\nflag: true\nempty: ""\nnothing: null\nlist:\n    - a\n    - 2\nnested:\n    # inner comment\n    deep: value\n    multi: |\n        line1\n        line2\nplain_unencrypted: keep\n---\nsecond: doc\n',
   },
-  json: { path: "secret.json", text: '{\n\t"a": "b",\n\t"n": 7,\n\t"f": 1.5,\n\t"t": true,\n\t"10": "numeric key stays in place",\n\t"nested": {\n\t\t"x": [\n\t\t\t1,\n\t\t\t"y"\n\t\t]\n\t}\n}\n' },
+  json: {
+    path: "secret.json",
+    text: '{\n\t"a": "b",\n\t"n": 7,\n\t"f": 1.5,\n\t"t": true,\n\t"10": "numeric key stays in place",\n\t"nested": {\n\t\t"x": [\n\t\t\t1,\n\t\t\t"y"\n\t\t]\n\t}\n}\n',
+  },
   dotenv: { path: "secret.env", text: "# comment\nFOO=plain_bar\nMULTI=line1\\nline2\n" },
 };
 
@@ -33,7 +43,10 @@ for (const [format, { path, text }] of Object.entries(PLAINTEXTS)) {
       const enc = await encryptSopsText(text, { path, rule });
       assert.ok(isSopsEncrypted(enc), "output carries sops metadata");
       // Markers contain "_", which base64 ciphertext can never contain, so this cannot flake on a random match.
-      assert.ok(!enc.includes("plain_world") && !enc.includes("plain_bar") && !enc.includes('"b"'), "no plaintext secret in output");
+      assert.ok(
+        !enc.includes("plain_world") && !enc.includes("plain_bar") && !enc.includes('"b"'),
+        "no plaintext secret in output",
+      );
       const ids = ruleName.startsWith("two") ? [id1, id3] : [id1];
       assert.equal(await decryptSopsText(enc, { path, identities: ids }), text);
     });
@@ -47,24 +60,51 @@ test("isSopsEncrypted is false for plain YAML, JSON and dotenv", () => {
 
 test("key groups: one group's identity is not enough", async () => {
   const enc = await encryptSopsText("a: b\n", { path: "x.yaml", rule: RULES["two key groups (Shamir)"]! });
-  await assert.rejects(decryptSopsText(enc, { path: "x.yaml", identities: [id1] }), (e: unknown) => e instanceof TalformError && /x\.yaml.*1 of the 2 key groups/.test(e.message));
+  await assert.rejects(
+    decryptSopsText(enc, { path: "x.yaml", identities: [id1] }),
+    (e: unknown) => e instanceof TalformError && /x\.yaml.*1 of the 2 key groups/.test(e.message),
+  );
 });
 
 test("wrong identity or no identity is a TalformError naming the file", async () => {
   const enc = await encryptSopsText("a: b\n", { path: "dir/x.yaml", rule: { ageRecipients: [r1] } });
   for (const identities of [[id2], []]) {
-    await assert.rejects(decryptSopsText(enc, { path: "dir/x.yaml", identities }), (e: unknown) => e instanceof TalformError && e.message.startsWith("dir/x.yaml:"));
+    await assert.rejects(
+      decryptSopsText(enc, { path: "dir/x.yaml", identities }),
+      (e: unknown) => e instanceof TalformError && e.message.startsWith("dir/x.yaml:"),
+    );
   }
 });
 
 const SELECTOR_CASES: { name: string; rule: Partial<SopsRule>; encrypted: string[]; plain: string[] }[] = [
   { name: "default (_unencrypted suffix)", rule: {}, encrypted: ["data", "user"], plain: ["note_unencrypted"] },
-  { name: "unencrypted_suffix", rule: { unencryptedSuffix: "_plain" }, encrypted: ["note_unencrypted", "user"], plain: ["name_plain"] },
-  { name: "encrypted_suffix", rule: { encryptedSuffix: "_secret" }, encrypted: ["token_secret"], plain: ["user", "name_plain"] },
-  { name: "encrypted_regex", rule: { encryptedRegex: "^(data|stringData)$" }, encrypted: ["data"], plain: ["user", "token_secret"] },
-  { name: "unencrypted_regex", rule: { unencryptedRegex: "^(kind|user)$" }, encrypted: ["data", "token_secret"], plain: ["kind", "user"] },
+  {
+    name: "unencrypted_suffix",
+    rule: { unencryptedSuffix: "_plain" },
+    encrypted: ["note_unencrypted", "user"],
+    plain: ["name_plain"],
+  },
+  {
+    name: "encrypted_suffix",
+    rule: { encryptedSuffix: "_secret" },
+    encrypted: ["token_secret"],
+    plain: ["user", "name_plain"],
+  },
+  {
+    name: "encrypted_regex",
+    rule: { encryptedRegex: "^(data|stringData)$" },
+    encrypted: ["data"],
+    plain: ["user", "token_secret"],
+  },
+  {
+    name: "unencrypted_regex",
+    rule: { unencryptedRegex: "^(kind|user)$" },
+    encrypted: ["data", "token_secret"],
+    plain: ["kind", "user"],
+  },
 ];
-const SELECTOR_DOC = "kind: Secret\nuser: alice\nname_plain: n\ntoken_secret: t0k\nnote_unencrypted: hi\ndata:\n    password: hunter2\n";
+const SELECTOR_DOC =
+  "kind: Secret\nuser: alice\nname_plain: n\ntoken_secret: t0k\nnote_unencrypted: hi\ndata:\n    password: hunter2\n";
 
 for (const c of SELECTOR_CASES) {
   test(`selector ${c.name}: encrypts exactly the selected values and round-trips`, async () => {
@@ -97,7 +137,11 @@ test("re-encrypting an opened file keeps the data key, key stanzas and unchanged
   const rule = { ageRecipients: [r1] };
   const first = await encryptSopsText("a: one\nb: two\n# note\nc: 3\n", { path, rule });
   const opened = await openSopsText(first, { path, identities: [id1] });
-  const second = await encryptSopsText(opened.plaintext.replace("b: two", "b: changed"), { path, rule, previous: opened });
+  const second = await encryptSopsText(opened.plaintext.replace("b: two", "b: changed"), {
+    path,
+    rule,
+    previous: opened,
+  });
   const line = (text: string, key: string) => text.split("\n").find((l) => l.startsWith(`${key}:`));
   assert.equal(line(second, "a"), line(first, "a"));
   assert.equal(line(second, "c"), line(first, "c"));
@@ -109,7 +153,10 @@ test("re-encrypting an opened file keeps the data key, key stanzas and unchanged
 
 test("encrypting an already encrypted file is refused", async () => {
   const enc = await encryptSopsText("a: b\n", { path: "x.yaml", rule: { ageRecipients: [r1] } });
-  await assert.rejects(encryptSopsText(enc, { path: "x.yaml", rule: { ageRecipients: [r1] } }), /already sops-encrypted/);
+  await assert.rejects(
+    encryptSopsText(enc, { path: "x.yaml", rule: { ageRecipients: [r1] } }),
+    /already sops-encrypted/,
+  );
 });
 
 // Tampering: flip one base64 character of each part of a value, of the MAC and of lastmodified.
@@ -128,21 +175,41 @@ const passwordEnc = /password: (ENC\[[^\]]+\])/.exec(fixture)![1]!;
 const macEnc = /mac: (ENC\[[^\]]+\])/.exec(fixture)![1]!;
 const parts = (enc: string) => {
   const m = /data:([^,]+),iv:([^,]+),tag:([^,]+),/.exec(enc)!;
-  return { data: [m.index + 5, m[1]!.length], iv: [enc.indexOf("iv:") + 3, m[2]!.length], tag: [enc.indexOf("tag:") + 4, m[3]!.length] } as const;
+  return {
+    data: [m.index + 5, m[1]!.length],
+    iv: [enc.indexOf("iv:") + 3, m[2]!.length],
+    tag: [enc.indexOf("tag:") + 4, m[3]!.length],
+  } as const;
 };
 
 const TAMPER_CASES: { name: string; mutate: (text: string) => string }[] = [];
-for (const [label, enc] of [["value", passwordEnc], ["mac", macEnc]] as const) {
+for (const [label, enc] of [
+  ["value", passwordEnc],
+  ["mac", macEnc],
+] as const) {
   for (const [part, [start, len]] of Object.entries(parts(enc))) {
     for (const offset of [0, Math.floor(len / 2), len - 3]) {
-      TAMPER_CASES.push({ name: `${label} ${part} char ${offset}`, mutate: (t) => t.replace(enc, flipBase64Char(enc, start + offset)) });
+      TAMPER_CASES.push({
+        name: `${label} ${part} char ${offset}`,
+        mutate: (t) => t.replace(enc, flipBase64Char(enc, start + offset)),
+      });
     }
   }
 }
 for (const pos of [0, 5, 11, 18]) {
-  TAMPER_CASES.push({ name: `lastmodified char ${pos}`, mutate: (t) => t.replace(/lastmodified: "([^"]+)"/, (_m, v: string) => `lastmodified: "${v.slice(0, pos)}${v[pos] === "1" ? "3" : "1"}${v.slice(pos + 1)}"`) });
+  TAMPER_CASES.push({
+    name: `lastmodified char ${pos}`,
+    mutate: (t) =>
+      t.replace(
+        /lastmodified: "([^"]+)"/,
+        (_m, v: string) => `lastmodified: "${v.slice(0, pos)}${v[pos] === "1" ? "3" : "1"}${v.slice(pos + 1)}"`,
+      ),
+  });
 }
-TAMPER_CASES.push({ name: "swapped type tag", mutate: (t) => t.replace(/(password: ENC\[[^\]]+)type:str\]/, "$1type:int]") });
+TAMPER_CASES.push({
+  name: "swapped type tag",
+  mutate: (t) => t.replace(/(password: ENC\[[^\]]+)type:str\]/, "$1type:int]"),
+});
 TAMPER_CASES.push({ name: "value moved to another key (AAD)", mutate: (t) => t.replace("password:", "passwort:") });
 TAMPER_CASES.push({ name: "plaintext value changed", mutate: (t) => t.replace(/other: ENC\[[^\]]+\]/, "other: 99") });
 TAMPER_CASES.push({ name: "value removed", mutate: (t) => t.replace(/other: ENC\[[^\]]+\]\n/, "") });
@@ -151,12 +218,18 @@ for (const c of TAMPER_CASES) {
   test(`tampering is rejected: ${c.name}`, async () => {
     const tampered = c.mutate(fixture);
     assert.notEqual(tampered, fixture, "the mutation applies");
-    await assert.rejects(decryptSopsText(tampered, { path: "t.yaml", identities: [id1] }), (e: unknown) => e instanceof TalformError && e.message.startsWith("t.yaml:"));
+    await assert.rejects(
+      decryptSopsText(tampered, { path: "t.yaml", identities: [id1] }),
+      (e: unknown) => e instanceof TalformError && e.message.startsWith("t.yaml:"),
+    );
   });
 }
 
 test("the untampered fixture decrypts (so the tamper cases test the tamper, not the fixture)", async () => {
-  assert.equal(await decryptSopsText(fixture, { path: "t.yaml", identities: [id1] }), "password: correct horse battery staple\nother: 12345\n");
+  assert.equal(
+    await decryptSopsText(fixture, { path: "t.yaml", identities: [id1] }),
+    "password: correct horse battery staple\nother: 12345\n",
+  );
   assert.ok(parseEncryptedValue(passwordEnc));
 });
 

@@ -1,12 +1,39 @@
 import { randomBytes as nodeRandomBytes } from "node:crypto";
 import { Scalar } from "yaml";
 import { TalformError } from "../diagnostics/index.js";
-import { formatEncryptedValue, looksEncrypted, openValue, parseEncryptedValue, sealValue, SOPS_IV_BYTES, type SopsValueType } from "./cipher.js";
+import {
+  formatEncryptedValue,
+  looksEncrypted,
+  openValue,
+  parseEncryptedValue,
+  sealValue,
+  SOPS_IV_BYTES,
+  type SopsValueType,
+} from "./cipher.js";
 import { ageRecipientProblem, RECIPIENT_HINT } from "./recipients.js";
 import { unwrapWithIdentities, wrapForRecipient } from "./age.js";
-import { DEFAULT_UNENCRYPTED_SUFFIX, metadataToPlain, parseMetadata, SOPS_FORMAT_VERSION, SopsMetadataError, type EncryptionSelection, type KeyGroup, type SopsMetadata } from "./metadata.js";
+import {
+  DEFAULT_UNENCRYPTED_SUFFIX,
+  metadataToPlain,
+  parseMetadata,
+  SOPS_FORMAT_VERSION,
+  SopsMetadataError,
+  type EncryptionSelection,
+  type KeyGroup,
+  type SopsMetadata,
+} from "./metadata.js";
 import { shamirCombine, shamirSplit } from "./shamir.js";
-import { emitStore, formatForPath, hasMetadata, parseStore, SopsStoreError, takeDotenvMetadata, takeMetadata, type SopsFormat, type SopsTree } from "./stores.js";
+import {
+  emitStore,
+  formatForPath,
+  hasMetadata,
+  parseStore,
+  SopsStoreError,
+  takeDotenvMetadata,
+  takeMetadata,
+  type SopsFormat,
+  type SopsTree,
+} from "./stores.js";
 import { leafPlaintext, MacHasher, shouldEncrypt, SopsTreeError, typedValue, walkDocument } from "./tree.js";
 
 /** An opened (decrypted) sops file: everything needed to write it back with minimal changes. */
@@ -86,7 +113,11 @@ export function isSopsEncrypted(text: string, format?: SopsFormat): boolean {
   return false;
 }
 
-async function recoverDataKey(path: string, metadata: SopsMetadata, identities: readonly string[]): Promise<Uint8Array> {
+async function recoverDataKey(
+  path: string,
+  metadata: SopsMetadata,
+  identities: readonly string[],
+): Promise<Uint8Array> {
   const recipients = metadata.keyGroups.flatMap((g) => g.age.map((s) => s.recipient));
   const hint =
     identities.length === 0
@@ -107,7 +138,12 @@ async function recoverDataKey(path: string, metadata: SopsMetadata, identities: 
     return shares[0]!;
   }
   const threshold = metadata.shamirThreshold ?? metadata.keyGroups.length;
-  if (shares.length < threshold) fail(path, `cannot decrypt the sops data key: ${shares.length} of the ${threshold} key groups needed could be opened`, hint);
+  if (shares.length < threshold)
+    fail(
+      path,
+      `cannot decrypt the sops data key: ${shares.length} of the ${threshold} key groups needed could be opened`,
+      hint,
+    );
   try {
     const key = shamirCombine(shares.slice(0, threshold));
     if (key.length !== 32) throw new Error("bad length");
@@ -127,11 +163,17 @@ export async function openSopsText(text: string, options: DecryptOptions): Promi
   const tree = parseOrFail(path, text, format);
   let rawMetadata: unknown;
   if (format === "dotenv") rawMetadata = takeDotenvMetadata(tree.documents[0]!);
-  else for (const [i, doc] of tree.documents.entries()) {
-    const m = takeMetadata(doc);
-    if (i === 0) rawMetadata = m;
-  }
-  if (rawMetadata === undefined) fail(path, "is not a sops-encrypted file (no sops metadata)", "encrypt it with `talform sops encrypt` or sops first");
+  else
+    for (const [i, doc] of tree.documents.entries()) {
+      const m = takeMetadata(doc);
+      if (i === 0) rawMetadata = m;
+    }
+  if (rawMetadata === undefined)
+    fail(
+      path,
+      "is not a sops-encrypted file (no sops metadata)",
+      "encrypt it with `talform sops encrypt` or sops first",
+    );
   let metadata: SopsMetadata;
   try {
     metadata = parseMetadata(rawMetadata);
@@ -155,23 +197,35 @@ export async function openSopsText(text: string, options: DecryptOptions): Promi
       const where = leaf.path.join(".") || "(root)";
       const encrypted = shouldEncrypt(leaf.path, metadata);
       if (!encrypted || typeof value !== "string" || value === "") {
-        if (encrypted && value !== null && value !== undefined && value !== "") fail(path, `${where} should be encrypted but is plaintext`, "the file was modified outside sops; restore it");
+        if (encrypted && value !== null && value !== undefined && value !== "")
+          fail(path, `${where} should be encrypted but is plaintext`, "the file was modified outside sops; restore it");
         const plain = leafPlaintext(value, format);
         if (plain && !metadata.macOnlyEncrypted) mac.add(plain.text);
         continue;
       }
       const parsed = parseEncryptedValue(value);
-      if (!parsed) fail(path, `${where} is not a valid sops ENC[…] value`, "the file is damaged or was edited by hand; restore it from version control");
+      if (!parsed)
+        fail(
+          path,
+          `${where} is not a valid sops ENC[…] value`,
+          "the file is damaged or was edited by hand; restore it from version control",
+        );
       const aad = leaf.path.map((k) => `${k}:`).join("");
       const bytes = openValue(parsed, dataKey, aad);
-      if (!bytes) fail(path, `${where} failed authentication (tampered value or wrong data key)`, "restore the file from version control");
+      if (!bytes)
+        fail(
+          path,
+          `${where} failed authentication (tampered value or wrong data key)`,
+          "restore the file from version control",
+        );
       const plainText = Buffer.from(bytes).toString(parsed.type === "bytes" ? "latin1" : "utf8");
       stash.set(stashKey(aad, parsed.type, plainText), value);
       mac.add(bytes);
       try {
         leaf.scalar.value = typedValue(parsed.type, plainText);
       } catch (e) {
-        if (e instanceof SopsTreeError) fail(path, `${where}: ${e.message} (its type tag was changed)`, "restore the file from version control");
+        if (e instanceof SopsTreeError)
+          fail(path, `${where}: ${e.message} (its type tag was changed)`, "restore the file from version control");
         throw e;
       }
       leaf.scalar.type = undefined;
@@ -189,7 +243,11 @@ export async function openSopsText(text: string, options: DecryptOptions): Promi
           // A comment's AAD is the path of the mapping that holds it; try the enclosing mappings too, since
           // comment placement differs slightly between YAML libraries.
           for (let n = site.path.length; n >= 0; n--) {
-            const aad = site.path.slice(0, n).map((k) => `${k}:`).join("") || ":";
+            const aad =
+              site.path
+                .slice(0, n)
+                .map((k) => `${k}:`)
+                .join("") || ":";
             const bytes = openValue(parsed, dataKey, aad);
             if (bytes) {
               const plain = Buffer.from(bytes).toString("utf8");
@@ -198,14 +256,23 @@ export async function openSopsText(text: string, options: DecryptOptions): Promi
             }
           }
         }
-        return fail(path, `an encrypted comment under ${site.path.join(".") || "the root"} failed authentication`, "restore the file from version control");
+        return fail(
+          path,
+          `an encrypted comment under ${site.path.join(".") || "the root"} failed authentication`,
+          "restore the file from version control",
+        );
       });
       site.set(lines.join("\n"));
     }
   }
   const macValue = parseEncryptedValue(metadata.mac);
   const storedMac = macValue ? openValue(macValue, dataKey, metadata.lastModified) : undefined;
-  if (!storedMac) fail(path, "the sops MAC failed authentication (tampered mac or lastmodified)", "restore the file from version control");
+  if (!storedMac)
+    fail(
+      path,
+      "the sops MAC failed authentication (tampered mac or lastmodified)",
+      "restore the file from version control",
+    );
   if (Buffer.from(storedMac).toString("utf8") !== mac.digest()) {
     fail(path, "MAC mismatch: the file's values were changed outside sops", "restore the file from version control");
   }
@@ -223,23 +290,41 @@ function rfc3339(d: Date): string {
 }
 
 function sameRecipients(groups: readonly KeyGroup[], wanted: readonly (readonly string[])[]): boolean {
-  return groups.length === wanted.length && groups.every((g, i) => g.age.map((s) => s.recipient).join(",") === [...wanted[i]!].join(","));
+  return (
+    groups.length === wanted.length &&
+    groups.every((g, i) => g.age.map((s) => s.recipient).join(",") === [...wanted[i]!].join(","))
+  );
 }
 
-async function wrapDataKey(dataKey: Uint8Array, groups: readonly (readonly string[])[], threshold: number | undefined, random: (n: number) => Uint8Array): Promise<KeyGroup[]> {
-  const shares = groups.length === 1 ? [dataKey] : shamirSplit(dataKey, groups.length, threshold ?? groups.length, random);
+async function wrapDataKey(
+  dataKey: Uint8Array,
+  groups: readonly (readonly string[])[],
+  threshold: number | undefined,
+  random: (n: number) => Uint8Array,
+): Promise<KeyGroup[]> {
+  const shares =
+    groups.length === 1 ? [dataKey] : shamirSplit(dataKey, groups.length, threshold ?? groups.length, random);
   return Promise.all(
     groups.map(async (recipients, i) => ({
-      age: await Promise.all(recipients.map(async (recipient) => ({ recipient, enc: await wrapForRecipient(shares[i]!, recipient) }))),
+      age: await Promise.all(
+        recipients.map(async (recipient) => ({ recipient, enc: await wrapForRecipient(shares[i]!, recipient) })),
+      ),
       other: {},
     })),
   );
 }
 
 function selectionOf(rule: EncryptionSelection): EncryptionSelection {
-  const set = (["encryptedRegex", "unencryptedRegex", "encryptedSuffix", "unencryptedSuffix"] as const).filter((k) => rule[k] !== undefined && rule[k] !== "");
-  if (set.length > 1) throw new TalformError(`a sops rule may set only one of encrypted_regex, unencrypted_regex, encrypted_suffix, unencrypted_suffix (got ${set.join(", ")})`, { code: "sops" });
-  const base: EncryptionSelection = set.length === 0 ? { unencryptedSuffix: DEFAULT_UNENCRYPTED_SUFFIX } : { [set[0]!]: rule[set[0]!] };
+  const set = (["encryptedRegex", "unencryptedRegex", "encryptedSuffix", "unencryptedSuffix"] as const).filter(
+    (k) => rule[k] !== undefined && rule[k] !== "",
+  );
+  if (set.length > 1)
+    throw new TalformError(
+      `a sops rule may set only one of encrypted_regex, unencrypted_regex, encrypted_suffix, unencrypted_suffix (got ${set.join(", ")})`,
+      { code: "sops" },
+    );
+  const base: EncryptionSelection =
+    set.length === 0 ? { unencryptedSuffix: DEFAULT_UNENCRYPTED_SUFFIX } : { [set[0]!]: rule[set[0]!] };
   return rule.macOnlyEncrypted ? { ...base, macOnlyEncrypted: true } : base;
 }
 
@@ -251,26 +336,35 @@ export async function encryptSopsText(plaintext: string, options: EncryptOptions
   const now = options.now ?? (() => new Date());
   const format = options.format ?? formatForPath(path);
   const tree = parseOrFail(path, plaintext, format);
-  if ((format === "dotenv" && /^sops_(mac|lastmodified)=/m.test(plaintext)) || (format !== "dotenv" && tree.documents.some(hasMetadata))) {
+  if (
+    (format === "dotenv" && /^sops_(mac|lastmodified)=/m.test(plaintext)) ||
+    (format !== "dotenv" && tree.documents.some(hasMetadata))
+  ) {
     fail(path, "is already sops-encrypted", "decrypt it first, or use `talform sops edit`");
   }
   const groups = rule.keyGroups && rule.keyGroups.length > 0 ? rule.keyGroups : [rule.ageRecipients];
-  if (groups.some((g) => g.length === 0)) fail(path, "the sops rule has no age recipients", "add `age: age1…` to the creation rule in .sops.yaml");
+  if (groups.some((g) => g.length === 0))
+    fail(path, "the sops rule has no age recipients", "add `age: age1…` to the creation rule in .sops.yaml");
   for (const r of groups.flat()) {
     const problem = ageRecipientProblem(r);
-    if (problem !== undefined) fail(path, `the .sops.yaml rule's recipient "${r}" is not an age public key (${problem})`, RECIPIENT_HINT);
+    if (problem !== undefined)
+      fail(path, `the .sops.yaml rule's recipient "${r}" is not an age public key (${problem})`, RECIPIENT_HINT);
   }
   const selection = selectionOf(rule);
   const dataKey = previous?.dataKey ?? random(32);
   const keyGroups =
-    previous && sameRecipients(previous.metadata.keyGroups, groups) && previous.metadata.shamirThreshold === rule.shamirThreshold
+    previous &&
+    sameRecipients(previous.metadata.keyGroups, groups) &&
+    previous.metadata.shamirThreshold === rule.shamirThreshold
       ? previous.metadata.keyGroups
       : await wrapDataKey(dataKey, groups, rule.shamirThreshold, random);
   const stash = previous?.stash ?? new Map<string, string>();
   const seal = (text: string, aad: string, type: SopsValueType): string => {
     const reused = stash.get(stashKey(aad, type, text));
     if (reused) return reused;
-    return formatEncryptedValue(sealValue(Buffer.from(text, type === "bytes" ? "latin1" : "utf8"), dataKey, random(SOPS_IV_BYTES), aad, type));
+    return formatEncryptedValue(
+      sealValue(Buffer.from(text, type === "bytes" ? "latin1" : "utf8"), dataKey, random(SOPS_IV_BYTES), aad, type),
+    );
   };
   const mac = new MacHasher(selection.macOnlyEncrypted === true);
   for (const doc of tree.documents) {
@@ -295,11 +389,18 @@ export async function encryptSopsText(plaintext: string, options: EncryptOptions
       const current = site.get();
       if (!current || !shouldEncrypt(site.path, selection)) continue;
       const aad = site.path.map((k) => `${k}:`).join("") || ":";
-      site.set(current.split("\n").map((line) => (line === "" ? line : seal(line, aad, "comment"))).join("\n"));
+      site.set(
+        current
+          .split("\n")
+          .map((line) => (line === "" ? line : seal(line, aad, "comment")))
+          .join("\n"),
+      );
     }
   }
   const lastModified = rfc3339(now());
-  const macEnc = formatEncryptedValue(sealValue(Buffer.from(mac.digest(), "utf8"), dataKey, random(SOPS_IV_BYTES), lastModified, "str"));
+  const macEnc = formatEncryptedValue(
+    sealValue(Buffer.from(mac.digest(), "utf8"), dataKey, random(SOPS_IV_BYTES), lastModified, "str"),
+  );
   const metadata: SopsMetadata = {
     keyGroups,
     usesKeyGroups: groups.length > 1,

@@ -1,4 +1,15 @@
-import { Document, isMap, isScalar, isSeq, Pair, parseAllDocuments, parseDocument, Scalar, stringify, YAMLMap } from "yaml";
+import {
+  Document,
+  isMap,
+  isScalar,
+  isSeq,
+  Pair,
+  parseAllDocuments,
+  parseDocument,
+  Scalar,
+  stringify,
+  YAMLMap,
+} from "yaml";
 
 /** The three text stores talform reads and writes (sops also has INI and binary; talform has no use for them). */
 export type SopsFormat = "yaml" | "json" | "dotenv";
@@ -29,11 +40,13 @@ function rootMap(doc: Document, where: string): YAMLMap {
 
 export function parseStore(text: string, format: SopsFormat): SopsTree {
   if (format === "dotenv") return { format, documents: [parseDotenv(text)] };
-  const docs = format === "json" ? [parseDocument(text, { intAsBigInt: true })] : parseAllDocuments(text, { intAsBigInt: true });
+  const docs =
+    format === "json" ? [parseDocument(text, { intAsBigInt: true })] : parseAllDocuments(text, { intAsBigInt: true });
   if (!Array.isArray(docs)) throw new SopsStoreError("could not parse the file as YAML");
   const documents: Document[] = docs.filter((d, i) => i === 0 || d.contents !== null);
   for (const [i, d] of documents.entries()) {
-    if (d.errors.length > 0) throw new SopsStoreError(`${format === "json" ? "JSON" : "YAML"} syntax: ${d.errors[0]!.message}`);
+    if (d.errors.length > 0)
+      throw new SopsStoreError(`${format === "json" ? "JSON" : "YAML"} syntax: ${d.errors[0]!.message}`);
     rootMap(d, `document ${i + 1}`);
   }
   if (documents.length === 0) documents.push(new Document(new YAMLMap()));
@@ -93,7 +106,8 @@ export function flattenMetadata(value: unknown, prefix: string, out: [string, st
   if (Array.isArray(value)) {
     value.forEach((v, i) => flattenMetadata(v, `${prefix}__list_${i}`, out));
   } else if (typeof value === "object" && value !== null) {
-    for (const [k, v] of Object.entries(value)) flattenMetadata(v, prefix === "sops" ? `sops_${k}` : `${prefix}__map_${k}`, out);
+    for (const [k, v] of Object.entries(value))
+      flattenMetadata(v, prefix === "sops" ? `sops_${k}` : `${prefix}__map_${k}`, out);
   } else if (value !== undefined && value !== null) {
     out.push([prefix, String(value)]);
   }
@@ -105,7 +119,12 @@ export function unflattenMetadata(entries: readonly [string, string][]): Record<
   for (const [key, value] of entries) {
     const parts = key.slice("sops_".length).split(/(?=__(?:map|list)_)/);
     let cursor: Record<string, unknown> | unknown[] = root;
-    const steps = [{ kind: "map", name: parts[0]! }, ...parts.slice(1).map((p) => (p.startsWith("__map_") ? { kind: "map", name: p.slice(6) } : { kind: "list", name: p.slice(7) }))];
+    const steps = [
+      { kind: "map", name: parts[0]! },
+      ...parts
+        .slice(1)
+        .map((p) => (p.startsWith("__map_") ? { kind: "map", name: p.slice(6) } : { kind: "list", name: p.slice(7) })),
+    ];
     steps.forEach((step, i) => {
       const last = i === steps.length - 1;
       const next = steps[i + 1];
@@ -154,7 +173,8 @@ export function emitDotenv(doc: Document, metadata: Record<string, unknown> | un
     const key = pair.key as Scalar;
     lines.push(...commentLines(key.commentBefore));
     const value = isScalar(pair.value) ? scalarText(pair.value.value) : "";
-    if (value.includes("\n") && !value.startsWith("ENC[")) lines.push(`${String(key.value)}=${value.replaceAll("\n", "\\n")}`);
+    if (value.includes("\n") && !value.startsWith("ENC["))
+      lines.push(`${String(key.value)}=${value.replaceAll("\n", "\\n")}`);
     else lines.push(`${String(key.value)}=${value}`);
   }
   lines.push(...commentLines(root.comment));
@@ -171,7 +191,9 @@ function jsonValue(node: unknown, depth: number): string {
   const close = "\t".repeat(depth);
   if (isMap(node)) {
     if (node.items.length === 0) return "{}";
-    const parts = node.items.map((p) => `${pad}${JSON.stringify(String(isScalar(p.key) ? p.key.value : p.key))}: ${jsonValue(p.value, depth + 1)}`);
+    const parts = node.items.map(
+      (p) => `${pad}${JSON.stringify(String(isScalar(p.key) ? p.key.value : p.key))}: ${jsonValue(p.value, depth + 1)}`,
+    );
     return `{\n${parts.join(",\n")}\n${close}}`;
   }
   if (isSeq(node)) {
@@ -248,7 +270,8 @@ export function emitYaml(documents: readonly Document[], metadata: Record<string
     .map((doc) => {
       // yaml.v3 (sops) writes 4-space indentation with sequences indented under their key, and never folds lines.
       const empty = rootOf(doc).items.length === 0 && !doc.commentBefore && !doc.comment && !rootOf(doc).comment;
-      let text = empty && metadata ? "" : doc.toString({ indent: 4, indentSeq: true, lineWidth: 0, minContentWidth: 0 });
+      let text =
+        empty && metadata ? "" : doc.toString({ indent: 4, indentSeq: true, lineWidth: 0, minContentWidth: 0 });
       // The separator is written below, once, whether or not the source spelled out `---`.
       text = text.replace(/^---(\n| )/, "");
       return metadata ? `${text}${metadataYaml(metadata)}` : text;
@@ -261,4 +284,3 @@ export function emitStore(tree: SopsTree, metadata: Record<string, unknown> | un
   if (tree.format === "dotenv") return emitDotenv(tree.documents[0]!, metadata);
   return emitYaml(tree.documents, metadata);
 }
-

@@ -20,16 +20,28 @@ export interface CommentSite {
 export class SopsTreeError extends Error {}
 
 function keyName(key: unknown, path: readonly string[]): string {
-  if (isScalar(key) && (typeof key.value === "string" || typeof key.value === "number" || typeof key.value === "bigint" || typeof key.value === "boolean")) {
+  if (
+    isScalar(key) &&
+    (typeof key.value === "string" ||
+      typeof key.value === "number" ||
+      typeof key.value === "bigint" ||
+      typeof key.value === "boolean")
+  ) {
     if (typeof key.value !== "string") {
-      throw new SopsTreeError(`${path.length ? path.join(".") + ": " : ""}non-string key ${String(key.value)} (sops: "Tree contains a non-string key"); quote it`);
+      throw new SopsTreeError(
+        `${path.length ? path.join(".") + ": " : ""}non-string key ${String(key.value)} (sops: "Tree contains a non-string key"); quote it`,
+      );
     }
     return key.value;
   }
   throw new SopsTreeError(`${path.length ? path.join(".") + ": " : ""}complex mapping keys are not supported`);
 }
 
-function siteOf(node: { commentBefore?: string | null; comment?: string | null }, which: "commentBefore" | "comment", path: readonly string[]): CommentSite {
+function siteOf(
+  node: { commentBefore?: string | null; comment?: string | null },
+  which: "commentBefore" | "comment",
+  path: readonly string[],
+): CommentSite {
   return {
     path,
     get: () => node[which],
@@ -49,7 +61,8 @@ export function walkDocument(doc: Document): { leaves: Leaf[]; comments: Comment
       for (const pair of node.items) {
         if (!isPair(pair)) continue;
         const name = keyName(pair.key, path);
-        if (isScalar(pair.key)) comments.push(siteOf(pair.key, "commentBefore", path), siteOf(pair.key, "comment", path));
+        if (isScalar(pair.key))
+          comments.push(siteOf(pair.key, "commentBefore", path), siteOf(pair.key, "comment", path));
         visit(pair.value, [...path, name], path);
       }
     } else if (isSeq(node)) {
@@ -109,7 +122,10 @@ export function leafPlaintext(value: unknown, format: SopsFormat): { type: SopsV
   if (typeof value === "string") return { type: "str", text: value };
   if (typeof value === "boolean") return { type: "bool", text: value ? "True" : "False" };
   // JSON numbers are float64 in sops's JSON store; YAML distinguishes ints and floats like yaml.v3.
-  if (typeof value === "bigint") return format === "json" ? { type: "float", text: formatGoFloat(Number(value)) } : { type: "int", text: value.toString() };
+  if (typeof value === "bigint")
+    return format === "json"
+      ? { type: "float", text: formatGoFloat(Number(value)) }
+      : { type: "int", text: value.toString() };
   if (typeof value === "number") return { type: "float", text: formatGoFloat(value) };
   if (value instanceof Uint8Array) return { type: "bytes", text: Buffer.from(value).toString("latin1") };
   if (value instanceof Date) return { type: "time", text: value.toISOString() };
@@ -119,7 +135,13 @@ export function leafPlaintext(value: unknown, format: SopsFormat): { type: SopsV
 /** The YAML value a decrypted plaintext becomes; throws SopsTreeError when the text does not fit the type. */
 export function typedValue(type: SopsValueType, text: string): unknown {
   const valid =
-    type === "int" ? /^[-+]?\d+$/.test(text) : type === "float" ? /^(?:[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]Inf|NaN)$/.test(text) : type === "bool" ? /^(?:True|False|true|false)$/.test(text) : true;
+    type === "int"
+      ? /^[-+]?\d+$/.test(text)
+      : type === "float"
+        ? /^(?:[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]Inf|NaN)$/.test(text)
+        : type === "bool"
+          ? /^(?:True|False|true|false)$/.test(text)
+          : true;
   if (!valid) throw new SopsTreeError(`decrypted value is not a valid ${type}`);
   switch (type) {
     case "int":
@@ -139,7 +161,8 @@ export class MacHasher {
   private readonly hash = createHash("sha512");
   constructor(macOnlyEncrypted: boolean) {
     // sops's `MACOnlyEncryptedInitialization`, so the two MAC modes can never collide.
-    if (macOnlyEncrypted) this.hash.update(Buffer.from("8a3fd2ad54ce66527b1034f3d147be0b0b975b3bf44f72c6fdadec8176f27d69", "hex"));
+    if (macOnlyEncrypted)
+      this.hash.update(Buffer.from("8a3fd2ad54ce66527b1034f3d147be0b0b975b3bf44f72c6fdadec8176f27d69", "hex"));
   }
   add(text: string | Uint8Array): void {
     this.hash.update(typeof text === "string" ? Buffer.from(text, "utf8") : text);

@@ -10,7 +10,12 @@ import type { YamlSource } from "./yaml-source.js";
  * warning, not an unknown-key error (a typo or a mis-indented key has no anchor that an alias uses). Returns the keys,
  * so the caller can leave them out of the schema check.
  */
-export function anchorHolderKeys(doc: Document, knownTopLevel: readonly string[], src: YamlSource, diagnostics: Diagnostic[]): string[] {
+export function anchorHolderKeys(
+  doc: Document,
+  knownTopLevel: readonly string[],
+  src: YamlSource,
+  diagnostics: Diagnostic[],
+): string[] {
   if (!isMap(doc.contents)) return [];
   const used = new Set<string>();
   visit(doc, {

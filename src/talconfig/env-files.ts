@@ -70,7 +70,13 @@ export function looksSopsEncrypted(text: string): boolean {
   if (/^sops_(mac|version|lastmodified)=/m.test(text)) return true;
   try {
     const doc = YAML.parse(text, { maxAliasCount: 10, uniqueKeys: false, logLevel: "silent" }) as unknown;
-    return typeof doc === "object" && doc !== null && !Array.isArray(doc) && "sops" in doc && typeof (doc as { sops: unknown }).sops === "object";
+    return (
+      typeof doc === "object" &&
+      doc !== null &&
+      !Array.isArray(doc) &&
+      "sops" in doc &&
+      typeof (doc as { sops: unknown }).sops === "object"
+    );
   } catch {
     return false;
   }
@@ -106,14 +112,27 @@ export async function loadEnvFiles(
       try {
         text = await options.decryptor.decrypt(text, file);
       } catch (e) {
-        diagnostics.push({ severity: "error", code: CODES.envFile, message: `cannot decrypt env file ${file}: ${(e as Error).message}`, hint: "check that your SOPS key (e.g. SOPS_AGE_KEY_FILE) can decrypt it", source: { file, line: 1, col: 1 } });
+        diagnostics.push({
+          severity: "error",
+          code: CODES.envFile,
+          message: `cannot decrypt env file ${file}: ${(e as Error).message}`,
+          hint: "check that your SOPS key (e.g. SOPS_AGE_KEY_FILE) can decrypt it",
+          source: { file, line: 1, col: 1 },
+        });
         continue;
       }
       // Decrypted YAML still carries no `sops:` map in practice; drop it if a decryptor left it in.
       text = text.replace(/^sops:\n(?:[ \t].*\n?)*/m, "");
     }
     const { entries, problems } = parseEnvFile(text);
-    for (const p of problems) diagnostics.push({ severity: "error", code: CODES.envFile, message: p.message, hint: "write one KEY=value or KEY: value per line", source: { file, line: p.line, col: 1 } });
+    for (const p of problems)
+      diagnostics.push({
+        severity: "error",
+        code: CODES.envFile,
+        message: p.message,
+        hint: "write one KEY=value or KEY: value per line",
+        source: { file, line: p.line, col: 1 },
+      });
     for (const e of entries) env.set(e.key, e.value);
   }
   return read;

@@ -37,7 +37,11 @@ test("substituteEnv: every form", () => {
   for (const [input, want, failing] of table) {
     const r = substituteEnv(input, new Map(Object.entries(ENV)));
     assert.equal(r.value, want, input);
-    assert.deepEqual(r.problems.map((p) => p.variable), failing, input);
+    assert.deepEqual(
+      r.problems.map((p) => p.variable),
+      failing,
+      input,
+    );
   }
 });
 
@@ -45,7 +49,10 @@ test("substituteEnv: problems carry the reference and its offset", () => {
   const r = substituteEnv("host: ${HOST}:$PORT", new Map());
   assert.deepEqual(
     r.problems.map((p) => [p.variable, p.reference, p.offset]),
-    [["HOST", "${HOST}", 6], ["PORT", "$PORT", 14]],
+    [
+      ["HOST", "${HOST}", 6],
+      ["PORT", "$PORT", 14],
+    ],
   );
   assert.match(r.problems[0]!.message, /HOST is not set/);
   const q = substituteEnv("${X:?please set X}", new Map());

@@ -63,7 +63,12 @@ function expand(text: string, base: number, env: Map<string, string>, problems: 
     if (next === "{") {
       const close = matchingBrace(text, i + 1);
       if (close < 0) {
-        problems.push({ variable: "", reference: text.slice(i), offset: base + i, message: "unterminated ${ (missing })" });
+        problems.push({
+          variable: "",
+          reference: text.slice(i),
+          offset: base + i,
+          message: "unterminated ${ (missing })",
+        });
         out += text.slice(i);
         break;
       }
@@ -120,13 +125,24 @@ function expandBraced(ref: string, offset: number, env: Map<string, string>, pro
     default: {
       if (isSet) return current;
       const msg = expand(word, wordOffset, env, problems);
-      problems.push({ variable: name, reference: ref, offset, message: `${name}: ${msg || (current === undefined ? "is not set" : "is empty")}` });
+      problems.push({
+        variable: name,
+        reference: ref,
+        offset,
+        message: `${name}: ${msg || (current === undefined ? "is not set" : "is empty")}`,
+      });
       return "";
     }
   }
 }
 
-function lookup(name: string, ref: string, offset: number, env: Map<string, string>, problems: SubstitutionProblem[]): string {
+function lookup(
+  name: string,
+  ref: string,
+  offset: number,
+  env: Map<string, string>,
+  problems: SubstitutionProblem[],
+): string {
   const v = env.get(name);
   if (v === undefined) {
     problems.push({ variable: name, reference: ref, offset, message: `environment variable ${name} is not set` });

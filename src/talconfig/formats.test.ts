@@ -1,13 +1,45 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { closest, isCidr, isDomain, isEndpointUrl, isHostname, isLabelKey, isLabelValue, isSemVer, isTaintValue, splitIpAddresses } from "./formats.js";
+import {
+  closest,
+  isCidr,
+  isDomain,
+  isEndpointUrl,
+  isHostname,
+  isLabelKey,
+  isLabelValue,
+  isSemVer,
+  isTaintValue,
+  splitIpAddresses,
+} from "./formats.js";
 
 test("formats: talhelper's isSemVer / isDomain / CIDR behaviour", () => {
-  const semver: [string, boolean][] = [["v1.2.3-4", true], ["1.2.3-444", true], ["v12.3", false], ["v1.2.3.4", false], ["v1.2.3", true], ["vv1.0.6", false]];
+  const semver: [string, boolean][] = [
+    ["v1.2.3-4", true],
+    ["1.2.3-444", true],
+    ["v12.3", false],
+    ["v1.2.3.4", false],
+    ["v1.2.3", true],
+    ["vv1.0.6", false],
+  ];
   for (const [v, want] of semver) assert.equal(isSemVer(v), want, v);
-  const domains: [string, boolean][] = [["adomain,test", false], ["adomain.test", true], ["adomain", true], ["adomain?", false], ["1.2.3.4.5", true]];
+  const domains: [string, boolean][] = [
+    ["adomain,test", false],
+    ["adomain.test", true],
+    ["adomain", true],
+    ["adomain?", false],
+    ["1.2.3.4.5", true],
+  ];
   for (const [v, want] of domains) assert.equal(isDomain(v), want, v);
-  const cidrs: [string, boolean][] = [["0.0.0.0/0", true], ["1.2.3.4/24", true], ["1.2.3.4", false], ["10.10.0.0/166", false], ["fd00::/64", true], ["fd00::/129", false], ["10.0.0.0/33", false]];
+  const cidrs: [string, boolean][] = [
+    ["0.0.0.0/0", true],
+    ["1.2.3.4/24", true],
+    ["1.2.3.4", false],
+    ["10.10.0.0/166", false],
+    ["fd00::/64", true],
+    ["fd00::/129", false],
+    ["10.0.0.0/33", false],
+  ];
   for (const [v, want] of cidrs) assert.equal(isCidr(v), want, v);
 });
 

@@ -39,7 +39,8 @@ export function isHostname(text: string): boolean {
 }
 
 // talhelper's domain check for `ipAddress` entries that are not IPs (it lets `1.2.3.4.5` through as a domain).
-const DOMAIN_RE = /^([a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?\.)*[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?\.?$/;
+const DOMAIN_RE =
+  /^([a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?\.)*[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?\.?$/;
 
 export function isDomain(text: string): boolean {
   return text.length <= 253 && DOMAIN_RE.test(text);
@@ -77,7 +78,11 @@ export function editDistance(a: string, b: string): number {
     prev[0] = i;
     for (let j = 1; j <= b.length; j++) {
       const tmp = prev[j]!;
-      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
+      prev[j] = Math.min(
+        prev[j]! + 1,
+        prev[j - 1]! + 1,
+        diag + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1),
+      );
       diag = tmp;
     }
   }
@@ -108,7 +113,11 @@ export function isLabelKey(k: string): boolean {
   const slash = k.indexOf("/");
   if (slash < 0) return LABEL_NAME_RE.test(k);
   const prefix = k.slice(0, slash);
-  return prefix.length <= 253 && /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(prefix) && LABEL_NAME_RE.test(k.slice(slash + 1));
+  return (
+    prefix.length <= 253 &&
+    /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(prefix) &&
+    LABEL_NAME_RE.test(k.slice(slash + 1))
+  );
 }
 
 export function isTemplated(v: string): boolean {

@@ -14,7 +14,41 @@ worker:
 `;
 
 // Tokens that tend to break YAML parsers and loaders in interesting ways.
-const TOKENS = [":", "- ", "\t", "&a ", "*a", "<<: *a", "${X}", "${", "$$", "[", "]", "{", "}", '"', "'", "\u0000", "\n", "  ", "# c", "!!binary ", "? ", "|", ">-", "---\n", "...", "~", "null", "1e400", "0o7", "\uFEFF", "@", "nodes: 3\n", "hostname: cp1\n"];
+const TOKENS = [
+  ":",
+  "- ",
+  "\t",
+  "&a ",
+  "*a",
+  "<<: *a",
+  "${X}",
+  "${",
+  "$$",
+  "[",
+  "]",
+  "{",
+  "}",
+  '"',
+  "'",
+  "\u0000",
+  "\n",
+  "  ",
+  "# c",
+  "!!binary ",
+  "? ",
+  "|",
+  ">-",
+  "---\n",
+  "...",
+  "~",
+  "null",
+  "1e400",
+  "0o7",
+  "\uFEFF",
+  "@",
+  "nodes: 3\n",
+  "hostname: cp1\n",
+];
 
 const mutation = fc.oneof(
   fc.record({ kind: fc.constant("insert" as const), at: fc.nat(), token: fc.constantFrom(...TOKENS) }),
@@ -48,13 +82,24 @@ test("fuzz: mutated talconfigs never crash the loader or the rules, and every fi
       const text = mutations.reduce(apply, SEED);
       const files = { [T]: text, "/repo/p.yaml": text.slice(0, 200) };
       const loaded = await loadTalconfig({ path: T, readFile: memFiles(files), env: { X: "x" } });
-      const policy = validateTalconfig(loaded, { talconfigDir: "/repo", files: { exists: (p) => p in files, read: (p) => files[p as keyof typeof files] }, disabledRules: new Set() });
+      const policy = validateTalconfig(loaded, {
+        talconfigDir: "/repo",
+        files: { exists: (p) => p in files, read: (p) => files[p as keyof typeof files] },
+        disabledRules: new Set(),
+      });
       for (const d of [...loaded.diagnostics, ...policy]) {
         assert.ok(d.source, `unlocated: ${d.code} ${d.message}`);
-        assert.ok(d.source.line >= 1 && d.source.col >= 1 && d.source.file !== "", `bad position ${JSON.stringify(d.source)}`);
+        assert.ok(
+          d.source.line >= 1 && d.source.col >= 1 && d.source.file !== "",
+          `bad position ${JSON.stringify(d.source)}`,
+        );
         assert.ok(d.message.length > 0 && d.code.length > 0);
       }
-      if (loaded.config === undefined) assert.ok(loaded.diagnostics.some((d) => d.severity === "error"), "an unloadable file must say why");
+      if (loaded.config === undefined)
+        assert.ok(
+          loaded.diagnostics.some((d) => d.severity === "error"),
+          "an unloadable file must say why",
+        );
     }),
     { numRuns: 200, seed: 20261124 },
   );

@@ -1,8 +1,22 @@
 /**
  * talconfig.yaml: the strict model, loading (env files, substitution, group merge) and the policy rules.
  */
-export { loadTalconfig, substituteFileText, normalizeTalosVersion, fileRef, CODES as TALCONFIG_CODES, DEFAULT_ENV_FILES } from "./loader.js";
-export type { LoadedTalconfig, LoadTalconfigOptions, PatchRef, ResolvedNode, SopsDecryptor, SourceMap } from "./types.js";
+export {
+  loadTalconfig,
+  substituteFileText,
+  normalizeTalosVersion,
+  fileRef,
+  CODES as TALCONFIG_CODES,
+  DEFAULT_ENV_FILES,
+} from "./loader.js";
+export type {
+  LoadedTalconfig,
+  LoadTalconfigOptions,
+  PatchRef,
+  ResolvedNode,
+  SopsDecryptor,
+  SourceMap,
+} from "./types.js";
 export {
   talconfigSchema,
   nodeSchema,

@@ -5,19 +5,26 @@ import type { SopsDecryptor } from "./types.js";
 import { BASE_TALCONFIG, memFiles } from "./testdata/memfs.js";
 
 const T = "/repo/talconfig.yaml";
-const load = (text: string, extra: Record<string, string> = {}, opts: Partial<Parameters<typeof loadTalconfig>[0]> = {}) =>
-  loadTalconfig({ path: T, readFile: memFiles({ [T]: text, ...extra }), ...opts });
+const load = (
+  text: string,
+  extra: Record<string, string> = {},
+  opts: Partial<Parameters<typeof loadTalconfig>[0]> = {},
+) => loadTalconfig({ path: T, readFile: memFiles({ [T]: text, ...extra }), ...opts });
 const errors = (l: Awaited<ReturnType<typeof load>>) => l.diagnostics.filter((d) => d.severity === "error");
-const brief = (l: Awaited<ReturnType<typeof load>>) => l.diagnostics.map((d) => `${d.source?.line}:${d.source?.col} ${d.code} ${d.path ?? ""}`);
+const brief = (l: Awaited<ReturnType<typeof load>>) =>
+  l.diagnostics.map((d) => `${d.source?.line}:${d.source?.col} ${d.code} ${d.path ?? ""}`);
 
 test("a valid talconfig loads clean with resolved nodes", async () => {
   const l = await load(BASE_TALCONFIG);
   assert.deepEqual(l.diagnostics, []);
   assert.equal(l.config?.clusterName, "lab");
-  assert.deepEqual(l.nodes.map((n) => [n.hostname, n.role, n.talosVersion, n.kubernetesVersion]), [
-    ["cp1", "controlplane", "v1.13.9", "1.35.0"],
-    ["w1", "worker", "v1.13.9", "1.35.0"],
-  ]);
+  assert.deepEqual(
+    l.nodes.map((n) => [n.hostname, n.role, n.talosVersion, n.kubernetesVersion]),
+    [
+      ["cp1", "controlplane", "v1.13.9", "1.35.0"],
+      ["w1", "worker", "v1.13.9", "1.35.0"],
+    ],
+  );
   assert.deepEqual(l.nodes[0]!.source, { file: T, line: 6, col: 5 });
 });
 
@@ -29,18 +36,31 @@ test("talosVersion defaults to talhelper's and gets a v prefix", async () => {
 });
 
 test("numbers and bools in string fields keep their source text (as yaml.v3 into Go strings)", async () => {
-  const l = await load(BASE_TALCONFIG.replace("talosVersion: v1.13.9", "talosVersion: 1.13.0").replace("clusterName: lab", "clusterName: 1.10"));
+  const l = await load(
+    BASE_TALCONFIG.replace("talosVersion: v1.13.9", "talosVersion: 1.13.0").replace(
+      "clusterName: lab",
+      "clusterName: 1.10",
+    ),
+  );
   assert.deepEqual(errors(l), []);
   assert.equal(l.config?.clusterName, "1.10");
 });
 
 test("unknown keys are located errors with a did-you-mean", async () => {
-  const l = await load(BASE_TALCONFIG.replace("    installDisk: /dev/sda\n    networkInterfaces", "    installDisk: /dev/sda\n    nameserver: [1.1.1.1]\n    networkInterfaces").replace("clusterName: lab", "clusterName: lab\nclustername: x"));
+  const l = await load(
+    BASE_TALCONFIG.replace(
+      "    installDisk: /dev/sda\n    networkInterfaces",
+      "    installDisk: /dev/sda\n    nameserver: [1.1.1.1]\n    networkInterfaces",
+    ).replace("clusterName: lab", "clusterName: lab\nclustername: x"),
+  );
   const d = l.diagnostics.filter((x) => x.code === "TF1003");
-  assert.deepEqual(d.map((x) => [x.path, x.source?.line, x.source?.col, x.node]), [
-    ["clustername", 2, 1, undefined],
-    ["nodes[0].nameserver", 11, 5, "cp1"],
-  ]);
+  assert.deepEqual(
+    d.map((x) => [x.path, x.source?.line, x.source?.col, x.node]),
+    [
+      ["clustername", 2, 1, undefined],
+      ["nodes[0].nameserver", 11, 5, "cp1"],
+    ],
+  );
   assert.match(d[1]!.message, /did you mean "nameservers"/);
   assert.match(d[0]!.message, /did you mean "clusterName"/);
 });
@@ -60,28 +80,50 @@ test("bad values: IPs, CIDRs, hostnames, enums, versions; all at once, in docume
     "21:21 TF1004 nodes[1].networkInterfaces[0].addresses[0]",
   ]);
   // kubernetesVersion "v1.35" is a string the schema accepts; the version check still runs.
-  assert.equal(l.diagnostics.find((d) => d.path === "nodes[1].hostname")?.hint, "use lowercase letters, digits and dashes, e.g. worker-1");
+  assert.equal(
+    l.diagnostics.find((d) => d.path === "nodes[1].hostname")?.hint,
+    "use lowercase letters, digits and dashes, e.g. worker-1",
+  );
   const v = await load(BASE_TALCONFIG.replace("kubernetesVersion: v1.35.0", "kubernetesVersion: v1.35"));
-  assert.deepEqual(brief(v), ["3:1 TF1004 kubernetesVersion"].map((s) => s.replace("3:1", "3:20")));
+  assert.deepEqual(
+    brief(v),
+    ["3:1 TF1004 kubernetesVersion"].map((s) => s.replace("3:1", "3:20")),
+  );
 });
 
 test("required keys and installDisk", async () => {
-  const l = await load(BASE_TALCONFIG.replace("endpoint: https://10.0.0.10:6443\n", "").replace("    installDisk: /dev/sda\n", ""));
+  const l = await load(
+    BASE_TALCONFIG.replace("endpoint: https://10.0.0.10:6443\n", "").replace("    installDisk: /dev/sda\n", ""),
+  );
   assert.deepEqual(brief(l), ["1:1 TF1005 endpoint", "5:5 TF1005 nodes[0].installDisk"]);
   const m = await load(BASE_TALCONFIG.replace("    installDisk: /dev/sda\n", ""));
   assert.deepEqual(brief(m), ["6:5 TF1005 nodes[0].installDisk"]);
 });
 
 test("duplicate hostnames and IPs", async () => {
-  const l = await load(BASE_TALCONFIG.replace("hostname: w1", "hostname: cp1").replace("ipAddress: 10.0.0.21", "ipAddress: 10.0.0.22, 10.0.0.11"));
+  const l = await load(
+    BASE_TALCONFIG.replace("hostname: w1", "hostname: cp1").replace(
+      "ipAddress: 10.0.0.21",
+      "ipAddress: 10.0.0.22, 10.0.0.11",
+    ),
+  );
   assert.deepEqual(brief(l), ["14:15 TF1007 nodes[1].hostname", "15:16 TF1007 nodes[1].ipAddress"]);
 });
 
 test("YAML merge keys work as in talhelper (yaml.v3)", async () => {
-  const text = BASE_TALCONFIG.replace("  - hostname: w1\n", "  - &w\n    hostname: w1\n") + "  - <<: *w\n    hostname: w2\n    ipAddress: 10.0.0.22\n";
+  const text =
+    BASE_TALCONFIG.replace("  - hostname: w1\n", "  - &w\n    hostname: w1\n") +
+    "  - <<: *w\n    hostname: w2\n    ipAddress: 10.0.0.22\n";
   const l = await load(text);
   assert.deepEqual(l.diagnostics, []);
-  assert.deepEqual(l.nodes.map((n) => [n.hostname, n.installDisk, n.controlPlane]), [["cp1", "/dev/sda", true], ["w1", "/dev/sda", false], ["w2", "/dev/sda", false]]);
+  assert.deepEqual(
+    l.nodes.map((n) => [n.hostname, n.installDisk, n.controlPlane]),
+    [
+      ["cp1", "/dev/sda", true],
+      ["w1", "/dev/sda", false],
+      ["w2", "/dev/sda", false],
+    ],
+  );
 });
 
 test("comma-separated ipAddress is split, the raw text kept", async () => {
@@ -101,7 +143,10 @@ test("YAML problems: syntax, duplicate keys, tabs, alias bombs, empty/binary/mis
     ["clusterName: [unclosed\n", "TF1001"],
     ["clusterName: a\nclusterName: b\n", "TF1002"],
     ["nodes:\n\t- hostname: x\n", "TF1001"],
-    ["a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n", "TF1001"],
+    [
+      "a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n",
+      "TF1001",
+    ],
     ["", "TF1004"],
     ["# only a comment\n", "TF1004"],
     ["a\u0000b", "TF1012"],
@@ -110,7 +155,10 @@ test("YAML problems: syntax, duplicate keys, tabs, alias bombs, empty/binary/mis
   for (const [text, code] of cases) {
     const l = await load(text);
     assert.equal(l.config, undefined, JSON.stringify(text));
-    assert.ok(l.diagnostics.length > 0 && l.diagnostics.every((d) => d.source && d.source.line >= 1), JSON.stringify(text));
+    assert.ok(
+      l.diagnostics.length > 0 && l.diagnostics.every((d) => d.source && d.source.line >= 1),
+      JSON.stringify(text),
+    );
     assert.equal(l.diagnostics[0]!.code, code, JSON.stringify(text));
   }
   const huge = await load(`clusterName: x\n${"# padding\n".repeat(500_000)}`);
@@ -124,19 +172,27 @@ test("YAML problems: syntax, duplicate keys, tabs, alias bombs, empty/binary/mis
 });
 
 test("env substitution: env map, env files (later wins), retyping plain scalars, located unset variables", async () => {
-  const text = BASE_TALCONFIG.replace("clusterName: lab", "clusterName: ${NAME}").replace("controlPlane: true", "controlPlane: ${CP}").replace(
-    "hostname: w1",
-    "hostname: ${WORKER:-w1}",
+  const text = BASE_TALCONFIG.replace("clusterName: lab", "clusterName: ${NAME}")
+    .replace("controlPlane: true", "controlPlane: ${CP}")
+    .replace("hostname: w1", "hostname: ${WORKER:-w1}");
+  const l = await load(
+    text,
+    { "/repo/talenv.yaml": "NAME: from-file\nCP: 'true'\n", "/repo/extra.env": "NAME=second\n" },
+    {
+      env: { NAME: "from-env" },
+      envFiles: ["/repo/talenv.yaml", "/repo/extra.env"],
+    },
   );
-  const l = await load(text, { "/repo/talenv.yaml": "NAME: from-file\nCP: 'true'\n", "/repo/extra.env": "NAME=second\n" }, {
-    env: { NAME: "from-env" },
-    envFiles: ["/repo/talenv.yaml", "/repo/extra.env"],
-  });
   assert.deepEqual(l.diagnostics, []);
   assert.equal(l.config?.clusterName, "second");
   assert.equal(l.nodes[0]!.controlPlane, true);
   assert.equal(l.nodes[1]!.hostname, "w1");
-  const d = await load(BASE_TALCONFIG.replace("installDisk: /dev/sda\n    networkInterfaces", "installDisk: /dev/${DISK}\n    networkInterfaces"));
+  const d = await load(
+    BASE_TALCONFIG.replace(
+      "installDisk: /dev/sda\n    networkInterfaces",
+      "installDisk: /dev/${DISK}\n    networkInterfaces",
+    ),
+  );
   assert.deepEqual(brief(d), ["9:23 TF1010 "]);
   assert.match(d.diagnostics[0]!.message, /DISK is not set/);
 });
@@ -163,7 +219,10 @@ test("encrypted env files: decrypted through the injected decryptor, else a clea
   const text = BASE_TALCONFIG.replace("clusterName: lab", "clusterName: ${NAME}");
   const without = await load(text, { "/repo/talenv.yaml": enc });
   assert.ok(without.diagnostics.some((d) => d.code === "TF1011" && /SOPS support is required/.test(d.hint ?? "")));
-  const decryptor: SopsDecryptor = { isEncrypted: (t) => t.includes("sops:"), decrypt: async () => "NAME: decrypted\n" };
+  const decryptor: SopsDecryptor = {
+    isEncrypted: (t) => t.includes("sops:"),
+    decrypt: async () => "NAME: decrypted\n",
+  };
   const withD = await load(text, { "/repo/talenv.yaml": enc }, { decryptor });
   assert.deepEqual(withD.diagnostics, []);
   assert.equal(withD.config?.clusterName, "decrypted");
@@ -173,39 +232,71 @@ test("encrypted env files: decrypted through the injected decryptor, else a clea
 });
 
 test("patches are ordered group, node, global with @file resolved against the talconfig folder", async () => {
-  const text = BASE_TALCONFIG.replace("    controlPlane: true\n", "    controlPlane: true\n    patches: ['@./node.yaml']\n") +
+  const text =
+    BASE_TALCONFIG.replace("    controlPlane: true\n", "    controlPlane: true\n    patches: ['@./node.yaml']\n") +
     "controlPlane:\n  patches: ['machine: {}']\n  certSANs: [cp.example]\npatches: ['@patches/all.yaml']\n";
   const l = await load(text, { "/repo/node.yaml": "", "/repo/patches/all.yaml": "" });
   assert.deepEqual(errors(l), []);
-  assert.deepEqual(l.nodes[0]!.patches.map((p) => [p.scope, p.file, p.path]), [
-    ["group", undefined, "controlPlane.patches[0]"],
-    ["node", "/repo/node.yaml", "nodes[0].patches[0]"],
-    ["global", "/repo/patches/all.yaml", "patches[0]"],
-  ]);
+  assert.deepEqual(
+    l.nodes[0]!.patches.map((p) => [p.scope, p.file, p.path]),
+    [
+      ["group", undefined, "controlPlane.patches[0]"],
+      ["node", "/repo/node.yaml", "nodes[0].patches[0]"],
+      ["global", "/repo/patches/all.yaml", "patches[0]"],
+    ],
+  );
   assert.deepEqual(l.nodes[0]!.certSANs, ["cp.example"]);
-  assert.deepEqual(l.nodes[1]!.patches.map((p) => p.scope), ["global"]);
+  assert.deepEqual(
+    l.nodes[1]!.patches.map((p) => p.scope),
+    ["global"],
+  );
   const missing = await load(text, { "/repo/node.yaml": "" });
   assert.deepEqual(brief(missing), ["25:11 TF1013 patches[0]"]);
 });
 
 test("substituteFileText: same env as the talconfig, comment lines untouched, problems located in the file", async () => {
-  const l = await load(BASE_TALCONFIG.replace("clusterName: lab", "clusterName: ${NAME:=lab}"), {}, { env: { DNS: "1.1.1.1" } });
+  const l = await load(
+    BASE_TALCONFIG.replace("clusterName: lab", "clusterName: ${NAME:=lab}"),
+    {},
+    { env: { DNS: "1.1.1.1" } },
+  );
   assert.equal(l.env.get("NAME"), "lab");
-  const r = substituteFileText("# ${NOT_SUBSTITUTED}\nmachine:\n  network: {nameservers: [$DNS]}\n  x: ${MISSING}\n", "/repo/p.yaml", l.env);
+  const r = substituteFileText(
+    "# ${NOT_SUBSTITUTED}\nmachine:\n  network: {nameservers: [$DNS]}\n  x: ${MISSING}\n",
+    "/repo/p.yaml",
+    l.env,
+  );
   assert.equal(r.text, "# ${NOT_SUBSTITUTED}\nmachine:\n  network: {nameservers: [1.1.1.1]}\n  x: \n");
-  assert.deepEqual(r.diagnostics.map((d) => [d.code, d.source?.file, d.source?.line, d.source?.col]), [["TF1010", "/repo/p.yaml", 4, 6]]);
+  assert.deepEqual(
+    r.diagnostics.map((d) => [d.code, d.source?.file, d.source?.line, d.source?.col]),
+    [["TF1010", "/repo/p.yaml", 4, 6]],
+  );
 });
 
 test("substitution also reaches map keys and flow collections (as talhelper's byte-level substitution)", async () => {
-  const text = BASE_TALCONFIG.replace("    installDisk: /dev/sda\n    networkInterfaces", "    installDisk: /dev/sda\n    nodeLabels: {${LABEL}: \"${VALUE}\"}\n    networkInterfaces");
+  const text = BASE_TALCONFIG.replace(
+    "    installDisk: /dev/sda\n    networkInterfaces",
+    '    installDisk: /dev/sda\n    nodeLabels: {${LABEL}: "${VALUE}"}\n    networkInterfaces',
+  );
   const l = await load(text, {}, { env: { LABEL: "zone", VALUE: "a" } });
   assert.deepEqual(l.diagnostics, []);
   assert.deepEqual(l.nodes[0]!.nodeLabels, { zone: "a" });
-  const flow = await load(BASE_TALCONFIG.replace("addresses: [10.0.0.11/24]", "addresses: [${IP}/24, \"${IP2:-10.0.0.12}/24\"]"), {}, { env: { IP: "10.0.0.11" } });
+  const flow = await load(
+    BASE_TALCONFIG.replace("addresses: [10.0.0.11/24]", 'addresses: [${IP}/24, "${IP2:-10.0.0.12}/24"]'),
+    {},
+    { env: { IP: "10.0.0.11" } },
+  );
   assert.deepEqual(flow.diagnostics, []);
   assert.deepEqual(flow.nodes[0]!.networkInterfaces?.[0]?.addresses, ["10.0.0.11/24", "10.0.0.12/24"]);
-  const raw = await load(BASE_TALCONFIG.replace("addresses: [10.0.0.11/24]", "addresses: [${IP}/24]"), {}, { substitute: false });
-  assert.deepEqual(raw.diagnostics.map((d) => [d.code, d.path, d.source?.line, d.source?.col]), [["TF1004", "nodes[0].networkInterfaces[0].addresses[0]", 12, 21]]);
+  const raw = await load(
+    BASE_TALCONFIG.replace("addresses: [10.0.0.11/24]", "addresses: [${IP}/24]"),
+    {},
+    { substitute: false },
+  );
+  assert.deepEqual(
+    raw.diagnostics.map((d) => [d.code, d.path, d.source?.line, d.source?.col]),
+    [["TF1004", "nodes[0].networkInterfaces[0].addresses[0]", 12, 21]],
+  );
   assert.match(raw.diagnostics[0]!.message, /"\$\{IP\}\/24"/);
   const missing = await load(BASE_TALCONFIG.replace("addresses: [10.0.0.11/24]", "addresses: [10.0.0.11/24, ${NOPE}]"));
   assert.deepEqual(brief(missing), ["12:35 TF1010 "]);
@@ -215,13 +306,19 @@ test("substitution also reaches map keys and flow collections (as talhelper's by
 const STRICTNESS: { name: string; text: string; errors: string[]; warnings: RegExp[] }[] = [
   {
     name: "installDisk with installDiskSelector is a warning naming which wins",
-    text: BASE_TALCONFIG.replace("    installDisk: /dev/sda\n    networkInterfaces", "    installDisk: /dev/sda\n    installDiskSelector: {size: '>= 100GB'}\n    networkInterfaces"),
+    text: BASE_TALCONFIG.replace(
+      "    installDisk: /dev/sda\n    networkInterfaces",
+      "    installDisk: /dev/sda\n    installDiskSelector: {size: '>= 100GB'}\n    networkInterfaces",
+    ),
     errors: [],
     warnings: [/installDiskSelector matches and ignores installDisk/],
   },
   {
     name: "a top-level key that only holds an anchor used elsewhere is a warning",
-    text: BASE_TALCONFIG.replace("clusterName: lab", "x-schematic: &ext\n  customization:\n    systemExtensions:\n      officialExtensions: [siderolabs/iscsi-tools]\nclusterName: lab").concat("    schematic: *ext\n"),
+    text: BASE_TALCONFIG.replace(
+      "clusterName: lab",
+      "x-schematic: &ext\n  customization:\n    systemExtensions:\n      officialExtensions: [siderolabs/iscsi-tools]\nclusterName: lab",
+    ).concat("    schematic: *ext\n"),
     errors: [],
     warnings: [/"x-schematic" is not a talconfig key; it only holds the YAML anchor &ext/],
   },
@@ -233,7 +330,10 @@ const STRICTNESS: { name: string; text: string; errors: string[]; warnings: RegE
   },
   {
     name: "an install disk selector type Talos refuses (HDD) is a located error",
-    text: BASE_TALCONFIG.replace("    installDisk: /dev/sda\n    networkInterfaces", "    installDiskSelector: {type: HDD}\n    networkInterfaces"),
+    text: BASE_TALCONFIG.replace(
+      "    installDisk: /dev/sda\n    networkInterfaces",
+      "    installDiskSelector: {type: HDD}\n    networkInterfaces",
+    ),
     errors: ["TF1004 nodes[0].installDiskSelector.type"],
     warnings: [],
   },
@@ -248,10 +348,17 @@ const STRICTNESS: { name: string; text: string; errors: string[]; warnings: RegE
 for (const c of STRICTNESS) {
   test(`strictness: ${c.name}`, async () => {
     const l = await load(c.text);
-    assert.deepEqual(errors(l).map((d) => `${d.code} ${d.path ?? ""}`), c.errors);
+    assert.deepEqual(
+      errors(l).map((d) => `${d.code} ${d.path ?? ""}`),
+      c.errors,
+    );
     const warnings = l.diagnostics.filter((d) => d.severity === "warning");
     assert.equal(warnings.length, c.warnings.length, warnings.map((w) => w.message).join("\n"));
     c.warnings.forEach((re, i) => assert.match(warnings[i]!.message, re));
-    if (c.errors.length === 0) assert.ok(warnings.every((w) => w.source !== undefined), "warnings are located");
+    if (c.errors.length === 0)
+      assert.ok(
+        warnings.every((w) => w.source !== undefined),
+        "warnings are located",
+      );
   });
 }

@@ -36,7 +36,15 @@ export async function loadTalconfig(options: LoadTalconfigOptions): Promise<Load
   const file = options.path;
   const diagnostics: Diagnostic[] = [];
   const env = new Map<string, string>();
-  const empty = (envFiles: string[] = []): LoadedTalconfig => ({ path: file, dir, config: undefined, nodes: [], diagnostics: sortDiagnostics(diagnostics), env, envFiles });
+  const empty = (envFiles: string[] = []): LoadedTalconfig => ({
+    path: file,
+    dir,
+    config: undefined,
+    nodes: [],
+    diagnostics: sortDiagnostics(diagnostics),
+    env,
+    envFiles,
+  });
 
   const text = await readText(file, readFile, diagnostics, true);
   if (text === undefined) return empty();
@@ -49,8 +57,16 @@ export async function loadTalconfig(options: LoadTalconfigOptions): Promise<Load
     diagnostics.push({
       severity: "error",
       code: e.code === "DUPLICATE_KEY" ? CODES.duplicateKey : CODES.yamlSyntax,
-      message: e.code === "DUPLICATE_KEY" ? "duplicate key (YAML map keys must be unique)" : `YAML syntax error: ${e.message.split("\n")[0]}`,
-      hint: e.code === "DUPLICATE_KEY" ? "remove or merge the repeated key" : e.code === "TAB_AS_INDENT" ? "indent with spaces, not tabs" : "fix the YAML syntax at this position",
+      message:
+        e.code === "DUPLICATE_KEY"
+          ? "duplicate key (YAML map keys must be unique)"
+          : `YAML syntax error: ${e.message.split("\n")[0]}`,
+      hint:
+        e.code === "DUPLICATE_KEY"
+          ? "remove or merge the repeated key"
+          : e.code === "TAB_AS_INDENT"
+            ? "indent with spaces, not tabs"
+            : "fix the YAML syntax at this position",
       source: src.positionAt(e.pos[0]),
     });
   }
@@ -75,12 +91,19 @@ export async function loadTalconfig(options: LoadTalconfigOptions): Promise<Load
     return empty(envFiles);
   }
   if (data === null || data === undefined) {
-    diagnostics.push({ severity: "error", code: CODES.invalidValue, message: "talconfig.yaml has no content", hint: "add clusterName, endpoint, kubernetesVersion and nodes", source: src.positionOf([]) });
+    diagnostics.push({
+      severity: "error",
+      code: CODES.invalidValue,
+      message: "talconfig.yaml has no content",
+      hint: "add clusterName, endpoint, kubernetesVersion and nodes",
+      source: src.positionOf([]),
+    });
     return empty(envFiles);
   }
 
   if (typeof data === "object" && !Array.isArray(data)) {
-    for (const key of anchorHolderKeys(src.doc, knownKeysAt(talconfigSchema, []), src, diagnostics)) delete (data as Record<string, unknown>)[key];
+    for (const key of anchorHolderKeys(src.doc, knownKeysAt(talconfigSchema, []), src, diagnostics))
+      delete (data as Record<string, unknown>)[key];
   }
   const parsed = parseWithSchema(data, src, diagnostics, failed);
   reportDeprecated(parsed ?? data, src, diagnostics);
@@ -92,5 +115,9 @@ export async function loadTalconfig(options: LoadTalconfigOptions): Promise<Load
 }
 
 function finish(loaded: LoadedTalconfig, src: YamlSource): LoadedTalconfig {
-  return { ...loaded, diagnostics: sortDiagnostics(loaded.diagnostics), sourceMap: { positionOf: (p) => src.positionOf(p) } };
+  return {
+    ...loaded,
+    diagnostics: sortDiagnostics(loaded.diagnostics),
+    sourceMap: { positionOf: (p) => src.positionOf(p) },
+  };
 }

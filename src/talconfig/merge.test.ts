@@ -35,7 +35,10 @@ test("merge: patches group-first, certSANs and extraManifests node-first; overri
   assert.deepEqual(plain.values.patches, ["g", "n"]);
   assert.deepEqual(plain.values.certSANs, ["n.example", "g.example"]);
   assert.deepEqual(plain.values.extraManifests, ["n.yaml", "g.yaml"]);
-  const over = mergeGroupIntoNode(node({ ...n, overridePatches: true, overrideMachineCertSANs: true, overrideExtraManifests: true }), group);
+  const over = mergeGroupIntoNode(
+    node({ ...n, overridePatches: true, overrideMachineCertSANs: true, overrideExtraManifests: true }),
+    group,
+  );
   assert.deepEqual(over.values.patches, ["n"]);
   assert.deepEqual(over.values.certSANs, ["n.example"]);
   assert.deepEqual(over.values.extraManifests, ["n.yaml"]);

@@ -41,7 +41,7 @@ export function mergeGroupIntoNode(node: TalconfigNode, group: NodeConfigs | und
     const groupHas = !isZeroValue(groupValue);
     if (key === "patches") {
       const own = node.patches ?? [];
-      const merged = node.overridePatches ? own : [...(groupValue as string[] | undefined ?? []), ...own];
+      const merged = node.overridePatches ? own : [...((groupValue as string[] | undefined) ?? []), ...own];
       if (nodeHas || groupHas) values[key] = merged;
       if (nodeHas || groupHas) origin[key] = nodeHas ? "node" : "group";
       continue;

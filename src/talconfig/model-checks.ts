@@ -18,10 +18,19 @@ export function reportDeprecated(data: unknown, src: YamlSource, diagnostics: Di
     if (typeof obj !== "object" || obj === null) continue;
     for (const [key, instead] of Object.entries(DEPRECATED_KEYS)) {
       if (!Object.hasOwn(obj, key)) continue;
-      if (key === "allowSchedulingOnMasters" || key === "additionalMachineCertSans" ? c.length > 0 : c.length === 0) continue;
+      if (key === "allowSchedulingOnMasters" || key === "additionalMachineCertSans" ? c.length > 0 : c.length === 0)
+        continue;
       const p = [...c, key];
       const node = nodeNameFor(p, data);
-      diagnostics.push({ severity: "warning", code: CODES.deprecatedKey, message: `${key} is deprecated`, hint: instead, path: formatPath(p), source: src.positionOf(p, true), ...(node ? { node } : {}) });
+      diagnostics.push({
+        severity: "warning",
+        code: CODES.deprecatedKey,
+        message: `${key} is deprecated`,
+        hint: instead,
+        path: formatPath(p),
+        source: src.positionOf(p, true),
+        ...(node ? { node } : {}),
+      });
     }
   }
 }
@@ -29,7 +38,8 @@ export function reportDeprecated(data: unknown, src: YamlSource, diagnostics: Di
 // Model checks beyond the schema. They read the raw data defensively so they also run when the schema found
 // errors elsewhere (all findings at once).
 type Loose = Record<string, unknown>;
-const obj = (v: unknown): Loose | undefined => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Loose) : undefined);
+const obj = (v: unknown): Loose | undefined =>
+  typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Loose) : undefined;
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const text = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
@@ -37,15 +47,33 @@ export function checkModel(data: unknown, src: YamlSource, diagnostics: Diagnost
   const config = obj(data) ?? {};
   const err = (path: DocPath, code: string, message: string, hint: string) => {
     const node = nodeNameFor(path, config);
-    diagnostics.push({ severity: "error", code, message, hint, path: formatPath(path), source: src.positionOf(path), ...(node ? { node } : {}) });
+    diagnostics.push({
+      severity: "error",
+      code,
+      message,
+      hint,
+      path: formatPath(path),
+      source: src.positionOf(path),
+      ...(node ? { node } : {}),
+    });
   };
   const talosVersion = text(config.talosVersion);
   if (talosVersion !== undefined && !isSemVer(talosVersion)) {
-    err(["talosVersion"], CODES.invalidValue, `talosVersion "${talosVersion}" is not a version`, `write a Talos release like ${DEFAULT_TALOS_VERSION}`);
+    err(
+      ["talosVersion"],
+      CODES.invalidValue,
+      `talosVersion "${talosVersion}" is not a version`,
+      `write a Talos release like ${DEFAULT_TALOS_VERSION}`,
+    );
   }
   const kubernetesVersion = text(config.kubernetesVersion);
   if (kubernetesVersion !== undefined && !isSemVer(kubernetesVersion)) {
-    err(["kubernetesVersion"], CODES.invalidValue, `kubernetesVersion "${kubernetesVersion}" is not a version`, "write a Kubernetes release like v1.35.0");
+    err(
+      ["kubernetesVersion"],
+      CODES.invalidValue,
+      `kubernetesVersion "${kubernetesVersion}" is not a version`,
+      "write a Kubernetes release like v1.35.0",
+    );
   }
   const hostnames = new Map<string, number>();
   const ips = new Map<string, number>();
@@ -53,7 +81,12 @@ export function checkModel(data: unknown, src: YamlSource, diagnostics: Diagnost
     const n = obj(raw);
     if (!n) return;
     if (n.installDisk === undefined && n.installDiskSelector === undefined) {
-      err(["nodes", i, "installDisk"], CODES.missingKey, "installDisk or installDiskSelector is required", "add installDisk: /dev/sda (or an installDiskSelector)");
+      err(
+        ["nodes", i, "installDisk"],
+        CODES.missingKey,
+        "installDisk or installDiskSelector is required",
+        "add installDisk: /dev/sda (or an installDiskSelector)",
+      );
     }
     if (n.installDisk !== undefined && n.installDiskSelector !== undefined) {
       // Talos accepts both (machine.install.disk and diskSelector) and installs to the disk the selector matches.
@@ -62,7 +95,8 @@ export function checkModel(data: unknown, src: YamlSource, diagnostics: Diagnost
       diagnostics.push({
         severity: "warning",
         code: CODES.invalidValue,
-        message: "installDisk and installDiskSelector are both set: Talos installs to the disk installDiskSelector matches and ignores installDisk",
+        message:
+          "installDisk and installDiskSelector are both set: Talos installs to the disk installDiskSelector matches and ignores installDisk",
         hint: "remove installDisk (or the selector) so the file says which disk is used",
         path: formatPath(path),
         source: src.positionOf(path),
@@ -72,19 +106,37 @@ export function checkModel(data: unknown, src: YamlSource, diagnostics: Diagnost
     const hostname = text(n.hostname);
     if (hostname !== undefined) {
       const prev = hostnames.get(hostname);
-      if (prev !== undefined && n.ignoreHostname !== true) err(["nodes", i, "hostname"], CODES.duplicateNode, `hostname "${hostname}" is also used by nodes[${prev}]`, "give every node its own hostname");
+      if (prev !== undefined && n.ignoreHostname !== true)
+        err(
+          ["nodes", i, "hostname"],
+          CODES.duplicateNode,
+          `hostname "${hostname}" is also used by nodes[${prev}]`,
+          "give every node its own hostname",
+        );
       else hostnames.set(hostname, i);
     }
     for (const ip of splitIpAddresses(text(n.ipAddress) ?? "")) {
       const p = ips.get(ip);
-      if (p !== undefined) err(["nodes", i, "ipAddress"], CODES.duplicateNode, `ipAddress ${ip} is also used by nodes[${p}]`, "give every node its own address");
+      if (p !== undefined)
+        err(
+          ["nodes", i, "ipAddress"],
+          CODES.duplicateNode,
+          `ipAddress ${ip} is also used by nodes[${p}]`,
+          "give every node its own address",
+        );
       else ips.set(ip, i);
     }
   });
 }
 
 /** `@file` references (patches, machineFiles, inlineManifests, extraManifests) must point at files that exist. */
-export async function checkFileRefs(data: unknown, src: YamlSource, dir: string, readFile: (p: string) => Promise<string>, diagnostics: Diagnostic[]): Promise<void> {
+export async function checkFileRefs(
+  data: unknown,
+  src: YamlSource,
+  dir: string,
+  readFile: (p: string) => Promise<string>,
+  diagnostics: Diagnostic[],
+): Promise<void> {
   const config = obj(data) ?? {};
   const refs: { path: DocPath; file: string }[] = [];
   const add = (path: DocPath, value: unknown, implicitAt = false) => {
@@ -94,7 +146,10 @@ export async function checkFileRefs(data: unknown, src: YamlSource, dir: string,
   };
   list(config.patches).forEach((p, i) => add(["patches", i], p));
   list(config.inlineManifests).forEach((m, i) => add(["inlineManifests", i, "contents"], obj(m)?.contents));
-  const groups: [DocPath, unknown][] = [[["controlPlane"], config.controlPlane], [["worker"], config.worker]];
+  const groups: [DocPath, unknown][] = [
+    [["controlPlane"], config.controlPlane],
+    [["worker"], config.worker],
+  ];
   list(config.nodes).forEach((n, i) => groups.push([["nodes", i], n]));
   for (const [base, raw] of groups) {
     const g = obj(raw);

@@ -20,7 +20,14 @@ test("outputFilename: talhelper's filenameTmpl fields and default", () => {
 
 test("outputFilename: only plain file names in the output folder", () => {
   const node = { clusterName: "lab", hostname: "w1", ipAddress: "10.0.0.2", controlPlane: false };
-  for (const tmpl of ["{{.Role}}/{{.Hostname}}.yaml", "../{{.Hostname}}.yaml", "a\\b", "talosconfig", ".gitignore", "{{ if false }}x{{ end }}"]) {
+  for (const tmpl of [
+    "{{.Role}}/{{.Hostname}}.yaml",
+    "../{{.Hostname}}.yaml",
+    "a\\b",
+    "talosconfig",
+    ".gitignore",
+    "{{ if false }}x{{ end }}",
+  ]) {
     assert.throws(() => outputFilename(tmpl, node), /not a file name in the output folder/, tmpl);
   }
 });

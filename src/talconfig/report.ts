@@ -18,7 +18,10 @@ export function buildReport(diagnostics: readonly Diagnostic[]): ValidateReport 
   return { valid: errors === 0, errors, warnings, diagnostics: sorted };
 }
 
-export function renderReportText(report: ValidateReport, options: { display?: (file: string) => string; subject: string; nodeCount?: number; nodeOrder?: readonly string[] }): string {
+export function renderReportText(
+  report: ValidateReport,
+  options: { display?: (file: string) => string; subject: string; nodeCount?: number; nodeOrder?: readonly string[] },
+): string {
   const display = options.display ?? ((f: string) => f);
   const byFile = new Map<string, Diagnostic[]>();
   for (const d of report.diagnostics) {
@@ -44,7 +47,9 @@ export function renderReportText(report: ValidateReport, options: { display?: (f
       lines.push(`  ${key}:`);
       for (const d of byNode.get(key)!) {
         const pos = d.source ? formatPosition({ ...d.source, file: display(d.source.file) }) : "";
-        lines.push(`    ${pos ? `${pos}: ` : ""}${d.severity}[${d.code}]: ${d.message}${d.path ? ` (at ${d.path})` : ""}`);
+        lines.push(
+          `    ${pos ? `${pos}: ` : ""}${d.severity}[${d.code}]: ${d.message}${d.path ? ` (at ${d.path})` : ""}`,
+        );
         if (d.hint) lines.push(`      hint: ${d.hint}`);
       }
     }
@@ -57,6 +62,8 @@ export function renderReportText(report: ValidateReport, options: { display?: (f
 }
 
 export function renderReportJson(report: ValidateReport, display: (file: string) => string = (f) => f): string {
-  const diagnostics = report.diagnostics.map((d) => (d.source ? { ...d, source: { ...d.source, file: display(d.source.file) } } : d));
+  const diagnostics = report.diagnostics.map((d) =>
+    d.source ? { ...d, source: { ...d.source, file: display(d.source.file) } } : d,
+  );
   return `${JSON.stringify({ valid: report.valid, errors: report.errors, warnings: report.warnings, diagnostics }, null, 2)}\n`;
 }

@@ -13,14 +13,22 @@ export function resolveNodes(config: Talconfig, src: YamlSource, dir: string): R
   const kubernetesVersion = config.kubernetesVersion.replace(/^v/, "");
   const patchRef = (scope: PatchRef["scope"], path: DocPath, text: string): PatchRef => {
     const f = fileRef(text);
-    return { scope, text, path: formatPath(path), source: src.positionOf(path), ...(f ? { file: isAbsolute(f) ? f : resolve(dir, f) } : {}) };
+    return {
+      scope,
+      text,
+      path: formatPath(path),
+      source: src.positionOf(path),
+      ...(f ? { file: isAbsolute(f) ? f : resolve(dir, f) } : {}),
+    };
   };
   return config.nodes.map((n, i) => {
     const controlPlane = n.controlPlane === true;
     const groupKey = controlPlane ? "controlPlane" : "worker";
     const group = config[groupKey];
     const merged = mergeGroupIntoNode(n, group);
-    const groupPatches = n.overridePatches ? [] : (group?.patches ?? []).map((p, j) => patchRef("group", [groupKey, "patches", j], p));
+    const groupPatches = n.overridePatches
+      ? []
+      : (group?.patches ?? []).map((p, j) => patchRef("group", [groupKey, "patches", j], p));
     const nodePatches = (n.patches ?? []).map((p, j) => patchRef("node", ["nodes", i, "patches", j], p));
     const globalPatches = (config.patches ?? []).map((p, j) => patchRef("global", ["patches", j], p));
     const { patches: _p, ...values } = merged.values;

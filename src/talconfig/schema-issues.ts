@@ -8,7 +8,12 @@ import { knownKeysAt } from "./schema-walk.js";
 import { formatPath, type DocPath, type YamlSource } from "./yaml-source.js";
 
 /** Checks the data against the zod schema and turns every issue into a located diagnostic. */
-export function parseWithSchema(data: unknown, src: YamlSource, diagnostics: Diagnostic[], failed: Set<unknown>): Talconfig | undefined {
+export function parseWithSchema(
+  data: unknown,
+  src: YamlSource,
+  diagnostics: Diagnostic[],
+  failed: Set<unknown>,
+): Talconfig | undefined {
   let result = talconfigSchema.safeParse(data);
   // talhelper decodes with yaml.v3 into Go strings, so `talosVersion: 1.13` or `ipAddress: 10` are strings there.
   // Give string fields the scalar's source text when YAML typed it as a number or bool, then re-check.
@@ -17,7 +22,11 @@ export function parseWithSchema(data: unknown, src: YamlSource, diagnostics: Dia
     for (const issue of result.error.issues) {
       if (issue.code !== "invalid_type" || issue.expected !== "string") continue;
       const node = src.nodeAt(issue.path as DocPath);
-      if (isScalar(node) && (typeof node.value === "number" || typeof node.value === "boolean") && node.source !== undefined) {
+      if (
+        isScalar(node) &&
+        (typeof node.value === "number" || typeof node.value === "boolean") &&
+        node.source !== undefined
+      ) {
         if (setAt(data, issue.path as DocPath, node.source)) patched = true;
       }
     }
@@ -86,20 +95,31 @@ function issueToDiagnostics(issue: z.core.$ZodIssue, src: YamlSource, data: unkn
   const actual = valueAt(data, path);
   if (issue.code === "invalid_type" && actual === undefined) {
     const key = path[path.length - 1];
-    return [{ ...base, code: CODES.missingKey, message: `${String(key)} is required`, hint: `add ${formatPath(path)}`, path: formatPath(path), source: src.positionOf(path) }];
+    return [
+      {
+        ...base,
+        code: CODES.missingKey,
+        message: `${String(key)} is required`,
+        hint: `add ${formatPath(path)}`,
+        path: formatPath(path),
+        source: src.positionOf(path),
+      },
+    ];
   }
   let hint = `fix ${formatPath(path) || "the document"}`;
   let message: string;
-  if (issue.code === "invalid_type") hint = `change ${formatPath(path) || "the document"} to ${issue.expected === "object" ? "a map (key: value lines)" : issue.expected === "array" ? "a list (- item lines or [a, b])" : `a ${issue.expected}`}`;
+  if (issue.code === "invalid_type")
+    hint = `change ${formatPath(path) || "the document"} to ${issue.expected === "object" ? "a map (key: value lines)" : issue.expected === "array" ? "a list (- item lines or [a, b])" : `a ${issue.expected}`}`;
   if (issue.code === "invalid_value") hint = `use one of: ${issue.values.map((v) => String(v)).join(", ")}`;
-  if (issue.code === "invalid_type") message = `expected ${issue.expected === "object" ? "a map" : issue.expected === "array" ? "a list" : issue.expected}, got ${describe(actual)}`;
-  else if (issue.code === "invalid_value") message = `${describe(actual)} is not allowed; expected one of: ${issue.values.map((v) => String(v)).join(", ")}`;
+  if (issue.code === "invalid_type")
+    message = `expected ${issue.expected === "object" ? "a map" : issue.expected === "array" ? "a list" : issue.expected}, got ${describe(actual)}`;
+  else if (issue.code === "invalid_value")
+    message = `${describe(actual)} is not allowed; expected one of: ${issue.values.map((v) => String(v)).join(", ")}`;
   else if (issue.code === "invalid_union") message = `${describe(actual)} is not a valid value here`;
   else if (issue.code === "custom") {
     message = `${describe(actual)} ${issue.message}`;
     const h = (issue.params as { hint?: unknown } | undefined)?.hint;
     if (typeof h === "string") hint = h;
-  }
-  else message = issue.message;
+  } else message = issue.message;
   return [{ ...base, code: CODES.invalidValue, message, hint, path: formatPath(path), source: src.positionOf(path) }];
 }

@@ -18,7 +18,11 @@ function unwrap(s: z.ZodType): z.ZodType {
   let cur = s;
   for (let i = 0; i < 20; i++) {
     const d = defOf(cur);
-    if ((d.type === "optional" || d.type === "nullable" || d.type === "default" || d.type === "readonly") && d.innerType) cur = d.innerType;
+    if (
+      (d.type === "optional" || d.type === "nullable" || d.type === "default" || d.type === "readonly") &&
+      d.innerType
+    )
+      cur = d.innerType;
     else if (d.type === "pipe" && d.in) cur = d.in;
     else break;
   }

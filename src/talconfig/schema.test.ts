@@ -12,10 +12,15 @@ test("the committed schema/talconfig.schema.json is the generated one (run: npm 
 });
 
 test("the JSON schema is strict and names the talhelper structures", () => {
-  const s = talconfigJsonSchema() as { additionalProperties?: boolean; required?: string[]; $defs: Record<string, { additionalProperties?: boolean; required?: string[] }> };
+  const s = talconfigJsonSchema() as {
+    additionalProperties?: boolean;
+    required?: string[];
+    $defs: Record<string, { additionalProperties?: boolean; required?: string[] }>;
+  };
   assert.equal(s.additionalProperties, false);
   assert.deepEqual([...(s.required ?? [])].sort(), ["clusterName", "endpoint", "kubernetesVersion", "nodes"]);
-  for (const name of ["Node", "NodeConfigs", "Schematic", "NetworkInterface", "ImageFactory"]) assert.equal(s.$defs[name]?.additionalProperties, false, name);
+  for (const name of ["Node", "NodeConfigs", "Schematic", "NetworkInterface", "ImageFactory"])
+    assert.equal(s.$defs[name]?.additionalProperties, false, name);
   assert.deepEqual(s.$defs.Node?.required, ["hostname", "ipAddress"]);
 });
 

@@ -18,9 +18,18 @@ const str = z.string();
 const strList = z.array(z.string());
 const intOrString = z.union([z.number().int(), z.string()]);
 
-const ipAddress = z.string().refine(isIpAddress, { message: "must be an IP address", params: { hint: "write an address like 10.0.0.1 (no /prefix here)" } });
-const cidr = z.string().refine(isCidr, { message: "must be a CIDR (address/prefix), e.g. 10.244.0.0/16", params: { hint: "write a network like 10.244.0.0/16 (IPv4 prefix ≤ 32, IPv6 ≤ 128)" } });
-const ipOrCidr = z.string().refine(isIpOrCidr, { message: "must be an IP address with an optional /prefix", params: { hint: "write an address like 10.0.0.11/24" } });
+const ipAddress = z.string().refine(isIpAddress, {
+  message: "must be an IP address",
+  params: { hint: "write an address like 10.0.0.1 (no /prefix here)" },
+});
+const cidr = z.string().refine(isCidr, {
+  message: "must be a CIDR (address/prefix), e.g. 10.244.0.0/16",
+  params: { hint: "write a network like 10.244.0.0/16 (IPv4 prefix ≤ 32, IPv6 ≤ 128)" },
+});
+const ipOrCidr = z.string().refine(isIpOrCidr, {
+  message: "must be an IP address with an optional /prefix",
+  params: { hint: "write an address like 10.0.0.11/24" },
+});
 
 const deviceSelector = z
   .strictObject({
@@ -31,92 +40,115 @@ const deviceSelector = z
     driver: str.optional(),
     physical: z.boolean().optional(),
   })
-  .meta({ id: "NetworkDeviceSelector", description: "Selects a link by its hardware properties (Talos NetworkDeviceSelector)." });
+  .meta({
+    id: "NetworkDeviceSelector",
+    description: "Selects a link by its hardware properties (Talos NetworkDeviceSelector).",
+  });
 
-const route = z.strictObject({
-  network: z.string().refine((s) => s === "" || isCidr(s), { message: "must be a CIDR, e.g. 0.0.0.0/0", params: { hint: "write the destination network; 0.0.0.0/0 for the default route" } }).optional(),
-  gateway: ipAddress.optional(),
-  source: ipAddress.optional(),
-  metric: z.number().int().optional(),
-  mtu: z.number().int().optional(),
-}).meta({ id: "Route" });
+const route = z
+  .strictObject({
+    network: z
+      .string()
+      .refine((s) => s === "" || isCidr(s), {
+        message: "must be a CIDR, e.g. 0.0.0.0/0",
+        params: { hint: "write the destination network; 0.0.0.0/0 for the default route" },
+      })
+      .optional(),
+    gateway: ipAddress.optional(),
+    source: ipAddress.optional(),
+    metric: z.number().int().optional(),
+    mtu: z.number().int().optional(),
+  })
+  .meta({ id: "Route" });
 
-const dhcpOptions = z.strictObject({
-  routeMetric: z.number().int().optional(),
-  ipv4: z.boolean().optional(),
-  ipv6: z.boolean().optional(),
-  duidv6: str.optional(),
-}).meta({ id: "DHCPOptions" });
+const dhcpOptions = z
+  .strictObject({
+    routeMetric: z.number().int().optional(),
+    ipv4: z.boolean().optional(),
+    ipv6: z.boolean().optional(),
+    duidv6: str.optional(),
+  })
+  .meta({ id: "DHCPOptions" });
 
-const vip = z.strictObject({
-  ip: ipAddress.optional(),
-  equinixMetal: z.strictObject({ apiToken: str.optional() }).optional(),
-  hcloud: z.strictObject({ apiToken: str.optional() }).optional(),
-}).meta({ id: "DeviceVIPConfig" });
+const vip = z
+  .strictObject({
+    ip: ipAddress.optional(),
+    equinixMetal: z.strictObject({ apiToken: str.optional() }).optional(),
+    hcloud: z.strictObject({ apiToken: str.optional() }).optional(),
+  })
+  .meta({ id: "DeviceVIPConfig" });
 
-const bond = z.strictObject({
-  interfaces: strList.optional(),
-  deviceSelectors: z.array(deviceSelector).optional(),
-  arpIPTarget: strList.optional(),
-  mode: str.optional(),
-  xmitHashPolicy: str.optional(),
-  lacpRate: str.optional(),
-  adActorSystem: str.optional(),
-  arpValidate: str.optional(),
-  arpAllTargets: str.optional(),
-  primary: str.optional(),
-  primaryReselect: str.optional(),
-  failOverMac: str.optional(),
-  adSelect: str.optional(),
-  miimon: z.number().int().optional(),
-  updelay: z.number().int().optional(),
-  downdelay: z.number().int().optional(),
-  arpInterval: z.number().int().optional(),
-  resendIgmp: z.number().int().optional(),
-  minLinks: z.number().int().optional(),
-  lpInterval: z.number().int().optional(),
-  packetsPerSlave: z.number().int().optional(),
-  numPeerNotif: z.number().int().optional(),
-  tlbDynamicLb: z.number().int().optional(),
-  allSlavesActive: z.number().int().optional(),
-  useCarrier: z.boolean().optional(),
-  adActorSysPrio: z.number().int().optional(),
-  adUserPortKey: z.number().int().optional(),
-  peerNotifyDelay: z.number().int().optional(),
-}).meta({ id: "Bond" });
+const bond = z
+  .strictObject({
+    interfaces: strList.optional(),
+    deviceSelectors: z.array(deviceSelector).optional(),
+    arpIPTarget: strList.optional(),
+    mode: str.optional(),
+    xmitHashPolicy: str.optional(),
+    lacpRate: str.optional(),
+    adActorSystem: str.optional(),
+    arpValidate: str.optional(),
+    arpAllTargets: str.optional(),
+    primary: str.optional(),
+    primaryReselect: str.optional(),
+    failOverMac: str.optional(),
+    adSelect: str.optional(),
+    miimon: z.number().int().optional(),
+    updelay: z.number().int().optional(),
+    downdelay: z.number().int().optional(),
+    arpInterval: z.number().int().optional(),
+    resendIgmp: z.number().int().optional(),
+    minLinks: z.number().int().optional(),
+    lpInterval: z.number().int().optional(),
+    packetsPerSlave: z.number().int().optional(),
+    numPeerNotif: z.number().int().optional(),
+    tlbDynamicLb: z.number().int().optional(),
+    allSlavesActive: z.number().int().optional(),
+    useCarrier: z.boolean().optional(),
+    adActorSysPrio: z.number().int().optional(),
+    adUserPortKey: z.number().int().optional(),
+    peerNotifyDelay: z.number().int().optional(),
+  })
+  .meta({ id: "Bond" });
 
-const bridge = z.strictObject({
-  interfaces: strList.optional(),
-  stp: z.strictObject({ enabled: z.boolean().optional() }).optional(),
-  vlan: z.strictObject({ vlanFiltering: z.boolean().optional() }).optional(),
-}).meta({ id: "Bridge" });
+const bridge = z
+  .strictObject({
+    interfaces: strList.optional(),
+    stp: z.strictObject({ enabled: z.boolean().optional() }).optional(),
+    vlan: z.strictObject({ vlanFiltering: z.boolean().optional() }).optional(),
+  })
+  .meta({ id: "Bridge" });
 
-const vlan = z.strictObject({
-  addresses: z.array(ipOrCidr).optional(),
-  cidr: cidr.optional(),
-  routes: z.array(route).optional(),
-  dhcp: z.boolean().optional(),
-  vlanId: z.number().int().min(0).max(4095).optional(),
-  mtu: z.number().int().optional(),
-  vip: vip.optional(),
-  dhcpOptions: dhcpOptions.optional(),
-}).meta({ id: "Vlan" });
+const vlan = z
+  .strictObject({
+    addresses: z.array(ipOrCidr).optional(),
+    cidr: cidr.optional(),
+    routes: z.array(route).optional(),
+    dhcp: z.boolean().optional(),
+    vlanId: z.number().int().min(0).max(4095).optional(),
+    mtu: z.number().int().optional(),
+    vip: vip.optional(),
+    dhcpOptions: dhcpOptions.optional(),
+  })
+  .meta({ id: "Vlan" });
 
-const wireguard = z.strictObject({
-  privateKey: str.optional(),
-  listenPort: z.number().int().optional(),
-  firewallMark: z.number().int().optional(),
-  peers: z
-    .array(
-      z.strictObject({
-        publicKey: str.optional(),
-        endpoint: str.optional(),
-        persistentKeepaliveInterval: intOrString.optional(),
-        allowedIPs: z.array(ipOrCidr).optional(),
-      }),
-    )
-    .optional(),
-}).meta({ id: "DeviceWireguardConfig" });
+const wireguard = z
+  .strictObject({
+    privateKey: str.optional(),
+    listenPort: z.number().int().optional(),
+    firewallMark: z.number().int().optional(),
+    peers: z
+      .array(
+        z.strictObject({
+          publicKey: str.optional(),
+          endpoint: str.optional(),
+          persistentKeepaliveInterval: intOrString.optional(),
+          allowedIPs: z.array(ipOrCidr).optional(),
+        }),
+      )
+      .optional(),
+  })
+  .meta({ id: "DeviceWireguardConfig" });
 
 export const networkInterfaceSchema = z
   .strictObject({
@@ -160,87 +192,111 @@ export const schematicSchema = z
   })
   .meta({ id: "Schematic", description: "An Image Factory schematic (system extensions, kernel args, overlay)." });
 
-const machineSpec = z.strictObject({
-  mode: str.optional(),
-  arch: z.enum(["amd64", "arm64"]).optional(),
-  secureboot: z.boolean().optional(),
-  useUKI: z.boolean().optional(),
-  bootMethod: z.enum(["iso", "disk-image", "pxe"]).optional(),
-  imageSuffix: str.optional(),
-}).meta({ id: "MachineSpec" });
+const machineSpec = z
+  .strictObject({
+    mode: str.optional(),
+    arch: z.enum(["amd64", "arm64"]).optional(),
+    secureboot: z.boolean().optional(),
+    useUKI: z.boolean().optional(),
+    bootMethod: z.enum(["iso", "disk-image", "pxe"]).optional(),
+    imageSuffix: str.optional(),
+  })
+  .meta({ id: "MachineSpec" });
 
-const installDiskSelector = z.strictObject({
-  size: intOrString.optional(),
-  name: str.optional(),
-  model: str.optional(),
-  serial: str.optional(),
-  modalias: str.optional(),
-  uuid: str.optional(),
-  wwid: str.optional(),
-  // Talos's InstallDiskType: lower case only (`HDD` is refused by Talos's validation, not by talhelper's).
-  type: z.enum(["ssd", "hdd", "nvme", "sd"]).optional(),
-  busPath: str.optional(),
-}).meta({ id: "InstallDiskSelector" });
+const installDiskSelector = z
+  .strictObject({
+    size: intOrString.optional(),
+    name: str.optional(),
+    model: str.optional(),
+    serial: str.optional(),
+    modalias: str.optional(),
+    uuid: str.optional(),
+    wwid: str.optional(),
+    // Talos's InstallDiskType: lower case only (`HDD` is refused by Talos's validation, not by talhelper's).
+    type: z.enum(["ssd", "hdd", "nvme", "sd"]).optional(),
+    busPath: str.optional(),
+  })
+  .meta({ id: "InstallDiskSelector" });
 
-const ingressFirewall = z.strictObject({
-  defaultAction: z.enum(["accept", "block"]).optional(),
-  rules: z
-    .array(
-      z.strictObject({
-        name: str.optional(),
-        portSelector: z
-          .strictObject({ ports: z.array(intOrString).optional(), protocol: z.enum(["tcp", "udp", "icmp", "icmpv6"]).optional() })
-          .optional(),
-        ingress: z.array(z.strictObject({ subnet: ipOrCidr.optional(), except: ipOrCidr.optional() })).optional(),
-      }),
-    )
-    .optional(),
-}).meta({ id: "IngressFirewall" });
+const ingressFirewall = z
+  .strictObject({
+    defaultAction: z.enum(["accept", "block"]).optional(),
+    rules: z
+      .array(
+        z.strictObject({
+          name: str.optional(),
+          portSelector: z
+            .strictObject({
+              ports: z.array(intOrString).optional(),
+              protocol: z.enum(["tcp", "udp", "icmp", "icmpv6"]).optional(),
+            })
+            .optional(),
+          ingress: z.array(z.strictObject({ subnet: ipOrCidr.optional(), except: ipOrCidr.optional() })).optional(),
+        }),
+      )
+      .optional(),
+  })
+  .meta({ id: "IngressFirewall" });
 
-const machineFile = z.strictObject({
-  content: str.optional(),
-  permissions: intOrString.optional(),
-  path: str.optional(),
-  op: z.enum(["create", "append", "overwrite"]).optional(),
-  skipEnvsubst: z.boolean().optional(),
-}).meta({ id: "MachineFile" });
+const machineFile = z
+  .strictObject({
+    content: str.optional(),
+    permissions: intOrString.optional(),
+    path: str.optional(),
+    op: z.enum(["create", "append", "overwrite"]).optional(),
+    skipEnvsubst: z.boolean().optional(),
+  })
+  .meta({ id: "MachineFile" });
 
-const encryption = z.strictObject({
-  provider: intOrString.optional(),
-  keys: z
-    .array(
-      z.strictObject({
-        slot: z.number().int().optional(),
-        static: z.strictObject({ passphrase: str.optional() }).optional(),
-        nodeID: z.strictObject({}).optional(),
-        kms: z.strictObject({ endpoint: str.optional() }).optional(),
-        tpm: z
-          .strictObject({
-            options: z.strictObject({ pcrs: z.array(z.number().int()).optional() }).optional(),
-            checkSecurebootStatusOnEnroll: z.boolean().optional(),
-          })
-          .optional(),
-        lockToState: z.boolean().optional(),
-      }),
-    )
-    .optional(),
-  cipher: str.optional(),
-  keySize: z.number().int().optional(),
-  blockSize: z.number().int().optional(),
-  options: strList.optional(),
-}).meta({ id: "EncryptionSpec" });
+const encryption = z
+  .strictObject({
+    provider: intOrString.optional(),
+    keys: z
+      .array(
+        z.strictObject({
+          slot: z.number().int().optional(),
+          static: z.strictObject({ passphrase: str.optional() }).optional(),
+          nodeID: z.strictObject({}).optional(),
+          kms: z.strictObject({ endpoint: str.optional() }).optional(),
+          tpm: z
+            .strictObject({
+              options: z.strictObject({ pcrs: z.array(z.number().int()).optional() }).optional(),
+              checkSecurebootStatusOnEnroll: z.boolean().optional(),
+            })
+            .optional(),
+          lockToState: z.boolean().optional(),
+        }),
+      )
+      .optional(),
+    cipher: str.optional(),
+    keySize: z.number().int().optional(),
+    blockSize: z.number().int().optional(),
+    options: strList.optional(),
+  })
+  .meta({ id: "EncryptionSpec" });
 
-const provisioning = z.strictObject({
-  diskSelector: z.strictObject({ match: str.optional() }).optional(),
-  grow: z.boolean().optional(),
-  minSize: intOrString.optional(),
-  maxSize: intOrString.optional(),
-}).meta({ id: "ProvisioningSpec" });
+const provisioning = z
+  .strictObject({
+    diskSelector: z.strictObject({ match: str.optional() }).optional(),
+    grow: z.boolean().optional(),
+    minSize: intOrString.optional(),
+    maxSize: intOrString.optional(),
+  })
+  .meta({ id: "ProvisioningSpec" });
 
 // Kubernetes label syntax; values with `{{ }}` are templates rendered later, checked after rendering (as talhelper).
-const labelKey = z.string().refine(isLabelKey, { message: "must be a Kubernetes label key ([prefix/]name, name ≤ 63 of [A-Za-z0-9-_.])", params: { hint: "use letters, digits, -, _ and . (e.g. topology.kubernetes.io/zone)" } });
-const labelValue = z.string().refine((v) => isTemplated(v) || isLabelValue(v), { message: "must be a Kubernetes label value (≤ 63 of [A-Za-z0-9-_.])", params: { hint: "shorten the value and use letters, digits, -, _ and . only" } });
-const taintValue = z.string().refine(isTaintValue, { message: "must be value:Effect with Effect NoSchedule, PreferNoSchedule or NoExecute", params: { hint: "write e.g. gpu:NoSchedule (the effect is case-sensitive)" } });
+const labelKey = z.string().refine(isLabelKey, {
+  message: "must be a Kubernetes label key ([prefix/]name, name ≤ 63 of [A-Za-z0-9-_.])",
+  params: { hint: "use letters, digits, -, _ and . (e.g. topology.kubernetes.io/zone)" },
+});
+const labelValue = z.string().refine((v) => isTemplated(v) || isLabelValue(v), {
+  message: "must be a Kubernetes label value (≤ 63 of [A-Za-z0-9-_.])",
+  params: { hint: "shorten the value and use letters, digits, -, _ and . only" },
+});
+const taintValue = z.string().refine(isTaintValue, {
+  message: "must be value:Effect with Effect NoSchedule, PreferNoSchedule or NoExecute",
+  params: { hint: "write e.g. gpu:NoSchedule (the effect is case-sensitive)" },
+});
 
 /** Keys valid in `nodes[]`, `controlPlane` and `worker` (talhelper `NodeConfigs`). */
 export const nodeConfigsShape = {
@@ -266,7 +322,10 @@ export const nodeConfigsShape = {
   patches: strList.optional(),
   talosImageURL: z
     .string()
-    .refine((s) => !s.includes("@") && !(s.split("/").pop() ?? "").includes(":"), { message: "must be an image name without a tag or digest", params: { hint: "drop the :tag / @digest; talform appends :<talosVersion>" } })
+    .refine((s) => !s.includes("@") && !(s.split("/").pop() ?? "").includes(":"), {
+      message: "must be an image name without a tag or digest",
+      params: { hint: "drop the :tag / @digest; talform appends :<talosVersion>" },
+    })
     .optional(),
   noSchematicValidate: z.boolean().optional(),
   schematic: schematicSchema.optional(),
@@ -282,7 +341,9 @@ export const nodeConfigsShape = {
       }),
     )
     .optional(),
-  volumes: z.array(z.strictObject({ name: str, provisioning: provisioning.optional(), encryption: encryption.optional() })).optional(),
+  volumes: z
+    .array(z.strictObject({ name: str, provisioning: provisioning.optional(), encryption: encryption.optional() }))
+    .optional(),
   userVolumes: z
     .array(
       z.strictObject({
@@ -298,18 +359,31 @@ export const nodeConfigsShape = {
   presets: z
     .array(z.enum(["nvidia-gpu", "longhorn"]))
     .optional()
-    .meta({ description: "talform only (talhelper ignores it): node-type settings rendered as ordinary patches — nvidia-gpu (kernel modules and runtime setup for the Talos version), longhorn (kubelet mount of /var/lib/longhorn and the iSCSI/NVMe modules)." }),
+    .meta({
+      description:
+        "talform only (talhelper ignores it): node-type settings rendered as ordinary patches — nvidia-gpu (kernel modules and runtime setup for the Talos version), longhorn (kubelet mount of /var/lib/longhorn and the iSCSI/NVMe modules).",
+    }),
 };
 
-export const nodeConfigsSchema = z.strictObject(nodeConfigsShape).meta({ id: "NodeConfigs", description: "Defaults for every node of a role." });
+export const nodeConfigsSchema = z
+  .strictObject(nodeConfigsShape)
+  .meta({ id: "NodeConfigs", description: "Defaults for every node of a role." });
 
 export const nodeSchema = z
   .strictObject({
-    hostname: z.string().refine(isHostname, { message: "must be a lowercase RFC 1123 hostname (letters, digits, '-', '.')", params: { hint: "use lowercase letters, digits and dashes, e.g. worker-1" } }),
-    ipAddress: z.string().refine((s) => splitIpAddresses(s).length > 0 && splitIpAddresses(s).every((p) => isIpAddress(p) || isDomain(p)), {
-      message: "must be an IP address or domain name, or a comma-separated list of them",
-      params: { hint: "write the address talosctl reaches the node at, e.g. 10.0.0.11" },
+    hostname: z.string().refine(isHostname, {
+      message: "must be a lowercase RFC 1123 hostname (letters, digits, '-', '.')",
+      params: { hint: "use lowercase letters, digits and dashes, e.g. worker-1" },
     }),
+    ipAddress: z
+      .string()
+      .refine(
+        (s) => splitIpAddresses(s).length > 0 && splitIpAddresses(s).every((p) => isIpAddress(p) || isDomain(p)),
+        {
+          message: "must be an IP address or domain name, or a comma-separated list of them",
+          params: { hint: "write the address talosctl reaches the node at, e.g. 10.0.0.11" },
+        },
+      ),
     controlPlane: z.boolean().optional(),
     installDisk: str.optional(),
     installDiskSelector: installDiskSelector.optional(),
@@ -321,33 +395,53 @@ export const nodeSchema = z
   })
   .meta({ id: "Node", description: "One Talos node." });
 
-const imageFactory = z.strictObject({
-  registryURL: str.optional(),
-  schematicEndpoint: str.optional(),
-  protocol: str.optional(),
-  installerURLTmpl: str.optional(),
-  ISOURLTmpl: str.optional(),
-}).meta({ id: "ImageFactory" });
+const imageFactory = z
+  .strictObject({
+    registryURL: str.optional(),
+    schematicEndpoint: str.optional(),
+    protocol: str.optional(),
+    installerURLTmpl: str.optional(),
+    ISOURLTmpl: str.optional(),
+  })
+  .meta({ id: "ImageFactory" });
 
 export const talconfigSchema = z
   .strictObject({
     clusterName: z.string().min(1, { message: "must not be empty" }),
     talosVersion: str.optional(),
     kubernetesVersion: str,
-    endpoint: z.string().refine(isEndpointUrl, { message: "must be a URL like https://192.168.1.10:6443", params: { hint: "write the Kubernetes API URL with scheme and port, e.g. https://192.168.1.10:6443" } }),
-    domain: z.string().refine(isDomain, { message: "must be a DNS domain, e.g. cluster.local", params: { hint: "write a domain like cluster.local" } }).optional(),
-    allowSchedulingOnMasters: z.boolean().optional().meta({ description: "Deprecated alias of allowSchedulingOnControlPlanes.", deprecated: true }),
+    endpoint: z.string().refine(isEndpointUrl, {
+      message: "must be a URL like https://192.168.1.10:6443",
+      params: { hint: "write the Kubernetes API URL with scheme and port, e.g. https://192.168.1.10:6443" },
+    }),
+    domain: z
+      .string()
+      .refine(isDomain, {
+        message: "must be a DNS domain, e.g. cluster.local",
+        params: { hint: "write a domain like cluster.local" },
+      })
+      .optional(),
+    allowSchedulingOnMasters: z
+      .boolean()
+      .optional()
+      .meta({ description: "Deprecated alias of allowSchedulingOnControlPlanes.", deprecated: true }),
     allowSchedulingOnControlPlanes: z.boolean().optional(),
-    additionalMachineCertSans: strList.optional().meta({ description: "Deprecated: use certSANs on nodes.", deprecated: true }),
+    additionalMachineCertSans: strList
+      .optional()
+      .meta({ description: "Deprecated: use certSANs on nodes.", deprecated: true }),
     additionalApiServerCertSans: strList.optional(),
-    inlineManifests: z.array(z.strictObject({ name: str, contents: str.optional(), skipEnvsubst: z.boolean().optional() })).optional(),
+    inlineManifests: z
+      .array(z.strictObject({ name: str, contents: str.optional(), skipEnvsubst: z.boolean().optional() }))
+      .optional(),
     clusterPodNets: z.array(cidr).optional(),
     clusterSvcNets: z.array(cidr).optional(),
     cniConfig: z
       .strictObject({
         name: z.enum(["flannel", "custom", "none"]),
         urls: strList.optional(),
-        flannel: z.strictObject({ extraArgs: strList.optional(), kubeNetworkPoliciesEnabled: z.boolean().optional() }).optional(),
+        flannel: z
+          .strictObject({ extraArgs: strList.optional(), kubeNetworkPoliciesEnabled: z.boolean().optional() })
+          .optional(),
       })
       .optional(),
     patches: strList.optional(),
@@ -356,7 +450,10 @@ export const talconfigSchema = z
     controlPlane: nodeConfigsSchema.optional(),
     worker: nodeConfigsSchema.optional(),
   })
-  .meta({ title: "talconfig.yaml", description: "A talhelper-compatible cluster definition, as talform reads it (strict)." });
+  .meta({
+    title: "talconfig.yaml",
+    description: "A talhelper-compatible cluster definition, as talform reads it (strict).",
+  });
 
 export type Talconfig = z.infer<typeof talconfigSchema>;
 export type TalconfigNode = z.infer<typeof nodeSchema>;
@@ -374,7 +471,11 @@ export const DEPRECATED_KEYS: Readonly<Record<string, string>> = {
 
 /** The JSON Schema (draft 2020-12) of talconfig.yaml. */
 export function talconfigJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(talconfigSchema, { target: "draft-2020-12", unrepresentable: "any", io: "input" }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(talconfigSchema, {
+    target: "draft-2020-12",
+    unrepresentable: "any",
+    io: "input",
+  }) as Record<string, unknown>;
   return schema;
 }
 

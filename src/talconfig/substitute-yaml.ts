@@ -15,7 +15,12 @@ export function unmaskDocument(src: YamlSource): void {
 }
 
 /** Substitutes every string scalar in place. Plain scalars are re-typed after substitution, as talhelper (which substitutes bytes) would. */
-export function substituteDocument(src: YamlSource, env: Map<string, string>, diagnostics: Diagnostic[], failed: Set<unknown>): void {
+export function substituteDocument(
+  src: YamlSource,
+  env: Map<string, string>,
+  diagnostics: Diagnostic[],
+  failed: Set<unknown>,
+): void {
   // Only values containing `$` change; without a `$` in the text (nor a `\` escape that could make one) none can.
   if (!src.text.includes("$") && !src.text.includes("\\")) return;
   visit(src.doc, {
@@ -32,7 +37,9 @@ export function substituteDocument(src: YamlSource, env: Map<string, string>, di
           severity: "error",
           code: CODES.envUnset,
           message: p.variable ? `${p.message} (used as ${p.reference})` : p.message,
-          hint: p.variable ? `set ${p.variable} in the environment or a talenv.yaml (-e file), give a default with \${${p.variable}:-value}, or write $$ for a literal $` : "close the ${...} reference",
+          hint: p.variable
+            ? `set ${p.variable} in the environment or a talenv.yaml (-e file), give a default with \${${p.variable}:-value}, or write $$ for a literal $`
+            : "close the ${...} reference",
           source: src.positionAt(found >= 0 ? start + found : start),
         });
       }
@@ -57,7 +64,11 @@ function retypePlain(value: string): unknown {
  * content of machineFiles/inlineManifests without `skipEnvsubst`), with the env of the talconfig. talhelper strips
  * YAML comments first; talform leaves whole-line `#` comments untouched instead (so it also works for non-YAML files).
  */
-export function substituteFileText(text: string, file: string, env: ReadonlyMap<string, string>): { text: string; diagnostics: Diagnostic[] } {
+export function substituteFileText(
+  text: string,
+  file: string,
+  env: ReadonlyMap<string, string>,
+): { text: string; diagnostics: Diagnostic[] } {
   const vars = new Map(env);
   const diagnostics: Diagnostic[] = [];
   const lines = text.split("\n");
@@ -69,7 +80,9 @@ export function substituteFileText(text: string, file: string, env: ReadonlyMap<
         severity: "error",
         code: CODES.envUnset,
         message: p.variable ? `${p.message} (used as ${p.reference})` : p.message,
-        hint: p.variable ? `set ${p.variable} in the environment or a talenv.yaml, or write $$ for a literal $` : "close the ${...} reference",
+        hint: p.variable
+          ? `set ${p.variable} in the environment or a talenv.yaml, or write $$ for a literal $`
+          : "close the ${...} reference",
         source: { file, line: i + 1, col: p.offset + 1 },
       });
     }

@@ -39,7 +39,9 @@ export interface ValidateOptions {
 }
 
 /** `talform validate` as a library call: the model findings, the settings findings and the policy findings. */
-export async function runValidate(options: ValidateOptions): Promise<{ loaded: LoadedTalconfig; diagnostics: Diagnostic[] }> {
+export async function runValidate(
+  options: ValidateOptions,
+): Promise<{ loaded: LoadedTalconfig; diagnostics: Diagnostic[] }> {
   const loaded = await loadTalconfig({
     path: options.path,
     ...(options.envFiles ? { envFiles: options.envFiles } : {}),

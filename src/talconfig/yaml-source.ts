@@ -30,7 +30,12 @@ export class YamlSource {
     this.text = text;
     this.lines = new LineCounter();
     // `merge: true`: talhelper's yaml.v3 honours `<<: *anchor` merge keys, so talconfigs in the wild use them.
-    this.doc = YAML.parseDocument(maskReferences(text, this.masks), { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false, merge: true });
+    this.doc = YAML.parseDocument(maskReferences(text, this.masks), {
+      lineCounter: this.lines,
+      uniqueKeys: true,
+      prettyErrors: false,
+      merge: true,
+    });
   }
 
   /** Whether any `${...}` reference was masked for parsing. */
@@ -70,7 +75,9 @@ export class YamlSource {
     if (path.length === 0) return undefined;
     const parent = this.deref(this.nodeAt(path.slice(0, -1)));
     if (!isMap(parent)) return undefined;
-    const pair = parent.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(path[path.length - 1]));
+    const pair = parent.items.find(
+      (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(path[path.length - 1]),
+    );
     return (pair?.key as Node | undefined) ?? undefined;
   }
 
@@ -78,7 +85,8 @@ export class YamlSource {
   positionOf(path: DocPath, preferKey = false): SourcePosition {
     for (let n = path.length; n >= 0; n--) {
       const p = path.slice(0, n);
-      const node = preferKey && n === path.length ? (this.keyAt(p) ?? this.nodeAt(p)) : (this.nodeAt(p) ?? this.keyAt(p));
+      const node =
+        preferKey && n === path.length ? (this.keyAt(p) ?? this.nodeAt(p)) : (this.nodeAt(p) ?? this.keyAt(p));
       if (node?.range) return this.positionAt(node.range[0]);
     }
     return { file: this.file, line: 1, col: 1 };

@@ -41,7 +41,9 @@ export class NodeError extends Error {
   }
 }
 
-export type NodeResult<T> = { readonly node: string; readonly value: T; readonly error?: undefined } | { readonly node: string; readonly value?: undefined; readonly error: NodeError };
+export type NodeResult<T> =
+  | { readonly node: string; readonly value: T; readonly error?: undefined }
+  | { readonly node: string; readonly value?: undefined; readonly error: NodeError };
 
 export interface TalosClientOptions {
   /** apid endpoints; the first reachable one is used, the others are tried on UNAVAILABLE. Ignored in maintenance mode. */
@@ -91,7 +93,14 @@ export interface UpgradeResult {
   readonly api: "machine" | "lifecycle";
 }
 
-const EVENT_SCHEMAS = [SequenceEventSchema, PhaseEventSchema, TaskEventSchema, ServiceStateEventSchema, MachineStatusEventSchema, AddressEventSchema];
+const EVENT_SCHEMAS = [
+  SequenceEventSchema,
+  PhaseEventSchema,
+  TaskEventSchema,
+  ServiceStateEventSchema,
+  MachineStatusEventSchema,
+  AddressEventSchema,
+];
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -127,7 +136,11 @@ export class TalosClient {
   }
 
   close(): void {
-    for (const t of this.transports.values()) void t.then((x) => x.close(), () => undefined);
+    for (const t of this.transports.values())
+      void t.then(
+        (x) => x.close(),
+        () => undefined,
+      );
     this.transports.clear();
   }
 
@@ -151,21 +164,31 @@ export class TalosClient {
    * The stub and call options for one node. In maintenance mode the node itself is dialed without `node` metadata
    * (Talos disables node routing there); otherwise the current endpoint proxies to the node.
    */
-  private async target(node: string): Promise<{ endpoint: string; transport: TalosTransport; headers: Record<string, string> }> {
+  private async target(
+    node: string,
+  ): Promise<{ endpoint: string; transport: TalosTransport; headers: Record<string, string> }> {
     if (this.maintenance) return { endpoint: node, transport: await this.transportFor(node), headers: {} };
     const endpoint = this.options.endpoints[this.endpointIndex % this.options.endpoints.length]!;
     return { endpoint, transport: await this.transportFor(endpoint), headers: { node } };
   }
 
   /** Runs a unary call for one node, retrying UNAVAILABLE with backoff and rotating endpoints. */
-  async call<T>(node: string, fn: (clients: Clients, opts: CallOptions) => Promise<T>, callOptions: CallOptions = {}): Promise<T> {
+  async call<T>(
+    node: string,
+    fn: (clients: Clients, opts: CallOptions) => Promise<T>,
+    callOptions: CallOptions = {},
+  ): Promise<T> {
     const attempts = this.options.retryAttempts ?? 3;
     const base = this.options.retryBaseMs ?? 200;
     const sleep = this.options.sleep ?? defaultSleep;
     for (let attempt = 1; ; attempt++) {
       const { transport, headers } = await this.target(node);
       try {
-        return await fn(clientsFor(transport), { timeoutMs: this.options.timeoutMs ?? 30_000, ...callOptions, headers: { ...headers, ...(callOptions.headers as Record<string, string>) } });
+        return await fn(clientsFor(transport), {
+          timeoutMs: this.options.timeoutMs ?? 30_000,
+          ...callOptions,
+          headers: { ...headers, ...(callOptions.headers as Record<string, string>) },
+        });
       } catch (e) {
         const ce = ConnectError.from(e);
         if (ce.code !== Code.Unavailable || attempt >= attempts) throw e;
@@ -176,10 +199,17 @@ export class TalosClient {
   }
 
   /** Opens a server stream for one node (no retry: a stream may already have delivered data). */
-  async *stream<T>(node: string, fn: (clients: Clients, opts: CallOptions) => AsyncIterable<T>, callOptions: CallOptions = {}): AsyncIterable<T> {
+  async *stream<T>(
+    node: string,
+    fn: (clients: Clients, opts: CallOptions) => AsyncIterable<T>,
+    callOptions: CallOptions = {},
+  ): AsyncIterable<T> {
     const { transport, headers } = await this.target(node);
     try {
-      yield* fn(clientsFor(transport), { ...callOptions, headers: { ...headers, ...(callOptions.headers as Record<string, string>) } });
+      yield* fn(clientsFor(transport), {
+        ...callOptions,
+        headers: { ...headers, ...(callOptions.headers as Record<string, string>) },
+      });
     } catch (e) {
       // The caller's own abort ends the stream quietly (e.g. `logs -f` interrupted, a watch that saw enough).
       if (callOptions.signal?.aborted && ConnectError.from(e).code === Code.Canceled) return;
@@ -218,18 +248,28 @@ export class TalosClient {
   }
 
   services(nodes?: readonly string[]): Promise<NodeResult<ServiceInfo[]>[]> {
-    return this.fanOut(async (n) => first(await this.call(n, (c, o) => c.machine.serviceList({}, o)), n).services, nodes);
+    return this.fanOut(
+      async (n) => first(await this.call(n, (c, o) => c.machine.serviceList({}, o)), n).services,
+      nodes,
+    );
   }
 
   serviceRestart(id: string, nodes?: readonly string[]): Promise<NodeResult<string>[]> {
-    return this.fanOut(async (n) => first(await this.call(n, (c, o) => c.machine.serviceRestart({ id }, o)), n).resp, nodes);
+    return this.fanOut(
+      async (n) => first(await this.call(n, (c, o) => c.machine.serviceRestart({ id }, o)), n).resp,
+      nodes,
+    );
   }
 
   /**
    * Log chunks of a Talos service (`system` namespace, containerd driver) or, with `kubernetes`, of a Kubernetes
    * container (`k8s.io`, CRI driver). `tail` undefined = everything (-1 on the wire; 0 would mean "no past lines").
    */
-  logs(node: string, id: string, opts: { kubernetes?: boolean; follow?: boolean; tail?: number; signal?: AbortSignal } = {}): AsyncIterable<Uint8Array> {
+  logs(
+    node: string,
+    id: string,
+    opts: { kubernetes?: boolean; follow?: boolean; tail?: number; signal?: AbortSignal } = {},
+  ): AsyncIterable<Uint8Array> {
     const req = {
       namespace: opts.kubernetes ? "k8s.io" : "system",
       driver: opts.kubernetes ? ContainerDriver.CRI : ContainerDriver.CONTAINERD,
@@ -237,16 +277,36 @@ export class TalosClient {
       follow: opts.follow ?? false,
       tailLines: opts.tail ?? -1,
     };
-    return mapData(node, this.stream(node, (c, o) => c.machine.logs(req, o), opts.signal ? { signal: opts.signal } : {}));
+    return mapData(
+      node,
+      this.stream(node, (c, o) => c.machine.logs(req, o), opts.signal ? { signal: opts.signal } : {}),
+    );
   }
 
-  dmesg(node: string, opts: { follow?: boolean; tail?: boolean; signal?: AbortSignal } = {}): AsyncIterable<Uint8Array> {
-    return mapData(node, this.stream(node, (c, o) => c.machine.dmesg({ follow: opts.follow ?? false, tail: opts.tail ?? false }, o), opts.signal ? { signal: opts.signal } : {}));
+  dmesg(
+    node: string,
+    opts: { follow?: boolean; tail?: boolean; signal?: AbortSignal } = {},
+  ): AsyncIterable<Uint8Array> {
+    return mapData(
+      node,
+      this.stream(
+        node,
+        (c, o) => c.machine.dmesg({ follow: opts.follow ?? false, tail: opts.tail ?? false }, o),
+        opts.signal ? { signal: opts.signal } : {},
+      ),
+    );
   }
 
   /** Reads a file from the node (e.g. `/proc/modules`, `/proc/sys/kernel/random/boot_id`). Admin only. */
   async read(node: string, path: string): Promise<Uint8Array> {
-    return concat(await collect(mapData(node, this.stream(node, (c, o) => c.machine.read({ path }, o), { timeoutMs: this.options.timeoutMs ?? 30_000 }))));
+    return concat(
+      await collect(
+        mapData(
+          node,
+          this.stream(node, (c, o) => c.machine.read({ path }, o), { timeoutMs: this.options.timeoutMs ?? 30_000 }),
+        ),
+      ),
+    );
   }
 
   /** Applies `data` (or, per node, `data(node)`) to each node. */
@@ -258,13 +318,35 @@ export class TalosClient {
     const req = {
       mode: opts.mode,
       dryRun: opts.dryRun ?? false,
-      ...(opts.tryTimeoutMs !== undefined ? { tryModeTimeout: { seconds: BigInt(Math.floor(opts.tryTimeoutMs / 1000)), nanos: (opts.tryTimeoutMs % 1000) * 1e6 } } : {}),
+      ...(opts.tryTimeoutMs !== undefined
+        ? {
+            tryModeTimeout: {
+              seconds: BigInt(Math.floor(opts.tryTimeoutMs / 1000)),
+              nanos: (opts.tryTimeoutMs % 1000) * 1e6,
+            },
+          }
+        : {}),
     };
-    return this.fanOut(async (n) => first(await this.call(n, (c, o) => c.machine.applyConfiguration({ ...req, data: typeof data === "function" ? data(n) : data }, o)), n), nodes);
+    return this.fanOut(
+      async (n) =>
+        first(
+          await this.call(n, (c, o) =>
+            c.machine.applyConfiguration({ ...req, data: typeof data === "function" ? data(n) : data }, o),
+          ),
+          n,
+        ),
+      nodes,
+    );
   }
 
-  reboot(mode: RebootRequest_Mode = RebootRequest_Mode.DEFAULT, nodes?: readonly string[]): Promise<NodeResult<string>[]> {
-    return this.fanOut(async (n) => first(await this.call(n, (c, o) => c.machine.reboot({ mode }, o)), n).actorId, nodes);
+  reboot(
+    mode: RebootRequest_Mode = RebootRequest_Mode.DEFAULT,
+    nodes?: readonly string[],
+  ): Promise<NodeResult<string>[]> {
+    return this.fanOut(
+      async (n) => first(await this.call(n, (c, o) => c.machine.reboot({ mode }, o)), n).actorId,
+      nodes,
+    );
   }
 
   /** `recover`: bootstrap from the snapshot uploaded with `etcdRecover` (`talosctl bootstrap --recover-from`). */
@@ -274,7 +356,14 @@ export class TalosClient {
   }
 
   async kubeconfig(node: string): Promise<string> {
-    const archive = concat(await collect(mapData(node, this.stream(node, (c, o) => c.machine.kubeconfig({}, o), { timeoutMs: 30_000 }))));
+    const archive = concat(
+      await collect(
+        mapData(
+          node,
+          this.stream(node, (c, o) => c.machine.kubeconfig({}, o), { timeoutMs: 30_000 }),
+        ),
+      ),
+    );
     return Buffer.from(extractFileFromTarGz("kubeconfig", archive)).toString("utf8");
   }
 
@@ -283,25 +372,38 @@ export class TalosClient {
    * `ImageService.Pull` → `LifecycleService.Upgrade` → `MachineService.Reboot` (unless `stage`, which only the
    * legacy API offers — newer nodes stage by pulling and writing the image without the reboot).
    */
-  upgrade(image: string, opts: { stage?: boolean; force?: boolean } = {}, nodes?: readonly string[]): Promise<NodeResult<UpgradeResult>[]> {
+  upgrade(
+    image: string,
+    opts: { stage?: boolean; force?: boolean } = {},
+    nodes?: readonly string[],
+  ): Promise<NodeResult<UpgradeResult>[]> {
     return this.fanOut(async (n) => {
       const v = first(await this.call(n, (c, o) => c.machine.version({}, o)), n);
       const contract = TalosContract.parse(v.version?.tag ?? "");
       if (!contract?.lifecycleUpgradeApi()) {
-        const u = first(await this.call(n, (c, o) => c.machine.upgrade({ image, stage: opts.stage ?? false, force: opts.force ?? false }, o)), n);
+        const u = first(
+          await this.call(n, (c, o) =>
+            c.machine.upgrade({ image, stage: opts.stage ?? false, force: opts.force ?? false }, o),
+          ),
+          n,
+        );
         return { ack: u.ack, actorId: u.actorId, api: "machine" as const };
       }
       const containerd = { driver: ContainerDriver.CONTAINERD, namespace: ContainerdNamespace.NS_SYSTEM };
       for await (const _ of this.stream(n, (c, o) => c.image.pull({ containerd, imageRef: image }, o))) void _;
       let exitCode: number | undefined;
       const messages: string[] = [];
-      for await (const r of this.stream(n, (c, o) => c.lifecycle.upgrade({ containerd, source: { imageName: image } }, o))) {
+      for await (const r of this.stream(n, (c, o) =>
+        c.lifecycle.upgrade({ containerd, source: { imageName: image } }, o),
+      )) {
         const p = r.progress?.response;
         if (p?.case === "message") messages.push(p.value);
         if (p?.case === "exitCode") exitCode = p.value;
       }
-      if (exitCode !== 0) throw new Error(`installer exited with code ${exitCode ?? "unknown"}: ${messages.at(-1) ?? "no output"}`);
-      if (opts.stage) return { ack: "Upgrade staged; it takes effect on the next reboot", actorId: "", api: "lifecycle" as const };
+      if (exitCode !== 0)
+        throw new Error(`installer exited with code ${exitCode ?? "unknown"}: ${messages.at(-1) ?? "no output"}`);
+      if (opts.stage)
+        return { ack: "Upgrade staged; it takes effect on the next reboot", actorId: "", api: "lifecycle" as const };
       const r = first(await this.call(n, (c, o) => c.machine.reboot({ mode: RebootRequest_Mode.DEFAULT }, o)), n);
       return { ack: "Upgrade request received", actorId: r.actorId, api: "lifecycle" as const };
     }, nodes);
@@ -316,14 +418,20 @@ export class TalosClient {
   }
 
   async bootId(node: string): Promise<string> {
-    return Buffer.from(await this.read(node, "/proc/sys/kernel/random/boot_id")).toString("utf8").trim();
+    return Buffer.from(await this.read(node, "/proc/sys/kernel/random/boot_id"))
+      .toString("utf8")
+      .trim();
   }
 
   /**
    * Waits until the node has rebooted (its boot id differs from `previousBootId`, like talosctl's post-check) and its
    * MachineStatus is `running`/ready; returns the Talos version it came back with.
    */
-  async waitForReboot(node: string, previousBootId: string, opts: { timeoutMs?: number; pollMs?: number } = {}): Promise<{ bootId: string; version: string }> {
+  async waitForReboot(
+    node: string,
+    previousBootId: string,
+    opts: { timeoutMs?: number; pollMs?: number } = {},
+  ): Promise<{ bootId: string; version: string }> {
     const deadline = Date.now() + (opts.timeoutMs ?? 30 * 60_000);
     const sleep = this.options.sleep ?? defaultSleep;
     // Once the node is back (new boot id), its MachineStatus events end the wait between polls early, so readiness
@@ -352,7 +460,8 @@ export class TalosClient {
         } catch (e) {
           last = toError(e).message;
         }
-        if (Date.now() >= deadline) throw new Error(`timed out waiting for the node to reboot and become ready (last: ${last})`);
+        if (Date.now() >= deadline)
+          throw new Error(`timed out waiting for the node to reboot and become ready (last: ${last})`);
         await (woken ? Promise.race([sleep(opts.pollMs ?? 500), woken]) : sleep(opts.pollMs ?? 500));
       }
     } finally {
@@ -375,7 +484,11 @@ export class TalosClient {
    * `upgrade --wait`: per node, remember the boot id, upgrade, wait for the reboot, and check the node runs the
    * image's version — a node that came back on the old version rolled back (A/B) and is reported as failed.
    */
-  upgradeAndWait(image: string, opts: { stage?: boolean; force?: boolean; timeoutMs?: number; pollMs?: number } = {}, nodes?: readonly string[]): Promise<NodeResult<UpgradeResult & { version: string }>[]> {
+  upgradeAndWait(
+    image: string,
+    opts: { stage?: boolean; force?: boolean; timeoutMs?: number; pollMs?: number } = {},
+    nodes?: readonly string[],
+  ): Promise<NodeResult<UpgradeResult & { version: string }>[]> {
     return this.fanOut(async (n) => {
       const before = await this.bootId(n);
       const [r] = await this.upgrade(image, opts, [n]);
@@ -384,29 +497,47 @@ export class TalosClient {
       const after = await this.waitForReboot(n, before, opts);
       const expected = installerVersion(image);
       if (expected && after.version !== expected) {
-        throw new Error(`upgrade to ${expected} failed: the node rebooted but runs ${after.version} (rolled back to the previous boot entry)`);
+        throw new Error(
+          `upgrade to ${expected} failed: the node rebooted but runs ${after.version} (rolled back to the previous boot entry)`,
+        );
       }
       return { ...r!.value!, version: after.version };
     }, nodes);
   }
 
   etcdMembers(nodes?: readonly string[]): Promise<NodeResult<EtcdMembers>[]> {
-    return this.fanOut(async (n) => first(await this.call(n, (c, o) => c.machine.etcdMemberList({ queryLocal: false }, o)), n), nodes);
+    return this.fanOut(
+      async (n) => first(await this.call(n, (c, o) => c.machine.etcdMemberList({ queryLocal: false }, o)), n),
+      nodes,
+    );
   }
 
   etcdStatus(nodes?: readonly string[]): Promise<NodeResult<EtcdMemberStatus | undefined>[]> {
-    return this.fanOut(async (n) => first(await this.call(n, (c, o) => c.machine.etcdStatus({}, o)), n).memberStatus, nodes);
+    return this.fanOut(
+      async (n) => first(await this.call(n, (c, o) => c.machine.etcdStatus({}, o)), n).memberStatus,
+      nodes,
+    );
   }
 
   async etcdSnapshot(node: string): Promise<Uint8Array> {
-    return concat(await collect(mapData(node, this.stream(node, (c, o) => c.machine.etcdSnapshot({}, o)))));
+    return concat(
+      await collect(
+        mapData(
+          node,
+          this.stream(node, (c, o) => c.machine.etcdSnapshot({}, o)),
+        ),
+      ),
+    );
   }
 
   // --- etcd membership, recovery, reset (one node each: these change the cluster) -------------------------------
 
   /** The members as the node's own etcd sees them (`talosctl etcd members` queries locally). */
   async etcdMemberList(node: string, opts: { queryLocal?: boolean } = {}): Promise<EtcdMembers> {
-    return first(await this.call(node, (c, o) => c.machine.etcdMemberList({ queryLocal: opts.queryLocal ?? false }, o)), node);
+    return first(
+      await this.call(node, (c, o) => c.machine.etcdMemberList({ queryLocal: opts.queryLocal ?? false }, o)),
+      node,
+    );
   }
 
   async etcdLeaveCluster(node: string): Promise<void> {
@@ -432,29 +563,68 @@ export class TalosClient {
     async function* chunks() {
       for (let i = 0; i < snapshot.byteLength; i += 1 << 20) yield { bytes: snapshot.subarray(i, i + (1 << 20)) };
     }
-    first(await clientsFor(transport).machine.etcdRecover(chunks(), { headers, timeoutMs: this.options.timeoutMs ?? 30_000 }), node);
+    first(
+      await clientsFor(transport).machine.etcdRecover(chunks(), {
+        headers,
+        timeoutMs: this.options.timeoutMs ?? 30_000,
+      }),
+      node,
+    );
   }
 
   /** `Reset`: the node answers with an actor id and runs the reset sequence afterwards (it then reboots or halts). */
-  async reset(node: string, req: { graceful: boolean; reboot: boolean; systemPartitionsToWipe?: readonly { label: string; wipe: boolean }[]; mode?: number }): Promise<string> {
-    const r = await this.call(node, (c, o) => c.machine.reset({ graceful: req.graceful, reboot: req.reboot, systemPartitionsToWipe: [...(req.systemPartitionsToWipe ?? [])], mode: req.mode ?? 0 }, o));
+  async reset(
+    node: string,
+    req: {
+      graceful: boolean;
+      reboot: boolean;
+      systemPartitionsToWipe?: readonly { label: string; wipe: boolean }[];
+      mode?: number;
+    },
+  ): Promise<string> {
+    const r = await this.call(node, (c, o) =>
+      c.machine.reset(
+        {
+          graceful: req.graceful,
+          reboot: req.reboot,
+          systemPartitionsToWipe: [...(req.systemPartitionsToWipe ?? [])],
+          mode: req.mode ?? 0,
+        },
+        o,
+      ),
+    );
     return first(r, node).actorId;
   }
 
   /** Decoded machine events; the empty "hello" event Talos sends first is skipped (P7). */
-  async *events(node: string, opts: { tailEvents?: number; actorId?: string; signal?: AbortSignal } = {}): AsyncIterable<TalosEvent> {
+  async *events(
+    node: string,
+    opts: { tailEvents?: number; actorId?: string; signal?: AbortSignal } = {},
+  ): AsyncIterable<TalosEvent> {
     const req = { tailEvents: opts.tailEvents ?? 0, withActorId: opts.actorId ?? "" };
-    for await (const ev of this.stream(node, (c, o) => c.machine.events(req, o), opts.signal ? { signal: opts.signal } : {})) {
+    for await (const ev of this.stream(
+      node,
+      (c, o) => c.machine.events(req, o),
+      opts.signal ? { signal: opts.signal } : {},
+    )) {
       if (!ev.data) continue;
       yield { node, id: ev.id, actorId: ev.actorId, type: typeName(ev.data), payload: decodeEvent(ev.data) };
     }
   }
 
   /** Relays `ClusterService.HealthCheck` progress lines (the node runs the checks itself, like `talosctl health`). */
-  async *healthCheck(node: string, info: { controlPlaneNodes: string[]; workerNodes: string[] }, opts: { waitTimeoutMs?: number; signal?: AbortSignal } = {}): AsyncIterable<string> {
+  async *healthCheck(
+    node: string,
+    info: { controlPlaneNodes: string[]; workerNodes: string[] },
+    opts: { waitTimeoutMs?: number; signal?: AbortSignal } = {},
+  ): AsyncIterable<string> {
     const wait = opts.waitTimeoutMs ?? 20 * 60_000;
     const req = { waitTimeout: { seconds: BigInt(Math.ceil(wait / 1000)), nanos: 0 }, clusterInfo: info };
-    for await (const p of this.stream(node, (c, o) => c.cluster.healthCheck(req, o), opts.signal ? { signal: opts.signal } : {})) {
+    for await (const p of this.stream(
+      node,
+      (c, o) => c.cluster.healthCheck(req, o),
+      opts.signal ? { signal: opts.signal } : {},
+    )) {
       if (p.metadata?.error) throw new NodeError(node, new Error(p.metadata.error));
       yield p.message;
     }
@@ -470,8 +640,11 @@ export class TalosClient {
     const defs = await this.listResources(node, "meta", "ResourceDefinitions.meta.cosi.dev");
     const wanted = name.toLowerCase();
     for (const d of defs) {
-      const spec = d.spec as { type?: string; defaultNamespace?: string; allAliases?: string[]; aliases?: string[] } | undefined;
-      const names = [d.id, spec?.type ?? "", ...(spec?.allAliases ?? []), ...(spec?.aliases ?? [])].map((x) => x.toLowerCase());
+      const spec = d.spec as
+        { type?: string; defaultNamespace?: string; allAliases?: string[]; aliases?: string[] } | undefined;
+      const names = [d.id, spec?.type ?? "", ...(spec?.allAliases ?? []), ...(spec?.aliases ?? [])].map((x) =>
+        x.toLowerCase(),
+      );
       if (names.includes(wanted)) return { type: spec?.type ?? d.id, defaultNamespace: spec?.defaultNamespace ?? "" };
     }
     throw new Error(`resource type "${name}" is not known to ${node} (known: ${defs.map((d) => d.id).join(", ")})`);
@@ -484,16 +657,38 @@ export class TalosClient {
 
   async listResources(node: string, namespace: string, type: string): Promise<ResourceView[]> {
     const out: ResourceView[] = [];
-    for await (const r of this.stream(node, (c, o) => c.state.list({ namespace, type }, o), { timeoutMs: this.options.timeoutMs ?? 30_000 })) out.push(resourceView(r.resource));
+    for await (const r of this.stream(node, (c, o) => c.state.list({ namespace, type }, o), {
+      timeoutMs: this.options.timeoutMs ?? 30_000,
+    }))
+      out.push(resourceView(r.resource));
     return out;
   }
 
   /** Watch events; the empty first response ("watch is ready") is skipped. */
-  async *watchResources(node: string, namespace: string, type: string, opts: { id?: string; signal?: AbortSignal } = {}): AsyncIterable<{ type: string; resource: ResourceView }> {
-    const req = { namespace, type, ...(opts.id ? { id: opts.id } : {}), options: { bootstrapContents: true }, apiVersion: 1 };
-    for await (const w of this.stream(node, (c, o) => c.state.watch(req, o), opts.signal ? { signal: opts.signal } : {})) {
+  async *watchResources(
+    node: string,
+    namespace: string,
+    type: string,
+    opts: { id?: string; signal?: AbortSignal } = {},
+  ): AsyncIterable<{ type: string; resource: ResourceView }> {
+    const req = {
+      namespace,
+      type,
+      ...(opts.id ? { id: opts.id } : {}),
+      options: { bootstrapContents: true },
+      apiVersion: 1,
+    };
+    for await (const w of this.stream(
+      node,
+      (c, o) => c.state.watch(req, o),
+      opts.signal ? { signal: opts.signal } : {},
+    )) {
       for (const e of w.event) {
-        if (e.resource) yield { type: ["created", "updated", "destroyed", "bootstrapped", "errored", "noop"][e.eventType] ?? "unknown", resource: resourceView(e.resource) };
+        if (e.resource)
+          yield {
+            type: ["created", "updated", "destroyed", "bootstrapped", "errored", "noop"][e.eventType] ?? "unknown",
+            resource: resourceView(e.resource),
+          };
       }
     }
   }
@@ -539,7 +734,10 @@ function first<T extends { metadata?: { error: string } | undefined }>(reply: { 
   return m;
 }
 
-async function* mapData(node: string, s: AsyncIterable<{ metadata?: { error: string } | undefined; bytes: Uint8Array }>): AsyncIterable<Uint8Array> {
+async function* mapData(
+  node: string,
+  s: AsyncIterable<{ metadata?: { error: string } | undefined; bytes: Uint8Array }>,
+): AsyncIterable<Uint8Array> {
   for await (const d of s) {
     if (d.metadata?.error) throw new NodeError(node, new Error(d.metadata.error));
     yield d.bytes;
@@ -586,4 +784,3 @@ function resourceView(r: Resource | undefined): ResourceView {
     },
   };
 }
-

@@ -22,12 +22,25 @@ test("src/gen is exactly what `npm run gen:proto` generates from proto/", async 
   const out = await mkdtemp(join(tmpdir(), "talform-gen-"));
   try {
     const bin = join(root, "node_modules", ".bin");
-    const r = spawnSync(join(bin, "buf"), ["generate", "-o", out], { cwd: root, encoding: "utf8", env: { ...process.env, PATH: `${bin}${delimiter}${process.env["PATH"] ?? ""}` } });
+    const r = spawnSync(join(bin, "buf"), ["generate", "-o", out], {
+      cwd: root,
+      encoding: "utf8",
+      env: { ...process.env, PATH: `${bin}${delimiter}${process.env["PATH"] ?? ""}` },
+    });
     assert.equal(r.status, 0, r.stderr);
     const want = await files(join(root, "src", "gen"));
     const got = await files(join(out, "src", "gen"));
-    assert.deepEqual(got.map((f) => relative(out, f)), want.map((f) => relative(root, f)), "run `npm run gen:proto` and commit src/gen");
-    for (const f of want) assert.equal(await readFile(join(out, relative(root, f)), "utf8"), await readFile(f, "utf8"), `${relative(root, f)} is stale: run npm run gen:proto`);
+    assert.deepEqual(
+      got.map((f) => relative(out, f)),
+      want.map((f) => relative(root, f)),
+      "run `npm run gen:proto` and commit src/gen",
+    );
+    for (const f of want)
+      assert.equal(
+        await readFile(join(out, relative(root, f)), "utf8"),
+        await readFile(f, "utf8"),
+        `${relative(root, f)} is stale: run npm run gen:proto`,
+      );
   } finally {
     await rm(out, { recursive: true, force: true });
   }

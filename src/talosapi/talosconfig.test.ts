@@ -23,7 +23,13 @@ test("a file without `context:` is read (talosctl allows it); selecting then nee
 });
 
 test("renderTalosconfig writes talosctl's layout, which both readers accept", () => {
-  const text = renderTalosconfig("sim", { endpoints: ["127.0.0.1:50000"], nodes: ["127.0.0.1"], ca: CERT, crt: CERT, key: CERT.replace(/CERTIFICATE/g, "ED25519 PRIVATE KEY") });
+  const text = renderTalosconfig("sim", {
+    endpoints: ["127.0.0.1:50000"],
+    nodes: ["127.0.0.1"],
+    ca: CERT,
+    crt: CERT,
+    key: CERT.replace(/CERTIFICATE/g, "ED25519 PRIVATE KEY"),
+  });
   assert.match(text, /^context: sim\ncontexts:\n {4}sim:\n {8}endpoints:\n {12}- 127\.0\.0\.1:50000\n/);
   assert.equal(selectContext(parseTalosconfigStrict(text), "t").crt, CERT);
 });

@@ -1,5 +1,9 @@
 import { TalformError } from "../diagnostics/index.js";
-import { encodeTalosconfig, parseTalosconfig as parseTalosconfigFile, type Talosconfig } from "../machineconfig/talosconfig.js";
+import {
+  encodeTalosconfig,
+  parseTalosconfig as parseTalosconfigFile,
+  type Talosconfig,
+} from "../machineconfig/talosconfig.js";
 
 /**
  * The client side of talosconfig: parsing is src/machineconfig's (the one parser for the format; base64 PEM, the
@@ -30,9 +34,11 @@ export function parseTalosconfig(text: string, file = "talosconfig"): Talosconfi
 /** The named context, or the current one. */
 export function selectContext(cfg: Talosconfig, file: string, name?: string): TalosconfigContext {
   const wanted = name ?? cfg.context;
-  if (!wanted) return fail(file, "no current context is set", "pass --context NAME or set `context:` in the talosconfig");
+  if (!wanted)
+    return fail(file, "no current context is set", "pass --context NAME or set `context:` in the talosconfig");
   const ctx = cfg.contexts.get(wanted);
-  if (!ctx) return fail(file, `context "${wanted}" is not defined (known: ${[...cfg.contexts.keys()].join(", ") || "none"})`);
+  if (!ctx)
+    return fail(file, `context "${wanted}" is not defined (known: ${[...cfg.contexts.keys()].join(", ") || "none"})`);
   return {
     name: wanted,
     endpoints: ctx.endpoints,
@@ -44,6 +50,12 @@ export function selectContext(cfg: Talosconfig, file: string, name?: string): Ta
 }
 
 /** Writes a talosconfig document (used by the simulator and tests to hand out client configs), as talosctl does. */
-export function renderTalosconfig(name: string, ctx: { endpoints: readonly string[]; nodes: readonly string[]; ca: string; crt: string; key: string }): string {
-  return encodeTalosconfig({ context: name, contexts: new Map([[name, { endpoints: ctx.endpoints, nodes: ctx.nodes, ca: ctx.ca, crt: ctx.crt, key: ctx.key }]]) });
+export function renderTalosconfig(
+  name: string,
+  ctx: { endpoints: readonly string[]; nodes: readonly string[]; ca: string; crt: string; key: string },
+): string {
+  return encodeTalosconfig({
+    context: name,
+    contexts: new Map([[name, { endpoints: ctx.endpoints, nodes: ctx.nodes, ca: ctx.ca, crt: ctx.crt, key: ctx.key }]]),
+  });
 }

@@ -14,21 +14,46 @@ test("the loopback guard refuses LAN addresses before any socket is opened", asy
     throw new Error("must not dial");
   };
   for (const endpoint of ["10.0.0.1", "192.168.1.1:50000", "[fd00::1]:50000", "talos.example.com"]) {
-    await assert.rejects(openTransport({ endpoint, credentials: { kind: "maintenance" }, env: { TALFORM_LOOPBACK_ONLY: "1" }, dial }), LoopbackGuardError);
-    await assert.rejects(openTransport({ endpoint, credentials: { kind: "maintenance" }, loopbackOnly: true, dial }), LoopbackGuardError);
+    await assert.rejects(
+      openTransport({ endpoint, credentials: { kind: "maintenance" }, env: { TALFORM_LOOPBACK_ONLY: "1" }, dial }),
+      LoopbackGuardError,
+    );
+    await assert.rejects(
+      openTransport({ endpoint, credentials: { kind: "maintenance" }, loopbackOnly: true, dial }),
+      LoopbackGuardError,
+    );
   }
   // Through the client, the guard surfaces as a per-node error — still without dialing.
-  const client = new TalosClient({ endpoints: ["192.168.1.1"], nodes: ["192.168.1.1", "10.0.0.1"], credentials: { kind: "maintenance" }, env: { TALFORM_LOOPBACK_ONLY: "1" }, dial });
+  const client = new TalosClient({
+    endpoints: ["192.168.1.1"],
+    nodes: ["192.168.1.1", "10.0.0.1"],
+    credentials: { kind: "maintenance" },
+    env: { TALFORM_LOOPBACK_ONLY: "1" },
+    dial,
+  });
   const results = await client.version();
   client.close();
-  assert.deepEqual(results.map((r) => r.error?.error.name), ["LoopbackGuardError", "LoopbackGuardError"]);
+  assert.deepEqual(
+    results.map((r) => r.error?.error.name),
+    ["LoopbackGuardError", "LoopbackGuardError"],
+  );
   assert.equal(dials, 0);
 });
 
 test("isLoopbackHost", () => {
   const table: [string, boolean][] = [
-    ["127.0.0.1", true], ["127.0.21.3", true], ["::1", true], ["[::1]", true], ["localhost", true], ["::ffff:127.0.0.5", true],
-    ["10.0.0.1", false], ["192.168.1.1", false], ["128.0.0.1", false], ["fd00::1", false], ["example.com", false], ["127.example.com", false],
+    ["127.0.0.1", true],
+    ["127.0.21.3", true],
+    ["::1", true],
+    ["[::1]", true],
+    ["localhost", true],
+    ["::ffff:127.0.0.5", true],
+    ["10.0.0.1", false],
+    ["192.168.1.1", false],
+    ["128.0.0.1", false],
+    ["fd00::1", false],
+    ["example.com", false],
+    ["127.example.com", false],
   ];
   for (const [host, want] of table) assert.equal(isLoopbackHost(host), want, host);
 });
@@ -56,7 +81,13 @@ test("Talos's ED25519 PRIVATE KEY label is rewritten to PKCS#8 PRIVATE KEY for N
 
 test("talosconfig round trip and context selection", () => {
   const pem = (label: string) => `-----BEGIN ${label}-----\nAAAA\n-----END ${label}-----\n`;
-  const text = renderTalosconfig("demo", { endpoints: ["127.0.0.1"], nodes: ["127.0.0.1", "127.0.0.2"], ca: pem("CERTIFICATE"), crt: pem("CERTIFICATE"), key: pem("ED25519 PRIVATE KEY") });
+  const text = renderTalosconfig("demo", {
+    endpoints: ["127.0.0.1"],
+    nodes: ["127.0.0.1", "127.0.0.2"],
+    ca: pem("CERTIFICATE"),
+    crt: pem("CERTIFICATE"),
+    key: pem("ED25519 PRIVATE KEY"),
+  });
   const cfg = parseTalosconfig(text);
   const ctx = selectContext(cfg, "talosconfig");
   assert.deepEqual(ctx.nodes, ["127.0.0.1", "127.0.0.2"]);

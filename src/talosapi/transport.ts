@@ -75,7 +75,10 @@ export function assertDialAllowed(host: string, loopbackOnly: boolean): void {
 
 /** Splits `host`, `host:port`, `[v6]` or `[v6]:port`. A bare IPv6 address has no port. */
 export function parseEndpoint(endpoint: string, defaultPort = TALOS_API_PORT): { host: string; port: number } {
-  const e = endpoint.trim().replace(/^https?:\/\//, "").replace(/\/+$/, "");
+  const e = endpoint
+    .trim()
+    .replace(/^https?:\/\//, "")
+    .replace(/\/+$/, "");
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(e);
   if (bracketed) return { host: bracketed[1]!, port: bracketed[2] ? Number(bracketed[2]) : defaultPort };
   if (isIP(e) === 6) return { host: e, port: defaultPort };
@@ -121,7 +124,13 @@ export async function openTransport(options: TransportOptions): Promise<TalosTra
   assertDialAllowed(host, loopbackOnly);
   const dial: TlsDialer = options.dial ?? ((o) => tls.connect(o));
   const servername = isIP(host) ? undefined : host;
-  const base: tls.ConnectionOptions = { host, port, minVersion: "TLSv1.2", ALPNProtocols: ["h2"], ...(servername ? { servername } : {}) };
+  const base: tls.ConnectionOptions = {
+    host,
+    port,
+    minVersion: "TLSv1.2",
+    ALPNProtocols: ["h2"],
+    ...(servername ? { servername } : {}),
+  };
 
   let tlsOptions: tls.ConnectionOptions;
   let pinned: tls.TLSSocket | undefined;
@@ -174,7 +183,11 @@ function dialPinned(dial: TlsDialer, options: tls.ConnectionOptions, fingerprint
       const actual = peer?.raw ? spkiFingerprint(peer.raw) : "";
       if (actual !== fingerprint) {
         socket.destroy();
-        reject(new Error(`server certificate fingerprint mismatch at ${String(options.host)}: expected ${fingerprint}, got ${actual || "no certificate"}`));
+        reject(
+          new Error(
+            `server certificate fingerprint mismatch at ${String(options.host)}: expected ${fingerprint}, got ${actual || "no certificate"}`,
+          ),
+        );
         return;
       }
       resolve(socket);

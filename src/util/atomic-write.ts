@@ -12,7 +12,11 @@ export interface AtomicWriteOptions {
  * is never readable by others even transiently), fsync, then rename over the target. On failure the temp file is
  * removed and the target is left as it was.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
   const mode = options.mode ?? 0o600;
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });

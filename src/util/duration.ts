@@ -12,6 +12,7 @@ export function parseDuration(text: string): number {
     total += Number(m[1]) * units[m[2]!]!;
     pos = re.lastIndex;
   }
-  if (pos === 0 || pos !== text.length) throw new TalformError(`invalid duration "${text}"`, { code: "usage", hint: "write e.g. 30s, 5m or 1m30s" });
+  if (pos === 0 || pos !== text.length)
+    throw new TalformError(`invalid duration "${text}"`, { code: "usage", hint: "write e.g. 30s, 5m or 1m30s" });
   return total;
 }

@@ -39,7 +39,8 @@ function fixed(name: string, n: number, f: Fn): Fn {
 /** A variadic function with at least `min` arguments. */
 function atLeast(name: string, min: number, f: Fn): Fn {
   return (...a) => {
-    if (a.length < min) throw new GoTemplateError(`wrong number of args for ${name}: want at least ${min} got ${a.length}`);
+    if (a.length < min)
+      throw new GoTemplateError(`wrong number of args for ${name}: want at least ${min} got ${a.length}`);
     return f(...a);
   };
 }
@@ -63,7 +64,9 @@ function sprint(a: TemplateValue[]): string {
 /** `fmt.Sprintf` for the verbs templates use: %s %d %v %q %%. */
 function sprintf(format: TemplateValue, args: TemplateValue[]): string {
   let i = 0;
-  return s(format).replace(/%[sdvq%]/g, (m) => (m === "%%" ? "%" : m === "%q" ? JSON.stringify(s(args[i++])) : s(args[i++])));
+  return s(format).replace(/%[sdvq%]/g, (m) =>
+    m === "%%" ? "%" : m === "%q" ? JSON.stringify(s(args[i++])) : s(args[i++]),
+  );
 }
 
 export const GO_TEMPLATE_FUNCS: Readonly<Record<string, Fn>> = {
@@ -85,7 +88,9 @@ export const GO_TEMPLATE_FUNCS: Readonly<Record<string, Fn>> = {
   hasPrefix: fixed("hasPrefix", 2, (p, str) => s(str).startsWith(s(p))),
   hasSuffix: fixed("hasSuffix", 2, (p, str) => s(str).endsWith(s(p))),
   trimPrefix: fixed("trimPrefix", 2, (p, str) => (s(str).startsWith(s(p)) ? s(str).slice(s(p).length) : s(str))),
-  trimSuffix: fixed("trimSuffix", 2, (p, str) => (s(p) !== "" && s(str).endsWith(s(p)) ? s(str).slice(0, -s(p).length) : s(str))),
+  trimSuffix: fixed("trimSuffix", 2, (p, str) =>
+    s(p) !== "" && s(str).endsWith(s(p)) ? s(str).slice(0, -s(p).length) : s(str),
+  ),
   lower: fixed("lower", 1, (str) => s(str).toLowerCase()),
   upper: fixed("upper", 1, (str) => s(str).toUpperCase()),
   trim: fixed("trim", 1, (str) => s(str).trim()),

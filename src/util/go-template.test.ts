@@ -14,12 +14,24 @@ describe("executeGoTemplate: URL-template data", () => {
     ["{{ or .E .A }}|{{ and .B .E }}|{{ not .E }}", "x||true"],
     ["a {{- .A -}} b", "axb"],
     ['{{ .V | printf "v%s" }}', "v1.2"],
-    ['{{ print "v" .V }} {{ trimPrefix "1." .V }} {{ replace "." "-" .V }} {{ upper .A }} {{ default "d" .E }}', "v1.2 2 1-2 X d"],
+    [
+      '{{ print "v" .V }} {{ trimPrefix "1." .V }} {{ replace "." "-" .V }} {{ upper .A }} {{ default "d" .E }}',
+      "v1.2 2 1-2 X d",
+    ],
     ['{{ hasPrefix "v" .V }} {{ .A | upper }} {{ eq .A "x" }} {{/* comment */}}', "false X true "],
     ['{{ trimSuffix ".2" .V }} {{ eq .A "y" "x" }} {{ print 1 2 }}', "1 true 1 2"],
   ];
   for (const [tmpl, want] of cases) it(tmpl, () => assert.equal(executeGoTemplate(tmpl, data), want));
-  for (const bad of ["{{if .B}}x", "{{end}}", "{{range .A}}{{end}}", "{{ .A", "{{ .Missing }}", "{{ nosuch .A }}", "{{ not }}", "{{ }}"]) {
+  for (const bad of [
+    "{{if .B}}x",
+    "{{end}}",
+    "{{range .A}}{{end}}",
+    "{{ .A",
+    "{{ .Missing }}",
+    "{{ nosuch .A }}",
+    "{{ not }}",
+    "{{ }}",
+  ]) {
     it(`error: ${bad}`, () => assert.throws(() => executeGoTemplate(bad, data), GoTemplateError));
   }
 });
@@ -46,7 +58,7 @@ describe("executeGoTemplate: node-template data", () => {
     ["{{ .Nets }}", "[10.0.0.0/8 fd00::/8]"],
     ['{{ $x := "v" }}{{ $x }}', "v"],
     ["{{ $.Name }}", "n1"],
-    ["{{ (len .Nets) | printf \"%d nets\" }}", "2 nets"],
+    ['{{ (len .Nets) | printf "%d nets" }}', "2 nets"],
     ['{{ lt 1 2 }} {{ ge "b" "a" }}', "true true"],
     ["plain text", "plain text"],
   ];
@@ -59,7 +71,7 @@ describe("executeGoTemplate: node-template data", () => {
     assert.throws(() => run("{{ .Name "), /unclosed action/);
     assert.throws(() => run('{{ template "x" }}'), /not supported/);
     assert.throws(() => run("{{ $nope }}"), /undefined variable/);
-    assert.throws(() => run("{{ lt 1 \"a\" }}"), /incompatible types/);
+    assert.throws(() => run('{{ lt 1 "a" }}'), /incompatible types/);
     assert.throws(() => run("{{ upper }}"), /wrong number of args for upper: want 1 got 0/);
     assert.throws(() => run("{{ range .Name }}{{ end }}"), /range can't iterate over n1/);
   });

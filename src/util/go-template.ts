@@ -20,11 +20,19 @@ export type FieldResolver = (value: TemplateValue, name: string) => TemplateValu
 
 /** Field resolver for plain records (talhelper passes structs): a missing field is an error, as on a Go struct. */
 export const recordField: FieldResolver = (value, name) => {
-  if (value && typeof value === "object" && !Array.isArray(value) && !(value instanceof Map) && Object.hasOwn(value, name)) {
+  if (
+    value &&
+    typeof value === "object" &&
+    !Array.isArray(value) &&
+    !(value instanceof Map) &&
+    Object.hasOwn(value, name)
+  ) {
     return (value as Record<string, unknown>)[name];
   }
   const available = value && typeof value === "object" && !Array.isArray(value) ? Object.keys(value) : [];
-  throw new GoTemplateError(`can't evaluate field ${name}${available.length ? ` (available: ${available.join(", ")})` : ""}`);
+  throw new GoTemplateError(
+    `can't evaluate field ${name}${available.length ? ` (available: ${available.join(", ")})` : ""}`,
+  );
 };
 
 /** True when a string contains Go template delimiters (talhelper's `SplitTemplatedMapItems` test). */
@@ -329,12 +337,18 @@ function parseTemplate(src: string): Node[] {
           orElse = e.body;
         } else if (r.end !== "end") throw new GoTemplateError(`unexpected {{${r.end}}} in ${word}`);
         const pipe = parsePipeline(rest);
-        body.push(word === "range" ? { n: "range", vars, pipe, body: r.body, orElse } : { n: "with", pipe, body: r.body, orElse });
+        body.push(
+          word === "range"
+            ? { n: "range", vars, pipe, body: r.body, orElse }
+            : { n: "with", pipe, body: r.body, orElse },
+        );
       } else if (["define", "template", "block", "break", "continue"].includes(word)) {
         throw new GoTemplateError(`{{${word}}} is not supported`);
       } else {
         const set = /^(\$\w+)\s*:?=\s*(.*)$/s.exec(b);
-        body.push(set ? { n: "set", name: set[1]!, pipe: parsePipeline(set[2]!) } : { n: "out", pipe: parsePipeline(b) });
+        body.push(
+          set ? { n: "set", name: set[1]!, pipe: parsePipeline(set[2]!) } : { n: "out", pipe: parsePipeline(b) },
+        );
       }
     }
     if (inBlock) throw new GoTemplateError("unexpected EOF: missing {{end}}");

@@ -23,7 +23,13 @@ export function statePaths(talconfigDir: string) {
 }
 
 /** Creates the state folder's `.gitignore` when it is missing; returns its path when it wrote it. */
-export async function ensureStateDir(talconfigDir: string, fs: { read(path: string): Promise<string | undefined>; write(path: string, text: string, mode: number): Promise<void> }): Promise<string | undefined> {
+export async function ensureStateDir(
+  talconfigDir: string,
+  fs: {
+    read(path: string): Promise<string | undefined>;
+    write(path: string, text: string, mode: number): Promise<void>;
+  },
+): Promise<string | undefined> {
   const path = join(talconfigDir, STATE_DIR, ".gitignore");
   if ((await fs.read(path)) !== undefined) return undefined;
   await fs.write(path, STATE_GITIGNORE, 0o644);
@@ -37,7 +43,8 @@ function stateRootOf(path: string): string | undefined {
 }
 
 const nodeFs = {
-  read: (p: string) => readFile(p, "utf8").catch((e: NodeJS.ErrnoException) => (e.code === "ENOENT" ? undefined : Promise.reject(e))),
+  read: (p: string) =>
+    readFile(p, "utf8").catch((e: NodeJS.ErrnoException) => (e.code === "ENOENT" ? undefined : Promise.reject(e))),
   write: (p: string, text: string, mode: number) => writeFileAtomic(p, text, { mode }),
 };
 

@@ -5,7 +5,9 @@ export const defineAge: CommandDefiner = (program, ctx) => {
   const age = program.command("age").description("age keys for SOPS without the age binary");
   age
     .command("keygen")
-    .description("create an age identity where sops looks for it (~/.config/sops/age/keys.txt, 0600) unless you have one; print its public key")
+    .description(
+      "create an age identity where sops looks for it (~/.config/sops/age/keys.txt, 0600) unless you have one; print its public key",
+    )
     .option("--out <file>", "write the new identity to this file instead (never overwritten)")
     .action(async (opts: { out?: string }) => {
       const [{ existingRecipients, ageIdentityLocations }, { writeNewAgeKey }, { nodeInitFs }] = await Promise.all([
@@ -18,8 +20,12 @@ export const defineAge: CommandDefiner = (program, ctx) => {
         const have = await existingRecipients(ctx.env, fs.read);
         if (have.length > 0) {
           const where = ageIdentityLocations(ctx.env);
-          const from = [where.envKey ? "SOPS_AGE_KEY" : "", where.keyFile ?? "", where.defaultFile ?? ""].filter(Boolean).join(", ");
-          ctx.stderr.write(`you have ${have.length} age identit${have.length === 1 ? "y" : "ies"} already (looked in ${from}); no new key written\n`);
+          const from = [where.envKey ? "SOPS_AGE_KEY" : "", where.keyFile ?? "", where.defaultFile ?? ""]
+            .filter(Boolean)
+            .join(", ");
+          ctx.stderr.write(
+            `you have ${have.length} age identit${have.length === 1 ? "y" : "ies"} already (looked in ${from}); no new key written\n`,
+          );
           ctx.stdout.write(`${have.join("\n")}\n`);
           return;
         }

@@ -2,7 +2,9 @@ import { addNodeOptions } from "../node-options.js";
 import type { CommandDefiner } from "./index.js";
 
 export const defineBootstrap: CommandDefiner = (program, ctx) => {
-  const cmd = program.command("bootstrap").description("bootstrap etcd on one control-plane node (Bootstrap RPC; once per cluster)");
+  const cmd = program
+    .command("bootstrap")
+    .description("bootstrap etcd on one control-plane node (Bootstrap RPC; once per cluster)");
   addNodeOptions(cmd).action(async (opts) => {
     const cli = await import("../node-client.js");
     await cli.withClient(ctx, opts, async (client) => {

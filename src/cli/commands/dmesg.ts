@@ -2,7 +2,11 @@ import { addNodeOptions } from "../node-options.js";
 import type { CommandDefiner } from "./index.js";
 
 export const defineDmesg: CommandDefiner = (program, ctx) => {
-  const cmd = program.command("dmesg").description("print the kernel log of each node (Dmesg RPC)").option("-f, --follow", "keep streaming new lines").option("--tail", "start at the end of the log");
+  const cmd = program
+    .command("dmesg")
+    .description("print the kernel log of each node (Dmesg RPC)")
+    .option("-f, --follow", "keep streaming new lines")
+    .option("--tail", "start at the end of the log");
   addNodeOptions(cmd).action(async (opts) => {
     const cli = await import("../node-client.js");
     await cli.withClient(ctx, opts, async (client) => {

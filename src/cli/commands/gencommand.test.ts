@@ -47,15 +47,27 @@ describe("talform gencommand", () => {
   it("upgrade: the offline installer URL per node; -n by address; extra flags appended", async () => {
     const r = await run("upgrade", "-n", "10.1.0.3", "--extra-flags", "--preserve,--stage", "--offline-mode");
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, `talosctl upgrade ${TC} --nodes=10.1.0.3 --image=factory.talos.dev/metal-installer/${EMPTY_SCHEMATIC_ID}:v1.13.2 --preserve --stage;\n`);
+    assert.equal(
+      r.stdout,
+      `talosctl upgrade ${TC} --nodes=10.1.0.3 --image=factory.talos.dev/metal-installer/${EMPTY_SCHEMATIC_ID}:v1.13.2 --preserve --stage;\n`,
+    );
   });
 
   it("bootstrap, kubeconfig, upgrade-k8s, health on the first control plane; -o changes the folder", async () => {
     assert.equal((await run("bootstrap")).stdout, `talosctl bootstrap ${TC} --nodes=10.1.0.1;\n`);
-    assert.equal((await run("kubeconfig", "--out-dir", "out")).stdout, "talosctl kubeconfig --talosconfig=out/talosconfig --nodes=10.1.0.1;\n");
-    assert.equal((await run("upgrade-k8s", "--extra-flags=--dry-run")).stdout, `talosctl upgrade-k8s ${TC} --to=v1.35.0 --dry-run --nodes=10.1.0.1;\n`);
+    assert.equal(
+      (await run("kubeconfig", "--out-dir", "out")).stdout,
+      "talosctl kubeconfig --talosconfig=out/talosconfig --nodes=10.1.0.1;\n",
+    );
+    assert.equal(
+      (await run("upgrade-k8s", "--extra-flags=--dry-run")).stdout,
+      `talosctl upgrade-k8s ${TC} --to=v1.35.0 --dry-run --nodes=10.1.0.1;\n`,
+    );
     assert.equal((await run("health", "-n", "cp1")).stdout, `talosctl health ${TC} --nodes=cp1;\n`);
-    assert.equal((await run("reset", "-n", "w1")).stdout, `talosctl reset ${TC} --nodes=10.1.0.2;\ntalosctl reset ${TC} --nodes=10.1.0.3;\n`);
+    assert.equal(
+      (await run("reset", "-n", "w1")).stdout,
+      `talosctl reset ${TC} --nodes=10.1.0.2;\ntalosctl reset ${TC} --nodes=10.1.0.3;\n`,
+    );
     // The old spellings (talhelper's) still work, out of the help: --node for --nodes.
     assert.equal((await run("health", "--node", "cp1")).stdout, `talosctl health ${TC} --nodes=cp1;\n`);
   });
@@ -74,7 +86,10 @@ describe("talform gencommand", () => {
 
   it("a bad filenameTmpl names the node", async () => {
     const sub = await mkdtemp(join(dir, "tmpl-"));
-    await writeFile(join(sub, "talconfig.yaml"), TALCONFIG.replace("{{ .ClusterName }}-{{ .Role }}-{{ .IPAddress }}.yaml", "{{ .Nope }}.yaml"));
+    await writeFile(
+      join(sub, "talconfig.yaml"),
+      TALCONFIG.replace("{{ .ClusterName }}-{{ .Role }}-{{ .IPAddress }}.yaml", "{{ .Nope }}.yaml"),
+    );
     const r = await runCliCaptured(["gencommand", "apply"], { cwd: sub, env: {} });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /filenameTmpl of w1/);

@@ -21,7 +21,11 @@ async function runWatching(dir: string, argv: string[]): Promise<{ code: number;
 
 async function project(withRule = true): Promise<string> {
   const dir = await testTempDir("talform-gensecret-");
-  if (withRule) await writeFile(join(dir, ".sops.yaml"), `creation_rules:\n  - path_regex: talsecret\\.sops\\.yaml$\n    age: ${recipient}\n`);
+  if (withRule)
+    await writeFile(
+      join(dir, ".sops.yaml"),
+      `creation_rules:\n  - path_regex: talsecret\\.sops\\.yaml$\n    age: ${recipient}\n`,
+    );
   return dir;
 }
 
@@ -54,10 +58,12 @@ test("gensecret --out fails without a matching .sops.yaml rule, says how to add 
     assert.equal(run.code, 1);
     assert.match(run.stderr, /creation_rules/);
     assert.deepEqual(run.leaks, []);
-    assert.deepEqual((await readdir(dir)).filter((n) => n !== ".sops.yaml"), []);
+    assert.deepEqual(
+      (await readdir(dir)).filter((n) => n !== ".sops.yaml"),
+      [],
+    );
   }
 });
-
 
 const talconfig = (version?: string) =>
   `clusterName: c\n${version === undefined ? "" : `talosVersion: ${version}\n`}kubernetesVersion: v1.29.7\nendpoint: https://10.0.0.10:6443\n` +
@@ -65,11 +71,37 @@ const talconfig = (version?: string) =>
 
 test("gensecret follows talosVersion of talconfig.yaml (after ${VAR} substitution); --talos-version wins; says which it used", async () => {
   const table: { talconfig?: string; env?: string; argv: string[]; saKey: RegExp; says: RegExp }[] = [
-    { talconfig: talconfig("v1.6.8"), argv: [], saKey: /EC PRIVATE KEY/, says: /Talos v1\.6\.8 \(talosVersion in talconfig\.yaml\)/ },
-    { talconfig: talconfig("v1.7.7"), argv: [], saKey: /RSA PRIVATE KEY/, says: /Talos v1\.7\.7 \(talosVersion in talconfig\.yaml\)/ },
-    { talconfig: talconfig("${TV}"), env: "TV: v1.6.1\n", argv: [], saKey: /EC PRIVATE KEY/, says: /Talos v1\.6\.1 \(talosVersion in talconfig\.yaml\)/ },
-    { talconfig: talconfig("v1.6.8"), argv: ["--talos-version", "v1.14"], saKey: /RSA PRIVATE KEY/, says: /Talos v1\.14 \(--talos-version\)/ },
-    { talconfig: talconfig(), argv: [], saKey: /RSA PRIVATE KEY/, says: /talform's default; talconfig\.yaml sets no talosVersion/ },
+    {
+      talconfig: talconfig("v1.6.8"),
+      argv: [],
+      saKey: /EC PRIVATE KEY/,
+      says: /Talos v1\.6\.8 \(talosVersion in talconfig\.yaml\)/,
+    },
+    {
+      talconfig: talconfig("v1.7.7"),
+      argv: [],
+      saKey: /RSA PRIVATE KEY/,
+      says: /Talos v1\.7\.7 \(talosVersion in talconfig\.yaml\)/,
+    },
+    {
+      talconfig: talconfig("${TV}"),
+      env: "TV: v1.6.1\n",
+      argv: [],
+      saKey: /EC PRIVATE KEY/,
+      says: /Talos v1\.6\.1 \(talosVersion in talconfig\.yaml\)/,
+    },
+    {
+      talconfig: talconfig("v1.6.8"),
+      argv: ["--talos-version", "v1.14"],
+      saKey: /RSA PRIVATE KEY/,
+      says: /Talos v1\.14 \(--talos-version\)/,
+    },
+    {
+      talconfig: talconfig(),
+      argv: [],
+      saKey: /RSA PRIVATE KEY/,
+      says: /talform's default; talconfig\.yaml sets no talosVersion/,
+    },
     { argv: [], saKey: /RSA PRIVATE KEY/, says: /talform's default; no talconfig\.yaml here/ },
   ];
   for (const row of table) {

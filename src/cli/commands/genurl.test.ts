@@ -82,8 +82,14 @@ describe("talform genurl with a talconfig", () => {
   });
 
   it("-n selects by hostname or address and prints the bare URL", async () => {
-    assert.equal((await run("genurl", "installer", "-n", "cp1")).stdout, `factory.talos.dev/metal-installer/${NET_IFNAMES_ID}:v1.12.3\n`);
-    assert.equal((await run("genurl", "image", "-n", "10.0.0.3")).stdout, `https://factory.talos.dev/image/${workerId}/v1.12.3/metal-arm64-secureboot.iso\n`);
+    assert.equal(
+      (await run("genurl", "installer", "-n", "cp1")).stdout,
+      `factory.talos.dev/metal-installer/${NET_IFNAMES_ID}:v1.12.3\n`,
+    );
+    assert.equal(
+      (await run("genurl", "image", "-n", "10.0.0.3")).stdout,
+      `https://factory.talos.dev/image/${workerId}/v1.12.3/metal-arm64-secureboot.iso\n`,
+    );
   });
 
   it("an unknown -n is a user error", async () => {
@@ -100,14 +106,20 @@ describe("talform genurl with a talconfig", () => {
 
   it("--env-file supplies variables", async () => {
     await writeFile(join(dir, "vars.env"), "EXT=iscsi-tools\n");
-    const r = await runCliCaptured(["genurl", "installer", "-n", "w1", "--env-file", "vars.env"], { cwd: dir, env: {} });
+    const r = await runCliCaptured(["genurl", "installer", "-n", "w1", "--env-file", "vars.env"], {
+      cwd: dir,
+      env: {},
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, `factory.talos.dev/metal-installer-secureboot/${workerId}:v1.12.3\n`);
   });
 
   it("an invalid schematic in talconfig names the document path", async () => {
     const sub = await mkdtemp(join(dir, "bad-"));
-    await writeFile(join(sub, "talconfig.yaml"), TALCONFIG.replace("extraKernelArgs: [net.ifnames=0]", "bootloader: grub2"));
+    await writeFile(
+      join(sub, "talconfig.yaml"),
+      TALCONFIG.replace("extraKernelArgs: [net.ifnames=0]", "bootloader: grub2"),
+    );
     const r = await runCliCaptured(["genurl", "installer"], { cwd: sub, env: { EXT: "x" } });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /nodes\[0\]\.schematic: schematic customization\.bootloader/);
@@ -122,18 +134,66 @@ describe("talform genurl without a talconfig (flags, as talhelper)", () => {
   const flagsRun = (...argv: string[]) => runCliCaptured(argv, { cwd: empty, env: {} });
 
   it("installer from -e/-k/-m/--secure-boot/--talos-version", async () => {
-    const r = await flagsRun("genurl", "installer", "-c", "none.yaml", "--kernel-arg", "net.ifnames=0", "--talos-mode", "aws", "--secure-boot", "--talos-version", "v1.11.2");
+    const r = await flagsRun(
+      "genurl",
+      "installer",
+      "-c",
+      "none.yaml",
+      "--kernel-arg",
+      "net.ifnames=0",
+      "--talos-mode",
+      "aws",
+      "--secure-boot",
+      "--talos-version",
+      "v1.11.2",
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, `factory.talos.dev/aws-installer-secureboot/${NET_IFNAMES_ID}:v1.11.2\n`);
-    const e = await flagsRun("genurl", "installer", "-c", "none.yaml", "--extension", "siderolabs/iscsi-tools", "-r", "factory.lan", "--talos-version", "v1.12.3");
+    const e = await flagsRun(
+      "genurl",
+      "installer",
+      "-c",
+      "none.yaml",
+      "--extension",
+      "siderolabs/iscsi-tools",
+      "-r",
+      "factory.lan",
+      "--talos-version",
+      "v1.12.3",
+    );
     assert.equal(e.stdout, `factory.lan/metal-installer/${workerId}:v1.12.3\n`);
   });
 
   it("image from -a/--boot-method/--suffix; --secureboot is accepted as --secure-boot", async () => {
-    const r = await flagsRun("genurl", "image", "-c", "none.yaml", "-a", "arm64", "--boot-method", "disk-image", "--suffix", "raw.xz", "--talos-version", "v1.12.3");
+    const r = await flagsRun(
+      "genurl",
+      "image",
+      "-c",
+      "none.yaml",
+      "-a",
+      "arm64",
+      "--boot-method",
+      "disk-image",
+      "--suffix",
+      "raw.xz",
+      "--talos-version",
+      "v1.12.3",
+    );
     assert.equal(r.stdout, `https://factory.talos.dev/image/${EMPTY_SCHEMATIC_ID}/v1.12.3/metal-arm64.raw.xz\n`);
-    const u = await flagsRun("genurl", "image", "-c", "none.yaml", "--secureboot", "--use-uki", "--talos-version", "v1.12.3");
-    assert.equal(u.stdout, `https://factory.talos.dev/image/${EMPTY_SCHEMATIC_ID}/v1.12.3/metal-amd64-secureboot-uki.efi\n`);
+    const u = await flagsRun(
+      "genurl",
+      "image",
+      "-c",
+      "none.yaml",
+      "--secureboot",
+      "--use-uki",
+      "--talos-version",
+      "v1.12.3",
+    );
+    assert.equal(
+      u.stdout,
+      `https://factory.talos.dev/image/${EMPTY_SCHEMATIC_ID}/v1.12.3/metal-amd64-secureboot-uki.efi\n`,
+    );
   });
 
   it("rejects an unknown boot method as a usage error", async () => {
@@ -166,13 +226,23 @@ describe("talform genurl --online", () => {
     const port = (server.address() as AddressInfo).port;
     try {
       const sub = await mkdtemp(join(dir, "online-"));
-      await writeFile(join(sub, "talconfig.yaml"), `${TALCONFIG}imageFactory:\n  registryURL: 127.0.0.1:${port}\n  protocol: http\n`);
-      const r = await runCliCaptured(["genurl", "installer", "--online", "-n", "cp1"], { cwd: sub, env: { EXT: "iscsi-tools" } });
+      await writeFile(
+        join(sub, "talconfig.yaml"),
+        `${TALCONFIG}imageFactory:\n  registryURL: 127.0.0.1:${port}\n  protocol: http\n`,
+      );
+      const r = await runCliCaptured(["genurl", "installer", "--online", "-n", "cp1"], {
+        cwd: sub,
+        env: { EXT: "iscsi-tools" },
+      });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout, `127.0.0.1:${port}/metal-installer/${NET_IFNAMES_ID}:v1.12.3\n`);
       assert.ok(posted.length >= 1);
       assert.ok(posted.every((p) => p.startsWith("POST /schematics ")));
-      assert.ok(posted.some((p) => p.endsWith(canonicalSchematicYaml(parseSchematic("customization:\n  extraKernelArgs: [net.ifnames=0]\n")))));
+      assert.ok(
+        posted.some((p) =>
+          p.endsWith(canonicalSchematicYaml(parseSchematic("customization:\n  extraKernelArgs: [net.ifnames=0]\n"))),
+        ),
+      );
 
       answer = () => "f".repeat(64);
       const bad = await runCliCaptured(["genurl", "installer", "--online"], { cwd: sub, env: { EXT: "iscsi-tools" } });
@@ -192,7 +262,7 @@ describe("talform schematic show", () => {
     assert.equal(r.stderr, `schematic ID ${workerId}\n`);
   });
 
-  it("keeps scalars' source text (meta value 1.0 stays the string \"1.0\")", async () => {
+  it('keeps scalars\' source text (meta value 1.0 stays the string "1.0")', async () => {
     const r = await run("schematic", "show", "-n", "w2", "--image");
     assert.equal(r.stdout, 'customization:\n    meta:\n        - key: 10\n          value: "1.0"\n');
     assert.equal((await run("schematic", "show", "-n", "10.0.0.4", "--image", "--id")).stdout, `${metaId}\n`);

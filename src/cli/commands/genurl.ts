@@ -37,14 +37,25 @@ const BOOT_METHODS = ["iso", "disk-image", "pxe"];
  * line per node, machine spec from each node's `machineSpec`; else the schematic and spec from flags.
  */
 export const defineGenurl: CommandDefiner = (program, ctx) => {
-  const genurl = program.command("genurl").description("print Image Factory installer or boot image URLs (talhelper genurl; offline schematic IDs)");
+  const genurl = program
+    .command("genurl")
+    .description("print Image Factory installer or boot image URLs (talhelper genurl; offline schematic IDs)");
   for (const kind of ["installer", "image"] as const) {
     const cmd = genurl
       .command(kind)
-      .description(kind === "installer" ? "installer image for `upgrade --image` / machine.install.image" : "boot media URL (ISO, disk image, UKI, PXE)")
+      .description(
+        kind === "installer"
+          ? "installer image for `upgrade --image` / machine.install.image"
+          : "boot media URL (ISO, disk image, UKI, PXE)",
+      )
       .option("-c, --config <file>", "talconfig.yaml (its nodes are used when it exists)", "talconfig.yaml")
       .addOption(new Option("--config-file <file>", "talhelper's name for --config").hideHelp())
-      .option("--env-file <file>", "env file for ${VAR} substitution (repeatable; default talenv.yaml, talenv.sops.yaml, … beside the talconfig)", collect, [])
+      .option(
+        "--env-file <file>",
+        "env file for ${VAR} substitution (repeatable; default talenv.yaml, talenv.sops.yaml, … beside the talconfig)",
+        collect,
+        [],
+      )
       .option("-n, --nodes <node>", "only this node (hostname or IP address)")
       .option("--customization-file <file>", "a schematic file: print one URL for it (talconfig ignored)")
       .option("--extension <name>", "official extension for the schematic (no talconfig; repeatable)", collect, [])
@@ -65,23 +76,31 @@ export const defineGenurl: CommandDefiner = (program, ctx) => {
         .option("--boot-method <method>", "iso, disk-image or pxe (no talconfig)")
         .option("--suffix <suffix>", "image file extension, e.g. raw.xz, qcow2 (no talconfig)");
     }
-    cmd.action(async (raw: Omit<GenurlOpts, "version"> & { configFile?: string; secureboot?: boolean; talosVersion?: string }) => {
-      const { configFile, secureboot, talosVersion, ...rest } = raw;
-      const opts: GenurlOpts = {
-        ...rest,
-        config: configFile ?? raw.config,
-        ...(secureboot ? { secureBoot: true } : {}),
-        ...(talosVersion !== undefined ? { version: talosVersion } : {}),
-      };
-      ctx.stdout.write(await runGenurl(ctx, kind, opts));
-    });
+    cmd.action(
+      async (
+        raw: Omit<GenurlOpts, "version"> & { configFile?: string; secureboot?: boolean; talosVersion?: string },
+      ) => {
+        const { configFile, secureboot, talosVersion, ...rest } = raw;
+        const opts: GenurlOpts = {
+          ...rest,
+          config: configFile ?? raw.config,
+          ...(secureboot ? { secureBoot: true } : {}),
+          ...(talosVersion !== undefined ? { version: talosVersion } : {}),
+        };
+        ctx.stdout.write(await runGenurl(ctx, kind, opts));
+      },
+    );
   }
 };
 
 async function runGenurl(ctx: CliContext, kind: GenurlKind, opts: GenurlOpts): Promise<string> {
   const lib = await import("../../factory/index.js");
   if (opts.bootMethod !== undefined && !BOOT_METHODS.includes(opts.bootMethod)) {
-    throw new TalformError(`invalid --boot-method ${opts.bootMethod}`, { code: "usage", hint: "use one of iso, disk-image, pxe", exitCode: 64 });
+    throw new TalformError(`invalid --boot-method ${opts.bootMethod}`, {
+      code: "usage",
+      hint: "use one of iso, disk-image, pxe",
+      exitCode: 64,
+    });
   }
   const spec: MachineSpec = {
     ...(opts.talosMode ? { mode: opts.talosMode } : {}),
@@ -101,14 +120,19 @@ async function runGenurl(ctx: CliContext, kind: GenurlKind, opts: GenurlOpts): P
       ...(schematic ? { schematic } : {}),
     };
     const s = schematic ?? lib.schematicFromFlags(flags);
-    const id = opts.online ? await onlineId(ctx, s, kind === "installer" && opts.registryUrl ? { registryURL: opts.registryUrl } : {}) : undefined;
+    const id = opts.online
+      ? await onlineId(ctx, s, kind === "installer" && opts.registryUrl ? { registryURL: opts.registryUrl } : {})
+      : undefined;
     return lib.genurlFromFlags(kind, { ...flags, ...(id ? { schematicId: id } : {}) });
   };
 
   if (opts.customizationFile) {
     const file = resolve(ctx.cwd, opts.customizationFile);
     const text = await readFile(file, "utf8").catch((e: NodeJS.ErrnoException) => {
-      throw new TalformError(`cannot read ${opts.customizationFile}: ${e.code ?? e.message}`, { code: "read-file", hint: "check the path" });
+      throw new TalformError(`cannot read ${opts.customizationFile}: ${e.code ?? e.message}`, {
+        code: "read-file",
+        hint: "check the path",
+      });
     });
     return fromFlags(lib.parseSchematic(text, opts.customizationFile));
   }
@@ -119,12 +143,15 @@ async function runGenurl(ctx: CliContext, kind: GenurlKind, opts: GenurlOpts): P
   if (opts.online) {
     schematicIds = new Map();
     for (const n of view.nodes) {
-      const s = (kind === "image" ? n.imageSchematic ?? n.schematic : n.schematic) ?? {};
+      const s = (kind === "image" ? (n.imageSchematic ?? n.schematic) : n.schematic) ?? {};
       if (kind === "installer" && n.talosImageURL) continue;
       schematicIds.set(n.hostname, await onlineId(ctx, s, view.settings));
     }
   }
-  return lib.genurlForNodes(kind, view.nodes, view.settings, { ...(opts.nodes ? { node: opts.nodes } : {}), ...(schematicIds ? { schematicIds } : {}) });
+  return lib.genurlForNodes(kind, view.nodes, view.settings, {
+    ...(opts.nodes ? { node: opts.nodes } : {}),
+    ...(schematicIds ? { schematicIds } : {}),
+  });
 }
 
 /** The test seam for `--online`: a command never reaches the network in tests (they replace `globalThis.fetch`). */

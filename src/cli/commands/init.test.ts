@@ -7,7 +7,17 @@ import { generateIdentity, identityToRecipient } from "age-encryption";
 import { runCliCaptured } from "../test-support.js";
 import { isSopsEncrypted } from "../../sops/index.js";
 
-const INIT = ["init", "--name", "lab", "--endpoint", "https://127.0.30.11:6443", "--node", "cp1=127.0.30.11:controlplane", "--node", "w1=127.0.30.21:worker"];
+const INIT = [
+  "init",
+  "--name",
+  "lab",
+  "--endpoint",
+  "https://127.0.30.11:6443",
+  "--node",
+  "cp1=127.0.30.11:controlplane",
+  "--node",
+  "w1=127.0.30.21:worker",
+];
 
 async function emptyProject(): Promise<{ dir: string; env: Record<string, string>; done: () => Promise<void> }> {
   const root = await mkdtemp(join(tmpdir(), "talform-init-"));
@@ -21,16 +31,25 @@ test("init, validate, gensecret, genconfig from an empty folder with no age key 
   try {
     let r = await runCliCaptured(INIT, { cwd: p.dir, env: p.env });
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.match(r.stdout, /iac\/talos\/talconfig\.yaml is valid \(2 nodes\)\nnext: cd iac\/talos && talform gensecret/);
+    assert.match(
+      r.stdout,
+      /iac\/talos\/talconfig\.yaml is valid \(2 nodes\)\nnext: cd iac\/talos && talform gensecret/,
+    );
     const keyFile = join(p.env.HOME!, ".config", "sops", "age", "keys.txt");
     assert.equal((await stat(keyFile)).mode & 0o777, 0o600);
     const recipient = /^# public key: (age1\w+)$/m.exec(await readFile(keyFile, "utf8"))![1]!;
     assert.match(r.stderr, new RegExp(`your age public key: ${recipient}`));
     const folder = join(p.dir, "iac", "talos");
     assert.match(await readFile(join(folder, ".sops.yaml"), "utf8"), new RegExp(`age: ${recipient}`));
-    assert.match(await readFile(join(folder, "talconfig.yaml"), "utf8"), /^# yaml-language-server: \$schema=\.\/talconfig\.schema\.json\n/);
+    assert.match(
+      await readFile(join(folder, "talconfig.yaml"), "utf8"),
+      /^# yaml-language-server: \$schema=\.\/talconfig\.schema\.json\n/,
+    );
     assert.match(await readFile(join(folder, ".gitignore"), "utf8"), /^clusterconfig\/$/m);
-    assert.equal(await readFile(join(folder, ".talform", ".gitignore"), "utf8"), "# written by talform: everything here holds or derives from secrets\n*\n");
+    assert.equal(
+      await readFile(join(folder, ".talform", ".gitignore"), "utf8"),
+      "# written by talform: everything here holds or derives from secrets\n*\n",
+    );
 
     // From the repository root: discovery finds iac/talos/talconfig.yaml and says so once.
     for (const argv of [["validate"], ["gensecret"], ["genconfig"]]) {
@@ -38,7 +57,10 @@ test("init, validate, gensecret, genconfig from an empty folder with no age key 
       assert.equal(r.code, 0, `${argv.join(" ")}: ${r.stdout}${r.stderr}`);
       assert.equal(r.stderr.match(/using iac\/talos\/talconfig\.yaml/g)?.length, 1, r.stderr);
     }
-    assert.ok(isSopsEncrypted(await readFile(join(folder, "talsecret.sops.yaml"), "utf8")), "gensecret wrote the bundle encrypted");
+    assert.ok(
+      isSopsEncrypted(await readFile(join(folder, "talsecret.sops.yaml"), "utf8")),
+      "gensecret wrote the bundle encrypted",
+    );
     await stat(join(folder, "clusterconfig", "lab-cp1.yaml"));
 
     // A second init keeps the key and refuses to replace the talconfig.
@@ -90,13 +112,20 @@ test("age keygen writes a new identity 0600 where sops reads it, and never overw
 test("init --from-talhelper adopts a folder: the $schema line, .sops.yaml and .gitignore added, the rest kept", async () => {
   const p = await emptyProject();
   try {
-    const talconfig = "clusterName: old\ntalosVersion: v1.13.9\nkubernetesVersion: v1.36.3\nendpoint: https://127.0.30.11:6443\nnodes: []\n";
+    const talconfig =
+      "clusterName: old\ntalosVersion: v1.13.9\nkubernetesVersion: v1.36.3\nendpoint: https://127.0.30.11:6443\nnodes: []\n";
     await writeFile(join(p.dir, "talconfig.yaml"), talconfig);
     await writeFile(join(p.dir, ".gitignore"), "node_modules/\n");
     const r = await runCliCaptured(["init", "--from-talhelper", "."], { cwd: p.dir, env: p.env });
     assert.match(r.stderr, /updated talconfig\.yaml {2}\(added the \$schema line\)/);
-    assert.equal(await readFile(join(p.dir, "talconfig.yaml"), "utf8"), `# yaml-language-server: $schema=./talconfig.schema.json\n${talconfig}`);
-    assert.match(await readFile(join(p.dir, ".gitignore"), "utf8"), /^node_modules\/\n\n# talform: .*\nclusterconfig\/\n\.talform\/\n/);
+    assert.equal(
+      await readFile(join(p.dir, "talconfig.yaml"), "utf8"),
+      `# yaml-language-server: $schema=./talconfig.schema.json\n${talconfig}`,
+    );
+    assert.match(
+      await readFile(join(p.dir, ".gitignore"), "utf8"),
+      /^node_modules\/\n\n# talform: .*\nclusterconfig\/\n\.talform\/\n/,
+    );
     await stat(join(p.dir, ".sops.yaml"));
   } finally {
     await p.done();

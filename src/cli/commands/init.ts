@@ -23,22 +23,38 @@ interface InitOpts {
 export const defineInit: CommandDefiner = (program, ctx) => {
   program
     .command("init")
-    .description("start a cluster folder: talconfig.yaml, .sops.yaml, .gitignore and, when you have none, an age key; then validate")
+    .description(
+      "start a cluster folder: talconfig.yaml, .sops.yaml, .gitignore and, when you have none, an age key; then validate",
+    )
     .argument("[dir]", "the cluster folder (the seed's layout)", "iac/talos")
     .option("--name <name>", "cluster name (asked when missing on a terminal)")
-    .option("--endpoint <url>", "Kubernetes API endpoint, e.g. https://10.0.10.10:6443 (default: the first control plane's)")
+    .option(
+      "--endpoint <url>",
+      "Kubernetes API endpoint, e.g. https://10.0.10.10:6443 (default: the first control plane's)",
+    )
     .option("--talos-version <vX.Y.Z>", "Talos version (default: talform's default)")
     .option("--kubernetes-version <vX.Y.Z>", "Kubernetes version (default: the Talos version's default)")
-    .option("--node <name=ip:role>", "a node: role controlplane or worker (repeatable), e.g. cp1=10.0.10.11:controlplane", collect, [])
+    .option(
+      "--node <name=ip:role>",
+      "a node: role controlplane or worker (repeatable), e.g. cp1=10.0.10.11:controlplane",
+      collect,
+      [],
+    )
     .option("--prefix <bits>", "prefix length of the nodes' network", (v) => Number(v), 24)
     .option("--gateway <ip>", "default gateway of the nodes (without it they get no routes)")
     .option("--nameservers <ips>", "DNS servers (comma-separated)", "1.1.1.1,1.0.0.1")
     .option("--time-servers <hosts>", "NTP servers (comma-separated)", "time.cloudflare.com")
-    .option("--from-talhelper", "adopt the talhelper folder DIR as it is: add the $schema line, .sops.yaml, .gitignore, a key")
+    .option(
+      "--from-talhelper",
+      "adopt the talhelper folder DIR as it is: add the $schema line, .sops.yaml, .gitignore, a key",
+    )
     .option("--force", "replace an existing talconfig.yaml")
     .option("--no-key", "do not create an age key even when you have none")
     .action(async (dir: string, opts: InitOpts) => {
-      const [init, { talconfigJsonSchemaText }] = await Promise.all([import("../../init/index.js"), import("../../talconfig/index.js")]);
+      const [init, { talconfigJsonSchemaText }] = await Promise.all([
+        import("../../init/index.js"),
+        import("../../talconfig/index.js"),
+      ]);
       const target = resolve(ctx.cwd, dir);
       const answers = opts.fromTalhelper ? undefined : await gatherAnswers(ctx, opts);
       const result = await init.runInit({
@@ -52,9 +68,11 @@ export const defineInit: CommandDefiner = (program, ctx) => {
         schemaText: talconfigJsonSchemaText(),
       });
       const show = (p: string) => (relative(ctx.cwd, p).startsWith("..") ? p : relative(ctx.cwd, p));
-      for (const s of result.steps) ctx.stderr.write(`${s.action.padEnd(7)} ${show(s.path)}${s.note ? `  (${s.note})` : ""}\n`);
+      for (const s of result.steps)
+        ctx.stderr.write(`${s.action.padEnd(7)} ${show(s.path)}${s.note ? `  (${s.note})` : ""}\n`);
       if (result.newKeyFile) ctx.stderr.write(`your age public key: ${result.recipient}\n`);
-      if (!result.recipient) ctx.stderr.write("no age key: put a recipient into .sops.yaml before `talform gensecret`\n");
+      if (!result.recipient)
+        ctx.stderr.write("no age key: put a recipient into .sops.yaml before `talform gensecret`\n");
       // The folder must pass validate as written; say so now rather than at the next command.
       const { runCliCaptured } = await import("../run-captured.js");
       const check = await runCliCaptured(["validate", "-c", result.talconfigPath], ctx);
@@ -70,11 +88,12 @@ export const defineInit: CommandDefiner = (program, ctx) => {
 };
 
 async function gatherAnswers(ctx: CliContext, opts: InitOpts) {
-  const [init, { DEFAULT_TALOS_VERSION, TALOS_MINORS, parseTalosVersion }, { TalformError, ExitCode }] = await Promise.all([
-    import("../../init/index.js"),
-    import("../../contract/index.js"),
-    import("../../diagnostics/index.js"),
-  ]);
+  const [init, { DEFAULT_TALOS_VERSION, TALOS_MINORS, parseTalosVersion }, { TalformError, ExitCode }] =
+    await Promise.all([
+      import("../../init/index.js"),
+      import("../../contract/index.js"),
+      import("../../diagnostics/index.js"),
+    ]);
   const ask = await prompter(ctx);
   const name = opts.name ?? (await ask?.("cluster name", "homelab"));
   let nodes = opts.node.map(init.parseNodeFlag);
@@ -83,7 +102,13 @@ async function gatherAnswers(ctx: CliContext, opts: InitOpts) {
     nodes = answer.split(/\s+/).filter(Boolean).map(init.parseNodeFlag);
   }
   const firstCp = nodes.find((n) => n.controlPlane);
-  const endpoint = opts.endpoint ?? (firstCp ? (ask ? await ask("Kubernetes API endpoint", `https://${firstCp.address}:6443`) : `https://${firstCp.address}:6443`) : undefined);
+  const endpoint =
+    opts.endpoint ??
+    (firstCp
+      ? ask
+        ? await ask("Kubernetes API endpoint", `https://${firstCp.address}:6443`)
+        : `https://${firstCp.address}:6443`
+      : undefined);
   const missing = [name ? "" : "--name", nodes.length > 0 ? "" : "--node"].filter(Boolean);
   if (missing.length > 0 || !name || !endpoint) {
     throw new TalformError(`init needs ${missing.join(" and ")} (stdin is not a terminal, so it cannot ask)`, {
@@ -95,9 +120,18 @@ async function gatherAnswers(ctx: CliContext, opts: InitOpts) {
   const talosVersion = opts.talosVersion ?? DEFAULT_TALOS_VERSION;
   const v = parseTalosVersion(talosVersion);
   const minor = v ? TALOS_MINORS.find((m) => m.minor === `v${v.major}.${v.minor}`) : undefined;
-  if (!minor) throw new TalformError(`--talos-version ${talosVersion} is not a Talos version talform supports`, { code: "usage", hint: `use one of ${TALOS_MINORS.map((m) => m.minor).join(", ")}`, exitCode: ExitCode.usage });
+  if (!minor)
+    throw new TalformError(`--talos-version ${talosVersion} is not a Talos version talform supports`, {
+      code: "usage",
+      hint: `use one of ${TALOS_MINORS.map((m) => m.minor).join(", ")}`,
+      exitCode: ExitCode.usage,
+    });
   const kubernetesVersion = opts.kubernetesVersion ?? `v${minor.defaultKubernetesVersion}`;
-  const list = (v: string) => v.split(",").map((x) => x.trim()).filter(Boolean);
+  const list = (v: string) =>
+    v
+      .split(",")
+      .map((x) => x.trim())
+      .filter(Boolean);
   return {
     clusterName: name,
     endpoint,
@@ -112,7 +146,9 @@ async function gatherAnswers(ctx: CliContext, opts: InitOpts) {
 }
 
 /** A line prompt on a terminal; undefined when stdin is not one (then every answer must come from a flag). */
-async function prompter(ctx: CliContext): Promise<((question: string, fallback: string) => Promise<string>) | undefined> {
+async function prompter(
+  ctx: CliContext,
+): Promise<((question: string, fallback: string) => Promise<string>) | undefined> {
   const stdin = ctx.stdin as (NodeJS.ReadableStream & { isTTY?: boolean }) | undefined;
   if (!stdin?.isTTY) return undefined;
   return async (question, fallback) => {
@@ -127,6 +163,12 @@ async function prompter(ctx: CliContext): Promise<((question: string, fallback: 
 
 /** init's file system: atomic writes with the given mode, reads that say undefined for a missing file. */
 export async function nodeInitFs() {
-  const [{ readOptionalFile }, { writeFileAtomic }] = await Promise.all([import("../../sops/read.js"), import("../../util/atomic-write.js")]);
-  return { read: readOptionalFile, write: (path: string, text: string, mode: number) => writeFileAtomic(path, text, { mode }) };
+  const [{ readOptionalFile }, { writeFileAtomic }] = await Promise.all([
+    import("../../sops/read.js"),
+    import("../../util/atomic-write.js"),
+  ]);
+  return {
+    read: readOptionalFile,
+    write: (path: string, text: string, mode: number) => writeFileAtomic(path, text, { mode }),
+  };
 }

@@ -7,9 +7,22 @@ const bool = (v: string) => {
   if (v === "false") return false;
   throw new Error(`expected true or false, got "${v}"`);
 };
-const list = (v: string, prev: string[] | undefined) => [...(prev ?? []), ...v.split(",").map((s) => s.trim()).filter(Boolean)];
+const list = (v: string, prev: string[] | undefined) => [
+  ...(prev ?? []),
+  ...v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
 
-type ResetOpts = NodeCommandOptions & { graceful: boolean; reboot?: boolean; wipeMode: "all" | "system-disk" | "user-disks"; systemLabelsToWipe?: string[]; wait: boolean; timeout: number };
+type ResetOpts = NodeCommandOptions & {
+  graceful: boolean;
+  reboot?: boolean;
+  wipeMode: "all" | "system-disk" | "user-disks";
+  systemLabelsToWipe?: string[];
+  wait: boolean;
+  timeout: number;
+};
 
 /** `talform reset -n NODE`: a control plane leaves etcd first; refused when that would break etcd's quorum. */
 export const defineReset: CommandDefiner = (program, ctx) => {
@@ -18,8 +31,14 @@ export const defineReset: CommandDefiner = (program, ctx) => {
     .description("reset one node (Reset RPC): a control plane leaves etcd first; refused when that would break quorum")
     .option("--graceful [bool]", "leave etcd and drain before the reset; only --graceful=false skips it", bool, true)
     .option("--reboot", "reboot after the reset instead of halting")
-    .addOption(new Option("--wipe-mode <mode>", "what to wipe").choices(["all", "system-disk", "user-disks"]).default("all"))
-    .option("--system-labels-to-wipe <labels>", "only these system partitions (EPHEMERAL, STATE; comma-separated or repeated)", list)
+    .addOption(
+      new Option("--wipe-mode <mode>", "what to wipe").choices(["all", "system-disk", "user-disks"]).default("all"),
+    )
+    .option(
+      "--system-labels-to-wipe <labels>",
+      "only these system partitions (EPHEMERAL, STATE; comma-separated or repeated)",
+      list,
+    )
     .option("--no-wait", "return once the node accepted the reset")
     .option("--timeout <seconds>", "how long to wait for the node to start the reset", (v) => Number(v), 300);
   addNodeOptions(cmd).action(async (opts: ResetOpts) => {
@@ -32,7 +51,14 @@ export const defineReset: CommandDefiner = (program, ctx) => {
         await resetWithGuards(
           client,
           node,
-          { graceful: opts.graceful, reboot: opts.reboot ?? false, wipeMode: opts.wipeMode, systemLabelsToWipe: opts.systemLabelsToWipe ?? [], wait: opts.wait, timeoutMs: opts.timeout * 1000 },
+          {
+            graceful: opts.graceful,
+            reboot: opts.reboot ?? false,
+            wipeMode: opts.wipeMode,
+            systemLabelsToWipe: opts.systemLabelsToWipe ?? [],
+            wait: opts.wait,
+            timeoutMs: opts.timeout * 1000,
+          },
           (line) => void ctx.stderr.write(`${line}\n`),
         );
       } catch (e) {

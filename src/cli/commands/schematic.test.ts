@@ -24,7 +24,10 @@ describe("talform schematic", () => {
     const dir = await testTempDir("talform-schematic-");
     await writeFile(join(dir, "s.json"), '{"overlay": {"name": "rpi_generic", "image": "siderolabs/sbc-raspberrypi"}}');
     const r = await runCliCaptured(["schematic", "canonical", "s.json"], { cwd: dir });
-    assert.equal(r.stdout, "overlay:\n    image: siderolabs/sbc-raspberrypi\n    name: rpi_generic\ncustomization: {}\n");
+    assert.equal(
+      r.stdout,
+      "overlay:\n    image: siderolabs/sbc-raspberrypi\n    name: rpi_generic\ncustomization: {}\n",
+    );
   });
   it("an invalid schematic is a user error (1) with the field named", async () => {
     const dir = await testTempDir("talform-schematic-");
@@ -40,7 +43,10 @@ describe("talform schematic", () => {
     assert.match(r.stderr, /cannot read nope\.yaml: ENOENT/);
   });
   it("id reads stdin for - (and by default)", async () => {
-    for (const argv of [["schematic", "id", "-"], ["schematic", "id"]]) {
+    for (const argv of [
+      ["schematic", "id", "-"],
+      ["schematic", "id"],
+    ]) {
       let stdout = "";
       const code = await runCli(argv, {
         stdout: { write: (s: string) => (stdout += s) },
@@ -70,7 +76,16 @@ describe("talform schematic", () => {
       const port = (server.address() as AddressInfo).port;
       const dir = await testTempDir("talform-schematic-");
       await writeFile(join(dir, "s.yaml"), "customization: {}\n");
-      const argv = ["schematic", "id", "s.yaml", "--online", "--protocol", "http", "--registry-url", `127.0.0.1:${port}`];
+      const argv = [
+        "schematic",
+        "id",
+        "s.yaml",
+        "--online",
+        "--protocol",
+        "http",
+        "--registry-url",
+        `127.0.0.1:${port}`,
+      ];
       const ok = await runCliCaptured(argv, { cwd: dir });
       assert.equal(ok.code, 0, ok.stderr);
       assert.equal(ok.stdout, "376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba\n");

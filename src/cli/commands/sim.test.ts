@@ -66,7 +66,10 @@ test("sim up -c refuses a talconfig with a LAN address, naming the node and wher
   await writeFile(join(dir, "lan.yaml"), TALCONFIG.replace(`ipAddress: ${W2}`, "ipAddress: 192.168.1.23"));
   const r = await run("sim", "up", "-c", "lan.yaml", "--state-dir", "lan");
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /lan\.yaml:14:\d+: error\[sim-not-loopback\]: w2: ipAddress 192\.168\.1\.23 is not a loopback address/);
+  assert.match(
+    r.stderr,
+    /lan\.yaml:14:\d+: error\[sim-not-loopback\]: w2: ipAddress 192\.168\.1\.23 is not a loopback address/,
+  );
   assert.equal(existsSync(join(dir, "lan", "talosconfig")), false);
 });
 
@@ -87,17 +90,27 @@ test("sim up -c talconfig.yaml, then apply-config --insecure, version, services,
   const bundle = await run("sops", "decrypt", "talsecret.sops.yaml");
   assert.equal(bundle.code, 0, bundle.stderr);
   const osCrt = (parseYaml(bundle.stdout) as { certs: { os: { crt: string } } }).certs.os.crt;
-  const talosconfig = parseYaml(await readFile(join(dir, ".talform", "sim", "talosconfig"), "utf8")) as { contexts: Record<string, { ca: string }> };
+  const talosconfig = parseYaml(await readFile(join(dir, ".talform", "sim", "talosconfig"), "utf8")) as {
+    contexts: Record<string, { ca: string }>;
+  };
   assert.equal(Object.values(talosconfig.contexts)[0]!.ca, osCrt);
 
   // The machine configs and the talosconfig come from `talform genconfig`, as a user makes them.
   const gen = await run("genconfig");
   assert.equal(gen.code, 0, gen.stderr);
-  for (const [address, hostname] of [[CP, "cp1"], [W1, "w1"], [W2, "w2"]] as const) {
+  for (const [address, hostname] of [
+    [CP, "cp1"],
+    [W1, "w1"],
+    [W2, "w2"],
+  ] as const) {
     const r = await run("apply-config", "--insecure", "-n", address, "--file", `clusterconfig/simlab-${hostname}.yaml`);
     assert.equal(r.code, 0, r.stderr);
   }
-  await waitUntil("all three running", async () => ((await run("sim", "status")).stdout.match(/\brunning\b/g) ?? []).length === 3, 15_000);
+  await waitUntil(
+    "all three running",
+    async () => ((await run("sim", "status")).stdout.match(/\brunning\b/g) ?? []).length === 3,
+    15_000,
+  );
 
   const status = await run("sim", "status");
   assert.match(status.stdout, /w1\s+127\.0\.77\.2\s+worker\s+v1\.12\.6\s+running\s+siderolabs\/iscsi-tools/);
@@ -105,7 +118,8 @@ test("sim up -c talconfig.yaml, then apply-config --insecure, version, services,
 
   let r = await run("version", ...tc());
   assert.equal(r.code, 0, r.stderr);
-  for (const address of [CP, W1, W2]) assert.match(r.stdout, new RegExp(`${address.replace(/\./g, "\\.")}\\s+v1\\.12\\.6`));
+  for (const address of [CP, W1, W2])
+    assert.match(r.stdout, new RegExp(`${address.replace(/\./g, "\\.")}\\s+v1\\.12\\.6`));
 
   r = await run("services", ...tc(), "-n", W2);
   assert.equal(r.code, 0, r.stderr);
@@ -122,7 +136,10 @@ test("sim up -c talconfig.yaml, then apply-config --insecure, version, services,
   assert.match(url.stdout, /^factory\.talos\.dev\/metal-installer\/[0-9a-f]{64}:v1\.13\.9\n$/);
   r = await run("upgrade", ...tc(), "-n", W1, "--image", url.stdout.trim(), "--wait", "--timeout", "30");
   assert.equal(r.code, 0, r.stdout + r.stderr);
-  assert.match((await run("sim", "status")).stdout, /w1\s+127\.0\.77\.2\s+worker\s+v1\.13\.9\s+running\s+siderolabs\/iscsi-tools/);
+  assert.match(
+    (await run("sim", "status")).stdout,
+    /w1\s+127\.0\.77\.2\s+worker\s+v1\.13\.9\s+running\s+siderolabs\/iscsi-tools/,
+  );
 
   r = await run("sim", "down");
   assert.equal(r.code, 0, r.stderr);

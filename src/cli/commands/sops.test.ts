@@ -12,13 +12,20 @@ const recipient = await identityToRecipient(identity);
 
 async function project(): Promise<string> {
   const dir = await testTempDir("talform-sopscli-");
-  await writeFile(join(dir, ".sops.yaml"), `creation_rules:\n  - path_regex: \\.sops\\.(yaml|json|env)$\n    age: ${recipient}\n`);
+  await writeFile(
+    join(dir, ".sops.yaml"),
+    `creation_rules:\n  - path_regex: \\.sops\\.(yaml|json|env)$\n    age: ${recipient}\n`,
+  );
   return dir;
 }
 
 test("sops encrypt / decrypt, to stdout and in place, for YAML, JSON and dotenv", async () => {
   const dir = await project();
-  const files: Record<string, string> = { "a.sops.yaml": "a: one\nb: 2\n", "b.sops.json": '{\n\t"k": "v"\n}\n', "c.sops.env": "K=v\n" };
+  const files: Record<string, string> = {
+    "a.sops.yaml": "a: one\nb: 2\n",
+    "b.sops.json": '{\n\t"k": "v"\n}\n',
+    "c.sops.env": "K=v\n",
+  };
   for (const [name, text] of Object.entries(files)) {
     await writeFile(join(dir, name), text);
     const enc = await runCliCaptured(["sops", "encrypt", name], { cwd: dir });
@@ -50,7 +57,10 @@ const f = process.argv[2];
 writeFileSync(${JSON.stringify(log)}, JSON.stringify({ f, dirMode: statSync(dirname(f)).mode & 0o777, fileMode: statSync(f).mode & 0o777 }));
 writeFileSync(f, readFileSync(f, "utf8").replace("b: two", "b: three"));`,
   );
-  const run = await runCliCaptured(["sops", "edit", "s.sops.yaml"], { cwd: dir, env: { SOPS_AGE_KEY: identity, EDITOR: `node ${editor}` } });
+  const run = await runCliCaptured(["sops", "edit", "s.sops.yaml"], {
+    cwd: dir,
+    env: { SOPS_AGE_KEY: identity, EDITOR: `node ${editor}` },
+  });
   assert.equal(run.code, 0, run.stderr);
   const seen = JSON.parse(await readFile(log, "utf8")) as { f: string; dirMode: number; fileMode: number };
   assert.equal(seen.dirMode, 0o700);
@@ -69,7 +79,10 @@ test("sops edit: a failing editor leaves the file unchanged", async () => {
   await writeFile(join(dir, "s.sops.yaml"), "a: one\n");
   await runCliCaptured(["sops", "encrypt", "--in-place", "s.sops.yaml"], { cwd: dir });
   const before = await readFile(join(dir, "s.sops.yaml"), "utf8");
-  const run = await runCliCaptured(["sops", "edit", "s.sops.yaml"], { cwd: dir, env: { SOPS_AGE_KEY: identity, EDITOR: "false" } });
+  const run = await runCliCaptured(["sops", "edit", "s.sops.yaml"], {
+    cwd: dir,
+    env: { SOPS_AGE_KEY: identity, EDITOR: "false" },
+  });
   assert.equal(run.code, 1);
   assert.equal(await readFile(join(dir, "s.sops.yaml"), "utf8"), before);
 });
@@ -80,8 +93,14 @@ test("sops edit: an edit that breaks the YAML is discarded with a clear message"
   await runCliCaptured(["sops", "encrypt", "--in-place", "s.sops.yaml"], { cwd: dir });
   const before = await readFile(join(dir, "s.sops.yaml"), "utf8");
   const editor = join(dir, "break.mjs");
-  await writeFile(editor, `import { writeFileSync } from "node:fs"; writeFileSync(process.argv[2], "a: [unclosed\\n");`);
-  const run = await runCliCaptured(["sops", "edit", "s.sops.yaml"], { cwd: dir, env: { SOPS_AGE_KEY: identity, EDITOR: `node ${editor}` } });
+  await writeFile(
+    editor,
+    `import { writeFileSync } from "node:fs"; writeFileSync(process.argv[2], "a: [unclosed\\n");`,
+  );
+  const run = await runCliCaptured(["sops", "edit", "s.sops.yaml"], {
+    cwd: dir,
+    env: { SOPS_AGE_KEY: identity, EDITOR: `node ${editor}` },
+  });
   assert.equal(run.code, 1);
   assert.match(run.stderr, /your edit was discarded and s\.sops\.yaml is unchanged/);
   assert.equal(await readFile(join(dir, "s.sops.yaml"), "utf8"), before);

@@ -9,7 +9,9 @@ interface InPlace {
 }
 
 export const defineSops: CommandDefiner = (program, ctx) => {
-  const sopsCmd = program.command("sops").description("encrypt, decrypt and edit sops files (age) without the sops binary");
+  const sopsCmd = program
+    .command("sops")
+    .description("encrypt, decrypt and edit sops files (age) without the sops binary");
 
   sopsCmd
     .command("encrypt <file>")
@@ -56,11 +58,18 @@ export const defineSops: CommandDefiner = (program, ctx) => {
         await writeFile(tmp, opened.plaintext, { mode: 0o600 });
         const editor = ctx.env.VISUAL || ctx.env.EDITOR || "vi";
         const code = await new Promise<number>((done, failed) => {
-          const child = spawn(`${editor} '${tmp.replaceAll("'", "'\\''")}'`, { shell: true, stdio: "inherit", env: { ...ctx.env } as NodeJS.ProcessEnv });
+          const child = spawn(`${editor} '${tmp.replaceAll("'", "'\\''")}'`, {
+            shell: true,
+            stdio: "inherit",
+            env: { ...ctx.env } as NodeJS.ProcessEnv,
+          });
           child.on("error", failed);
           child.on("exit", (c) => done(c ?? 1));
         });
-        if (code !== 0) throw new TalformError(`the editor (${editor}) exited with ${code}; ${file} was not changed`, { code: "sops-edit" });
+        if (code !== 0)
+          throw new TalformError(`the editor (${editor}) exited with ${code}; ${file} was not changed`, {
+            code: "sops-edit",
+          });
         const edited = await readFile(tmp, "utf8");
         if (edited === opened.plaintext) {
           ctx.stderr.write(`${file}: no changes\n`);
@@ -68,10 +77,19 @@ export const defineSops: CommandDefiner = (program, ctx) => {
         }
         let out: string;
         try {
-          out = await sops.encryptSopsText(edited, { path, format: opened.format, rule: sops.ruleFromMetadata(opened.metadata), previous: opened });
+          out = await sops.encryptSopsText(edited, {
+            path,
+            format: opened.format,
+            rule: sops.ruleFromMetadata(opened.metadata),
+            previous: opened,
+          });
         } catch (e) {
           // The plaintext is not kept anywhere, so say plainly that the edit is gone.
-          if (e instanceof TalformError) throw new TalformError(`${e.message}; your edit was discarded and ${file} is unchanged`, { code: "sops-edit", hint: "run `talform sops edit` again and fix the syntax" });
+          if (e instanceof TalformError)
+            throw new TalformError(`${e.message}; your edit was discarded and ${file} is unchanged`, {
+              code: "sops-edit",
+              hint: "run `talform sops edit` again and fix the syntax",
+            });
           throw e;
         }
         await writeFileAtomic(path, out, { mode: 0o600 });

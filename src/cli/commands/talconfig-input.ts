@@ -27,7 +27,9 @@ export async function sopsDecryptor(ctx: CliContext): Promise<SopsDecryptor> {
  * The `.sops.yaml` creation rule lookup for the secrets policy rules, with sops's own semantics (found by walking up
  * from the talconfig's folder, RE2 path regexes). Undefined when there is no `.sops.yaml`: the policy reports that.
  */
-export async function sopsCreationRuleLookup(talconfigDir: string): Promise<((path: string) => SopsCreationRuleView | null) | undefined> {
+export async function sopsCreationRuleLookup(
+  talconfigDir: string,
+): Promise<((path: string) => SopsCreationRuleView | null) | undefined> {
   const { findSopsConfig, creationRuleFor } = await import("../../sops/index.js");
   const config = await findSopsConfig(talconfigDir, { readFile: (p) => readFile(p, "utf8") }).catch(() => undefined);
   // A rule with keys talform cannot use (pgp, kms, …) makes `creationRuleFor` throw; the policy's own reader of
@@ -69,16 +71,32 @@ export async function loadTalconfigForCommand(ctx: CliContext, opts: TalconfigIn
   const errors = loaded.diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0 || loaded.config === undefined) {
     throw new TalformError(`${opts.config} is not valid`, {
-      diagnostics: errors.length > 0 ? errors : [{ severity: "error", code: "talconfig", message: `${opts.config} is not a valid talconfig`, hint: "run `talform validate` for details" }],
+      diagnostics:
+        errors.length > 0
+          ? errors
+          : [
+              {
+                severity: "error",
+                code: "talconfig",
+                message: `${opts.config} is not a valid talconfig`,
+                hint: "run `talform validate` for details",
+              },
+            ],
     });
   }
   return loaded;
 }
 
 /** The talconfig's nodes and image factory settings as the factory functions take them. */
-export async function loadFactoryView(ctx: CliContext, opts: TalconfigInputOptions): Promise<{ loaded: LoadedTalconfig; view: TalconfigFactoryView }> {
+export async function loadFactoryView(
+  ctx: CliContext,
+  opts: TalconfigInputOptions,
+): Promise<{ loaded: LoadedTalconfig; view: TalconfigFactoryView }> {
   const loaded = await loadTalconfigForCommand(ctx, opts);
   const { factoryViewFromTalconfig, substitutedTalconfigText } = await import("../../factory/index.js");
   const text = await readFile(loaded.path, "utf8");
-  return { loaded, view: factoryViewFromTalconfig(loaded, substitutedTalconfigText(loaded, text, opts.substitute !== false)) };
+  return {
+    loaded,
+    view: factoryViewFromTalconfig(loaded, substitutedTalconfigText(loaded, text, opts.substitute !== false)),
+  };
 }

@@ -16,46 +16,76 @@ export const defineValidate: CommandDefiner = (program, ctx) => {
     .command("validate")
     .description("check talconfig.yaml: strict schema, env substitution, group merge and the policy rules")
     .option("-c, --config <file>", "talconfig.yaml to check", "talconfig.yaml")
-    .option("--env-file <file>", "env file with KEY=value lines (repeatable; default: talenv.yaml, talenv.sops.yaml, ... beside the config)", collect, [])
+    .option(
+      "--env-file <file>",
+      "env file with KEY=value lines (repeatable; default: talenv.yaml, talenv.sops.yaml, ... beside the config)",
+      collect,
+      [],
+    )
     .option("--no-substitute", "do not substitute ${VAR} references")
     .option("--disable <rule>", "skip a policy rule (repeatable; see docs/validate.md)", collect, [])
     .option("--json", "print the findings as JSON")
     .option("--out-dir <dir>", "genconfig output folder checked for staleness", "./clusterconfig")
-    .action(async (opts: { config: string; envFile: string[]; substitute: boolean; disable: string[]; json?: boolean; outDir: string }) => {
-      const path = resolve(ctx.cwd, opts.config);
-      const { diagnostics, loaded } = await validateWithFactory(ctx, path, opts);
-      const display = (f: string) => {
-        const rel = relative(ctx.cwd, f);
-        return rel.startsWith("..") ? f : rel;
-      };
-      const { buildReport, renderReportJson, renderReportText } = await import("../../talconfig/index.js");
-      // Policy-like finding: clusterconfig rendered from other inputs than the current ones.
-      const { clusterconfigStaleness } = await import("../../genconfig/index.js");
-      const stale = loaded.config && !opts.disable.includes("clusterconfig-stale") ? await clusterconfigStaleness(loaded, resolve(ctx.cwd, opts.outDir)) : undefined;
-      const findings =
-        stale && stale.length > 0
-          ? [
-              ...diagnostics,
-              {
-                severity: "warning" as const,
-                code: "clusterconfig-stale",
-                message: `clusterconfig is stale — run genconfig (${stale.join(", ")})`,
-                hint: "run `talform genconfig` to render the configs from the current inputs",
-                source: { file: path, line: 1, col: 1 },
-              },
-            ]
-          : diagnostics;
-      const report = buildReport(findings);
-      ctx.stdout.write(opts.json ? renderReportJson(report, display) : renderReportText(report, { display, subject: display(path), nodeCount: loaded.nodes.length, nodeOrder: loaded.nodes.map((n) => n.hostname) }));
-      if (!report.valid) ctx.exitCode = ExitCode.userError;
-    });
+    .action(
+      async (opts: {
+        config: string;
+        envFile: string[];
+        substitute: boolean;
+        disable: string[];
+        json?: boolean;
+        outDir: string;
+      }) => {
+        const path = resolve(ctx.cwd, opts.config);
+        const { diagnostics, loaded } = await validateWithFactory(ctx, path, opts);
+        const display = (f: string) => {
+          const rel = relative(ctx.cwd, f);
+          return rel.startsWith("..") ? f : rel;
+        };
+        const { buildReport, renderReportJson, renderReportText } = await import("../../talconfig/index.js");
+        // Policy-like finding: clusterconfig rendered from other inputs than the current ones.
+        const { clusterconfigStaleness } = await import("../../genconfig/index.js");
+        const stale =
+          loaded.config && !opts.disable.includes("clusterconfig-stale")
+            ? await clusterconfigStaleness(loaded, resolve(ctx.cwd, opts.outDir))
+            : undefined;
+        const findings =
+          stale && stale.length > 0
+            ? [
+                ...diagnostics,
+                {
+                  severity: "warning" as const,
+                  code: "clusterconfig-stale",
+                  message: `clusterconfig is stale — run genconfig (${stale.join(", ")})`,
+                  hint: "run `talform genconfig` to render the configs from the current inputs",
+                  source: { file: path, line: 1, col: 1 },
+                },
+              ]
+            : diagnostics;
+        const report = buildReport(findings);
+        ctx.stdout.write(
+          opts.json
+            ? renderReportJson(report, display)
+            : renderReportText(report, {
+                display,
+                subject: display(path),
+                nodeCount: loaded.nodes.length,
+                nodeOrder: loaded.nodes.map((n) => n.hostname),
+              }),
+        );
+        if (!report.valid) ctx.exitCode = ExitCode.userError;
+      },
+    );
 };
 
 /**
  * `runValidate` with what the other stages know: SOPS decryption (talenv.sops.yaml), sops's own creation-rule lookup,
  * the Image Factory extension catalogue for the cluster's Talos version, and the schematic checks of src/factory.
  */
-async function validateWithFactory(ctx: CliContext, path: string, opts: { envFile: string[]; substitute: boolean; disable: string[] }): Promise<{ loaded: LoadedTalconfig; diagnostics: Diagnostic[] }> {
+async function validateWithFactory(
+  ctx: CliContext,
+  path: string,
+  opts: { envFile: string[]; substitute: boolean; disable: string[] },
+): Promise<{ loaded: LoadedTalconfig; diagnostics: Diagnostic[] }> {
   const talconfig = await import("../../talconfig/index.js");
   const factory = await import("../../factory/index.js");
   const { sortDiagnostics } = await import("../../diagnostics/index.js");
@@ -80,11 +110,24 @@ async function validateWithFactory(ctx: CliContext, path: string, opts: { envFil
   let schematics: Diagnostic[] = [];
   if (loaded.config !== undefined) {
     const text = await readFile(path, "utf8");
-    schematics = factory.talconfigSchematicDiagnostics(loaded, factory.substitutedTalconfigText(loaded, text, opts.substitute));
+    schematics = factory.talconfigSchematicDiagnostics(
+      loaded,
+      factory.substitutedTalconfigText(loaded, text, opts.substitute),
+    );
   }
   const recipients = await sopsRecipientFindings(loaded.dir);
   const tracked = opts.disable.includes("secret-file-tracked") ? [] : trackedSecretFiles(loaded.dir);
-  return { loaded, diagnostics: sortDiagnostics([...loaded.diagnostics, ...settings.diagnostics, ...policy, ...schematics, ...recipients, ...tracked]) };
+  return {
+    loaded,
+    diagnostics: sortDiagnostics([
+      ...loaded.diagnostics,
+      ...settings.diagnostics,
+      ...policy,
+      ...schematics,
+      ...recipients,
+      ...tracked,
+    ]),
+  };
 }
 
 /**
@@ -92,7 +135,11 @@ async function validateWithFactory(ctx: CliContext, path: string, opts: { envFil
  * git. The file stays in the history even after `git rm --cached`, hence the hint to rotate.
  */
 function trackedSecretFiles(dir: string): Diagnostic[] {
-  const r = spawnSync("git", ["ls-files", "-z", "--", "."], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  const r = spawnSync("git", ["ls-files", "-z", "--", "."], {
+    cwd: dir,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "ignore"],
+  });
   if (r.status !== 0 || typeof r.stdout !== "string") return [];
   return r.stdout
     .split("\0")
@@ -100,12 +147,14 @@ function trackedSecretFiles(dir: string): Diagnostic[] {
     .flatMap((p): Diagnostic[] => {
       const why = secretBearingReason(p);
       if (!why) return [];
-      return [{
-        severity: "warning",
-        code: "secret-file-tracked",
-        message: `git tracks ${p}: ${why}`,
-        hint: `git rm --cached ${p} (talform init writes a .gitignore for it); it stays in the history, so rotate what it holds`,
-        source: { file: join(dir, p), line: 1, col: 1 },
-      }];
+      return [
+        {
+          severity: "warning",
+          code: "secret-file-tracked",
+          message: `git tracks ${p}: ${why}`,
+          hint: `git rm --cached ${p} (talform init writes a .gitignore for it); it stays in the history, so rotate what it holds`,
+          source: { file: join(dir, p), line: 1, col: 1 },
+        },
+      ];
     });
 }

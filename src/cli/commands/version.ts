@@ -11,8 +11,21 @@ export const defineVersion: CommandDefiner = (program, ctx) => {
         ctx,
         opts,
         ["NODE", "TAG", "OS/ARCH", "PLATFORM"],
-        ok.map(({ node, value }) => [node, value.version?.tag ?? "", `${value.version?.os ?? ""}/${value.version?.arch ?? ""}`, value.platform?.name ?? ""]),
-        ok.map(({ node, value }) => ({ node, tag: value.version?.tag, sha: value.version?.sha, os: value.version?.os, arch: value.version?.arch, platform: value.platform?.name, mode: value.platform?.mode })),
+        ok.map(({ node, value }) => [
+          node,
+          value.version?.tag ?? "",
+          `${value.version?.os ?? ""}/${value.version?.arch ?? ""}`,
+          value.platform?.name ?? "",
+        ]),
+        ok.map(({ node, value }) => ({
+          node,
+          tag: value.version?.tag,
+          sha: value.version?.sha,
+          os: value.version?.os,
+          arch: value.version?.arch,
+          platform: value.platform?.name,
+          mode: value.platform?.mode,
+        })),
       );
     });
   });

@@ -14,7 +14,12 @@ test("--nodes: kind=count pairs over the defaults; bad input is a usage error", 
     ["cp=5, gpu=0,worker=9", { cp: 5, gpu: 0, worker: 9 }],
   ];
   for (const [text, expected] of cases) assert.deepEqual(parseNodeCounts(text), expected, text);
-  for (const bad of ["cp=0", "cp=10", "db=1", "cp:3", "cp=x"]) assert.throws(() => parseNodeCounts(bad), (e: Error & { exitCode?: number }) => e.exitCode === 64, bad);
+  for (const bad of ["cp=0", "cp=10", "db=1", "cp:3", "cp=x"])
+    assert.throws(
+      () => parseNodeCounts(bad),
+      (e: Error & { exitCode?: number }) => e.exitCode === 64,
+      bad,
+    );
 });
 
 test("nodes get loopback addresses by kind", () => {
@@ -27,8 +32,15 @@ test("nodes get loopback addresses by kind", () => {
 test("the demo talconfig is clean under talform validate, for several shapes", async () => {
   const dir = await mkdtemp(join(tmpdir(), "talform-demo-homelab-"));
   try {
-    for (const counts of [{ cp: 3, gpu: 1, worker: 2 }, { cp: 1, gpu: 0, worker: 0 }, { cp: 1, gpu: 2, worker: 1 }]) {
-      await writeFile(join(dir, "talconfig.yaml"), homelabTalconfig(demoNodes(counts), { talosVersion: "v1.13.9", kubernetesVersion: "v1.36.3" }));
+    for (const counts of [
+      { cp: 3, gpu: 1, worker: 2 },
+      { cp: 1, gpu: 0, worker: 0 },
+      { cp: 1, gpu: 2, worker: 1 },
+    ]) {
+      await writeFile(
+        join(dir, "talconfig.yaml"),
+        homelabTalconfig(demoNodes(counts), { talosVersion: "v1.13.9", kubernetesVersion: "v1.36.3" }),
+      );
       const r = await runCliCaptured(["validate", "--json"], { cwd: dir });
       assert.equal(r.code, 0, r.stdout);
       assert.deepEqual(JSON.parse(r.stdout).diagnostics, [], JSON.stringify(counts));
@@ -39,11 +51,17 @@ test("the demo talconfig is clean under talform validate, for several shapes", a
 });
 
 test("adding an extension touches only that node's schematic and keeps comments", () => {
-  const text = homelabTalconfig(demoNodes({ cp: 1, gpu: 1, worker: 1 }), { talosVersion: "v1.13.9", kubernetesVersion: "v1.36.3" });
+  const text = homelabTalconfig(demoNodes({ cp: 1, gpu: 1, worker: 1 }), {
+    talosVersion: "v1.13.9",
+    kubernetesVersion: "v1.36.3",
+  });
   const edited = addExtensionToNode(text, "gpu1", "siderolabs/qemu-guest-agent");
   const before = parse(text);
   const after = parse(edited);
-  assert.deepEqual(after.nodes[1].schematic.customization.systemExtensions.officialExtensions, [...before.nodes[1].schematic.customization.systemExtensions.officialExtensions, "siderolabs/qemu-guest-agent"]);
+  assert.deepEqual(after.nodes[1].schematic.customization.systemExtensions.officialExtensions, [
+    ...before.nodes[1].schematic.customization.systemExtensions.officialExtensions,
+    "siderolabs/qemu-guest-agent",
+  ]);
   after.nodes[1].schematic.customization.systemExtensions.officialExtensions.pop();
   assert.deepEqual(after, before);
   assert.match(edited, /# every node: NTP from Cloudflare/);

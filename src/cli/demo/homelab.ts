@@ -18,12 +18,19 @@ const MAX_PER_KIND = 9;
 
 export const CONTROL_PLANE_EXTENSIONS = ["siderolabs/amd-ucode", "siderolabs/util-linux-tools"];
 export const WORKER_EXTENSIONS = ["siderolabs/amd-ucode", "siderolabs/iscsi-tools", "siderolabs/util-linux-tools"];
-export const GPU_EXTENSIONS = ["siderolabs/amd-ucode", "siderolabs/nonfree-kmod-nvidia-production", "siderolabs/nvidia-container-toolkit-production"];
+export const GPU_EXTENSIONS = [
+  "siderolabs/amd-ucode",
+  "siderolabs/nonfree-kmod-nvidia-production",
+  "siderolabs/nvidia-container-toolkit-production",
+];
 
 /** `cp=3,gpu=1,worker=2` (any subset; missing kinds keep their default). */
 export function parseNodeCounts(text: string): NodeCounts {
   const counts: Record<keyof NodeCounts, number> = { ...DEFAULT_NODE_COUNTS };
-  for (const part of text.split(",").map((s) => s.trim()).filter((s) => s !== "")) {
+  for (const part of text
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "")) {
     const m = /^(cp|gpu|worker)=(\d+)$/.exec(part);
     if (!m) throw usage(`--nodes: "${part}" is not kind=count`);
     const n = Number(m[2]);
@@ -46,14 +53,25 @@ export interface DemoNode {
 
 export function demoNodes(counts: NodeCounts, subnet = DEFAULT_DEMO_SUBNET): DemoNode[] {
   const make = (kind: DemoNode["kind"], prefix: string, n: number, base: number) =>
-    Array.from({ length: n }, (_, i): DemoNode => ({ hostname: `${prefix}${i + 1}`, address: `${subnet}.${base + i + 1}`, kind }));
-  return [...make("controlplane", "cp", counts.cp, 10), ...make("gpu", "gpu", counts.gpu, 20), ...make("worker", "worker", counts.worker, 30)];
+    Array.from({ length: n }, (_, i): DemoNode => ({
+      hostname: `${prefix}${i + 1}`,
+      address: `${subnet}.${base + i + 1}`,
+      kind,
+    }));
+  return [
+    ...make("controlplane", "cp", counts.cp, 10),
+    ...make("gpu", "gpu", counts.gpu, 20),
+    ...make("worker", "worker", counts.worker, 30),
+  ];
 }
 
 const list = (items: readonly string[], indent: string) => items.map((s) => `${indent}- ${s}`).join("\n");
 
 /** talconfig.yaml text for the demo cluster (talhelper-compatible, clean under `talform validate`). */
-export function homelabTalconfig(nodes: readonly DemoNode[], options: { talosVersion: string; kubernetesVersion: string }): string {
+export function homelabTalconfig(
+  nodes: readonly DemoNode[],
+  options: { talosVersion: string; kubernetesVersion: string },
+): string {
   const endpoint = nodes.find((n) => n.kind === "controlplane")!.address;
   const nodeText = nodes.map((n) => {
     const lines = [

@@ -18,7 +18,12 @@ function listening(address: string, port: number): Promise<boolean> {
 
 test("the demo runs end to end on a fast clock, narrates each step and leaves nothing running", async () => {
   let out = "";
-  const result = await runDemo({ counts: { cp: 1, gpu: 1, worker: 1 }, timeScale: 0.01, subnet: SUBNET, write: (s) => (out += s) });
+  const result = await runDemo({
+    counts: { cp: 1, gpu: 1, worker: 1 },
+    timeScale: 0.01,
+    subnet: SUBNET,
+    write: (s) => (out += s),
+  });
   assert.match(out, /^talform demo: the seed's homelab \(1 control plane, 1 NVIDIA GPU worker, 1 Longhorn worker\)/);
   assert.match(out, /\$ talform validate\n {4}talconfig\.yaml is valid \(3 nodes\)/);
   assert.match(out, /by hand: {2}talhelper gensecret > talsecret\.sops\.yaml/);
@@ -26,9 +31,15 @@ test("the demo runs end to end on a fast clock, narrates each step and leaves no
   assert.match(out, new RegExp(`${SUBNET.replaceAll(".", "\\.")}\\.21 +v1\\.13\\.9`));
   // The edit's schematic is registered by apply (register-schematic), not by the demo: the factory logs its POST.
   assert.match(out, /the simulated Image Factory logged POST \/schematics 201\n/);
-  assert.match(out, /gpu1's schematic is now [0-9a-f]{12}… \(siderolabs\/amd-ucode, .*, siderolabs\/qemu-guest-agent\)/);
+  assert.match(
+    out,
+    /gpu1's schematic is now [0-9a-f]{12}… \(siderolabs\/amd-ucode, .*, siderolabs\/qemu-guest-agent\)/,
+  );
   assert.match(out, /\$ talform genconfig\n {4}generated config for cp1 in clusterconfig\/homelab-cp1\.yaml/);
-  assert.match(out, /\$ talform plan\n {4}NODE +ROLE +RUNS +ACTIONS\n {4}cp1 +controlplane +maintenance +install, bootstrap\n/);
+  assert.match(
+    out,
+    /\$ talform plan\n {4}NODE +ROLE +RUNS +ACTIONS\n {4}cp1 +controlplane +maintenance +install, bootstrap\n/,
+  );
   assert.match(out, /\$ talform apply --yes --max-parallel 3\n {4}starting rollout: .* on 3 node\(s\)/);
   assert.match(out, /cp1: bootstrap done/);
   assert.match(out, /gpu1 +worker +v1\.13\.9 +upgrade v1\.13\.9 → v1\.13\.9/);
@@ -41,12 +52,18 @@ test("the demo runs end to end on a fast clock, narrates each step and leaves no
   assert.match(out, /nothing is listening/);
   assert.equal(result.kept, false);
   assert.equal(existsSync(result.dir), false, "the temp folder is removed");
-  for (const node of result.nodes) assert.equal(await listening(node.address, 50000), false, `${node.address}:50000 still listens`);
+  for (const node of result.nodes)
+    assert.equal(await listening(node.address, 50000), false, `${node.address}:50000 still listens`);
 });
 
 test("a cluster without a GPU worker skips the extension change and still ends clean", async () => {
   let out = "";
-  const result = await runDemo({ counts: { cp: 1, gpu: 0, worker: 1 }, timeScale: 0.01, subnet: "127.77.205", write: (s) => (out += s) });
+  const result = await runDemo({
+    counts: { cp: 1, gpu: 0, worker: 1 },
+    timeScale: 0.01,
+    subnet: "127.77.205",
+    write: (s) => (out += s),
+  });
   assert.match(out, /\[10\/12\] Plan the change.*\n.*\n {2}\$ talform plan\n(.*\n)*? {4}No changes\./);
   assert.match(out, /\[11\/12\] Apply it\n.*\n {2}\(skipped: nothing changed\)/);
   assert.match(out, /doctor: no problems found/);
@@ -66,7 +83,10 @@ test("a failing step fails the demo, and the fleet and the temp folder are still
   await new Promise((r) => squatter.once("listening", r));
   let out = "";
   try {
-    await assert.rejects(runDemo({ counts: { cp: 2, gpu: 0, worker: 0 }, timeScale: 0.01, subnet, write: (s) => (out += s) }), /EADDRINUSE|in use|listen/i);
+    await assert.rejects(
+      runDemo({ counts: { cp: 2, gpu: 0, worker: 0 }, timeScale: 0.01, subnet, write: (s) => (out += s) }),
+      /EADDRINUSE|in use|listen/i,
+    );
   } finally {
     await new Promise((r) => squatter.close(r));
   }
@@ -88,9 +108,21 @@ test("command output in the narration: long lines and long outputs are cut, empt
 });
 
 test("plan and apply output in the narration: the table and summary; the rollout steps without timestamps", () => {
-  const plan = ["NODE  ROLE  RUNS  ACTIONS", "cp1   controlplane   maintenance   install", "w1    worker   maintenance   install", "cp1 (installs):", "  1. install: …", "Plan: 2 action(s) on 2 node(s)."];
+  const plan = [
+    "NODE  ROLE  RUNS  ACTIONS",
+    "cp1   controlplane   maintenance   install",
+    "w1    worker   maintenance   install",
+    "cp1 (installs):",
+    "  1. install: …",
+    "Plan: 2 action(s) on 2 node(s).",
+  ];
   assert.deepEqual(planSummary(plan), [plan[0], plan[1], plan[2], plan[5]]);
   assert.deepEqual(planSummary(["error: x"]), ["error: x"]);
-  const apply = [...plan, "2026-11-24T06:58:20.636Z starting rollout: 5 step(s)", "2026-11-24T06:58:20.637Z gpu1: upgrade …", "2026-11-24T06:58:23.790Z gpu1: upgrade done (3.1 s)"];
+  const apply = [
+    ...plan,
+    "2026-11-24T06:58:20.636Z starting rollout: 5 step(s)",
+    "2026-11-24T06:58:20.637Z gpu1: upgrade …",
+    "2026-11-24T06:58:23.790Z gpu1: upgrade done (3.1 s)",
+  ];
   assert.deepEqual(rolloutSteps(apply), ["starting rollout: 5 step(s)", "gpu1: upgrade done (3.1 s)"]);
 });

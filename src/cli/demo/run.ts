@@ -9,7 +9,16 @@ import { runCli } from "../program.js";
 import type { Fleet, SimImageFactory } from "../../sim/index.js";
 import type * as Factory from "../../factory/index.js";
 import { pickFreeSubnet } from "./subnet.js";
-import { DEFAULT_DEMO_SUBNET, DEFAULT_NODE_COUNTS, addExtensionToNode, demoNodes, homelabTalconfig, sopsConfig, type DemoNode, type NodeCounts } from "./homelab.js";
+import {
+  DEFAULT_DEMO_SUBNET,
+  DEFAULT_NODE_COUNTS,
+  addExtensionToNode,
+  demoNodes,
+  homelabTalconfig,
+  sopsConfig,
+  type DemoNode,
+  type NodeCounts,
+} from "./homelab.js";
 
 export interface DemoOptions {
   readonly counts?: NodeCounts;
@@ -60,7 +69,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const counts = options.counts ?? DEFAULT_NODE_COUNTS;
   // A given subnet is used as it is (a clash then fails the boot step, located); the default moves aside when taken.
   const subnet = options.subnet ?? (await pickFreeSubnet((s) => demoNodes(counts, s).map((n) => n.address)));
-  if (options.subnet === undefined && subnet !== DEFAULT_DEMO_SUBNET) options.write(`(${DEFAULT_DEMO_SUBNET}.x is in use; the demo runs on ${subnet}.x)\n`);
+  if (options.subnet === undefined && subnet !== DEFAULT_DEMO_SUBNET)
+    options.write(`(${DEFAULT_DEMO_SUBNET}.x is in use; the demo runs on ${subnet}.x)\n`);
   const nodes = demoNodes(counts, subnet);
   const root = options.keepDir ?? (await mkdtemp(join(tmpdir(), "talform-demo-")));
   const dir = join(root, "iac", "talos");
@@ -101,7 +111,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   }
   w(`\ndone in ${((now() - started) / 1000).toFixed(1)} s; the simulated nodes are stopped, nothing is listening.\n`);
   if (options.keepDir !== undefined) {
-    w(`the cluster folder is kept: ${dir}\n  its age identity (for this throwaway cluster only) is ${join(root, "age.key")}:\n`);
+    w(
+      `the cluster folder is kept: ${dir}\n  its age identity (for this throwaway cluster only) is ${join(root, "age.key")}:\n`,
+    );
     w(`  cd ${dir} && SOPS_AGE_KEY_FILE=${join(root, "age.key")} talform sops decrypt talsecret.sops.yaml\n`);
   }
   return { dir, kept: options.keepDir !== undefined, nodes, steps: steps.length };
@@ -120,13 +132,30 @@ function demoSteps(identity: string, keep: boolean): Step[] {
       byHand: ["write iac/talos/talconfig.yaml, run age-keygen, put the recipient into .sops.yaml"],
       async run(ctx) {
         const recipient = await identityToRecipient(identity);
-        const k8s = TALOS_MINORS.find((m) => m.minor === `v${parseTalosVersion(DEFAULT_TALOS_VERSION)!.major}.${parseTalosVersion(DEFAULT_TALOS_VERSION)!.minor}`)!.defaultKubernetesVersion;
-        await writeFile(join(ctx.dir, "talconfig.yaml"), homelabTalconfig(ctx.nodes, { talosVersion: DEFAULT_TALOS_VERSION, kubernetesVersion: `v${k8s}` }));
+        const k8s = TALOS_MINORS.find(
+          (m) =>
+            m.minor ===
+            `v${parseTalosVersion(DEFAULT_TALOS_VERSION)!.major}.${parseTalosVersion(DEFAULT_TALOS_VERSION)!.minor}`,
+        )!.defaultKubernetesVersion;
+        await writeFile(
+          join(ctx.dir, "talconfig.yaml"),
+          homelabTalconfig(ctx.nodes, { talosVersion: DEFAULT_TALOS_VERSION, kubernetesVersion: `v${k8s}` }),
+        );
         await writeFile(join(ctx.dir, ".sops.yaml"), sopsConfig(recipient));
-        if (keep) await writeFileAtomic(join(ctx.dir, "..", "..", "age.key"), `# talform demo: throwaway age identity\n${identity}\n`, { mode: 0o600 });
-        ctx.write(`  talform:  wrote talconfig.yaml (${ctx.nodes.length} nodes on ${ctx.nodes[0]!.address.replace(/\.\d+$/, ".x")}, Talos ${DEFAULT_TALOS_VERSION}, Kubernetes v${k8s}),\n`);
-        ctx.write(`            .sops.yaml for a fresh age recipient ${recipient.slice(0, 16)}… (its identity stays in memory${keep ? " and age.key" : ""})\n`);
-        for (const node of ctx.nodes) ctx.write(`            ${node.hostname.padEnd(8)} ${node.address.padEnd(13)} ${node.kind}\n`);
+        if (keep)
+          await writeFileAtomic(
+            join(ctx.dir, "..", "..", "age.key"),
+            `# talform demo: throwaway age identity\n${identity}\n`,
+            { mode: 0o600 },
+          );
+        ctx.write(
+          `  talform:  wrote talconfig.yaml (${ctx.nodes.length} nodes on ${ctx.nodes[0]!.address.replace(/\.\d+$/, ".x")}, Talos ${DEFAULT_TALOS_VERSION}, Kubernetes v${k8s}),\n`,
+        );
+        ctx.write(
+          `            .sops.yaml for a fresh age recipient ${recipient.slice(0, 16)}… (its identity stays in memory${keep ? " and age.key" : ""})\n`,
+        );
+        for (const node of ctx.nodes)
+          ctx.write(`            ${node.hostname.padEnd(8)} ${node.address.padEnd(13)} ${node.kind}\n`);
       },
     },
     {
@@ -138,12 +167,16 @@ function demoSteps(identity: string, keep: boolean): Step[] {
     },
     {
       title: "Generate the cluster secrets, encrypted",
-      byHand: ["talhelper gensecret > talsecret.sops.yaml && sops -e -i talsecret.sops.yaml   (plaintext on disk in between)"],
+      byHand: [
+        "talhelper gensecret > talsecret.sops.yaml && sops -e -i talsecret.sops.yaml   (plaintext on disk in between)",
+      ],
       async run(ctx) {
         await talform(ctx, ["gensecret", "--out", "talsecret.sops.yaml"]);
         const text = await readFile(join(ctx.dir, "talsecret.sops.yaml"), "utf8");
         if (!/^sops:/m.test(text)) throw new Error("talsecret.sops.yaml is not SOPS-encrypted");
-        ctx.write(`  on disk:  talsecret.sops.yaml is SOPS-encrypted (${text.split("ENC[AES256_GCM").length - 1} encrypted values, mode 0600)\n`);
+        ctx.write(
+          `  on disk:  talsecret.sops.yaml is SOPS-encrypted (${text.split("ENC[AES256_GCM").length - 1} encrypted values, mode 0600)\n`,
+        );
       },
     },
     {
@@ -158,7 +191,13 @@ function demoSteps(identity: string, keep: boolean): Step[] {
       byHand: ["talhelper genurl image, download each ISO, boot each machine from it"],
       async run(ctx) {
         await talform(ctx, ["genurl", "image"]);
-        const [{ startFleet, SimImageFactory }, { loadTalconfig }, { createSopsDecryptor }, { parseSecretsBundle }, factory] = await Promise.all([
+        const [
+          { startFleet, SimImageFactory },
+          { loadTalconfig },
+          { createSopsDecryptor },
+          { parseSecretsBundle },
+          factory,
+        ] = await Promise.all([
           import("../../sim/index.js"),
           import("../../talconfig/index.js"),
           import("../../sops/index.js"),
@@ -169,14 +208,18 @@ function demoSteps(identity: string, keep: boolean): Step[] {
         if (!loaded.config) throw new Error("talconfig.yaml did not load");
         // The simulated nodes trust the cluster's OS CA, so the talosconfig genconfig writes can talk to them.
         const secretsPath = join(ctx.dir, "talsecret.sops.yaml");
-        const bundle = parseSecretsBundle(await createSopsDecryptor(ctx.env).decrypt(await readFile(secretsPath, "utf8"), secretsPath));
+        const bundle = parseSecretsBundle(
+          await createSopsDecryptor(ctx.env).decrypt(await readFile(secretsPath, "utf8"), secretsPath),
+        );
         // The machines booted the factory ISOs of their talconfig schematics (`genurl image` registers them); the edit
         // this demo makes later is registered by `talform apply` itself (register-schematic), as with the real factory.
         const simFactory = new SimImageFactory();
         await simFactory.start("127.0.0.1", 0);
         ctx.factory = simFactory;
         ctx.env["TALFORM_IMAGE_FACTORY"] = simFactory.url;
-        const bootSchematic = new Map(loaded.nodes.map((node) => [node.hostname, registerSchematic(ctx, factory, simFactory, node.schematic)]));
+        const bootSchematic = new Map(
+          loaded.nodes.map((node) => [node.hostname, registerSchematic(ctx, factory, simFactory, node.schematic)]),
+        );
         ctx.fleet = await startFleet(
           {
             clusterName: loaded.config.clusterName,
@@ -185,12 +228,22 @@ function demoSteps(identity: string, keep: boolean): Step[] {
             kubernetesEndpoint: loaded.config.endpoint,
             // Each machine boots the Image Factory ISO of its own schematic (`talform genurl image`), so it runs its
             // extensions from the first boot, as a real one would.
-            nodes: loaded.nodes.map((node) => ({ hostname: node.hostname, address: node.ipAddresses[0]!, controlPlane: node.controlPlane, talosVersion: node.talosVersion, schematicId: bootSchematic.get(node.hostname)! })),
+            nodes: loaded.nodes.map((node) => ({
+              hostname: node.hostname,
+              address: node.ipAddresses[0]!,
+              controlPlane: node.controlPlane,
+              talosVersion: node.talosVersion,
+              schematicId: bootSchematic.get(node.hostname)!,
+            })),
           },
           { timeScale: ctx.timeScale, imageFactory: simFactory },
         );
-        ctx.write(`  talform:  a simulated Image Factory serves ${simFactory.registered().length} schematic(s) on ${simFactory.url}\n`);
-        ctx.write(`  talform:  ${ctx.fleet.nodes.length} simulated Talos nodes serve the Talos API on ${ctx.nodes.map((n) => n.address).join(", ")} port 50000\n`);
+        ctx.write(
+          `  talform:  a simulated Image Factory serves ${simFactory.registered().length} schematic(s) on ${simFactory.url}\n`,
+        );
+        ctx.write(
+          `  talform:  ${ctx.fleet.nodes.length} simulated Talos nodes serve the Talos API on ${ctx.nodes.map((n) => n.address).join(", ")} port 50000\n`,
+        );
         await talform(ctx, ["version", "--insecure", "-n", ctx.nodes.map((n) => n.address).join(",")]);
       },
     },
@@ -203,7 +256,10 @@ function demoSteps(identity: string, keep: boolean): Step[] {
     },
     {
       title: "Apply the plan: install every node, bootstrap etcd",
-      byHand: ["talosctl apply-config --insecure --nodes <ip> --file clusterconfig/<node>.yaml   (once per node)", "talosctl bootstrap --nodes <first control plane>"],
+      byHand: [
+        "talosctl apply-config --insecure --nodes <ip> --file clusterconfig/<node>.yaml   (once per node)",
+        "talosctl bootstrap --nodes <first control plane>",
+      ],
       async run(ctx) {
         // Control planes go one at a time whatever --max-parallel says (etcd quorum); workers may go together.
         await talform(ctx, ["apply", "--yes", "--max-parallel", "3"], { show: rolloutSteps });
@@ -248,12 +304,24 @@ function demoSteps(identity: string, keep: boolean): Step[] {
           return;
         }
         await talform(ctx, ["plan"], { expectCodes: [2] });
-        const plan = JSON.parse(await talform(ctx, ["plan", "--json"], { expectCodes: [2], quiet: true })) as { nodes: { hostname: string; actions: { type: string }[] }[] };
+        const plan = JSON.parse(await talform(ctx, ["plan", "--json"], { expectCodes: [2], quiet: true })) as {
+          nodes: { hostname: string; actions: { type: string }[] }[];
+        };
         const changed = plan.nodes.filter((n) => n.actions.length > 0);
-        if ((changed.length !== 1 || changed[0]!.hostname !== gpu.hostname || changed[0]!.actions[0]?.type !== "upgrade")) {
-          throw new TalformError(`demo: expected the plan to upgrade ${gpu.hostname} only, got ${changed.map((n) => `${n.hostname}: ${n.actions.map((a) => a.type).join(", ")}`).join("; ")}`, { code: "demo" });
+        if (
+          changed.length !== 1 ||
+          changed[0]!.hostname !== gpu.hostname ||
+          changed[0]!.actions[0]?.type !== "upgrade"
+        ) {
+          throw new TalformError(
+            `demo: expected the plan to upgrade ${gpu.hostname} only, got ${changed.map((n) => `${n.hostname}: ${n.actions.map((a) => a.type).join(", ")}`).join("; ")}`,
+            { code: "demo" },
+          );
         }
-        for (const n of changed) ctx.write(`  talform:  chose ${n.actions.map((a) => a.type).join(" + ")} for ${n.hostname}; the other ${plan.nodes.length - changed.length} nodes stay as they are\n`);
+        for (const n of changed)
+          ctx.write(
+            `  talform:  chose ${n.actions.map((a) => a.type).join(" + ")} for ${n.hostname}; the other ${plan.nodes.length - changed.length} nodes stay as they are\n`,
+          );
       },
     },
     {
@@ -266,13 +334,17 @@ function demoSteps(identity: string, keep: boolean): Step[] {
         }
         await talform(ctx, ["apply", "--yes"], { show: rolloutSteps });
         const posts = ctx.factory?.requests.filter((r) => r.method === "POST") ?? [];
-        ctx.write(`  talform:  the simulated Image Factory logged ${posts.map((r) => `POST ${r.path} ${r.status}`).join(", ") || "no POST"}\n`);
+        ctx.write(
+          `  talform:  the simulated Image Factory logged ${posts.map((r) => `POST ${r.path} ${r.status}`).join(", ") || "no POST"}\n`,
+        );
         await talform(ctx, ["plan"], { show: planSummary });
       },
     },
     {
       title: "Ask the doctor whether the cluster matches talconfig.yaml",
-      byHand: ["compare talosctl get extensions / services / addresses / resolvers of every node with talconfig.yaml by eye"],
+      byHand: [
+        "compare talosctl get extensions / services / addresses / resolvers of every node with talconfig.yaml by eye",
+      ],
       async run(ctx) {
         await talform(ctx, ["doctor"]);
       },
@@ -307,12 +379,22 @@ const MAX_WIDTH = 160;
 
 /** A command's output as the narration shows it: long lines (full config documents in a plan) and long outputs cut. */
 export function excerpt(output: string): string[] {
-  const lines = output.trimEnd().split("\n").filter((l) => l !== "").map((l) => (l.length > MAX_WIDTH ? `${l.slice(0, MAX_WIDTH - 1)}…` : l));
-  return lines.length > MAX_LINES ? [...lines.slice(0, MAX_LINES - 1), `… (${lines.length - MAX_LINES + 1} more lines)`] : lines;
+  const lines = output
+    .trimEnd()
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => (l.length > MAX_WIDTH ? `${l.slice(0, MAX_WIDTH - 1)}…` : l));
+  return lines.length > MAX_LINES
+    ? [...lines.slice(0, MAX_LINES - 1), `… (${lines.length - MAX_LINES + 1} more lines)`]
+    : lines;
 }
 
 /** Runs one talform command in the cluster folder, shows it and its output, and fails the demo when it fails. */
-async function talform(ctx: Ctx, argv: readonly string[], options: { expectCodes?: readonly number[]; quiet?: boolean; show?: (lines: string[]) => string[] } = {}): Promise<string> {
+async function talform(
+  ctx: Ctx,
+  argv: readonly string[],
+  options: { expectCodes?: readonly number[]; quiet?: boolean; show?: (lines: string[]) => string[] } = {},
+): Promise<string> {
   const expectCodes = options.expectCodes ?? [0];
   let out = "";
   const sink = { write: (s: string) => ((out += s), true) };
@@ -324,7 +406,9 @@ async function talform(ctx: Ctx, argv: readonly string[], options: { expectCodes
   if (failed) {
     throw new TalformError(`demo step failed: talform ${argv.join(" ")} exited ${code}`, {
       code: "demo",
-      hint: ctx.kept ? `the output above says why; the cluster folder is kept in ${ctx.dir}` : "the output above says why; rerun with --keep DIR to inspect the cluster folder",
+      hint: ctx.kept
+        ? `the output above says why; the cluster folder is kept in ${ctx.dir}`
+        : "the output above says why; rerun with --keep DIR to inspect the cluster folder",
     });
   }
   return out;

@@ -36,11 +36,15 @@ export async function pickFreeSubnet(
     const nodes = addresses(subnet);
     const ports = nodes.map((a, i) => [a, i === 0 ? [APID_PORT, KUBE_API_PORT] : [APID_PORT]] as const);
     let free = true;
-    for (const [address, list] of ports) for (const port of list) if (free && !(await probe(address, port))) free = false;
+    for (const [address, list] of ports)
+      for (const port of list) if (free && !(await probe(address, port))) free = false;
     if (free) return subnet;
   }
-  throw new TalformError(`no free loopback /24 for the demo: ${candidates[0]}.x … ${candidates.at(-1)}.x are all in use`, {
-    code: "demo-subnet",
-    hint: "stop the other demo or `talform sim up` (talform sim down), or pass --subnet 127.X.Y",
-  });
+  throw new TalformError(
+    `no free loopback /24 for the demo: ${candidates[0]}.x … ${candidates.at(-1)}.x are all in use`,
+    {
+      code: "demo-subnet",
+      hint: "stop the other demo or `talform sim up` (talform sim down), or pass --subnet 127.X.Y",
+    },
+  );
 }

@@ -7,11 +7,17 @@ import { cFlag, expectedFor, nodeLabel, reachable, type CheckContext } from "./c
 /** Documents as data, in order; comments and formatting do not count as drift. */
 function documents(text: string): unknown[] {
   const docs = parseAllDocuments(text);
-  return (Array.isArray(docs) ? docs : [docs]).map((d) => d.toJS() as unknown).filter((d) => d !== null && d !== undefined);
+  return (Array.isArray(docs) ? docs : [docs])
+    .map((d) => d.toJS() as unknown)
+    .filter((d) => d !== null && d !== undefined);
 }
 
 /** Top-level paths whose values differ (`.machine.network`, `KernelModuleConfig nvidia`), for the evidence line. */
-export function configDifferences(a: string, b: string, names: readonly [string, string] = ["the rendered config", "the node's config"]): string[] {
+export function configDifferences(
+  a: string,
+  b: string,
+  names: readonly [string, string] = ["the rendered config", "the node's config"],
+): string[] {
   const da = documents(a);
   const db = documents(b);
   const key = (d: unknown) => {
@@ -32,9 +38,11 @@ export function configDifferences(a: string, b: string, names: readonly [string,
     for (const section of ["machine", "cluster"]) {
       const sx = (x[section] ?? {}) as Record<string, unknown>;
       const sy = (y[section] ?? {}) as Record<string, unknown>;
-      for (const f of new Set([...Object.keys(sx), ...Object.keys(sy)])) if (!isDeepStrictEqual(sx[f], sy[f])) out.push(`.${section}.${f}`);
+      for (const f of new Set([...Object.keys(sx), ...Object.keys(sy)]))
+        if (!isDeepStrictEqual(sx[f], sy[f])) out.push(`.${section}.${f}`);
     }
-    for (const f of new Set([...Object.keys(x), ...Object.keys(y)])) if (f !== "machine" && f !== "cluster" && !isDeepStrictEqual(x[f], y[f])) out.push(`.${f}`);
+    for (const f of new Set([...Object.keys(x), ...Object.keys(y)]))
+      if (f !== "machine" && f !== "cluster" && !isDeepStrictEqual(x[f], y[f])) out.push(`.${f}`);
   }
   return out;
 }
@@ -92,7 +100,8 @@ export function staleClusterconfig(ctx: CheckContext): Finding[] {
 }
 
 /** Labels/taints Talos owns or the user would expect to be declarative (not the kubelet's or Kubernetes' own). */
-const SYSTEM_LABEL = /^(kubernetes\.io\/|beta\.kubernetes\.io\/|node\.kubernetes\.io\/|node-role\.kubernetes\.io\/|topology\.kubernetes\.io\/|feature\.node\.kubernetes\.io\/|nvidia\.com\/|extensions\.talos\.dev\/)/;
+const SYSTEM_LABEL =
+  /^(kubernetes\.io\/|beta\.kubernetes\.io\/|node\.kubernetes\.io\/|node-role\.kubernetes\.io\/|topology\.kubernetes\.io\/|feature\.node\.kubernetes\.io\/|nvidia\.com\/|extensions\.talos\.dev\/)/;
 const SYSTEM_TAINT = /^(node\.kubernetes\.io\/|node-role\.kubernetes\.io\/|node\.cloudprovider\.kubernetes\.io\/)/;
 
 /**
@@ -112,14 +121,22 @@ export function kubernetesNodeDrift(ctx: CheckContext): Finding[] {
     const facts = machineConfigFacts(n.activeConfig);
     const diffs: string[] = [];
     for (const [key, value] of Object.entries(facts.nodeLabels)) {
-      if (k.labels[key] !== value) diffs.push(`label ${key}: machine config "${value}", Kubernetes ${key in k.labels ? `"${k.labels[key]}"` : "(absent)"}`);
+      if (k.labels[key] !== value)
+        diffs.push(
+          `label ${key}: machine config "${value}", Kubernetes ${key in k.labels ? `"${k.labels[key]}"` : "(absent)"}`,
+        );
     }
     for (const [key, value] of Object.entries(k.labels)) {
-      if (!(key in facts.nodeLabels) && !SYSTEM_LABEL.test(key)) diffs.push(`label ${key}="${value}" set in Kubernetes only`);
+      if (!(key in facts.nodeLabels) && !SYSTEM_LABEL.test(key))
+        diffs.push(`label ${key}="${value}" set in Kubernetes only`);
     }
-    const wantTaints = Object.entries(facts.nodeTaints).map(([key, v]) => (v.startsWith(":") ? `${key}${v}` : `${key}=${v}`).replace(/=:/, ":"));
-    for (const t of wantTaints) if (!k.taints.includes(t)) diffs.push(`taint ${t} in the machine config, not on the Kubernetes node`);
-    for (const t of k.taints) if (!wantTaints.includes(t) && !SYSTEM_TAINT.test(t)) diffs.push(`taint ${t} set in Kubernetes only`);
+    const wantTaints = Object.entries(facts.nodeTaints).map(([key, v]) =>
+      (v.startsWith(":") ? `${key}${v}` : `${key}=${v}`).replace(/=:/, ":"),
+    );
+    for (const t of wantTaints)
+      if (!k.taints.includes(t)) diffs.push(`taint ${t} in the machine config, not on the Kubernetes node`);
+    for (const t of k.taints)
+      if (!wantTaints.includes(t) && !SYSTEM_TAINT.test(t)) diffs.push(`taint ${t} set in Kubernetes only`);
     if (diffs.length === 0) continue;
     out.push({
       code: "kubernetes-node-drift",

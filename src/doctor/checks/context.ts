@@ -26,7 +26,10 @@ export interface CheckContext {
 
 /** The expected entry of an observed node (by address, then hostname). */
 export function expectedFor(ctx: CheckContext, n: NodeObservation): ExpectedNode | undefined {
-  return ctx.expected.find((e) => e.address === n.node) ?? ctx.expected.find((e) => n.hostname !== undefined && e.hostname === n.hostname);
+  return (
+    ctx.expected.find((e) => e.address === n.node) ??
+    ctx.expected.find((e) => n.hostname !== undefined && e.hostname === n.hostname)
+  );
 }
 
 /** How a finding names a node: `cp1 (10.0.0.11)` when the hostname is known. */

@@ -14,7 +14,15 @@ export function clientCertificate(ctx: CheckContext): Finding[] {
   try {
     cert = new X509Certificate(tc.crt);
   } catch (e) {
-    return [{ code: "talosconfig-cert", severity: "error", symptom: `${tc.path}: the client certificate cannot be parsed`, evidence: [(e as Error).message], fix: `talform genconfig${cFlag(ctx)}` }];
+    return [
+      {
+        code: "talosconfig-cert",
+        severity: "error",
+        symptom: `${tc.path}: the client certificate cannot be parsed`,
+        evidence: [(e as Error).message],
+        fix: `talform genconfig${cFlag(ctx)}`,
+      },
+    ];
   }
   const notAfter = new Date(cert.validTo);
   const days = Math.floor((notAfter.getTime() - ctx.now.getTime()) / DAY_MS);
@@ -24,8 +32,12 @@ export function clientCertificate(ctx: CheckContext): Finding[] {
     {
       code: "talosconfig-cert-expiry",
       severity: expired ? "error" : "warning",
-      symptom: expired ? `${tc.path}: the client certificate expired on ${notAfter.toISOString()}` : `${tc.path}: the client certificate expires in ${days} days (${notAfter.toISOString()})`,
-      evidence: [`talosconfig client certificate: subject ${cert.subject.replace(/\n/g, ", ")}, notAfter ${notAfter.toISOString()}`],
+      symptom: expired
+        ? `${tc.path}: the client certificate expired on ${notAfter.toISOString()}`
+        : `${tc.path}: the client certificate expires in ${days} days (${notAfter.toISOString()})`,
+      evidence: [
+        `talosconfig client certificate: subject ${cert.subject.replace(/\n/g, ", ")}, notAfter ${notAfter.toISOString()}`,
+      ],
       // talosconfig client certificates are issued from the secrets' OS CA each time the config is generated.
       fix: `talform genconfig${cFlag(ctx)} (issues a new client certificate into clusterconfig/talosconfig)`,
     },
@@ -51,7 +63,11 @@ export function secretsIdentity(ctx: CheckContext): Finding[] {
   const clusterCa = reachable(ctx)
     .map((n) => ({ n, ca: n.activeConfig ? machineConfigFacts(n.activeConfig).osCaCrt : undefined }))
     .find((x) => x.ca !== undefined);
-  const against = clusterCa ? { what: `MachineConfig .machine.ca on ${clusterCa.n.node}`, crt: clusterCa.ca! } : ctx.local.talosconfig?.ca ? { what: `talosconfig ${ctx.local.talosconfig.path} CA`, crt: ctx.local.talosconfig.ca } : undefined;
+  const against = clusterCa
+    ? { what: `MachineConfig .machine.ca on ${clusterCa.n.node}`, crt: clusterCa.ca! }
+    : ctx.local.talosconfig?.ca
+      ? { what: `talosconfig ${ctx.local.talosconfig.path} CA`, crt: ctx.local.talosconfig.ca }
+      : undefined;
   if (against && !sameCert(secrets.osCaCrt, against.crt)) {
     const fp = (c: string) => {
       try {
@@ -64,7 +80,10 @@ export function secretsIdentity(ctx: CheckContext): Finding[] {
       code: "secrets-identity",
       severity: "error",
       symptom: `${secrets.file} holds another cluster's OS CA: configs generated from it would not be trusted by the nodes`,
-      evidence: [`${secrets.file} certs.os.crt SHA-256 ${fp(secrets.osCaCrt)}`, `${against.what} SHA-256 ${fp(against.crt)}`],
+      evidence: [
+        `${secrets.file} certs.os.crt SHA-256 ${fp(secrets.osCaCrt)}`,
+        `${against.what} SHA-256 ${fp(against.crt)}`,
+      ],
       fix: `restore this cluster's secrets file (e.g. \`git checkout -- ${secrets.file}\`) before running talform genconfig or apply-config`,
     });
   }

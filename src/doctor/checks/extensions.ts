@@ -6,7 +6,9 @@ import { expectedFor, nodeLabel, reachable, type CheckContext } from "./context.
 /** The upgrade command that installs the node's schematic (its extensions) at its Talos version. */
 export function upgradeFix(ctx: CheckContext, n: NodeObservation): string {
   const e = expectedFor(ctx, n);
-  const image = e?.installerImage ?? `"$(talform genurl installer${ctx.local.talconfigPath ? ` -c ${ctx.local.talconfigPath}` : ""} -n ${e?.hostname ?? n.hostname ?? n.node})"`;
+  const image =
+    e?.installerImage ??
+    `"$(talform genurl installer${ctx.local.talconfigPath ? ` -c ${ctx.local.talconfigPath}` : ""} -n ${e?.hostname ?? n.hostname ?? n.node})"`;
   return `talform upgrade -n ${n.node} --image ${image}`;
 }
 
@@ -24,7 +26,10 @@ export function missingExtensions(ctx: CheckContext): Finding[] {
         severity: "error",
         node: n.node,
         symptom: `${nodeLabel(n, e)}: system extension ${ext} is not installed${/nvidia/.test(ext) ? " (GPU not available)" : ""}`,
-        evidence: [`talconfig schematic of ${e.hostname} lists ${ext}`, `ExtensionStatus on ${n.node}: ${n.extensions.map((x) => x.name).join(", ") || "(none)"}`],
+        evidence: [
+          `talconfig schematic of ${e.hostname} lists ${ext}`,
+          `ExtensionStatus on ${n.node}: ${n.extensions.map((x) => x.name).join(", ") || "(none)"}`,
+        ],
         fix: upgradeFix(ctx, n),
       });
     }
@@ -46,14 +51,17 @@ export function gpuSetup(ctx: CheckContext): Finding[] {
   for (const n of reachable(ctx)) {
     const e = expectedFor(ctx, n);
     const exts = n.extensions ?? [];
-    const wantsGpu = (e?.extensions ?? []).some((x) => NVIDIA_KMOD.test(x)) || exts.some((x) => NVIDIA_KMOD.test(x.name));
+    const wantsGpu =
+      (e?.extensions ?? []).some((x) => NVIDIA_KMOD.test(x)) || exts.some((x) => NVIDIA_KMOD.test(x.name));
     if (!wantsGpu) continue;
     const label = nodeLabel(n, e);
     const kmod = exts.find((x) => NVIDIA_KMOD.test(x.name));
     const toolkit = exts.find((x) => NVIDIA_TOOLKIT.test(x.name));
     const contract = n.talosVersion ? TalosContract.parse(n.talosVersion) : undefined;
     const facts = n.activeConfig ? machineConfigFacts(n.activeConfig) : undefined;
-    const applyFix = e?.configFile ? `talform genconfig && talform apply-config -n ${n.node} --file ${e.configFile}` : `talform apply-config -n ${n.node} --file <the node's config>`;
+    const applyFix = e?.configFile
+      ? `talform genconfig && talform apply-config -n ${n.node} --file ${e.configFile}`
+      : `talform apply-config -n ${n.node} --file <the node's config>`;
 
     if (kmod && !toolkit && !(e?.extensions ?? []).some((x) => NVIDIA_TOOLKIT.test(x))) {
       out.push({
@@ -73,7 +81,10 @@ export function gpuSetup(ctx: CheckContext): Finding[] {
           severity: "error",
           node: n.node,
           symptom: `${label}: GPU not available — ${kmod.name} ${kmod.version} is built for Talos ${builtFor}, the node runs ${n.talosVersion}`,
-          evidence: [`ExtensionStatus on ${n.node}: ${kmod.name} version ${kmod.version}`, `Version on ${n.node}: ${n.talosVersion}`],
+          evidence: [
+            `ExtensionStatus on ${n.node}: ${kmod.name} version ${kmod.version}`,
+            `Version on ${n.node}: ${n.talosVersion}`,
+          ],
           fix: upgradeFix(ctx, n),
         });
       }
@@ -109,7 +120,10 @@ export function gpuSetup(ctx: CheckContext): Finding[] {
             severity: "error",
             node: n.node,
             symptom: `${label}: GPU not available — NVIDIA kernel modules ${notLoaded.join(", ")} are configured but not loaded`,
-            evidence: [`/proc/modules on ${n.node}: no ${notLoaded.join(", ")}`, `ExtensionStatus on ${n.node}: ${exts.map((x) => x.name).join(", ") || "(none)"}`],
+            evidence: [
+              `/proc/modules on ${n.node}: no ${notLoaded.join(", ")}`,
+              `ExtensionStatus on ${n.node}: ${exts.map((x) => x.name).join(", ") || "(none)"}`,
+            ],
             fix: kmod ? `talform reboot -n ${n.node}` : upgradeFix(ctx, n),
           });
         }
@@ -120,7 +134,9 @@ export function gpuSetup(ctx: CheckContext): Finding[] {
           severity: "error",
           node: n.node,
           symptom: `${label}: GPU runtime setup missing for Talos ${n.talosVersion} — sysctl net.core.bpf_jit_harden is not 1`,
-          evidence: [`MachineConfig on ${n.node}: net.core.bpf_jit_harden = ${facts.sysctls["net.core.bpf_jit_harden"] ?? "(unset)"}`],
+          evidence: [
+            `MachineConfig on ${n.node}: net.core.bpf_jit_harden = ${facts.sysctls["net.core.bpf_jit_harden"] ?? "(unset)"}`,
+          ],
           fix: `add machine.sysctls net.core.bpf_jit_harden: 1 to the node's patches, then ${applyFix}`,
         });
       }

@@ -13,7 +13,9 @@ export function serviceFailing(s: ServiceView): boolean {
 
 export function failingServices(ctx: CheckContext): Finding[] {
   const out: Finding[] = [];
-  const etcdBootstrapped = ctx.observation.nodes.some((n) => n.services?.some((s) => s.id === "etcd" && s.state === "Running"));
+  const etcdBootstrapped = ctx.observation.nodes.some((n) =>
+    n.services?.some((s) => s.id === "etcd" && s.state === "Running"),
+  );
   for (const n of reachable(ctx)) {
     const e = expectedFor(ctx, n);
     for (const s of n.services ?? []) {
@@ -36,7 +38,12 @@ export function failingServices(ctx: CheckContext): Finding[] {
         severity: "error",
         node: n.node,
         symptom: `${nodeLabel(n, e)}: service ${s.id} is ${s.restarts >= 2 ? `restarting (${s.restarts} restarts)` : s.state === "Running" ? "unhealthy" : s.state.toLowerCase()}`,
-        evidence: [`ServiceList on ${n.node}: ${s.id} state ${s.state}, health ${s.healthUnknown ? "?" : s.healthy ? "OK" : "Fail"}: ${s.message}`, ...(logs.length > 0 ? [`last ${logs.length} lines of \`talform logs ${s.id} -n ${n.node}\`:`, ...logs.map((l) => `  ${l}`)] : [])],
+        evidence: [
+          `ServiceList on ${n.node}: ${s.id} state ${s.state}, health ${s.healthUnknown ? "?" : s.healthy ? "OK" : "Fail"}: ${s.message}`,
+          ...(logs.length > 0
+            ? [`last ${logs.length} lines of \`talform logs ${s.id} -n ${n.node}\`:`, ...logs.map((l) => `  ${l}`)]
+            : []),
+        ],
         fix: `read \`talform logs ${s.id} -n ${n.node}\` for the cause (usually the machine config: \`talform doctor\` config findings), fix it, then talform reboot -n ${n.node}`,
       });
     }
@@ -61,7 +68,9 @@ export function kubernetesApi(ctx: CheckContext): Finding[] {
         ...(cp ? { node: cp.node } : {}),
         symptom: "the Kubernetes API does not answer although etcd runs",
         evidence: [`GET /api/v1/nodes: ${kube.error}`],
-        fix: cp ? `read \`talform logs -k kube-system/kube-apiserver-${cp.hostname ?? cp.node} -n ${cp.node}\` for the cause` : "read the kube-apiserver log with talform logs -k",
+        fix: cp
+          ? `read \`talform logs -k kube-system/kube-apiserver-${cp.hostname ?? cp.node} -n ${cp.node}\` for the cause`
+          : "read the kube-apiserver log with talform logs -k",
       },
     ];
   }

@@ -23,7 +23,10 @@ export function versionSkew(ctx: CheckContext): Finding[] {
         severity: "warning",
         node: n.node,
         symptom: `${nodeLabel(n, e)}: runs Talos ${n.talosVersion}, talconfig says ${e.talosVersion}`,
-        evidence: [`Version on ${n.node}: ${n.talosVersion}`, `talconfig talosVersion for ${e.hostname}: ${e.talosVersion}`],
+        evidence: [
+          `Version on ${n.node}: ${n.talosVersion}`,
+          `talconfig talosVersion for ${e.hostname}: ${e.talosVersion}`,
+        ],
         fix: upgradeFix(ctx, n),
       });
     }

@@ -9,7 +9,9 @@ import { applyStrategicPatch, documentKind, type PatchOptions } from "./strategi
 export { applyStrategicPatch, documentId, documentKind, type PatchOptions } from "./strategic.js";
 export { applyJsonPatch, toJsonPatch, type JsonPatchOperation } from "./json6902.js";
 
-export type ConfigPatch = { readonly type: "strategic"; readonly documents: readonly YamlMap[] } | { readonly type: "json6902"; readonly operations: readonly JsonPatchOperation[] };
+export type ConfigPatch =
+  | { readonly type: "strategic"; readonly documents: readonly YamlMap[] }
+  | { readonly type: "json6902"; readonly operations: readonly JsonPatchOperation[] };
 
 /**
  * Reads one patch file the way `talosctl --config-patch` does: YAML documents of maps are a strategic-merge patch,
@@ -21,7 +23,10 @@ export function parseConfigPatch(text: string, source = "patch"): ConfigPatch {
   const patch = parseConfigPatchText(text, source);
   if (patch.type === "strategic") {
     if (parsedStrategicPatches.size >= PARSED_PATCHES_MAX) parsedStrategicPatches.clear();
-    parsedStrategicPatches.set(text, patch.documents.map((d) => cloneNode(d)));
+    parsedStrategicPatches.set(
+      text,
+      patch.documents.map((d) => cloneNode(d)),
+    );
   }
   return patch;
 }
@@ -35,13 +40,22 @@ function parseConfigPatchText(text: string, source: string): ConfigPatch {
   const { documents, errors } = parseYamlDocuments(text);
   if (errors.length > 0) throw new TalformError(`${source}: ${errors[0]}`, { code: "config-patch" });
   if (documents.length === 0) return { type: "json6902", operations: [] };
-  if (documents.length === 1 && Array.isArray(documents[0])) return { type: "json6902", operations: toJsonPatch(documents[0]) };
-  if (!documents.every(isYamlMap)) throw new TalformError(`${source}: not a strategic-merge patch (documents must be maps) nor a JSON patch (a list of operations)`, { code: "config-patch" });
+  if (documents.length === 1 && Array.isArray(documents[0]))
+    return { type: "json6902", operations: toJsonPatch(documents[0]) };
+  if (!documents.every(isYamlMap))
+    throw new TalformError(
+      `${source}: not a strategic-merge patch (documents must be maps) nor a JSON patch (a list of operations)`,
+      { code: "config-patch" },
+    );
   return { type: "strategic", documents: documents as YamlMap[] };
 }
 
 /** Applies patches in order, as Talos's `configpatcher.Apply` does. */
-export function applyConfigPatches(config: readonly YamlMap[], patches: readonly ConfigPatch[], options: PatchOptions = {}): YamlMap[] {
+export function applyConfigPatches(
+  config: readonly YamlMap[],
+  patches: readonly ConfigPatch[],
+  options: PatchOptions = {},
+): YamlMap[] {
   let docs = [...config];
   for (const patch of patches) {
     if (patch.type === "strategic") {
@@ -55,7 +69,8 @@ export function applyConfigPatches(config: readonly YamlMap[], patches: readonly
       });
     }
     const patched = applyJsonPatch(docs[0]!, patch.operations);
-    if (!isYamlMap(patched)) throw new TalformError("JSON patch: the result is not a config document", { code: "config-patch" });
+    if (!isYamlMap(patched))
+      throw new TalformError("JSON patch: the result is not a config document", { code: "config-patch" });
     const shape = documentShape(documentKind(patched), shapeVariantFor(options.machinery));
     docs = [shape ? (canonicalize(patched, shape) as YamlMap) : patched];
   }
@@ -70,11 +85,13 @@ export function applyConfigPatches(config: readonly YamlMap[], patches: readonly
 export function loadConfigPatches(specs: readonly string[], readFile: (path: string) => string): ConfigPatch[] {
   const out: ConfigPatch[] = [];
   for (const spec of specs) {
-    const isFile = spec.startsWith("@") || (!/\s/.test(spec) && !spec.startsWith("[") && !spec.startsWith("{") && spec !== "");
+    const isFile =
+      spec.startsWith("@") || (!/\s/.test(spec) && !spec.startsWith("[") && !spec.startsWith("{") && spec !== "");
     const path = spec.startsWith("@") ? spec.slice(1) : spec;
     const patch = parseConfigPatch(isFile ? readFile(path) : spec, isFile ? path : "inline patch");
     const last = out[out.length - 1];
-    if (patch.type === "json6902" && last?.type === "json6902") out[out.length - 1] = { type: "json6902", operations: [...last.operations, ...patch.operations] };
+    if (patch.type === "json6902" && last?.type === "json6902")
+      out[out.length - 1] = { type: "json6902", operations: [...last.operations, ...patch.operations] };
     else out.push(patch);
   }
   return out;

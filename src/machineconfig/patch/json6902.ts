@@ -32,10 +32,16 @@ export function toJsonPatch(node: YamlNode): JsonPatchOperation[] {
     if (!isYamlMap(item)) throw err(`operation ${i} is not a map`);
     const op = item.get("op");
     const path = item.get("path");
-    if (typeof op !== "string" || !["add", "remove", "replace", "move", "copy", "test"].includes(op)) throw err(`operation ${i}: unknown op ${JSON.stringify(op)}`);
+    if (typeof op !== "string" || !["add", "remove", "replace", "move", "copy", "test"].includes(op))
+      throw err(`operation ${i}: unknown op ${JSON.stringify(op)}`);
     if (typeof path !== "string") throw err(`operation ${i}: path is missing`);
     const from = item.get("from");
-    return { op: op as JsonPatchOperation["op"], path, ...(typeof from === "string" ? { from } : {}), ...(item.has("value") ? { value: item.get("value")! } : {}) };
+    return {
+      op: op as JsonPatchOperation["op"],
+      path,
+      ...(typeof from === "string" ? { from } : {}),
+      ...(item.has("value") ? { value: item.get("value")! } : {}),
+    };
   });
 }
 
@@ -77,7 +83,9 @@ function elementAt(list: YamlNode[], token: string): YamlNode | undefined {
 }
 
 function indexError(op: string, path: string, token: string): TalformError {
-  return INDEX.test(token) ? err(`${op} ${path}: list index ${token} is out of range`) : err(`${op} ${path}: "${token}" is not a list index`);
+  return INDEX.test(token)
+    ? err(`${op} ${path}: list index ${token} is out of range`)
+    : err(`${op} ${path}: "${token}" is not a list index`);
 }
 
 function missingPath(op: string, path: string): TalformError {
@@ -148,8 +156,10 @@ function remove(root: YamlNode, tokens: readonly string[], op: string, path: str
 }
 
 function equal(a: YamlNode, b: YamlNode): boolean {
-  if (isYamlMap(a) && isYamlMap(b)) return a.size === b.size && [...a].every(([k, v]) => b.has(k) && equal(v, b.get(k)!));
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v: YamlNode, i: number) => equal(v, (b as readonly YamlNode[])[i]!));
+  if (isYamlMap(a) && isYamlMap(b))
+    return a.size === b.size && [...a].every(([k, v]) => b.has(k) && equal(v, b.get(k)!));
+  if (Array.isArray(a) && Array.isArray(b))
+    return a.length === b.length && a.every((v: YamlNode, i: number) => equal(v, (b as readonly YamlNode[])[i]!));
   return a === b;
 }
 
@@ -162,7 +172,10 @@ export function applyJsonPatch(doc: YamlNode, ops: readonly JsonPatchOperation[]
       case "add":
       case "replace":
         if (op.value === undefined) throw err(`${op.op} ${op.path}: value is missing`);
-        root = op.op === "add" ? add(root, tokens, cloneNode(op.value), "add", op.path) : replace(root, tokens, cloneNode(op.value), op.path);
+        root =
+          op.op === "add"
+            ? add(root, tokens, cloneNode(op.value), "add", op.path)
+            : replace(root, tokens, cloneNode(op.value), op.path);
         break;
       case "remove":
         root = remove(root, tokens, "remove", op.path);

@@ -42,7 +42,11 @@ export interface PatchOptions {
 }
 
 /** Applies strategic-merge patch documents to config documents; returns new documents (inputs are not modified). */
-export function applyStrategicPatch(config: readonly YamlMap[], patch: readonly YamlMap[], options: PatchOptions = {}): YamlMap[] {
+export function applyStrategicPatch(
+  config: readonly YamlMap[],
+  patch: readonly YamlMap[],
+  options: PatchOptions = {},
+): YamlMap[] {
   const variant = shapeVariantFor(options.machinery);
   if (options.machinery && !options.machinery.patchRepeatedDocumentsAllowed()) {
     const seen = new Set<string>();
@@ -56,7 +60,10 @@ export function applyStrategicPatch(config: readonly YamlMap[], patch: readonly 
   for (const p of patch) {
     const id = documentId(p);
     const index = docs.findIndex((d) => documentId(d) === id);
-    if (p.get(DELETE) === "delete" && [...p.keys()].every((k) => ["apiVersion", "kind", "name", "version", DELETE].includes(k))) {
+    if (
+      p.get(DELETE) === "delete" &&
+      [...p.keys()].every((k) => ["apiVersion", "kind", "name", "version", DELETE].includes(k))
+    ) {
       if (id === "v1alpha1") throw patchError("can't delete the root of the legacy document");
       // Talos 1.14 skips deletes of absent documents (≤ 1.13 appended the selector, which then failed to decode).
       if (index >= 0) docs = docs.filter((_, i) => i !== index);
@@ -79,7 +86,8 @@ export function applyStrategicPatch(config: readonly YamlMap[], patch: readonly 
 
 function selectorOf(item: YamlMap, path: readonly string[]): [string, YamlNode] {
   const key = [...item.keys()].find((k) => k !== DELETE);
-  if (key === undefined) throw patchError(`${path.join(".")}: a list delete needs a selector key next to $patch: delete`);
+  if (key === undefined)
+    throw patchError(`${path.join(".")}: a list delete needs a selector key next to $patch: delete`);
   return [key, item.get(key)!];
 }
 
@@ -90,7 +98,11 @@ function applyDeletes(left: YamlNode, right: YamlNode, path: readonly string[]):
     if (key === DELETE) continue;
     const here = [...path, key];
     if (isDeleteMarker(value)) {
-      if (!isYamlMap(left) || !left.has(key)) throw patchError(`${here.join(".")}: lookup failed, nothing to delete`, "remove the $patch: delete for a field the config does not have");
+      if (!isYamlMap(left) || !left.has(key))
+        throw patchError(
+          `${here.join(".")}: lookup failed, nothing to delete`,
+          "remove the $patch: delete for a field the config does not have",
+        );
       left.delete(key);
     } else if (isYamlMap(value)) {
       if (isYamlMap(left) && left.has(key)) applyDeletes(left.get(key)!, value, here);
@@ -130,7 +142,11 @@ function stripDeletes(node: YamlNode, path: readonly string[]): YamlNode {
     return (node as readonly YamlNode[])
       .filter((item) => !isDeleteMarker(item))
       .map((item, i) => {
-        if (containsDelete(item)) throw patchError(`${[...path, String(i)].join(".")}: cannot delete an inner key of a list item`, "delete the whole item with - {<key>: <value>, $patch: delete}");
+        if (containsDelete(item))
+          throw patchError(
+            `${[...path, String(i)].join(".")}: cannot delete an inner key of a list item`,
+            "delete the whole item with - {<key>: <value>, $patch: delete}",
+          );
         return cloneNode(item);
       });
   }
@@ -138,8 +154,10 @@ function stripDeletes(node: YamlNode, path: readonly string[]): YamlNode {
 }
 
 function deepEqual(a: YamlNode | undefined, b: YamlNode | undefined): boolean {
-  if (isYamlMap(a) && isYamlMap(b)) return a.size === b.size && [...a].every(([k, v]) => b.has(k) && deepEqual(v, b.get(k)));
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v: YamlNode, i: number) => deepEqual(v, (b as readonly YamlNode[])[i]));
+  if (isYamlMap(a) && isYamlMap(b))
+    return a.size === b.size && [...a].every(([k, v]) => b.has(k) && deepEqual(v, b.get(k)));
+  if (Array.isArray(a) && Array.isArray(b))
+    return a.length === b.length && a.every((v: YamlNode, i: number) => deepEqual(v, (b as readonly YamlNode[])[i]));
   return a === b;
 }
 
@@ -177,7 +195,12 @@ function merge(left: YamlNode | undefined, right: YamlNode, shape: Shape, replac
     if (!keys || s.k !== "list") return [...l, ...r.map((x) => cloneNode(x))];
     const out = [...l];
     for (const item of r) {
-      const i = out.findIndex((x) => isYamlMap(x) && isYamlMap(item) && keys.some((k) => item.get(k) !== undefined && deepEqual(x.get(k), item.get(k))));
+      const i = out.findIndex(
+        (x) =>
+          isYamlMap(x) &&
+          isYamlMap(item) &&
+          keys.some((k) => item.get(k) !== undefined && deepEqual(x.get(k), item.get(k))),
+      );
       if (i >= 0) out[i] = merge(out[i], item, s.elem);
       else out.push(cloneNode(item));
     }
@@ -186,7 +209,8 @@ function merge(left: YamlNode | undefined, right: YamlNode, shape: Shape, replac
   // Scalars: Go's merge never lets a zero value ("" or 0) override; booleans always do.
   if (right === "" || right === 0) return left;
   // URLs are Go structs: merged field by field, so a patch without a path keeps the config's path.
-  if (s.k === "opaque" && URL_TYPES.has(s.type) && typeof left === "string" && typeof right === "string") return mergeUrl(left, right);
+  if (s.k === "opaque" && URL_TYPES.has(s.type) && typeof left === "string" && typeof right === "string")
+    return mergeUrl(left, right);
   return right;
 }
 

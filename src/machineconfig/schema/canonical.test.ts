@@ -15,13 +15,43 @@ function reencode(yaml: string): string {
 }
 
 const CASES: { name: string; input: string; contains: string }[] = [
-  { name: "a number in a string map (sysctls) is written as a string", input: "version: v1alpha1\nmachine:\n  sysctls:\n    net.core.bpf_jit_harden: 1\n", contains: '        net.core.bpf_jit_harden: "1"\n' },
-  { name: "a boolean extraArgs value (meta.ArgValue) is written as a string", input: "version: v1alpha1\nmachine:\n  kubelet:\n    extraArgs:\n      rotate-server-certificates: true\n", contains: '            rotate-server-certificates: "true"\n' },
-  { name: "a number extraArgs value is written as a string", input: "version: v1alpha1\ncluster:\n  apiServer:\n    extraArgs:\n      max-requests-inflight: 200\n", contains: '            max-requests-inflight: "200"\n' },
-  { name: "a file without permissions gets 0o0", input: "version: v1alpha1\nmachine:\n  files:\n    - path: /var/x\n      op: create\n      content: x\n", contains: "          permissions: 0o0\n" },
-  { name: "permissions given in decimal are written in octal", input: "version: v1alpha1\nmachine:\n  files:\n    - path: /var/x\n      op: create\n      content: x\n      permissions: 420\n", contains: "          permissions: 0o644\n" },
-  { name: "a duration is written in Go form", input: "apiVersion: v1alpha1\nkind: WatchdogTimerConfig\ndevice: /dev/watchdog0\ntimeout: 5m\n", contains: "timeout: 5m0s\n" },
-  { name: "a block scalar at the end of the input without a line break keeps none", input: "version: v1alpha1\nmachine:\n  files:\n    - path: /var/x\n      op: create\n      permissions: 0o644\n      content: |\n        a = 1", contains: "        - content: a = 1\n" },
+  {
+    name: "a number in a string map (sysctls) is written as a string",
+    input: "version: v1alpha1\nmachine:\n  sysctls:\n    net.core.bpf_jit_harden: 1\n",
+    contains: '        net.core.bpf_jit_harden: "1"\n',
+  },
+  {
+    name: "a boolean extraArgs value (meta.ArgValue) is written as a string",
+    input: "version: v1alpha1\nmachine:\n  kubelet:\n    extraArgs:\n      rotate-server-certificates: true\n",
+    contains: '            rotate-server-certificates: "true"\n',
+  },
+  {
+    name: "a number extraArgs value is written as a string",
+    input: "version: v1alpha1\ncluster:\n  apiServer:\n    extraArgs:\n      max-requests-inflight: 200\n",
+    contains: '            max-requests-inflight: "200"\n',
+  },
+  {
+    name: "a file without permissions gets 0o0",
+    input: "version: v1alpha1\nmachine:\n  files:\n    - path: /var/x\n      op: create\n      content: x\n",
+    contains: "          permissions: 0o0\n",
+  },
+  {
+    name: "permissions given in decimal are written in octal",
+    input:
+      "version: v1alpha1\nmachine:\n  files:\n    - path: /var/x\n      op: create\n      content: x\n      permissions: 420\n",
+    contains: "          permissions: 0o644\n",
+  },
+  {
+    name: "a duration is written in Go form",
+    input: "apiVersion: v1alpha1\nkind: WatchdogTimerConfig\ndevice: /dev/watchdog0\ntimeout: 5m\n",
+    contains: "timeout: 5m0s\n",
+  },
+  {
+    name: "a block scalar at the end of the input without a line break keeps none",
+    input:
+      "version: v1alpha1\nmachine:\n  files:\n    - path: /var/x\n      op: create\n      permissions: 0o644\n      content: |\n        a = 1",
+    contains: "        - content: a = 1\n",
+  },
 ];
 
 for (const c of CASES) {

@@ -49,7 +49,8 @@ export function canonicalize(node: YamlNode | undefined, shape: Shape): YamlNode
       return node === null || node === undefined ? new Map() : sortDeep(node);
     case "opaque":
       // Talos writes file modes in octal (`FileMode.MarshalYAML`: `0o644`); a decoded number is re-encoded so.
-      if (shape.type === "v1alpha1.FileMode" && typeof node === "number" && Number.isInteger(node) && node >= 0) return new RawScalar(`0o${node.toString(8)}`);
+      if (shape.type === "v1alpha1.FileMode" && typeof node === "number" && Number.isInteger(node) && node >= 0)
+        return new RawScalar(`0o${node.toString(8)}`);
       // time.Duration decodes with time.ParseDuration and encodes with Duration.String (`5m` → `5m0s`).
       if (shape.type === "time.Duration" && typeof node === "string") {
         const ns = parseGoDuration(node);
@@ -93,7 +94,10 @@ export function zeroOf(shape: Shape): YamlNode {
  */
 function argValue(node: YamlNode | undefined): YamlNode {
   if (typeof node === "number" || typeof node === "boolean") return goScalarText(node);
-  if (Array.isArray(node)) return (node as readonly YamlNode[]).map((v) => (typeof v === "number" || typeof v === "boolean" ? goScalarText(v) : v));
+  if (Array.isArray(node))
+    return (node as readonly YamlNode[]).map((v) =>
+      typeof v === "number" || typeof v === "boolean" ? goScalarText(v) : v,
+    );
   return node === undefined ? null : node;
 }
 
@@ -114,9 +118,17 @@ export function isZero(node: YamlNode, shape: Shape): boolean {
     case "unstructured":
       return node === null || (isYamlMap(node) && node.size === 0);
     case "struct":
-      return isYamlMap(node) ? shape.fields.every((f) => !node.has(f.name) || isZero(node.get(f.name)!, f.shape())) && [...node.keys()].every((k) => shape.fields.some((f) => f.name === k)) : node === null;
+      return isYamlMap(node)
+        ? shape.fields.every((f) => !node.has(f.name) || isZero(node.get(f.name)!, f.shape())) &&
+            [...node.keys()].every((k) => shape.fields.some((f) => f.name === k))
+        : node === null;
     case "opaque":
-      return node === null || node === "" || (isYamlMap(node) && node.size === 0) || (Array.isArray(node) && node.length === 0);
+      return (
+        node === null ||
+        node === "" ||
+        (isYamlMap(node) && node.size === 0) ||
+        (Array.isArray(node) && node.length === 0)
+      );
   }
 }
 

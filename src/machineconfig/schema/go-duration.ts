@@ -3,7 +3,16 @@
  * `time.Duration` field (`5m` is written `5m0s`). Hand-written: no npm package reproduces Go's text form exactly
  * (its rounding-free fractional seconds and the µs/ms/ns forms below one second).
  */
-const UNIT_NS: Record<string, bigint> = { ns: 1n, us: 1000n, "µs": 1000n, "μs": 1000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n };
+const UNIT_NS: Record<string, bigint> = {
+  ns: 1n,
+  us: 1000n,
+  µs: 1000n,
+  μs: 1000n,
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
+};
 const MAX_NS = (1n << 63n) - 1n;
 
 /** Nanoseconds of a Go duration string, or undefined when Go would refuse it. */

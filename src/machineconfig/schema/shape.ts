@@ -85,7 +85,10 @@ function resolve(t: string, v: ShapeVariant): Shape {
   if (t === "[]byte") return { k: "opaque", type: t };
   if (t.startsWith("[]")) return { k: "list", type: t, elem: shapeOf(t.slice(2), v) };
   const m = /^map\[\w+\](.+)$/.exec(t);
-  if (m) return m[1] === "any" || m[1]!.startsWith("interface") ? { k: "unstructured" } : { k: "map", elem: shapeOf(m[1]!, v) };
+  if (m)
+    return m[1] === "any" || m[1]!.startsWith("interface")
+      ? { k: "unstructured" }
+      : { k: "map", elem: shapeOf(m[1]!, v) };
   const scalar = SCALARS[t];
   if (scalar) return { k: "scalar", go: scalar };
   if (t === "any" || t.startsWith("interface")) return { k: "unstructured" };

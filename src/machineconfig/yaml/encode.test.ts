@@ -44,7 +44,10 @@ test("formatScalar quotes exactly what go-yaml quotes", () => {
     ["trail ", "'trail '"],
     ['disk.dev_path == "/dev/vda"', 'disk.dev_path == "/dev/vda"'],
     ["tab\there", '"tab\\there"'],
-    ["node.kubernetes.io/exclude-from-external-load-balancers", "node.kubernetes.io/exclude-from-external-load-balancers"],
+    [
+      "node.kubernetes.io/exclude-from-external-load-balancers",
+      "node.kubernetes.io/exclude-from-external-load-balancers",
+    ],
     [7445, "7445"],
     [false, "false"],
     [null, "null"],
@@ -53,7 +56,9 @@ test("formatScalar quotes exactly what go-yaml quotes", () => {
 });
 
 test("go-yaml key order: other characters before letters, digit runs numerically", () => {
-  const sorted = ["b10", "a", "audit-version", "b2", "audit", "_x", "A"].sort((x, y) => (goKeyLess(x, y) ? -1 : goKeyLess(y, x) ? 1 : 0));
+  const sorted = ["b10", "a", "audit-version", "b2", "audit", "_x", "A"].sort((x, y) =>
+    goKeyLess(x, y) ? -1 : goKeyLess(y, x) ? 1 : 0,
+  );
   assert.deepEqual(sorted, ["_x", "A", "a", "audit", "audit-version", "b2", "b10"]);
 });
 
@@ -61,7 +66,14 @@ test("block layout: 4-space maps, sequences under keys, sequence-item maps and l
   const docs = [
     struct([
       ["version", "v1alpha1"],
-      ["machine", struct([["certSANs", []], ["network", new Map()], ["list", ["a", "b"]]])],
+      [
+        "machine",
+        struct([
+          ["certSANs", []],
+          ["network", new Map()],
+          ["list", ["a", "b"]],
+        ]),
+      ],
       [
         "items",
         [
@@ -75,7 +87,11 @@ test("block layout: 4-space maps, sequences under keys, sequence-item maps and l
       ["pems", ["one\n"]],
       ["noTrailing", "a\nb"],
     ]),
-    struct([["apiVersion", "v1alpha1"], ["kind", "HostnameConfig"], ["auto", "stable"]]),
+    struct([
+      ["apiVersion", "v1alpha1"],
+      ["kind", "HostnameConfig"],
+      ["auto", "stable"],
+    ]),
   ];
   const want = [
     "version: v1alpha1",
@@ -121,7 +137,10 @@ test("multi-line strings: trailing spaces force double quotes, leading spaces an
 test("keys with line breaks become explicit ? / : pairs, as go-yaml writes them", () => {
   assert.equal(encodeDocuments([goMap({ "a\nb": 1 })]), "? |-\n    a\n    b\n: 1\n");
   assert.equal(encodeDocuments([goMap({ "x\r": goMap({ c: 1 }) })]), '? "x\\r"\n:   c: 1\n');
-  assert.equal(encodeDocuments([goMap({ k: goMap({ "x\ny\n": ["a"] }) })]), "k:\n    ? |\n        x\n        y\n    :   - a\n");
+  assert.equal(
+    encodeDocuments([goMap({ k: goMap({ "x\ny\n": ["a"] }) })]),
+    "k:\n    ? |\n        x\n        y\n    :   - a\n",
+  );
 });
 
 test("astral characters, whitespace-only and number-like strings", () => {
@@ -134,7 +153,8 @@ test("astral characters, whitespace-only and number-like strings", () => {
     [" \n", '" \\n"'],
     ["\t\n", '"\\t\\n"'],
   ];
-  for (const [input, want] of table) assert.equal(encodeDocuments([struct([["k", input]])]), `k: ${want}\n`, JSON.stringify(input));
+  for (const [input, want] of table)
+    assert.equal(encodeDocuments([struct([["k", input]])]), `k: ${want}\n`, JSON.stringify(input));
 });
 
 test("plain scalars resolve as go-yaml resolves them", async () => {

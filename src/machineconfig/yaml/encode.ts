@@ -121,7 +121,12 @@ export function hasIndentationIndicator(text: string): boolean {
  */
 function writeLiteral(out: string[], text: string, column: number): void {
   const trailing = /\n*$/.exec(text)![0].length;
-  out.push(" |", text.startsWith(" ") ? String(BEST_INDENT) : "", trailing === 0 ? "-" : trailing === 1 ? "" : "+", "\n");
+  out.push(
+    " |",
+    text.startsWith(" ") ? String(BEST_INDENT) : "",
+    trailing === 0 ? "-" : trailing === 1 ? "" : "+",
+    "\n",
+  );
   const body = trailing === 0 ? text : text.slice(0, text.length - 1);
   for (const line of body.split("\n")) {
     out.push(line === "" ? "\n" : `${" ".repeat(column)}${line}\n`);
@@ -163,7 +168,16 @@ function analyze(s: string): ScalarAnalysis {
   const spaceBreak = / \n/.test(s);
   const breakSpace = /\n /.test(s);
   const tabs = s.includes("\t");
-  let plain = !(indicators || lineBreaks || leadingSpace || leadingBreak || trailingSpace || trailingBreak || special || tabs);
+  let plain = !(
+    indicators ||
+    lineBreaks ||
+    leadingSpace ||
+    leadingBreak ||
+    trailingSpace ||
+    trailingBreak ||
+    special ||
+    tabs
+  );
   if (breakSpace) plain = false;
   const singleQuoted = !(spaceBreak || breakSpace || special || tabs);
   const block = !(spaceBreak || special || trailingSpace);
@@ -191,7 +205,10 @@ const RESOLVES_TO_NON_STRING: readonly RegExp[] = [
 function resolvesToNumber(s: string): boolean {
   if (!/^[-+.0-9]/.test(s)) return false;
   const p = s.replaceAll("_", "");
-  return /^[-+]?(?:0[bB][01]+|0[oO]?[0-7]*|0[xX][0-9a-fA-F]+|[1-9][0-9]*)$/.test(p) || /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/.test(p);
+  return (
+    /^[-+]?(?:0[bB][01]+|0[oO]?[0-7]*|0[xX][0-9a-fA-F]+|[1-9][0-9]*)$/.test(p) ||
+    /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/.test(p)
+  );
 }
 
 // Strings that are plain-safe in YAML 1.2 but not for YAML 1.1 readers (booleans, base-60, merge key): go-yaml
@@ -284,7 +301,12 @@ function doubleQuoted(s: string): string {
         break;
       default:
         if (NON_PRINTABLE.test(ch)) {
-          out += cp <= 0xff ? `\\x${cp.toString(16).toUpperCase().padStart(2, "0")}` : cp <= 0xffff ? `\\u${cp.toString(16).toUpperCase().padStart(4, "0")}` : `\\U${cp.toString(16).toUpperCase().padStart(8, "0")}`;
+          out +=
+            cp <= 0xff
+              ? `\\x${cp.toString(16).toUpperCase().padStart(2, "0")}`
+              : cp <= 0xffff
+                ? `\\u${cp.toString(16).toUpperCase().padStart(4, "0")}`
+                : `\\U${cp.toString(16).toUpperCase().padStart(8, "0")}`;
         } else {
           out += ch;
         }

@@ -32,7 +32,18 @@ export function resolvePlain(src: string): YamlNode {
   const int = /^([-+]?)(?:0[bB]([01]+)|0[oO]([0-7]+)|0[xX]([0-9a-fA-F]+)|0([0-7]*)|([1-9][0-9]*))$/.exec(p);
   if (int) {
     const [, sign, bin, oct, hex, legacyOct, dec] = int;
-    const value = bin !== undefined ? parseInt(bin, 2) : oct !== undefined ? parseInt(oct, 8) : hex !== undefined ? parseInt(hex, 16) : legacyOct !== undefined ? (legacyOct === "" ? 0 : parseInt(legacyOct, 8)) : Number(dec);
+    const value =
+      bin !== undefined
+        ? parseInt(bin, 2)
+        : oct !== undefined
+          ? parseInt(oct, 8)
+          : hex !== undefined
+            ? parseInt(hex, 16)
+            : legacyOct !== undefined
+              ? legacyOct === ""
+                ? 0
+                : parseInt(legacyOct, 8)
+              : Number(dec);
     return sign === "-" ? -value : value;
   }
   if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/.test(p)) {
@@ -69,12 +80,24 @@ export function parseYamlDocuments(text: string): ParsedDocuments {
     record([], (doc.contents as YNode).range?.[0]);
     documents.push(toNode(doc.contents as YNode, errors, errorPositions, [], record, text));
   }
-  return { documents, errors, errorPositions, positionOf: (doc, path) => positions.get(`${doc}:${JSON.stringify(path)}`) };
+  return {
+    documents,
+    errors,
+    errorPositions,
+    positionOf: (doc, path) => positions.get(`${doc}:${JSON.stringify(path)}`),
+  };
 }
 
 type Recorder = (path: readonly (string | number)[], offset: number | undefined) => void;
 
-function toNode(n: YNode | null, errors: string[], errorPositions: (YamlPosition | undefined)[], path: (string | number)[], record: Recorder, text: string): YamlNode {
+function toNode(
+  n: YNode | null,
+  errors: string[],
+  errorPositions: (YamlPosition | undefined)[],
+  path: (string | number)[],
+  record: Recorder,
+  text: string,
+): YamlNode {
   if (n === null) return null;
   if (isMap(n)) {
     const out: YamlMap = new Map();
@@ -102,7 +125,14 @@ function toNode(n: YNode | null, errors: string[], errorPositions: (YamlPosition
     const v = n.value;
     // A block scalar that ends the input without a line break has none to keep: go-yaml's value ends with the last
     // character, the yaml package adds "\n" for clip and keep chomping.
-    if ((n.type === "BLOCK_LITERAL" || n.type === "BLOCK_FOLDED") && typeof v === "string" && v.endsWith("\n") && n.range && !text.slice(n.range[0], n.range[1]).endsWith("\n")) return v.slice(0, -1);
+    if (
+      (n.type === "BLOCK_LITERAL" || n.type === "BLOCK_FOLDED") &&
+      typeof v === "string" &&
+      v.endsWith("\n") &&
+      n.range &&
+      !text.slice(n.range[0], n.range[1]).endsWith("\n")
+    )
+      return v.slice(0, -1);
     if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") return v;
     return String(v);
   }

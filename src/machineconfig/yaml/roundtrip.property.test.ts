@@ -9,11 +9,60 @@ import { parseYamlDocuments } from "./parse.js";
 // sound while the encoder's text parses back to exactly the documents it was given, which these properties pin down.
 
 // Any string except lone surrogates and the two line/paragraph separators (go-yaml writes them raw).
-const text = fc.string({ unit: "binary", maxLength: 24 }).filter((s) => !/[\u2028\u2029]/.test(s) && !/[\ud800-\udfff]/.test(s.replace(/[\ud800-\udbff][\udc00-\udfff]/g, "")));
+const text = fc
+  .string({ unit: "binary", maxLength: 24 })
+  .filter(
+    (s) => !/[\u2028\u2029]/.test(s) && !/[\ud800-\udfff]/.test(s.replace(/[\ud800-\udbff][\udc00-\udfff]/g, "")),
+  );
 // Keys over 128 characters or with line breaks are written as explicit `? key` pairs.
 const longText = fc.string({ unit: "grapheme-ascii", minLength: 100, maxLength: 160 });
 // Strings that look like other scalars, the cases quoting exists for.
-const tricky = fc.constantFrom("yes", "no", "on", "off", "true", "null", "~", "0644", "0o644", "0x1F", "1e3", "1_000", "-1", ".inf", ".nan", "1.28", "", " ", "- x", "a: b", "#x", "---", "...", "a\nb", "a\n", "\n", " lead\n", "trail \n", "\t", "'q", '"q', "*a", "&a", "!t", "%x", "@x", "`x", "{", "[", "?", ":", "|", ">", "2001-12-14");
+const tricky = fc.constantFrom(
+  "yes",
+  "no",
+  "on",
+  "off",
+  "true",
+  "null",
+  "~",
+  "0644",
+  "0o644",
+  "0x1F",
+  "1e3",
+  "1_000",
+  "-1",
+  ".inf",
+  ".nan",
+  "1.28",
+  "",
+  " ",
+  "- x",
+  "a: b",
+  "#x",
+  "---",
+  "...",
+  "a\nb",
+  "a\n",
+  "\n",
+  " lead\n",
+  "trail \n",
+  "\t",
+  "'q",
+  '"q',
+  "*a",
+  "&a",
+  "!t",
+  "%x",
+  "@x",
+  "`x",
+  "{",
+  "[",
+  "?",
+  ":",
+  "|",
+  ">",
+  "2001-12-14",
+);
 const scalar: fc.Arbitrary<YamlNode> = fc.oneof(
   text,
   longText,
@@ -24,17 +73,30 @@ const scalar: fc.Arbitrary<YamlNode> = fc.oneof(
   fc.constant(null),
   fc.double({ noNaN: true, noDefaultInfinity: true }).filter((d) => !Object.is(d, -0)),
 );
-const key = fc.oneof(text.filter((k) => k !== ""), tricky.filter((k) => k !== ""), longText);
+const key = fc.oneof(
+  text.filter((k) => k !== ""),
+  tricky.filter((k) => k !== ""),
+  longText,
+);
 
 const { node } = fc.letrec<{ node: YamlNode; map: YamlMap; list: YamlNode[] }>((tie) => ({
   node: fc.oneof({ depthSize: "small", withCrossShrink: true }, scalar, tie("map"), tie("list")),
-  map: fc.uniqueArray(fc.tuple(key, tie("node")), { selector: ([k]) => k, maxLength: 5 }).map((entries) => new Map(entries)),
+  map: fc
+    .uniqueArray(fc.tuple(key, tie("node")), { selector: ([k]) => k, maxLength: 5 })
+    .map((entries) => new Map(entries)),
   list: fc.array(tie("node"), { maxLength: 4 }),
 }));
-const document = fc.uniqueArray(fc.tuple(key, node), { selector: ([k]) => k, minLength: 1, maxLength: 6 }).map((entries): YamlMap => new Map(entries));
+const document = fc
+  .uniqueArray(fc.tuple(key, node), { selector: ([k]) => k, minLength: 1, maxLength: 6 })
+  .map((entries): YamlMap => new Map(entries));
 
 /** Order-sensitive form of a node (deepEqual on Maps ignores their order, which is the output order here). */
-const ordered = (n: YamlNode): unknown => (n instanceof Map ? { map: [...n].map(([k, v]) => [k, ordered(v)]) } : Array.isArray(n) ? { list: (n as readonly YamlNode[]).map(ordered) } : n);
+const ordered = (n: YamlNode): unknown =>
+  n instanceof Map
+    ? { map: [...n].map(([k, v]) => [k, ordered(v)]) }
+    : Array.isArray(n)
+      ? { list: (n as readonly YamlNode[]).map(ordered) }
+      : n;
 
 describe("machine-config YAML encoder", () => {
   it("parses back to the same documents (types, key order, strings byte for byte)", () => {

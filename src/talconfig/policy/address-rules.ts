@@ -17,14 +17,23 @@ export const addressPrefix: PolicyRule = {
   check(loaded) {
     const out: Diagnostic[] = [];
     for (const n of loaded.nodes) {
-      const devices = list(n.networkInterfaces).filter(isObj).flatMap((d) => [d, ...list(d.vlans).filter(isObj)]);
+      const devices = list(n.networkInterfaces)
+        .filter(isObj)
+        .flatMap((d) => [d, ...list(d.vlans).filter(isObj)]);
       for (const d of devices) {
         if (list(d.routes).length === 0) continue;
         for (const a of list(d.addresses).map(String)) {
           if (a.includes("/")) continue;
           const prefix = a.includes(":") ? 64 : 24;
           out.push(
-            finding(this, loaded, n, "networkInterfaces", `address ${a} has no prefix: Talos makes it a /${a.includes(":") ? 128 : 32}, and the interface's gateway is then off-link`, `write the subnet's prefix length, e.g. ${a}/${prefix}`),
+            finding(
+              this,
+              loaded,
+              n,
+              "networkInterfaces",
+              `address ${a} has no prefix: Talos makes it a /${a.includes(":") ? 128 : 32}, and the interface's gateway is then off-link`,
+              `write the subnet's prefix length, e.g. ${a}/${prefix}`,
+            ),
           );
         }
       }

@@ -17,9 +17,22 @@ export const controlPlaneLbLabel: PolicyRule = {
       .filter((n) => n.controlPlane)
       .filter((n) => {
         const contract = contractFor(n.talosVersion);
-        return contract !== undefined && !contract.addExcludeFromExternalLoadBalancer() && !(EXCLUDE_LB_LABEL in facts(n, ctx).nodeLabels);
+        return (
+          contract !== undefined &&
+          !contract.addExcludeFromExternalLoadBalancer() &&
+          !(EXCLUDE_LB_LABEL in facts(n, ctx).nodeLabels)
+        );
       })
-      .map((n) => finding(this, loaded, n, "nodeLabels", `control plane lacks the ${EXCLUDE_LB_LABEL} label (Talos ${n.talosVersion} does not add it)`, `add nodeLabels: {${EXCLUDE_LB_LABEL}: ""} to the controlPlane group`));
+      .map((n) =>
+        finding(
+          this,
+          loaded,
+          n,
+          "nodeLabels",
+          `control plane lacks the ${EXCLUDE_LB_LABEL} label (Talos ${n.talosVersion} does not add it)`,
+          `add nodeLabels: {${EXCLUDE_LB_LABEL}: ""} to the controlPlane group`,
+        ),
+      );
   },
 };
 
@@ -33,10 +46,40 @@ export const controlPlaneNoNvidia: PolicyRule = {
       const f = facts(n, ctx);
       const g = gpuExtensions(f.officialExtensions);
       const exts = [...g.kmods.map((k) => k.name), ...g.toolkits.map((t) => t.name)];
-      if (exts.length > 0) out.push(finding(this, loaded, n, "schematic", `control plane has NVIDIA extensions: ${exts.join(", ")}`, "remove them from the control plane's schematic (GPU workloads belong on workers)"));
-      if (defaultRuntimeOf(f) === "nvidia") out.push(finding(this, loaded, n, "patches", "control plane uses nvidia as its default container runtime", `remove the ${CRI_CUSTOMIZATION_PATH} customization from control-plane patches (keep runc)`));
+      if (exts.length > 0)
+        out.push(
+          finding(
+            this,
+            loaded,
+            n,
+            "schematic",
+            `control plane has NVIDIA extensions: ${exts.join(", ")}`,
+            "remove them from the control plane's schematic (GPU workloads belong on workers)",
+          ),
+        );
+      if (defaultRuntimeOf(f) === "nvidia")
+        out.push(
+          finding(
+            this,
+            loaded,
+            n,
+            "patches",
+            "control plane uses nvidia as its default container runtime",
+            `remove the ${CRI_CUSTOMIZATION_PATH} customization from control-plane patches (keep runc)`,
+          ),
+        );
       const mods = NVIDIA_MODULES.filter((m) => f.kernelModules.has(m));
-      if (mods.length > 0) out.push(finding(this, loaded, n, "kernelModules", `control plane loads NVIDIA kernel modules: ${mods.join(", ")}`, "load them only on GPU workers"));
+      if (mods.length > 0)
+        out.push(
+          finding(
+            this,
+            loaded,
+            n,
+            "kernelModules",
+            `control plane loads NVIDIA kernel modules: ${mods.join(", ")}`,
+            "load them only on GPU workers",
+          ),
+        );
     }
     return out;
   },

@@ -13,7 +13,8 @@ export const extensionName: PolicyRule = {
     const known = ctx.knownExtensions ?? BUILTIN_EXTENSIONS;
     const out: Diagnostic[] = [];
     type Raw = Record<string, unknown>;
-    const obj = (v: unknown): Raw | undefined => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Raw) : undefined);
+    const obj = (v: unknown): Raw | undefined =>
+      typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Raw) : undefined;
     const config = obj(loaded.config ?? loaded.raw);
     if (!config) return out;
     const nodes = Array.isArray(config.nodes) ? config.nodes : [];
@@ -33,8 +34,12 @@ export const extensionName: PolicyRule = {
           out.push({
             severity: this.severity,
             code: this.code,
-            message: official ? `"${ext}" is not a known official extension` : `"${ext}" does not look like an official extension (they are named siderolabs/<name>)`,
-            hint: ctx.knownExtensions ? "check the name against the Image Factory's extension list for this Talos version" : "check the name against https://github.com/siderolabs/extensions (talform's built-in list is short; disable this rule for custom extensions)",
+            message: official
+              ? `"${ext}" is not a known official extension`
+              : `"${ext}" does not look like an official extension (they are named siderolabs/<name>)`,
+            hint: ctx.knownExtensions
+              ? "check the name against the Image Factory's extension list for this Talos version"
+              : "check the name against https://github.com/siderolabs/extensions (talform's built-in list is short; disable this rule for custom extensions)",
             path: formatPath(p),
             source: loaded.sourceMap?.positionOf(p) ?? { file: loaded.path, line: 1, col: 1 },
             ...(node ? { node } : {}),

@@ -41,7 +41,14 @@ export const gpuContainerToolkit: PolicyRule = {
       .filter((n) => gpuExtensions(facts(n, ctx).officialExtensions).toolkits.length === 0)
       .map((n) => {
         const { kmods } = gpuExtensions(facts(n, ctx).officialExtensions);
-        return finding(this, loaded, n, "schematic", `GPU worker has ${kmods[0]!.name} but no nvidia-container-toolkit extension`, `add siderolabs/nvidia-container-toolkit-${kmods[0]!.flavour} to schematic.customization.systemExtensions.officialExtensions`);
+        return finding(
+          this,
+          loaded,
+          n,
+          "schematic",
+          `GPU worker has ${kmods[0]!.name} but no nvidia-container-toolkit extension`,
+          `add siderolabs/nvidia-container-toolkit-${kmods[0]!.flavour} to schematic.customization.systemExtensions.officialExtensions`,
+        );
       });
   },
 };
@@ -49,18 +56,37 @@ export const gpuContainerToolkit: PolicyRule = {
 export const gpuDriverFlavour: PolicyRule = {
   code: "gpu-driver-flavour",
   severity: "error",
-  summary: "One NVIDIA driver per node: proprietary or open, and the same flavour (production/lts) for kernel modules and toolkit.",
+  summary:
+    "One NVIDIA driver per node: proprietary or open, and the same flavour (production/lts) for kernel modules and toolkit.",
   check(loaded, ctx) {
     const out: Diagnostic[] = [];
     for (const n of gpuNodes(loaded, ctx)) {
       const { kmods, toolkits } = gpuExtensions(facts(n, ctx).officialExtensions);
       if (kmods.length > 1) {
-        out.push(finding(this, loaded, n, "schematic", `more than one NVIDIA kernel-module extension: ${kmods.map((k) => k.name).join(", ")}`, "keep exactly one: nonfree-kmod-nvidia-* (proprietary) or nvidia-open-gpu-kernel-modules-* (open)"));
+        out.push(
+          finding(
+            this,
+            loaded,
+            n,
+            "schematic",
+            `more than one NVIDIA kernel-module extension: ${kmods.map((k) => k.name).join(", ")}`,
+            "keep exactly one: nonfree-kmod-nvidia-* (proprietary) or nvidia-open-gpu-kernel-modules-* (open)",
+          ),
+        );
         continue;
       }
       const flavours = new Set([...kmods, ...toolkits].map((e) => e.flavour));
       if (flavours.size > 1) {
-        out.push(finding(this, loaded, n, "schematic", `NVIDIA extensions mix driver flavours (${[...kmods, ...toolkits].map((e) => e.name).join(", ")})`, `use the same flavour for all of them, e.g. ${kmods[0]!.name} with siderolabs/nvidia-container-toolkit-${kmods[0]!.flavour}`));
+        out.push(
+          finding(
+            this,
+            loaded,
+            n,
+            "schematic",
+            `NVIDIA extensions mix driver flavours (${[...kmods, ...toolkits].map((e) => e.name).join(", ")})`,
+            `use the same flavour for all of them, e.g. ${kmods[0]!.name} with siderolabs/nvidia-container-toolkit-${kmods[0]!.flavour}`,
+          ),
+        );
       }
     }
     return out;
@@ -76,7 +102,16 @@ export const gpuKernelModules: PolicyRule = {
     for (const n of gpuNodes(loaded, ctx)) {
       const missing = NVIDIA_MODULES.filter((m) => !facts(n, ctx).kernelModules.has(m));
       if (missing.length > 0) {
-        out.push(finding(this, loaded, n, "kernelModules", `GPU worker does not load the kernel module${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`, `add kernelModules: [${missing.map((m) => `{name: ${m}}`).join(", ")}] (or a patch with machine.kernel.modules / KernelModuleConfig)`));
+        out.push(
+          finding(
+            this,
+            loaded,
+            n,
+            "kernelModules",
+            `GPU worker does not load the kernel module${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`,
+            `add kernelModules: [${missing.map((m) => `{name: ${m}}`).join(", ")}] (or a patch with machine.kernel.modules / KernelModuleConfig)`,
+          ),
+        );
       }
     }
     return out;
@@ -86,7 +121,8 @@ export const gpuKernelModules: PolicyRule = {
 export const gpuRuntime: PolicyRule = {
   code: "gpu-runtime",
   severity: "warning",
-  summary: "GPU runtime setup matches the Talos version: nvidia default runtime + bpf_jit_harden=1 before 1.13; CDI (gpu-operator), no nvidia default runtime, from 1.13.",
+  summary:
+    "GPU runtime setup matches the Talos version: nvidia default runtime + bpf_jit_harden=1 before 1.13; CDI (gpu-operator), no nvidia default runtime, from 1.13.",
   check(loaded, ctx) {
     const out: Diagnostic[] = [];
     for (const n of gpuNodes(loaded, ctx)) {
@@ -96,17 +132,53 @@ export const gpuRuntime: PolicyRule = {
       const runtime = defaultRuntimeOf(f);
       if (contract.nvidiaGpuViaCdi()) {
         if (runtime === "nvidia") {
-          out.push(finding(this, loaded, n, "patches", `Talos ${contract.name} uses CDI for NVIDIA GPUs; the nvidia default runtime in ${CRI_CUSTOMIZATION_PATH} is the pre-1.13 setup`, "remove the default_runtime_name customization and install the NVIDIA gpu-operator (driver.enabled=false, toolkit.enabled=false)"));
+          out.push(
+            finding(
+              this,
+              loaded,
+              n,
+              "patches",
+              `Talos ${contract.name} uses CDI for NVIDIA GPUs; the nvidia default runtime in ${CRI_CUSTOMIZATION_PATH} is the pre-1.13 setup`,
+              "remove the default_runtime_name customization and install the NVIDIA gpu-operator (driver.enabled=false, toolkit.enabled=false)",
+            ),
+          );
         }
         if (f.sysctls.has("net.core.bpf_jit_harden")) {
-          out.push(finding(this, loaded, n, "patches", `Talos ${contract.name} does not need the net.core.bpf_jit_harden sysctl for NVIDIA GPUs (CDI)`, "remove machine.sysctls.net.core.bpf_jit_harden from the GPU patch"));
+          out.push(
+            finding(
+              this,
+              loaded,
+              n,
+              "patches",
+              `Talos ${contract.name} does not need the net.core.bpf_jit_harden sysctl for NVIDIA GPUs (CDI)`,
+              "remove machine.sysctls.net.core.bpf_jit_harden from the GPU patch",
+            ),
+          );
         }
       } else {
         if (runtime !== "nvidia") {
-          out.push(finding(this, loaded, n, "patches", `GPU worker on Talos ${contract.name} does not make nvidia the default container runtime`, `add a machine file ${CRI_CUSTOMIZATION_PATH} with default_runtime_name = "nvidia" under [plugins."io.containerd.cri.v1.runtime".containerd] (or use runtimeClassName: nvidia in every GPU pod)`));
+          out.push(
+            finding(
+              this,
+              loaded,
+              n,
+              "patches",
+              `GPU worker on Talos ${contract.name} does not make nvidia the default container runtime`,
+              `add a machine file ${CRI_CUSTOMIZATION_PATH} with default_runtime_name = "nvidia" under [plugins."io.containerd.cri.v1.runtime".containerd] (or use runtimeClassName: nvidia in every GPU pod)`,
+            ),
+          );
         }
         if (f.sysctls.get("net.core.bpf_jit_harden") !== "1") {
-          out.push(finding(this, loaded, n, "patches", `GPU worker on Talos ${contract.name} does not set net.core.bpf_jit_harden to 1`, 'add machine.sysctls: {net.core.bpf_jit_harden: "1"} (Talos hardens it to 2, which the NVIDIA container toolkit cannot work with)'));
+          out.push(
+            finding(
+              this,
+              loaded,
+              n,
+              "patches",
+              `GPU worker on Talos ${contract.name} does not set net.core.bpf_jit_harden to 1`,
+              'add machine.sysctls: {net.core.bpf_jit_harden: "1"} (Talos hardens it to 2, which the NVIDIA container toolkit cannot work with)',
+            ),
+          );
         }
       }
     }

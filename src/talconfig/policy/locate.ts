@@ -7,7 +7,11 @@ import type { PolicyContext } from "./types.js";
 export type NodeKey = keyof ResolvedNode["origin"];
 
 /** Position and path of a node's key: in the node if it came from there, in its group if inherited. */
-export function where(loaded: LoadedTalconfig, node: ResolvedNode, key?: NodeKey | "hostname" | "ipAddress"): { path: string; source: SourcePosition } {
+export function where(
+  loaded: LoadedTalconfig,
+  node: ResolvedNode,
+  key?: NodeKey | "hostname" | "ipAddress",
+): { path: string; source: SourcePosition } {
   let p: DocPath = ["nodes", node.index];
   if (key) {
     const origin = key === "hostname" || key === "ipAddress" ? "node" : node.origin[key];
@@ -17,12 +21,32 @@ export function where(loaded: LoadedTalconfig, node: ResolvedNode, key?: NodeKey
   return { path: formatPath(p), source: loaded.sourceMap?.positionOf(p) ?? node.source };
 }
 
-export function finding(rule: { code: string; severity: Severity }, loaded: LoadedTalconfig, node: ResolvedNode | undefined, key: NodeKey | "hostname" | "ipAddress" | undefined, message: string, hint: string): Diagnostic {
+export function finding(
+  rule: { code: string; severity: Severity },
+  loaded: LoadedTalconfig,
+  node: ResolvedNode | undefined,
+  key: NodeKey | "hostname" | "ipAddress" | undefined,
+  message: string,
+  hint: string,
+): Diagnostic {
   const loc = node ? where(loaded, node, key) : undefined;
-  return { severity: rule.severity, code: rule.code, message, hint, ...(node ? { node: node.hostname } : {}), ...(loc ? loc : {}) };
+  return {
+    severity: rule.severity,
+    code: rule.code,
+    message,
+    hint,
+    ...(node ? { node: node.hostname } : {}),
+    ...(loc ? loc : {}),
+  };
 }
 
-export function topLevel(rule: { code: string; severity: Severity }, loaded: LoadedTalconfig, key: string, message: string, hint: string): Diagnostic {
+export function topLevel(
+  rule: { code: string; severity: Severity },
+  loaded: LoadedTalconfig,
+  key: string,
+  message: string,
+  hint: string,
+): Diagnostic {
   const source = loaded.sourceMap?.positionOf([key]) ?? { file: loaded.path, line: 1, col: 1 };
   return { severity: rule.severity, code: rule.code, message, hint, path: key, source };
 }

@@ -32,8 +32,12 @@ export const longhornDataVolume = perNodeWarning(
   "longhorn-data-volume",
   "From Talos 1.14 a node with the longhorn preset keeps Longhorn's data on a user volume.",
   "presets",
-  (n, contract) => (n.presets ?? []).includes("longhorn") && !contract.kubeletExtraMountsSupported() && (n.userVolumes ?? []).length === 0,
-  (n) => `Talos ${n.talosVersion} configures the kubelet with a KubeletConfig document, which takes no extra mounts: the longhorn preset cannot bind /var/lib/longhorn into the kubelet`,
+  (n, contract) =>
+    (n.presets ?? []).includes("longhorn") &&
+    !contract.kubeletExtraMountsSupported() &&
+    (n.userVolumes ?? []).length === 0,
+  (n) =>
+    `Talos ${n.talosVersion} configures the kubelet with a KubeletConfig document, which takes no extra mounts: the longhorn preset cannot bind /var/lib/longhorn into the kubelet`,
   "add userVolumes: [{name: longhorn, provisioning: {diskSelector: {match: ...}, minSize: ...}}] (mounted at /var/mnt/longhorn and propagated into the kubelet by Talos) and set Longhorn's defaultDataPath to /var/mnt/longhorn",
 );
 
@@ -42,6 +46,7 @@ export const machineFilesDeprecated = perNodeWarning(
   "From Talos 1.14 machineFiles (machine.files) draws Talos's deprecation warning.",
   "machineFiles",
   (n, contract) => (n.machineFiles ?? []).length > 0 && contract.machineFilesDeprecated(),
-  (n) => `Talos ${n.talosVersion} deprecates machine.files ("use dedicated configuration documents instead"); it still writes them`,
+  (n) =>
+    `Talos ${n.talosVersion} deprecates machine.files ("use dedicated configuration documents instead"); it still writes them`,
   "move each file to the document made for it: EtcFileConfig for files under /etc, CRICustomizationConfig for /etc/cri/conf.d parts, ExtensionServiceConfig for extension service files; or disable this rule",
 );

@@ -15,7 +15,11 @@ export interface NodeFacts {
   readonly nameservers: readonly string[];
   readonly timeServers: readonly string[];
   /** Interface-like entries (networkInterfaces, machine.network.interfaces, vlans) with their addresses and dhcp. */
-  readonly interfaces: readonly { readonly addresses: readonly string[]; readonly dhcp: boolean; readonly from: string }[];
+  readonly interfaces: readonly {
+    readonly addresses: readonly string[];
+    readonly dhcp: boolean;
+    readonly from: string;
+  }[];
   /** Multi-doc network documents that enable DHCP (DHCPv4Config/DHCPv6Config). */
   readonly dhcpDocuments: readonly string[];
   /** Addresses from multi-doc LinkConfig/VLANConfig/BondConfig documents. */
@@ -27,7 +31,8 @@ export interface NodeFacts {
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const get = (v: unknown, ...keys: string[]): unknown => keys.reduce<unknown>((cur, k) => (isObj(cur) ? cur[k] : undefined), v);
+const get = (v: unknown, ...keys: string[]): unknown =>
+  keys.reduce<unknown>((cur, k) => (isObj(cur) ? cur[k] : undefined), v);
 
 /** The YAML documents of a node's patches, in order. */
 export function patchDocuments(node: ResolvedNode, ctx: PolicyContext): unknown[] {
@@ -36,7 +41,8 @@ export function patchDocuments(node: ResolvedNode, ctx: PolicyContext): unknown[
     const text = p.file ? ctx.files.read(p.file) : p.text;
     if (text === undefined) continue;
     try {
-      for (const d of YAML.parseAllDocuments(text, { maxAliasCount: 100, logLevel: "silent" } as YAML.ParseOptions & YAML.DocumentOptions)) {
+      for (const d of YAML.parseAllDocuments(text, { maxAliasCount: 100, logLevel: "silent" } as YAML.ParseOptions &
+        YAML.DocumentOptions)) {
         if (d.errors.length > 0) continue;
         const js = d.toJS({ maxAliasCount: 100 }) as unknown;
         if (isObj(js) && !("sops" in js)) docs.push(js);
@@ -57,7 +63,10 @@ export function json6902AsObject(ops: unknown[]): Obj {
   const root: Obj = {};
   for (const op of ops) {
     if (!isObj(op) || (op.op !== "add" && op.op !== "replace") || typeof op.path !== "string") continue;
-    const segs = op.path.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+    const segs = op.path
+      .split("/")
+      .slice(1)
+      .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
     if (segs.length === 0) continue;
     let cur: Obj = root;
     for (let i = 0; i < segs.length - 1; i++) {
@@ -98,13 +107,22 @@ export function nodeFacts(node: ResolvedNode, ctx: PolicyContext): NodeFacts {
 
   for (const m of node.kernelModules ?? []) kernelModules.add(m.name);
   // The talform-only `nvidia-gpu` preset loads these on every Talos version (src/genconfig/presets.ts).
-  if (node.presets?.includes("nvidia-gpu")) for (const m of ["nvidia", "nvidia_uvm", "nvidia_drm", "nvidia_modeset"]) kernelModules.add(m);
+  if (node.presets?.includes("nvidia-gpu"))
+    for (const m of ["nvidia", "nvidia_uvm", "nvidia_drm", "nvidia_modeset"]) kernelModules.add(m);
   for (const f of node.machineFiles ?? []) if (f.path) files.set(f.path, f.content ?? "");
   nameservers.push(...(node.nameservers ?? []));
   const addDevice = (d: unknown, from: string) => {
     if (!isObj(d)) return;
-    interfaces.push({ addresses: arr(d.addresses).map(String).concat(typeof d.cidr === "string" ? [d.cidr] : []), dhcp: d.dhcp === true, from });
-    for (const v of arr(d.vlans)) if (isObj(v)) interfaces.push({ addresses: arr(v.addresses).map(String), dhcp: v.dhcp === true, from: `${from} vlan` });
+    interfaces.push({
+      addresses: arr(d.addresses)
+        .map(String)
+        .concat(typeof d.cidr === "string" ? [d.cidr] : []),
+      dhcp: d.dhcp === true,
+      from,
+    });
+    for (const v of arr(d.vlans))
+      if (isObj(v))
+        interfaces.push({ addresses: arr(v.addresses).map(String), dhcp: v.dhcp === true, from: `${from} vlan` });
   };
   for (const d of node.networkInterfaces ?? []) addDevice(d, "networkInterfaces");
 
@@ -113,7 +131,8 @@ export function nodeFacts(node: ResolvedNode, ctx: PolicyContext): NodeFacts {
     if (typeof kind === "string") {
       const name = get(doc, "name");
       if (kind === "KernelModuleConfig" && typeof name === "string") kernelModules.add(name);
-      if (kind === "ResolverConfig") for (const ns of arr(get(doc, "nameservers"))) nameservers.push(String(get(ns, "address") ?? ns));
+      if (kind === "ResolverConfig")
+        for (const ns of arr(get(doc, "nameservers"))) nameservers.push(String(get(ns, "address") ?? ns));
       if (kind === "TimeSyncConfig") {
         const servers = arr(get(doc, "ntp", "servers")).concat(arr(get(doc, "ptp", "devices")));
         timeServers.push(...servers.map(String));
@@ -127,7 +146,8 @@ export function nodeFacts(node: ResolvedNode, ctx: PolicyContext): NodeFacts {
       }
       continue;
     }
-    for (const m of arr(get(doc, "machine", "kernel", "modules"))) if (typeof get(m, "name") === "string") kernelModules.add(get(m, "name") as string);
+    for (const m of arr(get(doc, "machine", "kernel", "modules")))
+      if (typeof get(m, "name") === "string") kernelModules.add(get(m, "name") as string);
     const sc = get(doc, "machine", "sysctls");
     if (isObj(sc)) for (const [k, v] of Object.entries(sc)) sysctls.set(k, String(v));
     for (const f of arr(get(doc, "machine", "files"))) {
@@ -141,7 +161,18 @@ export function nodeFacts(node: ResolvedNode, ctx: PolicyContext): NodeFacts {
     if (isObj(labels)) for (const [k, v] of Object.entries(labels)) nodeLabels[k] = String(v);
   }
   const officialExtensions = node.schematic?.customization?.systemExtensions?.officialExtensions ?? [];
-  return { kernelModules, sysctls, files, nameservers, timeServers, interfaces, dhcpDocuments, documentAddresses, officialExtensions, nodeLabels };
+  return {
+    kernelModules,
+    sysctls,
+    files,
+    nameservers,
+    timeServers,
+    interfaces,
+    dhcpDocuments,
+    documentAddresses,
+    officialExtensions,
+    nodeLabels,
+  };
 }
 
 /** The CRI customization file whose `default_runtime_name` selects the default container runtime. */

@@ -28,19 +28,33 @@ export function loadTalformSettings(talconfigDir: string, read: (path: string) =
   const text = read(file);
   if (text === undefined || text.trim() === "") return { disabledRules: new Set(), diagnostics: [] };
   const src = new YamlSource(file, text);
-  const diagnostics: Diagnostic[] = src.doc.errors.map((e) => ({ severity: "error", code: "TF1001", message: `YAML syntax error: ${e.message.split("\n")[0]}`, source: src.positionAt(e.pos[0]) }));
+  const diagnostics: Diagnostic[] = src.doc.errors.map((e) => ({
+    severity: "error",
+    code: "TF1001",
+    message: `YAML syntax error: ${e.message.split("\n")[0]}`,
+    source: src.positionAt(e.pos[0]),
+  }));
   if (diagnostics.length > 0) return { disabledRules: new Set(), diagnostics };
   let data: unknown;
   try {
     data = src.doc.toJS({ maxAliasCount: 100 });
   } catch (e) {
-    return { disabledRules: new Set(), diagnostics: [{ severity: "error", code: "TF1001", message: (e as Error).message, source: src.positionOf([]) }] };
+    return {
+      disabledRules: new Set(),
+      diagnostics: [{ severity: "error", code: "TF1001", message: (e as Error).message, source: src.positionOf([]) }],
+    };
   }
   const parsed = settingsSchema.safeParse(data ?? {});
   if (!parsed.success) {
     return {
       disabledRules: new Set(),
-      diagnostics: parsed.error.issues.map((i) => ({ severity: "error", code: "TF1004", message: `${TALFORM_SETTINGS_FILE}: ${i.message}`, hint: "expected policy: {disable: [rule-code, ...]}", source: src.positionOf(i.path as (string | number)[]) })),
+      diagnostics: parsed.error.issues.map((i) => ({
+        severity: "error",
+        code: "TF1004",
+        message: `${TALFORM_SETTINGS_FILE}: ${i.message}`,
+        hint: "expected policy: {disable: [rule-code, ...]}",
+        source: src.positionOf(i.path as (string | number)[]),
+      })),
     };
   }
   const disable = parsed.data.policy?.disable ?? [];
@@ -48,7 +62,14 @@ export function loadTalformSettings(talconfigDir: string, read: (path: string) =
   disable.forEach((code, i) => {
     if (codes.includes(code)) return;
     const s = closest(code, codes);
-    diagnostics.push({ severity: "error", code: "TF1003", message: `unknown policy rule "${code}"${s ? ` — did you mean "${s}"?` : ""}`, hint: `rules: ${codes.join(", ")}`, path: `policy.disable[${i}]`, source: src.positionOf(["policy", "disable", i]) });
+    diagnostics.push({
+      severity: "error",
+      code: "TF1003",
+      message: `unknown policy rule "${code}"${s ? ` — did you mean "${s}"?` : ""}`,
+      hint: `rules: ${codes.join(", ")}`,
+      path: `policy.disable[${i}]`,
+      source: src.positionOf(["policy", "disable", i]),
+    });
   });
   return { disabledRules: new Set(disable), diagnostics };
 }

@@ -8,7 +8,10 @@ import type { PolicyContext, SopsCreationRuleView } from "./types.js";
  * `creation_rules` entry whose `path_regex` matches the file (relative to the .sops.yaml folder, as sops does) wins;
  * an entry without `path_regex` matches everything. Only the talconfig's folder is searched (sops also walks up).
  */
-export function sopsRuleFromFile(file: string, ctx: PolicyContext): { rule: SopsCreationRuleView | undefined; config: SourcePosition | undefined } {
+export function sopsRuleFromFile(
+  file: string,
+  ctx: PolicyContext,
+): { rule: SopsCreationRuleView | undefined; config: SourcePosition | undefined } {
   const configPath = join(ctx.talconfigDir, ".sops.yaml");
   const text = ctx.files.read(configPath);
   if (text === undefined) return { rule: undefined, config: undefined };
