@@ -563,7 +563,8 @@ describe("talform genurl/gencommand CLI equals real talhelper on its example", (
         ];
         it(args.join(" "), async () => {
           const want = theirs(args);
-          const got = await ours(args);
+          // talform spells talhelper's `-o <dir>` --out-dir (one meaning per short flag, docs/cli.md).
+          const got = await ours(args.map((a) => (a === "-o" ? "--out-dir" : a)));
           if (want.status !== 0) {
             assert.equal(got.code, 1, got.stdout);
             const message = /error\[[^\]]*\]: (.*)/.exec(got.stderr)?.[1] ?? got.stderr;

@@ -20,7 +20,7 @@ const IMAGE = "ghcr.io/siderolabs/installer:v1.13.9";
 let dir: string;
 let up: Promise<CliRun>;
 const run = (...argv: string[]) => runCliCaptured(argv, { cwd: dir, env: { TALFORM_LOOPBACK_ONLY: "1", HOME: dir } });
-const tc = () => join(dir, ".talform-sim", "talosconfig");
+const tc = () => join(dir, ".talform", "sim", "talosconfig");
 const status = async () =>
   JSON.parse((await run("sim", "status", "--json")).stdout) as { hostname: string; version: string; bootId: string }[];
 
@@ -36,7 +36,7 @@ before(async () => {
   ];
   await writeFile(join(dir, "fleet.yaml"), spec.join("\n") + "\n");
   up = run("sim", "up", "--spec", "fleet.yaml", "--time-scale", "0.01");
-  await waitUntil("simulator socket", () => existsSync(socketPath(join(dir, ".talform-sim"))), 10_000);
+  await waitUntil("simulator socket", () => existsSync(socketPath(join(dir, ".talform", "sim"))), 10_000);
   for (const n of NODES) {
     await writeFile(
       join(dir, `${n.host}.yaml`),
@@ -56,7 +56,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (existsSync(socketPath(join(dir, ".talform-sim")))) await run("sim", "down");
+  if (existsSync(socketPath(join(dir, ".talform", "sim")))) await run("sim", "down");
   await up;
   await rm(dir, { recursive: true, force: true });
 });

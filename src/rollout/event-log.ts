@@ -1,5 +1,6 @@
-import { appendFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { STATE_GITIGNORE, statePaths } from "../util/state-dir.js";
 import type { Reporter, RolloutEvent } from "./events.js";
 
 /**
@@ -8,7 +9,7 @@ import type { Reporter, RolloutEvent } from "./events.js";
  * runs the same engine and writes the same file. A new run starts the file afresh; it holds the latest rollout only.
  * Events carry step labels and error messages, never config or secrets; the file is 0600 all the same.
  */
-export const EVENT_LOG_FILE = ".talform-events.jsonl";
+export const EVENT_LOG_FILE = "events.jsonl";
 
 export interface LoggedEvent {
   readonly at: string;
@@ -16,15 +17,20 @@ export interface LoggedEvent {
 }
 
 export function eventLogPathFor(talconfigPath: string): string {
-  return join(dirname(talconfigPath), EVENT_LOG_FILE);
+  // In the state folder beside talconfig.yaml (.talform/, git-ignored), with the journal it mirrors.
+  return join(statePaths(dirname(talconfigPath)).root, EVENT_LOG_FILE);
 }
 
 /** A reporter that appends each event to `path` (synchronously, so lines land in order and survive a crash). */
 export function fileEventLog(path: string, now: () => Date = () => new Date()): Reporter {
   return (event) => {
     const line = JSON.stringify({ at: now().toISOString(), event } satisfies LoggedEvent) + "\n";
-    if (event.type === "rollout-start") writeFileSync(path, line, { mode: 0o600 });
-    else appendFileSync(path, line, { mode: 0o600 });
+    if (event.type === "rollout-start") {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      const ignore = join(dirname(path), ".gitignore");
+      if (!existsSync(ignore)) writeFileSync(ignore, STATE_GITIGNORE);
+      writeFileSync(path, line, { mode: 0o600 });
+    } else appendFileSync(path, line, { mode: 0o600 });
   };
 }
 

@@ -70,7 +70,7 @@ test("talform upgrade-k8s --dry-run changes nothing; --to upgrades; plan then wa
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /kubelet v1\.36\.3 on w1 done/);
     assert.match(r.stderr, /set kubernetesVersion: 1\.36\.3 in talconfig\.yaml/);
-    assert.match(await readFile(join(dir, ".talform-journal.json"), "utf8"), /k8s\/v1\.36\.3\/manifests/);
+    assert.match(await readFile(join(dir, ".talform", "journal.json"), "utf8"), /k8s\/v1\.36\.3\/manifests/);
 
     r = await cli("plan");
     assert.equal(r.code, 1, "talconfig still says 1.35.4: a downgrade");
