@@ -66,7 +66,7 @@ for (const minor of [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]) {
       `creation_rules:\n  - path_regex: talsecret\\.sops\\.yaml$\n    age: ${recipient}\n`,
     );
     const started = Date.now();
-    const run = await runCliCaptured(["gensecret", "--talos-version", version, "-o", "talsecret.sops.yaml"], {
+    const run = await runCliCaptured(["gensecret", "--talos-version", version, "--out", "talsecret.sops.yaml"], {
       cwd: dir,
     });
     const ms = Date.now() - started;
