@@ -39,15 +39,24 @@ export interface KubeObjectStore {
 }
 
 export function registryKey(ref: ResourceRef, namespace: string | undefined, name: string): string {
-  return `/registry/${ref.group || "core"}/${ref.resource}/${namespace ?? ""}/${name}`;
+  return `${registryPrefix(ref, namespace)}${name}`;
+}
+
+/**
+ * kube-apiserver's etcd layout: `/registry/<resource>/[<namespace>/]<name>` for built-in resources (Nodes under their
+ * historical name `minions`), `/registry/<group>/<resource>/…` for other groups' resources.
+ */
+export function registryPrefix(ref: ResourceRef, namespace: string | undefined): string {
+  const resource = ref.group === "" && ref.resource === "nodes" ? "minions" : ref.resource;
+  const builtIn = ref.group === "" || ref.group === "apps" || ref.group === "batch" || ref.group.endsWith(".k8s.io");
+  return `/registry/${builtIn ? "" : `${ref.group}/`}${resource}/${namespace === undefined ? "" : `${namespace}/`}`;
 }
 
 /** The in-memory store: a sorted map of registry keys, with one revision counter like etcd's. */
 export function memoryKubeStore(): KubeObjectStore {
   const objects = new Map<string, KubeObject>();
   let rev = 1;
-  const prefix = (ref: ResourceRef, namespace: string | undefined) =>
-    `/registry/${ref.group || "core"}/${ref.resource}/${namespace === undefined ? "" : `${namespace}/`}`;
+  const prefix = registryPrefix;
   return {
     get: (ref, namespace, name) => clone(objects.get(registryKey(ref, namespace, name))),
     list(ref, namespace) {
@@ -93,8 +102,7 @@ export interface KeyValueBackend {
  * snapshot restore, as a real cluster's objects do.
  */
 export function etcdKubeStore(kv: KeyValueBackend): KubeObjectStore {
-  const prefix = (ref: ResourceRef, namespace: string | undefined) =>
-    `/registry/${ref.group || "core"}/${ref.resource}/${namespace === undefined ? "" : `${namespace}/`}`;
+  const prefix = registryPrefix;
   const decode = (e: { value: string; modRevision: number }): KubeObject => {
     const o = JSON.parse(e.value) as KubeObject;
     return { ...o, metadata: { ...o.metadata, resourceVersion: String(e.modRevision) } };

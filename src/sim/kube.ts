@@ -309,14 +309,8 @@ export class SimKubeApi {
   /** The kubelet registers its Node once it runs (a deleted Node comes back when the kubelet starts again). */
   register(n: SimNode): void {
     if (this.store.get(NODES, undefined, n.hostname)) return;
-    // It registers with the labels, annotations and taints of its config; later changes by clients are kept there.
-    const base = this.workloads.nodeObject(n);
-    this.store.put(NODES, {
-      apiVersion: "v1",
-      kind: "Node",
-      metadata: { name: n.hostname, labels: base.metadata.labels ?? {}, annotations: base.metadata.annotations ?? {} },
-      spec: base["spec"] ?? {},
-    });
+    // A registration marker only: labels, annotations and taints follow the machine config until a client sets them.
+    this.store.put(NODES, { apiVersion: "v1", kind: "Node", metadata: { name: n.hostname } });
   }
 
   /** Configured machines whose kubelet registered a Node that was not deleted since. */
@@ -333,11 +327,11 @@ export class SimKubeApi {
       ...base,
       metadata: {
         ...base.metadata,
-        labels: overlay.metadata.labels ?? {},
-        annotations: overlay.metadata.annotations ?? {},
+        labels: overlay.metadata.labels ?? base.metadata.labels ?? {},
+        annotations: overlay.metadata.annotations ?? base.metadata.annotations ?? {},
         resourceVersion: overlay.metadata.resourceVersion!,
       },
-      spec: overlay["spec"],
+      spec: overlay["spec"] ?? base["spec"],
     };
   }
 
