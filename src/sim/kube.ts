@@ -313,10 +313,11 @@ export class SimKubeApi {
     this.store.put(NODES, { apiVersion: "v1", kind: "Node", metadata: { name: n.hostname } });
   }
 
-  /** Configured machines whose kubelet registered a Node that was not deleted since. */
+  /** Machines whose kubelet registered a Node that was not deleted since. */
   private registered(): SimNode[] {
     const names = new Set(this.store.list(NODES, undefined).map((o) => o.metadata.name));
-    return this.configured().filter((n) => names.has(n.hostname));
+    // A Node outlives its machine (a lost or wiped node stays, NotReady) until it is deleted.
+    return this.host.nodes.filter((n) => names.has(n.hostname));
   }
 
   private nodeView(n: SimNode): KubeObject {
@@ -572,6 +573,14 @@ export class SimKubeApi {
         return { code: 200, body: this.update(r, current, obj, dryRun) };
       }
       case "DELETE": {
+        // Deleting a Node removes its registration (kubectl delete node), also of a machine that is gone or wiped;
+        // the kubelet registers it again when it runs.
+        const registration =
+          r.resource === "nodes" && r.group === "" ? this.store.get(NODES, undefined, name) : undefined;
+        if (registration) {
+          if (!dryRun) this.store.delete(NODES, undefined, name);
+          return { code: 200, body: current ?? registration };
+        }
         if (!current) throw missing();
         if (r.derived || (r.resource === "pods" && !this.store.get(r, namespace, name)))
           throw new ApiError(
@@ -653,7 +662,7 @@ export class SimKubeApi {
       if (!dryRun) this.store.put(NODES, overlay);
       return dryRun
         ? { ...current, metadata: { ...current.metadata, ...overlay.metadata }, spec: overlay["spec"] }
-        : this.nodeView(this.configured().find((n) => n.hostname === current.metadata.name)!);
+        : this.nodeView(this.host.nodes.find((n) => n.hostname === current.metadata.name)!);
     }
     if (r.resource === "pods" && !this.store.get(r, current.metadata.namespace, current.metadata.name)) {
       throw new ApiError(
