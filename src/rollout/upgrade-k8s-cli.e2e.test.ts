@@ -39,11 +39,12 @@ test("talform upgrade-k8s --dry-run changes nothing; --to upgrades; plan then wa
     { timeScale: 0.005 },
   );
   const env = { TALFORM_LOOPBACK_ONLY: "1" };
+  // No image factory here: the install runs --offline (this test is about the Kubernetes upgrade).
   const cli = (...args: string[]) => runCliCaptured(args, { cwd: dir, env });
   try {
     await writeFile(join(dir, "talconfig.yaml"), talconfig("v1.35.4"));
     await writeFile(join(dir, "talsecret.yaml"), serializeSecretsBundle(bundle), { mode: 0o600 });
-    let r = await cli("apply", "--yes");
+    let r = await cli("apply", "--offline", "--yes");
     assert.equal(r.code, 0, r.stdout + r.stderr);
 
     r = await cli("upgrade-k8s", "--to", "1.36");
