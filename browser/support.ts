@@ -5,13 +5,12 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { schematicId } from "../src/factory/index.js";
 import { makeTestBundle } from "../src/machineconfig/test-support.js";
 import { serializeSecretsBundle } from "../src/secrets/index.js";
-import { startFleet, type Fleet } from "../src/sim/index.js";
+import { SimImageFactory, startFleet, type Fleet } from "../src/sim/index.js";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
-export const ENV = { ...process.env, TALFORM_LOOPBACK_ONLY: "1", NO_COLOR: "1" };
+export const ENV: Record<string, string | undefined> = { ...process.env, TALFORM_LOOPBACK_ONLY: "1", NO_COLOR: "1" };
 
 export const NODES = [
   { hostname: "cp1", address: "127.0.67.1", controlPlane: true },
@@ -38,27 +37,31 @@ export interface Lab {
   readonly dir: string;
   readonly fleet: Fleet;
   readonly talconfig: string;
+  /** The simulated Image Factory the CLI registers schematics with (TALFORM_IMAGE_FACTORY) and the nodes pull from. */
+  readonly factory: SimImageFactory;
 }
 
 /** Nodes in maintenance mode running `talosVersion`; a reboot takes about `timeScale` × 2 s. */
 export async function startLab(talosVersion: string, kubernetesVersion: string, timeScale: number): Promise<Lab> {
   const dir = await mkdtemp(join(tmpdir(), "talform-ui-browser-"));
   const bundle = await makeTestBundle();
+  const factory = new SimImageFactory();
+  await factory.start("127.0.0.1", 0);
+  // The talconfig names factory.talos.dev; every talform process of the lab registers with the simulated factory.
+  ENV["TALFORM_IMAGE_FACTORY"] = factory.url;
   const fleet = await startFleet(
     {
       clusterName: "browserlab",
       osCA: bundle.certs.os,
       kubernetesEndpoint: "https://127.0.67.100:6443",
-      // The simulated image factory knows the schematic these nodes use (no extensions), so upgrades can pull it.
-      schematics: { [schematicId({})]: [] },
       nodes: NODES.map((n) => ({ ...n, talosVersion })),
     },
-    { timeScale, seed: 3 },
+    { timeScale, seed: 3, imageFactory: factory },
   );
   const talconfig = join(dir, "talconfig.yaml");
   await writeFile(talconfig, talconfigText(talosVersion, kubernetesVersion));
   await writeFile(join(dir, "talsecret.yaml"), serializeSecretsBundle(bundle), { mode: 0o600 });
-  return { dir, fleet, talconfig };
+  return { dir, fleet, talconfig, factory };
 }
 
 /** Runs the CLI from source in a child process (the code `talform` runs, without a build). */

@@ -35,6 +35,7 @@ after(async () => {
   await browser?.close();
   await ui?.stop();
   await lab?.fleet.stop();
+  await lab?.factory.stop();
   if (lab) await rm(lab.dir, { recursive: true, force: true });
 });
 

@@ -12,6 +12,7 @@ import {
   type Plan,
 } from "../plan/index.js";
 import { loadDesiredFromTalconfig, type LoadedDesired } from "../plan/from-talconfig.js";
+import { cliFactoryHttp } from "../rollout/factory-http.js";
 import {
   eventLogPathFor,
   executePlan,
@@ -195,6 +196,8 @@ export async function createClusterBackend(o: BackendOptions): Promise<ClusterBa
       access: runAccess,
       journal,
       report,
+      // The same network to the Image Factory as the CLI's apply (register-schematic steps).
+      factoryHttp: cliFactoryHttp(o.env),
       saveEtcdSnapshot: async (data) => {
         const stamp = now().toISOString().replace(/[:.]/g, "-");
         const path = join(dir, ".talform", "etcd-snapshots", `${p.clusterName}-${stamp}.db`);
