@@ -3,14 +3,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { generateIdentity, identityToRecipient } from "age-encryption";
 import { runCliCaptured } from "../src/cli/test-support.js";
 import { decryptSopsText } from "../src/sops/index.js";
 import { parseSecretsBundle, serializeSecretsBundle, validateSecretsBundle } from "../src/secrets/index.js";
 import { referencePath, runOracle } from "./support/oracles.js";
+import { testTempDir } from "../src/util/test-temp.js";
 
 test("Talos's sample bundle parses and re-serialises byte for byte (talosctl layout, 4-space indent)", () => {
   const text = readFileSync(referencePath("talhelper-fixtures", "talos-secrets-bundle-sample.yaml"), "utf8");
@@ -60,7 +60,7 @@ const EXPECTED_ALGORITHMS: Record<string, RegExp> = {
 for (const minor of [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]) {
   const version = `v1.${minor}`;
   test(`gensecret ${version}: real sops decrypts the file and the Talos oracle accepts the bundle`, async (t) => {
-    const dir = await mkdtemp(join(tmpdir(), "talform-gensecret-conf-"));
+    const dir = await testTempDir("talform-gensecret-conf-");
     await writeFile(
       join(dir, ".sops.yaml"),
       `creation_rules:\n  - path_regex: talsecret\\.sops\\.yaml$\n    age: ${recipient}\n`,

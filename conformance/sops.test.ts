@@ -2,8 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
 import { generateIdentity, identityToRecipient } from "age-encryption";
@@ -21,6 +20,7 @@ import {
 } from "../src/sops/index.js";
 import { leafPlaintext, walkDocument } from "../src/sops/tree.js";
 import { referencePath, runOracle } from "./support/oracles.js";
+import { testTempDir } from "../src/util/test-temp.js";
 
 const keyOf = (file: string) =>
   readFileSync(file, "utf8")
@@ -145,7 +145,7 @@ const semantic = (f: SopsFormat, text: string) =>
 for (const [format, sample] of Object.entries(SAMPLES) as [SopsFormat, (typeof SAMPLES)[SopsFormat]][]) {
   for (const [ruleName, rule] of Object.entries(RULES)) {
     test(`real sops decrypts what talform encrypts: ${format}, ${ruleName}`, async () => {
-      const dir = await mkdtemp(join(tmpdir(), "talform-sops-conf-"));
+      const dir = await testTempDir("talform-sops-conf-");
       const file = join(dir, sample.name);
       await writeFile(file, await encryptSopsText(sample.text, { path: file, rule }));
       const r = await runOracle(
@@ -159,7 +159,7 @@ for (const [format, sample] of Object.entries(SAMPLES) as [SopsFormat, (typeof S
   }
 
   test(`talform decrypts what real sops encrypts, and sops decrypts talform's edit of it: ${format}`, async () => {
-    const dir = await mkdtemp(join(tmpdir(), "talform-sops-conf-"));
+    const dir = await testTempDir("talform-sops-conf-");
     const plainFile = join(dir, sample.name);
     await writeFile(plainFile, sample.text);
     const enc = await runOracle("sops", ["encrypt", "--age", `${r1},${r2}`, plainFile]);
@@ -190,7 +190,7 @@ for (const [format, sample] of Object.entries(SAMPLES) as [SopsFormat, (typeof S
 }
 
 test("creation_rules: talform picks the same rule as sops for files below and outside the config folder", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "talform-sops-rules-"));
+  const dir = await testTempDir("talform-sops-rules-");
   const config = `creation_rules:\n  - path_regex: ^clusterconfig/\n    age: ${r2}\n  - path_regex: secret\\.yaml$\n    age: ${r1}\n`;
   await writeFile(join(dir, ".sops.yaml"), config);
   const parsed = parseSopsConfig(config, join(dir, ".sops.yaml"));
@@ -221,7 +221,7 @@ test("re-encrypting sops's example keeps its key stanzas and every unchanged cip
   assert.deepEqual(encLines(reenc), encLines(original));
   const line = (t: string, k: string) => t.split("\n").find((l) => l.trimStart().startsWith(`${k}:`));
   assert.notEqual(line(reenc, "myapp1"), line(original, "myapp1"));
-  const dir = await mkdtemp(join(tmpdir(), "talform-sops-conf-"));
+  const dir = await testTempDir("talform-sops-conf-");
   await writeFile(join(dir, "example.yaml"), reenc);
   const r = await runOracle("sops", ["decrypt", join(dir, "example.yaml")], {
     env: { SOPS_AGE_KEY: keyOf(SOPS_KEY), GNUPGHOME: dir },
@@ -231,7 +231,7 @@ test("re-encrypting sops's example keeps its key stanzas and every unchanged cip
 });
 
 test("a file sops 3.13 wrote, re-encrypted by talform unchanged, differs only in the mac line", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "talform-sops-conf-"));
+  const dir = await testTempDir("talform-sops-conf-");
   const text =
     "# top\nhello: world\nnum: 7\nflt: 3.5\nlist:\n    - a\n    - b: c\n      d: e\nnested:\n    # inner\n    deep: value\n    multi: |\n        line1\n        line2\nkeep_unencrypted: plain\n";
   const plainFile = join(dir, "s.yaml");
