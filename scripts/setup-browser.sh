@@ -14,9 +14,17 @@ if ! command -v apt-get >/dev/null 2>&1; then
 fi
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-$SUDO apt-get update -qq
-if ! apt-cache policy chromium | grep -q 'Candidate: [0-9]'; then
-  echo "setup-browser: the package sources have no chromium package (apt-cache policy chromium)" >&2
+# Debian ships chromium only from bookworm-security; `apt-get update` exits 0 even when fetching one source failed
+# (a warning), so a transient fetch error leaves no candidate. Retry a few times before giving up.
+has_candidate() { apt-cache policy chromium | grep -q 'Candidate: [0-9]'; }
+for attempt in 1 2 3 4; do
+  $SUDO apt-get update -qq || true
+  has_candidate && break
+  echo "setup-browser: no chromium candidate after apt-get update (attempt $attempt); retrying" >&2
+  sleep $((attempt * 5))
+done
+if ! has_candidate; then
+  echo "setup-browser: the package sources have no chromium package (apt-cache policy chromium); check that bookworm-security is in /etc/apt/sources.list*" >&2
   exit 1
 fi
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
