@@ -16,7 +16,13 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 # Debian ships chromium only from bookworm-security; `apt-get update` exits 0 even when fetching one source failed
 # (a warning), so a transient fetch error leaves no candidate. Retry a few times before giving up.
-has_candidate() { apt-cache policy chromium | grep -q 'Candidate: [0-9]'; }
+# The policy text is captured first: `apt-cache … | grep -q` under pipefail fails with SIGPIPE (141) when grep exits at
+# the first match while apt-cache is still writing, which looked exactly like "no candidate".
+has_candidate() {
+  local policy
+  policy="$(apt-cache policy chromium 2>/dev/null || true)"
+  [[ "$policy" =~ Candidate:\ [0-9] ]]
+}
 for attempt in 1 2 3 4; do
   $SUDO apt-get update -qq || true
   has_candidate && break
