@@ -42,4 +42,5 @@ export const COMMANDS: readonly (() => Promise<CommandDefiner>)[] = [
   async () => (await import("./health.js")).defineHealth,
   async () => (await import("./doctor.js")).defineDoctor,
   async () => (await import("./ui.js")).defineUi,
+  async () => (await import("./controller.js")).defineController,
 ];

@@ -1,0 +1,11 @@
+export { startController, type ControllerOptions, type RunningController } from "./controller.js";
+export { clientNodeKube, inClusterNamespace, loadKubeConfig } from "./kube-client-node.js";
+export type { ControllerKube, ClusterEvent, Lease, OwnerRef } from "./kube.js";
+export { controllerMetrics, serveMetrics, type ControllerMetrics } from "./metrics.js";
+export { leaderElector, type LeaderElector } from "./lease.js";
+export { decide, mergeConditions, type Decision, type Observation } from "./decide.js";
+export { planDigest, reconcileCluster } from "./reconcile.js";
+export { talosClusterCrd, talosClusterCrdYaml, structuralSchema, CRD_FILE } from "./crd.js";
+export { windowState, parseDuration } from "./windows.js";
+export { stateConfigMapName } from "./journal-store.js";
+export * from "./types.js";

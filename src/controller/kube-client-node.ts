@@ -1,0 +1,167 @@
+import { readFile } from "node:fs/promises";
+import {
+  ApiException,
+  CoordinationV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1Lease,
+} from "@kubernetes/client-node";
+import type { ControllerKube, Lease } from "./kube.js";
+import { GROUP, PLURAL, VERSION, type TalosCluster } from "./types.js";
+
+/** A kubeconfig: a file (`--kubeconfig`), else $KUBECONFIG / ~/.kube/config, else the in-cluster service account. */
+export function loadKubeConfig(o: { kubeconfigPath?: string; kubeconfigYaml?: string }): KubeConfig {
+  const kc = new KubeConfig();
+  if (o.kubeconfigYaml) kc.loadFromString(o.kubeconfigYaml);
+  else if (o.kubeconfigPath) kc.loadFromFile(o.kubeconfigPath);
+  else kc.loadFromDefault();
+  return kc;
+}
+
+const notFound = (e: unknown) => e instanceof ApiException && e.code === 404;
+const conflict = (e: unknown) => e instanceof ApiException && e.code === 409;
+
+/** Kubernetes micro time (RFC 3339 with six fractional digits), as coordination.k8s.io expects for leases. */
+const microTime = (d: Date | undefined) => (d ? d.toISOString().replace(/Z$/, "000Z") : undefined);
+
+export function clientNodeKube(kc: KubeConfig): ControllerKube {
+  const core = kc.makeApiClient(CoreV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const coordination = kc.makeApiClient(CoordinationV1Api);
+  const merge = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+  return {
+    async listClusters(namespace) {
+      const list = (await custom.listNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: PLURAL,
+      })) as {
+        items: TalosCluster[];
+      };
+      return list.items;
+    },
+    async patchStatus(namespace, name, status) {
+      await custom.patchNamespacedCustomObjectStatus(
+        { group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body: { status } },
+        merge,
+      );
+    },
+    async getConfigMap(namespace, name) {
+      try {
+        return (await core.readNamespacedConfigMap({ namespace, name })).data ?? {};
+      } catch (e) {
+        if (notFound(e)) return undefined;
+        throw e;
+      }
+    },
+    async putConfigMap(namespace, name, data, owner) {
+      const body = {
+        metadata: {
+          name,
+          namespace,
+          labels: { "app.kubernetes.io/managed-by": "talform-controller" },
+          ownerReferences: [{ ...owner, controller: true, blockOwnerDeletion: false }],
+        },
+        data,
+      };
+      try {
+        await core.replaceNamespacedConfigMap({ namespace, name, body });
+      } catch (e) {
+        if (!notFound(e)) throw e;
+        await core.createNamespacedConfigMap({ namespace, body });
+      }
+    },
+    async getSecret(namespace, name) {
+      try {
+        const s = await core.readNamespacedSecret({ namespace, name });
+        return Object.fromEntries(
+          Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]),
+        );
+      } catch (e) {
+        if (notFound(e)) return undefined;
+        throw e;
+      }
+    },
+    async createEvent(namespace, ev) {
+      await core.createNamespacedEvent({
+        namespace,
+        body: {
+          metadata: { name: ev.name, namespace },
+          involvedObject: { ...ev.involved },
+          type: ev.type,
+          reason: ev.reason,
+          message: ev.message,
+          firstTimestamp: ev.at,
+          lastTimestamp: ev.at,
+          count: 1,
+          source: { component: "talform-controller", host: ev.instance },
+          reportingComponent: "talform.dev/controller",
+          reportingInstance: ev.instance,
+        },
+      });
+    },
+    async getLease(namespace, name) {
+      try {
+        const l = await coordination.readNamespacedLease({ namespace, name });
+        const date = (v: unknown) => (v ? new Date(v as string) : undefined);
+        return {
+          name,
+          holder: l.spec?.holderIdentity || undefined,
+          durationSeconds: l.spec?.leaseDurationSeconds ?? 15,
+          acquireTime: date(l.spec?.acquireTime),
+          renewTime: date(l.spec?.renewTime),
+          transitions: l.spec?.leaseTransitions ?? 0,
+          ...(l.metadata?.resourceVersion ? { resourceVersion: l.metadata.resourceVersion } : {}),
+        };
+      } catch (e) {
+        if (notFound(e)) return undefined;
+        throw e;
+      }
+    },
+    async writeLease(namespace, lease: Lease) {
+      const body = {
+        apiVersion: "coordination.k8s.io/v1",
+        kind: "Lease",
+        metadata: {
+          name: lease.name,
+          namespace,
+          ...(lease.resourceVersion ? { resourceVersion: lease.resourceVersion } : {}),
+        },
+        spec: {
+          ...(lease.holder ? { holderIdentity: lease.holder } : {}),
+          leaseDurationSeconds: lease.durationSeconds,
+          acquireTime: microTime(lease.acquireTime),
+          renewTime: microTime(lease.renewTime),
+          leaseTransitions: lease.transitions,
+        },
+      } as unknown as V1Lease;
+      try {
+        if (lease.resourceVersion) await coordination.replaceNamespacedLease({ namespace, name: lease.name, body });
+        else await coordination.createNamespacedLease({ namespace, body });
+        return true;
+      } catch (e) {
+        if (conflict(e)) return false;
+        throw e;
+      }
+    },
+  };
+}
+
+const SA_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+
+/** The namespace to work in: $POD_NAMESPACE, the service account's, the kubeconfig context's, else `default`. */
+export async function inClusterNamespace(
+  env: Readonly<Record<string, string | undefined>>,
+  kc: KubeConfig,
+): Promise<string> {
+  if (env["POD_NAMESPACE"]) return env["POD_NAMESPACE"];
+  try {
+    return (await readFile(SA_NAMESPACE, "utf8")).trim();
+  } catch {
+    return kc.getContextObject(kc.getCurrentContext())?.namespace ?? "default";
+  }
+}
