@@ -5,6 +5,7 @@
 #   talhelper     budimanjojo/talhelper, built from the pinned module conformance/oracle/tools/talhelper
 #   talosctl      siderolabs/talos's talosctl, built from the pinned module conformance/oracle/tools/talosctl
 #   kubectl       k8s.io/kubectl's command tree, built from the pinned module conformance/oracle/tools/kubectl
+#   etcdutl       go.etcd.io/etcd/etcdutl, built from the pinned module conformance/oracle/tools/etcdutl
 # Idempotent: a tool is rebuilt only when its stamp (version, go.sum hash, Go version) changed.
 # Fails (non-zero) when Go or a module cannot be had — the conformance suite never runs without its oracles.
 # Override the destination with TALFORM_ORACLE_BIN_DIR (the test helpers read the same variable).
@@ -16,6 +17,8 @@ TALHELPER_VERSION=v3.1.16
 TALOSCTL_VERSION=$(awk '$1 == "github.com/siderolabs/talos" { print $2 }' "$(dirname "$0")/../conformance/oracle/tools/talosctl/go.mod")
 
 KUBECTL_VERSION=v1.36.3
+# etcdutl's version is the one its wrapper module requires.
+ETCDUTL_VERSION=$(awk '$1 == "go.etcd.io/etcd/etcdutl/v3" { print $2 }' "$(dirname "$0")/../conformance/oracle/tools/etcdutl/go.mod")
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -91,10 +94,17 @@ build_kubectl() {
       -o "$OUT" .)
 }
 
+build_etcdutl() {
+  # Reads snapshots the simulator writes (`snapshot status`, `snapshot restore`): the reader of etcd's own format.
+  # The etcdutl module is a main package; the proxy refuses some 3.6 patch releases (3.6.12), so we pin 3.6.16.
+  (cd "$ROOT/conformance/oracle/tools/etcdutl" && GOWORK=off go build -o "$OUT" go.etcd.io/etcd/etcdutl/v3)
+}
+
 ORACLE_SRC=$(cd conformance/oracle && find . -path ./tools -prune -o \( -name '*.go' -o -name go.mod -o -name go.sum \) -print | LC_ALL=C sort)
 ORACLE_STAMP="talos-oracle $(cd conformance/oracle && hash_files $ORACLE_SRC) $GO_VERSION"
 TALOSCTL_STAMP="talosctl $TALOSCTL_VERSION $(hash_files conformance/oracle/tools/talosctl/go.mod conformance/oracle/tools/talosctl/go.sum) $GO_VERSION"
 TALHELPER_STAMP="talhelper $TALHELPER_VERSION $(hash_files conformance/oracle/tools/talhelper/go.mod conformance/oracle/tools/talhelper/go.sum) $GO_VERSION"
+ETCDUTL_STAMP="etcdutl $ETCDUTL_VERSION $(hash_files conformance/oracle/tools/etcdutl/go.mod conformance/oracle/tools/etcdutl/go.sum) $GO_VERSION"
 KUBECTL_STAMP="kubectl $KUBECTL_VERSION $(hash_files conformance/oracle/tools/kubectl/go.mod conformance/oracle/tools/kubectl/go.sum conformance/oracle/tools/kubectl/main.go) $GO_VERSION"
 
 echo "install-oracles: $GO_VERSION, into $BIN_DIR"
@@ -103,4 +113,5 @@ install sops "sops $SOPS_VERSION $GO_VERSION" build_sops
 install talhelper "$TALHELPER_STAMP" build_talhelper
 install talosctl "$TALOSCTL_STAMP" build_talosctl
 install kubectl "$KUBECTL_STAMP" build_kubectl
+install etcdutl "$ETCDUTL_STAMP" build_etcdutl
 echo "install-oracles: done in $((SECONDS - started))s"

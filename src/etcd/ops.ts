@@ -117,7 +117,13 @@ export function describeSnapshot(info: SnapshotInfo): string {
     info.hashVerified ? `sha256 ${info.sha256!.slice(0, 16)}… verified` : "no hash check",
   ];
   if (info.revision !== undefined) parts.push(`revision ${info.revision}`, `${info.totalKeys} keys`);
-  if (info.members) parts.push(`${info.members.length} member(s): ${info.members.map((m) => m.name).join(", ")}`);
-  else if (info.format === "bbolt") parts.push("bbolt db (members are not read from it)");
+  // Names sorted: a db lists its members by id, which says nothing to a reader.
+  if (info.members)
+    parts.push(
+      `${info.members.length} member(s): ${info.members
+        .map((m) => m.name)
+        .sort()
+        .join(", ")}`,
+    );
   return parts.join(", ");
 }

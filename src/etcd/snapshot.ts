@@ -1,4 +1,6 @@
 import { createHash } from "node:crypto";
+import { looksLikeBolt } from "./bbolt.js";
+import { decodeEtcdDb, encodeEtcdDb, type EtcdDb } from "./etcd-db.js";
 
 /**
  * etcd snapshot files: what `EtcdSnapshot` streams and `EtcdRecover` accepts.
@@ -7,20 +9,16 @@ import { createHash } from "node:crypto";
  * `Snapshot` appends it; `etcdutl snapshot restore` checks it unless `--skip-hash-check`). etcd tells a db with the
  * trailer from a raw copy by its size: bbolt files are whole pages, so `size % 512 == 32` means "has a hash".
  *
- * The simulator cannot produce a bbolt file cheaply, so it writes its own documented format with the same trailer
- * and the same size rule (docs/operations.md, "Snapshot format"):
+ * The simulator writes exactly that (`encodeSnapshot`: etcd's schema in a bbolt file, `etcd-db.ts`/`bbolt.ts`), so
+ * talosctl and etcdutl read its snapshots, and talform reads real ones (revision, keys, members, etcdutl's hash).
  *
+ * Older simulators wrote their own format with the same trailer and size rule, which is still read:
  *   "TALFORM-SIM-ETCD-SNAPSHOT v1\n" + JSON header + "\n" + one JSON key record per line, padded with "\n" to a
  *   multiple of 512 bytes, then the 32-byte sha256 of everything before it.
- *
- * `inspectSnapshot` verifies either kind: the trailer always; revision, key count and members only where the format
- * carries them readably (the simulated format; a bbolt db is recognised by its meta page but not walked).
  */
 export const SIM_SNAPSHOT_MAGIC = "TALFORM-SIM-ETCD-SNAPSHOT v1\n";
 const HASH_SIZE = 32;
 const PAD_TO = 512;
-/** bbolt's meta page magic (page header is 16 bytes, then magic u32 little-endian). */
-const BBOLT_MAGIC = 0xed0cdaed;
 
 export interface SnapshotMember {
   /** `%016x`, like talosctl prints member ids. */
@@ -57,6 +55,9 @@ export interface SnapshotInfo {
   readonly totalKeys?: number;
   readonly members?: readonly SnapshotMember[];
   readonly cluster?: string;
+  /** bbolt snapshots: etcdutl's `snapshot status` hash (crc32c of the buckets) and etcd's storage version. */
+  readonly hash?: number;
+  readonly storageVersion?: string;
 }
 
 export class SnapshotError extends Error {
@@ -107,24 +108,67 @@ export function inspectSnapshot(data: Uint8Array, opts: { skipHashCheck?: boolea
       `the snapshot has no sha256 trailer (size ${size} is not a multiple of ${PAD_TO} plus ${HASH_SIZE}); a raw copy of a db needs --skip-hash-check`,
     );
   }
+  const base = { size, hashVerified, ...(sha256 ? { sha256 } : {}) };
   if (content.subarray(0, SIM_SNAPSHOT_MAGIC.length).toString("utf8") === SIM_SNAPSHOT_MAGIC) {
     const parsed = decodeSimSnapshot(content);
     return {
       format: "talform-sim",
-      size,
-      hashVerified,
-      ...(sha256 ? { sha256 } : {}),
+      ...base,
       revision: parsed.revision,
       totalKeys: parsed.keys.length,
       members: parsed.members,
       cluster: parsed.cluster,
     };
   }
-  const bbolt = content.length >= 20 && content.readUInt32LE(16) === BBOLT_MAGIC;
-  return { format: bbolt ? "bbolt" : "unknown", size, hashVerified, ...(sha256 ? { sha256 } : {}) };
+  if (!looksLikeBolt(content)) return { format: "unknown", ...base };
+  const db = readEtcdDb(content);
+  return {
+    format: "bbolt",
+    ...base,
+    revision: db.revision,
+    totalKeys: db.keys.length,
+    members: db.members.map((m) => ({ id: formatMemberId(m.id), name: m.name, peerUrls: m.peerUrls })),
+    hash: db.hash,
+    ...(db.storageVersion ? { storageVersion: db.storageVersion } : {}),
+  };
 }
 
-/** The key space and membership of a simulated snapshot (content without the trailer, or the whole file). */
+/** An etcd snapshot of `db`: its bbolt database followed by the sha256 trailer, as etcd's `Snapshot` streams it. */
+export function encodeSnapshot(db: EtcdDb): Uint8Array {
+  const body = encodeEtcdDb(db);
+  return new Uint8Array(Buffer.concat([body, createHash("sha256").update(body).digest()]));
+}
+
+/** The key space of a snapshot of either format (with or without its trailer), for a restore. */
+export function decodeSnapshot(data: Uint8Array): { revision: number; keys: SnapshotKey[] } {
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (buf.subarray(0, SIM_SNAPSHOT_MAGIC.length).toString("utf8") === SIM_SNAPSHOT_MAGIC) {
+    const legacy = decodeSimSnapshot(data);
+    return { revision: legacy.revision, keys: [...legacy.keys] };
+  }
+  if (!looksLikeBolt(buf)) throw new SnapshotError("not an etcd snapshot (neither a bbolt database nor talform's)");
+  const db = readEtcdDb(buf);
+  return {
+    revision: db.revision,
+    keys: db.keys.map((k) => ({
+      key: Buffer.from(k.key).toString("utf8"),
+      value: Buffer.from(k.value).toString("base64"),
+      createRevision: k.createRevision,
+      modRevision: k.modRevision,
+      version: k.version,
+    })),
+  };
+}
+
+function readEtcdDb(data: Uint8Array): ReturnType<typeof decodeEtcdDb> {
+  try {
+    return decodeEtcdDb(data);
+  } catch (e) {
+    throw new SnapshotError(`the snapshot's etcd database is unreadable: ${(e as Error).message}`);
+  }
+}
+
+/** The key space and membership of a snapshot in the older simulated format (content without the trailer, or the whole file). */
 export function decodeSimSnapshot(data: Uint8Array): SimSnapshotContent {
   let text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("utf8");
   if (!text.startsWith(SIM_SNAPSHOT_MAGIC)) throw new SnapshotError("not a simulated etcd snapshot (unknown magic)");

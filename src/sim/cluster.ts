@@ -528,7 +528,7 @@ export class SimCluster implements NodeHost {
   }
 
   etcdSnapshot(node: SimNode): Uint8Array {
-    return etcdCall(() => this.etcdData.snapshot(node.hostname));
+    return etcdCall(() => this.etcdData.snapshot(node.hostname, node.contract.defaultEtcdVersion()));
   }
 
   etcdLeave(node: SimNode): void {

@@ -50,7 +50,7 @@ test("quorum: reads and writes need a healthy majority; removals keep the rest a
 test("wipe: the member stays until removed; wiping every member loses the key space; a snapshot restores it", () => {
   const { etcd } = cluster();
   etcd.put("/registry/x", "1");
-  const snap = etcd.snapshot("cp1");
+  const snap = etcd.snapshot("cp1", "3.6.12");
   const before = etcd.dump();
   etcd.wipe("cp3");
   assert.match(etcd.problem("cp3")!, /already exists with the same peer URLs/);

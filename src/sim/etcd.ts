@@ -1,10 +1,5 @@
-import {
-  decodeSimSnapshot,
-  encodeSimSnapshot,
-  formatMemberId,
-  inspectSnapshot,
-  type SnapshotKey,
-} from "../etcd/snapshot.js";
+import { storageVersionOf } from "../etcd/etcd-db.js";
+import { decodeSnapshot, encodeSnapshot, formatMemberId, inspectSnapshot, type SnapshotKey } from "../etcd/snapshot.js";
 import type { Random } from "./random.js";
 
 /**
@@ -77,7 +72,6 @@ export interface SimEtcdHost {
 export class SimEtcd implements KeyValueStore {
   private keys = new Map<string, KvEntry>();
   private rev = 1;
-  private clusterId = 0n;
   private readonly members = new Map<string, EtcdMemberInfo>();
   /** Data directories: `member` holds this cluster's data; `stale` is left over from a removed member. */
   private readonly data = new Map<string, DataState>();
@@ -218,7 +212,7 @@ export class SimEtcd implements KeyValueStore {
       let revision: number;
       try {
         inspectSnapshot(file, { skipHashCheck: recover.skipHashCheck });
-        ({ keys, revision } = decodeSimSnapshot(file));
+        ({ keys, revision } = decodeSnapshot(file));
       } catch (e) {
         throw new EtcdRefusal(`error recovering from the snapshot: ${(e as Error).message}`, "invalid-argument");
       }
@@ -241,7 +235,7 @@ export class SimEtcd implements KeyValueStore {
       this.keys = new Map();
       this.rev = 1;
     }
-    this.clusterId = this.host.random.u64();
+    this.host.random.u64(); // the new cluster's id: raft keeps it, not the db (drawn so seeded ids stay stable)
     this.add(node);
     this.leaderName = node.hostname;
     return restored ?? {};
@@ -372,28 +366,31 @@ export class SimEtcd implements KeyValueStore {
     this.recovery.set(hostname, snapshot);
   }
 
-  snapshot(hostname: string): Uint8Array {
+  /** The member's db as `EtcdSnapshot` streams it; `etcdVersion` is the release the node runs (its storage version). */
+  snapshot(hostname: string, etcdVersion: string): Uint8Array {
     const m = this.members.get(hostname);
     if (!m || this.data.get(hostname) !== "member")
       throw new EtcdRefusal("failed reading etcd snapshot: etcd is not running on this node", "failed-precondition");
     if (!this.healthy(hostname))
       throw new EtcdRefusal("failed reading etcd snapshot: etcdserver: request timed out", "unavailable");
-    return encodeSimSnapshot({
-      cluster: this.host.clusterName,
-      clusterId: formatMemberId(this.clusterId),
+    // etcd's backend as a snapshot carries it (a bbolt db + sha256): talosctl and etcdutl read it like a real one.
+    const storageVersion = storageVersionOf(etcdVersion);
+    return encodeSnapshot({
       revision: this.rev,
       members: this.memberList().map((x) => ({
-        id: formatMemberId(x.id),
+        id: x.id,
         name: x.hostname,
         peerUrls: [`https://${x.address}:2380`],
+        clientUrls: [`https://${x.address}:2379`],
       })),
       keys: this.dump().map((e) => ({
-        key: e.key,
-        value: Buffer.from(e.value, "utf8").toString("base64"),
+        key: Buffer.from(e.key, "utf8"),
+        value: Buffer.from(e.value, "utf8"),
         createRevision: e.createRevision,
         modRevision: e.modRevision,
         version: e.version,
       })),
+      ...(storageVersion ? { storageVersion } : {}),
     });
   }
 }
