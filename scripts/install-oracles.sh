@@ -25,7 +25,9 @@ ROOT=$PWD
 BIN_DIR=${TALFORM_ORACLE_BIN_DIR:-$ROOT/.cache/bin}
 mkdir -p "$BIN_DIR"
 
-die() { echo "install-oracles: $*" >&2; exit 1; }
+INSTALL_NAME=install-oracles
+# shellcheck source=lib/install-tool.sh
+. "$ROOT/scripts/lib/install-tool.sh"
 
 command -v go >/dev/null 2>&1 || die "Go is not installed (need Go >= 1.26, https://go.dev/dl/); the conformance suite cannot run without it"
 GO_VERSION=$(go env GOVERSION)
@@ -34,32 +36,6 @@ GO_VERSION=$(go env GOVERSION)
 export GOFLAGS="-buildvcs=false -trimpath"
 
 started=$SECONDS
-
-if command -v sha256sum >/dev/null 2>&1; then sha256() { sha256sum; }; else sha256() { shasum -a 256; }; fi
-hash_files() { cat "$@" | sha256 | cut -d' ' -f1; }
-
-# install NAME STAMP COMMAND...: runs COMMAND (which must write "$OUT") unless BIN_DIR/NAME exists with the same
-# stamp, then moves the result into place, so an interrupted build never leaves a half-written binary behind.
-install() {
-  local name=$1 stamp=$2
-  shift 2
-  local bin=$BIN_DIR/$name stampfile=$BIN_DIR/.$name.stamp
-  if [ -x "$bin" ] && [ -f "$stampfile" ] && [ "$(cat "$stampfile")" = "$stamp" ]; then
-    echo "  $name: up to date ($stamp)"
-    return
-  fi
-  local t0=$SECONDS tmp
-  tmp=$(mktemp -d "$BIN_DIR/.build-$name.XXXXXX")
-  echo "  $name: building ($stamp)…"
-  if ! OUT=$tmp/$name "$@"; then
-    rm -rf "$tmp"
-    die "building $name failed (see the go output above); check network access to the Go module proxy ($(go env GOPROXY))"
-  fi
-  mv -f "$tmp/$name" "$bin"
-  rm -rf "$tmp"
-  echo "$stamp" >"$stampfile"
-  echo "  $name: installed in $((SECONDS - t0))s -> $bin"
-}
 
 build_oracle() {
   (cd "$ROOT/conformance/oracle" && go build -o "$OUT" .)

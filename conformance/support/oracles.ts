@@ -6,7 +6,7 @@ import { accessSync, constants, existsSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export type OracleName = "talos-oracle" | "sops" | "talhelper" | "talosctl" | "kubectl" | "etcdutl";
+export type OracleName = "talos-oracle" | "sops" | "talhelper" | "talosctl" | "kubectl" | "etcdutl" | "kube-apiserver";
 
 export interface OracleResult {
   code: number;
