@@ -2,6 +2,7 @@
 //   unit:        src/**/*.test.ts and test/**/*.test.ts — must pass on a fresh clone without ../shared
 //   conformance: conformance/**/*.test.ts — drives the real Talos/sops/talhelper oracles and reads ../shared
 //   browser:     browser/**/*.test.ts — the dashboard in a real headless Chromium (scripts/setup-browser.sh)
+//   k8s:         test-k8s/**/*.test.ts — the controller against a real kube-apiserver (scripts/install-kube-apiserver.sh)
 // Node 20 has no glob support in --test, so the files are listed here.
 //
 // Output: a short summary on stdout (scripts/test-summary-reporter.mjs, ending "N passed, N failed"); the full TAP in
@@ -16,9 +17,9 @@ import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const suite = process.argv[2] ?? "unit";
-const roots = { unit: ["src", "test"], conformance: ["conformance"], browser: ["browser"] }[suite];
+const roots = { unit: ["src", "test"], conformance: ["conformance"], browser: ["browser"], k8s: ["test-k8s"] }[suite];
 if (!roots) {
-  console.error(`unknown suite "${suite}" (expected unit, conformance or browser)`);
+  console.error(`unknown suite "${suite}" (expected unit, conformance, browser or k8s)`);
   process.exit(2);
 }
 
@@ -49,7 +50,8 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const concurrency = process.env.TALFORM_TEST_CONCURRENCY ?? "4";
+// Each k8s test file runs an API server of its own: two at a time is what a 2-core CI machine carries.
+const concurrency = process.env.TALFORM_TEST_CONCURRENCY ?? (suite === "k8s" ? "2" : "4");
 const tapFile = join(root, "test-results", `${suite}.tap`);
 mkdirSync(join(root, "test-results"), { recursive: true });
 const reporters =
@@ -73,7 +75,11 @@ const result = spawnSync(
   {
     cwd: root,
     stdio: "inherit",
-    env: { ...process.env, TALFORM_LOOPBACK_ONLY: "1", ...(suite === "unit" ? { TMPDIR: runTmp } : {}) },
+    env: {
+      ...process.env,
+      TALFORM_LOOPBACK_ONLY: "1",
+      ...(suite === "unit" || suite === "k8s" ? { TMPDIR: runTmp } : {}),
+    },
   },
 );
 const leaked = readdirSync(runTmp).filter((name) => name !== tsxCache);

@@ -41,7 +41,10 @@ export function structuralSchema(root: Schema): Schema {
       const props = s["properties"] as Record<string, Schema> | undefined;
       const extra = s["additionalProperties"];
       if (props) {
-        out["properties"] = Object.fromEntries(Object.entries(props).map(([k, v]) => [k, convert(v, seen)]));
+        // An empty object (`nodeID: {}`): no properties at all. The API server drops an empty `properties: {}`, so
+        // writing it would make every apply of the CRD a change.
+        if (Object.keys(props).length > 0)
+          out["properties"] = Object.fromEntries(Object.entries(props).map(([k, v]) => [k, convert(v, seen)]));
         if (Array.isArray(s["required"]) && s["required"].length > 0) out["required"] = s["required"];
       } else if (extra && typeof extra === "object") {
         out["additionalProperties"] = convert(extra as Schema, seen);

@@ -24,6 +24,9 @@ export function loadKubeConfig(o: { kubeconfigPath?: string; kubeconfigYaml?: st
 const notFound = (e: unknown) => e instanceof ApiException && e.code === 404;
 const conflict = (e: unknown) => e instanceof ApiException && e.code === 409;
 
+/** A JSON Pointer reference token (RFC 6901). */
+const pointer = (key: string) => key.replace(/~/g, "~0").replace(/\//g, "~1");
+
 /** Kubernetes micro time (RFC 3339 with six fractional digits), as coordination.k8s.io expects for leases. */
 const microTime = (d: Date | undefined) => (d ? d.toISOString().replace(/Z$/, "000Z") : undefined);
 
@@ -32,6 +35,7 @@ export function clientNodeKube(kc: KubeConfig): ControllerKube {
   const custom = kc.makeApiClient(CustomObjectsApi);
   const coordination = kc.makeApiClient(CoordinationV1Api);
   const merge = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+  const jsonPatch = setHeaderOptions("Content-Type", PatchStrategy.JsonPatch);
   return {
     async listClusters(namespace) {
       const list = (await custom.listNamespacedCustomObject({
@@ -45,10 +49,18 @@ export function clientNodeKube(kc: KubeConfig): ControllerKube {
       return list.items;
     },
     async patchStatus(namespace, name, status) {
-      await custom.patchNamespacedCustomObjectStatus(
-        { group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body: { status } },
-        merge,
-      );
+      const target = { group: GROUP, version: VERSION, namespace, plural: PLURAL, name };
+      // Each given field is replaced whole: a JSON merge patch would merge nested objects, and fields of an earlier
+      // value that the new one lacks (lastPlan.errors of a plan since fixed) would stay. JSON Patch `add` replaces
+      // an existing member; it needs /status to exist, which it does not before the first write (then nothing can
+      // be stale and a merge patch is exact).
+      const ops = Object.entries(status).map(([key, value]) => ({ op: "add", path: `/status/${pointer(key)}`, value }));
+      try {
+        await custom.patchNamespacedCustomObjectStatus({ ...target, body: ops }, jsonPatch);
+      } catch (e) {
+        if (!(e instanceof ApiException && e.code === 422)) throw e;
+        await custom.patchNamespacedCustomObjectStatus({ ...target, body: { status } }, merge);
+      }
     },
     async getConfigMap(namespace, name) {
       try {

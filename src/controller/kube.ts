@@ -6,7 +6,7 @@ import type { TalosCluster, TalosClusterStatus } from "./types.js";
  */
 export interface ControllerKube {
   listClusters(namespace: string): Promise<TalosCluster[]>;
-  /** Merge-patches the status subresource. */
+  /** Writes the status subresource: each given field replaced whole (nested objects are not merged), others kept. */
   patchStatus(namespace: string, name: string, status: TalosClusterStatus): Promise<void>;
   /** A ConfigMap's data, or undefined when it does not exist. */
   getConfigMap(namespace: string, name: string): Promise<Record<string, string> | undefined>;

@@ -25,6 +25,7 @@ export function memoryKube(): MemoryKube {
     async listClusters(ns) {
       return structuredClone(k.clusters.filter((c) => c.metadata.namespace === ns));
     },
+    // Like clientNodeKube's JSON Patch against the real API server: each given field replaced whole, others kept.
     async patchStatus(ns, name, status) {
       const i = k.clusters.findIndex((c) => c.metadata.namespace === ns && c.metadata.name === name);
       if (i < 0) throw new Error(`taloscluster ${ns}/${name} not found`);
