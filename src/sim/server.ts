@@ -385,7 +385,7 @@ export function createHandler(
   };
 
   const pick = (n: SimNode, namespace: string, type: string): SimResource[] => {
-    const all = listResources(cluster, n);
+    const all = listResources(cluster, n, type);
     const known = all.some((r) => r.type === type) || KNOWN_TYPES.has(type);
     if (!known) throw new ConnectError(`resource type "${type}" is not supported`, Code.PermissionDenied);
     return all.filter((r) => r.type === type && (namespace === "" || r.namespace === namespace));
