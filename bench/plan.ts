@@ -5,7 +5,7 @@
 // `talform gensecret` (SOPS-encrypted), `talform sim up`, `talform apply --yes` (install).
 // Run: npm run build && TALFORM_LOOPBACK_ONLY=1 node --import tsx bench/plan.ts [nodes]
 import { spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateIdentity, identityToRecipient } from "age-encryption";
@@ -14,7 +14,9 @@ import { demoNodes, homelabTalconfig, sopsConfig } from "../src/cli/demo/homelab
 import { waitUntil } from "../src/sim/testing.js";
 
 const count = Number(process.argv[2] ?? 200);
-if (!(count >= 3 && count <= 220)) throw new Error("nodes: 3 to 220 (one /24 of loopback addresses)");
+if (!(count >= 3 && count <= 1000)) throw new Error("nodes: 3 to 1000");
+// A profile of each measured plan (`node --cpu-prof`) into this folder, when set.
+const profDir = process.env.TALFORM_BENCH_CPU_PROF_DIR;
 const repo = new URL("..", import.meta.url);
 const talformBin = new URL("bin/talform.js", repo).pathname;
 // Preloaded into each measured `talform plan`: reports the process's peak RSS when it exits.
@@ -63,7 +65,13 @@ const identity = await generateIdentity();
 const env = { TALFORM_LOOPBACK_ONLY: "1", SOPS_AGE_KEY: identity };
 const minor = parseTalosVersion(DEFAULT_TALOS_VERSION)!;
 const k8s = TALOS_MINORS.find((m) => m.minor === `v${minor.major}.${minor.minor}`)!.defaultKubernetesVersion;
-const nodes = demoNodes({ cp: 3, gpu: 0, worker: count - 3 }, "127.71.0");
+// The demo numbers nodes within one /24 (127.71.0.11-250); the nodes past it go to 127.71.1.x, 127.71.2.x, …
+const ONE_SUBNET = 223;
+const nodes = demoNodes({ cp: 3, gpu: 0, worker: count - 3 }, "127.71.0").map((n, i) => {
+  if (i < ONE_SUBNET) return n;
+  const k = i - ONE_SUBNET;
+  return { ...n, address: `127.71.${1 + Math.floor(k / 250)}.${(k % 250) + 1}` };
+});
 await writeFile(
   join(dir, "talconfig.yaml"),
   homelabTalconfig(nodes, { talosVersion: DEFAULT_TALOS_VERSION, kubernetesVersion: `v${k8s}` }),
@@ -71,22 +79,43 @@ await writeFile(
 await writeFile(join(dir, ".sops.yaml"), sopsConfig(await identityToRecipient(identity)));
 await must(dir, env, ["gensecret", "--out", "talsecret.sops.yaml"]);
 const state = join(dir, "sim-state");
-const sim = spawn(process.execPath, [talformBin, "sim", "up", "--state-dir", state, "--time-scale", "0.002"], {
-  cwd: dir,
-  env: { ...process.env, ...env },
-  stdio: "ignore",
-});
+const simProf = profDir ? ["--cpu-prof", "--cpu-prof-dir", join(profDir, "sim")] : [];
+const sim = spawn(
+  process.execPath,
+  [...simProf, talformBin, "sim", "up", "--state-dir", state, "--time-scale", "0.002"],
+  {
+    cwd: dir,
+    env: { ...process.env, ...env },
+    stdio: "ignore",
+  },
+);
 try {
   // Until every node answers in maintenance mode, the plan has errors (exit 1); then it plans the install (exit 2).
   await waitUntil("the simulator", async () => (await talform(dir, env, ["plan"])).code === 2, 120_000);
-  const install = await must(dir, env, ["apply", "--yes", "--max-parallel", "50"]);
-  const runs: { wallMs: number; peakRssMB: number }[] = [];
+  const install = await must(dir, env, ["apply", "--yes", "--offline", "--max-parallel", "50"]);
+  // The simulator's CPU time (user + system, /proc/PID/stat, clock ticks of 10 ms) while a plan runs: it shares the
+  // 2 cores with the plan, and the plan waits for its answers.
+  const simCpuMs = async (): Promise<number> => {
+    const fields = (await readFile(`/proc/${sim.pid}/stat`, "utf8")).replace(/^.*\) /s, "").split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  };
+  const runs: { wallMs: number; peakRssMB: number; cpuMs: number; simCpuMs: number }[] = [];
   for (let i = -1; i < 3; i++) {
-    const r = await talform(dir, env, ["plan"], ["--import", peakRssHook]);
+    const prof = profDir && i >= 0 ? ["--cpu-prof", "--cpu-prof-dir", profDir] : [];
+    const simBefore = await simCpuMs();
+    const r = await talform(dir, env, ["plan"], ["--import", peakRssHook, ...prof]);
+    const simUsed = (await simCpuMs()) - simBefore;
     if (r.code !== 0) throw new Error(`talform plan on the converged cluster exited ${r.code}:\n${r.out}`);
     const rss = /^talform-peak-rss-kib: (\d+)$/m.exec(r.out);
     if (!rss) throw new Error(`talform plan printed no peak RSS:\n${r.out}`);
-    if (i >= 0) runs.push({ wallMs: Math.round(r.ms), peakRssMB: Math.round((Number(rss[1]) * 1024) / 1e6) }); // i = -1: warm-up
+    const cpu = /^talform-cpu-us: (\d+)$/m.exec(r.out);
+    if (i >= 0)
+      runs.push({
+        wallMs: Math.round(r.ms),
+        peakRssMB: Math.round((Number(rss[1]) * 1024) / 1e6),
+        cpuMs: Math.round(Number(cpu?.[1] ?? NaN) / 1000),
+        simCpuMs: simUsed,
+      }); // i = -1: warm-up
   }
   console.log(JSON.stringify({ nodes: count, installAllMs: Math.round(install.ms), plan: runs }));
 } finally {

@@ -39,6 +39,7 @@ export async function startSimHarness(
     timeScale?: number;
     schematics?: Record<string, readonly string[]>;
     imageFactory?: FleetOptions["imageFactory"];
+    imagePull?: FleetOptions["imagePull"];
   } = {},
 ): Promise<SimHarness> {
   const bundle = fixture.bundle ?? (await makeTestBundle());
@@ -59,7 +60,12 @@ export async function startSimHarness(
         extensions: [...(n.extensions ?? [])],
       })),
     },
-    { timeScale: opts.timeScale ?? 0.005, seed: 7, ...(opts.imageFactory ? { imageFactory: opts.imageFactory } : {}) },
+    {
+      timeScale: opts.timeScale ?? 0.005,
+      seed: 7,
+      ...(opts.imageFactory ? { imageFactory: opts.imageFactory } : {}),
+      ...(opts.imagePull ? { imagePull: opts.imagePull } : {}),
+    },
   );
   const admin = await makeClientCert(bundle.certs.os, ["os:admin"]);
   const access = createClusterAccess({

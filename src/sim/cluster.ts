@@ -38,6 +38,16 @@ export interface FleetOptions {
   readonly seed?: number;
   /** A simulated Image Factory: nodes then pull factory installers only for schematics registered with it. */
   readonly imageFactory?: { extensionsOf(id: string): readonly string[] | undefined };
+  /**
+   * The installer image pull: its size and each node's download bandwidth (bytes/s at time scale 1). A node pulls an
+   * image once (the system containerd keeps it); each node has its own link. Absent: pulls are instant.
+   */
+  readonly imagePull?: ImagePullModel;
+}
+
+export interface ImagePullModel {
+  readonly installerBytes: number;
+  readonly bytesPerSecond: number;
 }
 
 export interface Fleet {
@@ -81,6 +91,8 @@ export class SimCluster implements NodeHost {
   readonly random: Random;
   readonly timeScale: number;
   readonly schematics: Readonly<Record<string, readonly string[]>>;
+  /** How long an installer pull takes at time scale 1 (0: instant). */
+  readonly pullMs: number;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly listeners = new Map<SimNode, Listener>();
   private readonly serverCerts = new Map<SimNode, { normal: CertificateAndKey; maintenance: CertificateAndKey }>();
@@ -99,6 +111,8 @@ export class SimCluster implements NodeHost {
     this.random = seededRandom(options.seed ?? 1);
     this.timeScale = options.timeScale ?? 1;
     this.schematics = spec.schematics ?? {};
+    const pull = options.imagePull;
+    this.pullMs = pull && pull.installerBytes > 0 ? (pull.installerBytes / pull.bytesPerSecond) * 1000 : 0;
     this.etcdData = new SimEtcd({
       random: this.random,
       clusterName: spec.clusterName,

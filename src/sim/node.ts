@@ -70,6 +70,8 @@ export interface NodeHost {
   readonly schematics: Readonly<Record<string, readonly string[]>>;
   /** The extensions of a schematic the image factory serves (undefined: the pull fails). */
   pullableSchematic(id: string): readonly string[] | undefined;
+  /** How long pulling an installer image takes at time scale 1 (size / bandwidth; 0: instant). */
+  readonly pullMs: number;
   now(): Date;
   /** (Re)start the node's listener in maintenance or normal mode; `stopListener` drops every connection. */
   startListener(node: SimNode, mode: "maintenance" | "normal"): Promise<void>;
@@ -90,7 +92,7 @@ interface PendingUpgrade {
 }
 
 /** Base durations in ms at time scale 1 (a reboot takes ~2 s). */
-const DURATIONS = { reboot: 2000, install: 1500, boot: 500, stopServices: 100 };
+export const DURATIONS = { reboot: 2000, install: 1500, boot: 500, stopServices: 100 } as const;
 
 export const SERVICE_IDS = ["apid", "containerd", "cri", "etcd", "kubelet", "machined", "trustd", "udevd"] as const;
 
@@ -127,6 +129,8 @@ export class SimNode {
   private readonly logListeners = new Set<(service: string, line: string) => void>();
   dmesg: string[] = [];
   private bootCount = 0;
+  /** Installer images in the system containerd (pulled or being pulled): a node downloads an image once. */
+  private readonly pulledImages = new Map<string, Promise<void>>();
   private hungReboot: (() => void) | undefined;
 
   constructor(
@@ -631,6 +635,26 @@ export class SimNode {
       extensions = ext;
     }
     return { image, version: version!, extensions, ...(schematic ? { schematicId: schematic } : {}) };
+  }
+
+  /** Whether the image is in the system containerd or being pulled into it. */
+  hasImage(image: string): boolean {
+    return this.pulledImages.has(image);
+  }
+
+  /**
+   * Downloads a (resolved) installer image into the system containerd: size / bandwidth the first time, at once when
+   * it is already there or being pulled (concurrent pulls of one image share the download, as containerd's do).
+   */
+  pullImage(image: string): Promise<void> {
+    let pulled = this.pulledImages.get(image);
+    if (!pulled) {
+      pulled =
+        this.host.pullMs > 0 ? new Promise<void>((done) => this.host.after(this.host.pullMs, done)) : Promise.resolve();
+      this.pulledImages.set(image, pulled);
+      this.log("containerd", `pulling ${image}`);
+    }
+    return pulled;
   }
 }
 

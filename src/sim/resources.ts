@@ -256,12 +256,17 @@ const DISK = {
   sectorSize: 512,
 };
 
-export function listResources(cluster: SimCluster, node: SimNode): SimResource[] {
+/**
+ * The node's resources; with `onlyType`, only those of that type are guaranteed (sections of other types are skipped:
+ * every Get would otherwise build the whole fleet's Members and every definition, O(nodes) per request).
+ */
+export function listResources(cluster: SimCluster, node: SimNode, onlyType?: string): SimResource[] {
+  const want = (type: string) => onlyType === undefined || onlyType === type;
   const out: SimResource[] = [];
   const v = cluster.resourceVersion(node);
   const add = (namespace: string, type: string, id: string, version: number, spec: unknown, proto: ProtoSpec) =>
     out.push({ namespace, type, id, version, spec, proto: proto.finish() });
-  for (const d of DEFINITIONS) out.push(definitionResource(d));
+  if (want("ResourceDefinitions.meta.cosi.dev")) for (const d of DEFINITIONS) out.push(definitionResource(d));
   for (const [ns, description] of NAMESPACES)
     add("meta", "Namespaces.meta.cosi.dev", ns, 1, { description }, new ProtoSpec().string(1, description));
   // Talos marks its MachineConfig resources `talos.dev/yaml-spec` (the spec marshals as one YAML string); talosctl's
@@ -327,7 +332,7 @@ export function listResources(cluster: SimCluster, node: SimNode): SimResource[]
       new ProtoSpec().string(1, `${name}.sqsh`).message(2, protoMeta.finish()),
     );
   });
-  if (!node.inMaintenance) {
+  if (!node.inMaintenance && want("Members.cluster.talos.dev")) {
     for (const m of cluster.nodes.filter((n) => n.config)) {
       const machineType = m.controlPlane ? "controlplane" : "worker";
       const spec = {

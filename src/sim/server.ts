@@ -262,10 +262,12 @@ export function createHandler(
       requireControlPlane(n, "kubeconfig");
       yield { bytes: await cluster.kubeconfigArchive(n) };
     },
-    upgrade(req, ctx) {
+    async upgrade(req, ctx) {
       const n = route(ctx);
       const pending = n.resolveInstaller(req.image);
       if (n.controlPlane && !req.force) cluster.requireEtcdQuorumWithout(n);
+      // machined pulls the installer before it starts the upgrade sequence (the node keeps running meanwhile).
+      await n.pullImage(req.image);
       n.pendingUpgrade = pending;
       const actor = cluster.random.uuid();
       n.log("machined", `upgrade to ${req.image} requested${req.stage ? " (staged)" : ""}`);
@@ -383,7 +385,7 @@ export function createHandler(
   };
 
   const pick = (n: SimNode, namespace: string, type: string): SimResource[] => {
-    const all = listResources(cluster, n);
+    const all = listResources(cluster, n, type);
     const known = all.some((r) => r.type === type) || KNOWN_TYPES.has(type);
     if (!known) throw new ConnectError(`resource type "${type}" is not supported`, Code.PermissionDenied);
     return all.filter((r) => r.type === type && (namespace === "" || r.namespace === namespace));
@@ -450,6 +452,7 @@ export function createHandler(
       const n = route(ctx);
       requireContract13(n);
       n.resolveInstaller(req.imageRef);
+      await n.pullImage(req.imageRef);
       yield { response: { case: "name", value: req.imageRef } };
     },
   };
@@ -472,6 +475,7 @@ export function createHandler(
       const imageRef = req.source?.imageName ?? "";
       const pending = n.resolveInstaller(imageRef);
       if (n.controlPlane) cluster.requireEtcdQuorumWithout(n);
+      await n.pullImage(imageRef);
       yield { progress: { response: { case: "message", value: `installing ${imageRef}` } } };
       n.pendingUpgrade = pending;
       n.log("machined", `installed ${imageRef} into the inactive boot entry; it becomes active on the next reboot`);
