@@ -30,20 +30,25 @@ test("stop is bounded while a client holds a stream open mid-request (issue 17: 
   });
   try {
     // A watch that never ends by itself: the server is in the middle of answering it when the stop comes.
+    // The stop waits for its first message (not a fixed sleep, which a loaded machine outlasts).
     const ac = new AbortController();
+    let first: () => void = () => {};
+    const delivered = new Promise<void>((r) => (first = r));
     const watching = (async () => {
       let n = 0;
       try {
         for await (const _ of client.watchResources(NODE, "runtime", "MachineStatuses.runtime.talos.dev", {
           signal: ac.signal,
-        }))
+        })) {
           n++;
+          first();
+        }
       } catch {
         // the stream breaks when the simulator goes away
       }
       return n;
     })();
-    await new Promise((r) => setTimeout(r, 300));
+    await Promise.race([delivered, new Promise((r) => setTimeout(r, 10_000))]);
     const t0 = Date.now();
     await sim.stop();
     await sim.done;

@@ -118,7 +118,7 @@ export function groupVersion(r: { group: string; version: string }): string {
 export function apiResourceList(served: readonly ApiResource[], group: string, version: string): unknown | undefined {
   const rs = served.filter((r) => r.group === group && r.version === version);
   if (rs.length === 0) return undefined;
-  return {
+  const list = {
     kind: "APIResourceList",
     apiVersion: "v1",
     groupVersion: groupVersion({ group, version }),
@@ -131,7 +131,28 @@ export function apiResourceList(served: readonly ApiResource[], group: string, v
       ...(r.shortNames ? { shortNames: r.shortNames } : {}),
     })),
   };
+  if (group === "" && version === "v1") (list.resources as unknown[]).push(...CORE_SUBRESOURCES);
+  return list;
 }
+
+/**
+ * The subresources the simulator serves, listed in `/api/v1` the way kube-apiserver lists them: kubectl's drain (and
+ * so talosctl's upgrade/reboot drain) evicts only when discovery names `pods/eviction` with group policy and version
+ * v1, and deletes the pods otherwise.
+ */
+const CORE_SUBRESOURCES = [
+  { name: "nodes/status", singularName: "", namespaced: false, kind: "Node", verbs: ["get"] },
+  {
+    name: "pods/eviction",
+    singularName: "",
+    namespaced: true,
+    group: "policy",
+    version: "v1",
+    kind: "Eviction",
+    verbs: ["create"],
+  },
+  { name: "pods/status", singularName: "", namespaced: true, kind: "Pod", verbs: ["get"] },
+];
 
 /** `APIGroupList` (`/apis`): every named group with its served versions, the first preferred. */
 export function apiGroupList(served: readonly ApiResource[]): unknown {

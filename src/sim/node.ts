@@ -1,4 +1,5 @@
 import { create, toBinary, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { TalosContract } from "../contract/index.js";
 import {
@@ -277,7 +278,12 @@ export class SimNode {
       this.recordService(s, "Running", "Health check successful");
       this.emit(
         ServiceStateEventSchema,
-        { service: s, action: ServiceStateEvent_Action.RUNNING, message: "Health check successful" },
+        {
+          service: s,
+          action: ServiceStateEvent_Action.RUNNING,
+          message: "Health check successful",
+          health: { healthy: true, lastMessage: "", lastChange: timestampFromDate(this.host.now()) },
+        },
         actorId,
       );
       this.log(s, `service ${s} started`);
