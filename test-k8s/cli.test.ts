@@ -159,3 +159,40 @@ test("deploy/: every manifest is accepted by a server-side dry-run apply, restri
     "serviceaccount/talform-controller created (server dry run)",
   ]);
 });
+
+test("a misspelled key in an inline talconfig passes kubectl's strict field validation and is stored, for talform to report", async () => {
+  const ns = await kubectl("create", "namespace", "typo");
+  assert.equal(ns.code, 0, ns.stderr);
+  const manifest = {
+    apiVersion: "talform.dev/v1alpha1",
+    kind: "TalosCluster",
+    metadata: { name: "typo", namespace: "typo" },
+    spec: {
+      talconfig: {
+        inline: {
+          clusterName: "typo",
+          kubernetesVersion: "v1.36.3",
+          endpoint: "https://127.0.0.1:6443",
+          nodes: [{ hostname: "cp1", ipAddress: "127.0.0.1", controlPlane: true, instalDisk: "/dev/sda" }],
+        },
+      },
+      secrets: { secretRef: { name: "typo-secrets" }, ageKeySecretRef: { name: "typo-age" } },
+    },
+  };
+  // Pruned, the typo would vanish before the controller sees it (the CRD keeps unknown keys in inline for that).
+  const applied = await runOracle("kubectl", ["--kubeconfig", api.kubeconfigPath(), "apply", "-f", "-"], {
+    input: JSON.stringify(manifest),
+  });
+  assert.equal(applied.code, 0, applied.stderr);
+  const stored = await kubectl("get", "tc", "typo", "-n", "typo", "-o", "jsonpath={.spec.talconfig.inline.nodes[0]}");
+  assert.equal(JSON.parse(stored.stdout).instalDisk, "/dev/sda");
+  // Known keys are still typed by the CRD.
+  const wrongType = await runOracle("kubectl", ["--kubeconfig", api.kubeconfigPath(), "apply", "-f", "-"], {
+    input: JSON.stringify({
+      ...manifest,
+      spec: { ...manifest.spec, talconfig: { inline: { ...manifest.spec.talconfig.inline, nodes: "cp1" } } },
+    }),
+  });
+  assert.notEqual(wrongType.code, 0);
+  assert.match(wrongType.stderr, /spec\.talconfig\.inline\.nodes: Invalid value: "string": .*must be of type array/);
+});
