@@ -143,6 +143,47 @@ test("talform controller: a new TalosCluster gets Ready, a label change is exact
   }
 });
 
+test("deploy/rbac.yaml grants the controller what it calls and nothing more (kubectl auth can-i, as the service account)", async () => {
+  // The scenarios prove the Role is enough (the controller runs as this account); these prove it is no more.
+  await controllerNamespace(admin, "rbac");
+  const can = async (verb: string, resource: string) => {
+    const [res, sub] = resource.split("/");
+    const subresource = sub ? [`--subresource=${sub}`] : [];
+    const r = await kubectl(
+      "auth",
+      "can-i",
+      verb,
+      res!,
+      ...subresource,
+      "-n",
+      "rbac",
+      "--as",
+      CONTROLLER_IDENTITY.user,
+    );
+    return r.stdout.trim();
+  };
+  const table: [string, string, "yes" | "no"][] = [
+    ["list", "talosclusters.talform.dev", "yes"],
+    ["patch", "talosclusters.talform.dev/status", "yes"],
+    ["update", "talosclusters.talform.dev", "no"],
+    ["delete", "talosclusters.talform.dev", "no"],
+    ["get", "configmaps", "yes"],
+    ["update", "configmaps", "yes"],
+    ["delete", "configmaps", "no"],
+    ["get", "secrets", "yes"],
+    ["list", "secrets", "no"],
+    ["update", "secrets", "no"],
+    ["create", "events", "yes"],
+    ["update", "leases.coordination.k8s.io", "yes"],
+    ["delete", "leases.coordination.k8s.io", "no"],
+    ["create", "pods", "no"],
+  ];
+  const got = await Promise.all(table.map(async ([verb, res]) => [verb, res, await can(verb, res)]));
+  assert.deepEqual(got, table);
+  const other = await kubectl("auth", "can-i", "get", "secrets", "-n", "default", "--as", CONTROLLER_IDENTITY.user);
+  assert.equal(other.stdout.trim(), "no");
+});
+
 test("deploy/: every manifest is accepted by a server-side dry-run apply, restricted pod security included", async () => {
   const ns = await kubectl("apply", "-f", join(repoRoot, "deploy", "namespace.yaml"));
   assert.equal(ns.code, 0, ns.stderr);
