@@ -143,6 +143,47 @@ test("talform controller: a new TalosCluster gets Ready, a label change is exact
   }
 });
 
+test("deploy/rbac.yaml grants the controller what it calls and nothing more (kubectl auth can-i, as the service account)", async () => {
+  // The scenarios prove the Role is enough (the controller runs as this account); these prove it is no more.
+  await controllerNamespace(admin, "rbac");
+  const can = async (verb: string, resource: string) => {
+    const [res, sub] = resource.split("/");
+    const subresource = sub ? [`--subresource=${sub}`] : [];
+    const r = await kubectl(
+      "auth",
+      "can-i",
+      verb,
+      res!,
+      ...subresource,
+      "-n",
+      "rbac",
+      "--as",
+      CONTROLLER_IDENTITY.user,
+    );
+    return r.stdout.trim();
+  };
+  const table: [string, string, "yes" | "no"][] = [
+    ["list", "talosclusters.talform.dev", "yes"],
+    ["patch", "talosclusters.talform.dev/status", "yes"],
+    ["update", "talosclusters.talform.dev", "no"],
+    ["delete", "talosclusters.talform.dev", "no"],
+    ["get", "configmaps", "yes"],
+    ["update", "configmaps", "yes"],
+    ["delete", "configmaps", "no"],
+    ["get", "secrets", "yes"],
+    ["list", "secrets", "no"],
+    ["update", "secrets", "no"],
+    ["create", "events", "yes"],
+    ["update", "leases.coordination.k8s.io", "yes"],
+    ["delete", "leases.coordination.k8s.io", "no"],
+    ["create", "pods", "no"],
+  ];
+  const got = await Promise.all(table.map(async ([verb, res]) => [verb, res, await can(verb, res)]));
+  assert.deepEqual(got, table);
+  const other = await kubectl("auth", "can-i", "get", "secrets", "-n", "default", "--as", CONTROLLER_IDENTITY.user);
+  assert.equal(other.stdout.trim(), "no");
+});
+
 test("deploy/: every manifest is accepted by a server-side dry-run apply, restricted pod security included", async () => {
   const ns = await kubectl("apply", "-f", join(repoRoot, "deploy", "namespace.yaml"));
   assert.equal(ns.code, 0, ns.stderr);
@@ -158,4 +199,41 @@ test("deploy/: every manifest is accepted by a server-side dry-run apply, restri
     "rolebinding.rbac.authorization.k8s.io/talform-controller created (server dry run)",
     "serviceaccount/talform-controller created (server dry run)",
   ]);
+});
+
+test("a misspelled key in an inline talconfig passes kubectl's strict field validation and is stored, for talform to report", async () => {
+  const ns = await kubectl("create", "namespace", "typo");
+  assert.equal(ns.code, 0, ns.stderr);
+  const manifest = {
+    apiVersion: "talform.dev/v1alpha1",
+    kind: "TalosCluster",
+    metadata: { name: "typo", namespace: "typo" },
+    spec: {
+      talconfig: {
+        inline: {
+          clusterName: "typo",
+          kubernetesVersion: "v1.36.3",
+          endpoint: "https://127.0.0.1:6443",
+          nodes: [{ hostname: "cp1", ipAddress: "127.0.0.1", controlPlane: true, instalDisk: "/dev/sda" }],
+        },
+      },
+      secrets: { secretRef: { name: "typo-secrets" }, ageKeySecretRef: { name: "typo-age" } },
+    },
+  };
+  // Pruned, the typo would vanish before the controller sees it (the CRD keeps unknown keys in inline for that).
+  const applied = await runOracle("kubectl", ["--kubeconfig", api.kubeconfigPath(), "apply", "-f", "-"], {
+    input: JSON.stringify(manifest),
+  });
+  assert.equal(applied.code, 0, applied.stderr);
+  const stored = await kubectl("get", "tc", "typo", "-n", "typo", "-o", "jsonpath={.spec.talconfig.inline.nodes[0]}");
+  assert.equal(JSON.parse(stored.stdout).instalDisk, "/dev/sda");
+  // Known keys are still typed by the CRD.
+  const wrongType = await runOracle("kubectl", ["--kubeconfig", api.kubeconfigPath(), "apply", "-f", "-"], {
+    input: JSON.stringify({
+      ...manifest,
+      spec: { ...manifest.spec, talconfig: { inline: { ...manifest.spec.talconfig.inline, nodes: "cp1" } } },
+    }),
+  });
+  assert.notEqual(wrongType.code, 0);
+  assert.match(wrongType.stderr, /spec\.talconfig\.inline\.nodes: Invalid value: "string": .*must be of type array/);
 });

@@ -191,8 +191,9 @@ test("a bad spec: Degraded with the located finding, nothing touched; fixed, it 
   await controllerNamespace(admin, "badspec");
   const s = await sim("bad", "127.0.85");
   const tcs = clusterApi(admin, "badspec");
-  const talconfig = structuredClone(s.talconfig) as { nodes: { hostname: string }[] };
-  talconfig.nodes[1]!.hostname = talconfig.nodes[0]!.hostname; // two nodes with one name
+  const talconfig = structuredClone(s.talconfig) as { nodes: Record<string, unknown>[] };
+  talconfig.nodes[1]!["hostname"] = talconfig.nodes[0]!["hostname"]; // two nodes with one name
+  talconfig.nodes[0]!["instalDisk"] = "/dev/sda"; // a misspelled key: kept by the CRD, reported by talform
   await tcs.create(s, {}, talconfig);
   const c = runController(asController, "badspec", s.env);
   try {
@@ -203,9 +204,17 @@ test("a bad spec: Degraded with the located finding, nothing touched; fixed, it 
     const degraded = st.conditions!.find((x) => x.type === "Degraded")!;
     assert.equal(degraded.status, "True");
     assert.equal(degraded.reason, "InvalidSpec", degraded.message);
-    assert.match(
+    const findings = degraded.message.split("; ");
+    assert.equal(findings.length, 2, degraded.message);
+    assert.ok(
+      findings.some((f) => /^spec\.talconfig\.inline\.nodes\[0\]\.instalDisk.*\[TF1003\]$/.test(f)),
       degraded.message,
-      /^spec\.talconfig\.inline\.nodes\[1\]\.hostname .*is also used by nodes\[0\].*\[TF1007\]$/,
+    );
+    assert.ok(
+      findings.some((f) =>
+        /^spec\.talconfig\.inline\.nodes\[1\]\.hostname .*is also used by nodes\[0\].*\[TF1007\]$/.test(f),
+      ),
+      degraded.message,
     );
     assert.deepEqual(stages(s), ["maintenance", "maintenance"]);
     assert.equal(await tcs.configMap("bad-talform-state"), undefined);

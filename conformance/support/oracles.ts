@@ -42,7 +42,11 @@ export function oraclePath(name: OracleName): string {
   try {
     accessSync(path, constants.X_OK);
   } catch {
-    throw new Error(`conformance oracle "${name}" is not installed at ${path}: ${INSTALL_HINT}`);
+    const hint =
+      name === "kube-apiserver"
+        ? "run `bash scripts/install-kube-apiserver.sh` (needs Go >= 1.26 and the Go module proxy)"
+        : INSTALL_HINT;
+    throw new Error(`conformance oracle "${name}" is not installed at ${path}: ${hint}`);
   }
   return path;
 }

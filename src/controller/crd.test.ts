@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { CRD_FILE, structuralSchema, talosClusterCrd, talosClusterCrdYaml } from "./crd.js";
+import { CRD_FILE, keepUnknownKeys, structuralSchema, talosClusterCrd, talosClusterCrdYaml } from "./crd.js";
 
 test(`the committed ${CRD_FILE} is the generated one (run: node --import tsx scripts/gen-crd.ts)`, async () => {
   const committed = await readFile(fileURLToPath(new URL(`../../${CRD_FILE}`, import.meta.url)), "utf8");
@@ -104,4 +104,38 @@ test("every node of the generated CRD schema is structural: typed, or int-or-str
     }
   ).properties.spec.properties.talconfig.properties.inline;
   assert.deepEqual([...inline.required].sort(), ["clusterName", "endpoint", "kubernetesVersion", "nodes"]);
+});
+
+test("keepUnknownKeys: every object with properties keeps unknown keys, in arrays and maps too; maps and scalars unchanged", () => {
+  const input = {
+    type: "object",
+    properties: {
+      nodes: { type: "array", items: { type: "object", properties: { hostname: { type: "string" } } } },
+      labels: { type: "object", additionalProperties: { type: "string" } },
+      byName: { type: "object", additionalProperties: { type: "object", properties: { a: { type: "integer" } } } },
+    },
+  };
+  assert.deepEqual(keepUnknownKeys(input), {
+    type: "object",
+    "x-kubernetes-preserve-unknown-fields": true,
+    properties: {
+      nodes: {
+        type: "array",
+        items: {
+          type: "object",
+          "x-kubernetes-preserve-unknown-fields": true,
+          properties: { hostname: { type: "string" } },
+        },
+      },
+      labels: { type: "object", additionalProperties: { type: "string" } },
+      byName: {
+        type: "object",
+        additionalProperties: {
+          type: "object",
+          "x-kubernetes-preserve-unknown-fields": true,
+          properties: { a: { type: "integer" } },
+        },
+      },
+    },
+  });
 });

@@ -57,6 +57,22 @@ export function structuralSchema(root: Schema): Schema {
   return convert(root, []);
 }
 
+/**
+ * Marks every object of the schema `x-kubernetes-preserve-unknown-fields`: known keys are still typed and validated by
+ * the API server, but a misspelled one is kept instead of pruned, so talform's own validation reports it located
+ * (TF1003, with the key it probably meant) in the Degraded condition. Pruned, the typo would vanish silently.
+ */
+export function keepUnknownKeys(s: Schema): Schema {
+  const out: Schema = { ...s };
+  if (s["type"] === "object" && s["properties"]) out["x-kubernetes-preserve-unknown-fields"] = true;
+  const props = s["properties"] as Record<string, Schema> | undefined;
+  if (props) out["properties"] = Object.fromEntries(Object.entries(props).map(([k, v]) => [k, keepUnknownKeys(v)]));
+  if (s["items"]) out["items"] = keepUnknownKeys(s["items"] as Schema);
+  if (s["additionalProperties"] && typeof s["additionalProperties"] === "object")
+    out["additionalProperties"] = keepUnknownKeys(s["additionalProperties"] as Schema);
+  return out;
+}
+
 function withDescription(out: Schema, s: Schema): Schema {
   return typeof s["description"] === "string" ? { description: s["description"], ...out } : out;
 }
@@ -90,7 +106,10 @@ function specSchema(): Schema {
         type: "object",
         description: "The talconfig: inline (the talconfig.yaml schema) or a ConfigMap key holding talconfig.yaml.",
         properties: {
-          inline: { description: "talconfig.yaml as an object", ...structuralSchema(talconfigJsonSchema()) },
+          inline: {
+            description: "talconfig.yaml as an object",
+            ...keepUnknownKeys(structuralSchema(talconfigJsonSchema())),
+          },
           configMapRef: ref("ConfigMap with talconfig.yaml (key default: talconfig.yaml)"),
         },
         "x-kubernetes-validations": [

@@ -142,7 +142,11 @@ export async function startApiServer(identities: Record<string, Identity> = {}):
     };
     child.stdout!.on("data", keep);
     child.stderr!.on("data", keep);
+    // Should the test process die without its after() hook, the server goes with it (by PID, synchronously).
+    const orphanGuard = () => child?.pid && child.exitCode === null && process.kill(child.pid, "SIGKILL");
+    process.once("exit", orphanGuard);
     const exited = new Promise<number | null>((r) => child!.once("exit", (code) => r(code)));
+    void exited.then(() => process.off("exit", orphanGuard));
     let gone = false;
     void exited.then(() => (gone = true));
     const url = `https://127.0.0.1:${port}`;
