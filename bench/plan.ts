@@ -3,7 +3,7 @@
 // process's own peak RSS, against a converged cluster. The simulator runs in its own process (`talform sim up`).
 // Setup (not measured): the demo's homelab talconfig with N nodes on 127.71.0.x, a fresh age key (in memory only),
 // `talform gensecret` (SOPS-encrypted), `talform sim up`, `talform apply --yes` (install).
-// Run: npm run build && TALFORM_LOOPBACK_ONLY=1 node --import tsx bench/plan.ts [nodes]
+// Run: npm run build && TALFORM_LOOPBACK_ONLY=1 node --import tsx bench/plan.ts [nodes] [measured runs]
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -14,6 +14,7 @@ import { demoNodes, homelabTalconfig, sopsConfig } from "../src/cli/demo/homelab
 import { waitUntil } from "../src/sim/testing.js";
 
 const count = Number(process.argv[2] ?? 200);
+const measured = Number(process.argv[3] ?? 3);
 if (!(count >= 3 && count <= 1000)) throw new Error("nodes: 3 to 1000");
 // A profile of each measured plan (`node --cpu-prof`) into this folder, when set.
 const profDir = process.env.TALFORM_BENCH_CPU_PROF_DIR;
@@ -91,7 +92,11 @@ const sim = spawn(
 );
 try {
   // Until every node answers in maintenance mode, the plan has errors (exit 1); then it plans the install (exit 2).
-  await waitUntil("the simulator", async () => (await talform(dir, env, ["plan"])).code === 2, 120_000);
+  await waitUntil(
+    "the simulator",
+    async () => (await talform(dir, env, ["plan"])).code === 2,
+    Math.max(120_000, count * 600),
+  );
   const install = await must(dir, env, ["apply", "--yes", "--offline", "--max-parallel", "50"]);
   // The simulator's CPU time (user + system, /proc/PID/stat, clock ticks of 10 ms) while a plan runs: it shares the
   // 2 cores with the plan, and the plan waits for its answers.
@@ -100,7 +105,7 @@ try {
     return (Number(fields[11]) + Number(fields[12])) * 10;
   };
   const runs: { wallMs: number; peakRssMB: number; cpuMs: number; simCpuMs: number }[] = [];
-  for (let i = -1; i < 3; i++) {
+  for (let i = -1; i < measured; i++) {
     const prof = profDir && i >= 0 ? ["--cpu-prof", "--cpu-prof-dir", profDir] : [];
     const simBefore = await simCpuMs();
     const r = await talform(dir, env, ["plan"], ["--import", peakRssHook, ...prof]);

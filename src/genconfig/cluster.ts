@@ -10,6 +10,7 @@ import {
   parseTalosconfig,
   validateMachineConfig,
   type Talosconfig,
+  type YamlMap,
 } from "../machineconfig/index.js";
 import type { PkiEnv } from "../pki/index.js";
 import type { SecretsBundle } from "../secrets/bundle.js";
@@ -43,6 +44,11 @@ export interface GeneratedFile {
   readonly text: string;
   /** The node it belongs to (machine configs). */
   readonly hostname?: string;
+  /**
+   * The documents `text` encodes, when it parses back to exactly them (every machine config but one with go-yaml's
+   * indentation-indicator quirk): what a reader of the rendered config can use instead of parsing its text.
+   */
+  readonly documents?: readonly YamlMap[];
 }
 
 export interface GeneratedCluster {
@@ -123,9 +129,8 @@ export async function generateCluster(input: GenerateClusterInput): Promise<Gene
       // The strict decode runs on the rendered documents, whose text parses back to them (see
       // hasIndentationIndicator for the one go-yaml encoding that does not). The text is decoded only then, or when
       // the documents have errors, so the diagnostics carry line numbers in the file as written.
-      const inMemory = hasIndentationIndicator(rendered.text)
-        ? undefined
-        : decodeMachineDocuments(rendered.documents, contract);
+      const roundtrips = !hasIndentationIndicator(rendered.text);
+      const inMemory = roundtrips ? decodeMachineDocuments(rendered.documents, contract) : undefined;
       const decoded =
         inMemory && inMemory.errors.length === 0 ? inMemory : decodeMachineConfig(rendered.text, contract, name);
       const findings = [
@@ -137,7 +142,12 @@ export async function generateCluster(input: GenerateClusterInput): Promise<Gene
           ...attributeToPatches(f, rendered.patches),
           node: node.hostname,
         });
-      configs.push({ name, text: rendered.text, hostname: node.hostname });
+      configs.push({
+        name,
+        text: rendered.text,
+        hostname: node.hostname,
+        ...(roundtrips ? { documents: rendered.documents } : {}),
+      });
     } catch (e) {
       if (!(e instanceof TalformError)) throw e;
       const ds =

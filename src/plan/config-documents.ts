@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { parseAllDocuments } from "yaml";
+import { isYamlMap, RawScalar, type YamlMap, type YamlNode } from "../machineconfig/index.js";
 
 /**
  * A machine configuration as documents keyed by identity (`v1alpha1`, `HostnameConfig`, `UserVolumeConfig/data`),
@@ -19,10 +20,61 @@ export function parseConfigDocuments(text: string): ConfigDocuments {
   return docs;
 }
 
+/**
+ * Records what `text` parses to from the documents it was encoded from (genconfig's render, `GeneratedFile.documents`),
+ * so planning does not parse the configs it has just rendered. The encoder's text parses back to those documents
+ * (roundtrip.property.test.ts pins that this conversion equals parsing the text); documents with a verbatim scalar
+ * (`RawScalar`, e.g. `!!int 0o644`), whose meaning only a YAML reader decides, are left to be parsed.
+ */
+export function rememberRenderedConfig(text: string, documents: readonly YamlMap[]): void {
+  if (parsed.has(text)) return;
+  const docs = renderedConfigDocuments(documents);
+  if (!docs) return;
+  for (const body of docs.values()) deepFreeze(body);
+  if (parsed.size >= PARSED_MAX) parsed.clear();
+  parsed.set(text, docs);
+}
+
+/** What parsing the encoded text of `documents` gives (undefined: only a YAML reader can tell). */
+export function renderedConfigDocuments(documents: readonly YamlMap[]): ConfigDocuments | undefined {
+  const out = new Map<string, Record<string, unknown>>();
+  for (const doc of documents) {
+    const body = plainData(doc) as Record<string, unknown> | undefined;
+    if (body === undefined) return undefined;
+    out.set(documentKey(body), body);
+  }
+  return out;
+}
+
+/** The plain data a YAML reader makes of an encoded node (undefined: it holds a RawScalar). */
+function plainData(node: YamlNode): unknown {
+  if (node instanceof RawScalar) return undefined;
+  if (Array.isArray(node)) {
+    const items: unknown[] = [];
+    for (const item of node as readonly YamlNode[]) {
+      const v = plainData(item);
+      if (v === undefined) return undefined;
+      items.push(v);
+    }
+    return items;
+  }
+  if (isYamlMap(node)) {
+    const obj: Record<string, unknown> = {};
+    for (const [k, item] of node) {
+      const v = plainData(item);
+      if (v === undefined) return undefined;
+      Object.defineProperty(obj, k, { value: v, enumerable: true, writable: true, configurable: true });
+    }
+    return obj;
+  }
+  return node;
+}
+
 // A plan parses each config several times: the desired one to read its installer and to digest it, the node's
 // (mostly the same text) to digest and compare it. Parsed configs are kept by text, frozen, as they are shared.
 const parsed = new Map<string, ConfigDocuments>();
-const PARSED_MAX = 512;
+// Enough for a plan of 1,000 nodes: their desired configs and the nodes' (mostly the same texts).
+const PARSED_MAX = 2048;
 
 function deepFreeze(v: unknown): void {
   if (typeof v !== "object" || v === null || Object.isFrozen(v)) return;

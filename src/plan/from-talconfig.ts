@@ -7,7 +7,7 @@ import { createSopsDecryptor } from "../sops/index.js";
 import { loadTalconfig } from "../talconfig/index.js";
 import { parseTalosconfig, selectContext } from "../talosapi/index.js";
 import { desiredFromRendered } from "./desired-adapter.js";
-import { digestText } from "./config-documents.js";
+import { digestText, rememberRenderedConfig } from "./config-documents.js";
 import type { DesiredCluster } from "./types.js";
 
 export interface LoadedDesired {
@@ -54,6 +54,7 @@ export async function loadDesiredFromTalconfig(o: {
     ...(o.secretsFile ? { secretsFile: o.secretsFile } : {}),
   });
   const configs = new Map(generated.configs.flatMap((c) => (c.hostname ? [[c.hostname, c.text] as const] : [])));
+  for (const c of generated.configs) if (c.documents) rememberRenderedConfig(c.text, c.documents);
   const factory = factoryEndpoint(loaded.config.imageFactory ?? {});
   // TALFORM_IMAGE_FACTORY points registration at another factory (a simulated one, a mirror) without renaming images.
   const override = o.env["TALFORM_IMAGE_FACTORY"]?.replace(/\/+$/, "");

@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { encodeDocuments, hasIndentationIndicator } from "./encode.js";
 import type { YamlMap, YamlNode } from "./node.js";
 import { parseYamlDocuments } from "./parse.js";
+import { parseConfigDocuments, renderedConfigDocuments } from "../../plan/config-documents.js";
 
 // genconfig checks the documents it rendered instead of re-parsing their text (decodeMachineDocuments); that is only
 // sound while the encoder's text parses back to exactly the documents it was given, which these properties pin down.
@@ -107,6 +108,19 @@ describe("machine-config YAML encoder", () => {
         const parsed = parseYamlDocuments(text);
         assert.deepEqual(parsed.errors, []);
         assert.deepEqual(parsed.documents.map(ordered), docs.map(ordered));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  // plan takes the rendered documents for what the config's text parses to (rememberRenderedConfig).
+  it("the plan's reader (eemeli/yaml) reads the text as the documents' plain data", () => {
+    fc.assert(
+      fc.property(fc.array(document, { minLength: 1, maxLength: 3 }), (docs) => {
+        const text = encodeDocuments(docs);
+        const plain = renderedConfigDocuments(docs);
+        fc.pre(!hasIndentationIndicator(text) && plain !== undefined);
+        assert.deepEqual(plain, parseConfigDocuments(text));
       }),
       { numRuns: 400 },
     );
