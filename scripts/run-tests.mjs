@@ -68,10 +68,9 @@ const runTmp = mkdtempSync(join(process.env.TMPDIR || tmpdir(), "talform-tests-"
 const tsxCache = `tsx-${process.getuid?.() ?? 0}`;
 mkdirSync(join(tmpdir(), tsxCache), { recursive: true });
 symlinkSync(join(tmpdir(), tsxCache), join(runTmp, tsxCache));
-// Each test file's process records its CPU seconds here at exit (scripts/test-cpu-probe.mjs) for the summary.
-const cpuDir = join(root, "test-results", `${suite}-cpu`);
-rmSync(cpuDir, { recursive: true, force: true });
-mkdirSync(cpuDir);
+// Each test file's process records its CPU seconds here at exit (scripts/test-cpu-probe.mjs) for the summary; one
+// folder per run, so two runs in one checkout do not take each other's records away.
+const cpuDir = mkdtempSync(join(root, "test-results", `${suite}-cpu-`));
 const started = Date.now();
 const result = spawnSync(
   process.execPath,
