@@ -6,12 +6,14 @@
 // Node 20 has no glob support in --test, so the files are listed here.
 //
 // Output: a short summary on stdout (scripts/test-summary-reporter.mjs, ending "N passed, N failed"); the full TAP in
-// test-results/<suite>.tap. TALFORM_TEST_TAP=1 prints the TAP instead. Every test file runs with TMPDIR set to a
+// test-results/<suite>.tap. The summary lists the slowest files (TALFORM_TEST_SLOWEST=N for more) with their wall and
+// CPU seconds, and the closing line the run's wall and CPU seconds and the load average: on a shared machine CPU
+// seconds are what to compare. TALFORM_TEST_TAP=1 prints the TAP instead. Every test file runs with TMPDIR set to a
 // folder of this run's own (unit suite; the conformance suite's oracles keep the usual one): a test that leaves a
 // temp folder behind fails the run, and the folder goes either way.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -68,24 +70,38 @@ const runTmp = mkdtempSync(join(process.env.TMPDIR || tmpdir(), "talform-tests-"
 const tsxCache = `tsx-${process.getuid?.() ?? 0}`;
 mkdirSync(join(tmpdir(), tsxCache), { recursive: true });
 symlinkSync(join(tmpdir(), tsxCache), join(runTmp, tsxCache));
+// Each test file's process records its CPU seconds here at exit (scripts/test-cpu-probe.mjs) for the summary; one
+// folder per run, so two runs in one checkout do not take each other's records away.
+const cpuDir = mkdtempSync(join(root, "test-results", `${suite}-cpu-`));
 const started = Date.now();
 const result = spawnSync(
   process.execPath,
-  ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, ...reporters, ...files],
+  [
+    "--import",
+    "tsx",
+    "--import",
+    join(root, "scripts", "test-cpu-probe.mjs"),
+    "--test",
+    `--test-concurrency=${concurrency}`,
+    ...reporters,
+    ...files,
+  ],
   {
     cwd: root,
     stdio: "inherit",
     env: {
       ...process.env,
       TALFORM_LOOPBACK_ONLY: "1",
+      TALFORM_TEST_CPU_DIR: cpuDir,
       ...(suite === "unit" || suite === "k8s" ? { TMPDIR: runTmp } : {}),
     },
   },
 );
 const leaked = readdirSync(runTmp).filter((name) => name !== tsxCache);
 rmSync(runTmp, { recursive: true, force: true });
+rmSync(cpuDir, { recursive: true, force: true });
 console.error(
-  `${files.length} test files in ${((Date.now() - started) / 1000).toFixed(1)} s wall (concurrency ${concurrency})${process.env.TALFORM_TEST_TAP === "1" ? "" : `; full TAP: ${relative(root, tapFile)}`}`,
+  `${files.length} test files in ${((Date.now() - started) / 1000).toFixed(1)} s wall${childrenCpu()} (concurrency ${concurrency}, load average ${loadavg()[0].toFixed(1)})${process.env.TALFORM_TEST_TAP === "1" ? "" : `; full TAP: ${relative(root, tapFile)}`}`,
 );
 if (leaked.length > 0) {
   console.error(
@@ -94,3 +110,13 @@ if (leaked.length > 0) {
   process.exit(1);
 }
 process.exit(result.status ?? 1);
+
+// CPU seconds of the test run (every process it waited for), from /proc/self/stat's cutime and cstime (Linux only).
+function childrenCpu() {
+  try {
+    const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ");
+    return `, ${((Number(fields[13]) + Number(fields[14])) / 100).toFixed(1)} s CPU`;
+  } catch {
+    return "";
+  }
+}

@@ -1,6 +1,11 @@
 // A short test report for people and CI: a dot per passing test file, every failure in full (name, file, error),
-// then one closing line CI can read: "N passed, N failed". The full TAP goes to a file (see run-tests.mjs).
+// the slowest test files (wall seconds, and CPU seconds when run-tests.mjs's probe recorded them), then one closing
+// line CI can read: "N passed, N failed". The full TAP goes to a file (see run-tests.mjs).
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+
 const DOTS_PER_LINE = 80;
+const SLOWEST = Number(process.env.TALFORM_TEST_SLOWEST ?? 10);
 
 export default async function* summary(source) {
   let passed = 0;
@@ -8,7 +13,12 @@ export default async function* summary(source) {
   let skipped = 0;
   let dots = 0;
   const failures = [];
+  const fileWall = new Map();
   for await (const event of source) {
+    // Each file's own process shows up as a test named after the file, completed when the process ends.
+    if (event.type === "test:complete" && event.data.file && event.data.name === event.data.file) {
+      fileWall.set(event.data.file, (event.data.details?.duration_ms ?? 0) / 1000);
+    }
     if (event.type !== "test:pass" && event.type !== "test:fail") continue;
     const d = event.data;
     // Count tests, not the suites (describe) that hold them.
@@ -35,6 +45,7 @@ export default async function* summary(source) {
     const message = cause?.stack ?? cause?.message ?? String(cause);
     yield `\nFAIL ${f.name}${f.file ? `  (${f.file}${f.line ? `:${f.line}` : ""})` : ""}\n${indent(String(message))}\n`;
   }
+  yield slowestFiles(fileWall);
   yield `\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}\n`;
 }
 
@@ -43,4 +54,28 @@ function indent(text) {
   const shown =
     lines.length > 40 ? [...lines.slice(0, 40), `… (${lines.length - 40} more lines in the TAP file)`] : lines;
   return shown.map((l) => `    ${l}`).join("\n");
+}
+
+function slowestFiles(fileWall) {
+  const cpu = new Map();
+  const dir = process.env.TALFORM_TEST_CPU_DIR;
+  if (dir) {
+    let names = [];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      // no records: the list shows wall times only
+    }
+    for (const name of names) {
+      const record = JSON.parse(readFileSync(join(dir, name), "utf8"));
+      cpu.set(record.file, record.cpu);
+    }
+  }
+  const rows = [...fileWall].sort((a, b) => b[1] - a[1]).slice(0, SLOWEST);
+  if (rows.length < 2) return "";
+  const lines = rows.map(([file, wall]) => {
+    const c = cpu.get(file);
+    return `  ${wall.toFixed(1).padStart(6)} s${c === undefined ? "" : `  ${c.toFixed(1).padStart(6)} s CPU`}  ${relative(process.cwd(), file)}`;
+  });
+  return `\nslowest test files (wall, CPU incl. child processes):\n${lines.join("\n")}\n`;
 }

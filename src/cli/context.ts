@@ -1,3 +1,6 @@
+import type { TalosContract } from "../contract/index.js";
+import type { SecretsBundle } from "../secrets/index.js";
+
 /**
  * What a command may touch of the outside world. Commands receive it instead of reaching for `process`, so the whole
  * CLI runs in-process in tests (see `runCli`).
@@ -8,6 +11,11 @@ export interface CliIO {
   readonly stdin?: NodeJS.ReadableStream;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
+  /**
+   * Makes a new secrets bundle (default `generateSecretsBundle`). Injected by tests that run the CLI in-process: one
+   * real RSA-4096 service-account key costs ~3 CPU seconds, so they generate RSA-2048 where the contract says RSA.
+   */
+  readonly generateSecrets?: (contract: TalosContract) => Promise<SecretsBundle>;
 }
 
 export interface CliContext extends CliIO {

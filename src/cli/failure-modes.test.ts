@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCliCaptured } from "./test-support.js";
+import { runCliFast } from "./test-support.js";
 
 // Exit 70 means a bug in talform. Every failure a user can cause is 1 (the input or cluster) or 64 (the command
 // line), and says how to fix it: a `hint:` line, or commander's "(run with --help for usage)".
@@ -95,7 +95,7 @@ test("every documented failure exits 1 or 64 with a located message and a way ou
     try {
       for (const [name, text] of Object.entries(c.files ?? {})) await writeFile(join(dir, name), text);
       const env = { HOME: join(dir, "home"), TALFORM_LOOPBACK_ONLY: "1" };
-      const r = await runCliCaptured(c.argv, { cwd: dir, env });
+      const r = await runCliFast(c.argv, { cwd: dir, env });
       const label = `talform ${c.argv.join(" ")}${c.files ? ` (with ${Object.keys(c.files).join(", ")})` : ""}`;
       const out = r.stdout + r.stderr;
       if (r.code !== c.code) failures.push(`${label}: exit ${r.code}, expected ${c.code}\n${out}`);

@@ -4,7 +4,7 @@ import type { CliIO } from "./context.js";
 /** Runs another talform command in-process with its output captured (a command that checks its own result). */
 export async function runCliCaptured(
   argv: readonly string[],
-  io: Pick<CliIO, "env" | "cwd">,
+  io: Pick<CliIO, "env" | "cwd" | "generateSecrets">,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
@@ -13,6 +13,7 @@ export async function runCliCaptured(
     stderr: { write: (s: string) => (stderr += s) },
     env: io.env,
     cwd: io.cwd,
+    ...(io.generateSecrets ? { generateSecrets: io.generateSecrets } : {}),
   });
   return { code, stdout, stderr };
 }

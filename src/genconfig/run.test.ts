@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readFile, readdir, stat, writeFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { encodeTestBundle as encodeSecretsBundle, makeTestBundle } from "../machineconfig/test-support.js";
-import { runCliCaptured } from "../cli/test-support.js";
+import { runCliFast } from "../cli/test-support.js";
 import { loadTalconfig, outputFilename } from "../talconfig/index.js";
 import { clusterconfigStaleness, runGenconfig } from "./run.js";
 import { documentDiffs, gitignoreText, lineDiff, redact } from "./output.js";
@@ -168,24 +168,24 @@ test("filenameTmpl: talhelper's data, errors for unknown fields and path separat
 test("talform genconfig CLI: writes files; --dry-run; bad mode is a usage error", async () => {
   const dir = await project();
   await mkdir(join(dir, "sub"));
-  const r = await runCliCaptured(["genconfig", "-c", "talconfig.yaml", "-s", "talsecret.yaml"], { cwd: dir });
+  const r = await runCliFast(["genconfig", "-c", "talconfig.yaml", "-s", "talsecret.yaml"], { cwd: dir });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /generated client config in clusterconfig\/talosconfig/);
-  const dry = await runCliCaptured(["genconfig", "--dry-run"], { cwd: dir });
+  const dry = await runCliFast(["genconfig", "--dry-run"], { cwd: dir });
   assert.equal(dry.code, 0, dry.stderr);
   assert.match(dry.stdout, /no changes found/);
-  const bad = await runCliCaptured(["genconfig", "--talos-mode", "vm"], { cwd: dir });
+  const bad = await runCliFast(["genconfig", "--talos-mode", "vm"], { cwd: dir });
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /not a mode/);
 });
 
 test("talform validate says when clusterconfig is stale", async () => {
   const dir = await project();
-  assert.equal((await runCliCaptured(["genconfig"], { cwd: dir })).code, 0);
-  const fresh = await runCliCaptured(["validate"], { cwd: dir });
+  assert.equal((await runCliFast(["genconfig"], { cwd: dir })).code, 0);
+  const fresh = await runCliFast(["validate"], { cwd: dir });
   assert.doesNotMatch(fresh.stdout, /clusterconfig-stale/);
   await writeFile(join(dir, "w1.yaml"), "machine:\n  env:\n    A: changed\n");
-  const stale = await runCliCaptured(["validate"], { cwd: dir });
+  const stale = await runCliFast(["validate"], { cwd: dir });
   assert.match(
     stale.stdout,
     /warning\[clusterconfig-stale\]: clusterconfig is stale — run genconfig \(w1\.yaml changed\)/,
@@ -204,13 +204,13 @@ test("end to end: gensecret --out talsecret.sops.yaml (age) then genconfig decry
     `creation_rules:\n  - path_regex: talsecret\\.sops\\.yaml$\n    age: ${recipient}\n`,
   );
   const env = { SOPS_AGE_KEY: identity };
-  const gen = await runCliCaptured(["gensecret", "--out", "talsecret.sops.yaml"], { cwd: dir, env });
+  const gen = await runCliFast(["gensecret", "--out", "talsecret.sops.yaml"], { cwd: dir, env });
   assert.equal(gen.code, 0, gen.stderr);
   assert.match(await readFile(join(dir, "talsecret.sops.yaml"), "utf8"), /ENC\[AES256_GCM/);
-  const r = await runCliCaptured(["genconfig"], { cwd: dir, env });
+  const r = await runCliFast(["genconfig"], { cwd: dir, env });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /generated config for w1/);
-  const noKey = await runCliCaptured(["genconfig", "--dry-run"], { cwd: dir, env: {} });
+  const noKey = await runCliFast(["genconfig", "--dry-run"], { cwd: dir, env: {} });
   assert.notEqual(noKey.code, 0);
 });
 

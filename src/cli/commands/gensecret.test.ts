@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { generateIdentity, identityToRecipient } from "age-encryption";
-import { runCliCaptured } from "../test-support.js";
+import { runCliFast } from "../test-support.js";
 import { decryptSopsText, isSopsEncrypted } from "../../sops/index.js";
 import { parseSecretsBundle, validateSecretsBundle } from "../../secrets/index.js";
 import { watchForLeaks } from "../../secrets/test-support/leaks.js";
@@ -15,7 +15,7 @@ const env = { SOPS_AGE_KEY: identity };
 
 /** Runs the action while scanning the folder for plaintext key material. */
 async function runWatching(dir: string, argv: string[]): Promise<{ code: number; stderr: string; leaks: string[] }> {
-  const { result, leaks } = await watchForLeaks(dir, () => runCliCaptured(argv, { cwd: dir, env }));
+  const { result, leaks } = await watchForLeaks(dir, () => runCliFast(argv, { cwd: dir, env }));
   return { code: result.code, stderr: result.stderr, leaks };
 }
 
@@ -30,7 +30,7 @@ async function project(withRule = true): Promise<string> {
 }
 
 test("gensecret without -o prints a talhelper-style plaintext bundle to stdout", async () => {
-  const run = await runCliCaptured(["gensecret", "--talos-version", "v1.13"], { env });
+  const run = await runCliFast(["gensecret", "--talos-version", "v1.13"], { env });
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /^cluster:\n {2}id: [A-Za-z0-9_-]{43}=\n/);
   const bundle = parseSecretsBundle(run.stdout);
@@ -108,7 +108,7 @@ test("gensecret follows talosVersion of talconfig.yaml (after ${VAR} substitutio
     const dir = await project(false);
     if (row.talconfig) await writeFile(join(dir, "talconfig.yaml"), row.talconfig);
     if (row.env) await writeFile(join(dir, "talenv.yaml"), row.env);
-    const run = await runCliCaptured(["gensecret", ...row.argv], { cwd: dir, env });
+    const run = await runCliFast(["gensecret", ...row.argv], { cwd: dir, env });
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, row.says, JSON.stringify(row));
     const bundle = parseSecretsBundle(run.stdout);
@@ -118,11 +118,11 @@ test("gensecret follows talosVersion of talconfig.yaml (after ${VAR} substitutio
 
 test("gensecret -c: a missing explicit file and a talosVersion that is not a version are usage errors", async () => {
   const dir = await project(false);
-  const missing = await runCliCaptured(["gensecret", "-c", "nope.yaml"], { cwd: dir, env });
+  const missing = await runCliFast(["gensecret", "-c", "nope.yaml"], { cwd: dir, env });
   assert.equal(missing.code, 64);
   assert.match(missing.stderr, /nope\.yaml: no such file/);
   await writeFile(join(dir, "talconfig.yaml"), talconfig("latest"));
-  const bad = await runCliCaptured(["gensecret"], { cwd: dir, env });
+  const bad = await runCliFast(["gensecret"], { cwd: dir, env });
   assert.equal(bad.code, 64);
   assert.match(bad.stderr, /talosVersion in talconfig\.yaml: "latest" is not a Talos version/);
 });

@@ -2,6 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import { access } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { hiddenAlias } from "../aliases.js";
+import type { TalosContract } from "../../contract/index.js";
 import type { CliContext } from "../context.js";
 import type { CommandDefiner } from "./index.js";
 
@@ -58,6 +59,7 @@ export const defineGensecret: CommandDefiner = (program, ctx) => {
     const { contractFor, SUPPORTED_TALOS_RANGE } = await import("../../contract/index.js");
     const lib = await import("../../secrets/index.js");
     const { generateSecretsBundle, serializeSecretsBundle, writeSecretsFile } = lib;
+    const generate = ctx.generateSecrets ?? ((c: TalosContract) => generateSecretsBundle(c));
 
     const choice = lib.chooseBundleVersion(
       opts.talosVersion,
@@ -87,7 +89,7 @@ export const defineGensecret: CommandDefiner = (program, ctx) => {
     if (opts.out === "-") delete opts.out;
     if (!opts.out) {
       // talhelper prints the bundle with 2-space indentation for piping into `sops -e`.
-      ctx.stdout.write(serializeSecretsBundle(await generateSecretsBundle(contract), { indent: 2 }));
+      ctx.stdout.write(serializeSecretsBundle(await generate(contract), { indent: 2 }));
       return;
     }
 
@@ -96,6 +98,7 @@ export const defineGensecret: CommandDefiner = (program, ctx) => {
       target,
       displayName: opts.out,
       contract,
+      generate,
       force: opts.force,
       plaintext: opts.plaintext,
     });

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateIdentity, identityToRecipient } from "age-encryption";
-import { runCliCaptured } from "../test-support.js";
+import { runCliFast } from "../test-support.js";
 import { isSopsEncrypted } from "../../sops/index.js";
 
 const INIT = [
@@ -29,7 +29,7 @@ async function emptyProject(): Promise<{ dir: string; env: Record<string, string
 test("init, validate, gensecret, genconfig from an empty folder with no age key anywhere", async () => {
   const p = await emptyProject();
   try {
-    let r = await runCliCaptured(INIT, { cwd: p.dir, env: p.env });
+    let r = await runCliFast(INIT, { cwd: p.dir, env: p.env });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(
       r.stdout,
@@ -53,7 +53,7 @@ test("init, validate, gensecret, genconfig from an empty folder with no age key 
 
     // From the repository root: discovery finds iac/talos/talconfig.yaml and says so once.
     for (const argv of [["validate"], ["gensecret"], ["genconfig"]]) {
-      r = await runCliCaptured(argv, { cwd: p.dir, env: p.env });
+      r = await runCliFast(argv, { cwd: p.dir, env: p.env });
       assert.equal(r.code, 0, `${argv.join(" ")}: ${r.stdout}${r.stderr}`);
       assert.equal(r.stderr.match(/using iac\/talos\/talconfig\.yaml/g)?.length, 1, r.stderr);
     }
@@ -64,7 +64,7 @@ test("init, validate, gensecret, genconfig from an empty folder with no age key 
     await stat(join(folder, "clusterconfig", "lab-cp1.yaml"));
 
     // A second init keeps the key and refuses to replace the talconfig.
-    r = await runCliCaptured(INIT, { cwd: p.dir, env: p.env });
+    r = await runCliFast(INIT, { cwd: p.dir, env: p.env });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /exists already\n {2}hint: adopt it with `talform init --from-talhelper`/);
     assert.match(await readFile(keyFile, "utf8"), new RegExp(recipient));
@@ -78,11 +78,11 @@ test("init uses an identity you already have and writes no key; age keygen then 
   try {
     const identity = await generateIdentity();
     const env = { ...p.env, SOPS_AGE_KEY: identity };
-    const r = await runCliCaptured([...INIT, "."], { cwd: p.dir, env });
+    const r = await runCliFast([...INIT, "."], { cwd: p.dir, env });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.doesNotMatch(r.stderr, /keys\.txt/);
     assert.match(await readFile(join(p.dir, ".sops.yaml"), "utf8"), new RegExp(await identityToRecipient(identity)));
-    const k = await runCliCaptured(["age", "keygen"], { cwd: p.dir, env });
+    const k = await runCliFast(["age", "keygen"], { cwd: p.dir, env });
     assert.equal(k.code, 0);
     assert.equal(k.stdout, `${await identityToRecipient(identity)}\n`);
     assert.match(k.stderr, /no new key written/);
@@ -94,14 +94,14 @@ test("init uses an identity you already have and writes no key; age keygen then 
 test("age keygen writes a new identity 0600 where sops reads it, and never overwrites a file", async () => {
   const p = await emptyProject();
   try {
-    let r = await runCliCaptured(["age", "keygen"], { cwd: p.dir, env: p.env });
+    let r = await runCliFast(["age", "keygen"], { cwd: p.dir, env: p.env });
     assert.equal(r.code, 0, r.stderr);
     const keyFile = join(p.env.HOME!, ".config", "sops", "age", "keys.txt");
     const text = await readFile(keyFile, "utf8");
     assert.match(text, /^# created: \S+Z\n# public key: age1\w+\nAGE-SECRET-KEY-1\w+\n$/);
     assert.equal(r.stdout, `${/public key: (\S+)/.exec(text)![1]}\n`);
     await writeFile(join(p.dir, "other.txt"), "not a key\n");
-    r = await runCliCaptured(["age", "keygen", "--out", "other.txt"], { cwd: p.dir, env: p.env });
+    r = await runCliFast(["age", "keygen", "--out", "other.txt"], { cwd: p.dir, env: p.env });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /talform does not overwrite it/);
   } finally {
@@ -116,7 +116,7 @@ test("init --from-talhelper adopts a folder: the $schema line, .sops.yaml and .g
       "clusterName: old\ntalosVersion: v1.13.9\nkubernetesVersion: v1.36.3\nendpoint: https://127.0.30.11:6443\nnodes: []\n";
     await writeFile(join(p.dir, "talconfig.yaml"), talconfig);
     await writeFile(join(p.dir, ".gitignore"), "node_modules/\n");
-    const r = await runCliCaptured(["init", "--from-talhelper", "."], { cwd: p.dir, env: p.env });
+    const r = await runCliFast(["init", "--from-talhelper", "."], { cwd: p.dir, env: p.env });
     assert.match(r.stderr, /updated talconfig\.yaml {2}\(added the \$schema line\)/);
     assert.equal(
       await readFile(join(p.dir, "talconfig.yaml"), "utf8"),
@@ -135,10 +135,10 @@ test("init --from-talhelper adopts a folder: the $schema line, .sops.yaml and .g
 test("init without the answers on a non-terminal is a usage error naming the flags", async () => {
   const p = await emptyProject();
   try {
-    const r = await runCliCaptured(["init"], { cwd: p.dir, env: p.env });
+    const r = await runCliFast(["init"], { cwd: p.dir, env: p.env });
     assert.equal(r.code, 64);
     assert.match(r.stderr, /init needs --name and --node/);
-    const bad = await runCliCaptured(["init", "--name", "lab", "--node", "cp1"], { cwd: p.dir, env: p.env });
+    const bad = await runCliFast(["init", "--name", "lab", "--node", "cp1"], { cwd: p.dir, env: p.env });
     assert.equal(bad.code, 64);
     assert.match(bad.stderr, /is not NAME=ADDRESS\[:ROLE\]/);
   } finally {

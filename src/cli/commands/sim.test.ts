@@ -8,7 +8,7 @@ import { generateIdentity, identityToRecipient } from "age-encryption";
 import { parse as parseYaml } from "yaml";
 import { socketPath } from "../../sim/control.js";
 import { waitUntil } from "../../sim/testing.js";
-import { runCliCaptured, type CliRun } from "../test-support.js";
+import { runCliFast, type CliRun } from "../test-support.js";
 
 // Addresses 127.0.77.x are reserved for this file. Issue 7's acceptance, typed as a new user would: a 3-node
 // talconfig with 127.x addresses, `gensecret` and `genconfig`, `sim up -c`, then the node commands.
@@ -41,7 +41,7 @@ worker:
 let dir: string;
 let env: Record<string, string>;
 let up: Promise<CliRun> | undefined;
-const run = (...argv: string[]) => runCliCaptured(argv, { cwd: dir, env });
+const run = (...argv: string[]) => runCliFast(argv, { cwd: dir, env });
 // genconfig's talosconfig (admin cert from the cluster's OS CA) talks to the simulated nodes.
 const tc = () => ["--talosconfig", join(dir, "clusterconfig", "talosconfig")];
 
@@ -76,7 +76,7 @@ test("sim up -c refuses a talconfig with a LAN address, naming the node and wher
 test("sim up -c without a secrets bundle says how to make one", async () => {
   const other = await mkdtemp(join(dir, "nosecrets-"));
   await writeFile(join(other, "talconfig.yaml"), TALCONFIG);
-  const r = await runCliCaptured(["sim", "up", "-c", "talconfig.yaml"], { cwd: other, env });
+  const r = await runCliFast(["sim", "up", "-c", "talconfig.yaml"], { cwd: other, env });
   assert.equal(r.code, 1);
   assert.match(r.stderr, /no secrets bundle/);
   assert.match(r.stderr, /talform gensecret --out talsecret\.sops\.yaml/);

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { connect, createServer } from "node:net";
 import { existsSync } from "node:fs";
 import { excerpt, planSummary, rolloutSteps, runDemo } from "./run.js";
-import { runCliCaptured } from "../test-support.js";
+import { fastSecrets, runCliCaptured } from "../test-support.js";
 
 const SUBNET = "127.77.201";
 
@@ -21,6 +21,7 @@ test("the demo runs end to end on a fast clock, narrates each step and leaves no
   const result = await runDemo({
     counts: { cp: 1, gpu: 1, worker: 1 },
     timeScale: 0.01,
+    generateSecrets: fastSecrets,
     subnet: SUBNET,
     write: (s) => (out += s),
   });
@@ -61,6 +62,7 @@ test("a cluster without a GPU worker skips the extension change and still ends c
   const result = await runDemo({
     counts: { cp: 1, gpu: 0, worker: 1 },
     timeScale: 0.01,
+    generateSecrets: fastSecrets,
     subnet: "127.77.205",
     write: (s) => (out += s),
   });
@@ -84,7 +86,13 @@ test("a failing step fails the demo, and the fleet and the temp folder are still
   let out = "";
   try {
     await assert.rejects(
-      runDemo({ counts: { cp: 2, gpu: 0, worker: 0 }, timeScale: 0.01, subnet, write: (s) => (out += s) }),
+      runDemo({
+        counts: { cp: 2, gpu: 0, worker: 0 },
+        timeScale: 0.01,
+        generateSecrets: fastSecrets,
+        subnet,
+        write: (s) => (out += s),
+      }),
       /EADDRINUSE|in use|listen/i,
     );
   } finally {

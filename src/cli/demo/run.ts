@@ -6,6 +6,7 @@ import { DEFAULT_TALOS_VERSION, TALOS_MINORS, parseTalosVersion } from "../../co
 import { TalformError } from "../../diagnostics/index.js";
 import { writeFileAtomic } from "../../util/atomic-write.js";
 import { runCli } from "../program.js";
+import type { CliIO } from "../context.js";
 import type { Fleet, SimImageFactory } from "../../sim/index.js";
 import type * as Factory from "../../factory/index.js";
 import { pickFreeSubnet } from "./subnet.js";
@@ -32,6 +33,8 @@ export interface DemoOptions {
   readonly write: (text: string) => void;
   /** Clock for the step timings (injected in tests). */
   readonly now?: () => number;
+  /** How `gensecret` makes the bundle (see CliIO.generateSecrets; injected in tests). */
+  readonly generateSecrets?: CliIO["generateSecrets"];
 }
 
 export interface DemoResult {
@@ -50,6 +53,7 @@ interface Ctx {
   readonly env: Record<string, string>;
   readonly write: (text: string) => void;
   readonly timeScale: number;
+  readonly generateSecrets: CliIO["generateSecrets"];
   /** --keep: the folder stays after a failure too, so the advice is to look at it rather than to rerun. */
   readonly kept: boolean;
   fleet?: Fleet;
@@ -82,6 +86,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     nodes,
     write: options.write,
     timeScale: options.timeScale ?? 1,
+    generateSecrets: options.generateSecrets,
     kept: options.keepDir !== undefined,
     schematics: {},
     // The commands see only this environment: the age identity lives here (never on disk unless --keep), HOME points
@@ -399,7 +404,13 @@ async function talform(
   let out = "";
   const sink = { write: (s: string) => ((out += s), true) };
   ctx.write(`  $ talform ${argv.join(" ")}\n`);
-  const code = await runCli(argv, { stdout: sink, stderr: sink, env: ctx.env, cwd: ctx.dir });
+  const code = await runCli(argv, {
+    stdout: sink,
+    stderr: sink,
+    env: ctx.env,
+    cwd: ctx.dir,
+    ...(ctx.generateSecrets ? { generateSecrets: ctx.generateSecrets } : {}),
+  });
   const failed = !expectCodes.includes(code);
   const shown = failed || !options.show ? out : options.show(out.split("\n")).join("\n");
   if (!options.quiet || failed) for (const line of excerpt(shown)) ctx.write(`    ${line}\n`);
