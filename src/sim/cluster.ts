@@ -278,6 +278,10 @@ export class SimCluster implements NodeHost {
     if (!l) return;
     this.listeners.delete(node);
     const closed = new Promise<void>((r) => l.server.close(() => r()));
+    // A reply the node just gave (apply-config before the install reboot) still reaches the client: sessions get a
+    // GOAWAY and a moment to flush; then whatever is still open (watches, logs -f) drops like a powered-off machine.
+    for (const s of l.sessions) s.close();
+    await new Promise((r) => setTimeout(r, 50));
     for (const s of l.sessions) s.destroy();
     await closed;
   }

@@ -362,12 +362,71 @@ export class SimKubeApi {
         );
       }
     }
+    pods.push(...this.coreDnsPods());
     return pods.map((p) => ({ ...p, metadata: { ...p.metadata, resourceVersion: String(this.store.revision()) } }));
+  }
+
+  /** CoreDNS's pods (its Deployment's replicas), spread over the running machines, Ready as their node is. */
+  private coreDnsPods(): KubeObject[] {
+    const deploy = this.store.get(DEPLOYMENTS, "kube-system", "coredns");
+    if (!deploy) return [];
+    const spec = deploy["spec"] as { replicas?: number; template?: { spec?: { containers?: { image?: string }[] } } };
+    // Evicted replicas move: a cordoned machine gets none, and a pod's name carries its machine (drains wait for
+    // the evicted name to disappear).
+    const hosts = this.configured().filter((n) => n.stage === "running" && !this.cordoned(n));
+    if (hosts.length === 0) return [];
+    const rs = `coredns-${uid(`rs/${deploy.metadata.uid ?? ""}`).slice(0, 10)}`;
+    return Array.from({ length: spec.replicas ?? 1 }, (_, i) => {
+      const n = hosts[i % hosts.length]!;
+      return podObject({
+        namespace: "kube-system",
+        name: `${rs}-${uid(`dns/${i}/${n.hostname}`).slice(0, 5)}`,
+        node: n,
+        labels: { "k8s-app": "kube-dns" },
+        owner: { apiVersion: "apps/v1", kind: "ReplicaSet", name: rs, uid: uid(`rs/${rs}`) },
+        containers: [{ name: "coredns", image: spec.template?.spec?.containers?.[0]?.image ?? "" }],
+        ready: this.nodeReady(n),
+        startedAt: deploy.metadata.creationTimestamp ?? this.host.now().toISOString(),
+      });
+    });
+  }
+
+  private nodeReady(n: SimNode): boolean {
+    return (
+      this.workloads.nodeObject(n)["status"] as { conditions: { type: string; status: string }[] }
+    ).conditions.some((c) => c.type === "Ready" && c.status === "True");
+  }
+
+  /** A DaemonSet with the status its controller reports: one pod per running node, Ready as the node is. */
+  private daemonSetView(ds: KubeObject): KubeObject {
+    const pods = this.derivedPods().filter((p) =>
+      (p.metadata["ownerReferences"] as { kind: string; name: string }[] | undefined)?.some(
+        (o) => o.kind === "DaemonSet" && o.name === ds.metadata.name,
+      ),
+    );
+    const ready = pods.filter((p) =>
+      (p["status"] as { conditions: { type: string; status: string }[] }).conditions.some(
+        (c) => c.type === "Ready" && c.status === "True",
+      ),
+    ).length;
+    return {
+      ...ds,
+      status: {
+        currentNumberScheduled: pods.length,
+        desiredNumberScheduled: pods.length,
+        numberMisscheduled: 0,
+        numberReady: ready,
+        numberAvailable: ready,
+        updatedNumberScheduled: pods.length,
+        observedGeneration: 1,
+      },
+    };
   }
 
   private objects(r: ApiResource, namespace: string | undefined): KubeObject[] {
     if (r.resource === "nodes") return this.registered().map((n) => this.nodeView(n));
     const stored = this.store.list(r, namespace).map((o) => ({ ...o, apiVersion: groupVersion(r) }));
+    if (r.resource === "daemonsets" && r.group === "apps") return stored.map((ds) => this.daemonSetView(ds));
     if (r.resource !== "pods" || r.group !== "") return stored;
     return [
       ...this.derivedPods().filter((p) => namespace === undefined || p.metadata.namespace === namespace),
@@ -742,6 +801,10 @@ export class SimKubeApi {
 
   private evict(pod: KubeObject): unknown {
     const stored = this.store.get(PODS, pod.metadata.namespace, pod.metadata.name);
+    const owner0 = (pod.metadata["ownerReferences"] as { kind: string }[] | undefined)?.[0];
+    // CoreDNS's replicas are derived: once the machine is cordoned they run elsewhere.
+    if (!stored && owner0?.kind === "ReplicaSet")
+      return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 };
     if (!stored)
       throw new ApiError(
         429,
@@ -822,10 +885,7 @@ function parseBody(body: string, contentType: string | undefined): unknown {
 
 /** `labelSelector` (equality: `a=b`, `a!=b`, `a`) and `fieldSelector` (`spec.nodeName`, `metadata.name/namespace`). */
 function selectorFilter(url: URL): (o: KubeObject) => boolean {
-  const labels = (url.searchParams.get("labelSelector") ?? "")
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const labels = labelSelector(url.searchParams.get("labelSelector") ?? "");
   const fields = (url.searchParams.get("fieldSelector") ?? "")
     .split(",")
     .map((s) => s.trim())
@@ -838,20 +898,39 @@ function selectorFilter(url: URL): (o: KubeObject) => boolean {
         "",
     );
   return (o) =>
-    labels.every((sel) => {
-      const l = o.metadata.labels ?? {};
-      const ne = /^([^!=]+)!=(.*)$/.exec(sel);
-      if (ne) return l[ne[1]!] !== ne[2];
-      const eq = /^([^=]+)==?(.*)$/.exec(sel);
-      if (eq) return l[eq[1]!] === eq[2];
-      return sel.startsWith("!") ? !(sel.slice(1) in l) : sel in l;
-    }) &&
+    labels(o.metadata.labels ?? {}) &&
     fields.every((sel) => {
       const ne = /^([^!=]+)!=(.*)$/.exec(sel);
-      if (ne) return field(o, ne[1]!) !== ne[2];
+      if (ne) return field(o, ne[1]!.trim()) !== ne[2]!.trim();
       const eq = /^([^=]+)==?(.*)$/.exec(sel);
-      return eq ? field(o, eq[1]!) === eq[2] : true;
+      return eq ? field(o, eq[1]!.trim()) === eq[2]!.trim() : true;
     });
+}
+
+/**
+ * A label selector as kube-apiserver reads it (apimachinery's labels.Parse): comma-separated requirements `k=v`,
+ * `k==v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`, `k`, `!k`, with blanks allowed around the operators (Talos's health
+ * check asks for `k8s-app = kube-apiserver`).
+ */
+export function labelSelector(text: string): (labels: Record<string, string>) => boolean {
+  const requirements = text
+    .split(/,(?![^(]*\))/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const tests = requirements.map((req): ((l: Record<string, string>) => boolean) => {
+    const set = /^([^\s!=]+)\s+(in|notin)\s*\(([^)]*)\)$/.exec(req);
+    if (set) {
+      const values = set[3]!.split(",").map((v) => v.trim());
+      const [key, op] = [set[1]!, set[2]!];
+      return (l) => (op === "in" ? key in l && values.includes(l[key]!) : !(key in l) || !values.includes(l[key]!));
+    }
+    const ne = /^([^!=]+)!=(.*)$/.exec(req);
+    if (ne) return (l) => l[ne[1]!.trim()] !== ne[2]!.trim();
+    const eq = /^([^!=]+)==?(.*)$/.exec(req);
+    if (eq) return (l) => l[eq[1]!.trim()] === eq[2]!.trim();
+    return req.startsWith("!") ? (l) => !(req.slice(1).trim() in l) : (l) => req in l;
+  });
+  return (l) => tests.every((t) => t(l));
 }
 
 /** The manifests of `cluster.inlineManifests` (name + YAML contents), as Talos applies them at bootstrap. */

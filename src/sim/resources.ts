@@ -1,3 +1,5 @@
+import { fromJson, toBinary, type JsonObject } from "@bufbuild/protobuf";
+import { StructSchema } from "@bufbuild/protobuf/wkt";
 import type { SimCluster } from "./cluster.js";
 import type { SimNode } from "./node.js";
 import { configFacts } from "./config.js";
@@ -147,6 +149,20 @@ export const DEFINITIONS: readonly Definition[] = [
     printColumns: [col("Nodename", "{.nodename}")],
   },
   {
+    type: "StaticPodStatuses.kubernetes.talos.dev",
+    displayType: "StaticPodStatus",
+    defaultNamespace: "k8s",
+    aliases: ["podstatus"],
+    printColumns: [col("Ready", '{.conditions[?(@.type=="Ready")].status}')],
+  },
+  {
+    type: "BootstrapManifestsConfigs.kubernetes.talos.dev",
+    displayType: "BootstrapManifestsConfig",
+    defaultNamespace: "controlplane",
+    aliases: [],
+    printColumns: [],
+  },
+  {
     type: "Disks.block.talos.dev",
     displayType: "Disk",
     defaultNamespace: "runtime",
@@ -230,6 +246,7 @@ const NAMESPACES: readonly [string, string][] = [
   ["cluster", "Cluster configuration and discovery resources."],
   ["network", "Networking resources."],
   ["k8s", "Kubernetes all node types resources."],
+  ["controlplane", "Kubernetes control plane resources."],
   ["meta", "Metadata namespace which contains resource definitions."],
 ];
 
@@ -495,6 +512,37 @@ export function listResources(cluster: SimCluster, node: SimNode, onlyType?: str
       new ProtoSpec().string(1, node.hostname).string(2, "1"),
     );
   }
+  // The kubelet's static pods (Talos's KubeletStaticPodController): id namespace/name, the spec is the pod's status
+  // as a map, which Talos encodes as a google.protobuf.Struct.
+  for (const pod of cluster.kube.workloads.staticPods(node)) {
+    const status = JSON.parse(JSON.stringify(pod["status"])) as JsonObject;
+    add(
+      "k8s",
+      "StaticPodStatuses.kubernetes.talos.dev",
+      `${pod.metadata.namespace}/${pod.metadata.name}`,
+      v,
+      status,
+      new ProtoSpec().message(1, toBinary(StructSchema, fromJson(StructSchema, status))),
+    );
+  }
+  if (node.config && node.controlPlane) {
+    const b = bootstrapManifests(node.config.v1alpha1, node.config.controlPlaneEndpoint ?? "");
+    add(
+      "controlplane",
+      "BootstrapManifestsConfigs.kubernetes.talos.dev",
+      "manifests",
+      v,
+      b,
+      new ProtoSpec()
+        .string(1, b.server)
+        .string(2, b.clusterDomain)
+        .strings(3, b.podCIDRs)
+        .bool(4, b.proxyEnabled)
+        .bool(7, b.coreDNSEnabled)
+        .bool(11, b.flannelEnabled)
+        .string(21, b.cniName),
+    );
+  }
   const disk = {
     size: DISK.size,
     ioSize: DISK.ioSize,
@@ -539,4 +587,23 @@ function macOf(address: string): Uint8Array {
 /** NVIDIA kernel-module extensions are versioned `<driver>-<talos release>` (NVIDIA GPU guide); others carry the release. */
 export function extensionVersion(name: string, talosVersion: string): string {
   return /nvidia-open-gpu-kernel-modules|nonfree-kmod-nvidia/.test(name) ? `570.172.08-${talosVersion}` : talosVersion;
+}
+
+/** What Talos's manifests controller reads from the cluster config (the health checks look at `cniName`). */
+function bootstrapManifests(v1alpha1: Record<string, unknown>, server: string) {
+  const cluster = (v1alpha1["cluster"] ?? {}) as {
+    network?: { cni?: { name?: string }; dnsDomain?: string; podSubnets?: string[] };
+    proxy?: { disabled?: boolean };
+    coreDNS?: { disabled?: boolean };
+  };
+  const cniName = cluster.network?.cni?.name ?? "flannel";
+  return {
+    server,
+    clusterDomain: cluster.network?.dnsDomain ?? "cluster.local",
+    podCIDRs: cluster.network?.podSubnets ?? ["10.244.0.0/16"],
+    proxyEnabled: !cluster.proxy?.disabled,
+    coreDNSEnabled: !cluster.coreDNS?.disabled,
+    flannelEnabled: cniName === "flannel",
+    cniName,
+  };
 }
