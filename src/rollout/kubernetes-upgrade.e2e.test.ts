@@ -54,11 +54,12 @@ const image = (host: string, component: string) => {
   }[component]!;
   return new RegExp(`${key}:\\n(?:\\s+.*\\n)*?\\s+image: (\\S+)`).exec(text)?.[1];
 };
+// The control plane's static pods (kube-system also holds kube-proxy's and CoreDNS's pods, which carry other versions).
 const podImages = async () => {
   const r = await (await kube()).call("GET", "/api/v1/namespaces/kube-system/pods");
   return Object.fromEntries(
     (r.json as { items: { metadata: { name: string }; spec: { containers: { image: string }[] } }[] }).items
-      .filter((p) => !p.metadata.name.startsWith("kube-proxy-"))
+      .filter((p) => /^kube-(apiserver|controller-manager|scheduler)-/.test(p.metadata.name))
       .map((p) => [p.metadata.name, p.spec.containers[0]!.image]),
   );
 };
@@ -133,6 +134,7 @@ test("a minor bump: plan lists the sub-steps in Talos's order; a component that 
   assert.deepEqual(skippedIds, ["k8s/v1.32.9/pre-pull", "k8s/v1.32.9/kube-apiserver/cp1"]);
   assert.deepEqual(await kubelets(), { cp1: "v1.32.9", cp2: "v1.32.9", cp3: "v1.32.9", w1: "v1.32.9", w2: "v1.32.9" });
   const pods = await podImages();
+  assert.equal(Object.keys(pods).length, 9, "three static pods on each of the three control planes");
   for (const [name, img] of Object.entries(pods)) assert.match(img, /:v1\.32\.9$/, `${name} runs ${img}`);
   const ds = await (await kube()).call("GET", "/apis/apps/v1/namespaces/kube-system/daemonsets/kube-proxy");
   assert.match(JSON.stringify(ds.json), /kube-proxy:v1\.32\.9/);
