@@ -16,6 +16,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, sy
 import { loadavg, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildTests } from "./build-tests.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const suite = process.argv[2] ?? "unit";
@@ -55,6 +56,7 @@ if (files.length === 0) {
 // Each k8s test file runs an API server of its own: two at a time is what a 2-core CI machine carries.
 const concurrency = process.env.TALFORM_TEST_CONCURRENCY ?? (suite === "k8s" ? "2" : "4");
 const tapFile = join(root, "test-results", `${suite}.tap`);
+const durationsFile = join(root, "test-results", `${suite}-durations.json`);
 mkdirSync(join(root, "test-results"), { recursive: true });
 const reporters =
   process.env.TALFORM_TEST_TAP === "1"
@@ -74,17 +76,21 @@ symlinkSync(join(tmpdir(), tsxCache), join(runTmp, tsxCache));
 // folder per run, so two runs in one checkout do not take each other's records away.
 const cpuDir = mkdtempSync(join(root, "test-results", `${suite}-cpu-`));
 const started = Date.now();
+// The test files run bundled (scripts/build-tests.mjs); TALFORM_TEST_TSX=1 runs the TypeScript through tsx instead.
+const viaTsx = process.env.TALFORM_TEST_TSX === "1";
+const buildDir = join(root, ".cache", "test-build", suite);
+const ordered = longestFirst(files);
+const runFiles = viaTsx ? ordered : await buildTests(root, ordered, buildDir);
 const result = spawnSync(
   process.execPath,
   [
-    "--import",
-    "tsx",
+    ...(viaTsx ? ["--import", "tsx"] : ["--enable-source-maps"]),
     "--import",
     join(root, "scripts", "test-cpu-probe.mjs"),
     "--test",
     `--test-concurrency=${concurrency}`,
     ...reporters,
-    ...files,
+    ...runFiles,
   ],
   {
     cwd: root,
@@ -93,6 +99,8 @@ const result = spawnSync(
       ...process.env,
       TALFORM_LOOPBACK_ONLY: "1",
       TALFORM_TEST_CPU_DIR: cpuDir,
+      TALFORM_TEST_DURATIONS_FILE: durationsFile,
+      ...(viaTsx ? {} : { TALFORM_TEST_BUILD_DIR: buildDir }),
       ...(suite === "unit" || suite === "k8s" ? { TMPDIR: runTmp } : {}),
     },
   },
@@ -110,6 +118,20 @@ if (leaked.length > 0) {
   process.exit(1);
 }
 process.exit(result.status ?? 1);
+
+// The test runner starts files in the order given, `concurrency` at a time: the longest first, so the run does not end
+// waiting on one long file started last. Durations come from this checkout's previous run (the summary reporter
+// writes them), else the e2e-style files (whole simulated rollouts, drills) go first.
+function longestFirst(list) {
+  let previous = {};
+  try {
+    previous = JSON.parse(readFileSync(durationsFile, "utf8"));
+  } catch {
+    // first run here
+  }
+  const guess = (f) => previous[f] ?? (/e2e|safety|faults|drill|demo[/\\]run/.test(f) ? 30 : 1);
+  return [...list].sort((a, b) => guess(b) - guess(a) || a.localeCompare(b));
+}
 
 // CPU seconds of the test run (every process it waited for), from /proc/self/stat's cutime and cstime (Linux only).
 function childrenCpu() {
