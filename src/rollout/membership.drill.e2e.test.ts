@@ -93,6 +93,7 @@ test("membership drill: lose a control plane, remove it, re-add it; removal guar
     r = await cli("plan", "--offline");
     assert.equal(r.code, 1, r.stdout);
     assert.match(r.stdout, /refusing to remove cp3: .*only 1 are healthy.*cp2 is down/);
+    fleet.fault("cp2", "clear");
     await waitUntil("cp2 back", () => fleet.etcd().healthy.length === 3, 15000);
 
     // Removing a healthy control plane: it leaves etcd, is reset (maintenance mode), its Node is deleted.

@@ -185,6 +185,7 @@ test("an unreachable node is a plan error, and apply refuses a plan with errors"
     ["w2:unreachable"],
   );
   await assert.rejects(h.apply(plan, desired), /cannot be applied/);
+  h.fleet.fault("w2", "clear");
 });
 
 test("killing apply at every step boundary and resuming reaches the same end state without redoing work", async () => {

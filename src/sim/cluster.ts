@@ -99,7 +99,8 @@ export class SimCluster implements NodeHost {
   private stopped = false;
   /** The etcd cluster: key space, membership, data directories (src/sim/etcd.ts). */
   readonly etcdData: SimEtcd;
-  private readonly unavailable = new Set<SimNode>();
+  /** Nodes under the `unavailable` fault, each with the token of its outage (a `clear` or a newer outage ends it). */
+  private readonly unavailable = new Map<SimNode, symbol>();
   readonly kube: SimKubeApi;
   private kubeStarting: Promise<void> | undefined;
   readonly stageListeners = new Set<(e: { node: SimNode; stage: string; etcd: EtcdModelState }) => void>();
@@ -372,14 +373,11 @@ export class SimCluster implements NodeHost {
         break;
       case "unavailable": {
         const s = seconds();
-        const mode = node.inMaintenance ? "maintenance" : "normal";
-        this.unavailable.add(node);
-        void this.stopListener(node).then(() =>
-          this.after(s * 1000, () => {
-            this.unavailable.delete(node);
-            if (node.up) void this.startListener(node, mode);
-          }),
-        );
+        const outage = Symbol("outage");
+        this.unavailable.set(node, outage);
+        const stopped = this.stopListener(node);
+        this.outageStops.set(node, stopped);
+        void stopped.then(() => this.after(s * 1000, () => this.endOutage(node, outage)));
         break;
       }
       case "time-unsynced":
@@ -422,10 +420,13 @@ export class SimCluster implements NodeHost {
         if (arg === "disk") node.resetAndRestart({ wipeState: true, halt: false }, "");
         else this.reconcileEtcd();
         break;
-      case "clear":
+      case "clear": {
         node.clearFaults();
         this.kube.fault(node, "clear", undefined);
+        const outage = this.unavailable.get(node);
+        if (outage) void this.outageStops.get(node)?.then(() => this.endOutage(node, outage));
         break;
+      }
       default:
         if (this.kube.fault(node, kind, arg)) break;
         throw new Error(`unknown fault "${fault}"; known: ${FAULT_NAMES.join(", ")}`);
@@ -433,6 +434,16 @@ export class SimCluster implements NodeHost {
   }
 
   // --- services, etcd, files ------------------------------------------------------------------------------------
+
+  private readonly outageStops = new Map<SimNode, Promise<void>>();
+
+  /** Ends that outage of the node (once: a later `clear` or the outage's own timer finds it over). */
+  private endOutage(node: SimNode, outage: symbol): void {
+    if (this.unavailable.get(node) !== outage) return;
+    this.unavailable.delete(node);
+    this.outageStops.delete(node);
+    if (node.up) void this.startListener(node, node.inMaintenance ? "maintenance" : "normal");
+  }
 
   /** Under the `unavailable` fault: its apid neither listens nor answers proxied requests. */
   isUnavailable(node: SimNode): boolean {

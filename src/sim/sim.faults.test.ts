@@ -94,6 +94,22 @@ test("reboot-hang keeps the node down until cleared; slow-reboot makes the reboo
   fleet.fault(W1, "clear");
 });
 
+test("clear ends an outage before its time", async () => {
+  fleet.fault(CP2, "unavailable=100000"); // 1,000 s
+  const direct = new TalosClient({ endpoints: [CP2], nodes: [CP2], credentials, env, retryAttempts: 1 });
+  try {
+    await waitUntil("listener closed", async () => (await direct.version())[0]!.error !== undefined, 1000);
+    fleet.fault(CP2, "clear");
+    await waitUntil("node back", async () => (await direct.version())[0]!.error === undefined, 3000);
+    // The outage's own timer, when it fires, finds it over: the node keeps answering.
+    fleet.fault(CP2, "unavailable=10"); // 0.1 s
+    fleet.fault(CP2, "clear");
+    await waitUntil("node back again", async () => (await direct.version())[0]!.error === undefined, 3000);
+  } finally {
+    direct.close();
+  }
+});
+
 test("unavailable=SECONDS: calls to that node fail with UNAVAILABLE, then it answers again", async () => {
   fleet.fault(CP2, "unavailable=100"); // 1 s
   const direct = new TalosClient({ endpoints: [CP2], nodes: [CP2], credentials, env, retryAttempts: 1 });
