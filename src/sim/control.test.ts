@@ -48,12 +48,16 @@ test("stop is bounded while a client holds a stream open mid-request (issue 17: 
       }
       return n;
     })();
-    await Promise.race([delivered, new Promise((r) => setTimeout(r, 10_000))]);
+    // Unref'd fallbacks: a pending timer would keep this file's process alive for its whole length after the test.
+    await Promise.race([delivered, new Promise((r) => setTimeout(r, 10_000).unref())]);
     const t0 = Date.now();
     await sim.stop();
     await sim.done;
     assert.ok(Date.now() - t0 < STOP_TIMEOUT_MS + 1000, `stop took ${Date.now() - t0} ms`);
-    const seen = await Promise.race([watching, new Promise<string>((r) => setTimeout(() => r("still open"), 5000))]);
+    const seen = await Promise.race([
+      watching,
+      new Promise<string>((r) => setTimeout(() => r("still open"), 5000).unref()),
+    ]);
     ac.abort();
     assert.notEqual(seen, "still open", "the client's stream was not ended by the stop");
     assert.ok((seen as number) >= 1, "the watch delivered the current state before the stop");
