@@ -15,28 +15,37 @@ const run = (steps: string[], extra: Partial<NonNullable<RolloutJournal["run"]>>
   ...extra,
 });
 
-test("a plain apply refuses an unfinished run that touched a node; --resume and --discard-journal do not", async () => {
+test("a plain apply refuses an unfinished run that touched a node, --resume anything else; --discard-journal forgets it", async () => {
   const dir = await mkdtemp(join(tmpdir(), "talform-unfinished-"));
   const path = join(dir, ".talform-journal.json");
   let err = "";
   const ctx = { stderr: { write: (s: string) => ((err += s), true) } } as unknown as CliContext;
   try {
-    const cases: { name: string; journal: RolloutJournal; refused: boolean }[] = [
-      { name: "no run", journal: { formatVersion: 1, applied: {} }, refused: false },
+    // refused: what a plain apply says; resume: what `apply --resume` says (ok, or the error's code and message).
+    const cases: { name: string; journal: RolloutJournal; refused: boolean; resume: string }[] = [
+      {
+        name: "no run",
+        journal: { formatVersion: 1, applied: {} },
+        refused: false,
+        resume: "no-resume: there is no interrupted apply to resume",
+      },
       {
         name: "finished",
         journal: { formatVersion: 1, applied: {}, run: run(["w1/drain"], { finishedAt: "t" }) },
         refused: false,
+        resume: "no-resume: the last apply finished: there is nothing to resume",
       },
       {
         name: "failed at the factory only",
         journal: { formatVersion: 1, applied: {}, run: run(["factory/register-abc"]) },
         refused: false,
+        resume: "ok",
       },
       {
         name: "interrupted on w1",
         journal: { formatVersion: 1, applied: {}, run: run(["w1/pre-pull", "w1/drain"]) },
         refused: true,
+        resume: "ok",
       },
     ];
     for (const c of cases) {
@@ -51,7 +60,11 @@ test("a plain apply refuses an unfinished run that touched a node; --resume and 
           r,
           /^unfinished-run: continue it with `talform apply --resume`, or forget it with `talform apply --discard-journal`/,
         );
-      await refuseUnfinishedRun(ctx, path, { resume: true });
+      const resumed = await refuseUnfinishedRun(ctx, path, { resume: true }).then(
+        () => "ok",
+        (e: TalformError) => `${e.diagnostics[0]?.code}: ${e.diagnostics[0]?.message}`,
+      );
+      assert.equal(resumed, c.resume, c.name);
     }
     await fileJournal(path).save({
       formatVersion: 1,

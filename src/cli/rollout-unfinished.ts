@@ -22,7 +22,7 @@ export function unfinishedRun(j: RolloutJournal): { nodes: string[]; startedAt: 
 
 /**
  * A plain `apply` must not start over a run that stopped half-way (a node may be drained, an upgrade half done):
- * it refuses and names `--resume` and `--discard-journal`. `--discard-journal` forgets the run (not the record of
+ * it refuses and names `--resume` and `--discard-journal`; `--resume` without an unfinished run is refused too. `--discard-journal` forgets the run (not the record of
  * applied configs, which drift detection needs).
  */
 export async function refuseUnfinishedRun(
@@ -30,9 +30,22 @@ export async function refuseUnfinishedRun(
   path: string,
   o: { resume?: boolean; discardJournal?: boolean },
 ): Promise<void> {
-  if (o.resume) return;
   const store = fileJournal(path);
   const j = await store.load();
+  // Before planning (which observes every node): with nothing to resume, say so at once.
+  if (o.resume) {
+    if (!j.run)
+      throw new TalformError("there is no interrupted apply to resume", {
+        code: "no-resume",
+        hint: "run `talform apply` without --resume",
+      });
+    if (j.run.finishedAt)
+      throw new TalformError("the last apply finished: there is nothing to resume", {
+        code: "no-resume",
+        hint: "run `talform plan` to see what is left, then `talform apply`",
+      });
+    return;
+  }
   const u = unfinishedRun(j);
   if (!u) return;
   if (o.discardJournal) {
