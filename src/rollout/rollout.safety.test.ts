@@ -1,32 +1,24 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import type { NodeFixture } from "../plan/test-support.js";
-import type { DesiredCluster } from "../plan/index.js";
 import { StalePlanError } from "./executor.js";
-import { actionsByNode, startSimHarness, watchInvariants, type SimHarness } from "./test-support.js";
+import {
+  actionsByNode,
+  converge,
+  labelledNodes,
+  startInstalledHarness,
+  threeAndTwo,
+  watchInvariants,
+  type SimHarness,
+} from "./test-support.js";
 
 // Safety properties under injected faults, on 3 control planes + 2 workers (addresses 127.0.62.x).
-const NODES: NodeFixture[] = [
-  { hostname: "cp1", address: "127.0.62.1", controlPlane: true },
-  { hostname: "cp2", address: "127.0.62.2", controlPlane: true },
-  { hostname: "cp3", address: "127.0.62.3", controlPlane: true },
-  { hostname: "w1", address: "127.0.62.11", controlPlane: false },
-  { hostname: "w2", address: "127.0.62.12", controlPlane: false },
-];
-const FIXTURE = {
-  endpoint: "https://127.0.62.100:6443",
-  talosVersion: "v1.13.8",
-  kubernetesVersion: "1.36.3",
-  nodes: NODES,
-};
+const FIXTURE = threeAndTwo(62);
+const NODES = FIXTURE.nodes;
 const FAST = { rebootTimeoutMs: 1500, healthTimeoutMs: 1500 };
 
 let h: SimHarness;
 before(async () => {
-  h = await startSimHarness(FIXTURE);
-  const d = await h.render(NODES);
-  const r = await h.apply(await h.plan(d), d);
-  assert.equal(r.ok, true, r.error);
+  h = await startInstalledHarness(FIXTURE);
 });
 after(async () => {
   await h?.stop();
@@ -34,13 +26,7 @@ after(async () => {
 
 const versions = () => Object.fromEntries(h.fleet.nodes.map((n) => [n.hostname, n.talosVersion]));
 const configs = () => Object.fromEntries(h.fleet.nodes.map((n) => [n.hostname, n.config?.text]));
-const labelled = (role: string) => NODES.map((n) => ({ ...n, labels: { role } }));
-
-async function converge(desired: DesiredCluster): Promise<void> {
-  const r = await h.apply(await h.plan(desired), desired);
-  assert.equal(r.ok, true, r.error);
-  assert.deepEqual(actionsByNode(await h.plan(desired)), {});
-}
+const labelled = (role: string) => labelledNodes(NODES, role);
 
 test("a stale plan is refused: a node changed, or the inputs changed, since planning", async () => {
   const desired = await h.render(labelled("a"));
@@ -58,7 +44,7 @@ test("a stale plan is refused: a node changed, or the inputs changed, since plan
     h.apply(await h.plan(desired), other),
     (e: unknown) => e instanceof StalePlanError && /configuration .* changed since planning/.test(e.message),
   );
-  await converge(desired);
+  await converge(h, desired);
 });
 
 test("apply-reject stops the rollout at that node; later nodes stay untouched; --resume finishes the same plan", async () => {
@@ -186,78 +172,6 @@ test("an unreachable node is a plan error, and apply refuses a plan with errors"
   );
   await assert.rejects(h.apply(plan, desired), /cannot be applied/);
   h.fleet.fault("w2", "clear");
-});
-
-test("killing apply at every step boundary and resuming reaches the same end state without redoing work", async () => {
-  const { waitUntil } = await import("../sim/testing.js");
-  await waitUntil(
-    "w2 back",
-    async () => (await h.plan(await h.render(labelled("d"), { talosVersion: "v1.13.9" }))).errors.length === 0,
-    10_000,
-  );
-  // Every node moves to another patch release and gets a label: upgrade + apply-config with drains, checks and gates.
-  const desired = await h.render(labelled("e"), { talosVersion: "v1.13.8" });
-  const plan = await h.plan(desired);
-  assert.equal(
-    Object.values(actionsByNode(plan))
-      .flat()
-      .filter((a) => a === "upgrade").length,
-    5,
-  );
-  const upgrades: string[] = [];
-  const stopWatch = h.fleet.watch(
-    (e) => (e.stage === "upgrading" || e.stage === "rebooting") && upgrades.push(e.node.hostname),
-  );
-  h.events.length = 0;
-  let resume = false;
-  let kills = 0;
-  for (;;) {
-    let done = 0;
-    try {
-      const r = await h.apply(plan, desired, {
-        ...FAST,
-        resume,
-        gate: async () => undefined,
-        afterStep: () => {
-          if (++done === 1) throw new Error("killed");
-        },
-      });
-      assert.equal(r.ok, true, r.error);
-      break;
-    } catch (e) {
-      assert.equal((e as Error).message, "killed");
-      kills++;
-      resume = true;
-    }
-  }
-  stopWatch();
-  const starts = h.events.filter((e) => e.type === "step-start").map((e) => (e as { step: string }).step);
-  assert.equal(kills, starts.length, "one kill after every step");
-  assert.equal(new Set(starts).size, starts.length, "a finished step was run again");
-  assert.deepEqual(
-    upgrades.sort(),
-    ["cp1", "cp2", "cp3", "w1", "w2"],
-    "a node rebooted more than once (an upgrade was redone)",
-  );
-  assert.deepEqual(actionsByNode(await h.plan(desired)), {});
-});
-
-test("a config staged by hand is seen (persistent ≠ active) and replaced by apply, before any reboot could activate it", async () => {
-  const { ApplyMode } = await import("../talosapi/index.js");
-  // The release the previous test left the fleet on: converging only relabels (no upgrade round, ~8 s of this file).
-  const desired = await h.render(labelled("g"), { talosVersion: "v1.13.8" });
-  await converge(desired);
-  const w2 = h.access.secure("127.0.62.12");
-  const other = (await h.render(labelled("staged"), { talosVersion: "v1.13.8" })).nodes.find(
-    (n) => n.hostname === "w2",
-  )!.configText;
-  const [r] = await w2.applyConfiguration(Buffer.from(other), { mode: ApplyMode.STAGED }, ["127.0.62.12"]);
-  assert.equal(r?.error, undefined);
-  const plan = await h.plan(desired);
-  assert.deepEqual(actionsByNode(plan), { w2: ["apply-config"] });
-  assert.match(plan.nodes.find((n) => n.hostname === "w2")!.actions[0]!.reason, /staged config/);
-  await converge(desired);
-  assert.equal(h.fleet.node("w2").stagedConfig, undefined);
 });
 
 test("the etcd model the invariants rely on does report a lost quorum", () => {

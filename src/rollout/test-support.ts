@@ -138,3 +138,44 @@ export function watchInvariants(fleet: Fleet): {
   });
   return state;
 }
+
+/** 3 control planes (127.0.S.1–3) + 2 workers (127.0.S.11–12) on Talos v1.13.8: the safety tests' cluster. */
+export function threeAndTwo(subnet: number): ClusterFixture & { nodes: NodeFixture[] } {
+  const at = (host: number) => `127.0.${subnet}.${host}`;
+  return {
+    endpoint: `https://${at(100)}:6443`,
+    talosVersion: "v1.13.8",
+    kubernetesVersion: "1.36.3",
+    nodes: [
+      { hostname: "cp1", address: at(1), controlPlane: true },
+      { hostname: "cp2", address: at(2), controlPlane: true },
+      { hostname: "cp3", address: at(3), controlPlane: true },
+      { hostname: "w1", address: at(11), controlPlane: false },
+      { hostname: "w2", address: at(12), controlPlane: false },
+    ],
+  };
+}
+
+/** `startSimHarness` with every node installed from maintenance mode by one apply. */
+export async function startInstalledHarness(fixture: ClusterFixture): Promise<SimHarness> {
+  const h = await startSimHarness(fixture);
+  const d = await h.render(fixture.nodes);
+  const r = await h.apply(await h.plan(d), d);
+  if (!r.ok) {
+    await h.stop();
+    throw new Error(`installing the simulated cluster failed: ${r.error}`);
+  }
+  return h;
+}
+
+/** The nodes with one label, `role`, each: a config change on every node. */
+export const labelledNodes = (nodes: readonly NodeFixture[], role: string): NodeFixture[] =>
+  nodes.map((n) => ({ ...n, labels: { role } }));
+
+/** Plans and applies `desired`; afterwards a new plan has nothing left to do. */
+export async function converge(h: SimHarness, desired: DesiredCluster): Promise<void> {
+  const r = await h.apply(await h.plan(desired), desired);
+  if (!r.ok) throw new Error(`apply failed: ${r.error}`);
+  const left = actionsByNode(await h.plan(desired));
+  if (Object.keys(left).length > 0) throw new Error(`not converged: ${JSON.stringify(left)}`);
+}
