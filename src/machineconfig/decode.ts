@@ -82,6 +82,21 @@ type Locate = (
   path: readonly (string | number)[],
 ) => { source?: { file: string; line: number; col: number } };
 
+// The version deltas as sets, once per minor (the decoder runs once per rendered config).
+const deltaSetCache = new WeakMap<
+  (typeof VERSION_DELTAS)[string],
+  { kinds: ReadonlySet<string>; absent: ReadonlySet<string>; extra: ReadonlySet<string> }
+>();
+
+function deltaSets(delta: (typeof VERSION_DELTAS)[string]) {
+  let sets = deltaSetCache.get(delta);
+  if (!sets) {
+    sets = { kinds: new Set(delta.kinds), absent: new Set(delta.absent), extra: new Set(delta.extra) };
+    deltaSetCache.set(delta, sets);
+  }
+  return sets;
+}
+
 function checkDocuments(input: readonly YamlNode[], contract: TalosContract, locate: Locate): DecodedMachineConfig {
   const errors: Diagnostic[] = [];
   const delta = VERSION_DELTAS[contract.name];
@@ -94,9 +109,7 @@ function checkDocuments(input: readonly YamlNode[], contract: TalosContract, loc
     });
     return { documents: [], errors };
   }
-  const kinds = new Set(delta.kinds);
-  const absent = new Set(delta.absent);
-  const extra = new Set(delta.extra);
+  const { kinds, absent, extra } = deltaSets(delta);
 
   const documents: YamlMap[] = [];
   const ids = new Map<string, number>();
@@ -204,6 +217,30 @@ function fieldsByName(shape: Extract<Shape, { k: "struct" }>): ReadonlyMap<strin
   return map;
 }
 
+// Fields a minor does not have, by struct type: checkNode asks for every field of every config, so the set of
+// "type.field" strings is split once per set.
+const absentByType = new WeakMap<ReadonlySet<string>, ReadonlyMap<string, ReadonlySet<string>>>();
+
+function absentFields(absent: ReadonlySet<string>, type: string): ReadonlySet<string> | undefined {
+  let byType = absentByType.get(absent);
+  if (!byType) {
+    const m = new Map<string, Set<string>>();
+    for (const entry of absent) {
+      const dot = entry.lastIndexOf(".");
+      const t = entry.slice(0, dot);
+      let fields = m.get(t);
+      if (!fields) m.set(t, (fields = new Set()));
+      fields.add(entry.slice(dot + 1));
+    }
+    absentByType.set(absent, (byType = m));
+  }
+  return byType.get(type);
+}
+
+/**
+ * Checks `node` against `shape`. `path` is the node's path, a stack this extends and restores while it descends (a
+ * copy per visited field was most of the decoder's garbage); diagnostics get copies.
+ */
 function checkNode(node: YamlNode, shape: Shape, path: (string | number)[], ctx: CheckContext): void {
   if (node === null) return; // null decodes to the zero value
   switch (shape.k) {
@@ -212,10 +249,11 @@ function checkNode(node: YamlNode, shape: Shape, path: (string | number)[], ctx:
       return;
     case "struct": {
       if (!isYamlMap(node)) {
-        ctx.err(`${path.join(".") || "document"}: expected a mapping, got ${describe(node)}`, path);
+        ctx.err(`${path.join(".") || "document"}: expected a mapping, got ${describe(node)}`, [...path]);
         return;
       }
       const fields = fieldsByName(shape);
+      const absent = absentFields(ctx.absent, shape.type);
       for (const [key, value] of node) {
         const field = fields.get(key);
         if (!field) {
@@ -228,7 +266,7 @@ function checkNode(node: YamlNode, shape: Shape, path: (string | number)[], ctx:
           );
           continue;
         }
-        if (ctx.absent.has(`${shape.type}.${key}`)) {
+        if (key.includes(".") ? ctx.absent.has(`${shape.type}.${key}`) : absent?.has(key)) {
           const since = firstMinorWith((d) => !d.absent.includes(`${shape.type}.${key}`));
           ctx.err(
             `field "${[...path, key].join(".")}" is not supported by Talos ${ctx.contract.name}`,
@@ -237,38 +275,48 @@ function checkNode(node: YamlNode, shape: Shape, path: (string | number)[], ctx:
           );
           continue;
         }
-        checkNode(value, field.shape(), [...path, key], ctx);
+        path.push(key);
+        checkNode(value, field.shape(), path, ctx);
+        path.pop();
       }
       return;
     }
     case "list":
       if (!Array.isArray(node)) {
-        ctx.err(`${path.join(".")}: expected a list, got ${describe(node)}`, path);
+        ctx.err(`${path.join(".")}: expected a list, got ${describe(node)}`, [...path]);
         return;
       }
-      (node as readonly YamlNode[]).forEach((item, i) => checkNode(item, shape.elem, [...path, i], ctx));
+      (node as readonly YamlNode[]).forEach((item, i) => {
+        path.push(i);
+        checkNode(item, shape.elem, path, ctx);
+        path.pop();
+      });
       return;
     case "map":
       if (!isYamlMap(node)) {
-        ctx.err(`${path.join(".")}: expected a mapping, got ${describe(node)}`, path);
+        ctx.err(`${path.join(".")}: expected a mapping, got ${describe(node)}`, [...path]);
         return;
       }
-      for (const [k, v] of node) checkNode(v, shape.elem, [...path, k], ctx);
+      for (const [k, v] of node) {
+        path.push(k);
+        checkNode(v, shape.elem, path, ctx);
+        path.pop();
+      }
       return;
     case "scalar":
       if (isYamlMap(node) || Array.isArray(node))
         ctx.err(
           `${path.join(".")}: expected a ${shape.go === "string" ? "string" : shape.go === "bool" ? "boolean" : "number"}, got ${describe(node)}`,
-          path,
+          [...path],
         );
       else if (
         shape.go === "bool" &&
         typeof node !== "boolean" &&
         !(typeof node === "string" && YAML11_BOOL.test(node))
       )
-        ctx.err(`${path.join(".")}: expected true or false, got ${JSON.stringify(node)}`, path);
+        ctx.err(`${path.join(".")}: expected true or false, got ${JSON.stringify(node)}`, [...path]);
       else if (shape.go === "int" && !(typeof node === "number" && Number.isInteger(node)))
-        ctx.err(`${path.join(".")}: expected an integer, got ${JSON.stringify(node)}`, path);
+        ctx.err(`${path.join(".")}: expected an integer, got ${JSON.stringify(node)}`, [...path]);
       return;
     case "unstructured":
     case "opaque":

@@ -82,7 +82,14 @@ function fail(path: string, message: string, hint?: string): never {
   throw new TalformError(`${path}: ${message}`, { code: "sops", ...(hint ? { hint } : {}) });
 }
 
+// The tree isSopsEncrypted read from an encrypted text, for the openSopsText that usually follows on the same text
+// ("is it sops?", then decrypt): one parse instead of two. Taken at most once, as decryption changes the tree.
+let checkedTree: { readonly text: string; readonly format: SopsFormat; readonly tree: SopsTree } | undefined;
+
 function parseOrFail(path: string, text: string, format: SopsFormat): SopsTree {
+  const checked = checkedTree;
+  checkedTree = undefined;
+  if (checked && checked.text === text && checked.format === format) return checked.tree;
   try {
     return parseStore(text, format);
   } catch (e) {
@@ -97,6 +104,8 @@ function stashKey(aad: string, type: SopsValueType, text: string): string {
 
 /** Whether the text is a sops-encrypted YAML, JSON or dotenv file (has sops metadata). */
 export function isSopsEncrypted(text: string, format?: SopsFormat): boolean {
+  // Without "sops" in it (or an escape that could spell it) no format has the metadata.
+  if (!text.includes("sops") && !text.includes("\\")) return false;
   const formats: SopsFormat[] = format ? [format] : ["yaml", "json", "dotenv"];
   for (const f of formats) {
     try {
@@ -105,7 +114,10 @@ export function isSopsEncrypted(text: string, format?: SopsFormat): boolean {
         continue;
       }
       const tree = parseStore(text, f);
-      if (tree.documents.length > 0 && hasMetadata(tree.documents[0]!)) return true;
+      if (tree.documents.length > 0 && hasMetadata(tree.documents[0]!)) {
+        checkedTree = { text, format: f, tree };
+        return true;
+      }
     } catch {
       // not this format
     }

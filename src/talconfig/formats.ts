@@ -1,11 +1,17 @@
-import { isIP } from "node:net";
+import { isIP, isIPv4 } from "node:net";
 
 /**
  * Value formats talconfig.yaml checks. Small pure predicates so the zod schema, the policy rules and tests share them.
  */
 
+/** node:net's isIP, without its IPv6 check for text without a colon (that check compiles a large regular expression). */
+function ipFamily(text: string): number {
+  if (text.includes(":")) return isIP(text);
+  return isIPv4(text) ? 4 : 0;
+}
+
 export function isIpAddress(text: string): boolean {
-  return isIP(text) !== 0;
+  return ipFamily(text) !== 0;
 }
 
 /** `10.0.0.0/8`, `fd00::/64`; the prefix must fit the address family. */
@@ -15,7 +21,7 @@ export function isCidr(text: string): boolean {
   const ip = text.slice(0, slash);
   const prefix = text.slice(slash + 1);
   if (!/^\d{1,3}$/.test(prefix)) return false;
-  const family = isIP(ip);
+  const family = ipFamily(ip);
   if (family === 0) return false;
   return Number(prefix) <= (family === 4 ? 32 : 128);
 }

@@ -10,7 +10,8 @@ import { resolveNodes } from "./resolve-nodes.js";
 import { parseWithSchema } from "./schema-issues.js";
 import { talconfigSchema } from "./schema.js";
 import { knownKeysAt } from "./schema-walk.js";
-import { substituteDocument, unmaskDocument } from "./substitute-yaml.js";
+import { simpleToJS } from "./simple-yaml.js";
+import { substituteDocument, substituteSimple, unmaskDocument } from "./substitute-yaml.js";
 import type { LoadedTalconfig, LoadTalconfigOptions } from "./types.js";
 import { YamlSource } from "./yaml-source.js";
 
@@ -52,7 +53,42 @@ export async function loadTalconfig(options: LoadTalconfigOptions): Promise<Load
   for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) env.set(k, v);
   const envFiles = await loadEnvFiles(options, dir, readFile, env, diagnostics);
 
-  const src = new YamlSource(file, text);
+  const src = new YamlSource(file, text, { simple: true });
+  const substituteEnv = (options.substitute ?? true) ? env : undefined;
+  // Scalars whose substitution failed: their schema errors would only repeat the substitution error.
+  const failed = new Set<unknown>();
+  let data: unknown;
+  if (src.simple && substituteSimple(src, substituteEnv)) {
+    // The simple reading (no syntax errors, anchors or aliases; substitution succeeded). Should anything need the
+    // yaml package's document later, it is brought to the same state (with nothing to report: it reads the same).
+    data = simpleToJS(src.simple.root);
+    src.whenParsed = (s) => {
+      unmaskDocument(s);
+      if (substituteEnv) substituteDocument(s, substituteEnv, [], new Set());
+    };
+  } else {
+    src.dropSimple();
+    const read = readDocument(src, substituteEnv, diagnostics, failed);
+    if (read === undefined) return empty(envFiles);
+    data = read;
+  }
+
+  const parsed = parseWithSchema(data, src, diagnostics, failed);
+  reportDeprecated(parsed ?? data, src, diagnostics);
+  checkModel(parsed ?? data, src, diagnostics);
+  await checkFileRefs(parsed ?? data, src, dir, readFile, diagnostics);
+  if (parsed === undefined) return finish({ ...empty(envFiles), raw: data }, src);
+  const nodes = resolveNodes(parsed, src, dir);
+  return finish({ path: file, dir, config: parsed, raw: data, nodes, diagnostics, env, envFiles }, src);
+}
+
+/** The yaml package's reading of the talconfig: syntax errors, masks, substitution, aliases and anchor holders. */
+function readDocument(
+  src: YamlSource,
+  env: Map<string, string> | undefined,
+  diagnostics: Diagnostic[],
+  failed: Set<unknown>,
+): unknown {
   for (const e of src.doc.errors) {
     diagnostics.push({
       severity: "error",
@@ -70,12 +106,10 @@ export async function loadTalconfig(options: LoadTalconfigOptions): Promise<Load
       source: src.positionAt(e.pos[0]),
     });
   }
-  if (src.doc.errors.length > 0) return empty(envFiles);
+  if (src.doc.errors.length > 0) return undefined;
 
-  // Scalars whose substitution failed: their schema errors would only repeat the substitution error.
-  const failed = new Set<unknown>();
   unmaskDocument(src);
-  if (options.substitute ?? true) substituteDocument(src, env, diagnostics, failed);
+  if (env) substituteDocument(src, env, diagnostics, failed);
 
   let data: unknown;
   try {
@@ -88,7 +122,7 @@ export async function loadTalconfig(options: LoadTalconfigOptions): Promise<Load
       hint: "expand the YAML aliases (*name); talform refuses documents whose aliases expand excessively",
       source: src.positionOf([]),
     });
-    return empty(envFiles);
+    return undefined;
   }
   if (data === null || data === undefined) {
     diagnostics.push({
@@ -98,20 +132,14 @@ export async function loadTalconfig(options: LoadTalconfigOptions): Promise<Load
       hint: "add clusterName, endpoint, kubernetesVersion and nodes",
       source: src.positionOf([]),
     });
-    return empty(envFiles);
+    return undefined;
   }
 
   if (typeof data === "object" && !Array.isArray(data)) {
     for (const key of anchorHolderKeys(src.doc, knownKeysAt(talconfigSchema, []), src, diagnostics))
       delete (data as Record<string, unknown>)[key];
   }
-  const parsed = parseWithSchema(data, src, diagnostics, failed);
-  reportDeprecated(parsed ?? data, src, diagnostics);
-  checkModel(parsed ?? data, src, diagnostics);
-  await checkFileRefs(parsed ?? data, src, dir, readFile, diagnostics);
-  if (parsed === undefined) return finish({ ...empty(envFiles), raw: data }, src);
-  const nodes = resolveNodes(parsed, src, dir);
-  return finish({ path: file, dir, config: parsed, raw: data, nodes, diagnostics, env, envFiles }, src);
+  return data;
 }
 
 function finish(loaded: LoadedTalconfig, src: YamlSource): LoadedTalconfig {

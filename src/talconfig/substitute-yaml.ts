@@ -2,6 +2,7 @@ import { visit, type Scalar } from "yaml";
 import type { Diagnostic } from "../diagnostics/index.js";
 import { CODES } from "./codes.js";
 import { substituteEnv } from "./envsubst.js";
+import { forEachSimpleScalar } from "./simple-yaml.js";
 import type { YamlSource } from "./yaml-source.js";
 
 /** Restores the `${...}` references masked for parsing (see YamlSource), whether or not substitution runs. */
@@ -50,6 +51,29 @@ export function substituteDocument(
       } else node.value = value;
     },
   });
+}
+
+/**
+ * unmaskDocument + substituteDocument on the simple reading (simple-yaml.ts; its keys hold neither `$` nor masked
+ * references). Returns false, leaving the reading half-substituted, when a reference fails: the caller then drops the
+ * simple reading and goes the document's way, which reports the failures with their positions.
+ */
+export function substituteSimple(src: YamlSource, env: Map<string, string> | undefined): boolean {
+  const root = src.simple?.root;
+  if (!root) return false;
+  const substitute = env !== undefined && (src.text.includes("$") || src.text.includes("\\"));
+  if (!src.masked && !substitute) return true;
+  let ok = true;
+  forEachSimpleScalar(root, (node) => {
+    if (!ok || typeof node.value !== "string") return;
+    const unmasked = src.unmask(node.value);
+    node.value = unmasked;
+    if (!substitute || !unmasked.includes("$")) return;
+    const { value, problems } = substituteEnv(unmasked, env);
+    if (problems.length > 0) ok = false;
+    else if (value !== unmasked) node.value = node.plain ? retypePlain(value) : value;
+  });
+  return ok;
 }
 
 function retypePlain(value: string): unknown {

@@ -1,5 +1,6 @@
 import YAML, { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Document, type Node } from "yaml";
 import type { SourcePosition } from "../diagnostics/index.js";
+import { parseSimpleYaml, type SimpleDocument, type SimpleNode } from "./simple-yaml.js";
 
 export type DocPath = readonly (string | number)[];
 
@@ -16,26 +17,60 @@ export function formatPath(path: DocPath): string {
 /**
  * A parsed YAML file that still knows where every node came from. Lookups never throw: a path that does not exist
  * resolves to its deepest existing ancestor, so every finding has a position.
+ *
+ * With `simple: true` the text is first read by the fast reader (simple-yaml.ts) when it is within its subset; the
+ * `yaml` package's document (`doc`) is then parsed only when something asks for it — a schema issue that needs a
+ * scalar's source, for example — and `whenParsed` brings it to the state the simple reading is in (unmasked,
+ * substituted). Positions come from the simple reading, identical to the document's.
  */
 export class YamlSource {
   readonly file: string;
   readonly text: string;
-  readonly doc: Document;
-  private readonly lines: LineCounter;
-
+  private readonly maskedText: string;
+  private lines: LineCounter | undefined;
+  private parsed: Document | undefined;
   private readonly masks: string[] = [];
+  /** The fast reading, while it is used (see `dropSimple`). */
+  private simpleDoc: SimpleDocument | undefined;
+  /** Runs once on the document when it is parsed after a simple reading. */
+  whenParsed: ((src: YamlSource) => void) | undefined;
 
-  constructor(file: string, text: string) {
+  constructor(file: string, text: string, options: { readonly simple?: boolean } = {}) {
     this.file = file;
     this.text = text;
-    this.lines = new LineCounter();
-    // `merge: true`: talhelper's yaml.v3 honours `<<: *anchor` merge keys, so talconfigs in the wild use them.
-    this.doc = YAML.parseDocument(maskReferences(text, this.masks), {
-      lineCounter: this.lines,
-      uniqueKeys: true,
-      prettyErrors: false,
-      merge: true,
-    });
+    this.maskedText = maskReferences(text, this.masks);
+    if (options.simple) this.simpleDoc = parseSimpleYaml(this.maskedText);
+  }
+
+  /** The fast reading of the (masked) text, when it was within the simple subset. */
+  get simple(): SimpleDocument | undefined {
+    return this.simpleDoc;
+  }
+
+  /** Stops using the simple reading (the caller goes the `yaml` package's way instead). */
+  dropSimple(): void {
+    this.simpleDoc = undefined;
+    this.whenParsed = undefined;
+  }
+
+  get doc(): Document {
+    if (!this.parsed) {
+      this.lines = new LineCounter();
+      // `merge: true`: talhelper's yaml.v3 honours `<<: *anchor` merge keys, so talconfigs in the wild use them.
+      this.parsed = YAML.parseDocument(this.maskedText, {
+        lineCounter: this.lines,
+        uniqueKeys: true,
+        prettyErrors: false,
+        merge: true,
+      });
+      if (this.simpleDoc) this.whenParsed?.(this);
+    }
+    return this.parsed;
+  }
+
+  private lineCounter(): LineCounter {
+    if (!this.parsed) void this.doc;
+    return this.lines!;
   }
 
   /** Whether any `${...}` reference was masked for parsing. */
@@ -50,7 +85,8 @@ export class YamlSource {
   }
 
   positionAt(offset: number): SourcePosition {
-    const { line, col } = this.lines.linePos(Math.max(0, Math.min(offset, this.text.length)));
+    const at = Math.max(0, Math.min(offset, this.text.length));
+    const { line, col } = this.simpleDoc ? linePos(this.simpleDoc.lineStarts, at) : this.lineCounter().linePos(at);
     return { file: this.file, line, col };
   }
 
@@ -83,8 +119,17 @@ export class YamlSource {
 
   /** Position of the value at `path`, else of its key, else of the nearest existing ancestor; finally 1:1. */
   positionOf(path: DocPath, preferKey = false): SourcePosition {
+    const simple = this.simpleDoc;
     for (let n = path.length; n >= 0; n--) {
       const p = path.slice(0, n);
+      if (simple) {
+        const at =
+          preferKey && n === path.length
+            ? (simpleKeyStart(simple.root, p) ?? simpleNodeAt(simple.root, p)?.start)
+            : (simpleNodeAt(simple.root, p)?.start ?? simpleKeyStart(simple.root, p));
+        if (at !== undefined) return this.positionAt(at);
+        continue;
+      }
       const node =
         preferKey && n === path.length ? (this.keyAt(p) ?? this.nodeAt(p)) : (this.nodeAt(p) ?? this.keyAt(p));
       if (node?.range) return this.positionAt(node.range[0]);
@@ -97,6 +142,42 @@ export class YamlSource {
     for (let hops = 0; isAlias(n) && hops < 100; hops++) n = n.resolve(this.doc);
     return n;
   }
+}
+
+// The lookups of YamlSource on the simple reading (keys are strings there; no aliases).
+function simpleNodeAt(root: SimpleNode, path: DocPath): SimpleNode | undefined {
+  let node: SimpleNode | undefined = root;
+  for (const seg of path) {
+    if (node.kind === "map") {
+      const i = node.keys.indexOf(String(seg));
+      node = i < 0 ? undefined : node.values[i];
+    } else if (node.kind === "seq" && typeof seg === "number") node = node.items[seg];
+    else return undefined;
+    if (node === undefined) return undefined;
+  }
+  return node;
+}
+
+function simpleKeyStart(root: SimpleNode, path: DocPath): number | undefined {
+  if (path.length === 0) return undefined;
+  const parent = simpleNodeAt(root, path.slice(0, -1));
+  if (parent?.kind !== "map") return undefined;
+  const i = parent.keys.indexOf(String(path[path.length - 1]));
+  return i < 0 ? undefined : parent.keyStarts[i];
+}
+
+/** The yaml package's LineCounter.linePos on recorded line starts. */
+function linePos(lineStarts: readonly number[], offset: number): { line: number; col: number } {
+  let low = 0;
+  let high = lineStarts.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (lineStarts[mid]! < offset) low = mid + 1;
+    else high = mid;
+  }
+  if (lineStarts[low] === offset) return { line: low + 1, col: 1 };
+  if (low === 0) return { line: 0, col: offset };
+  return { line: low, col: offset - lineStarts[low - 1]! + 1 };
 }
 
 // talhelper substitutes bytes before parsing, so `nameservers: [${DNS1}, ${DNS2}]` works there although `{`, `}` and

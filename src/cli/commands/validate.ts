@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { spawnSync } from "node:child_process";
-import { join, relative, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
 import { secretBearingReason } from "../../util/secret-files.js";
 import { DEFAULT_TALOS_VERSION } from "../../contract/index.js";
 import { ExitCode, type Diagnostic } from "../../diagnostics/index.js";
@@ -130,11 +131,27 @@ async function validateWithFactory(
   };
 }
 
+// The environment variables that make git use a repository other than the one it discovers from its folder.
+const GIT_LOCATION_ENV = ["GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR"];
+
+/**
+ * Whether `git ls-files` could find a work tree for `dir`: a `.git` in it or a folder above it (as git discovers
+ * one), or settings that point git at a repository elsewhere. Saves starting git where it would only fail.
+ */
+function mayBeInGitWorkTree(dir: string): boolean {
+  if (GIT_LOCATION_ENV.some((k) => process.env[k] !== undefined)) return true;
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    if (existsSync(join(d, ".git"))) return true;
+    if (dirname(d) === d) return false;
+  }
+}
+
 /**
  * Secret-bearing files beside talconfig.yaml that git tracks (`git ls-files`); none outside a repository or without
  * git. The file stays in the history even after `git rm --cached`, hence the hint to rotate.
  */
 function trackedSecretFiles(dir: string): Diagnostic[] {
+  if (!mayBeInGitWorkTree(dir)) return [];
   const r = spawnSync("git", ["ls-files", "-z", "--", "."], {
     cwd: dir,
     encoding: "utf8",

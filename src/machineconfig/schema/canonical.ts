@@ -14,9 +14,8 @@ export function canonicalize(node: YamlNode | undefined, shape: Shape): YamlNode
     case "struct": {
       const src = isYamlMap(node) ? node : new Map<string, YamlNode>();
       const out: YamlMap = new Map();
-      const known = new Set<string>();
+      const known = fieldNames(shape);
       for (const f of shape.fields) {
-        known.add(f.name);
         const fs = f.shape();
         const v = src.get(f.name);
         if (v === undefined) {
@@ -62,6 +61,16 @@ export function canonicalize(node: YamlNode | undefined, shape: Shape): YamlNode
       if (shape.type === "v1alpha1.FileMode" && (node === null || node === undefined)) return new RawScalar("0o0");
       return node === undefined ? null : node;
   }
+}
+
+// Struct shapes are shared and immutable: their field names, collected once per shape (canonicalize runs on every
+// struct of every rendered config).
+const fieldNameSets = new WeakMap<Shape, ReadonlySet<string>>();
+
+function fieldNames(shape: Extract<Shape, { k: "struct" }>): ReadonlySet<string> {
+  let names = fieldNameSets.get(shape);
+  if (!names) fieldNameSets.set(shape, (names = new Set(shape.fields.map((f) => f.name))));
+  return names;
 }
 
 function sortDeep(node: YamlNode): YamlNode {

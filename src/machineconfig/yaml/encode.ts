@@ -220,18 +220,39 @@ const YAML11_AMBIGUOUS: readonly RegExp[] = [
 ];
 
 // A config repeats its keys and many values, and genconfig encodes one config per node: the go-yaml quoting
-// decision (a dozen regular expressions per string) is kept for short strings.
+// decision (a dozen regular expressions per string) is kept for short strings, and for long ones up to a total size
+// — the cluster's certificates and keys (a few KB each, scanned character by character) are in every node's config.
 const formattedStrings = new Map<string, string>();
 const FORMATTED_MAX = 20_000;
 const FORMATTED_MAX_LENGTH = 256;
+const formattedLongStrings = new Map<string, string>();
+const FORMATTED_LONG_MAX_CHARS = 4_000_000;
+let formattedLongChars = 0;
 
 export function formatScalar(v: YamlScalar): string {
-  if (typeof v !== "string" || v.length > FORMATTED_MAX_LENGTH) return formatScalarUncached(v);
+  if (typeof v !== "string") return formatScalarUncached(v);
+  if (v.length > FORMATTED_MAX_LENGTH) return formatLongString(v);
   let out = formattedStrings.get(v);
   if (out === undefined) {
     out = formatScalarUncached(v);
     if (formattedStrings.size >= FORMATTED_MAX) formattedStrings.clear();
     formattedStrings.set(v, out);
+  }
+  return out;
+}
+
+function formatLongString(v: string): string {
+  let out = formattedLongStrings.get(v);
+  if (out === undefined) {
+    out = formatScalarUncached(v);
+    if (formattedLongChars + v.length > FORMATTED_LONG_MAX_CHARS) {
+      formattedLongStrings.clear();
+      formattedLongChars = 0;
+    }
+    if (v.length <= FORMATTED_LONG_MAX_CHARS) {
+      formattedLongStrings.set(v, out);
+      formattedLongChars += v.length;
+    }
   }
   return out;
 }

@@ -46,7 +46,13 @@ export { goKeyLess };
 /** Deep copy (maps keep their order). */
 export function cloneNode<T extends YamlNode>(node: T): T {
   const n: YamlNode = node;
-  if (isYamlMap(n)) return new Map([...n.entries()].map(([k, v]) => [k, cloneNode(v)])) as unknown as T;
+  if (isYamlMap(n)) {
+    // A loop, not `new Map([...entries].map(…))`: genconfig copies whole configs per node, and the intermediate
+    // arrays were garbage.
+    const out: YamlMap = new Map();
+    for (const [k, v] of n) out.set(k, cloneNode(v));
+    return out as unknown as T;
+  }
   if (Array.isArray(n)) return (n as readonly YamlNode[]).map((v) => cloneNode(v)) as unknown as T;
   return node;
 }
