@@ -1,5 +1,5 @@
 import { Code } from "@connectrpc/connect";
-import { toError } from "../talosapi/client.js";
+import { toError, type TalosClient } from "../talosapi/client.js";
 import type { ClusterAccess } from "./cluster-access.js";
 import { KUBERNETES_REMOVED } from "../contract/index.js";
 import type { KubeApi } from "./kube-client.js";
@@ -82,7 +82,7 @@ async function removedApiObjects(kube: KubeApi): Promise<Record<string, string[]
 
 export async function observeNode(t: ObserveTarget, access: ClusterAccess): Promise<ObservedNode> {
   const base = { hostname: t.hostname, address: t.address };
-  const client = access.secure(t.address);
+  const client = (await access.reader()) ?? access.secure(t.address);
   const [v] = await client.version([t.address]);
   if (v?.error) {
     // Not serving the cluster's mTLS API: a node in maintenance mode (self-signed certificate), or down.
@@ -128,7 +128,7 @@ export async function observeNode(t: ObserveTarget, access: ClusterAccess): Prom
     // The config saved to disk: ahead of the active one while a staged config waits for the next reboot.
     settle(client.getResource(t.address, "config", "MachineConfigs.config.talos.dev", "persistent")),
     settle(client.bootId(t.address)),
-    t.controlPlane ? observeEtcd(t.address, access) : Promise.resolve(undefined),
+    t.controlPlane ? observeEtcd(t.address, client) : Promise.resolve(undefined),
   ]);
   const spec = status?.spec as { stage?: string; status?: { ready?: boolean } } | undefined;
   const names: string[] = [];
@@ -185,9 +185,8 @@ export async function observeNode(t: ObserveTarget, access: ClusterAccess): Prom
 
 async function observeEtcd(
   address: string,
-  access: ClusterAccess,
+  client: TalosClient,
 ): Promise<{ member: boolean; healthy: boolean; members: number }> {
-  const client = access.secure(address);
   const [[members], [status]] = await Promise.all([client.etcdMembers([address]), client.etcdStatus([address])]);
   const list = members?.value?.members ?? [];
   // Before bootstrap Talos answers FailedPrecondition ("etcd is not running"); any other error is a member in trouble.
