@@ -121,15 +121,17 @@ export async function observeNode(t: ObserveTarget, access: ClusterAccess): Prom
       (x) => x,
       () => undefined,
     );
-  const [status, extensions, config, persistent, bootId, etcd] = await Promise.all([
+  const [status, extensions, configs, bootId, etcd] = await Promise.all([
     settle(client.getResource(t.address, "runtime", "MachineStatuses.runtime.talos.dev", "machine")),
     settle(client.listResources(t.address, "runtime", "ExtensionStatuses.runtime.talos.dev")),
-    settle(client.getResource(t.address, "config", "MachineConfigs.config.talos.dev", "v1alpha1")),
-    // The config saved to disk: ahead of the active one while a staged config waits for the next reboot.
-    settle(client.getResource(t.address, "config", "MachineConfigs.config.talos.dev", "persistent")),
+    // The active config (`v1alpha1`) and the one saved to disk (`persistent`: ahead of the active one while a staged
+    // config waits for the next reboot), in one call.
+    settle(client.listResources(t.address, "config", "MachineConfigs.config.talos.dev")),
     settle(client.bootId(t.address)),
     t.controlPlane ? observeEtcd(t.address, client) : Promise.resolve(undefined),
   ]);
+  const config = configs?.find((c) => c.id === "v1alpha1");
+  const persistent = configs?.find((c) => c.id === "persistent");
   const spec = status?.spec as { stage?: string; status?: { ready?: boolean } } | undefined;
   const names: string[] = [];
   let schematicId: string | undefined;
