@@ -13,7 +13,7 @@ export interface ClusterAccess {
    * `node` metadata (as `talosctl -e <cp> -n <node>`), instead of one connection and TLS handshake per node. A call
    * it cannot route (the node is down, in maintenance mode, or the control plane went away) is made directly through
    * `secure(node)`, so what is observed does not depend on any one node being up. Undefined while no control plane
-   * answers with the cluster's certificates (not installed yet): then read through `secure`.
+   * answers with the cluster's certificates (not installed yet): then read through `secure`; the next call asks again.
    */
   reader(): Promise<TalosClient | undefined>;
   insecure(address: string): TalosClient;
@@ -83,6 +83,7 @@ export function createClusterAccess(o: ClusterAccessOptions): ClusterAccess {
           chosen = undefined;
         }
         for (const { c } of candidates) if (c !== chosen) c.close();
+        if (!chosen) reader = undefined;
         return chosen;
       })();
       return reader;

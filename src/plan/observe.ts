@@ -26,10 +26,13 @@ export async function observeCluster(
   access: ClusterAccess,
   opts: { concurrency?: number } = {},
 ): Promise<ObservedCluster> {
-  let nodes = await mapBounded(targets, opts.concurrency ?? 32, (t) => observeNode(t, access));
+  // One control plane routes every read, asked once per observation (none answers before the install).
+  const reader = await access.reader();
+  const observe = (t: ObserveTarget) => observeNode(t, access, reader);
+  let nodes = await mapBounded(targets, opts.concurrency ?? 32, observe);
   const discovered = await discoverControlPlanes(targets, nodes, access);
   if (discovered.length > 0) {
-    nodes = [...nodes, ...(await mapBounded(discovered, opts.concurrency ?? 32, (t) => observeNode(t, access)))];
+    nodes = [...nodes, ...(await mapBounded(discovered, opts.concurrency ?? 32, observe))];
     targets = [...targets, ...discovered];
   }
   const etcdBootstrapped = nodes.some((n) => n.etcd?.member);
@@ -48,8 +51,7 @@ export async function observeCluster(
   const membership = await observeMembership(targets, nodes, kubeNodes, access);
   // Members of the cluster the targets do not name (a node removed from talconfig.yaml): observe them too.
   const extra = discoverExtraNodes(targets, membership);
-  if (extra.length > 0)
-    nodes = [...nodes, ...(await mapBounded(extra, opts.concurrency ?? 32, (t) => observeNode(t, access)))];
+  if (extra.length > 0) nodes = [...nodes, ...(await mapBounded(extra, opts.concurrency ?? 32, observe))];
   const ready = kubeNodes ? new Map(kubeNodes.map((n) => [n.name, n.ready])) : undefined;
   const observed = ready
     ? nodes.map((n) => (n.maintenance || !n.reachable ? n : { ...n, kubernetesReady: ready.get(n.hostname) ?? false }))
@@ -80,9 +82,14 @@ async function removedApiObjects(kube: KubeApi): Promise<Record<string, string[]
   return out;
 }
 
-export async function observeNode(t: ObserveTarget, access: ClusterAccess): Promise<ObservedNode> {
+/** One node, read through `reader` (ClusterAccess.reader) when there is one, else directly. */
+export async function observeNode(
+  t: ObserveTarget,
+  access: ClusterAccess,
+  reader?: TalosClient,
+): Promise<ObservedNode> {
   const base = { hostname: t.hostname, address: t.address };
-  const client = (await access.reader()) ?? access.secure(t.address);
+  const client = reader ?? access.secure(t.address);
   const [v] = await client.version([t.address]);
   if (v?.error) {
     // Not serving the cluster's mTLS API: a node in maintenance mode (self-signed certificate), or down.
