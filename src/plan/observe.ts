@@ -1,5 +1,5 @@
 import { Code } from "@connectrpc/connect";
-import { toError } from "../talosapi/client.js";
+import { toError, type TalosClient } from "../talosapi/client.js";
 import type { ClusterAccess } from "./cluster-access.js";
 import { KUBERNETES_REMOVED } from "../contract/index.js";
 import type { KubeApi } from "./kube-client.js";
@@ -26,10 +26,13 @@ export async function observeCluster(
   access: ClusterAccess,
   opts: { concurrency?: number } = {},
 ): Promise<ObservedCluster> {
-  let nodes = await mapBounded(targets, opts.concurrency ?? 32, (t) => observeNode(t, access));
+  // One control plane routes every read, asked once per observation (none answers before the install).
+  const reader = await access.reader();
+  const observe = (t: ObserveTarget) => observeNode(t, access, reader);
+  let nodes = await mapBounded(targets, opts.concurrency ?? 32, observe);
   const discovered = await discoverControlPlanes(targets, nodes, access);
   if (discovered.length > 0) {
-    nodes = [...nodes, ...(await mapBounded(discovered, opts.concurrency ?? 32, (t) => observeNode(t, access)))];
+    nodes = [...nodes, ...(await mapBounded(discovered, opts.concurrency ?? 32, observe))];
     targets = [...targets, ...discovered];
   }
   const etcdBootstrapped = nodes.some((n) => n.etcd?.member);
@@ -48,8 +51,7 @@ export async function observeCluster(
   const membership = await observeMembership(targets, nodes, kubeNodes, access);
   // Members of the cluster the targets do not name (a node removed from talconfig.yaml): observe them too.
   const extra = discoverExtraNodes(targets, membership);
-  if (extra.length > 0)
-    nodes = [...nodes, ...(await mapBounded(extra, opts.concurrency ?? 32, (t) => observeNode(t, access)))];
+  if (extra.length > 0) nodes = [...nodes, ...(await mapBounded(extra, opts.concurrency ?? 32, observe))];
   const ready = kubeNodes ? new Map(kubeNodes.map((n) => [n.name, n.ready])) : undefined;
   const observed = ready
     ? nodes.map((n) => (n.maintenance || !n.reachable ? n : { ...n, kubernetesReady: ready.get(n.hostname) ?? false }))
@@ -80,9 +82,14 @@ async function removedApiObjects(kube: KubeApi): Promise<Record<string, string[]
   return out;
 }
 
-export async function observeNode(t: ObserveTarget, access: ClusterAccess): Promise<ObservedNode> {
+/** One node, read through `reader` (ClusterAccess.reader) when there is one, else directly. */
+export async function observeNode(
+  t: ObserveTarget,
+  access: ClusterAccess,
+  reader?: TalosClient,
+): Promise<ObservedNode> {
   const base = { hostname: t.hostname, address: t.address };
-  const client = access.secure(t.address);
+  const client = reader ?? access.secure(t.address);
   const [v] = await client.version([t.address]);
   if (v?.error) {
     // Not serving the cluster's mTLS API: a node in maintenance mode (self-signed certificate), or down.
@@ -121,15 +128,17 @@ export async function observeNode(t: ObserveTarget, access: ClusterAccess): Prom
       (x) => x,
       () => undefined,
     );
-  const [status, extensions, config, persistent, bootId, etcd] = await Promise.all([
+  const [status, extensions, configs, bootId, etcd] = await Promise.all([
     settle(client.getResource(t.address, "runtime", "MachineStatuses.runtime.talos.dev", "machine")),
     settle(client.listResources(t.address, "runtime", "ExtensionStatuses.runtime.talos.dev")),
-    settle(client.getResource(t.address, "config", "MachineConfigs.config.talos.dev", "v1alpha1")),
-    // The config saved to disk: ahead of the active one while a staged config waits for the next reboot.
-    settle(client.getResource(t.address, "config", "MachineConfigs.config.talos.dev", "persistent")),
+    // The active config (`v1alpha1`) and the one saved to disk (`persistent`: ahead of the active one while a staged
+    // config waits for the next reboot), in one call.
+    settle(client.listResources(t.address, "config", "MachineConfigs.config.talos.dev")),
     settle(client.bootId(t.address)),
-    t.controlPlane ? observeEtcd(t.address, access) : Promise.resolve(undefined),
+    t.controlPlane ? observeEtcd(t.address, client) : Promise.resolve(undefined),
   ]);
+  const config = configs?.find((c) => c.id === "v1alpha1");
+  const persistent = configs?.find((c) => c.id === "persistent");
   const spec = status?.spec as { stage?: string; status?: { ready?: boolean } } | undefined;
   const names: string[] = [];
   let schematicId: string | undefined;
@@ -185,9 +194,8 @@ export async function observeNode(t: ObserveTarget, access: ClusterAccess): Prom
 
 async function observeEtcd(
   address: string,
-  access: ClusterAccess,
+  client: TalosClient,
 ): Promise<{ member: boolean; healthy: boolean; members: number }> {
-  const client = access.secure(address);
   const [[members], [status]] = await Promise.all([client.etcdMembers([address]), client.etcdStatus([address])]);
   const list = members?.value?.members ?? [];
   // Before bootstrap Talos answers FailedPrecondition ("etcd is not running"); any other error is a member in trouble.

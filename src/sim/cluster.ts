@@ -180,8 +180,20 @@ export class SimCluster implements NodeHost {
   }
 
   lookup(name: string): SimNode | undefined {
-    return this.nodes.find((n) => n.address === name || n.hostname === name || n.spec.hostname === name);
+    // Every routed call looks its node up (a plan over 1,000 nodes makes ~5,000): what was found is kept until any
+    // node's config, which names its hostname, changes. Nodes are only ever appended, so a first match stays first.
+    if (this.lookupsAt !== SimNode.configAssignments) {
+      this.lookups.clear();
+      this.lookupsAt = SimNode.configAssignments;
+    }
+    const known = this.lookups.get(name);
+    if (known) return known;
+    const node = this.nodes.find((n) => n.address === name || n.hostname === name || n.spec.hostname === name);
+    if (node) this.lookups.set(name, node);
+    return node;
   }
+  private readonly lookups = new Map<string, SimNode>();
+  private lookupsAt = -1;
 
   // --- listeners ------------------------------------------------------------------------------------------------
 

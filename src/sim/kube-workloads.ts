@@ -268,6 +268,16 @@ export class SimWorkloads {
   }
 
   /** The mirror pods of a control plane's static pods. */
+  /**
+   * What reading the static pods notes without building them: a component whose spec changed since it was last looked
+   * at restarts now. Every COSI read of a node used to build its static pods, so a reboot into a staged config starts
+   * the restart at the first read of any resource; reads of other types keep doing that.
+   */
+  noteStaticPods(n: SimNode): void {
+    if (!n.config || !n.controlPlane || n.inMaintenance) return;
+    for (const c of CONTROL_PLANE_COMPONENTS) this.component(n, c);
+  }
+
   staticPods(n: SimNode): KubeObject[] {
     if (!n.config || !n.controlPlane || n.inMaintenance) return [];
     const now = this.clock.now().getTime();

@@ -103,7 +103,16 @@ export class SimNode {
   extensions: string[];
   schematicId: string | undefined;
   bootId: string;
-  config: DecodedConfig | undefined;
+  /** Counts assignments of any node's active config, which names its hostname (the fleet's lookups depend on it). */
+  static configAssignments = 0;
+  private activeConfig: DecodedConfig | undefined;
+  get config(): DecodedConfig | undefined {
+    return this.activeConfig;
+  }
+  set config(c: DecodedConfig | undefined) {
+    this.activeConfig = c;
+    SimNode.configAssignments++;
+  }
   stagedConfig: DecodedConfig | undefined;
   pendingUpgrade: PendingUpgrade | undefined;
   /** Config to restore when a `try` apply is not confirmed in time. */

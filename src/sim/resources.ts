@@ -274,8 +274,9 @@ const DISK = {
 };
 
 /**
- * The node's resources; with `onlyType`, only those of that type are guaranteed (sections of other types are skipped:
- * every Get would otherwise build the whole fleet's Members and every definition, O(nodes) per request).
+ * The node's resources; with `onlyType`, only those of that type are built (a COSI Get or List names one type, and
+ * building every other resource of the node per request — the fleet's Members, static pod statuses as protobuf
+ * Structs, services — was most of the simulator's CPU time while a plan observed the fleet).
  */
 export function listResources(cluster: SimCluster, node: SimNode, onlyType?: string): SimResource[] {
   const want = (type: string) => onlyType === undefined || onlyType === type;
@@ -284,8 +285,9 @@ export function listResources(cluster: SimCluster, node: SimNode, onlyType?: str
   const add = (namespace: string, type: string, id: string, version: number, spec: unknown, proto: ProtoSpec) =>
     out.push({ namespace, type, id, version, spec, proto: proto.finish() });
   if (want("ResourceDefinitions.meta.cosi.dev")) for (const d of DEFINITIONS) out.push(definitionResource(d));
-  for (const [ns, description] of NAMESPACES)
-    add("meta", "Namespaces.meta.cosi.dev", ns, 1, { description }, new ProtoSpec().string(1, description));
+  if (want("Namespaces.meta.cosi.dev"))
+    for (const [ns, description] of NAMESPACES)
+      add("meta", "Namespaces.meta.cosi.dev", ns, 1, { description }, new ProtoSpec().string(1, description));
   // Talos marks its MachineConfig resources `talos.dev/yaml-spec` (the spec marshals as one YAML string); talosctl's
   // patch/edit/get read the body that way only when the annotation is there.
   const mc = (id: string, text: string) =>
@@ -298,57 +300,61 @@ export function listResources(cluster: SimCluster, node: SimNode, onlyType?: str
       proto: new ProtoSpec().bytes(1, Buffer.from(text)).finish(),
       annotations: { "talos.dev/yaml-spec": "1" },
     });
-  if (node.config) mc("v1alpha1", node.config.text);
-  // Like Talos: `persistent` is the config saved to disk — ahead of the active one while a staged config waits.
-  const persistent = node.stagedConfig ?? node.config;
-  if (persistent) mc("persistent", persistent.text);
+  if (want("MachineConfigs.config.talos.dev")) {
+    if (node.config) mc("v1alpha1", node.config.text);
+    // Like Talos: `persistent` is the config saved to disk — ahead of the active one while a staged config waits.
+    const persistent = node.stagedConfig ?? node.config;
+    if (persistent) mc("persistent", persistent.text);
+  }
   const facts = node.config ? configFacts(node.config) : undefined;
   const stage = STAGE_NAMES[node.stage] ?? node.stage;
   const ready = node.stage === "running";
   const unmet = ready ? [] : [{ name: "services", reason: `stage ${node.stage}` }];
-  add(
-    "runtime",
-    "MachineStatuses.runtime.talos.dev",
-    "machine",
-    v,
-    { stage, status: { ready, unmetConditions: unmet } },
-    new ProtoSpec().varint(1, ENUMS.machineStage[stage]).message(
-      2,
-      new ProtoSpec()
-        .bool(1, ready)
-        .messages(
-          2,
-          unmet.map((c) => new ProtoSpec().string(1, c.name).string(2, c.reason).finish()),
-        )
-        .finish(),
-    ),
-  );
-  node.visibleExtensions().forEach((name, i) => {
-    const meta = {
-      name,
-      version: node.faults.extensionVersions.get(name) ?? extensionVersion(name, node.talosVersion),
-      author: "simulated",
-      description: `${name} (simulated)`,
-      compatibility: { talos: { version: `>= ${node.talosVersion}` } },
-    };
-    const protoMeta = new ProtoSpec()
-      .string(1, meta.name)
-      .string(2, meta.version)
-      .string(3, meta.author)
-      .string(4, meta.description)
-      .message(
-        5,
-        new ProtoSpec().message(1, new ProtoSpec().string(1, meta.compatibility.talos.version).finish()).finish(),
-      );
+  if (want("MachineStatuses.runtime.talos.dev"))
     add(
       "runtime",
-      "ExtensionStatuses.runtime.talos.dev",
-      String(i),
+      "MachineStatuses.runtime.talos.dev",
+      "machine",
       v,
-      { image: `${name}.sqsh`, metadata: meta },
-      new ProtoSpec().string(1, `${name}.sqsh`).message(2, protoMeta.finish()),
+      { stage, status: { ready, unmetConditions: unmet } },
+      new ProtoSpec().varint(1, ENUMS.machineStage[stage]).message(
+        2,
+        new ProtoSpec()
+          .bool(1, ready)
+          .messages(
+            2,
+            unmet.map((c) => new ProtoSpec().string(1, c.name).string(2, c.reason).finish()),
+          )
+          .finish(),
+      ),
     );
-  });
+  if (want("ExtensionStatuses.runtime.talos.dev"))
+    node.visibleExtensions().forEach((name, i) => {
+      const meta = {
+        name,
+        version: node.faults.extensionVersions.get(name) ?? extensionVersion(name, node.talosVersion),
+        author: "simulated",
+        description: `${name} (simulated)`,
+        compatibility: { talos: { version: `>= ${node.talosVersion}` } },
+      };
+      const protoMeta = new ProtoSpec()
+        .string(1, meta.name)
+        .string(2, meta.version)
+        .string(3, meta.author)
+        .string(4, meta.description)
+        .message(
+          5,
+          new ProtoSpec().message(1, new ProtoSpec().string(1, meta.compatibility.talos.version).finish()).finish(),
+        );
+      add(
+        "runtime",
+        "ExtensionStatuses.runtime.talos.dev",
+        String(i),
+        v,
+        { image: `${name}.sqsh`, metadata: meta },
+        new ProtoSpec().string(1, `${name}.sqsh`).message(2, protoMeta.finish()),
+      );
+    });
   if (!node.inMaintenance && want("Members.cluster.talos.dev")) {
     for (const m of cluster.nodes.filter((n) => n.config)) {
       const machineType = m.controlPlane ? "controlplane" : "worker";
@@ -370,14 +376,15 @@ export function listResources(cluster: SimCluster, node: SimNode, onlyType?: str
       add("cluster", "Members.cluster.talos.dev", m.hostname, cluster.resourceVersion(m), spec, p);
     }
   }
-  add(
-    "runtime",
-    "TimeStatuses.v1alpha1.talos.dev",
-    "node",
-    v,
-    { synced: !node.faults.timeUnsynced, epoch: 0, syncDisabled: false },
-    new ProtoSpec().bool(1, !node.faults.timeUnsynced),
-  );
+  if (want("TimeStatuses.v1alpha1.talos.dev"))
+    add(
+      "runtime",
+      "TimeStatuses.v1alpha1.talos.dev",
+      "node",
+      v,
+      { synced: !node.faults.timeUnsynced, epoch: 0, syncDisabled: false },
+      new ProtoSpec().bool(1, !node.faults.timeUnsynced),
+    );
   const addresses = [`${node.address}/8`, ...(facts?.addresses ?? [])].filter(
     (a) => !node.faults.droppedAddresses.has(a),
   );
@@ -401,9 +408,11 @@ export function listResources(cluster: SimCluster, node: SimNode, onlyType?: str
         .varint(10, ADDRESS_FLAG_PERMANENT),
     );
   };
-  for (const a of new Set(addresses)) address("eth0", a, "global", 2);
-  address("lo", "127.0.0.1/8", "host", 1);
-  if (!node.faults.noDefaultRoute) {
+  if (want("AddressStatuses.net.talos.dev")) {
+    for (const a of new Set(addresses)) address("eth0", a, "global", 2);
+    address("lo", "127.0.0.1/8", "host", 1);
+  }
+  if (!node.faults.noDefaultRoute && want("RouteStatuses.net.talos.dev")) {
     const r = {
       family: "inet4",
       dst: "",
@@ -436,31 +445,34 @@ export function listResources(cluster: SimCluster, node: SimNode, onlyType?: str
   }
   const dnsServers =
     node.faults.resolvers ?? (facts && facts.nameservers.length > 0 ? [...facts.nameservers] : ["127.0.0.53"]);
-  add(
-    "network",
-    "ResolverStatuses.net.talos.dev",
-    "resolvers",
-    1,
-    { dnsServers, searchDomains: [] },
-    new ProtoSpec().messages(1, dnsServers.map(netIP)),
-  );
+  if (want("ResolverStatuses.net.talos.dev"))
+    add(
+      "network",
+      "ResolverStatuses.net.talos.dev",
+      "resolvers",
+      1,
+      { dnsServers, searchDomains: [] },
+      new ProtoSpec().messages(1, dnsServers.map(netIP)),
+    );
   const ntp = facts && facts.timeServers.length > 0 ? [...facts.timeServers] : ["time.cloudflare.com"];
-  add(
-    "network",
-    "TimeServerStatuses.net.talos.dev",
-    "timeservers",
-    1,
-    { timeServers: ntp },
-    new ProtoSpec().strings(1, ntp),
-  );
-  add(
-    "network",
-    "HostnameStatuses.net.talos.dev",
-    "hostname",
-    v,
-    { hostname: node.hostname, domainname: "" },
-    new ProtoSpec().string(1, node.hostname),
-  );
+  if (want("TimeServerStatuses.net.talos.dev"))
+    add(
+      "network",
+      "TimeServerStatuses.net.talos.dev",
+      "timeservers",
+      1,
+      { timeServers: ntp },
+      new ProtoSpec().strings(1, ntp),
+    );
+  if (want("HostnameStatuses.net.talos.dev"))
+    add(
+      "network",
+      "HostnameStatuses.net.talos.dev",
+      "hostname",
+      v,
+      { hostname: node.hostname, domainname: "" },
+      new ProtoSpec().string(1, node.hostname),
+    );
   const link = (id: string, index: number, type: string, hw: Uint8Array, mtu: number, kind: string) =>
     add(
       "network",
@@ -485,24 +497,27 @@ export function listResources(cluster: SimCluster, node: SimNode, onlyType?: str
         .varint(10, ENUMS.operState.up)
         .bool(22, true),
     );
-  link("lo", 1, "loopback", new Uint8Array(6), 65536, "");
-  link("eth0", 2, "ether", macOf(node.address), 1500, "");
-  for (const s of cluster.services(node)) {
-    const spec = {
-      running: s.state === "Running",
-      healthy: s.health?.healthy ?? false,
-      unknown: s.health?.unknown ?? true,
-    };
-    add(
-      "runtime",
-      "Services.v1alpha1.talos.dev",
-      s.id,
-      v,
-      spec,
-      new ProtoSpec().bool(1, spec.running).bool(2, spec.healthy).bool(3, spec.unknown),
-    );
+  if (want("LinkStatuses.net.talos.dev")) {
+    link("lo", 1, "loopback", new Uint8Array(6), 65536, "");
+    link("eth0", 2, "ether", macOf(node.address), 1500, "");
   }
-  if (node.config) {
+  if (want("Services.v1alpha1.talos.dev"))
+    for (const s of cluster.services(node)) {
+      const spec = {
+        running: s.state === "Running",
+        healthy: s.health?.healthy ?? false,
+        unknown: s.health?.unknown ?? true,
+      };
+      add(
+        "runtime",
+        "Services.v1alpha1.talos.dev",
+        s.id,
+        v,
+        spec,
+        new ProtoSpec().bool(1, spec.running).bool(2, spec.healthy).bool(3, spec.unknown),
+      );
+    }
+  if (node.config && want("Nodenames.kubernetes.talos.dev")) {
     add(
       "k8s",
       "Nodenames.kubernetes.talos.dev",
@@ -514,18 +529,20 @@ export function listResources(cluster: SimCluster, node: SimNode, onlyType?: str
   }
   // The kubelet's static pods (Talos's KubeletStaticPodController): id namespace/name, the spec is the pod's status
   // as a map, which Talos encodes as a google.protobuf.Struct.
-  for (const pod of cluster.kube.workloads.staticPods(node)) {
-    const status = JSON.parse(JSON.stringify(pod["status"])) as JsonObject;
-    add(
-      "k8s",
-      "StaticPodStatuses.kubernetes.talos.dev",
-      `${pod.metadata.namespace}/${pod.metadata.name}`,
-      v,
-      status,
-      new ProtoSpec().message(1, toBinary(StructSchema, fromJson(StructSchema, status))),
-    );
-  }
-  if (node.config && node.controlPlane) {
+  if (want("StaticPodStatuses.kubernetes.talos.dev"))
+    for (const pod of cluster.kube.workloads.staticPods(node)) {
+      const status = JSON.parse(JSON.stringify(pod["status"])) as JsonObject;
+      add(
+        "k8s",
+        "StaticPodStatuses.kubernetes.talos.dev",
+        `${pod.metadata.namespace}/${pod.metadata.name}`,
+        v,
+        status,
+        new ProtoSpec().message(1, toBinary(StructSchema, fromJson(StructSchema, status))),
+      );
+    }
+  else cluster.kube.workloads.noteStaticPods(node);
+  if (node.config && node.controlPlane && want("BootstrapManifestsConfigs.kubernetes.talos.dev")) {
     const b = bootstrapManifests(node.config.v1alpha1, node.config.controlPlaneEndpoint ?? "");
     add(
       "controlplane",
@@ -557,24 +574,25 @@ export function listResources(cluster: SimCluster, node: SimNode, onlyType?: str
     devPath: `/dev/${DISK.id}`,
     pretty_size: DISK.prettySize,
   };
-  add(
-    "runtime",
-    "Disks.block.talos.dev",
-    DISK.id,
-    1,
-    disk,
-    new ProtoSpec()
-      .varint(1, disk.size)
-      .varint(2, disk.ioSize)
-      .varint(3, disk.sectorSize)
-      .string(5, disk.model)
-      .string(6, disk.serial)
-      .string(9, disk.busPath)
-      .string(10, disk.subsystem)
-      .string(11, disk.transport)
-      .string(14, disk.devPath)
-      .string(15, disk.pretty_size),
-  );
+  if (want("Disks.block.talos.dev"))
+    add(
+      "runtime",
+      "Disks.block.talos.dev",
+      DISK.id,
+      1,
+      disk,
+      new ProtoSpec()
+        .varint(1, disk.size)
+        .varint(2, disk.ioSize)
+        .varint(3, disk.sectorSize)
+        .string(5, disk.model)
+        .string(6, disk.serial)
+        .string(9, disk.busPath)
+        .string(10, disk.subsystem)
+        .string(11, disk.transport)
+        .string(14, disk.devPath)
+        .string(15, disk.pretty_size),
+    );
   return out;
 }
 

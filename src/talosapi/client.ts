@@ -1,6 +1,5 @@
 import { anyUnpack, type Any } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, type CallOptions, type Client } from "@connectrpc/connect";
-import { parse as parseYaml } from "yaml";
 import { ClusterService } from "../gen/cluster/cluster_pb.js";
 import { ContainerDriver, ContainerdNamespace } from "../gen/common/common_pb.js";
 import { ImageService } from "../gen/machine/image_pb.js";
@@ -25,6 +24,7 @@ import { State } from "../gen/v1alpha1/state_pb.js";
 import type { Resource } from "../gen/v1alpha1/resource_pb.js";
 import { TalosContract } from "../contract/index.js";
 import { extractFileFromTarGz } from "./targz.js";
+import { readYamlSpec } from "./yaml-spec.js";
 import { openTransport, type TalosTransport, type TlsDialer, type TransportCredentials } from "./transport.js";
 
 export { ApplyConfigurationRequest_Mode as ApplyMode, RebootRequest_Mode as RebootMode };
@@ -62,6 +62,12 @@ export interface TalosClientOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly dial?: TlsDialer;
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * The endpoints proxy calls to other nodes (apid's one-to-one `node` routing, as `talosctl -e <cp> -n <node>`): a
+   * call to another node that the endpoint answers UNAVAILABLE or DEADLINE_EXCEEDED (the node, or the endpoint,
+   * cannot be reached from there) is made again through this node's own client, so the answer is the node's own.
+   */
+  readonly direct?: (node: string) => TalosClient;
 }
 
 type Machine = Client<typeof MachineService>;
@@ -182,7 +188,7 @@ export class TalosClient {
     const base = this.options.retryBaseMs ?? 200;
     const sleep = this.options.sleep ?? defaultSleep;
     for (let attempt = 1; ; attempt++) {
-      const { transport, headers } = await this.target(node);
+      const { endpoint, transport, headers } = await this.target(node);
       try {
         return await fn(clientsFor(transport), {
           timeoutMs: this.options.timeoutMs ?? 30_000,
@@ -191,6 +197,8 @@ export class TalosClient {
         });
       } catch (e) {
         const ce = ConnectError.from(e);
+        const direct = this.directFor(node, endpoint, ce);
+        if (direct) return direct.call(node, fn, callOptions);
         if (ce.code !== Code.Unavailable || attempt >= attempts) throw e;
         if (!this.maintenance && this.options.endpoints.length > 1) this.endpointIndex++;
         await sleep(base * 2 ** (attempt - 1));
@@ -204,17 +212,31 @@ export class TalosClient {
     fn: (clients: Clients, opts: CallOptions) => AsyncIterable<T>,
     callOptions: CallOptions = {},
   ): AsyncIterable<T> {
-    const { transport, headers } = await this.target(node);
+    const { endpoint, transport, headers } = await this.target(node);
+    let delivered = false;
     try {
-      yield* fn(clientsFor(transport), {
+      for await (const item of fn(clientsFor(transport), {
         ...callOptions,
         headers: { ...headers, ...(callOptions.headers as Record<string, string>) },
-      });
+      })) {
+        delivered = true;
+        yield item;
+      }
     } catch (e) {
       // The caller's own abort ends the stream quietly (e.g. `logs -f` interrupted, a watch that saw enough).
       if (callOptions.signal?.aborted && ConnectError.from(e).code === Code.Canceled) return;
-      throw e;
+      // A stream that has delivered nothing yet can still be opened directly.
+      const direct = delivered ? undefined : this.directFor(node, endpoint, ConnectError.from(e));
+      if (!direct) throw e;
+      yield* direct.stream(node, fn, callOptions);
     }
+  }
+
+  /** The node's own client when a call proxied to it through another endpoint could not reach it (`direct`). */
+  private directFor(node: string, endpoint: string, e: ConnectError): TalosClient | undefined {
+    if (!this.options.direct || this.maintenance || endpoint === node) return undefined;
+    if (e.code !== Code.Unavailable && e.code !== Code.DeadlineExceeded) return undefined;
+    return this.options.direct(node);
   }
 
   /** Calls `fn` once per node with at most `concurrency` in flight; failures become per-node `NodeError`s. */
@@ -779,7 +801,7 @@ function resourceView(r: Resource | undefined): ResourceView {
     version: md?.version ?? "",
     yamlSpec,
     get spec() {
-      parsed ??= { spec: yamlSpec ? parseYaml(yamlSpec) : undefined };
+      parsed ??= { spec: yamlSpec ? readYamlSpec(yamlSpec) : undefined };
       return parsed.spec;
     },
   };
