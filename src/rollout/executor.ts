@@ -855,7 +855,11 @@ class RolloutContext {
           .catch(() => undefined),
       );
     await kube.setUnschedulable(node.hostname, true);
-    for (const p of await kube.evictablePods(node.hostname)) await kube.evict(p.namespace, p.name);
+    const evicting = await kube.evictablePods(node.hostname);
+    // Listed after the cordon: no pod joins a cordoned node (DaemonSet pods do not count), so with none to evict
+    // there is none to wait for.
+    if (evicting.length === 0) return;
+    for (const p of evicting) await kube.evict(p.namespace, p.name);
     await this.until(`pods to leave ${node.hostname}`, this.healthTimeoutMs, async () => {
       const left = await kube.evictablePods(node.hostname);
       return left.length > 0 ? `${left.length} pod(s) left` : undefined;
