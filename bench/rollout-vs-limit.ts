@@ -40,8 +40,11 @@ try {
   const upgrading = plan.nodes.filter((n) => n.actions.some((a) => a.type === "upgrade")).length;
   if (upgrading !== nodes.length) throw new Error(`the plan upgrades ${upgrading} of ${nodes.length} nodes`);
   const t = performance.now();
+  const cpu0 = process.cpuUsage();
   const r = await h.apply(plan, d1, opts);
   const wall = performance.now() - t;
+  // talform and the simulated fleet share this process: CPU time is what compares across loaded runs.
+  const cpu = process.cpuUsage(cpu0);
   if (!r.ok) throw new Error(r.error);
   const slots = cps.length + Math.ceil(workers.length / MAX_PARALLEL);
   const rebootAndHealth = DURATIONS.stopServices + DURATIONS.reboot + DURATIONS.boot;
@@ -56,6 +59,7 @@ try {
       rebootAndHealthMs: rebootAndHealth,
       slots,
       rolloutMs: Math.round(wall),
+      rolloutCpuMs: Math.round((cpu.user + cpu.system) / 1000),
       limitMs,
       sequentialPullMs,
       ratio: Math.round((wall / limitMs) * 1000) / 1000,

@@ -110,8 +110,15 @@ export function digestText(text: string): string {
  * Talos re-serialised still has the digest of the text talform applied.
  */
 export function configDigest(text: string): string {
-  return documentsDigest(parseConfigDocuments(text));
+  // The parsed documents are cached and frozen: their digest is too (a rollout compares every node's running config
+  // with its desired one several times per node).
+  const docs = parseConfigDocuments(text);
+  let digest = digests.get(docs);
+  if (digest === undefined) digests.set(docs, (digest = documentsDigest(docs)));
+  return digest;
 }
+
+const digests = new WeakMap<ConfigDocuments, string>();
 
 export function documentsDigest(docs: ConfigDocuments): string {
   return digestText(JSON.stringify([...docs.keys()].sort().map((k) => [k, canonical(docs.get(k))])));

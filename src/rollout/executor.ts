@@ -119,6 +119,21 @@ export async function executePlan(plan: Plan, desired: DesiredCluster, o: Execut
   const save = () => o.journal.save(journal);
   await save();
 
+  const cps = plan.nodes.filter((n) => n.controlPlane && n.actions.length > 0);
+  const workers = plan.nodes.filter((n) => !n.controlPlane && n.actions.length > 0);
+  // Every node downloads its installer while the first ones upgrade (as talosctl and tuppr pre-pull): a pull costs
+  // the rollout its longest download once instead of one download per node or batch. A pull touches nothing on the
+  // node, so it starts before the staleness check below (whose observation it would otherwise wait for) — unless
+  // the plan registers schematics first: the factory serves those images only afterwards.
+  const earlyPulls = new Map<string, Promise<string | undefined>>();
+  const startPrePulls = () =>
+    startInstallerPulls(
+      [...cps, ...workers].filter((n) => run.steps[`${n.hostname}/pre-pull`]?.status !== "done"),
+      o.access,
+      earlyPulls,
+    );
+  if (plan.prepare.length === 0) startPrePulls();
+
   const byHost = new Map(desired.nodes.map((n) => [n.hostname, n]));
   // A started Kubernetes upgrade changes every node's config step by step: none of them is stale for it.
   const touched = (h: string) => Object.keys(run.steps).some((id) => id.startsWith(`${h}/`) || id.startsWith("k8s/"));
@@ -135,7 +150,7 @@ export async function executePlan(plan: Plan, desired: DesiredCluster, o: Execut
   }
   if (stale.length > 0) throw new StalePlanError(stale);
 
-  const ctx = new RolloutContext(plan, byHost, observed.nodes, observed.etcdBootstrapped, o);
+  const ctx = new RolloutContext(plan, byHost, observed.nodes, observed.etcdBootstrapped, o, earlyPulls);
   ctx.imageFactory = desired.imageFactory;
   // Every cordon is journaled with the boot id it happened at, so a failure before the reboot can undo it and
   // plan/health/doctor can tell the user which nodes talform left cordoned and why.
@@ -156,8 +171,6 @@ export async function executePlan(plan: Plan, desired: DesiredCluster, o: Execut
     delete journal.cordoned[h];
     await save();
   };
-  const cps = plan.nodes.filter((n) => n.controlPlane && n.actions.length > 0);
-  const workers = plan.nodes.filter((n) => !n.controlPlane && n.actions.length > 0);
   const k8sSteps = plan.kubernetes?.steps ?? [];
   const total =
     plan.prepare.length +
@@ -259,10 +272,10 @@ export async function executePlan(plan: Plan, desired: DesiredCluster, o: Execut
 
   try {
     // Before any node: the factory must serve every installer image the plan installs (nothing is touched otherwise).
-    for (const r of plan.prepare) await runPrepare(r);
-    // Every node downloads its installer while the first ones upgrade (as talosctl and tuppr pre-pull): a pull costs
-    // the rollout its longest download once instead of one download per node or batch.
-    ctx.startPrePulls([...cps, ...workers].filter((n) => run.steps[`${n.hostname}/pre-pull`]?.status !== "done"));
+    if (plan.prepare.length > 0) {
+      for (const r of plan.prepare) await runPrepare(r);
+      startPrePulls();
+    }
     for (const cp of cps) await runNode(cp);
     const batch = Math.max(1, o.maxParallel ?? 1);
     for (let i = 0; i < workers.length; i += batch) {
@@ -311,6 +324,54 @@ export async function executePlan(plan: Plan, desired: DesiredCluster, o: Execut
   await save();
   o.report({ type: "rollout-done", ok: true, ms: Date.now() - started });
   return { ok: true, ...(run.etcdSnapshot ? { etcdSnapshot: run.etcdSnapshot } : {}) };
+}
+
+/**
+ * Runs independent checks at once. The first to fail stops the others' waits (their `stop` signal); the error thrown
+ * is the first in list order among those that failed on their own (not because they were stopped).
+ */
+async function allChecks(checks: readonly ((stop: AbortSignal) => Promise<void>)[]): Promise<void> {
+  const stop = new AbortController();
+  const failures = await Promise.all(
+    checks.map(async (check) => {
+      try {
+        await check(stop.signal);
+        return undefined;
+      } catch (e) {
+        const stopped = stop.signal.aborted;
+        stop.abort();
+        return { e, stopped };
+      }
+    }),
+  );
+  const failure = failures.find((f) => f && !f.stopped) ?? failures.find((f) => f);
+  if (failure) throw failure.e;
+}
+
+/**
+ * Starts the first hop's installer pull on every node that has a pull API, all at once, into `pulls`; each node's
+ * pre-pull step then waits for its own pull and fails (before draining) if it failed.
+ */
+function startInstallerPulls(
+  nodes: readonly NodePlan[],
+  access: ClusterAccess,
+  pulls: Map<string, Promise<string | undefined>>,
+): void {
+  for (const node of nodes) {
+    const first = upgradesOf(node)[0];
+    if (first && TalosContract.parse(node.observed.talosVersion ?? "")?.installerPrePullApi())
+      pulls.set(node.hostname, pullInstaller(access, node, first.image));
+  }
+}
+
+/** Pulls `image` on the node: undefined when it is there, else why not (never rejects). */
+async function pullInstaller(access: ClusterAccess, node: NodePlan, image: string): Promise<string | undefined> {
+  try {
+    const [r] = await access.secure(node.address).pullInstallerImage(image, [node.address]);
+    return r?.error?.error.message;
+  } catch (e) {
+    return toError(e).message;
+  }
 }
 
 function upgradesOf(node: NodePlan): Extract<PlanAction, { type: "upgrade" }>[] {
@@ -367,15 +428,14 @@ class RolloutContext {
   onCordon: ((node: NodePlan, bootId: string | undefined) => Promise<void>) | undefined;
   /** Where installer images come from (the desired cluster's Image Factory), for registry checks. */
   imageFactory: FactoryEndpoint | undefined;
-  /** Installer pulls started ahead of each node's pre-pull step, by hostname: the pull's error, or undefined. */
-  private readonly earlyPulls = new Map<string, Promise<string | undefined>>();
-
   constructor(
     readonly plan: Plan,
     readonly desired: ReadonlyMap<string, DesiredNode>,
     observed: readonly ObservedNode[],
     public bootstrapped: boolean,
     readonly o: ExecuteOptions,
+    /** Installer pulls started ahead of each node's pre-pull step, by hostname: the pull's error, or undefined. */
+    private readonly earlyPulls: ReadonlyMap<string, Promise<string | undefined>>,
   ) {
     // What the plan saw configured (a node mid-reboot when a run resumes still counts: the checks wait for it).
     for (const n of plan.nodes) if (n.observed.reachable && !n.observed.maintenance) this.configured.add(n.hostname);
@@ -393,8 +453,16 @@ class RolloutContext {
     this.o.report({ type: "info", node, message });
   }
 
-  /** Polls `check` (a description of what is still wrong, or undefined when satisfied) until it passes or times out. */
-  private async until(what: string, timeoutMs: number, check: () => Promise<string | undefined>): Promise<void> {
+  /**
+   * Polls `check` (a description of what is still wrong, or undefined when satisfied) until it passes or times out;
+   * `stop` ends the wait early (another check of the same step failed).
+   */
+  private async until(
+    what: string,
+    timeoutMs: number,
+    check: () => Promise<string | undefined>,
+    stop?: AbortSignal,
+  ): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       let wrong: string | undefined;
@@ -404,6 +472,7 @@ class RolloutContext {
         wrong = toError(e).message;
       }
       if (wrong === undefined) return;
+      if (stop?.aborted) throw new Error(`stopped waiting for ${what} (last: ${wrong})`);
       if (Date.now() >= deadline) throw new Error(`timed out waiting for ${what} (last: ${wrong})`);
       await sleep(this.pollMs);
     }
@@ -602,6 +671,11 @@ class RolloutContext {
     const client = this.client(node);
     const docs = parseConfigDocuments(d.configText);
     const installer = installerImageOf(docs);
+    // Both reads at once; the version verdict comes first.
+    const runningConfig = k8sAllowed
+      ? undefined
+      : client.getResource(node.address, "config", "MachineConfigs.config.talos.dev", "v1alpha1");
+    runningConfig?.catch(() => undefined); // awaited below unless the version check throws first
     const [v] = await client.version([node.address]);
     const running = v?.value?.version?.tag;
     const wants = installer ? imageTagVersion(installer) : undefined;
@@ -610,8 +684,8 @@ class RolloutContext {
         `refusing to apply a config that installs ${installer} while the node runs ${running}: that is an upgrade (plan again)`,
       );
     }
-    if (!k8sAllowed) {
-      const current = await client.getResource(node.address, "config", "MachineConfigs.config.talos.dev", "v1alpha1");
+    if (runningConfig) {
+      const current = await runningConfig;
       const from = typeof current.spec === "string" ? kubeletVersionOf(parseConfigDocuments(current.spec)) : undefined;
       const to = kubeletVersionOf(docs);
       if (from && to && from !== to)
@@ -689,30 +763,53 @@ class RolloutContext {
     const d = this.desired.get(node.hostname)!;
     const client = this.client(node);
     await this.settle(node);
-    const [v] = await client.version([node.address]);
-    const version = v?.value?.version?.tag;
-    if (version !== d.talosVersion)
-      throw new Error(`the node runs Talos ${version ?? "unknown"}, expected ${d.talosVersion}`);
-    await this.verifyExtensions(node, d.extensions);
     // With a Kubernetes upgrade planned, the node gets its desired config in that upgrade's kubelet step (after this).
     const k8sLater = this.plan.kubernetes?.steps.some((s) => s.node === node.hostname) ?? false;
-    if (!k8sLater && !(await this.runsConfig(node, configDigest(d.configText))))
-      throw new Error("the node does not run the planned config");
-    await this.until(`services on ${node.hostname} to be healthy`, this.healthTimeoutMs, async () => {
-      const [s] = await client.services([node.address]);
-      if (s?.error) return s.error.error.message;
-      const bad = s!.value!.filter((x) => !(x.health?.healthy ?? true) && !(x.id === "etcd" && !this.bootstrapped));
-      return bad.length > 0
-        ? `unhealthy: ${bad.map((x) => `${x.id} (${x.health?.lastMessage ?? x.state})`).join(", ")}`
-        : undefined;
-    });
     const kube = await this.kube();
-    if (kube) {
-      await this.until(`Kubernetes node ${node.hostname} to be Ready`, this.healthTimeoutMs, async () => {
-        const k = await kube.node(node.hostname);
-        return k?.ready ? undefined : k ? "NotReady" : "not registered";
-      });
-    }
+    // Independent reads of a running node: all at once, the first failure (in this order) is the verdict.
+    await allChecks([
+      async () => {
+        const [v] = await client.version([node.address]);
+        const version = v?.value?.version?.tag;
+        if (version !== d.talosVersion)
+          throw new Error(`the node runs Talos ${version ?? "unknown"}, expected ${d.talosVersion}`);
+      },
+      () => this.verifyExtensions(node, d.extensions),
+      async () => {
+        if (!k8sLater && !(await this.runsConfig(node, configDigest(d.configText))))
+          throw new Error("the node does not run the planned config");
+      },
+      (stop) =>
+        this.until(
+          `services on ${node.hostname} to be healthy`,
+          this.healthTimeoutMs,
+          async () => {
+            const [s] = await client.services([node.address]);
+            if (s?.error) return s.error.error.message;
+            const bad = s!.value!.filter(
+              (x) => !(x.health?.healthy ?? true) && !(x.id === "etcd" && !this.bootstrapped),
+            );
+            return bad.length > 0
+              ? `unhealthy: ${bad.map((x) => `${x.id} (${x.health?.lastMessage ?? x.state})`).join(", ")}`
+              : undefined;
+          },
+          stop,
+        ),
+      ...(kube
+        ? [
+            (stop: AbortSignal) =>
+              this.until(
+                `Kubernetes node ${node.hostname} to be Ready`,
+                this.healthTimeoutMs,
+                async () => {
+                  const k = await kube.node(node.hostname);
+                  return k?.ready ? undefined : k ? "NotReady" : "not registered";
+                },
+                stop,
+              ),
+          ]
+        : []),
+    ]);
   }
 
   /**
@@ -725,7 +822,7 @@ class RolloutContext {
     const running = TalosContract.parse(node.observed.talosVersion ?? "");
     for (const [i, a] of upgrades.entries()) {
       if (i === 0 && running?.installerPrePullApi()) {
-        const error = await (this.earlyPulls.get(node.hostname) ?? this.pullInstaller(node, a.image));
+        const error = await (this.earlyPulls.get(node.hostname) ?? pullInstaller(this.o.access, node, a.image));
         if (error !== undefined) throw new Error(`the node cannot pull ${a.image}: ${error} (nothing was drained)`);
         continue;
       }
@@ -738,28 +835,6 @@ class RolloutContext {
           node.hostname,
           `${a.image} not checked before draining: Talos ${node.observed.talosVersion ?? "?"} has no image pull API and the image is not from the configured factory`,
         );
-    }
-  }
-
-  /**
-   * Starts the first hop's installer pull on every node that has a pull API, all at once; each node's pre-pull step
-   * then waits for its own pull and fails (before draining) if it failed. Pulling touches nothing on the node.
-   */
-  startPrePulls(nodes: readonly NodePlan[]): void {
-    for (const node of nodes) {
-      const first = upgradesOf(node)[0];
-      if (first && TalosContract.parse(node.observed.talosVersion ?? "")?.installerPrePullApi())
-        this.earlyPulls.set(node.hostname, this.pullInstaller(node, first.image));
-    }
-  }
-
-  /** Pulls `image` on the node: undefined when it is there, else why not (never rejects). */
-  private async pullInstaller(node: NodePlan, image: string): Promise<string | undefined> {
-    try {
-      const [r] = await this.client(node).pullInstallerImage(image, [node.address]);
-      return r?.error?.error.message;
-    } catch (e) {
-      return toError(e).message;
     }
   }
 
@@ -780,7 +855,11 @@ class RolloutContext {
           .catch(() => undefined),
       );
     await kube.setUnschedulable(node.hostname, true);
-    for (const p of await kube.evictablePods(node.hostname)) await kube.evict(p.namespace, p.name);
+    const evicting = await kube.evictablePods(node.hostname);
+    // Listed after the cordon: no pod joins a cordoned node (DaemonSet pods do not count), so with none to evict
+    // there is none to wait for.
+    if (evicting.length === 0) return;
+    for (const p of evicting) await kube.evict(p.namespace, p.name);
     await this.until(`pods to leave ${node.hostname}`, this.healthTimeoutMs, async () => {
       const left = await kube.evictablePods(node.hostname);
       return left.length > 0 ? `${left.length} pod(s) left` : undefined;
@@ -836,33 +915,41 @@ class RolloutContext {
   private async clusterHealthy(node: NodePlan): Promise<void> {
     const cps = this.plan.nodes.filter((n) => n.controlPlane && this.configured.has(n.hostname));
     const workers = this.plan.nodes.filter((n) => !n.controlPlane && this.configured.has(n.hostname));
-    await this.etcdMembersHealthy();
     const client = this.client(node);
-    const lines: string[] = [];
-    try {
-      for await (const line of client.healthCheck(
-        node.address,
-        { controlPlaneNodes: cps.map((n) => n.address), workerNodes: workers.map((n) => n.address) },
-        { waitTimeoutMs: this.healthTimeoutMs },
-      ))
-        lines.push(line);
-    } catch (e) {
-      throw new Error(
-        `cluster health check failed: ${toError(e).message}${lines.length > 0 ? ` (last: ${lines.at(-1)})` : ""}`,
-        { cause: e },
-      );
-    }
+    // Both are reads and both must pass: they run at once, an etcd failure is reported first.
+    await allChecks([
+      (stop) => this.etcdMembersHealthy(stop),
+      async (stop) => {
+        const lines: string[] = [];
+        try {
+          for await (const line of client.healthCheck(
+            node.address,
+            { controlPlaneNodes: cps.map((n) => n.address), workerNodes: workers.map((n) => n.address) },
+            { waitTimeoutMs: this.healthTimeoutMs, signal: stop },
+          ))
+            lines.push(line);
+        } catch (e) {
+          throw new Error(
+            `cluster health check failed: ${toError(e).message}${lines.length > 0 ? ` (last: ${lines.at(-1)})` : ""}`,
+            { cause: e },
+          );
+        }
+      },
+    ]);
   }
 
-  private async etcdMembersHealthy(): Promise<void> {
+  private async etcdMembersHealthy(stop?: AbortSignal): Promise<void> {
     const cps = this.plan.nodes.filter((n) => n.controlPlane && this.configured.has(n.hostname));
-    await this.until("every etcd member to be healthy", this.healthTimeoutMs, async () => {
-      for (const cp of cps) {
-        const [s] = await this.client(cp).etcdStatus([cp.address]);
-        if (s?.error) return `${cp.hostname}: ${s.error.error.message}`;
-      }
-      return undefined;
-    });
+    await this.until(
+      "every etcd member to be healthy",
+      this.healthTimeoutMs,
+      async () => {
+        const statuses = await Promise.all(cps.map((cp) => this.client(cp).etcdStatus([cp.address])));
+        const i = statuses.findIndex(([s]) => s?.error);
+        return i < 0 ? undefined : `${cps[i]!.hostname}: ${statuses[i]![0]!.error!.error.message}`;
+      },
+      stop,
+    );
   }
 }
 

@@ -423,6 +423,15 @@ export class SimKubeApi {
     };
   }
 
+  /** One object by name; a Node's view is built for that node only (a rollout reads its nodes one at a time). */
+  private named(r: ApiResource, namespace: string | undefined, name: string): KubeObject | undefined {
+    if (r.resource === "nodes") {
+      const n = this.registered().find((x) => x.hostname === name);
+      return n && this.nodeView(n);
+    }
+    return this.objects(r, namespace).find((o) => o.metadata.name === name);
+  }
+
   private objects(r: ApiResource, namespace: string | undefined): KubeObject[] {
     if (r.resource === "nodes") return this.registered().map((n) => this.nodeView(n));
     const stored = this.store.list(r, namespace).map((o) => ({ ...o, apiVersion: groupVersion(r) }));
@@ -572,7 +581,7 @@ export class SimKubeApi {
       }
       throw new ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
     }
-    const current = this.objects(r, namespace).find((o) => o.metadata.name === name);
+    const current = this.named(r, namespace, name);
     const missing = () =>
       new ApiError(404, "NotFound", `${kindName}${r.group ? `.${r.group}` : ""} "${name}" not found`, {
         name,

@@ -327,51 +327,53 @@ export class SimNode {
       actorId,
     );
     this.host.after(DURATIONS.stopServices, () => {
-      void this.host.stopListener(this).then(() => {
+      // The reboot's time runs from the moment services stopped: the API drops (and its sessions flush) during it,
+      // not before it, so a reboot takes stopServices + reboot + boot as DURATIONS says.
+      const apiDown = this.host.stopListener(this).then(() => {
         this.stage = "down";
         this.host.stageChanged?.(this);
-        const comeBack = () => {
-          this.hungReboot = undefined;
-          if (this.stagedConfig) {
-            this.config = this.stagedConfig;
-            this.stagedConfig = undefined;
-          }
-          const upgrade = this.pendingUpgrade;
-          this.pendingUpgrade = undefined;
-          let rolledBack = false;
-          if (upgrade) {
-            if (this.faults.rollbackOnUpgrade) rolledBack = true;
-            else {
-              this.previousVersion = this.talosVersion;
-              this.talosVersion = upgrade.version;
-              this.extensions = [...upgrade.extensions];
-              this.schematicId = upgrade.schematicId;
-            }
-          }
-          this.boot("normal");
-          if (rolledBack) {
-            this.kmsg(
-              "user",
-              "err",
-              `[talos] boot of ${upgrade!.image} failed, rolled back to the previous boot entry (${this.talosVersion})`,
-            );
-            this.emit(SequenceEventSchema, {
-              sequence: "boot",
-              action: SequenceEvent_Action.NOOP,
-              error: { message: `upgrade to ${upgrade!.version} failed: rolled back to ${this.talosVersion}` },
-            });
-          }
-          void this.host.startListener(this, "normal").then(() => this.finishBoot(""));
-        };
-        if (this.faults.rebootHang) {
-          this.hungReboot = comeBack;
-          return;
-        }
-        this.host.after(
-          this.faults.slowRebootSeconds !== undefined ? this.faults.slowRebootSeconds * 1000 : DURATIONS.reboot,
-          comeBack,
-        );
       });
+      const comeBack = () => {
+        this.hungReboot = undefined;
+        if (this.stagedConfig) {
+          this.config = this.stagedConfig;
+          this.stagedConfig = undefined;
+        }
+        const upgrade = this.pendingUpgrade;
+        this.pendingUpgrade = undefined;
+        let rolledBack = false;
+        if (upgrade) {
+          if (this.faults.rollbackOnUpgrade) rolledBack = true;
+          else {
+            this.previousVersion = this.talosVersion;
+            this.talosVersion = upgrade.version;
+            this.extensions = [...upgrade.extensions];
+            this.schematicId = upgrade.schematicId;
+          }
+        }
+        this.boot("normal");
+        if (rolledBack) {
+          this.kmsg(
+            "user",
+            "err",
+            `[talos] boot of ${upgrade!.image} failed, rolled back to the previous boot entry (${this.talosVersion})`,
+          );
+          this.emit(SequenceEventSchema, {
+            sequence: "boot",
+            action: SequenceEvent_Action.NOOP,
+            error: { message: `upgrade to ${upgrade!.version} failed: rolled back to ${this.talosVersion}` },
+          });
+        }
+        void this.host.startListener(this, "normal").then(() => this.finishBoot(""));
+      };
+      if (this.faults.rebootHang) {
+        void apiDown.then(() => (this.hungReboot = comeBack));
+        return;
+      }
+      this.host.after(
+        this.faults.slowRebootSeconds !== undefined ? this.faults.slowRebootSeconds * 1000 : DURATIONS.reboot,
+        () => void apiDown.then(comeBack),
+      );
     });
   }
 

@@ -1,4 +1,4 @@
-import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import type { Http2ServerRequest, Http2ServerResponse, Http2Session } from "node:http2";
 import type { TLSSocket } from "node:tls";
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
@@ -87,21 +87,24 @@ const MAINTENANCE_METHODS = new Set([
 const kRoles = createContextKey<readonly string[]>([]);
 
 /** Roles from the verified client certificate's Organization; maintenance clients (no cert) are readers. */
-function rolesOf(req: Http2ServerRequest, mode: "maintenance" | "normal"): readonly string[] {
+function rolesOf(
+  req: { readonly socket: unknown; readonly stream?: { readonly session?: Http2Session | undefined } },
+  mode: "maintenance" | "normal",
+): readonly string[] {
   if (mode === "maintenance") return ["os:reader"];
-  // One connection (HTTP/2 session) carries many calls and its certificate does not change: decoding it
-  // (getPeerCertificate) per request was a tenth of the simulator's CPU time while a plan observed the fleet.
-  const session = (req.stream as { session?: object } | undefined)?.session;
-  const known = session ? rolesBySession.get(session) : undefined;
+  // A connection's client certificate does not change: it is decoded once per HTTP/2 session, not per request.
+  const session = req.stream?.session;
+  const known = session && rolesByConnection.get(session);
   if (known) return known;
-  const socket = req.socket as TLSSocket | undefined;
-  const subject = socket?.getPeerCertificate?.()?.subject as { O?: string | string[] } | undefined;
+  const subject = (req.socket as TLSSocket | undefined)?.getPeerCertificate?.()?.subject as
+    { O?: string | string[] } | undefined;
   const o = subject?.O;
   const roles = o === undefined ? [] : Array.isArray(o) ? o : [o];
-  if (session) rolesBySession.set(session, roles);
+  if (session) rolesByConnection.set(session, roles);
   return roles;
 }
-const rolesBySession = new WeakMap<object, readonly string[]>();
+
+const rolesByConnection = new WeakMap<Http2Session, readonly string[]>();
 
 function methodPath(ctx: HandlerContext): string {
   return `/${ctx.service.typeName}/${ctx.method.name}`;
@@ -499,7 +502,7 @@ export function createHandler(
     readMaxBytes: GRPC_MAX_MESSAGE_BYTES,
     // apid (grpc-go) answers uncompressed unless a request is compressed; connect would gzip every reply over 1 KiB.
     acceptCompression: [],
-    contextValues: (req) => createContextValues().set(kRoles, rolesOf(req as Http2ServerRequest, mode)),
+    contextValues: (req) => createContextValues().set(kRoles, rolesOf(req, mode)),
     fallback: unimplemented,
     routes: (router: ConnectRouter) => {
       router.service(MachineService, withOneToMany(MachineService, machine));

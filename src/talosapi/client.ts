@@ -447,7 +447,7 @@ export class TalosClient {
 
   /**
    * Waits until the node has rebooted (its boot id differs from `previousBootId`, like talosctl's post-check) and its
-   * MachineStatus is `running`/ready; returns the Talos version it came back with.
+   * MachineStatus is `running`/ready; returns the boot id it came back with and the Talos version it runs.
    */
   async waitForReboot(
     node: string,
@@ -462,20 +462,26 @@ export class TalosClient {
     const statusEvents = new AbortController();
     let wake: (() => void) | undefined;
     let last: string;
+    // The boot id the node came back with: from then on each check reads its status and version, at once.
+    let backAs: string | undefined;
     try {
       for (;;) {
         let woken: Promise<void> | undefined;
         try {
-          const bootId = await this.bootId(node);
-          if (bootId === previousBootId) last = "the node has not rebooted yet";
+          if (backAs === undefined) {
+            const bootId = await this.bootId(node);
+            if (bootId !== previousBootId) backAs = bootId;
+          }
+          if (backAs === undefined) last = "the node has not rebooted yet";
           else {
             if (!wake) this.onMachineStatusEvents(node, statusEvents.signal, () => wake?.());
             woken = new Promise<void>((resolve) => (wake = resolve));
+            const version = this.version([node]);
             const status = await this.getResource(node, "runtime", "MachineStatuses.runtime.talos.dev", "machine");
             const spec = status.spec as { stage?: string; status?: { ready?: boolean } } | undefined;
+            const [v] = await version;
             if (spec?.stage === "running" && spec.status?.ready) {
-              const [v] = await this.version([node]);
-              if (v?.value) return { bootId, version: v.value.version?.tag ?? "" };
+              if (v?.value) return { bootId: backAs, version: v.value.version?.tag ?? "" };
               last = v?.error?.message ?? "version unknown";
             } else last = `stage ${spec?.stage ?? "unknown"}`;
           }
