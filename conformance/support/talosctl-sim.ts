@@ -100,6 +100,8 @@ export async function startTalosctlSim(
   clusterName: string,
   nodes: readonly SimNodeSpecLite[],
   timeScale = 0.02,
+  /** The contract `talosctl gen config --talos-version` writes the configs for. */
+  configContract = "v1.13",
 ): Promise<TalosctlSim> {
   const dir = await mkdtemp(join(tmpdir(), "talform-talosctl-"));
   const stateDir = join(dir, "st");
@@ -126,7 +128,7 @@ export async function startTalosctlSim(
       "--install-disk",
       "/dev/sda",
       "--talos-version",
-      "v1.13",
+      configContract,
     ]),
     "talosctl gen config",
   );

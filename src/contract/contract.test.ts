@@ -58,6 +58,7 @@ test("contract predicates flip at the documented minors", () => {
     ["explicitRebootForConfigChanges", (c) => c.explicitRebootForConfigChanges(), from("v1.14")],
     ["addExcludeFromExternalLoadBalancer", (c) => c.addExcludeFromExternalLoadBalancer(), from("v1.8")],
     ["unifiedMaintenanceApi", (c) => c.unifiedMaintenanceApi(), from("v1.13")],
+    ["machineConfigSpecAsString", (c) => c.machineConfigSpecAsString(), from("v1.12")],
   ]);
 });
 

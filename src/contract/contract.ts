@@ -100,6 +100,15 @@ export class TalosContract {
     return this.greater(1, 13);
   }
 
+  /**
+   * A MachineConfig resource's spec marshals as one YAML string and the resource carries the `talos.dev/yaml-spec`
+   * annotation (>= 1.12, Talos 92eeaa482 "fix: update YAML library"); older Talos puts the config document(s)
+   * into `yaml_spec` verbatim (a RawYAML spec), which talosctl still reads that way when the annotation is absent.
+   */
+  machineConfigSpecAsString(): boolean {
+    return this.greater(1, 11);
+  }
+
   /** The Lifecycle/Image API is used for upgrades instead of MachineService.Upgrade (> 1.12). */
   lifecycleUpgradeApi(): boolean {
     return this.greater(1, 12);

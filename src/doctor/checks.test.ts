@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { stringify } from "yaml";
 import { makeClientCert, makeOsCA } from "../sim/testing.js";
 import { configDifferences, diagnose, serviceFailing, type CheckContext } from "./checks/index.js";
-import { configFromYamlSpec, crashRestarts } from "./collect.js";
+import { crashRestarts } from "./collect.js";
 import { machineConfigFacts } from "./config-facts.js";
 import { clientHealthChecks, formatHealth } from "./health.js";
 import { formatFindings } from "./report.js";
@@ -403,16 +403,6 @@ test("the text report shows symptom, evidence and fix per finding", () => {
   assert.match(text, /^ {6}fix: {6}make time\.cloudflare\.com/m);
   assert.match(text, /^note: secrets talsecret\.sops\.yaml not checked/m);
   assert.match(text, /doctor: 1 finding \(1 errors\)\n$/);
-});
-
-test("a MachineConfig yaml_spec is read as one YAML string (simulator) or as the config itself (multi-doc)", () => {
-  const text = config({ nodeLabels: { a: "1" } }, [
-    { apiVersion: "v1alpha1", kind: "KernelModuleConfig", name: "nvidia" },
-  ]);
-  assert.equal(configFromYamlSpec(stringify(text)), text);
-  assert.equal(configFromYamlSpec(text), text);
-  const single = config({});
-  assert.equal(configFromYamlSpec(single), single);
 });
 
 test("Kubernetes: the API failing while etcd runs, and a node that is not Ready", () => {

@@ -1,4 +1,3 @@
-import { parseDocument } from "yaml";
 import type { TalosClient } from "../talosapi/client.js";
 import { toError } from "../talosapi/client.js";
 import { serviceFailing, LOG_LINES } from "./checks/index.js";
@@ -29,25 +28,10 @@ async function attempt<T>(errors: string[], what: string, fn: () => Promise<T>):
   }
 }
 
-/**
- * The machine config text of a MachineConfig resource. Its `yaml_spec` is the config itself (several documents for a
- * multi-doc config), which the generic resource view cannot parse as one value; the simulator serves it as one YAML
- * string. Read the raw spec and accept both.
- */
+/** The machine config text of a MachineConfig resource (the client reads both Talos encodings of its spec). */
 async function machineConfigText(client: TalosClient, node: string, id: string): Promise<string | undefined> {
-  const r = await client.call(node, (c, o) =>
-    c.state.get({ namespace: "config", type: "MachineConfigs.config.talos.dev", id }, o),
-  );
-  const raw = r.resource?.spec?.yamlSpec;
-  return raw ? configFromYamlSpec(raw) : undefined;
-}
-
-/** A `yaml_spec` that is one YAML string holds the config as that string; otherwise it is the config text itself. */
-export function configFromYamlSpec(raw: string): string {
-  const doc = parseDocument(raw);
-  if (doc.errors.length > 0) return raw;
-  const one = doc.toJS() as unknown;
-  return typeof one === "string" ? one : raw;
+  const r = await client.getResource(node, "config", "MachineConfigs.config.talos.dev", id);
+  return typeof r.spec === "string" ? r.spec : undefined;
 }
 
 /**

@@ -18,6 +18,8 @@ export interface SimResource {
   readonly spec: unknown;
   readonly proto: Uint8Array;
   readonly annotations?: Readonly<Record<string, string>>;
+  /** The `yaml_spec` verbatim, when it is not `spec` marshalled (an older Talos's MachineConfig: the config text). */
+  readonly yamlSpec?: string;
 }
 
 interface PrintColumn {
@@ -288,8 +290,10 @@ export function listResources(cluster: SimCluster, node: SimNode, onlyType?: str
   if (want("Namespaces.meta.cosi.dev"))
     for (const [ns, description] of NAMESPACES)
       add("meta", "Namespaces.meta.cosi.dev", ns, 1, { description }, new ProtoSpec().string(1, description));
-  // Talos marks its MachineConfig resources `talos.dev/yaml-spec` (the spec marshals as one YAML string); talosctl's
-  // patch/edit/get read the body that way only when the annotation is there.
+  // Talos >= 1.12 marks its MachineConfig resources `talos.dev/yaml-spec` (the spec marshals as one YAML string);
+  // older Talos sends the config text itself as the YAML spec, without annotations. talosctl's patch/edit/get read
+  // the body as a string only when the annotation is there.
+  const specAsString = node.contract.machineConfigSpecAsString();
   const mc = (id: string, text: string) =>
     out.push({
       namespace: "config",
@@ -298,7 +302,7 @@ export function listResources(cluster: SimCluster, node: SimNode, onlyType?: str
       version: v,
       spec: text,
       proto: new ProtoSpec().bytes(1, Buffer.from(text)).finish(),
-      annotations: { "talos.dev/yaml-spec": "1" },
+      ...(specAsString ? { annotations: { "talos.dev/yaml-spec": "1" } } : { yamlSpec: text }),
     });
   if (want("MachineConfigs.config.talos.dev")) {
     if (node.config) mc("v1alpha1", node.config.text);

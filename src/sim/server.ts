@@ -564,7 +564,7 @@ function toProto(r: SimResource) {
       phase: "running",
       annotations: r.annotations ?? {},
     },
-    spec: { yamlSpec: yamlSpecOf(r.spec), protoSpec: r.proto },
+    spec: { yamlSpec: r.yamlSpec ?? yamlSpecOf(r.spec), protoSpec: r.proto },
   };
 }
 

@@ -88,8 +88,9 @@ export interface ResourceView {
   readonly version: string;
   /** The spec as Talos sent it (YAML); equal texts mean equal specs. */
   readonly yamlSpec: string;
-  /** The parsed spec (parsed on first use). */
+  /** The parsed spec (parsed on first use); a MachineConfig's is the config text, from every Talos version. */
   readonly spec: unknown;
+  readonly annotations: Readonly<Record<string, string>>;
 }
 
 export interface UpgradeResult {
@@ -798,6 +799,11 @@ function decodeEvent(any: Any): Record<string, unknown> | undefined {
 function resourceView(r: Resource | undefined): ResourceView {
   const md = r?.metadata;
   const yamlSpec = r?.spec?.yamlSpec ?? "";
+  const annotations = md?.annotations ?? {};
+  // Talos < 1.12 sends a MachineConfig's config document(s) as its YAML spec verbatim (several documents: not one
+  // YAML value), >= 1.12 one YAML string and the `talos.dev/yaml-spec` annotation. talosctl tells them apart by the
+  // annotation (cmd/talosctl/cmd/talos/output/yaml.go); so does this, and either way the spec is the config text.
+  const rawConfig = md?.type === MACHINE_CONFIG_TYPE && annotations[YAML_SPEC_ANNOTATION] === undefined;
   // Parsed when read: observing a node fetches both machine configs (~10 KiB of YAML each) and mostly only compares them.
   let parsed: { spec: unknown } | undefined;
   return {
@@ -806,9 +812,13 @@ function resourceView(r: Resource | undefined): ResourceView {
     id: md?.id ?? "",
     version: md?.version ?? "",
     yamlSpec,
+    annotations,
     get spec() {
-      parsed ??= { spec: yamlSpec ? readYamlSpec(yamlSpec) : undefined };
+      parsed ??= { spec: !yamlSpec ? undefined : rawConfig ? yamlSpec : readYamlSpec(yamlSpec) };
       return parsed.spec;
     },
   };
 }
+
+const MACHINE_CONFIG_TYPE = "MachineConfigs.config.talos.dev";
+const YAML_SPEC_ANNOTATION = "talos.dev/yaml-spec";
