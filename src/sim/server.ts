@@ -12,7 +12,6 @@ import {
   type ServiceImpl,
 } from "@connectrpc/connect";
 import { connectNodeAdapter, type ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
-import { stringify } from "yaml";
 import { ClusterService } from "../gen/cluster/cluster_pb.js";
 import { ImageService } from "../gen/machine/image_pb.js";
 import { LifecycleService } from "../gen/machine/lifecycle_pb.js";
@@ -23,6 +22,7 @@ import { EventType } from "../gen/v1alpha1/state_pb.js";
 import { GRPC_MAX_MESSAGE_BYTES } from "../talosapi/transport.js";
 import type { SimNode } from "./node.js";
 import { DEFINITIONS, listResources, type SimResource } from "./resources.js";
+import { yamlSpecOf } from "./spec-yaml.js";
 import type { SimCluster } from "./cluster.js";
 import { withOneToMany } from "./one-to-many.js";
 import { ETCD_METHOD_ROLES, etcdLifecycleHandlers } from "./etcd-rpc.js";
@@ -567,25 +567,6 @@ function toProto(r: SimResource) {
     spec: { yamlSpec: r.yamlSpec ?? yamlSpecOf(r.spec), protoSpec: r.proto },
   };
 }
-
-/**
- * A spec as YAML. A string spec (a MachineConfig: the config text) is written as a literal block, as Talos's yaml.v3
- * writes a multi-line string (eemeli/yaml would fold its long lines), and kept: the same ~10 KiB config is sent on
- * every read of the node's MachineConfigs.
- */
-function yamlSpecOf(spec: unknown): string {
-  if (typeof spec !== "string") return stringify(spec);
-  let yaml = stringSpecs.get(spec);
-  if (yaml === undefined) {
-    yaml = stringify(spec, { blockQuote: "literal" });
-    if (stringSpecs.size >= STRING_SPECS_MAX) stringSpecs.clear();
-    stringSpecs.set(spec, yaml);
-  }
-  return yaml;
-}
-const stringSpecs = new Map<string, string>();
-// Two configs per node (active, saved) for a fleet of 1,000 nodes, and some history.
-const STRING_SPECS_MAX = 4096;
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
