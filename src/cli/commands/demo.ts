@@ -16,7 +16,7 @@ export const defineDemo: CommandDefiner = (program, ctx) => {
       "--subnet <a.b.c>",
       "the loopback /24 the simulated nodes listen on (default 127.77.0, or the next free one)",
     )
-    .option("--time-scale <factor>", "multiply every simulated duration (1 = a reboot takes ~2 s)", (v) => Number(v), 1)
+    .option("--time-scale <factor>", "multiply every simulated duration (1 = a reboot takes ~3 s)", (v) => Number(v), 1)
     .action(async (opts: { keep?: string; nodes: string; subnet?: string; timeScale: number }) => {
       const { runDemo, parseNodeCounts } = await import("../demo/index.js");
       if (opts.subnet !== undefined && !/^127\.\d{1,3}\.\d{1,3}$/.test(opts.subnet)) {

@@ -54,7 +54,7 @@ export const defineSim: CommandDefiner = (program, ctx) => {
         )
         .option(
           "--time-scale <factor>",
-          "multiply every simulated duration (1 = a reboot takes ~2 s)",
+          "multiply every simulated duration (1 = a reboot takes ~3 s)",
           (v) => Number(v),
           1,
         )

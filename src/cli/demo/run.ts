@@ -25,7 +25,7 @@ export interface DemoOptions {
   readonly counts?: NodeCounts;
   /** Keep the cluster folder here (created if missing) instead of a temp folder that is removed at the end. */
   readonly keepDir?: string;
-  /** Multiplies every simulated duration (1 = real-ish timings: a reboot takes ~2 s). */
+  /** Multiplies every simulated duration (1 = real-ish timings: a reboot takes ~3 s). */
   readonly timeScale?: number;
   /** First three octets of the loopback /24 the nodes listen on. */
   readonly subnet?: string;
