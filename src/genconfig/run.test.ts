@@ -92,6 +92,23 @@ test("without a secrets file: an error that says how to create one", async () =>
   });
 });
 
+test("an explicit -c from another folder: the bundle beside the talconfig is named with the -s to pass", async () => {
+  const dir = await project();
+  const elsewhere = join(dir, "elsewhere");
+  await mkdir(elsewhere);
+  const attempt = run(dir, { configPath: join(dir, "talconfig.yaml"), cwd: elsewhere });
+  await assert.rejects(attempt, (e: Error & { diagnostics?: { hint?: string }[] }) => {
+    assert.match(e.message, /no secrets file found in the current folder/);
+    assert.match(
+      e.diagnostics?.[0]?.hint ?? "",
+      /^\.\.\/talsecret\.yaml is beside the talconfig: pass -s \.\.\/talsecret\.yaml, or run from \.\./,
+    );
+    return true;
+  });
+  const r = await run(dir, { cwd: elsewhere, secretsFile: "../talsecret.yaml" });
+  assert.ok(r, "the -s the hint names works");
+});
+
 test("stale detection: the fingerprint changes when an input changes", async () => {
   const dir = await project();
   const loaded = await loadTalconfig({ path: join(dir, "talconfig.yaml"), env: {} });

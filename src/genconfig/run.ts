@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { readFile as fsReadFile } from "node:fs/promises";
-import { basename, isAbsolute, join, relative, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { TalformError, type Diagnostic } from "../diagnostics/index.js";
 import type { PkiEnv } from "../pki/index.js";
 import { parseSecretsBundle } from "../secrets/bundle.js";
@@ -83,14 +83,24 @@ function referencedFiles(loaded: LoadedTalconfig): string[] {
 
 function findSecretsFile(opts: RunGenconfigOptions): string {
   if (opts.secretsFile) return resolve(opts.cwd, opts.secretsFile);
-  for (const name of DEFAULT_SECRETS_FILES) {
-    const path = resolve(opts.cwd, name);
-    if (existsSync(path)) return path;
-  }
-  throw new TalformError(`no secrets file found (looked for ${DEFAULT_SECRETS_FILES.join(", ")})`, {
-    code: "secrets-missing",
-    hint: "create one with `talform gensecret --out talsecret.sops.yaml` (encrypted by your .sops.yaml rule), or pass -s <file>; talform never generates throwaway secrets",
-  });
+  const firstIn = (dir: string) =>
+    DEFAULT_SECRETS_FILES.map((name) => resolve(dir, name)).find((path) => existsSync(path));
+  const found = firstIn(opts.cwd);
+  if (found) return found;
+  // As with talhelper, the default is looked up in the current folder, not beside the talconfig: an explicit
+  // `-c other/talconfig.yaml` whose bundle sits beside it gets the exact -s to pass rather than a bare "not found".
+  const configDir = dirname(resolve(opts.cwd, opts.configPath));
+  const besideConfig = configDir === resolve(opts.cwd) ? undefined : firstIn(configDir);
+  const shown = (path: string) => relative(opts.cwd, path) || ".";
+  throw new TalformError(
+    `no secrets file found in ${shown(opts.cwd) === "." ? "the current folder" : shown(opts.cwd)} (looked for ${DEFAULT_SECRETS_FILES.join(", ")})`,
+    {
+      code: "secrets-missing",
+      hint: besideConfig
+        ? `${shown(besideConfig)} is beside the talconfig: pass -s ${shown(besideConfig)}, or run from ${shown(configDir)} (the default is looked up in the current folder, as talhelper does)`
+        : "create one with `talform gensecret --out talsecret.sops.yaml` (encrypted by your .sops.yaml rule), or pass -s <file>; talform never generates throwaway secrets",
+    },
+  );
 }
 
 /** The inputs' fingerprint: talform version, mode and the sha256 of every file genconfig read. */
