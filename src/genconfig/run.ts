@@ -91,9 +91,9 @@ function findSecretsFile(opts: RunGenconfigOptions): string {
   // `-c other/talconfig.yaml` whose bundle sits beside it gets the exact -s to pass rather than a bare "not found".
   const configDir = dirname(resolve(opts.cwd, opts.configPath));
   const besideConfig = configDir === resolve(opts.cwd) ? undefined : firstIn(configDir);
-  const shown = (path: string) => relative(opts.cwd, path) || ".";
+  const shown = (path: string) => relative(opts.cwd, path);
   throw new TalformError(
-    `no secrets file found in ${shown(opts.cwd) === "." ? "the current folder" : shown(opts.cwd)} (looked for ${DEFAULT_SECRETS_FILES.join(", ")})`,
+    `no secrets file found in the current folder (looked for ${DEFAULT_SECRETS_FILES.join(", ")})`,
     {
       code: "secrets-missing",
       hint: besideConfig
