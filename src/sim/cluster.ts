@@ -457,6 +457,11 @@ export class SimCluster implements NodeHost {
     if (node.up) void this.startListener(node, node.inMaintenance ? "maintenance" : "normal");
   }
 
+  /** The node's API listener is open (from its start at boot until services stopped, or an outage). */
+  apiListening(node: SimNode): boolean {
+    return this.listeners.has(node);
+  }
+
   /** Under the `unavailable` fault: its apid neither listens nor answers proxied requests. */
   isUnavailable(node: SimNode): boolean {
     return this.unavailable.has(node);

@@ -94,10 +94,7 @@ interface PendingUpgrade {
 
 /**
  * Base durations in ms at time scale 1 (a reboot takes ~3 s). `stopServices` is the time from a reboot/upgrade/reset
- * call to the API dropping. Real Talos spends seconds stopping services there, and talosctl's action tracker relies
- * on it: it opens its event watch concurrently with the reboot call, and a watch that arrives after the API dropped
- * retries with the whole event history and never sees the sequence it waits for. At 100 ms a loaded CI machine lost
- * that race (talosctl-lifecycle, load 3.0); 500 ms is still shorter than any real node.
+ * call to the API dropping; real Talos spends seconds there, its apid answering (directly and routed) meanwhile.
  */
 export const DURATIONS = { reboot: 2000, install: 1500, boot: 500, stopServices: 500 } as const;
 

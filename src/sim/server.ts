@@ -148,7 +148,10 @@ export function createHandler(
         `connection error: desc = "transport: Error while dialing: dial tcp ${target}:50000: connect: no route to host"`,
         Code.Unavailable,
       );
-    if (!node.up || node.inMaintenance || cluster.isUnavailable(node))
+    // The target's apid answers while its listener is open, which a reboot keeps while services stop: `up` turns
+    // false when the sequence starts, and routed calls then failed that a direct call still answered (talosctl's
+    // reboot tracker opens its event watch routed, concurrently with the Reboot call).
+    if (!cluster.apiListening(node) || node.inMaintenance || cluster.isUnavailable(node))
       throw new ConnectError(
         `connection error: desc = "transport: Error while dialing: dial tcp ${node.address}:50000: connect: connection refused"`,
         Code.Unavailable,
