@@ -1,4 +1,5 @@
 import * as http2 from "node:http2";
+import type { Socket } from "node:net";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { stringify } from "yaml";
 import { timestampFromDate, type Timestamp } from "@bufbuild/protobuf/wkt";
@@ -32,7 +33,7 @@ import { validateFleetSpec, type FleetSpec } from "./spec.js";
 import { tarGzSingleFile } from "../talosapi/targz.js";
 
 export interface FleetOptions {
-  /** Multiplies every simulated duration (1 = a reboot takes ~2 s; tests use ~0.01). */
+  /** Multiplies every simulated duration (1 = a reboot takes ~3 s; tests use ~0.01). */
   readonly timeScale?: number;
   /** Seed for boot ids, actor ids and etcd member ids (default 1). */
   readonly seed?: number;
@@ -83,6 +84,9 @@ export interface EtcdModelState {
 interface Listener {
   server: http2.Http2SecureServer;
   sessions: Set<http2.ServerHttp2Session>;
+  /** Every accepted TCP connection, also those still in their TLS handshake (not yet a session). */
+  sockets: Set<Socket>;
+  closing: boolean;
 }
 
 /** The fleet's shared state: etcd, timers, listeners, and the cluster-wide answers nodes give. */
@@ -240,8 +244,14 @@ export class SimCluster implements NodeHost {
       },
       createHandler(this, node, mode),
     );
-    const listener: Listener = { server, sessions: new Set() };
+    const listener: Listener = { server, sessions: new Set(), sockets: new Set(), closing: false };
+    server.on("connection", (socket: Socket) => {
+      listener.sockets.add(socket);
+      socket.on("close", () => listener.sockets.delete(socket));
+    });
     server.on("session", (s) => {
+      // A handshake that finishes after the stop began would otherwise keep the server (and the reboot) open.
+      if (listener.closing) return void s.destroy();
       listener.sessions.add(s);
       s.on("close", () => listener.sessions.delete(s));
     });
@@ -290,12 +300,16 @@ export class SimCluster implements NodeHost {
     const l = this.listeners.get(node);
     if (!l) return;
     this.listeners.delete(node);
+    l.closing = true;
     const closed = new Promise<void>((r) => l.server.close(() => r()));
     // A reply the node just gave (apply-config before the install reboot) still reaches the client: sessions get a
     // GOAWAY and a moment to flush; then whatever is still open (watches, logs -f) drops like a powered-off machine.
+    // The close waits for every connection, so the ones still in their TLS handshake drop too: a client that
+    // connected just before the stop (a loaded machine, talosctl reconnecting) otherwise held the node down for good.
     for (const s of l.sessions) s.close();
     await new Promise((r) => setTimeout(r, 50));
     for (const s of l.sessions) s.destroy();
+    for (const socket of l.sockets) socket.destroy();
     await closed;
   }
 
@@ -459,7 +473,7 @@ export class SimCluster implements NodeHost {
 
   /** The node's API listener is open (from its start at boot until services stopped, or an outage). */
   apiListening(node: SimNode): boolean {
-    return this.listeners.has(node);
+    return this.listeners.get(node)?.server.listening === true;
   }
 
   /** Under the `unavailable` fault: its apid neither listens nor answers proxied requests. */

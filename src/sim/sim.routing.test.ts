@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { once } from "node:events";
+import { connect } from "node:net";
 import { TalosClient } from "../talosapi/client.js";
 import { startFleet, type Fleet } from "./cluster.js";
-import { installNodes, makeClientCert, makeOsCA, sampleMachineConfig } from "./testing.js";
+import { installNodes, makeClientCert, makeOsCA, sampleMachineConfig, waitUntil } from "./testing.js";
 
 // Calls routed through a control plane's apid (`node` metadata) reach the target exactly while its own API answers.
 const CP = "127.0.94.1";
@@ -55,4 +57,22 @@ test("a reboot's target still answers routed calls while its services stop, and 
     for await (const e of admin.events(W, { tailEvents: -1, actorId: rebooted.value! })) seen.push(e.type);
   }, /unavailable|EOF|went down/i);
   assert.ok(seen.includes("machine.SequenceEvent"), `events before the API dropped: ${seen.join(", ")}`);
+});
+
+test("a connection still in its TLS handshake when the API drops does not hold the node down", async () => {
+  await waitUntil("w running", () => fleet.node("w").stage === "running", 10_000);
+  const before = await admin.bootId(W);
+  // A client that connected just before the stop and has not finished its handshake (a loaded machine, a client
+  // reconnecting after the GOAWAY): the server's close waits for every connection, so it must be dropped too.
+  const pending = connect(50000, W);
+  await once(pending, "connect");
+  pending.on("error", () => {});
+  const [rebooted] = await admin.reboot(undefined, [W]);
+  assert.ok(rebooted?.value, JSON.stringify(rebooted));
+  await waitUntil(
+    "w back with a new boot id",
+    async () => (await admin.bootId(W).catch(() => before)) !== before,
+    15_000,
+  );
+  pending.destroy();
 });
