@@ -86,6 +86,12 @@ const CASES: readonly Case[] = [
   { argv: ["completion", "tcsh"], code: 64, says: /tcsh/ },
   { argv: ["no-such-command"], code: 64, says: /unknown command/ },
   { argv: ["validate", "--no-such-flag"], code: 64, says: /unknown option/ },
+  ...["", "current-context: gone\n"].map((current): Case => ({
+    argv: ["controller", "--kubeconfig", "kubeconfig", "--metrics-listen", "127.0.0.1:0"],
+    code: 1,
+    says: current ? /current-context "gone" names no known cluster/ : /current-context is not set/,
+    files: { kubeconfig: `apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n${current}` },
+  })),
 ];
 
 test("every documented failure exits 1 or 64 with a located message and a way out, never 70", async () => {

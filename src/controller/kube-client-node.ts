@@ -9,6 +9,7 @@ import {
   setHeaderOptions,
   type V1Lease,
 } from "@kubernetes/client-node";
+import { TalformError } from "../diagnostics/index.js";
 import type { ControllerKube, Lease } from "./kube.js";
 import { GROUP, PLURAL, VERSION, type TalosCluster } from "./types.js";
 
@@ -18,6 +19,18 @@ export function loadKubeConfig(o: { kubeconfigPath?: string; kubeconfigYaml?: st
   if (o.kubeconfigYaml) kc.loadFromString(o.kubeconfigYaml);
   else if (o.kubeconfigPath) kc.loadFromFile(o.kubeconfigPath);
   else kc.loadFromDefault();
+  // client-node only finds out when the first API client is made ("No active cluster!"), past the metrics listener.
+  if (!kc.getCurrentCluster()) {
+    const where = o.kubeconfigPath ?? (o.kubeconfigYaml ? "the given kubeconfig" : "the default kubeconfig");
+    const context = kc.getCurrentContext();
+    throw new TalformError(
+      `${where}: no cluster to connect to (current-context ${context ? `"${context}" names no known cluster` : "is not set"})`,
+      {
+        code: "kubeconfig",
+        hint: "set current-context to a context whose cluster is listed (kubectl config use-context NAME), or pass --kubeconfig",
+      },
+    );
+  }
   return kc;
 }
 

@@ -31,11 +31,12 @@ export const defineController: CommandDefiner = (program, ctx) => {
         const kc = c.loadKubeConfig(o.kubeconfig ? { kubeconfigPath: resolve(ctx.cwd, o.kubeconfig) } : {});
         const namespace = o.namespace ?? (await c.inClusterNamespace(ctx.env, kc));
         const identity = o.identity ?? ctx.env["POD_NAME"] ?? `${hostname()}-${process.pid}`;
+        const kube = c.clientNodeKube(kc);
         const metrics = c.controllerMetrics();
         const served = await c.serveMetrics(metrics, o.metricsListen);
         const log = (line: string) => void ctx.stderr.write(`${new Date().toISOString()} ${line}\n`);
         const controller = c.startController({
-          kube: c.clientNodeKube(kc),
+          kube,
           namespace,
           identity,
           metrics,
