@@ -2,7 +2,6 @@ import { TalosContract } from "../contract/index.js";
 import {
   configDigest,
   digestText,
-  documentsDigest,
   installerImageOf,
   imageTagVersion,
   kubeletVersionOf,
@@ -131,7 +130,7 @@ function parseMemo(): { docs: (text: string) => ConfigDocuments; digest: (text: 
     docs: parse,
     digest: (text) => {
       let d = digests.get(text);
-      if (!d) digests.set(text, (d = documentsDigest(parse(text))));
+      if (!d) digests.set(text, (d = configDigest(text)));
       return d;
     },
   };

@@ -3,7 +3,7 @@ import { toError, type TalosClient } from "../talosapi/client.js";
 import type { ClusterAccess } from "./cluster-access.js";
 import { KUBERNETES_REMOVED } from "../contract/index.js";
 import type { KubeApi } from "./kube-client.js";
-import { documentsDigest, kubeletVersionOf, parseConfigDocuments } from "./config-documents.js";
+import { configDigest, kubeletVersionOf, parseConfigDocuments } from "./config-documents.js";
 import type { ObservedCluster, ObservedNode } from "./types.js";
 import { mapBounded } from "../util/map-bounded.js";
 import type { KubeNode } from "./kube-client.js";
@@ -153,9 +153,9 @@ export async function observeNode(
   let k8s: string | undefined;
   if (configText !== undefined) {
     try {
-      const docs = parseConfigDocuments(configText);
-      digest = documentsDigest(docs);
-      k8s = kubeletVersionOf(docs);
+      // The running config mostly is the desired one: its digest is the one the plan computes for that text anyway.
+      digest = configDigest(configText);
+      k8s = kubeletVersionOf(parseConfigDocuments(configText));
     } catch {
       digest = undefined;
     }
@@ -169,7 +169,7 @@ export async function observeNode(
     persistent.spec !== configText
   ) {
     try {
-      const d = documentsDigest(parseConfigDocuments(persistent.spec));
+      const d = configDigest(persistent.spec);
       if (d !== digest) staged = d;
     } catch {
       staged = undefined;
