@@ -29,7 +29,8 @@ interface Run {
 function run(
   cmd: string,
   args: readonly string[],
-  opts: { cwd?: string; env?: Record<string, string> } = {},
+  // A variable set to undefined is left out of the child's environment.
+  opts: { cwd?: string; env?: Record<string, string | undefined> } = {},
 ): Promise<Run> {
   return new Promise((resolvePromise, reject) => {
     const t = performance.now();
@@ -50,7 +51,7 @@ async function mustRun(
   what: string,
   cmd: string,
   args: readonly string[],
-  opts: { cwd?: string; env?: Record<string, string> } = {},
+  opts: { cwd?: string; env?: Record<string, string | undefined> } = {},
 ): Promise<number> {
   const r = await run(cmd, args, opts);
   if (r.code !== 0) throw new Error(`${what} exited ${r.code}:\n${r.out}`);
@@ -120,9 +121,14 @@ interface AB {
 }
 
 /** genconfig of both tools on `dir`, interleaved, after a warm-up of each; outputs to fresh folders, removed after. */
-async function genconfigAB(dir: string, iterations: number, withTalhelper: boolean): Promise<AB> {
+async function genconfigAB(
+  dir: string,
+  iterations: number,
+  withTalhelper: boolean,
+  extraEnv: Record<string, string | undefined> = {},
+): Promise<AB> {
   const talhelper = withTalhelper ? oraclePath("talhelper") : "";
-  const env = { SOPS_AGE_KEY_FILE: join(dir, "key.txt"), SOPS_DISABLE_VERSION_CHECK: "1" };
+  const env = { SOPS_AGE_KEY_FILE: join(dir, "key.txt"), SOPS_DISABLE_VERSION_CHECK: "1", ...extraEnv };
   const res: AB = { talform: [], talhelper: [] };
   for (let i = -1; i < iterations; i++) {
     const a = join(dir, `out-talform-${i + 1}`);
@@ -246,6 +252,38 @@ try {
     }
   });
 
+  // NODE_EXTRA_CA_CERTS (set on some machines, e.g. behind a TLS-inspecting proxy) makes Node read and parse that CA
+  // bundle at every start, before any of talform's code runs; talhelper's Go runtime reads CAs only for TLS it opens.
+  // Where it is set, the example is measured again without it: what the same machine gives a user who has not set it.
+  const extraCa = process.env["NODE_EXTRA_CA_CERTS"];
+  const withoutExtraCa = { NODE_EXTRA_CA_CERTS: undefined };
+  const extraCaRuns = extraCa
+    ? await section("without NODE_EXTRA_CA_CERTS", async () => {
+        const nodeWith: number[] = [];
+        const nodeWithout: number[] = [];
+        for (let i = -1; i < ITER_COLD; i++) {
+          const a = await mustRun("node -e 0", process.execPath, ["-e", "0"]);
+          const b = await mustRun("node -e 0", process.execPath, ["-e", "0"], { env: withoutExtraCa });
+          if (i >= 0) nodeWith.push(a);
+          if (i >= 0) nodeWithout.push(b);
+        }
+        const validate: number[] = [];
+        for (let i = -1; i < ITER_EXAMPLE; i++) {
+          const ms = await mustRun("talform validate", process.execPath, [TALFORM, "validate"], {
+            cwd: example,
+            env: { SOPS_AGE_KEY_FILE: join(example, "key.txt"), ...withoutExtraCa },
+          });
+          if (i >= 0) validate.push(ms);
+        }
+        return {
+          nodeWith,
+          nodeWithout,
+          validate,
+          example: await genconfigAB(example, ITER_EXAMPLE, true, withoutExtraCa),
+        };
+      })
+    : undefined;
+
   const p200 = await section("plan: 200 nodes", () => jsonBench<PlanBench>("plan.ts", ["200", "3"]));
   const p1000 = await section("plan: 1000 nodes", () => jsonBench<PlanBench>("plan.ts", ["1000", "1"]));
   // Each rollout is one sample of ~18 s at time scale 1; the run with the median wall time is reported.
@@ -290,12 +328,23 @@ try {
       .join(" ")}`,
     `- talhelper: v3.1.16 (${oraclePath("talhelper")})`,
     `- talform CLI: ${codeCache.out.trim() || `unknown (exit ${codeCache.code})`}`,
+    extraCaRuns
+      ? `- NODE_EXTRA_CA_CERTS: set (${extraCa}); Node reads and parses it at every start: bare \`node -e 0\` ` +
+        `${ms(median(extraCaRuns.nodeWith))} with it, ${ms(median(extraCaRuns.nodeWithout))} without (every talform figure ` +
+        "below includes it; talhelper does not read it for genconfig)"
+      : "- NODE_EXTRA_CA_CERTS: not set",
     "",
     "## Figures",
     "",
     "| benchmark | runs | talform | talhelper | ratio (talform / talhelper) | goal | load (1 min) |",
     "|---|---|---|---|---|---|---|",
     `| genconfig, talhelper's example (2 nodes, SOPS secrets + env) | ${ITER_EXAMPLE} | ${ms(exT)} | ${ms(exH)} | ${round(exT / exH, 2)} | ≤ 1.5 | ${loads["genconfig: talhelper example"]} |`,
+    ...(extraCaRuns
+      ? [
+          `| genconfig, talhelper's example, without NODE_EXTRA_CA_CERTS | ${ITER_EXAMPLE} | ${ms(median(extraCaRuns.example.talform))} | ${ms(median(extraCaRuns.example.talhelper))} | ${round(median(extraCaRuns.example.talform) / median(extraCaRuns.example.talhelper), 2)} | (≤ 1.5) | ${loads["without NODE_EXTRA_CA_CERTS"]} |`,
+          `| \`talform validate\` on the example, without NODE_EXTRA_CA_CERTS | ${ITER_EXAMPLE} | ${ms(median(extraCaRuns.validate))} | | ${round(median(extraCaRuns.validate) / median(extraCaRuns.nodeWithout), 2)} × bare node start without it (${ms(median(extraCaRuns.nodeWithout))}) | (≤ 1.2 × node) | ${loads["without NODE_EXTRA_CA_CERTS"]} |`,
+        ]
+      : []),
     `| genconfig, synthetic 200 nodes (example's SOPS secrets) | ${ITER_200} | ${ms(t200)} | ${ms(h200)} | ${round(t200 / h200, 2)} | ≤ 0.3 | ${loads["genconfig: 200 nodes"]} |`,
     `| genconfig, synthetic 1,000 nodes (talform alone) | ${ITER_1000} | ${ms(t1000)} | | | ≤ 1 s, linear | ${loads["genconfig: 1000 nodes"]} |`,
     `| \`talform --help\` cold start | ${ITER_COLD} | ${ms(coldMs)} | | (bare \`node -e 0\`: ${ms(median(nodeBare))}) | | ${loads["cold"]} |`,
@@ -326,6 +375,11 @@ try {
     `- genconfig 200 talform: ${g200.talform.map((x) => round(x)).join(", ")}; talhelper: ${g200.talhelper.map((x) => round(x)).join(", ")}`,
     `- genconfig 1000 talform: ${g1000.talform.map((x) => round(x)).join(", ")}`,
     `- cold start: ${cold.map((x) => round(x)).join(", ")}`,
+    ...(extraCaRuns
+      ? [
+          `- without NODE_EXTRA_CA_CERTS: genconfig example talform: ${extraCaRuns.example.talform.map((x) => round(x)).join(", ")}; talhelper: ${extraCaRuns.example.talhelper.map((x) => round(x)).join(", ")}; validate: ${extraCaRuns.validate.map((x) => round(x)).join(", ")}; node -e 0 with it: ${extraCaRuns.nodeWith.map((x) => round(x)).join(", ")}; without: ${extraCaRuns.nodeWithout.map((x) => round(x)).join(", ")}`,
+        ]
+      : []),
     `- validate: ${validate.map((x) => round(x)).join(", ")}; node -e 0: ${nodeStart.map((x) => round(x)).join(", ")}`,
     `- plan 200: ${p200.plan.map((r) => `${r.wallMs} (${r.peakRssMB} MB, CPU ${r.cpuMs} + sim ${r.simCpuMs})`).join(", ")}; plan 1000: ${p1000.plan.map((r) => `${r.wallMs} (${r.peakRssMB} MB, CPU ${r.cpuMs} + sim ${r.simCpuMs})`).join(", ")}`,
     `- rollout: ${rollouts.map((r) => `${r.rolloutMs} (${r.ratio} × limit, CPU ${r.rolloutCpuMs})`).join(", ")}`,
@@ -342,6 +396,11 @@ try {
     `plan-1000-nodes-seconds: ${round(plan1000 / 1000, 2)}`,
     `plan-1000-nodes-rss-mb: ${rss1000}`,
     `rollout-vs-limit: ${ro.ratio}`,
+    ...(extraCaRuns
+      ? [
+          `genconfig-vs-talhelper-example-without-node-extra-ca-certs: ${round(median(extraCaRuns.example.talform) / median(extraCaRuns.example.talhelper), 2)}`,
+        ]
+      : []),
     `cli-cold-start-ms: ${round(coldMs)}`,
     "```",
     "",
