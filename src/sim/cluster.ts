@@ -86,7 +86,6 @@ interface Listener {
   sessions: Set<http2.ServerHttp2Session>;
   /** Every accepted TCP connection, also those still in their TLS handshake (not yet a session). */
   sockets: Set<Socket>;
-  closing: boolean;
 }
 
 /** The fleet's shared state: etcd, timers, listeners, and the cluster-wide answers nodes give. */
@@ -244,14 +243,12 @@ export class SimCluster implements NodeHost {
       },
       createHandler(this, node, mode),
     );
-    const listener: Listener = { server, sessions: new Set(), sockets: new Set(), closing: false };
+    const listener: Listener = { server, sessions: new Set(), sockets: new Set() };
     server.on("connection", (socket: Socket) => {
       listener.sockets.add(socket);
       socket.on("close", () => listener.sockets.delete(socket));
     });
     server.on("session", (s) => {
-      // A handshake that finishes after the stop began would otherwise keep the server (and the reboot) open.
-      if (listener.closing) return void s.destroy();
       listener.sessions.add(s);
       s.on("close", () => listener.sessions.delete(s));
     });
@@ -300,12 +297,12 @@ export class SimCluster implements NodeHost {
     const l = this.listeners.get(node);
     if (!l) return;
     this.listeners.delete(node);
-    l.closing = true;
     const closed = new Promise<void>((r) => l.server.close(() => r()));
     // A reply the node just gave (apply-config before the install reboot) still reaches the client: sessions get a
     // GOAWAY and a moment to flush; then whatever is still open (watches, logs -f) drops like a powered-off machine.
-    // The close waits for every connection, so the ones still in their TLS handshake drop too: a client that
-    // connected just before the stop (a loaded machine, talosctl reconnecting) otherwise held the node down for good.
+    // The close waits for every connection, so all of them drop, also those still in their TLS handshake or whose
+    // session began after the GOAWAYs: a client that connected just before the stop (a loaded machine, talosctl
+    // reconnecting) otherwise held the node down until the handshake timed out.
     for (const s of l.sessions) s.close();
     await new Promise((r) => setTimeout(r, 50));
     for (const s of l.sessions) s.destroy();
